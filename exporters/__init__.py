@@ -1,0 +1,68 @@
+"""File formats, both directions, picked by suffix.
+
+>>> import exporters
+>>> sorted(exporters.writable_suffixes())[:3]
+['.glb', '.gltf', '.json']
+
+``export(scene, path)`` writes, ``load(path)`` reads back a Scene.  Each format
+lives in its own module, imported only when a file of that suffix is used.
+"""
+from __future__ import annotations
+
+import importlib
+import os
+from pathlib import Path
+from typing import Any
+
+from scenegraph.errors import FormatError
+
+__all__ = ["export", "load", "writable_suffixes", "readable_suffixes"]
+
+#: suffix -> module implementing ``write(scene, path, timeline=None, **options)``
+_WRITERS = {
+    ".json": "exporters.scenejson",
+    ".glb": "exporters.gltf",
+    ".gltf": "exporters.gltf",
+    ".usda": "exporters.usd",
+    ".usdc": "exporters.usd",
+    ".usd": "exporters.usd",
+    ".usdz": "exporters.usd",
+}
+#: suffix -> module implementing ``read(path) -> Scene``
+_READERS = dict(_WRITERS)
+
+
+def _suffix(path: str | os.PathLike) -> str:
+    return Path(path).suffix.lower()
+
+
+def writable_suffixes() -> list[str]:
+    return sorted(_WRITERS)
+
+
+def readable_suffixes() -> list[str]:
+    return sorted(_READERS)
+
+
+def _module(table: dict[str, str], path: str | os.PathLike, verb: str) -> Any:
+    suffix = _suffix(path)
+    if suffix not in table:
+        raise FormatError(f"{path}: cannot {verb} {suffix or 'files without a suffix'} (supported: {', '.join(sorted(table))})")
+    return importlib.import_module(table[suffix])
+
+
+def export(scene: Any, path: str | os.PathLike, *, timeline: Any = None, **options: Any) -> Path:
+    """Write ``scene`` to ``path`` in the format its suffix names; returns the path.
+
+    ``timeline`` is simulated from the scene when not given (formats that carry
+    animation need it).  Raises FormatError for an unknown suffix or bad option.
+    """
+    _module(_WRITERS, path, "write").write(scene, path, timeline=timeline, **options)
+    return Path(path)
+
+
+def load(path: str | os.PathLike) -> Any:
+    """Read a Scene from ``path``; raises FormatError naming what is wrong with the file."""
+    if not Path(path).exists():
+        raise FormatError(f"{path}: no such file")
+    return _module(_READERS, path, "read").read(path)

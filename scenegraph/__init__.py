@@ -1,0 +1,72 @@
+"""scenegraph: text in, an editable, animated 3D world out.
+
+>>> import scenegraph
+>>> scene = scenegraph.Scene(fps=24, duration=1.0)
+>>> scene.frame_count
+25
+
+Heavy parts (torch, gsplat, diffusers, transformers, usd-core) are imported
+lazily by the functions that need them; importing this package needs only
+numpy, networkx and pydantic.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from scenegraph.errors import (
+    BackendError,
+    FormatError,
+    LayoutError,
+    ModelError,
+    NodeNotFoundError,
+    SceneGraphError,
+    SimulationError,
+    SpecError,
+)
+from scenegraph.model import (
+    CameraParams,
+    Dynamics,
+    Entity,
+    LightParams,
+    Material,
+    Scene,
+    Trajectory,
+    Transform,
+)
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "__version__",
+    "BackendError",
+    "CameraParams",
+    "Dynamics",
+    "Entity",
+    "FormatError",
+    "LayoutError",
+    "LightParams",
+    "Material",
+    "ModelError",
+    "NodeNotFoundError",
+    "Scene",
+    "SceneGraphError",
+    "SimulationError",
+    "SpecError",
+    "Timeline",
+    "Trajectory",
+    "Transform",
+    "build",
+    "simulate",
+]
+
+
+def __getattr__(name: str) -> Any:  # lazy: keep `import scenegraph` light
+    if name in ("simulate", "Timeline"):
+        from scenegraph import world
+
+        return getattr(world, name)
+    if name == "build":
+        from scenegraph.pipeline import build
+
+        return build
+    raise AttributeError(f"module 'scenegraph' has no attribute {name!r}")

@@ -1,0 +1,190 @@
+"""The ``scenegraph`` command line.
+
+Every command has ``--help``; exit code 0 on success, 2 on bad usage or bad
+input (the message on stderr, nothing half-written on disk).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any, Sequence
+
+from scenegraph.errors import SceneGraphError
+
+__all__ = ["main"]
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # argparse exits 2 too; keep its format
+        self.print_usage(sys.stderr)
+        self.exit(2, f"{self.prog}: error: {message}\n")
+
+
+def _positive_float(text: str) -> float:
+    try:
+        v = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+    if not v > 0 or v == float("inf"):
+        raise argparse.ArgumentTypeError(f"expected a positive number, got {text!r}")
+    return v
+
+
+def _seed(text: str) -> int:
+    try:
+        v = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a non-negative integer, got {text!r}") from None
+    if v < 0:
+        raise argparse.ArgumentTypeError(f"expected a non-negative integer, got {text!r}")
+    return v
+
+
+# ---------------------------------------------------------------- commands
+
+
+def _cmd_build(args: argparse.Namespace) -> int:
+    from scenegraph import pipeline
+
+    scene = pipeline.build(
+        args.prompt,
+        seed=args.seed,
+        director=args.director,
+        fps=args.fps,
+        duration=args.duration,
+        gaussians=args.gaussians,
+    )
+    for w in scene.metadata.get("warnings", []):
+        print(f"warning: {w}", file=sys.stderr)
+    for out in args.output:
+        pipeline.export(scene, out)
+        print(out)
+    return 0
+
+
+def _cmd_simulate(args: argparse.Namespace) -> int:
+    from scenegraph import pipeline
+
+    pipeline.simulate_to_npz(args.scene, args.output, fps=args.fps, duration=args.duration)
+    print(args.output)
+    return 0
+
+
+def _cmd_inspect(args: argparse.Namespace) -> int:
+    from scenegraph import pipeline
+
+    scene = pipeline.load(args.file)
+    summary = pipeline.inspect(scene)
+    if args.json:
+        print(json.dumps(summary, indent=2))
+    else:
+        print(pipeline.format_summary(summary, scene))
+    return 0
+
+
+def _cmd_export(args: argparse.Namespace) -> int:
+    from scenegraph import pipeline
+
+    scene = pipeline.load(args.input)
+    for out in args.output:
+        pipeline.export(scene, out)
+        print(out)
+    return 0
+
+
+def _cmd_schema(args: argparse.Namespace) -> int:
+    from scenegraph.spec import SceneSpec
+
+    print(json.dumps(SceneSpec.model_json_schema(), indent=2))
+    return 0
+
+
+def _cmd_attach(args: argparse.Namespace) -> int:
+    from scenegraph import pipeline
+
+    pipeline.attach(args.scene, args.entity, args.capture, fit=not args.no_fit, output=args.output)
+    print(args.output or args.scene)
+    return 0
+
+
+def _cmd_fit(args: argparse.Namespace) -> int:
+    from scenegraph import pipeline
+
+    pipeline.fit_capture(args.capture, args.output, steps=args.steps, seed=args.seed, refiner=args.refiner)
+    print(args.output)
+    return 0
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = _Parser(prog="scenegraph", description="Text in, an editable, animated 3D world out.")
+    from scenegraph import __version__
+
+    p.add_argument("--version", action="version", version=f"scenegraph {__version__}")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    sub.required = True
+
+    b = sub.add_parser("build", help="turn a description into a scene and write it", description="Turn a text description into an animated scene and write it to every -o file (.json, .glb, .gltf, .usda, .usdc, .usdz).")
+    b.add_argument("prompt", help="the scene description, in English")
+    b.add_argument("-o", "--output", action="append", required=True, metavar="FILE", help="output file; repeat for several formats")
+    b.add_argument("--seed", type=_seed, default=0, help="random seed (default 0)")
+    b.add_argument("--director", default="rules", help="rules (default), transformers:PATH or openai:URL[#model]")
+    b.add_argument("--fps", type=_positive_float, default=None, help="frames per second (default 24)")
+    b.add_argument("--duration", type=_positive_float, default=None, help="length in seconds (default: from the prompt)")
+    b.add_argument("--gaussians", choices=("proxy", "fit", "none"), default="proxy", help="splats per entity: sampled on the proxy (default, fast), fitted to proxy renders (slow), or none")
+    b.set_defaults(func=_cmd_build)
+
+    s = sub.add_parser("simulate", help="simulate a scene and write its timeline as .npz", description="Simulate a scene file and write time, ids, position, rotation, scale, velocity and visible/<camera> arrays to an .npz file.")
+    s.add_argument("scene", help="scene file (.json, .glb, .gltf, .usda, .usdc, .usdz)")
+    s.add_argument("-o", "--output", required=True, metavar="FILE.npz")
+    s.add_argument("--fps", type=_positive_float, default=None)
+    s.add_argument("--duration", type=_positive_float, default=None)
+    s.set_defaults(func=_cmd_simulate)
+
+    i = sub.add_parser("inspect", help="print a summary of a scene file", description="Print a readable summary of a scene file, or with --json a stable machine-readable form.")
+    i.add_argument("file")
+    i.add_argument("--json", action="store_true", help="print JSON: fps, duration, entities, materials, trajectories, relations")
+    i.set_defaults(func=_cmd_inspect)
+
+    e = sub.add_parser("export", help="convert a scene among formats", description="Read a scene file and write it to every -o file, by suffix.")
+    e.add_argument("input")
+    e.add_argument("-o", "--output", action="append", required=True, metavar="FILE")
+    e.set_defaults(func=_cmd_export)
+
+    sc = sub.add_parser("schema", help="print the SceneSpec JSON Schema", description="Print the JSON Schema a director's reply must satisfy.")
+    sc.set_defaults(func=_cmd_schema)
+
+    a = sub.add_parser("attach", help="give an entity a captured splat (.ply)", description="Give ENTITY of SCENE the Gaussians of an INRIA-layout .ply capture, fitted to the entity's bounds unless --no-fit.")
+    a.add_argument("scene")
+    a.add_argument("entity")
+    a.add_argument("capture", help="a .ply in the INRIA 3DGS layout")
+    a.add_argument("--no-fit", action="store_true", help="keep the capture's own size and position")
+    a.add_argument("-o", "--output", default=None, help="write here instead of overwriting SCENE")
+    a.set_defaults(func=_cmd_attach)
+
+    f = sub.add_parser("fit", help="fit Gaussians to a posed capture", description="Fit Gaussians to a nerfstudio transforms.json or a COLMAP text model with images, and write a .ply.")
+    f.add_argument("capture", help="transforms.json, or a COLMAP folder (cameras.txt, images.txt)")
+    f.add_argument("-o", "--output", required=True, metavar="SPLAT.ply")
+    f.add_argument("--steps", type=int, default=2000)
+    f.add_argument("--seed", type=_seed, default=0)
+    f.add_argument("--refiner", default=None, metavar="PATH", help="local diffusers model folder for an image-to-image pass before fitting")
+    f.set_defaults(func=_cmd_fit)
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    except SceneGraphError as exc:
+        print(f"scenegraph {args.command}: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

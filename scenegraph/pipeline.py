@@ -1,0 +1,183 @@
+"""The application layer: prompt -> scene -> files.  The only core module (with
+``cli``) that imports ``exporters``.
+
+A TD's ten lines::
+
+    import scenegraph
+    from scenegraph import pipeline
+    scene = scenegraph.build("a red car drives from left to right", seed=1)
+    pipeline.export(scene, "car.glb")
+    pipeline.export(scene, "car.usdc")
+"""
+from __future__ import annotations
+
+import io
+import os
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from scenegraph.errors import FormatError, SpecError
+from scenegraph.model import Scene
+
+__all__ = ["build", "export", "load", "inspect", "format_summary", "simulate_to_npz", "attach", "fit_capture"]
+
+
+def build(
+    prompt: str,
+    *,
+    seed: int = 0,
+    director: str = "rules",
+    fps: float | None = None,
+    duration: float | None = None,
+    gaussians: str = "proxy",
+) -> Scene:
+    """Text -> Scene: direct (prompt -> SceneSpec), lay out, plan motion, give appearance.
+
+    ``director``: ``rules`` (offline), ``transformers:PATH`` or ``openai:URL[#model]``.
+    ``gaussians``: ``proxy`` (sampled on each proxy mesh), ``fit`` (fitted to
+    proxy renders; needs torch) or ``none``.  Raises SpecError for an empty or
+    unusable prompt, LayoutError for contradictory relations, BackendError when
+    a model backend fails.
+    """
+    from scenegraph.build import build_scene
+    from scenegraph.director import direct
+
+    if not isinstance(prompt, str) or not prompt.strip():
+        raise SpecError("the prompt is empty: describe a scene, e.g. 'a red car drives from left to right'")
+    spec, warnings = direct(prompt, director=director, seed=seed)
+    scene = build_scene(spec, seed=seed, fps=fps, duration=duration, prompt=prompt)
+    if warnings:
+        scene.metadata["warnings"] = list(scene.metadata.get("warnings", [])) + list(warnings)
+    if gaussians != "none":
+        from scenegraph.appearance.assign import assign_gaussians
+
+        assign_gaussians(scene, mode=gaussians, seed=seed)
+    return scene
+
+
+def export(scene: Scene, path: str | os.PathLike, **options: Any) -> Path:
+    """Write ``scene`` to ``path`` (format by suffix); see :func:`exporters.export`."""
+    import exporters
+
+    return exporters.export(scene, path, **options)
+
+
+def load(path: str | os.PathLike) -> Scene:
+    """Read a scene file of any supported format."""
+    import exporters
+
+    return exporters.load(path)
+
+
+def inspect(scene: Scene) -> dict:
+    """The stable machine-readable summary printed by ``scenegraph inspect --json``."""
+    entities = []
+    for e in scene.entities():
+        mat = scene.material_of(e.id)
+        par = scene.parent_of(e.id)
+        traj = scene.trajectory_of(e.id)
+        entities.append(
+            {
+                "id": e.id,
+                "name": e.name,
+                "class": e.cls,
+                "kind": e.kind,
+                "material": mat.id if mat else None,
+                "parent": par.id if par else None,
+                "trajectory": traj.id if traj else None,
+                "bounds": e.bounds.tolist(),
+            }
+        )
+    return {
+        "fps": scene.fps,
+        "duration": scene.duration,
+        "entities": entities,
+        "materials": [
+            {"id": m.id, "base_color": m.base_color.tolist(), "metallic": m.metallic, "roughness": m.roughness}
+            for m in scene.materials()
+        ],
+        "trajectories": [
+            {
+                "id": t.id,
+                "keyframes": int(t.times.size),
+                "start": t.start,
+                "end": t.end,
+                "interpolation": t.interpolation,
+                "speed": t.speed,
+                "heading": t.heading,
+                "loop": t.loop,
+            }
+            for t in scene.trajectories()
+        ],
+        "relations": [{"subject": s, "rel": r, "object": o} for s, r, o in scene.relations()],
+    }
+
+
+def format_summary(summary: dict, scene: Scene | None = None) -> str:
+    """A readable text form of :func:`inspect`'s dict."""
+    lines = [f"scene: {summary['duration']:g} s at {summary['fps']:g} fps, {len(summary['entities'])} entities"]
+    if scene is not None and scene.prompt:
+        lines.append(f"prompt: {scene.prompt}")
+    for e in summary["entities"]:
+        size = np.subtract(e["bounds"][1], e["bounds"][0])
+        extra = [f"{e['kind']}" if e["kind"] != "object" else e["class"]]
+        if e["material"]:
+            extra.append(f"material {e['material']}")
+        if e["parent"]:
+            extra.append(f"parent {e['parent']}")
+        if e["trajectory"]:
+            extra.append(f"follows {e['trajectory']}")
+        lines.append(f"  {e['id']:<16} {', '.join(extra)}; size {size[0]:.2f} x {size[1]:.2f} x {size[2]:.2f} m")
+    for m in summary["materials"]:
+        rgb = ", ".join(f"{c:.2f}" for c in m["base_color"])
+        lines.append(f"  material {m['id']}: base colour ({rgb}), metallic {m['metallic']:g}, roughness {m['roughness']:g}")
+    for t in summary["trajectories"]:
+        lines.append(f"  trajectory {t['id']}: {t['keyframes']} keys, {t['start']:g}-{t['end']:g} s, {t['interpolation']}")
+    for r in summary["relations"]:
+        lines.append(f"  {r['subject']} {r['rel'].replace('_', ' ')} {r['object']}")
+    return "\n".join(lines)
+
+
+def simulate_to_npz(scene_path: str | os.PathLike, output: str | os.PathLike, *, fps: float | None = None, duration: float | None = None) -> None:
+    """Simulate a scene file and write its Timeline arrays to ``output`` (.npz) atomically."""
+    from scenegraph.serialize import atomic_write
+    from scenegraph.world import simulate
+
+    if Path(output).suffix.lower() != ".npz":
+        raise FormatError(f"{output}: the timeline is written as .npz")
+    timeline = simulate(load(scene_path), fps=fps, duration=duration)
+    buf = io.BytesIO()
+    np.savez_compressed(buf, **timeline.to_npz_dict())
+    atomic_write(output, buf.getvalue())
+
+
+def attach(scene_path: str | os.PathLike, entity_id: str, capture: str | os.PathLike, *, fit: bool = True, output: str | os.PathLike | None = None) -> Scene:
+    """Give ``entity_id`` the Gaussians of an INRIA ``.ply`` capture and save the scene."""
+    from exporters.ply import read_ply
+    from scenegraph.appearance.ops import fit_to_bounds
+
+    scene = load(scene_path)
+    entity = scene.entity(entity_id)
+    g = read_ply(capture)
+    if fit:
+        g = fit_to_bounds(g, entity.bounds)
+    scene.update(entity_id, gaussians=g)
+    export(scene, output or scene_path)
+    return scene
+
+
+def fit_capture(capture: str | os.PathLike, output: str | os.PathLike, *, steps: int = 2000, seed: int = 0, refiner: str | None = None) -> None:
+    """Fit Gaussians to a posed capture (transforms.json or COLMAP text) and write a .ply."""
+    from exporters.ply import write_ply
+    from scenegraph.appearance.captures import load_capture
+    from scenegraph.appearance.fit import fit_gaussians
+
+    views = load_capture(capture)
+    if refiner:
+        from scenegraph.appearance.refine import refine_views
+
+        views = refine_views(views, refiner, prompt="a photo", seed=seed)
+    result = fit_gaussians(views, steps=steps, seed=seed)
+    write_ply(result.gaussians, output)

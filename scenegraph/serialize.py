@@ -1,0 +1,302 @@
+"""``scene.json``: the canonical, versioned, diffable serialisation of a Scene.
+
+Layout (``format`` = ``"scenegraph"``, ``version`` = 1)::
+
+    {"format": "scenegraph", "version": 1,
+     "scene": {"fps", "duration", "seed", "prompt", "metadata"},
+     "materials":    [{"id", "name", "base_color", ...}],
+     "trajectories": [{"id", "times", "positions", ...}],
+     "entities":     [{"id", "name", "kind", "cls", "transform", "bounds",
+                       "material", "parent", "trajectory", ...}],
+     "relations":    [{"subject", "rel", "object"}]}
+
+Lists keep insertion order; keys are sorted; floats are written with
+``repr`` precision so load(save(scene)) == scene exactly.  Gaussians are
+stored inline as base64 of little-endian float32 arrays.
+"""
+from __future__ import annotations
+
+import base64
+import dataclasses
+import json
+import math
+import os
+import tempfile
+from pathlib import Path
+from typing import Any, Mapping
+
+import numpy as np
+
+from scenegraph.errors import FormatError, ModelError
+
+__all__ = [
+    "FORMAT",
+    "VERSION",
+    "scene_to_dict",
+    "scene_from_dict",
+    "dumps",
+    "loads",
+    "save_json",
+    "load_json",
+    "payload_to_json",
+    "atomic_write",
+]
+
+FORMAT = "scenegraph"
+VERSION = 1
+_MAX_BYTES = 2 * 1024**3
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    if isinstance(value, (np.floating,)):
+        return float(value)
+    if isinstance(value, (np.integer,)):
+        return int(value)
+    if isinstance(value, np.bool_):
+        return bool(value)
+    if isinstance(value, Mapping):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return payload_to_json(value)
+    return value
+
+
+def _gaussians_to_json(g: Any) -> dict:
+    out = {"count": len(g), "sh_degree": g.sh_degree}
+    for name in ("means", "quats", "scales", "opacities", "sh"):
+        arr = np.ascontiguousarray(getattr(g, name), dtype="<f4")
+        out[name] = base64.b64encode(arr.tobytes()).decode("ascii")
+    return out
+
+
+def _gaussians_from_json(d: Mapping[str, Any], where: str) -> Any:
+    from scenegraph.appearance.gaussians import Gaussians
+
+    try:
+        n = int(d["count"])
+        k = (int(d["sh_degree"]) + 1) ** 2
+        shapes = {"means": (n, 3), "quats": (n, 4), "scales": (n, 3), "opacities": (n,), "sh": (n, k, 3)}
+        arrays = {}
+        for name, shape in shapes.items():
+            raw = base64.b64decode(d[name], validate=True)
+            if len(raw) != 4 * math.prod(shape):
+                raise FormatError(f"{where}.gaussians.{name}: {len(raw)} bytes, expected {4 * math.prod(shape)}")
+            arrays[name] = np.frombuffer(raw, dtype="<f4").reshape(shape).astype(np.float32)
+    except FormatError:
+        raise
+    except (KeyError, TypeError, ValueError) as exc:
+        raise FormatError(f"{where}.gaussians: malformed ({exc})") from None
+    try:
+        return Gaussians(**arrays)
+    except ModelError as exc:
+        raise FormatError(f"{where}: {exc}") from None
+
+
+def payload_to_json(obj: Any) -> dict:
+    """A payload dataclass as a JSON-ready dict (arrays as lists, Gaussians as base64)."""
+    out: dict[str, Any] = {}
+    for f in dataclasses.fields(obj):
+        v = getattr(obj, f.name)
+        if f.name == "gaussians":
+            out[f.name] = None if v is None else _gaussians_to_json(v)
+        else:
+            out[f.name] = _plain(v)
+    return out
+
+
+def scene_to_dict(scene: Any) -> dict:
+    """The canonical dict of a Scene."""
+    entities = []
+    for e in scene.entities():
+        d = payload_to_json(e)
+        mat = scene.material_of(e.id)
+        par = scene.parent_of(e.id)
+        traj = scene.trajectory_of(e.id)
+        d["material"] = mat.id if mat else None
+        d["parent"] = par.id if par else None
+        d["trajectory"] = traj.id if traj else None
+        entities.append(d)
+    return {
+        "format": FORMAT,
+        "version": VERSION,
+        "scene": {
+            "fps": scene.fps,
+            "duration": scene.duration,
+            "seed": scene.seed,
+            "prompt": scene.prompt,
+            "metadata": _plain(scene.metadata),
+        },
+        "materials": [payload_to_json(m) for m in scene.materials()],
+        "trajectories": [payload_to_json(t) for t in scene.trajectories()],
+        "entities": entities,
+        "relations": [{"subject": s, "rel": r, "object": o} for s, r, o in scene.relations()],
+    }
+
+
+def _need(d: Any, key: str, typ: type | tuple, where: str) -> Any:
+    if not isinstance(d, Mapping):
+        raise FormatError(f"{where}: expected an object, got {type(d).__name__}")
+    if key not in d:
+        raise FormatError(f"{where}: missing field {key!r}")
+    v = d[key]
+    if not isinstance(v, typ):
+        tn = typ.__name__ if isinstance(typ, type) else " or ".join(t.__name__ for t in typ)
+        raise FormatError(f"{where}.{key}: expected {tn}, got {type(v).__name__}")
+    return v
+
+
+def _build(cls: type, d: Mapping[str, Any], where: str, skip: tuple[str, ...] = ()) -> Any:
+    names = {f.name for f in dataclasses.fields(cls)}
+    unknown = set(d) - names - set(skip)
+    if unknown:
+        raise FormatError(f"{where}: unknown field(s) {', '.join(sorted(unknown))}")
+    kwargs = {k: v for k, v in d.items() if k in names}
+    try:
+        return cls(**kwargs)
+    except ModelError as exc:
+        raise FormatError(f"{where}: {exc}") from None
+    except TypeError as exc:
+        raise FormatError(f"{where}: {exc}") from None
+
+
+def scene_from_dict(data: Any) -> Any:
+    """Rebuild a Scene from its canonical dict; raises FormatError naming the bad field."""
+    from scenegraph.model import CameraParams, Dynamics, Entity, LightParams, Material, Scene, Trajectory, Transform
+
+    if not isinstance(data, Mapping):
+        raise FormatError(f"scene.json: top level must be an object, got {type(data).__name__}")
+    if data.get("format") != FORMAT:
+        raise FormatError(f"scene.json: 'format' must be {FORMAT!r}, got {data.get('format')!r}")
+    version = data.get("version")
+    if not isinstance(version, int) or isinstance(version, bool):
+        raise FormatError(f"scene.json: 'version' must be an integer, got {version!r}")
+    if version > VERSION:
+        raise FormatError(
+            f"scene.json: format version {version} is newer than this scenegraph supports ({VERSION}); upgrade scenegraph"
+        )
+    if version < 1:
+        raise FormatError(f"scene.json: unknown format version {version}")
+    settings = _need(data, "scene", Mapping, "scene.json")
+    try:
+        scene = Scene(
+            fps=settings.get("fps", 24.0),
+            duration=settings.get("duration", 5.0),
+            seed=settings.get("seed", 0),
+            prompt=settings.get("prompt", "") or "",
+            metadata=settings.get("metadata") or {},
+        )
+    except ModelError as exc:
+        raise FormatError(f"scene.json: scene: {exc}") from None
+    for i, m in enumerate(_need(data, "materials", list, "scene.json")):
+        scene.add_material(_build(Material, _need_map(m, f"materials[{i}]"), f"materials[{i}]"))
+    for i, t in enumerate(_need(data, "trajectories", list, "scene.json")):
+        scene.add_trajectory(_build(Trajectory, _need_map(t, f"trajectories[{i}]"), f"trajectories[{i}]"))
+    entity_rows = _need(data, "entities", list, "scene.json")
+    links = []
+    for i, raw in enumerate(entity_rows):
+        where = f"entities[{i}]"
+        e = dict(_need_map(raw, where))
+        if "id" in e:
+            where = f"entities[{i}] ({e['id']!r})"
+        try:
+            if isinstance(e.get("transform"), Mapping):
+                e["transform"] = _build(Transform, e["transform"], f"{where}.transform")
+            for key, cls in (("camera", CameraParams), ("light", LightParams), ("dynamics", Dynamics)):
+                if isinstance(e.get(key), Mapping):
+                    e[key] = _build(cls, e[key], f"{where}.{key}")
+            if isinstance(e.get("gaussians"), Mapping):
+                e["gaussians"] = _gaussians_from_json(e["gaussians"], where)
+        except ModelError as exc:
+            raise FormatError(f"{where}: {exc}") from None
+        ent = _build(Entity, e, where, skip=("material", "parent", "trajectory"))
+        try:
+            scene.add_entity(ent)
+        except ModelError as exc:
+            raise FormatError(f"{where}: {exc}") from None
+        links.append((where, ent.id, e.get("material"), e.get("parent"), e.get("trajectory")))
+    for where, eid, mat, par, traj in links:
+        try:
+            if mat is not None:
+                scene.set_material(eid, mat)
+            if par is not None:
+                scene.set_parent(eid, par)
+            if traj is not None:
+                scene.set_trajectory(eid, traj)
+        except ModelError as exc:
+            raise FormatError(f"{where}: {exc}") from None
+    for i, r in enumerate(data.get("relations", []) or []):
+        where = f"relations[{i}]"
+        try:
+            scene.add_relation(_need(r, "subject", str, where), _need(r, "rel", str, where), _need(r, "object", str, where))
+        except ModelError as exc:
+            raise FormatError(f"{where}: {exc}") from None
+    return scene
+
+
+def _need_map(v: Any, where: str) -> Mapping[str, Any]:
+    if not isinstance(v, Mapping):
+        raise FormatError(f"{where}: expected an object, got {type(v).__name__}")
+    return v
+
+
+def dumps(scene: Any) -> str:
+    """scene.json text: sorted keys, two-space indent, trailing newline."""
+    return json.dumps(scene_to_dict(scene), indent=2, sort_keys=True, allow_nan=False) + "\n"
+
+
+def loads(text: str | bytes) -> Any:
+    try:
+        data = json.loads(text)
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise FormatError(f"scene.json: invalid JSON ({exc})") from None
+    return scene_from_dict(data)
+
+
+def atomic_write(path: str | os.PathLike, data: bytes | str) -> None:
+    """Write ``data`` to ``path`` via a temporary file in the same folder and a rename.
+
+    Either the whole new file is there afterwards or the old one (if any) is untouched.
+    """
+    path = Path(path)
+    if isinstance(data, str):
+        data = data.encode("utf-8")
+    parent = path.parent if str(path.parent) else Path(".")
+    if not parent.is_dir():
+        raise FormatError(f"{path}: folder {parent} does not exist")
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+        raise
+
+
+def save_json(scene: Any, path: str | os.PathLike) -> None:
+    atomic_write(path, dumps(scene))
+
+
+def load_json(path: str | os.PathLike) -> Any:
+    p = Path(path)
+    try:
+        size = p.stat().st_size
+    except OSError as exc:
+        raise FormatError(f"{p}: cannot read ({exc.strerror})") from None
+    if size > _MAX_BYTES:
+        raise FormatError(f"{p}: {size} bytes is larger than a scene.json may be ({_MAX_BYTES})")
+    try:
+        text = p.read_bytes()
+    except OSError as exc:
+        raise FormatError(f"{p}: cannot read ({exc.strerror})") from None
+    try:
+        return loads(text)
+    except FormatError as exc:
+        raise FormatError(f"{p}: {exc}") from None

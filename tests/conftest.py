@@ -1,0 +1,32 @@
+"""Shared fixtures. Tests mirror the packages; heavy backends skip cleanly when absent."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = REPO.parent / "shared"
+TESTDATA = SHARED / "testdata"
+
+
+@pytest.fixture(scope="session")
+def train_ply() -> Path:
+    """The real 1,000-splat capture shipped in ../shared/testdata."""
+    p = TESTDATA / "train-1000.ply"
+    if not p.exists():
+        pytest.skip(f"{p} is not present")
+    return p
+
+
+def pytest_collection_modifyitems(config, items):
+    try:
+        import torch
+
+        has_cuda = torch.cuda.is_available()
+    except Exception:
+        has_cuda = False
+    skip_gpu = pytest.mark.skip(reason="needs a CUDA GPU and gsplat")
+    for item in items:
+        if "gpu" in item.keywords and not has_cuda:
+            item.add_marker(skip_gpu)
