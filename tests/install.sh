@@ -8,7 +8,7 @@ PY=${PYTHON:-python3}
 
 # CPU torch first, so nothing below pulls a multi-GB CUDA build.
 if ! "$PY" -c "import torch" 2>/dev/null; then
-  "$PY" -m pip install -q --no-index "torch==2.13.0+cpu" 2>/dev/null \
+  "$PY" -m pip install -q "torch==2.13.0+cpu" 2>/dev/null \
     || "$PY" -m pip install -q "torch==2.13.0" --index-url https://download.pytorch.org/whl/cpu
 fi
 "$PY" -m pip install -q -e ".[test]"
