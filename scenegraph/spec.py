@@ -1,0 +1,289 @@
+"""SceneSpec: the structured plan a director produces from a prompt.
+
+A director (the offline rules parser, a local model, an OpenAI-compatible
+server) turns text into a :class:`SceneSpec`; :func:`scenegraph.build.build_scene`
+turns the spec into a :class:`~scenegraph.model.Scene`.  Every model forbids
+extra keys, so a model reply with stray fields is refused; enums are
+``Literal`` and nothing is recursive, so the JSON Schema suits constrained
+decoding.
+
+>>> spec = SceneSpec.model_validate_json(
+...     '{"entities": [{"id": "car", "class": "car", "color": "red"}],'
+...     ' "actions": [{"actor": "car", "verb": "drive", "direction": "left_to_right"}]}')
+>>> spec.entities[0].cls, spec.actions[0].verb
+('car', 'drive')
+
+Entity references (``subject``, ``object``, ``actor``, ``target``, places)
+name an entity by its ``id``, else its ``name``, else its ``class`` when only
+one entity has it.  An entity with ``count`` > 1 is a group: a reference to it
+means every member.
+
+Places (``from`` / ``to`` / ``via``) are an entity reference or one of
+:data:`PLACES` (camera-relative: ``left`` is the left of the image).
+"""
+from __future__ import annotations
+
+from typing import Literal, Optional
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from scenegraph.errors import SpecError
+
+__all__ = [
+    "VERBS",
+    "PLACES",
+    "DIRECTIONS",
+    "SIZES",
+    "EntitySpec",
+    "RelationSpec",
+    "ActionSpec",
+    "ShotSpec",
+    "LightSpec",
+    "EnvironmentSpec",
+    "SceneSpec",
+    "SYSTEM_PROMPT",
+    "parse_spec_json",
+]
+
+Verb = Literal[
+    "move", "walk", "drive", "run", "cross", "pause", "wait", "turn", "follow",
+    "throw", "drop", "roll", "orbit", "look_at",
+]
+VERBS: tuple[str, ...] = Verb.__args__  # type: ignore[attr-defined]
+
+#: place words understood by ``from`` / ``to`` / ``via`` besides entity references
+PLACES: tuple[str, ...] = (
+    "left", "right", "center", "front", "back",          # in view: image left/right, near/far
+    "offscreen_left", "offscreen_right", "offscreen_back", "offscreen_front",  # outside the frame
+    "near_kerb", "far_kerb", "road", "camera",
+)
+
+Direction = Literal[
+    "left", "right", "left_to_right", "right_to_left", "forward", "backward",
+    "towards_camera", "away_from_camera", "into_scene", "out_of_scene",
+    "across", "around", "up", "down",
+]
+DIRECTIONS: tuple[str, ...] = Direction.__args__  # type: ignore[attr-defined]
+
+Size = Literal["tiny", "small", "medium", "big", "huge", "tall", "short", "long", "wide"]
+SIZES: tuple[str, ...] = Size.__args__  # type: ignore[attr-defined]
+
+Relation = Literal["on", "near", "left_of", "right_of", "in_front_of", "behind", "inside", "facing"]
+
+_STRICT = ConfigDict(extra="forbid", populate_by_name=True, frozen=False)
+
+
+class EntitySpec(BaseModel):
+    """One object, or ``count`` alike objects, of a catalogue class."""
+
+    model_config = _STRICT
+
+    id: Optional[str] = Field(None, description="reference name used by relations and actions, e.g. 'car'")
+    cls: str = Field(alias="class", description="a lower-case English noun: car, person, dog, table, ...")
+    name: Optional[str] = Field(None, description="a human-readable name")
+    count: int = Field(1, ge=1, le=500)
+    color: Optional[str] = Field(None, description="colour words, e.g. 'red', 'dark blue'")
+    material: Optional[str] = Field(None, description="material word: paint, metal, wood, glass, fabric, plastic, ...")
+    size: Optional[Size] = None
+    attributes: list[str] = Field(default_factory=list, description="other adjectives, e.g. 'parked', 'old'")
+    position: Optional[list[float]] = Field(None, min_length=3, max_length=3, description="explicit x, y, z in metres")
+
+
+class RelationSpec(BaseModel):
+    """``subject`` stands ``relation`` ``object`` (left/right/front/behind as the camera sees them)."""
+
+    model_config = _STRICT
+
+    subject: str
+    relation: Relation
+    object: str
+
+
+class ActionSpec(BaseModel):
+    """A semantic action: who does what, where and when.
+
+    Timing: ``start`` (seconds) if given; else after the end of action
+    ``after``, or together with action ``while``; else ``then`` starts it when
+    the previous action in the list ends; else it follows the actor's own
+    previous action (or starts at 0).  ``delay`` seconds are added.
+    """
+
+    model_config = _STRICT
+
+    id: Optional[str] = Field(None, description="a name other actions can refer to in 'after' / 'while'")
+    actor: str
+    verb: Verb
+    from_: Optional[str] = Field(None, alias="from", description="entity reference or place word")
+    to: Optional[str] = Field(None, description="entity reference or place word")
+    via: Optional[str] = Field(None, description="entity reference or place word")
+    direction: Optional[Direction] = None
+    target: Optional[str] = Field(None, description="entity followed, orbited, looked at or thrown")
+    speed: Optional[float] = Field(None, gt=0, le=400, description="metres per second")
+    pace: Literal["slow", "normal", "fast"] = "normal"
+    distance: Optional[float] = Field(None, gt=0, le=10000, description="metres")
+    angle: Optional[float] = Field(None, description="degrees, for turn / orbit")
+    duration: Optional[float] = Field(None, gt=0, le=3600, description="seconds")
+    start: Optional[float] = Field(None, ge=0, le=3600, description="start time in seconds")
+    after: Optional[str] = Field(None, description="id of the action this one follows")
+    while_: Optional[str] = Field(None, alias="while", description="id of the action this one runs with")
+    then: bool = Field(False, description="starts when the previous action in the list ends")
+    delay: float = Field(0.0, ge=0, le=3600, description="seconds added to the start")
+
+
+class ShotSpec(BaseModel):
+    """A camera move; shots run one after another unless ``start`` is given."""
+
+    model_config = _STRICT
+
+    type: Literal["static", "pan", "tilt", "track", "follow", "dolly", "orbit", "look_away_and_back"]
+    target: Optional[str] = Field(None, description="entity the camera frames, tracks or orbits")
+    direction: Optional[Literal["left", "right", "up", "down", "in", "out"]] = None
+    angle: Optional[float] = Field(None, description="degrees, for pan / tilt / orbit")
+    distance: Optional[float] = Field(None, gt=0, le=10000, description="metres, for dolly / track")
+    start: Optional[float] = Field(None, ge=0, le=3600)
+    duration: Optional[float] = Field(None, gt=0, le=3600)
+
+
+class LightSpec(BaseModel):
+    """An extra light; a sun is added by default."""
+
+    model_config = _STRICT
+
+    type: Literal["sun", "point", "spot"] = "point"
+    color: Optional[str] = None
+    intensity: Optional[float] = Field(None, ge=0, description="lux for sun, candela otherwise")
+    near: Optional[str] = Field(None, description="entity the light hangs above")
+
+
+class EnvironmentSpec(BaseModel):
+    """Ground, road, sky, time of day and lights."""
+
+    model_config = _STRICT
+
+    setting: Optional[Literal["street", "room", "park", "table", "field", "beach", "kitchen", "office", "yard"]] = None
+    ground: Optional[str] = Field(None, description="ground material word: grass, asphalt, sand, wood, tile, ...")
+    road: bool = False
+    sky: Optional[Literal["clear", "cloudy", "overcast", "sunset", "night"]] = None
+    time_of_day: Optional[Literal["dawn", "morning", "noon", "afternoon", "evening", "dusk", "night"]] = None
+    lights: list[LightSpec] = Field(default_factory=list)
+
+
+class SceneSpec(BaseModel):
+    """The whole plan: entities, relations, actions, camera shots, environment."""
+
+    model_config = _STRICT
+
+    entities: list[EntitySpec] = Field(default_factory=list)
+    relations: list[RelationSpec] = Field(default_factory=list)
+    actions: list[ActionSpec] = Field(default_factory=list)
+    camera: list[ShotSpec] = Field(default_factory=list)
+    environment: EnvironmentSpec = Field(default_factory=EnvironmentSpec)
+    duration: Optional[float] = Field(None, gt=0, le=3600, description="total seconds; default: end of the last action + 1")
+
+    # -- references ------------------------------------------------------
+    def resolve(self, ref: str) -> int | None:
+        """Index of the entity ``ref`` names (id, then name, then unique class), or None."""
+        for key in ("id", "name"):
+            for i, e in enumerate(self.entities):
+                if getattr(e, key) == ref:
+                    return i
+        hits = [i for i, e in enumerate(self.entities) if e.cls == ref]
+        return hits[0] if len(hits) == 1 else None
+
+    def is_place(self, ref: str) -> bool:
+        return ref in PLACES
+
+    @model_validator(mode="after")
+    def _check_references(self) -> "SceneSpec":
+        ids = [e.id for e in self.entities if e.id is not None]
+        dup = sorted({i for i in ids if ids.count(i) > 1})
+        if dup:
+            raise ValueError(f"entity ids must be unique: {', '.join(dup)} repeated")
+        problems: list[str] = []
+
+        def need(ref: str | None, where: str, places: bool = False) -> None:
+            if ref is None or self.resolve(ref) is not None or (places and ref in PLACES):
+                return
+            known = ", ".join(e.id or e.name or e.cls for e in self.entities) or "none"
+            extra = f" or a place ({', '.join(PLACES)})" if places else ""
+            problems.append(f"{where}: {ref!r} names no entity (entities: {known}){extra}")
+
+        for k, r in enumerate(self.relations):
+            need(r.subject, f"relations[{k}].subject")
+            need(r.object, f"relations[{k}].object")
+            if r.subject == r.object:
+                problems.append(f"relations[{k}]: {r.subject!r} cannot be {r.relation} itself")
+        action_ids = [a.id for a in self.actions if a.id is not None]
+        dup = sorted({i for i in action_ids if action_ids.count(i) > 1})
+        if dup:
+            problems.append(f"action ids must be unique: {', '.join(dup)} repeated")
+        for k, a in enumerate(self.actions):
+            need(a.actor, f"actions[{k}].actor")
+            need(a.target, f"actions[{k}].target", places=True)
+            for f in ("from_", "to", "via"):
+                need(getattr(a, f), f"actions[{k}].{f.rstrip('_')}", places=True)
+            for f in ("after", "while_"):
+                ref = getattr(a, f)
+                if ref is not None and ref not in action_ids:
+                    problems.append(f"actions[{k}].{f.rstrip('_')}: no action has id {ref!r}")
+                if ref is not None and ref == a.id:
+                    problems.append(f"actions[{k}].{f.rstrip('_')}: an action cannot refer to itself")
+        for k, s in enumerate(self.camera):
+            need(s.target, f"camera[{k}].target")
+        for k, lt in enumerate(self.environment.lights):
+            need(lt.near, f"environment.lights[{k}].near")
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
+
+
+def parse_spec_json(text: str | bytes, *, source: str = "spec") -> SceneSpec:
+    """Validate a JSON reply as a SceneSpec; raises SpecError naming each bad field."""
+    try:
+        return SceneSpec.model_validate_json(text)
+    except ValidationError as exc:
+        raise SpecError(f"{source}: not a valid SceneSpec: {format_validation_error(exc)}") from None
+
+
+def format_validation_error(exc: ValidationError, limit: int = 8) -> str:
+    """A compact one-line summary of a pydantic ValidationError (location: message)."""
+    parts = []
+    for err in exc.errors()[:limit]:
+        loc = ".".join(str(p) for p in err.get("loc", ())) or "(root)"
+        parts.append(f"{loc}: {err.get('msg', '')}")
+    more = len(exc.errors()) - limit
+    if more > 0:
+        parts.append(f"... and {more} more")
+    return "; ".join(parts)
+
+
+SYSTEM_PROMPT = """\
+You are the director of a 3D scene generator. Read the user's description of a
+scene and reply with ONE JSON object that follows the given JSON Schema
+(SceneSpec), nothing else.
+
+- entities: every object mentioned, with "class" a lower-case singular English
+  noun (car, person, dog, ball, table, tree, house, ...), "count" for plurals,
+  "color" and "material" words, "size" (tiny, small, big, huge, tall, ...), and
+  a short unique "id" other parts refer to (e.g. "car", "man", "table").
+- relations: where things stand relative to each other, as seen by the camera:
+  on, near, left_of, right_of, in_front_of (closer to the camera), behind,
+  inside, facing.
+- actions: who moves and how. verb is one of move, walk, drive, run, cross,
+  pause, wait, turn, follow, throw, drop, roll, orbit, look_at. "from" / "to" /
+  "via" are an entity id or a place: left, right, center, front, back,
+  offscreen_left, offscreen_right, offscreen_back, offscreen_front, near_kerb,
+  far_kerb, road, camera. direction is one of left, right, left_to_right,
+  right_to_left, forward, backward, towards_camera, away_from_camera,
+  into_scene, out_of_scene, across, around, up, down. Give "duration" in
+  seconds for pauses and waits. Timing: "start" in seconds, or "after" /
+  "while" naming another action's "id", or "then": true to start when the
+  previous action ends. An actor's actions run one after another by default;
+  different actors start together.
+- camera: shots (static, pan, tilt, track, follow, dolly, orbit,
+  look_away_and_back) with a "target" entity id where one is named.
+- environment: setting, ground material, road (true for streets), sky,
+  time_of_day, lights.
+- duration: total seconds, only if the description says it.
+Use only what the description says; do not invent objects.
+"""
