@@ -1,0 +1,169 @@
+"""scenegraph for Blender: build a scene from a prompt, import and export scenegraph files.
+
+A thin add-on: every decision is made by the ``scenegraph`` package (which must
+be importable from Blender's Python: ``pip install scenegraph`` into it, or add
+the project folder to ``sys.path``); this module only moves data in and out of
+``bpy``.  Panel: 3D Viewport > Sidebar > scenegraph.
+"""
+from __future__ import annotations
+
+import os
+import tempfile
+
+import bpy
+from bpy.props import IntProperty, StringProperty
+
+bl_info = {
+    "name": "scenegraph",
+    "author": "scenegraph developers",
+    "version": (0, 1, 0),
+    "blender": (4, 2, 0),
+    "location": "View3D > Sidebar > scenegraph",
+    "description": "Text in, an animated scene out; read and write scenegraph glTF/USD files with their ids",
+    "category": "Import-Export",
+}
+
+_ID_PROP = "scenegraph_id"
+
+
+def _apply_scene_settings(context, fps: float, duration: float) -> None:
+    """Match Blender's frame rate and range to a scenegraph scene."""
+    scn = context.scene
+    scn.render.fps = max(1, int(round(fps)))
+    scn.render.fps_base = scn.render.fps / fps
+    scn.frame_start = 0
+    scn.frame_end = int(round(duration * fps))
+
+
+def import_scene_file(context, path: str) -> list:
+    """Import a scenegraph .glb/.gltf/.usd* file with Blender's own importer; returns the new objects.
+
+    Each object gets a ``scenegraph_id`` custom property (from the file's
+    metadata) so edits can be mapped back to the scene graph.
+    """
+    from scenegraph import pipeline
+
+    scene = pipeline.load(path)  # validates the file and reads ids, fps, duration
+    before = set(bpy.data.objects)
+    suffix = os.path.splitext(path)[1].lower()
+    if suffix in (".glb", ".gltf"):
+        bpy.ops.import_scene.gltf(filepath=path)
+    elif suffix in (".usd", ".usda", ".usdc", ".usdz"):
+        bpy.ops.wm.usd_import(filepath=path)
+    else:
+        raise ValueError(f"{path}: Blender imports .glb, .gltf and USD files from scenegraph")
+    new = [o for o in bpy.data.objects if o not in before]
+    by_name = {e.name: e.id for e in scene.entities()}
+    for obj in new:
+        entity_id = obj.get(_ID_PROP) or by_name.get(obj.name)
+        if entity_id:
+            obj[_ID_PROP] = entity_id
+    _apply_scene_settings(context, scene.fps, scene.duration)
+    context.scene["scenegraph_prompt"] = scene.prompt
+    return new
+
+
+class SCENEGRAPH_OT_build(bpy.types.Operator):
+    """Build an animated scene from a text description and import it"""
+
+    bl_idname = "scenegraph.build"
+    bl_label = "Build scene from prompt"
+    bl_options = {"REGISTER", "UNDO"}
+
+    prompt: StringProperty(name="Prompt", default="a red car drives from left to right")
+    seed: IntProperty(name="Seed", default=0, min=0)
+    director: StringProperty(name="Director", default="rules")
+
+    def execute(self, context):
+        import scenegraph
+        from scenegraph import pipeline
+
+        try:
+            scene = scenegraph.build(self.prompt, seed=self.seed, director=self.director)
+        except scenegraph.SceneGraphError as exc:
+            self.report({"ERROR"}, str(exc))
+            return {"CANCELLED"}
+        for warning in scene.metadata.get("warnings", []):
+            self.report({"WARNING"}, warning)
+        folder = tempfile.mkdtemp(prefix="scenegraph_")
+        path = os.path.join(folder, "scene.glb")
+        pipeline.export(scene, path)
+        import_scene_file(context, path)
+        return {"FINISHED"}
+
+
+class SCENEGRAPH_OT_import(bpy.types.Operator):
+    """Import a scenegraph .glb, .gltf or USD file, keeping entity ids"""
+
+    bl_idname = "scenegraph.import_file"
+    bl_label = "Import scenegraph file"
+    filepath: StringProperty(subtype="FILE_PATH")
+
+    def execute(self, context):
+        import scenegraph
+
+        try:
+            import_scene_file(context, bpy.path.abspath(self.filepath))
+        except (scenegraph.SceneGraphError, ValueError) as exc:
+            self.report({"ERROR"}, str(exc))
+            return {"CANCELLED"}
+        return {"FINISHED"}
+
+    def invoke(self, context, event):
+        context.window_manager.fileselect_add(self)
+        return {"RUNNING_MODAL"}
+
+
+class SCENEGRAPH_OT_export(bpy.types.Operator):
+    """Export the Blender scene as glTF with ids kept, and write the edited scene.json beside it"""
+
+    bl_idname = "scenegraph.export_file"
+    bl_label = "Export scenegraph file"
+    filepath: StringProperty(subtype="FILE_PATH", default="edited.glb")
+
+    def execute(self, context):
+        import scenegraph
+        from scenegraph import pipeline
+
+        path = bpy.path.abspath(self.filepath)
+        if not path.lower().endswith((".glb", ".gltf")):
+            self.report({"ERROR"}, "export to a .glb or .gltf file")
+            return {"CANCELLED"}
+        bpy.ops.export_scene.gltf(filepath=path, export_extras=True, export_yup=True, export_animations=True, export_cameras=True, export_lights=True)
+        try:
+            scene = pipeline.load(path)
+        except scenegraph.SceneGraphError as exc:
+            self.report({"ERROR"}, str(exc))
+            return {"CANCELLED"}
+        pipeline.export(scene, os.path.splitext(path)[0] + ".json")
+        return {"FINISHED"}
+
+    def invoke(self, context, event):
+        context.window_manager.fileselect_add(self)
+        return {"RUNNING_MODAL"}
+
+
+class SCENEGRAPH_PT_panel(bpy.types.Panel):
+    bl_label = "scenegraph"
+    bl_space_type = "VIEW_3D"
+    bl_region_type = "UI"
+    bl_category = "scenegraph"
+
+    def draw(self, context):
+        col = self.layout.column()
+        col.operator(SCENEGRAPH_OT_build.bl_idname)
+        col.operator(SCENEGRAPH_OT_import.bl_idname)
+        col.operator(SCENEGRAPH_OT_export.bl_idname)
+
+
+_CLASSES = (SCENEGRAPH_OT_build, SCENEGRAPH_OT_import, SCENEGRAPH_OT_export, SCENEGRAPH_PT_panel)
+
+
+def register() -> None:
+    for cls in _CLASSES:
+        bpy.utils.register_class(cls)
+
+
+def unregister() -> None:
+    for cls in reversed(_CLASSES):
+        bpy.utils.unregister_class(cls)
