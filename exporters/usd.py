@@ -1,0 +1,215 @@
+"""USD (``.usda``, ``.usdc``, ``.usd``, ``.usdz``): animated stages for Blender, Unreal and Omniverse.
+
+``write(scene, path, timeline=None)`` writes a Y-up, metre stage (writer in
+:mod:`exporters.usd_write`); ``read(path) -> Scene`` reads it back, exactly
+for our files and by id for stages edited elsewhere (reader in
+:mod:`exporters.usd_read`).  This module holds what both directions share:
+the layout of the stage, prim naming and the unit conversions.
+
+Stage layout::
+
+    /World                      defaultPrim; customData["scenegraph"]: scene settings,
+                                trajectories, relations (JSON), format marker
+      /Prototypes               class prim: one Mesh per distinct proxy, referenced by users
+      /Materials/<mat>          Material + UsdPreviewSurface (+ UsdUVTexture)
+      /<entity>/<child entity>  Xform | Camera | SphereLight | DistantLight per entity,
+                                xformOps translate / orient / scale (time-sampled where animated);
+                                customData["scenegraph"]: id, kind, cls, payload JSON
+        /<entity>_proxy         Mesh referencing a prototype, bound to the entity's material
+        /<entity>_splats        ParticleField3DGaussianSplat
+
+Conversions (documented once, used both ways):
+
+- quaternions: ours (x, y, z, w), ``Gf.Quatf(w, x, y, z)``; ``quatf[]`` arrays share
+  our xyzw memory layout, so ``Vt.QuatfArray.FromNumpy`` takes (N, 4) xyzw directly.
+- cameras: lens values are in tenths of a scene unit (UsdGeomCamera), so a 24 mm
+  film back is ``verticalAperture = 0.24``; ``focalLength = 0.12 / tan(yfov / 2)``,
+  ``horizontalAperture = 0.24 * aspect``, ``clippingRange = (znear, zfar)``.
+- point light (candela): ``SphereLight`` of radius ``LIGHT_RADIUS`` m whose luminance
+  is ``intensity / (pi r^2)`` nits (a sphere of that luminance has the same luminous
+  intensity seen from afar); spot: the same plus ``ShapingAPI`` with
+  ``cone:angle = degrees(outer)`` and ``cone:softness = (outer - inner) / outer``.
+- directional light (lux): ``DistantLight`` whose ``intensity`` is the illuminance in lux.
+- Gaussians: ``radiance:sphericalHarmonicsCoefficients`` is (N * K) float3, Gaussian-major
+  (coefficient k of Gaussian n at n * K + k), ``sphericalHarmonicsDegree`` = degree.
+"""
+from __future__ import annotations
+
+import hashlib
+import math
+import os
+import re
+from typing import Any, Iterable
+
+import numpy as np
+
+from scenegraph.errors import FormatError
+
+__all__ = ["write", "read", "SUFFIXES", "LIGHT_RADIUS"]
+
+SUFFIXES = (".usda", ".usdc", ".usd", ".usdz")
+#: customData key on every prim we write, and the format marker on /World
+KEY = "scenegraph"
+MARKER = "scenegraph-usd"
+VERSION = 1
+ROOT = "/World"
+PROTOTYPES = ROOT + "/Prototypes"
+MATERIALS = ROOT + "/Materials"
+OPS = ("xformOp:translate", "xformOp:orient", "xformOp:scale")
+LIGHT_RADIUS = 0.05
+FILM_BACK = 0.24  # 24 mm in tenths of a metre
+_NAME_RE = re.compile(r"[^A-Za-z0-9_]")
+
+
+def write(scene: Any, path: str | os.PathLike, timeline: Any = None, **options: Any) -> None:
+    """Write ``scene`` (animated by ``timeline``, simulated when None) to a USD file.
+
+    Raises FormatError for an unknown suffix or option, or when the file cannot be written;
+    nothing is left at ``path`` on failure.
+    """
+    from exporters.usd_write import write_stage
+
+    write_stage(scene, path, timeline=timeline, **options)
+
+
+def read(path: str | os.PathLike) -> Any:
+    """Read a Scene from a ``.usda``/``.usdc``/``.usd``/``.usdz`` file.
+
+    Raises FormatError naming the problem (missing file, not a USD layer, unsafe
+    package, invalid samples, nothing usable).
+    """
+    from exporters.usd_read import read_stage
+
+    return read_stage(path)
+
+
+# --------------------------------------------------------------------------
+# naming
+# --------------------------------------------------------------------------
+
+
+def prim_name(wanted: str, used: set[str]) -> str:
+    """A valid USD prim name for ``wanted`` that is not in ``used`` (and is added to it)."""
+    base = _NAME_RE.sub("_", wanted) or "_"
+    if base[0].isdigit():
+        base = "_" + base
+    name, n = base, 1
+    while name in used:
+        n += 1
+        name = f"{base}_{n}"
+    used.add(name)
+    return name
+
+
+# --------------------------------------------------------------------------
+# transforms: digest of the authored ops (to tell an edited stage from ours)
+# --------------------------------------------------------------------------
+
+
+def xform_digest(ops: Iterable[tuple[str, Any, Any, Any]]) -> str:
+    """Hex digest of xformOps given as (name, default (D,) or None, times (S,), values (S, D)).
+
+    Computed by the writer from what it authors and by the reader from what it reads;
+    equal digests mean the entity's motion was not edited.
+    """
+    h = hashlib.sha1()
+    for name, default, times, values in ops:
+        h.update(name.encode() + b"\0")
+        h.update(b"-" if default is None else np.asarray(default, dtype="<f4").tobytes())
+        h.update(np.asarray(times, dtype="<f8").tobytes())
+        h.update(np.asarray(values, dtype="<f4").tobytes())
+    return h.hexdigest()
+
+
+# --------------------------------------------------------------------------
+# cameras and lights: attribute values <-> model parameters
+# --------------------------------------------------------------------------
+
+
+def camera_attrs(cam: Any) -> dict[str, Any]:
+    """UsdGeomCamera attribute values for CameraParams (floats; clippingRange a pair)."""
+    return {
+        "focalLength": 0.5 * FILM_BACK / math.tan(0.5 * cam.yfov),
+        "horizontalAperture": FILM_BACK * cam.aspect,
+        "verticalAperture": FILM_BACK,
+        "clippingRange": (cam.znear, cam.zfar),
+    }
+
+
+def camera_params(attrs: dict[str, Any], width: int = 1280, height: int | None = None) -> dict[str, Any]:
+    """CameraParams fields from UsdGeomCamera attribute values (inverse of :func:`camera_attrs`)."""
+    f = float(attrs["focalLength"])
+    h_ap = float(attrs["horizontalAperture"])
+    v_ap = float(attrs["verticalAperture"])
+    if not (f > 0 and h_ap > 0 and v_ap > 0):
+        raise FormatError(f"camera focalLength {f} and apertures {h_ap} x {v_ap} must be positive")
+    aspect = h_ap / v_ap
+    near, far = (float(v) for v in attrs["clippingRange"])
+    return {
+        "yfov": 2.0 * math.atan(0.5 * v_ap / f),
+        "aspect": aspect,
+        "znear": near,
+        "zfar": far,
+        "width": int(width),
+        "height": int(height if height is not None else max(1, round(width / aspect))),
+    }
+
+
+def light_attrs(light: Any) -> tuple[str, dict[str, Any]]:
+    """(UsdLux type name, input values) for LightParams; see the module docstring."""
+    attrs: dict[str, Any] = {"inputs:color": tuple(float(c) for c in light.color)}
+    if light.type == "directional":
+        attrs["inputs:intensity"] = float(light.intensity)
+        return "DistantLight", attrs
+    attrs["inputs:intensity"] = float(light.intensity) / (math.pi * LIGHT_RADIUS**2)
+    attrs["inputs:radius"] = LIGHT_RADIUS
+    attrs["treatAsPoint"] = True
+    if light.type == "spot":
+        outer = light.outer_cone_angle
+        attrs["inputs:shaping:cone:angle"] = math.degrees(outer)
+        attrs["inputs:shaping:cone:softness"] = (outer - light.inner_cone_angle) / outer
+    return "SphereLight", attrs
+
+
+def light_params(type_name: str, attrs: dict[str, Any]) -> dict[str, Any]:
+    """LightParams fields from UsdLux inputs (inverse of :func:`light_attrs`)."""
+    color = np.clip(np.asarray(attrs.get("inputs:color", (1.0, 1.0, 1.0)), dtype=np.float64), 0.0, 1.0)
+    intensity = float(attrs.get("inputs:intensity", 1.0)) * 2.0 ** float(attrs.get("inputs:exposure", 0.0))
+    if type_name == "DistantLight":
+        return {"type": "directional", "color": color.tolist(), "intensity": intensity}
+    r = float(attrs.get("inputs:radius", LIGHT_RADIUS))
+    out: dict[str, Any] = {"type": "point", "color": color.tolist(), "intensity": intensity * math.pi * r * r}
+    angle = attrs.get("inputs:shaping:cone:angle")
+    if angle is not None and float(angle) < 90.0:
+        outer = max(math.radians(float(angle)), 1e-4)
+        soft = min(max(float(attrs.get("inputs:shaping:cone:softness", 0.0)), 0.0), 1.0)
+        out.update(type="spot", outer_cone_angle=outer, inner_cone_angle=outer * (1.0 - soft))
+    return out
+
+
+def material_inputs(mat: Any) -> dict[str, Any]:
+    """UsdPreviewSurface input values for a Material (colour triples as tuples)."""
+    return {
+        "diffuseColor": tuple(float(c) for c in mat.base_color),
+        "metallic": float(mat.metallic),
+        "roughness": float(mat.roughness),
+        "emissiveColor": tuple(float(c) for c in mat.emissive),
+        "opacity": float(mat.alpha),
+    }
+
+
+#: UsdPreviewSurface input -> Material field
+MATERIAL_FIELDS = {
+    "diffuseColor": "base_color",
+    "metallic": "metallic",
+    "roughness": "roughness",
+    "emissiveColor": "emissive",
+    "opacity": "alpha",
+}
+
+
+def same_f32(read_value: Any, written_value: Any) -> bool:
+    """True when a value read back equals what we would write, at float32 precision."""
+    a = np.asarray(read_value, dtype=np.float32)
+    b = np.asarray(written_value, dtype=np.float32)
+    return a.shape == b.shape and bool(np.array_equal(a, b))

@@ -1,0 +1,615 @@
+"""The USD reader: a stage back into a Scene.
+
+Our own files come back exactly: every prim carries its payload in
+``customData["scenegraph"]`` and a digest of the xformOps we authored.  Edits
+made elsewhere are taken from the stage: entities map back by id; an entity
+whose xformOps no longer match the digest gets its transform (static) or a
+keyframe Trajectory (time-sampled) from the ops; changed material inputs,
+camera lenses and light inputs replace the stored values; deleted prims drop
+their entities; new Xform / Mesh / Gprim / Camera / light prims become new
+entities.  A stage without our metadata is imported generically.  Layout and
+conversions: :mod:`exporters.usd`.
+"""
+from __future__ import annotations
+
+import json
+import math
+import os
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from exporters.usd import (
+    KEY,
+    MARKER,
+    MATERIAL_FIELDS,
+    OPS,
+    SUFFIXES,
+    VERSION,
+    camera_attrs,
+    camera_params,
+    light_attrs,
+    light_params,
+    material_inputs,
+    same_f32,
+    xform_digest,
+)
+from scenegraph import serialize
+from scenegraph.errors import FormatError, ModelError
+
+__all__ = ["read_stage", "check_usdz"]
+
+MAX_PACKAGE_BYTES = 8 * 1024**3  # declared uncompressed size of all files in a .usdz
+MAX_PACKAGE_FILES = 100_000
+_LIGHT_TYPES = ("SphereLight", "DistantLight", "DiskLight", "RectLight", "CylinderLight")
+_GPRIM_TYPES = ("Mesh", "Cube", "Sphere", "Cylinder", "Cone", "Capsule", "Plane")
+
+
+def read_stage(path: str | os.PathLike) -> Any:
+    """A Scene from a USD file; raises FormatError (never returns a partial scene)."""
+    from pxr import Tf, Usd
+
+    path = Path(path)
+    if path.suffix.lower() not in SUFFIXES:
+        raise FormatError(f"{path}: not a USD file (expected one of {', '.join(SUFFIXES)})")
+    if not path.is_file():
+        raise FormatError(f"{path}: no such file")
+    try:
+        with open(path, "rb") as fh:
+            fh.read(1)
+    except OSError as exc:
+        raise FormatError(f"{path}: cannot read ({exc.strerror})") from None
+    if path.suffix.lower() == ".usdz":
+        check_usdz(path)
+    try:
+        stage = Usd.Stage.Open(str(path), Usd.Stage.LoadAll)
+    except Tf.ErrorException as exc:
+        raise FormatError(f"{path}: not a readable USD stage ({_first_line(exc)})") from None
+    if stage is None:
+        raise FormatError(f"{path}: not a readable USD stage")
+    try:
+        return _Reader(stage, path).scene()
+    except FormatError as exc:
+        raise FormatError(f"{path}: {exc}") from None
+    except Tf.ErrorException as exc:
+        raise FormatError(f"{path}: usd-core could not read the stage ({_first_line(exc)})") from None
+
+
+def _first_line(exc: Exception) -> str:
+    lines = [ln.strip() for ln in str(exc).splitlines() if ln.strip()]
+    return (lines[-1] if lines else type(exc).__name__)[:300]
+
+
+def check_usdz(path: Path) -> None:
+    """Refuse a .usdz that is not a package or whose central directory declares absurd sizes.
+
+    Checked before usd-core opens it: a zip archive, at least one file, the first a USD
+    layer, entries stored uncompressed (the usdz rule) and fitting in the archive,
+    relative names only.
+    """
+    size = path.stat().st_size
+    try:
+        if not zipfile.is_zipfile(path):
+            raise FormatError("not a usdz package (no zip central directory)")
+        with zipfile.ZipFile(path) as zf:
+            infos = zf.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        raise FormatError(f"{path}: not a usdz package ({exc})") from None
+    except FormatError as exc:
+        raise FormatError(f"{path}: {exc}") from None
+    if not infos:
+        raise FormatError(f"{path}: the usdz package is empty")
+    if len(infos) > MAX_PACKAGE_FILES:
+        raise FormatError(f"{path}: the usdz package lists {len(infos)} files (more than {MAX_PACKAGE_FILES})")
+    if Path(infos[0].filename).suffix.lower() not in (".usda", ".usdc", ".usd"):
+        raise FormatError(f"{path}: the first file of a usdz package must be a USD layer, not {infos[0].filename!r}")
+    total = 0
+    for info in infos:
+        name = info.filename
+        if name.startswith(("/", "\\")) or ".." in Path(name).parts:
+            raise FormatError(f"{path}: usdz entry {name!r} is not a relative path inside the package")
+        if info.compress_type != zipfile.ZIP_STORED:
+            raise FormatError(f"{path}: usdz entry {name!r} is compressed; usdz files must be stored uncompressed")
+        if info.file_size != info.compress_size or info.file_size > size:
+            raise FormatError(
+                f"{path}: usdz entry {name!r} declares {info.file_size} bytes in a {size}-byte archive (absurd size)"
+            )
+        total += info.file_size
+    if total > min(size, MAX_PACKAGE_BYTES):
+        raise FormatError(f"{path}: usdz entries declare {total} bytes in a {size}-byte archive (absurd size)")
+
+
+def _vec(value: Any, n: int, what: str) -> list[float]:
+    """A Gf vector / tuple as n finite floats."""
+    try:
+        out = [float(v) for v in value]
+    except (TypeError, ValueError):
+        raise FormatError(f"{what}: expected {n} numbers, got {value!r}") from None
+    if len(out) != n or not all(math.isfinite(v) for v in out):
+        raise FormatError(f"{what}: expected {n} finite numbers, got {out}")
+    return out
+
+
+def _quat_xyzw(q: Any) -> list[float]:
+    im = q.GetImaginary()
+    return [float(im[0]), float(im[1]), float(im[2]), float(q.GetReal())]
+
+
+def _matrix(m: Any) -> np.ndarray:
+    """Gf.Matrix4d (row-vector convention) as a column-vector numpy 4x4."""
+    return np.array(m, dtype=np.float64).T
+
+
+def _decompose(m: np.ndarray, what: str) -> tuple[list[float], list[float], list[float]]:
+    """(translation, rotation xyzw, scale) of a column-vector TRS matrix; raises FormatError."""
+    if not np.all(np.isfinite(m)):
+        raise FormatError(f"{what}: transform has NaN or infinite values")
+    basis = m[:3, :3]
+    s = np.linalg.norm(basis, axis=0)
+    if np.any(s < 1e-12):
+        raise FormatError(f"{what}: transform has a zero scale")
+    r = basis / s
+    if np.linalg.det(r) < 0:
+        raise FormatError(f"{what}: mirrored (negative-scale) transforms are not supported")
+    return m[:3, 3].tolist(), _matrix_to_quat(r).tolist(), s.tolist()
+
+
+def _matrix_to_quat(r: np.ndarray) -> np.ndarray:
+    """Unit quaternion (4,) xyzw of a 3x3 rotation matrix (Shepperd's method), w >= 0."""
+    tr = np.trace(r)
+    if tr > 0:
+        k = 2.0 * math.sqrt(1.0 + tr)
+        q = [(r[2, 1] - r[1, 2]) / k, (r[0, 2] - r[2, 0]) / k, (r[1, 0] - r[0, 1]) / k, 0.25 * k]
+    else:
+        i = int(np.argmax(np.diag(r)))
+        j, l = (i + 1) % 3, (i + 2) % 3
+        k = 2.0 * math.sqrt(max(1.0 + r[i, i] - r[j, j] - r[l, l], 1e-300))
+        q = [0.0, 0.0, 0.0, (r[l, j] - r[j, l]) / k]
+        q[i] = 0.25 * k
+        q[j] = (r[j, i] + r[i, j]) / k
+        q[l] = (r[l, i] + r[i, l]) / k
+    q = np.asarray(q)
+    q = q / np.linalg.norm(q)
+    return -q if q[3] < 0 else q
+
+
+class _Reader:
+    """One pass over a stage; builds the canonical scene dict, then the Scene."""
+
+    def __init__(self, stage: Any, path: Path) -> None:
+        from pxr import UsdGeom
+
+        self.stage = stage
+        self.path = path
+        fps = float(stage.GetTimeCodesPerSecond())
+        if not (math.isfinite(fps) and fps > 0):
+            raise FormatError(f"timeCodesPerSecond {fps} must be positive")
+        self.fps = fps
+        self.start = float(stage.GetStartTimeCode()) if stage.HasAuthoredTimeCodeRange() else 0.0
+        self.end = float(stage.GetEndTimeCode()) if stage.HasAuthoredTimeCodeRange() else 0.0
+        if not (math.isfinite(self.start) and math.isfinite(self.end)):
+            raise FormatError("start/endTimeCode must be finite")
+        # foreign stages: bring Z-up and other units to our Y-up metres at the roots
+        mpu = float(UsdGeom.GetStageMetersPerUnit(stage))
+        if not (math.isfinite(mpu) and mpu > 0):
+            raise FormatError(f"metersPerUnit {mpu} must be positive")
+        c = np.eye(4) * mpu
+        c[3, 3] = 1.0
+        if UsdGeom.GetStageUpAxis(stage) == UsdGeom.Tokens.z:
+            c = np.array([[1, 0, 0, 0], [0, 0, 1, 0], [0, -1, 0, 0], [0, 0, 0, 1]], dtype=np.float64) @ c
+        self.correction = c
+        self.taken: set[str] = set()
+        self.materials: dict[str, dict] = {}  # id -> material dict
+        self.material_order: dict[str, float] = {}
+        self.material_prims: dict[str, str] = {}  # prim path -> material id
+        self.entities: list[tuple[float, dict]] = []
+        self.gaussians: dict[str, Any] = {}
+        self.trajectories: list[dict] = []
+        self.orphan_candidates: set[str] = set()
+
+    # -- top level ---------------------------------------------------------
+    def scene(self) -> Any:
+        root = self.stage.GetDefaultPrim()
+        if not root or not root.IsValid():
+            root = self.stage.GetPrimAtPath("/World")
+        meta = root.GetCustomDataByKey(KEY) if root and root.IsValid() else None
+        ours = isinstance(meta, dict) and meta.get("format") == MARKER
+        if ours:
+            settings = self._ours_settings(meta)
+        else:
+            settings = self._foreign_settings()
+            self.trajectories = []
+            relations: list = []
+        if ours:
+            relations = self._json(meta, "relations", list, root.GetPath())
+        self._walk(ours)
+        if not self.entities:
+            raise FormatError("no entities: the stage has no Xform, Mesh, Camera or light prims to import")
+        ids = {d["id"] for _, d in self.entities}
+        used_traj = {d.get("trajectory") for _, d in self.entities}
+        trajectories = [t for t in self.trajectories if t.get("id") in used_traj or t.get("id") not in self.orphan_candidates]
+        data = {
+            "format": serialize.FORMAT,
+            "version": serialize.VERSION,
+            "scene": settings,
+            "materials": [self.materials[m] for m in sorted(self.materials, key=lambda m: self.material_order[m])],
+            "trajectories": trajectories,
+            "entities": [d for _, d in sorted(self.entities, key=lambda od: od[0])],
+            "relations": [
+                {"subject": s, "rel": r, "object": o} for s, r, o in relations if s in ids and o in ids
+            ],
+        }
+        scene = serialize.scene_from_dict(data)
+        for eid, g in self.gaussians.items():
+            try:
+                scene.update(eid, gaussians=g)
+            except ModelError as exc:
+                raise FormatError(f"entity {eid!r}: {exc}") from None
+        return scene
+
+    def _json(self, meta: dict, key: str, typ: type, where: Any) -> Any:
+        try:
+            value = json.loads(meta[key])
+        except (KeyError, TypeError, ValueError) as exc:
+            raise FormatError(f"{where}: customData {KEY}.{key} is missing or not valid JSON ({exc})") from None
+        if not isinstance(value, typ):
+            raise FormatError(f"{where}: customData {KEY}.{key} must be a {typ.__name__}")
+        return value
+
+    def _ours_settings(self, meta: dict) -> dict:
+        version = meta.get("version")
+        if not isinstance(version, int) or version < 1:
+            raise FormatError(f"/World: customData {KEY}.version {version!r} is not a format version")
+        if version > VERSION:
+            raise FormatError(f"/World: format version {version} is newer than this scenegraph reads ({VERSION})")
+        settings = self._json(meta, "scene", dict, "/World")
+        self.trajectories = self._json(meta, "trajectories", list, "/World")
+        for t in self.trajectories:
+            if isinstance(t, dict) and isinstance(t.get("id"), str):
+                self.taken.add(t["id"])
+        return settings
+
+    def _foreign_settings(self) -> dict:
+        frames = max(0.0, self.end - self.start)
+        return {"fps": self.fps, "duration": frames / self.fps, "seed": 0, "prompt": "", "metadata": {}}
+
+    # -- traversal ---------------------------------------------------------
+    def _walk(self, ours: bool) -> None:
+        from pxr import Usd
+
+        # materials first so bindings resolve; ids of our entities are reserved before new ones
+        for prim in self.stage.Traverse():
+            data = prim.GetCustomDataByKey(KEY)
+            if prim.GetTypeName() == "Material" and isinstance(data, dict) and "material" in data:
+                self._our_material(prim, data)
+            elif isinstance(data, dict) and "id" in data and "entity" in data:
+                self.taken.add(str(data["id"]))
+        prim_entity: dict[str, str] = {}
+        it = iter(Usd.PrimRange(self.stage.GetPseudoRoot()))
+        seq = 0
+        for prim in it:
+            if prim.IsPseudoRoot():
+                continue
+            type_name = str(prim.GetTypeName())
+            data = prim.GetCustomDataByKey(KEY)
+            data = data if isinstance(data, dict) else {}
+            if "role" in data or type_name in ("Material", "Shader", "NodeGraph"):
+                it.PruneChildren()
+                continue
+            parent = self._parent_entity(prim, prim_entity)
+            where = str(prim.GetPath())
+            if ours and "id" in data and "entity" in data:
+                d, order = self._our_entity(prim, data, where), float(data.get("order", 1e9))
+            elif type_name in ("Xform", "Camera", *_LIGHT_TYPES, *_GPRIM_TYPES) and not (
+                ours and prim.GetPath() == self.stage.GetDefaultPrim().GetPath()
+            ):
+                d, order = self._new_entity(prim, type_name, where, parent is None), 1e12 + seq
+            else:
+                continue
+            seq += 1
+            d["parent"] = parent
+            prim_entity[where] = d["id"]
+            self.entities.append((order, d))
+
+    @staticmethod
+    def _parent_entity(prim: Any, prim_entity: dict[str, str]) -> str | None:
+        p = prim.GetParent()
+        while p and not p.IsPseudoRoot():
+            eid = prim_entity.get(str(p.GetPath()))
+            if eid is not None:
+                return eid
+            p = p.GetParent()
+        return None
+
+    def _new_id(self, wanted: str) -> str:
+        base = "".join(c if c.isalnum() or c in "_.-" else "_" for c in wanted)[:100] or "prim"
+        if not (base[0].isalpha() or base[0] == "_"):
+            base = "_" + base
+        out, n = base, 1
+        while out in self.taken:
+            n += 1
+            out = f"{base}_{n}"
+        self.taken.add(out)
+        return out
+
+    # -- materials ---------------------------------------------------------
+    def _surface(self, mat_prim: Any) -> Any:
+        from pxr import UsdShade
+
+        shader = UsdShade.Material(mat_prim).ComputeSurfaceSource()[0]
+        if shader and shader.GetIdAttr().Get() == "UsdPreviewSurface":
+            return shader
+        return None
+
+    def _read_inputs(self, shader: Any, where: str) -> tuple[dict[str, Any], str | None]:
+        """UsdPreviewSurface input values (unconnected ones) and the diffuse texture file."""
+        from pxr import UsdShade
+
+        values: dict[str, Any] = {}
+        texture = None
+        for name in MATERIAL_FIELDS:
+            inp = shader.GetInput(name)
+            if not inp:
+                continue
+            if inp.HasConnectedSource():
+                src = inp.GetConnectedSources()[0]
+                if name == "diffuseColor" and src:
+                    tex = UsdShade.Shader(src[0].source.GetPrim())
+                    f = tex.GetInput("file")
+                    if f and f.Get() is not None:
+                        texture = f.Get().path
+                continue
+            v = inp.Get()
+            if v is not None:
+                values[name] = _vec(v, 3, f"{where}.inputs:{name}") if name.endswith("Color") else _vec([v], 1, f"{where}.inputs:{name}")[0]
+        return values, texture
+
+    def _our_material(self, prim: Any, data: dict) -> None:
+        where = str(prim.GetPath())
+        d = self._json(data, "material", dict, where)
+        shader = self._surface(prim)
+        if shader is not None:
+            values, texture = self._read_inputs(shader, where)
+            written = material_inputs(_Obj(d))
+            for name, value in values.items():
+                if not same_f32(value, written[name]):
+                    d[MATERIAL_FIELDS[name]] = _material_value(name, value)
+            if (texture or None) != (d.get("texture") or None):
+                d["texture"] = texture
+        mid = str(d.get("id", data.get("id")))
+        self.taken.add(mid)
+        self.materials[mid] = d
+        self.material_order[mid] = float(data.get("order", 1e9))
+        self.material_prims[where] = mid
+
+    def _foreign_material(self, prim: Any) -> str | None:
+        where = str(prim.GetPath())
+        if where in self.material_prims:
+            return self.material_prims[where]
+        shader = self._surface(prim)
+        mid = self._new_id(prim.GetName())
+        d: dict[str, Any] = {"id": mid, "name": prim.GetName()}
+        if shader is not None:
+            values, texture = self._read_inputs(shader, where)
+            for name, value in values.items():
+                d[MATERIAL_FIELDS[name]] = _material_value(name, value)
+            d["texture"] = texture
+        self.materials[mid] = d
+        self.material_order[mid] = 1e12 + len(self.materials)
+        self.material_prims[where] = mid
+        return mid
+
+    def _bound_material(self, prim: Any) -> str | None:
+        from pxr import UsdShade
+
+        mat, _ = UsdShade.MaterialBindingAPI(prim).ComputeBoundMaterial()
+        if not mat:
+            return None
+        return self._foreign_material(mat.GetPrim())
+
+    # -- entities ----------------------------------------------------------
+    def _our_entity(self, prim: Any, data: dict, where: str) -> dict:
+        d = self._json(data, "entity", dict, where)
+        eid = d.get("id")
+        if not isinstance(eid, str):
+            raise FormatError(f"{where}: customData {KEY}.entity has no id")
+        d["material"] = data.get("material") or None
+        d["trajectory"] = data.get("trajectory") or None
+        if d["material"] is not None and d["material"] not in self.materials:
+            d["material"] = None  # its Material prim was deleted
+        proxy = splats = None
+        for child in prim.GetChildren():
+            role = (child.GetCustomDataByKey(KEY) or {}).get("role") if isinstance(child.GetCustomDataByKey(KEY), dict) else None
+            if role == "proxy":
+                proxy = child
+            elif role == "splats":
+                splats = child
+        if proxy is not None and d.get("kind") == "object":
+            d["material"] = self._bound_material(proxy)
+        if splats is not None:
+            self.gaussians[eid] = self._gaussians(splats, f"{where}/{splats.GetName()}")
+        if self._xform_digest(prim, where) != data.get("xformDigest"):
+            if d["trajectory"]:
+                self.orphan_candidates.add(d["trajectory"])
+            self._apply_motion(prim, d, where, root=False)
+        if d.get("kind") == "camera" and isinstance(d.get("camera"), dict):
+            self._camera_edits(prim, d, where)
+        if d.get("kind") == "light" and isinstance(d.get("light"), dict):
+            self._light_edits(prim, d, where)
+        return d
+
+    def _xform_digest(self, prim: Any, where: str) -> str | None:
+        from pxr import Usd, UsdGeom
+
+        order = UsdGeom.Xformable(prim).GetXformOpOrderAttr().Get()
+        if order is None or list(order) != list(OPS):
+            return None
+        ops = []
+        for op in OPS:
+            attr = prim.GetAttribute(op)
+            if not attr:
+                return None
+            n = 4 if op.endswith("orient") else 3
+            conv = _quat_xyzw if n == 4 else (lambda v: _vec(v, 3, f"{where}.{op}"))
+            default = attr.Get(Usd.TimeCode.Default())
+            times = attr.GetTimeSamples()
+            values = [conv(attr.Get(t)) for t in times]
+            ops.append((op, None if default is None else conv(default), np.asarray(times, np.float64), np.asarray(values).reshape(-1, n)))
+        return xform_digest(ops)
+
+    def _local_matrices(self, prim: Any, where: str) -> tuple[list[float], list[np.ndarray]]:
+        """Sample times (seconds) and local matrices; one default-time matrix when not animated."""
+        from pxr import Usd, UsdGeom
+
+        xf = UsdGeom.Xformable(prim)
+        times = sorted(set(xf.GetTimeSamples()))
+        codes = [Usd.TimeCode(t) for t in times] or [Usd.TimeCode.Default()]
+        mats = []
+        for code in codes:
+            m = xf.GetLocalTransformation(code)
+            mats.append(_matrix(m[0] if isinstance(m, tuple) else m))
+        seconds = [(t - self.start) / self.fps for t in times]
+        if not all(math.isfinite(s) for s in seconds):
+            raise FormatError(f"{where}: time samples at non-finite times")
+        return seconds, mats
+
+    def _apply_motion(self, prim: Any, d: dict, where: str, root: bool) -> None:
+        """Put the prim's own xformOps into the entity dict: a transform, or a keyframe trajectory."""
+        seconds, mats = self._local_matrices(prim, where)
+        if root:
+            mats = [self.correction @ m for m in mats]
+        trs = [_decompose(m, where) for m in mats]
+        if not seconds:
+            t, r, s = trs[0]
+            d["transform"] = {"translation": t, "rotation": r, "scale": s}
+            return
+        tid = self._new_id(f"{d['id']}_usd_motion")
+        self.trajectories.append(
+            {
+                "id": tid,
+                "times": seconds,
+                "positions": [x[0] for x in trs],
+                "rotations": [x[1] for x in trs],
+                "scales": [x[2] for x in trs],
+                "interpolation": "linear",
+                "speed": "keyframes",
+                "heading": "keyframes",
+                "loop": False,
+                "attributes": {"source": "usd time samples", "prim": where},
+            }
+        )
+        t, r, s = trs[0]
+        d["transform"] = {"translation": t, "rotation": r, "scale": s}
+        d["trajectory"] = tid
+        d["dynamics"] = None
+
+    def _attr_values(self, prim: Any, names: Any) -> dict[str, Any]:
+        out = {}
+        for name in names:
+            attr = prim.GetAttribute(name)
+            if attr and attr.HasValue():
+                out[name] = attr.Get()
+        return out
+
+    def _camera_edits(self, prim: Any, d: dict, where: str) -> None:
+        cam = d["camera"]
+        written = camera_attrs(_Obj(cam))
+        read = self._attr_values(prim, written)
+        if all(same_f32(read[k], v) for k, v in written.items() if k in read):
+            return
+        merged = {**written, **read}
+        try:
+            params = camera_params(merged, width=cam.get("width", 1280))
+        except FormatError as exc:
+            raise FormatError(f"{where}: {exc}") from None
+        if same_f32(params["aspect"], cam.get("aspect")):
+            params["height"] = cam.get("height", params["height"])
+        d["camera"] = params
+
+    def _light_edits(self, prim: Any, d: dict, where: str) -> None:
+        light = d["light"]
+        type_name, written = light_attrs(_Obj(light))
+        names = set(written) | {"inputs:exposure", "inputs:shaping:cone:angle", "inputs:shaping:cone:softness", "inputs:radius"}
+        read = self._attr_values(prim, sorted(names))
+        same = str(prim.GetTypeName()) == type_name and all(
+            same_f32(read[k], v) if k in read and k != "treatAsPoint" else True for k, v in written.items()
+        ) and float(read.get("inputs:exposure", 0.0)) == 0.0
+        if same:
+            return
+        params = light_params(str(prim.GetTypeName()), {k: (tuple(v) if k == "inputs:color" else v) for k, v in read.items()})
+        params["range"] = light.get("range")
+        d["light"] = params
+
+    def _new_entity(self, prim: Any, type_name: str, where: str, is_root: bool) -> dict:
+        from pxr import Usd, UsdGeom
+
+        eid = self._new_id(prim.GetName())
+        d: dict[str, Any] = {"id": eid, "name": prim.GetName(), "attributes": {"usd_path": where, "usd_type": type_name}}
+        if type_name == "Camera":
+            d["kind"] = "camera"
+            d["cls"] = "camera"
+            vals = self._attr_values(prim, ("focalLength", "horizontalAperture", "verticalAperture", "clippingRange"))
+            if len(vals) == 4:
+                d["camera"] = camera_params(vals)
+        elif type_name in _LIGHT_TYPES:
+            d["kind"] = "light"
+            d["cls"] = "light"
+            names = ("inputs:color", "inputs:intensity", "inputs:exposure", "inputs:radius",
+                     "inputs:shaping:cone:angle", "inputs:shaping:cone:softness")
+            d["light"] = light_params(type_name, self._attr_values(prim, names))
+        else:
+            d["kind"] = "object"
+            d["cls"] = "group" if type_name == "Xform" else type_name.lower()
+            if type_name != "Xform":
+                ext = UsdGeom.Boundable.ComputeExtentFromPlugins(UsdGeom.Boundable(prim), Usd.TimeCode.Default())
+                if ext is not None and len(ext) == 2:
+                    lo, hi = _vec(ext[0], 3, f"{where}.extent"), _vec(ext[1], 3, f"{where}.extent")
+                    if all(a <= b for a, b in zip(lo, hi)):
+                        d["bounds"] = [lo, hi]
+                mat = self._bound_material(prim)
+                if mat is not None:
+                    d["material"] = mat
+        self._apply_motion(prim, d, where, root=is_root)
+        return d
+
+    def _gaussians(self, prim: Any, where: str) -> Any:
+        from scenegraph.appearance.gaussians import Gaussians
+
+        def arr(name: str, width: int) -> np.ndarray:
+            attr = prim.GetAttribute(name)
+            value = attr.Get() if attr else None
+            if value is None:
+                raise FormatError(f"{where}: ParticleField3DGaussianSplat has no {name}")
+            a = np.asarray(value, dtype=np.float32)
+            return a.reshape(-1, width) if width else a.reshape(-1)
+
+        means = arr("positions", 3)
+        n = len(means)
+        deg_attr = prim.GetAttribute("radiance:sphericalHarmonicsDegree")
+        degree = int(deg_attr.Get()) if deg_attr and deg_attr.Get() is not None else 0
+        k = (degree + 1) ** 2
+        sh = arr("radiance:sphericalHarmonicsCoefficients", 3)
+        if sh.shape[0] != n * k:
+            raise FormatError(f"{where}: {sh.shape[0]} SH coefficients for {n} Gaussians of degree {degree} (expected {n * k})")
+        try:
+            return Gaussians(means, arr("orientations", 4), arr("scales", 3), arr("opacities", 0), sh.reshape(n, k, 3))
+        except ModelError as exc:
+            raise FormatError(f"{where}: {exc}") from None
+
+
+class _Obj:
+    """Attribute access over a payload dict, for the conversion helpers in exporters.usd."""
+
+    def __init__(self, d: dict) -> None:
+        self.__dict__.update(d)
+
+
+def _material_value(name: str, value: Any) -> Any:
+    """A PreviewSurface input as a Material field value (colours clipped to [0, 1])."""
+    if name == "diffuseColor":
+        return np.clip(value, 0.0, 1.0).tolist()
+    if name == "emissiveColor":
+        return np.clip(value, 0.0, None).tolist()
+    return float(min(max(value, 0.0), 1.0))

@@ -1,0 +1,449 @@
+"""The USD writer: a Scene and its Timeline as an animated, Y-up, metre stage.
+
+Everything is authored with the Sdf layer API inside one ``Sdf.ChangeBlock``
+(much faster than the Usd API for many time samples); arrays go through
+``Vt.*Array.FromNumpy``.  Layout and unit conversions: :mod:`exporters.usd`.
+"""
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from exporters.usd import (
+    KEY,
+    MARKER,
+    MATERIALS,
+    OPS,
+    PROTOTYPES,
+    ROOT,
+    SUFFIXES,
+    VERSION,
+    camera_attrs,
+    light_attrs,
+    material_inputs,
+    prim_name,
+    xform_digest,
+)
+from scenegraph import serialize
+from scenegraph.errors import FormatError
+
+__all__ = ["write_stage", "reduce_samples"]
+
+_POS_TOL = 1e-6  # metres (relative above 1 m): samples a linear segment reproduces are dropped
+_ROT_TOL = 1e-7
+
+
+def write_stage(scene: Any, path: str | os.PathLike, *, timeline: Any = None, **options: Any) -> None:
+    """Write ``scene`` to ``path`` (suffix picks usda / usdc / usdz); atomic.
+
+    Raises FormatError for an unknown suffix or option, a timeline that does not
+    match the scene, or a file that cannot be written.
+    """
+    from pxr import Tf
+
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix not in SUFFIXES:
+        raise FormatError(f"{path}: not a USD suffix (expected one of {', '.join(SUFFIXES)})")
+    if options:
+        raise FormatError(f"{path}: unknown option(s) for USD: {', '.join(sorted(options))}")
+    if not path.parent.is_dir():
+        raise FormatError(f"{path}: folder {path.parent} does not exist")
+    if timeline is None:
+        from scenegraph.world import simulate
+
+        timeline = simulate(scene)
+    _check_timeline(scene, timeline, path)
+    layer_suffix = ".usda" if suffix == ".usda" else ".usdc"
+    # temp files live beside the target so relative texture paths resolve when packaging
+    fd, tmp_layer = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=layer_suffix, dir=path.parent)
+    os.close(fd)
+    os.unlink(tmp_layer)
+    tmp_out = None
+    try:
+        try:
+            _author(scene, timeline, tmp_layer)
+            if suffix == ".usdz":
+                from pxr import UsdUtils
+
+                fd, tmp_out = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".usdz", dir=path.parent)
+                os.close(fd)
+                os.unlink(tmp_out)
+                if not UsdUtils.CreateNewUsdzPackage(tmp_layer, tmp_out):
+                    raise FormatError(f"{path}: usd-core could not package the stage as usdz")
+                os.replace(tmp_out, path)
+            else:
+                os.replace(tmp_layer, path)
+        except Tf.ErrorException as exc:
+            raise FormatError(f"{path}: usd-core refused to write the stage ({str(exc).strip()[:300]})") from None
+    finally:
+        for tmp in (tmp_layer, tmp_out):
+            if tmp and os.path.exists(tmp):
+                os.unlink(tmp)
+
+
+def _check_timeline(scene: Any, timeline: Any, path: Path) -> None:
+    ids = {e.id for e in scene.entities()}
+    missing = ids - set(timeline.ids)
+    if missing:
+        raise FormatError(f"{path}: the timeline has no states for {', '.join(sorted(missing)[:5])}")
+    f, e = timeline.frame_count, len(timeline.ids)
+    for name in ("position", "rotation", "scale"):
+        arr = getattr(timeline, name)
+        if arr.shape[:2] != (f, e):
+            raise FormatError(f"{path}: timeline.{name} has shape {arr.shape}, expected ({f}, {e}, ...)")
+        if not np.all(np.isfinite(arr)):
+            raise FormatError(f"{path}: timeline.{name} has NaN or infinite values")
+
+
+# --------------------------------------------------------------------------
+# sample reduction
+# --------------------------------------------------------------------------
+
+
+def _slerp(q0: np.ndarray, q1: np.ndarray, a: np.ndarray) -> np.ndarray:
+    """Shortest-path slerp of xyzw quaternions (S, 4) at fractions a (S,), as Gf.Slerp does."""
+    dot = np.sum(q0 * q1, axis=1)
+    q1 = np.where(dot[:, None] < 0, -q1, q1)
+    dot = np.abs(dot)
+    theta = np.arccos(np.clip(dot, -1.0, 1.0))
+    s = np.sin(theta)
+    small = s < 1e-6
+    s = np.where(small, 1.0, s)
+    w0 = np.where(small, 1.0 - a, np.sin((1.0 - a) * theta) / s)
+    w1 = np.where(small, a, np.sin(a * theta) / s)
+    q = w0[:, None] * q0 + w1[:, None] * q1
+    return q / np.linalg.norm(q, axis=1, keepdims=True)
+
+
+def _resample(keep: np.ndarray, v: np.ndarray, rotation: bool) -> np.ndarray:
+    """Values at every frame interpolated (as USD does) from the kept frames."""
+    frames = np.arange(len(v))
+    seg = np.clip(np.searchsorted(keep, frames, side="right") - 1, 0, len(keep) - 2)
+    lo, hi = keep[seg], keep[seg + 1]
+    a = (frames - lo) / (hi - lo)
+    v0, v1 = v[lo].astype(np.float64), v[hi].astype(np.float64)
+    if rotation:
+        return _slerp(v0, v1, a)
+    return v0 + a[:, None] * (v1 - v0)
+
+
+def reduce_samples(values: np.ndarray, rotation: bool = False) -> np.ndarray | None:
+    """Frames (S,) whose samples reproduce ``values`` (F, D) by USD interpolation; None if constant.
+
+    Constant runs and linear segments collapse to their end points; every dropped
+    frame is checked against the interpolation (1e-6 m, 1e-7 for quaternions).
+    """
+    v = np.asarray(values)
+    if len(v) == 1 or np.all(v == v[0]):
+        return None
+    vd = v.astype(np.float64)
+    tol = _ROT_TOL if rotation else _POS_TOL * np.maximum(1.0, np.abs(vd).max(axis=1))
+    keep = np.zeros(len(v), dtype=bool)
+    keep[[0, -1]] = True
+    if len(v) > 2:
+        if rotation:
+            mid = _slerp(vd[:-2], vd[2:], np.full(len(v) - 2, 0.5))
+            dev = np.minimum(np.abs(vd[1:-1] - mid).max(axis=1), np.abs(vd[1:-1] + mid).max(axis=1))
+        else:
+            dev = np.abs(vd[1:-1] - 0.5 * (vd[:-2] + vd[2:])).max(axis=1)
+        keep[1:-1] = dev > (tol if np.isscalar(tol) else tol[1:-1])
+    for _ in range(len(v)):
+        idx = np.flatnonzero(keep)
+        rec = _resample(idx, v, rotation)
+        err = np.abs(rec - vd).max(axis=1)
+        if rotation:
+            err = np.minimum(err, np.abs(rec + vd).max(axis=1))
+        bad = err > tol
+        if not bad.any():
+            return idx
+        keep |= bad
+    return np.arange(len(v))
+
+
+# --------------------------------------------------------------------------
+# authoring
+# --------------------------------------------------------------------------
+
+
+def _json(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, allow_nan=False, separators=(",", ":"))
+
+
+class _Author:
+    """Holds the layer and the typed-attribute helper while one stage is written."""
+
+    def __init__(self, layer: Any) -> None:
+        from pxr import Sdf
+
+        self.Sdf = Sdf
+        self.layer = layer
+        self.T = Sdf.ValueTypeNames
+
+    def prim(self, path: str, type_name: str = "", specifier: Any = None) -> Any:
+        Sdf = self.Sdf
+        spec = Sdf.CreatePrimInLayer(self.layer, path)
+        spec.specifier = Sdf.SpecifierDef if specifier is None else specifier
+        if type_name:
+            spec.typeName = type_name
+        return spec
+
+    def attr(self, prim: Any, name: str, type_name: Any, value: Any = None, uniform: bool = False, **info: Any) -> Any:
+        Sdf = self.Sdf
+        var = Sdf.VariabilityUniform if uniform else Sdf.VariabilityVarying
+        spec = Sdf.AttributeSpec(prim, name, type_name, var)
+        if value is not None:
+            spec.default = value
+        for k, v in info.items():
+            spec.SetInfo(k, v)
+        return spec
+
+    def rel(self, prim: Any, name: str, target: str) -> None:
+        spec = self.Sdf.RelationshipSpec(prim, name, custom=False)
+        spec.targetPathList.explicitItems = [self.Sdf.Path(target)]
+
+    def connect(self, attr_spec: Any, target: str) -> None:
+        attr_spec.connectionPathList.explicitItems = [self.Sdf.Path(target)]
+
+    def api_schemas(self, prim: Any, names: list[str]) -> None:
+        prim.SetInfo("apiSchemas", self.Sdf.TokenListOp.Create(prependedItems=names))
+
+
+def _author(scene: Any, timeline: Any, layer_path: str) -> None:
+    from pxr import Sdf, UsdGeom
+
+    layer = Sdf.Layer.CreateNew(layer_path)
+    if layer is None:
+        raise FormatError(f"{layer_path}: usd-core could not create the layer")
+    last = timeline.frame_count - 1
+    layer.defaultPrim = ROOT.lstrip("/")
+    layer.startTimeCode = 0.0
+    layer.endTimeCode = float(last)
+    layer.timeCodesPerSecond = float(timeline.fps)
+    layer.framesPerSecond = float(timeline.fps)
+    layer.pseudoRoot.SetInfo(UsdGeom.Tokens.upAxis, UsdGeom.Tokens.y)
+    layer.pseudoRoot.SetInfo(UsdGeom.Tokens.metersPerUnit, 1.0)
+    layer.documentation = "scenegraph scene; ids and settings in customData['scenegraph']"
+    a = _Author(layer)
+    with Sdf.ChangeBlock():
+        root = a.prim(ROOT, "Xform")
+        root.SetInfo("kind", "assembly")
+        root.customData = {
+            KEY: {
+                "format": MARKER,
+                "version": VERSION,
+                "scene": _json(serialize.scene_to_dict(_settings_only(scene))["scene"]),
+                "trajectories": _json([serialize.payload_to_json(t) for t in scene.trajectories()]),
+                "relations": _json([[s, r, o] for s, r, o in scene.relations()]),
+            }
+        }
+        used = {"Prototypes", "Materials"}
+        mat_paths = _write_materials(a, scene)
+        protos = _Prototypes(a)
+        index = {eid: i for i, eid in enumerate(timeline.ids)}
+        order = {e.id: i for i, e in enumerate(scene.entities())}
+        paths: dict[str, str] = {}
+        for ent in scene.topological_entities():
+            parent = scene.parent_of(ent.id)
+            base = paths[parent.id] if parent is not None else ROOT
+            name = prim_name(ent.id, used)
+            path = f"{base}/{name}"
+            paths[ent.id] = path
+            _write_entity(a, scene, ent, path, name, used, order[ent.id], timeline, index[ent.id], protos, mat_paths)
+    if not layer.Save():
+        raise FormatError(f"{layer_path}: usd-core could not save the layer")
+
+
+def _settings_only(scene: Any) -> Any:
+    from scenegraph.model import Scene
+
+    return Scene(fps=scene.fps, duration=scene.duration, seed=scene.seed, prompt=scene.prompt, metadata=scene.metadata)
+
+
+def _write_materials(a: _Author, scene: Any) -> dict[str, str]:
+    """Material + UsdPreviewSurface per scene material; returns id -> prim path."""
+    from pxr import Gf, Sdf
+
+    T = a.T
+    out: dict[str, str] = {}
+    if not scene.materials():
+        return out
+    scope = a.prim(MATERIALS, "Scope")
+    used: set[str] = set()
+    for i, mat in enumerate(scene.materials()):
+        path = f"{MATERIALS}/{prim_name(mat.id, used)}"
+        out[mat.id] = path
+        mprim = a.prim(path, "Material")
+        mprim.customData = {KEY: {"id": mat.id, "order": i, "material": _json(serialize.payload_to_json(mat))}}
+        sprim = a.prim(f"{path}/PreviewSurface", "Shader")
+        a.attr(sprim, "info:id", T.Token, "UsdPreviewSurface", uniform=True)
+        inputs = material_inputs(mat)
+        for name, value in inputs.items():
+            if isinstance(value, tuple):
+                a.attr(sprim, f"inputs:{name}", T.Color3f, Gf.Vec3f(*value))
+            else:
+                a.attr(sprim, f"inputs:{name}", T.Float, value)
+        surf = a.attr(sprim, "outputs:surface", T.Token)
+        out_attr = a.attr(mprim, "outputs:surface", T.Token)
+        a.connect(out_attr, f"{path}/PreviewSurface.outputs:surface")
+        del surf
+        if mat.texture:
+            diffuse = sprim.attributes["inputs:diffuseColor"]
+            a.connect(diffuse, f"{path}/Texture.outputs:rgb")
+            tprim = a.prim(f"{path}/Texture", "Shader")
+            a.attr(tprim, "info:id", T.Token, "UsdUVTexture", uniform=True)
+            a.attr(tprim, "inputs:file", T.Asset, Sdf.AssetPath(mat.texture))
+            a.attr(tprim, "inputs:sourceColorSpace", T.Token, "sRGB")
+            st = a.attr(tprim, "inputs:st", T.Float2)
+            a.connect(st, f"{path}/PrimvarReader.outputs:result")
+            a.attr(tprim, "outputs:rgb", T.Float3)
+            rprim = a.prim(f"{path}/PrimvarReader", "Shader")
+            a.attr(rprim, "info:id", T.Token, "UsdPrimvarReader_float2", uniform=True)
+            a.attr(rprim, "inputs:varname", T.String, "st")
+            a.attr(rprim, "outputs:result", T.Float2)
+    del scope
+    return out
+
+
+class _Prototypes:
+    """One Mesh per distinct proxy under a class prim; entities reference it (no copies)."""
+
+    def __init__(self, a: _Author) -> None:
+        self.a = a
+        self.paths: dict[tuple, str] = {}
+        self.used: set[str] = set()
+
+    def path_for(self, shape: str, bounds: np.ndarray) -> str:
+        key = (shape, bounds.tobytes())
+        if key in self.paths:
+            return self.paths[key]
+        from pxr import Gf, Sdf, Vt
+
+        from scenegraph.appearance.proxy import proxy_mesh
+
+        a, T = self.a, self.a.T
+        if not self.paths:
+            a.prim(PROTOTYPES, "Scope", Sdf.SpecifierClass)
+        mesh = proxy_mesh(shape, bounds)
+        path = f"{PROTOTYPES}/{prim_name(shape, self.used)}"
+        prim = a.prim(path, "Mesh")
+        a.attr(prim, "points", T.Point3fArray, Vt.Vec3fArray.FromNumpy(mesh.positions))
+        a.attr(prim, "faceVertexCounts", T.IntArray, Vt.IntArray.FromNumpy(np.full(len(mesh.indices), 3, np.int32)))
+        a.attr(prim, "faceVertexIndices", T.IntArray, Vt.IntArray.FromNumpy(mesh.indices.reshape(-1).astype(np.int32)))
+        a.attr(prim, "primvars:normals", T.Normal3fArray, Vt.Vec3fArray.FromNumpy(mesh.normals), interpolation="vertex")
+        st = np.stack([mesh.uvs[:, 0], 1.0 - mesh.uvs[:, 1]], axis=1).astype(np.float32)  # glTF v-down -> USD v-up
+        a.attr(prim, "primvars:st", T.TexCoord2fArray, Vt.Vec2fArray.FromNumpy(st), interpolation="vertex")
+        lo, hi = mesh.bounds
+        a.attr(prim, "extent", T.Float3Array, Vt.Vec3fArray([Gf.Vec3f(*lo.tolist()), Gf.Vec3f(*hi.tolist())]))
+        a.attr(prim, "subdivisionScheme", T.Token, "none", uniform=True)
+        self.paths[key] = path
+        return path
+
+
+def _write_entity(
+    a: _Author, scene: Any, ent: Any, path: str, name: str, used: set[str], order: int,
+    timeline: Any, col: int, protos: _Prototypes, mat_paths: dict[str, str],
+) -> None:
+    from pxr import Gf, Sdf, Vt
+
+    T = a.T
+    if ent.kind == "camera":
+        prim = a.prim(path, "Camera")
+        for attr_name, value in camera_attrs(ent.camera).items():
+            if attr_name == "clippingRange":
+                a.attr(prim, attr_name, T.Float2, Gf.Vec2f(*value))
+            else:
+                a.attr(prim, attr_name, T.Float, value)
+        a.attr(prim, "projection", T.Token, "perspective")
+    elif ent.kind == "light":
+        type_name, values = light_attrs(ent.light)
+        prim = a.prim(path, type_name)
+        if ent.light.type == "spot":
+            a.api_schemas(prim, ["ShapingAPI"])
+        for attr_name, value in values.items():
+            if attr_name == "inputs:color":
+                a.attr(prim, attr_name, T.Color3f, Gf.Vec3f(*value))
+            elif attr_name == "treatAsPoint":
+                a.attr(prim, attr_name, T.Bool, value)
+            else:
+                a.attr(prim, attr_name, T.Float, value)
+    else:
+        prim = a.prim(path, "Xform")
+    digest = _write_xform(a, prim, timeline, col)
+    plain = serialize.payload_to_json(dataclasses.replace(ent, gaussians=None)) if ent.gaussians is not None else serialize.payload_to_json(ent)
+    mat = scene.material_of(ent.id)
+    traj = scene.trajectory_of(ent.id)
+    prim.customData = {
+        KEY: {
+            "id": ent.id,
+            "kind": ent.kind,
+            "cls": ent.cls,
+            "order": order,
+            "entity": _json(plain),
+            "gaussians": ent.gaussians is not None,
+            "material": mat.id if mat else "",
+            "trajectory": traj.id if traj else "",
+            "xformDigest": digest,
+        }
+    }
+    if ent.kind == "object" and ent.proxy:
+        proto = protos.path_for(ent.proxy, np.asarray(ent.bounds))
+        mprim = a.prim(f"{path}/{prim_name(name + '_proxy', used)}", "Mesh")
+        mprim.referenceList.prependedItems = [Sdf.Reference("", Sdf.Path(proto))]
+        mprim.customData = {KEY: {"role": "proxy"}}
+        if mat is not None:
+            a.api_schemas(mprim, ["MaterialBindingAPI"])
+            a.rel(mprim, "material:binding", mat_paths[mat.id])
+    if ent.gaussians is not None:
+        g = ent.gaussians
+        gprim = a.prim(f"{path}/{prim_name(name + '_splats', used)}", "ParticleField3DGaussianSplat")
+        gprim.customData = {KEY: {"role": "splats"}}
+        a.attr(gprim, "positions", T.Point3fArray, Vt.Vec3fArray.FromNumpy(g.means))
+        a.attr(gprim, "orientations", T.QuatfArray, Vt.QuatfArray.FromNumpy(g.quats))
+        a.attr(gprim, "scales", T.Float3Array, Vt.Vec3fArray.FromNumpy(g.scales))
+        a.attr(gprim, "opacities", T.FloatArray, Vt.FloatArray.FromNumpy(g.opacities))
+        a.attr(gprim, "radiance:sphericalHarmonicsCoefficients", T.Float3Array,
+               Vt.Vec3fArray.FromNumpy(np.ascontiguousarray(g.sh.reshape(-1, 3))))
+        a.attr(gprim, "radiance:sphericalHarmonicsDegree", T.Int, g.sh_degree, uniform=True)
+        if len(g):
+            reach = 3.0 * g.scales.max(axis=1, keepdims=True)
+            lo, hi = (g.means - reach).min(axis=0), (g.means + reach).max(axis=0)
+        else:
+            lo = hi = np.zeros(3, np.float32)
+        a.attr(gprim, "extent", T.Float3Array, Vt.Vec3fArray([Gf.Vec3f(*lo.tolist()), Gf.Vec3f(*hi.tolist())]))
+
+
+def _write_xform(a: _Author, prim: Any, timeline: Any, col: int) -> str:
+    """translate / orient / scale ops from one Timeline column; returns their digest."""
+    from pxr import Gf, Vt
+
+    T = a.T
+    series = (
+        (OPS[0], timeline.position[:, col], T.Float3, Vt.Vec3fArray, Gf.Vec3f, False),
+        (OPS[1], timeline.rotation[:, col], T.Quatf, Vt.QuatfArray, None, True),
+        (OPS[2], timeline.scale[:, col], T.Float3, Vt.Vec3fArray, Gf.Vec3f, False),
+    )
+    ops = []
+    for op, values, type_name, array_type, _, rotation in series:
+        values = np.ascontiguousarray(values, dtype=np.float32)
+        frames = reduce_samples(values, rotation=rotation)
+        spec = a.attr(prim, op, type_name)
+        if frames is None:
+            spec.default = array_type.FromNumpy(values[:1])[0]
+            ops.append((op, values[0], np.zeros(0), np.zeros((0, values.shape[1]))))
+            continue
+        kept = values[frames]
+        arr = array_type.FromNumpy(kept)
+        set_sample = a.layer.SetTimeSample
+        spath = spec.path
+        for i, f in enumerate(frames.tolist()):
+            set_sample(spath, float(f), arr[i])
+        ops.append((op, None, frames.astype(np.float64), kept))
+    a.attr(prim, "xformOpOrder", T.TokenArray, Vt.TokenArray(list(OPS)), uniform=True)
+    return xform_digest(ops)
