@@ -1,0 +1,108 @@
+"""Shared glTF 2.0 pieces for :mod:`exporters.gltf_write` and :mod:`exporters.gltf_read`.
+
+GLB container constants, accessor type tables, the motion digest that lets the
+reader tell an untouched node from an edited one, and keyframe sampling
+(LINEAR with slerp for rotations, STEP, CUBICSPLINE values).
+"""
+from __future__ import annotations
+
+import hashlib
+from typing import Iterable
+
+import numpy as np
+
+GLB_MAGIC = 0x46546C67  # b"glTF"
+GLB_VERSION = 2
+CHUNK_JSON = 0x4E4F534A
+CHUNK_BIN = 0x004E4942
+
+ARRAY_BUFFER = 34962
+ELEMENT_ARRAY_BUFFER = 34963
+MODE_POINTS = 0
+MODE_TRIANGLES = 4
+
+EXT_LIGHTS = "KHR_lights_punctual"
+EXT_SPLATS = "KHR_gaussian_splatting"
+EXT_EMISSIVE_STRENGTH = "KHR_materials_emissive_strength"
+SPLAT_PREFIX = EXT_SPLATS + ":"
+
+#: componentType -> numpy little-endian dtype
+COMPONENT_DTYPES = {
+    5120: np.dtype("i1"),
+    5121: np.dtype("u1"),
+    5122: np.dtype("<i2"),
+    5123: np.dtype("<u2"),
+    5125: np.dtype("<u4"),
+    5126: np.dtype("<f4"),
+}
+DTYPE_COMPONENTS = {np.dtype(v).str: k for k, v in COMPONENT_DTYPES.items()}
+#: accessor type -> number of components
+TYPE_SIZES = {"SCALAR": 1, "VEC2": 2, "VEC3": 3, "VEC4": 4, "MAT2": 4, "MAT3": 9, "MAT4": 16}
+SIZE_TYPES = {1: "SCALAR", 2: "VEC2", 3: "VEC3", 4: "VEC4"}
+
+PATH_WIDTH = {"translation": 3, "rotation": 4, "scale": 3}
+IDENTITY = {
+    "translation": np.zeros(3, np.float32),
+    "rotation": np.array([0, 0, 0, 1], np.float32),
+    "scale": np.ones(3, np.float32),
+}
+
+
+def motion_digest(rest: dict[str, np.ndarray], channels: dict[str, tuple[str, np.ndarray, np.ndarray]]) -> str:
+    """A short hash of a node's TRS and animation keys, as float32 bytes.
+
+    ``rest`` maps translation/rotation/scale to values; ``channels`` maps a
+    path to (interpolation, times (K,), values (K, C)).  The writer stores it in
+    the node's extras; the reader recomputes it to see whether anyone touched
+    the node's motion since.
+    """
+    h = hashlib.blake2b(digest_size=12)
+    for path in ("translation", "rotation", "scale"):
+        h.update(np.ascontiguousarray(rest[path], dtype="<f4").tobytes())
+    for path in ("translation", "rotation", "scale"):
+        if path in channels:
+            interp, t, v = channels[path]
+            h.update(f"|{path}:{interp}|".encode())
+            h.update(np.ascontiguousarray(t, dtype="<f4").tobytes())
+            h.update(np.ascontiguousarray(v, dtype="<f4").tobytes())
+    return h.hexdigest()
+
+
+def slerp(a: np.ndarray, b: np.ndarray, u: np.ndarray) -> np.ndarray:
+    """Spherical interpolation of xyzw quaternions a, b (..., 4) at fractions u (...,), shortest path."""
+    a = np.asarray(a, np.float64)
+    b = np.asarray(b, np.float64)
+    u = np.asarray(u, np.float64)[..., None]
+    dot = np.sum(a * b, axis=-1, keepdims=True)
+    b = np.where(dot < 0, -b, b)
+    dot = np.abs(dot)
+    theta = np.arccos(np.clip(dot, -1.0, 1.0))
+    sin = np.sin(theta)
+    small = sin < 1e-6
+    safe = np.where(small, 1.0, sin)
+    wa = np.where(small, 1.0 - u, np.sin((1.0 - u) * theta) / safe)
+    wb = np.where(small, u, np.sin(u * theta) / safe)
+    q = wa * a + wb * b
+    return q / np.linalg.norm(q, axis=-1, keepdims=True)
+
+
+def sample_keys(times: np.ndarray, values: np.ndarray, interpolation: str, at: Iterable[float], rotation: bool) -> np.ndarray:
+    """Evaluate a glTF sampler at times ``at``: (M,) -> (M, C) float64.
+
+    ``values`` (K, C) are key values (for CUBICSPLINE only the value part is
+    passed); before the first key the first value holds, after the last the last.
+    """
+    t = np.asarray(times, np.float64)
+    v = np.asarray(values, np.float64)
+    at = np.asarray(at, np.float64)
+    if t.size == 1:
+        return np.repeat(v[:1], at.size, axis=0)
+    hi = np.clip(np.searchsorted(t, at, side="right"), 1, t.size - 1)
+    lo = hi - 1
+    if interpolation == "STEP":
+        idx = np.clip(np.searchsorted(t, at, side="right") - 1, 0, t.size - 1)
+        return v[idx]
+    u = np.clip((at - t[lo]) / (t[hi] - t[lo]), 0.0, 1.0)
+    if rotation:
+        return slerp(v[lo], v[hi], u)
+    return v[lo] + (v[hi] - v[lo]) * u[:, None]
