@@ -40,6 +40,7 @@ DTYPE_COMPONENTS = {np.dtype(v).str: k for k, v in COMPONENT_DTYPES.items()}
 TYPE_SIZES = {"SCALAR": 1, "VEC2": 2, "VEC3": 3, "VEC4": 4, "MAT2": 4, "MAT3": 9, "MAT4": 16}
 SIZE_TYPES = {1: "SCALAR", 2: "VEC2", 3: "VEC3", 4: "VEC4"}
 
+_EPS32 = float(np.finfo(np.float32).eps)
 PATH_WIDTH = {"translation": 3, "rotation": 4, "scale": 3}
 IDENTITY = {
     "translation": np.zeros(3, np.float32),
@@ -106,3 +107,49 @@ def sample_keys(times: np.ndarray, values: np.ndarray, interpolation: str, at: I
     if rotation:
         return slerp(v[lo], v[hi], u)
     return v[lo] + (v[hi] - v[lo]) * u[:, None]
+
+
+def tolerance(v: np.ndarray) -> np.ndarray:
+    """Per-value tolerance: 1e-6, or a few float32 steps for large values."""
+    return 1e-6 + 4.0 * _EPS32 * np.abs(v)
+
+
+def _interpolate(t: np.ndarray, v: np.ndarray, lo: np.ndarray, hi: np.ndarray, rotation: bool) -> np.ndarray:
+    """Values (F, E, C) that keys ``lo``/``hi`` (F, E) give by glTF LINEAR interpolation at frame times ``t``."""
+    cols = np.arange(v.shape[1])[None, :]
+    ta, tb = t[lo], t[hi]
+    den = tb - ta
+    u = np.where(den > 0, (t[:, None] - ta) / np.where(den > 0, den, 1.0), 0.0)
+    a, b = v[lo, cols], v[hi, cols]
+    if rotation:
+        return slerp(a, b, u)
+    return a + (b - a) * u[..., None]
+
+
+def linear_keys(t: np.ndarray, v: np.ndarray, tol: np.ndarray, rotation: bool) -> np.ndarray:
+    """Keys (F, E) bool to keep so that LINEAR interpolation (slerp for rotations) of ``v`` (F, E, C)
+    at times ``t`` (F,) reproduces every frame within ``tol`` (F, E, C); first and last always kept."""
+    f_count, e_count, _ = v.shape
+    keep = np.zeros((f_count, e_count), bool)
+    keep[0] = keep[-1] = True
+    if f_count > 2:
+        # each interior frame against the interpolation of its two neighbours
+        lo = np.repeat(np.arange(f_count)[:, None], e_count, axis=1)
+        hi = lo.copy()
+        lo[1:-1] -= 1
+        hi[1:-1] += 1
+        pred = _interpolate(t, v, lo, hi, rotation)
+        keep[1:-1] = np.any(np.abs(pred[1:-1] - v[1:-1]) > tol[1:-1], axis=-1)
+    rows = np.arange(f_count)[:, None]
+    for _ in range(64):
+        lo = np.maximum.accumulate(np.where(keep, rows, -1), axis=0)
+        hi = np.minimum.accumulate(np.where(keep, rows, f_count)[::-1], axis=0)[::-1]
+        err = np.max(np.abs(_interpolate(t, v, lo, hi, rotation) - v) / tol, axis=-1)
+        bad = err > 1.0
+        if not bad.any():
+            return keep
+        left = np.concatenate([np.full((1, e_count), -np.inf), err[:-1]])
+        right = np.concatenate([err[1:], np.full((1, e_count), -np.inf)])
+        keep |= bad & (err >= left) & (err >= right)
+    keep |= bad
+    return keep

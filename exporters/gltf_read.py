@@ -26,8 +26,10 @@ from exporters._gltf_common import (
     MODE_POINTS,
     PATH_WIDTH,
     SPLAT_PREFIX,
+    linear_keys,
     motion_digest,
     sample_keys,
+    tolerance,
 )
 from exporters._gltf_container import Container, open_container, safe_uri_path
 from scenegraph.errors import FormatError, ModelError
@@ -206,6 +208,16 @@ class _Reader:
         times = np.unique(times)
         m = self.motion(rest, chans, times)
         interp = "step" if all(chans[p][0] == "STEP" for p in chans) else "linear"
+        keep = np.zeros(times.size, bool)
+        keep[0] = keep[-1] = True
+        for p in chans:  # drop keys interpolation reproduces (Blender writes one per frame)
+            v = m[p][:, None, :]
+            if interp == "step":
+                keep[1:] |= np.any(np.abs(v[1:, 0] - v[:-1, 0]) > 10 * tolerance(v[1:, 0]), axis=-1)
+            else:
+                keep |= linear_keys(times, v, 10 * tolerance(v), p == "rotation")[:, 0]
+        times = times[keep]
+        m = {p: v[keep] for p, v in m.items()}
         return Trajectory(
             tid,
             times=times,

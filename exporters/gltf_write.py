@@ -41,15 +41,15 @@ from exporters._gltf_common import (
     MODE_TRIANGLES,
     SIZE_TYPES,
     SPLAT_PREFIX,
+    linear_keys,
     motion_digest,
-    slerp,
+    tolerance,
 )
 from scenegraph.errors import FormatError
 
 __all__ = ["write", "SPLAT_COLOR_SPACES"]
 
 SPLAT_COLOR_SPACES = ("srgb_rec709_display", "lin_rec709_display")
-_EPS32 = float(np.finfo(np.float32).eps)
 _IMAGE_MIME = {b"\x89PNG": "image/png", b"\xff\xd8\xff": "image/jpeg"}
 
 
@@ -128,23 +128,6 @@ def _floats(values: Any) -> list[float]:
 # --------------------------------------------------------------------------
 
 
-def _tolerance(v: np.ndarray) -> np.ndarray:
-    """Per-value tolerance: 1e-6, or a few float32 steps for large values."""
-    return 1e-6 + 4.0 * _EPS32 * np.abs(v)
-
-
-def _interpolate(t: np.ndarray, v: np.ndarray, lo: np.ndarray, hi: np.ndarray, rotation: bool) -> np.ndarray:
-    """Values (F, E, C) that keys ``lo``/``hi`` (F, E) give by glTF LINEAR interpolation at frame times ``t``."""
-    cols = np.arange(v.shape[1])[None, :]
-    ta, tb = t[lo], t[hi]
-    den = tb - ta
-    u = np.where(den > 0, (t[:, None] - ta) / np.where(den > 0, den, 1.0), 0.0)
-    a, b = v[lo, cols], v[hi, cols]
-    if rotation:
-        return slerp(a, b, u)
-    return a + (b - a) * u[..., None]
-
-
 def plan_channel(t: np.ndarray, values: np.ndarray, rotation: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Decide, per entity, how to animate one TRS property.
 
@@ -162,7 +145,7 @@ def plan_channel(t: np.ndarray, values: np.ndarray, rotation: bool) -> tuple[np.
         sign = np.concatenate([np.ones((1, e_count)), np.cumprod(flip, axis=0)])
         v = v * sign[..., None]
     out = v.astype(np.float32)
-    tol = _tolerance(v)
+    tol = tolerance(v)
     static = ~np.any(np.abs(v - v[:1]) > tol, axis=(0, 2))
     keep = np.zeros((f_count, e_count), bool)
     keep[0] = True
@@ -176,35 +159,8 @@ def plan_channel(t: np.ndarray, values: np.ndarray, rotation: bool) -> tuple[np.
     keep[1:] = changed & step[None, :]
     lin = np.nonzero(~static & ~step)[0]
     if lin.size:
-        keep[:, lin] = _linear_keys(t, v[:, lin], tol[:, lin], rotation)
+        keep[:, lin] = linear_keys(t, v[:, lin], tol[:, lin], rotation)
     return static, step, keep, out
-
-
-def _linear_keys(t: np.ndarray, v: np.ndarray, tol: np.ndarray, rotation: bool) -> np.ndarray:
-    f_count, e_count, _ = v.shape
-    keep = np.zeros((f_count, e_count), bool)
-    keep[0] = keep[-1] = True
-    if f_count > 2:
-        # each interior frame against the interpolation of its two neighbours
-        lo = np.repeat(np.arange(f_count)[:, None], e_count, axis=1)
-        hi = lo.copy()
-        lo[1:-1] -= 1
-        hi[1:-1] += 1
-        pred = _interpolate(t, v, lo, hi, rotation)
-        keep[1:-1] = np.any(np.abs(pred[1:-1] - v[1:-1]) > tol[1:-1], axis=-1)
-    rows = np.arange(f_count)[:, None]
-    for _ in range(64):
-        lo = np.maximum.accumulate(np.where(keep, rows, -1), axis=0)
-        hi = np.minimum.accumulate(np.where(keep, rows, f_count)[::-1], axis=0)[::-1]
-        err = np.max(np.abs(_interpolate(t, v, lo, hi, rotation) - v) / tol, axis=-1)
-        bad = err > 1.0
-        if not bad.any():
-            return keep
-        left = np.concatenate([np.full((1, e_count), -np.inf), err[:-1]])
-        right = np.concatenate([err[1:], np.full((1, e_count), -np.inf)])
-        keep |= bad & (err >= left) & (err >= right)
-    keep |= bad
-    return keep
 
 
 # --------------------------------------------------------------------------
