@@ -20,8 +20,9 @@ Stage layout::
 
 Conversions (documented once, used both ways):
 
-- quaternions: ours (x, y, z, w), ``Gf.Quatf(w, x, y, z)``; ``quatf[]`` arrays share
-  our xyzw memory layout, so ``Vt.QuatfArray.FromNumpy`` takes (N, 4) xyzw directly.
+- quaternions: ours (x, y, z, w), ``Gf.Quat*(w, x, y, z)``; ``quatf[]``/``quatd[]`` arrays
+  share our xyzw memory layout, so ``Vt.Quat*Array.FromNumpy`` takes (N, 4) xyzw directly.
+  ``xformOp:orient`` is a quatd normalised in float64 (see ``usd_write._write_xform``).
 - cameras: lens values are in tenths of a scene unit (UsdGeomCamera), so a 24 mm
   film back is ``verticalAperture = 0.24``; ``focalLength = 0.12 / tan(yfov / 2)``,
   ``horizontalAperture = 0.24 * aspect``, ``clippingRange = (znear, zfar)``.

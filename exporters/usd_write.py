@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
+import shutil
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -37,6 +38,7 @@ __all__ = ["write_stage", "reduce_samples"]
 
 _POS_TOL = 1e-6  # metres (relative above 1 m): samples a linear segment reproduces are dropped
 _ROT_TOL = 1e-7
+_ZIP_EPOCH = 946684800  # 2000-01-01 UTC
 
 
 def write_stage(scene: Any, path: str | os.PathLike, *, timeline: Any = None, **options: Any) -> None:
@@ -61,20 +63,18 @@ def write_stage(scene: Any, path: str | os.PathLike, *, timeline: Any = None, **
         timeline = simulate(scene)
     _check_timeline(scene, timeline, path)
     layer_suffix = ".usda" if suffix == ".usda" else ".usdc"
-    # temp files live beside the target so relative texture paths resolve when packaging
-    fd, tmp_layer = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=layer_suffix, dir=path.parent)
-    os.close(fd)
-    os.unlink(tmp_layer)
-    tmp_out = None
+    # the layer is written in a temp folder beside the target, then renamed (or packaged) into place;
+    # inside a .usdz it is named after the target, so the package bytes do not depend on temp names
+    tmp_dir = tempfile.mkdtemp(prefix=f".{path.name}.", dir=path.parent)
+    tmp_layer = os.path.join(tmp_dir, path.stem + layer_suffix)
     try:
         try:
-            _author(scene, timeline, tmp_layer)
+            _author(scene, timeline, tmp_layer, texture_base=path.parent if suffix == ".usdz" else None)
             if suffix == ".usdz":
                 from pxr import UsdUtils
 
-                fd, tmp_out = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".usdz", dir=path.parent)
-                os.close(fd)
-                os.unlink(tmp_out)
+                tmp_out = os.path.join(tmp_dir, path.stem + ".usdz")
+                os.utime(tmp_layer, (_ZIP_EPOCH, _ZIP_EPOCH))  # the zip entry's date: same input, same bytes
                 if not UsdUtils.CreateNewUsdzPackage(tmp_layer, tmp_out):
                     raise FormatError(f"{path}: usd-core could not package the stage as usdz")
                 os.replace(tmp_out, path)
@@ -83,9 +83,7 @@ def write_stage(scene: Any, path: str | os.PathLike, *, timeline: Any = None, **
         except Tf.ErrorException as exc:
             raise FormatError(f"{path}: usd-core refused to write the stage ({str(exc).strip()[:300]})") from None
     finally:
-        for tmp in (tmp_layer, tmp_out):
-            if tmp and os.path.exists(tmp):
-                os.unlink(tmp)
+        shutil.rmtree(tmp_dir, ignore_errors=True)
 
 
 def _check_timeline(scene: Any, timeline: Any, path: Path) -> None:
@@ -215,7 +213,7 @@ class _Author:
         prim.SetInfo("apiSchemas", self.Sdf.TokenListOp.Create(prependedItems=names))
 
 
-def _author(scene: Any, timeline: Any, layer_path: str) -> None:
+def _author(scene: Any, timeline: Any, layer_path: str, texture_base: Path | None = None) -> None:
     from pxr import Sdf, UsdGeom
 
     layer = Sdf.Layer.CreateNew(layer_path)
@@ -244,7 +242,7 @@ def _author(scene: Any, timeline: Any, layer_path: str) -> None:
             }
         }
         used = {"Prototypes", "Materials"}
-        mat_paths = _write_materials(a, scene)
+        mat_paths = _write_materials(a, scene, texture_base)
         protos = _Prototypes(a)
         index = {eid: i for i, eid in enumerate(timeline.ids)}
         order = {e.id: i for i, e in enumerate(scene.entities())}
@@ -266,8 +264,12 @@ def _settings_only(scene: Any) -> Any:
     return Scene(fps=scene.fps, duration=scene.duration, seed=scene.seed, prompt=scene.prompt, metadata=scene.metadata)
 
 
-def _write_materials(a: _Author, scene: Any) -> dict[str, str]:
-    """Material + UsdPreviewSurface per scene material; returns id -> prim path."""
+def _write_materials(a: _Author, scene: Any, texture_base: Path | None) -> dict[str, str]:
+    """Material + UsdPreviewSurface per scene material; returns id -> prim path.
+
+    ``texture_base``: when packaging, relative texture paths are made absolute from
+    this folder so that usd-core finds the images and copies them into the package.
+    """
     from pxr import Gf, Sdf
 
     T = a.T
@@ -298,7 +300,10 @@ def _write_materials(a: _Author, scene: Any) -> dict[str, str]:
             a.connect(diffuse, f"{path}/Texture.outputs:rgb")
             tprim = a.prim(f"{path}/Texture", "Shader")
             a.attr(tprim, "info:id", T.Token, "UsdUVTexture", uniform=True)
-            a.attr(tprim, "inputs:file", T.Asset, Sdf.AssetPath(mat.texture))
+            tex = mat.texture
+            if texture_base is not None and not os.path.isabs(tex) and "://" not in tex:
+                tex = str((texture_base / tex).resolve())
+            a.attr(tprim, "inputs:file", T.Asset, Sdf.AssetPath(tex))
             a.attr(tprim, "inputs:sourceColorSpace", T.Token, "sRGB")
             st = a.attr(tprim, "inputs:st", T.Float2)
             a.connect(st, f"{path}/PrimvarReader.outputs:result")
@@ -420,18 +425,24 @@ def _write_entity(
 
 
 def _write_xform(a: _Author, prim: Any, timeline: Any, col: int) -> str:
-    """translate / orient / scale ops from one Timeline column; returns their digest."""
-    from pxr import Gf, Vt
+    """translate / orient / scale ops from one Timeline column; returns their digest.
+
+    orient is written as quatd, normalised in float64: usd-core turns an orient op into
+    a matrix through the quaternion's angle (acos of its real part), which magnifies the
+    rounding of a float32 quaternion (|q| = 1 +- 6e-8) to ~1e-5 rad at small angles.
+    """
+    from pxr import Vt
 
     T = a.T
+    rot = np.asarray(timeline.rotation[:, col], dtype=np.float64)
+    rot = rot / np.linalg.norm(rot, axis=1, keepdims=True)
     series = (
-        (OPS[0], timeline.position[:, col], T.Float3, Vt.Vec3fArray, Gf.Vec3f, False),
-        (OPS[1], timeline.rotation[:, col], T.Quatf, Vt.QuatfArray, None, True),
-        (OPS[2], timeline.scale[:, col], T.Float3, Vt.Vec3fArray, Gf.Vec3f, False),
+        (OPS[0], np.ascontiguousarray(timeline.position[:, col], dtype=np.float32), T.Float3, Vt.Vec3fArray, False),
+        (OPS[1], np.ascontiguousarray(rot), T.Quatd, Vt.QuatdArray, True),
+        (OPS[2], np.ascontiguousarray(timeline.scale[:, col], dtype=np.float32), T.Float3, Vt.Vec3fArray, False),
     )
     ops = []
-    for op, values, type_name, array_type, _, rotation in series:
-        values = np.ascontiguousarray(values, dtype=np.float32)
+    for op, values, type_name, array_type, rotation in series:
         frames = reduce_samples(values, rotation=rotation)
         spec = a.attr(prim, op, type_name)
         if frames is None:
