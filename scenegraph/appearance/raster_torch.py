@@ -1,0 +1,320 @@
+"""Tile-based Gaussian rasterizer in plain PyTorch: the CPU backend and the reference for gsplat.
+
+The math is 3DGS / gsplat's "classic" mode: EWA projection with the
+perspective Jacobian (clamped to 1.3x the field of view), a 0.3 px^2 low-pass
+added to the 2D covariance, an opacity-aware 3-sigma footprint (3.33 sigma, or
+less where the opacity drops below 1/255 sooner), SH colours + 0.5 clamped at
+0, and front-to-back compositing with alpha = min(0.99, o exp(-d^T S^-1 d / 2)),
+alphas below 1/255 skipped and a pixel finished once its transmittance would
+fall to 1e-4 (that Gaussian excluded).
+
+Cost follows covered pixels: Gaussians are binned into 16x16 tiles by their
+footprint, sorted by depth per tile, and composited block by block (a block is
+the next ``block`` Gaussians of every still-unfinished tile, evaluated as one
+batched matrix product: the Gaussian exponent is a quadratic form in the
+pixel's tile-local coordinates).  The backward pass is written by hand and
+re-walks the same blocks front to back, so memory stays O(pixels + Gaussians).
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any, Iterator
+
+__all__ = ["SH_C1", "SH_C2", "SH_C3", "sh_basis", "eval_sh", "project", "render_torch", "RenderResult",
+           "ALPHA_MAX", "ALPHA_MIN", "T_MIN", "EPS2D", "TILE"]
+
+SH_C0 = 0.28209479177387814
+SH_C1 = 0.4886025119029199
+SH_C2 = (1.0925484305920792, -1.0925484305920792, 0.31539156525252005, -1.0925484305920792, 0.5462742152960396)
+SH_C3 = (-0.5900435899266435, 2.890611442640554, -0.4570457994644658, 0.3731763325901154,
+         -0.4570457994644658, 1.445305721320277, -0.5900435899266435)  # fmt: skip
+ALPHA_MAX = 0.99  # 3DGS's clamp (gsplat uses 0.999; equal below opacity 0.99)
+ALPHA_MIN = 1.0 / 255.0
+T_MIN = 1e-4
+EPS2D = 0.3
+TILE = 16
+
+
+def sh_basis(x: Any, y: Any, z: Any, degree: int) -> list[Any]:
+    """The (degree+1)^2 real SH basis values (3DGS order and signs) of unit directions.
+
+    Works on numpy arrays and torch tensors alike (plain arithmetic only).
+    """
+    out = [SH_C0 + 0.0 * x]
+    if degree >= 1:
+        out += [-SH_C1 * y, SH_C1 * z, -SH_C1 * x]
+    if degree >= 2:
+        xx, yy, zz = x * x, y * y, z * z
+        out += [SH_C2[0] * x * y, SH_C2[1] * y * z, SH_C2[2] * (2.0 * zz - xx - yy), SH_C2[3] * x * z,
+                SH_C2[4] * (xx - yy)]  # fmt: skip
+    if degree >= 3:
+        out += [
+            SH_C3[0] * y * (3.0 * xx - yy),
+            SH_C3[1] * x * y * z,
+            SH_C3[2] * y * (4.0 * zz - xx - yy),
+            SH_C3[3] * z * (2.0 * zz - 3.0 * xx - 3.0 * yy),
+            SH_C3[4] * x * (4.0 * zz - xx - yy),
+            SH_C3[5] * z * (xx - yy),
+            SH_C3[6] * x * (xx - 3.0 * yy),
+        ]
+    return out
+
+
+def eval_sh(sh: Any, dirs: Any, degree: int) -> Any:
+    """RGB (N, 3) = clamp(SH(dirs) + 0.5, min 0) for coefficients (N, K, 3) and directions (N, 3)."""
+    import torch
+
+    d = dirs / dirs.norm(dim=-1, keepdim=True).clamp_min(1e-12)
+    basis = torch.stack(sh_basis(d[:, 0], d[:, 1], d[:, 2], degree), dim=1)  # (N, k)
+    k = basis.shape[1]
+    return (torch.einsum("nk,nkc->nc", basis, sh[:, :k]) + 0.5).clamp_min(0.0)
+
+
+def quat_scale_to_covar(quats: Any, scales: Any) -> Any:
+    """3D covariances (N, 3, 3) = R S S^T R^T from xyzw quats (N, 4) and linear scales (N, 3)."""
+    import torch
+
+    q = quats / quats.norm(dim=-1, keepdim=True).clamp_min(1e-12)
+    x, y, z, w = q.unbind(-1)
+    r = torch.stack(
+        [
+            1 - 2 * (y * y + z * z), 2 * (x * y - w * z), 2 * (x * z + w * y),
+            2 * (x * y + w * z), 1 - 2 * (x * x + z * z), 2 * (y * z - w * x),
+            2 * (x * z - w * y), 2 * (y * z + w * x), 1 - 2 * (x * x + y * y),
+        ],
+        dim=-1,
+    ).reshape(-1, 3, 3)  # fmt: skip
+    m = r * scales[:, None, :]
+    return m @ m.transpose(1, 2)
+
+
+@dataclass
+class Projected:
+    """Screen-space Gaussians: means2d (N, 2) px, conics (N, 3) (a, b, c) of S^-1, depths (N,),
+    radii (N, 2) int px footprint (0 = culled)."""
+
+    means2d: Any
+    conics: Any
+    depths: Any
+    radii: Any
+
+
+def project(means: Any, quats: Any, scales: Any, opacities: Any, viewmat: Any, intrinsics: tuple[float, float, float, float],
+            width: int, height: int, near: float = 0.01, far: float = 1e10) -> Projected:
+    """EWA-project Gaussians into a pinhole camera (OpenCV convention, ``viewmat`` world->camera (4, 4))."""
+    import torch
+
+    fx, fy, cx, cy = intrinsics
+    rot, trans = viewmat[:3, :3], viewmat[:3, 3]
+    t = means @ rot.T + trans
+    cov = rot @ quat_scale_to_covar(quats, scales) @ rot.T
+    tx, ty, tz = t.unbind(-1)
+    lim_x_pos = (width - cx) / fx + 0.3 * (0.5 * width / fx)
+    lim_x_neg = cx / fx + 0.3 * (0.5 * width / fx)
+    lim_y_pos = (height - cy) / fy + 0.3 * (0.5 * height / fy)
+    lim_y_neg = cy / fy + 0.3 * (0.5 * height / fy)
+    tzs = torch.where(tz.abs() > 1e-12, tz, torch.full_like(tz, 1e-12))
+    ctx = tzs * (tx / tzs).clamp(-lim_x_neg, lim_x_pos)
+    cty = tzs * (ty / tzs).clamp(-lim_y_neg, lim_y_pos)
+    zero = torch.zeros_like(tz)
+    jac = torch.stack([fx / tzs, zero, -fx * ctx / tzs**2, zero, fy / tzs, -fy * cty / tzs**2], -1).reshape(-1, 2, 3)
+    cov2d = jac @ cov @ jac.transpose(1, 2) + EPS2D * torch.eye(2, dtype=t.dtype)
+    det = (cov2d[:, 0, 0] * cov2d[:, 1, 1] - cov2d[:, 0, 1] * cov2d[:, 1, 0]).clamp_min(1e-10)
+    conics = torch.stack([cov2d[:, 1, 1] / det, -0.5 * (cov2d[:, 0, 1] + cov2d[:, 1, 0]) / det, cov2d[:, 0, 0] / det], -1)
+    means2d = torch.stack([fx * tx / tzs + cx, fy * ty / tzs + cy], -1)
+    with torch.no_grad():
+        o = opacities.detach()
+        extend = torch.sqrt(2.0 * torch.log((o / ALPHA_MIN).clamp_min(1.0))).clamp_max(3.33)
+        rx = torch.ceil(extend * cov2d[:, 0, 0].detach().sqrt())
+        ry = torch.ceil(extend * cov2d[:, 1, 1].detach().sqrt())
+        m2 = means2d.detach()
+        ok = (tz > near) & (tz < far) & (o >= ALPHA_MIN) & ((rx > 0) | (ry > 0))
+        ok &= (m2[:, 0] + rx > 0) & (m2[:, 0] - rx < width) & (m2[:, 1] + ry > 0) & (m2[:, 1] - ry < height)
+        radii = torch.stack([rx, ry], -1).masked_fill(~ok[:, None], 0).to(torch.int32)
+    return Projected(means2d, conics, tz, radii)
+
+
+def bin_tiles(proj: Projected, width: int, height: int, tile: int = TILE) -> tuple[Any, Any, Any, Any, int, int]:
+    """Tile intersections sorted by (tile, depth): (gaussian ids (M,), tile ids (M,), tile starts, tile counts, tiles_x, tiles_y)."""
+    import torch
+
+    tiles_x, tiles_y = -(-width // tile), -(-height // tile)
+    with torch.no_grad():
+        m2 = proj.means2d.detach()
+        r = proj.radii.to(m2.dtype)
+        vis = torch.nonzero((proj.radii > 0).any(-1)).squeeze(1)
+        vis = vis[torch.argsort(proj.depths.detach()[vis], stable=True)]
+        x0 = torch.floor((m2[vis, 0] - r[vis, 0]) / tile).clamp(0, tiles_x).long()
+        x1 = torch.ceil((m2[vis, 0] + r[vis, 0]) / tile).clamp(0, tiles_x).long()
+        y0 = torch.floor((m2[vis, 1] - r[vis, 1]) / tile).clamp(0, tiles_y).long()
+        y1 = torch.ceil((m2[vis, 1] + r[vis, 1]) / tile).clamp(0, tiles_y).long()
+        w, h = x1 - x0, y1 - y0
+        n = w * h
+        gid = torch.repeat_interleave(vis, n)
+        k = torch.arange(int(n.sum()), dtype=torch.long) - torch.repeat_interleave(torch.cumsum(n, 0) - n, n)
+        wr = torch.repeat_interleave(w, n).clamp_min(1)
+        tid = (torch.repeat_interleave(y0, n) + k // wr) * tiles_x + torch.repeat_interleave(x0, n) + k % wr
+        tid, order = torch.sort(tid, stable=True)
+        gid = gid[order]
+        counts = torch.bincount(tid, minlength=tiles_x * tiles_y)
+        starts = torch.cumsum(counts, 0) - counts
+    return gid, tid, starts, counts, tiles_x, tiles_y
+
+
+def _pixel_features(tile: int, dtype: Any) -> Any:
+    """(tile^2, 6) [u^2, uv, v^2, u, v, 1] of pixel centres relative to the tile centre."""
+    import torch
+
+    c = torch.arange(tile, dtype=dtype) + 0.5 - tile / 2.0
+    v, u = torch.meshgrid(c, c, indexing="ij")
+    u, v = u.reshape(-1), v.reshape(-1)
+    return torch.stack([u * u, u * v, v * v, u, v, torch.ones_like(u)], -1)
+
+
+def _sweep(coef: Any, feat: Any, starts: Any, counts: Any, pix: Any, block: int, grads: tuple | None = None) -> Iterator[tuple]:
+    """Walk depth-sorted blocks front to back; yields per block (act, idx, valid, alpha, clamped, w, include, t_excl).
+
+    State (transmittance ``t`` and ``done`` per tile pixel) lives in the generator;
+    the final transmittance is yielded last as ("end", t).
+    """
+    import torch
+
+    n_tiles, p = counts.shape[0], pix.shape[0]
+    t = torch.ones(n_tiles, p, dtype=coef.dtype)
+    done = torch.zeros(n_tiles, p, dtype=torch.bool)
+    act = torch.nonzero(counts > 0).squeeze(1)
+    ar = torch.arange(block)
+    inf_row = torch.tensor([0, 0, 0, 0, 0, math.inf], dtype=coef.dtype)
+    b0 = 0
+    while act.numel():
+        pos = b0 + ar
+        valid = pos[None, :] < counts[act, None]
+        idx = (starts[act, None] + pos[None, :]).clamp_max(max(coef.shape[0] - 1, 0))
+        cf = torch.where(valid[..., None], coef[idx], inf_row)
+        alpha = torch.matmul(pix, cf.transpose(1, 2)).neg_().exp_()  # (Ta, P, B)
+        clamped = alpha > ALPHA_MAX
+        alpha.clamp_(max=ALPHA_MAX).masked_fill_(alpha < ALPHA_MIN, 0.0)
+        tc = t[act]
+        t_incl = torch.cumprod(1.0 - alpha, dim=2).mul_(tc[:, :, None])
+        include = (t_incl > T_MIN) & ~done[act][:, :, None]
+        t_excl = torch.cat([tc[:, :, None], t_incl[:, :, :-1]], dim=2)
+        w = alpha * t_excl * include
+        yield act, idx, valid, alpha, clamped, w, include, t_excl
+        n_inc = include.sum(2)
+        last = t_incl.gather(2, (n_inc - 1).clamp_min(0)[:, :, None])[:, :, 0]
+        t[act] = torch.where(n_inc > 0, last, tc)
+        done[act] = done[act] | ~include[:, :, -1]
+        b0 += block
+        act = act[(counts[act] > b0) & ~done[act].all(1)]
+    yield "end", t
+
+
+class _Composite:
+    """torch.autograd.Function compositing per-intersection quadratic forms; built lazily (torch import)."""
+
+    fn = None
+
+    @classmethod
+    def get(cls) -> Any:
+        if cls.fn is not None:
+            return cls.fn
+        import torch
+
+        class Composite(torch.autograd.Function):
+            @staticmethod
+            def forward(ctx, coef, feat, starts, counts, pix, block):  # noqa: ANN001
+                out = torch.zeros(counts.shape[0], pix.shape[0], feat.shape[1], dtype=coef.dtype)
+                for step in _sweep(coef, feat, starts, counts, pix, block):
+                    if isinstance(step[0], str):
+                        t_final = step[1]
+                        break
+                    act, idx, _valid, _alpha, _cl, w, _inc, _te = step
+                    out[act] += torch.matmul(w, feat[idx])
+                ctx.save_for_backward(coef, feat, starts, counts, pix, out, t_final)
+                ctx.block = block
+                return out, t_final
+
+            @staticmethod
+            def backward(ctx, g_out, g_t):  # noqa: ANN001
+                coef, feat, starts, counts, pix, out, t_final = ctx.saved_tensors
+                g_coef = torch.zeros_like(coef)
+                g_feat = torch.zeros_like(feat)
+                g_out = g_out.contiguous()
+                s_total = (out * g_out).sum(-1)
+                prefix = torch.zeros_like(s_total)
+                for step in _sweep(coef, feat, starts, counts, pix, ctx.block):
+                    if isinstance(step[0], str):
+                        break
+                    act, idx, valid, alpha, clamped, w, include, t_excl = step
+                    go = g_out[act]
+                    fg = torch.matmul(go, feat[idx].transpose(1, 2))  # (Ta, P, B)
+                    pre = torch.cumsum(w * fg, dim=2).add_(prefix[act][:, :, None])
+                    suffix = s_total[act][:, :, None] - pre
+                    d_alpha = t_excl * fg - (suffix + (g_t[act] * t_final[act])[:, :, None]) / (1.0 - alpha)
+                    live = include & (alpha > 0) & ~clamped
+                    d_q = torch.where(live, -alpha * d_alpha, torch.zeros_like(alpha))
+                    gc = torch.matmul(d_q.transpose(1, 2), pix)  # (Ta, B, 6)
+                    gf = torch.matmul(w.transpose(1, 2), go)  # (Ta, B, C)
+                    g_coef[idx[valid]] = gc[valid]
+                    g_feat[idx[valid]] = gf[valid]
+                    prefix[act] = pre[:, :, -1]
+                return g_coef, g_feat, None, None, None, None
+
+        cls.fn = Composite
+        return Composite
+
+
+@dataclass
+class RenderResult:
+    """rgb (H, W, 3), alpha (H, W), depth (H, W) (alpha-normalised expected camera z, 0 where empty).
+
+    Unpacks as ``rgb, alpha, depth``; ``info`` holds per-Gaussian means2d (N, 2), radii (N, 2) and
+    backend extras (used by densification).
+    """
+
+    rgb: Any
+    alpha: Any
+    depth: Any
+    info: dict = field(default_factory=dict)
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter((self.rgb, self.alpha, self.depth))
+
+
+def render_torch(params: dict, viewmat: Any, intrinsics: tuple[float, float, float, float], width: int, height: int,
+                 background: Any, sh_degree: int, near: float = 0.01, far: float = 1e10, *, tile: int = TILE,
+                 block: int = 32) -> RenderResult:
+    """Rasterize ``params`` (means, quats xyzw, scales, opacities, sh as torch tensors) on the CPU.
+
+    ``viewmat`` (4, 4) world->camera tensor, ``intrinsics`` (fx, fy, cx, cy) px, ``background`` (3,) tensor.
+    Differentiable with respect to every tensor in ``params``.
+    """
+    import torch
+
+    means, quats, scales, opac, sh = (params[k] for k in ("means", "quats", "scales", "opacities", "sh"))
+    dtype = means.dtype
+    proj = project(means, quats, scales, opac, viewmat, intrinsics, width, height, near, far)
+    campos = -viewmat[:3, :3].T @ viewmat[:3, 3]
+    colors = eval_sh(sh, means - campos, sh_degree)
+    gid, tid, starts, counts, tiles_x, tiles_y = bin_tiles(proj, width, height, tile)
+    # per-intersection quadratic form of the exponent in tile-centred pixel coordinates
+    ox = (tid % tiles_x).to(dtype) * tile + tile / 2.0
+    oy = torch.div(tid, tiles_x, rounding_mode="floor").to(dtype) * tile + tile / 2.0
+    mu = proj.means2d[gid, 0] - ox
+    mv = proj.means2d[gid, 1] - oy
+    a, b, c = proj.conics[gid].unbind(-1)
+    log_o = torch.log(opac[gid].clamp_min(1e-30))
+    coef = torch.stack([0.5 * a, b, 0.5 * c, -a * mu - b * mv, -b * mu - c * mv,
+                        0.5 * a * mu * mu + b * mu * mv + 0.5 * c * mv * mv - log_o], -1)  # fmt: skip
+    feat = torch.cat([colors[gid], proj.depths[gid, None]], -1)
+    pix = _pixel_features(tile, dtype)
+    out, t_final = _Composite.get().apply(coef, feat, starts, counts, pix, block)
+    img = out.reshape(tiles_y, tiles_x, tile, tile, 4).permute(0, 2, 1, 3, 4).reshape(tiles_y * tile, tiles_x * tile, 4)
+    t_img = t_final.reshape(tiles_y, tiles_x, tile, tile).permute(0, 2, 1, 3).reshape(tiles_y * tile, tiles_x * tile)
+    img, t_img = img[:height, :width], t_img[:height, :width]
+    alpha = 1.0 - t_img
+    rgb = img[..., :3] + t_img[..., None] * background.to(dtype)
+    depth = img[..., 3] / alpha.clamp_min(1e-10)
+    return RenderResult(rgb, alpha, depth, {"means2d": proj.means2d, "radii": proj.radii, "depths": proj.depths,
+                                            "n_intersections": int(gid.numel())})
