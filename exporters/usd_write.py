@@ -69,14 +69,10 @@ def write_stage(scene: Any, path: str | os.PathLike, *, timeline: Any = None, **
     tmp_layer = os.path.join(tmp_dir, path.stem + layer_suffix)
     try:
         try:
-            _author(scene, timeline, tmp_layer, texture_base=path.parent if suffix == ".usdz" else None)
+            _author(scene, timeline, tmp_layer)
             if suffix == ".usdz":
-                from pxr import UsdUtils
-
                 tmp_out = os.path.join(tmp_dir, path.stem + ".usdz")
-                os.utime(tmp_layer, (_ZIP_EPOCH, _ZIP_EPOCH))  # the zip entry's date: same input, same bytes
-                if not UsdUtils.CreateNewUsdzPackage(tmp_layer, tmp_out):
-                    raise FormatError(f"{path}: usd-core could not package the stage as usdz")
+                _package(scene, path, tmp_layer, tmp_out)
                 os.replace(tmp_out, path)
             else:
                 os.replace(tmp_layer, path)
@@ -84,6 +80,37 @@ def write_stage(scene: Any, path: str | os.PathLike, *, timeline: Any = None, **
             raise FormatError(f"{path}: usd-core refused to write the stage ({str(exc).strip()[:300]})") from None
     finally:
         shutil.rmtree(tmp_dir, ignore_errors=True)
+
+
+def _package(scene: Any, path: Path, layer: str, out: str) -> None:
+    """A .usdz at ``out``: the layer first, then the textures it names, at their relative paths.
+
+    Sdf.ZipFileWriter (rather than UsdUtils.CreateNewUsdzPackage, which renames
+    dependencies) keeps asset paths as authored; entries are dated ``_ZIP_EPOCH``.
+    """
+    from pxr import Sdf
+
+    os.utime(layer, (_ZIP_EPOCH, _ZIP_EPOCH))
+    files = [(layer, os.path.basename(layer))]
+    seen = set()
+    for mat in scene.materials():
+        tex = mat.texture
+        if not tex or tex in seen or os.path.isabs(tex) or "://" in tex or ".." in Path(tex).parts:
+            continue
+        seen.add(tex)
+        src = path.parent / tex
+        if src.is_file():
+            staged = os.path.join(os.path.dirname(layer), "tex", tex)
+            os.makedirs(os.path.dirname(staged), exist_ok=True)
+            shutil.copyfile(src, staged)
+            os.utime(staged, (_ZIP_EPOCH, _ZIP_EPOCH))
+            files.append((staged, Path(tex).as_posix()))
+    writer = Sdf.ZipFileWriter.CreateNew(out)
+    for src, name in files:
+        if not writer.AddFile(src, name):
+            raise FormatError(f"{path}: could not add {name} to the usdz package")
+    if not writer.Save():
+        raise FormatError(f"{path}: could not save the usdz package")
 
 
 def _check_timeline(scene: Any, timeline: Any, path: Path) -> None:
@@ -213,7 +240,7 @@ class _Author:
         prim.SetInfo("apiSchemas", self.Sdf.TokenListOp.Create(prependedItems=names))
 
 
-def _author(scene: Any, timeline: Any, layer_path: str, texture_base: Path | None = None) -> None:
+def _author(scene: Any, timeline: Any, layer_path: str) -> None:
     from pxr import Sdf, UsdGeom
 
     layer = Sdf.Layer.CreateNew(layer_path)
@@ -242,7 +269,7 @@ def _author(scene: Any, timeline: Any, layer_path: str, texture_base: Path | Non
             }
         }
         used = {"Prototypes", "Materials"}
-        mat_paths = _write_materials(a, scene, texture_base)
+        mat_paths = _write_materials(a, scene)
         protos = _Prototypes(a)
         index = {eid: i for i, eid in enumerate(timeline.ids)}
         order = {e.id: i for i, e in enumerate(scene.entities())}
@@ -264,12 +291,8 @@ def _settings_only(scene: Any) -> Any:
     return Scene(fps=scene.fps, duration=scene.duration, seed=scene.seed, prompt=scene.prompt, metadata=scene.metadata)
 
 
-def _write_materials(a: _Author, scene: Any, texture_base: Path | None) -> dict[str, str]:
-    """Material + UsdPreviewSurface per scene material; returns id -> prim path.
-
-    ``texture_base``: when packaging, relative texture paths are made absolute from
-    this folder so that usd-core finds the images and copies them into the package.
-    """
+def _write_materials(a: _Author, scene: Any) -> dict[str, str]:
+    """Material + UsdPreviewSurface (+ UsdUVTexture) per scene material; returns id -> prim path."""
     from pxr import Gf, Sdf
 
     T = a.T
@@ -300,10 +323,7 @@ def _write_materials(a: _Author, scene: Any, texture_base: Path | None) -> dict[
             a.connect(diffuse, f"{path}/Texture.outputs:rgb")
             tprim = a.prim(f"{path}/Texture", "Shader")
             a.attr(tprim, "info:id", T.Token, "UsdUVTexture", uniform=True)
-            tex = mat.texture
-            if texture_base is not None and not os.path.isabs(tex) and "://" not in tex:
-                tex = str((texture_base / tex).resolve())
-            a.attr(tprim, "inputs:file", T.Asset, Sdf.AssetPath(tex))
+            a.attr(tprim, "inputs:file", T.Asset, Sdf.AssetPath(mat.texture))
             a.attr(tprim, "inputs:sourceColorSpace", T.Token, "sRGB")
             st = a.attr(tprim, "inputs:st", T.Float2)
             a.connect(st, f"{path}/PrimvarReader.outputs:result")

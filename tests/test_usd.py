@@ -437,3 +437,38 @@ def test_sample_reduction_reproduces_every_frame_through_usd_interpolation(tmp_p
             m = np.array(xf.ComputeLocalToWorldTransform(f)).T
             want = trs_matrix(tl.position[f, j], tl.rotation[f, j], tl.scale[f, j])
             np.testing.assert_allclose(m, want, atol=2e-6)
+
+
+def tiny_png(path: Path) -> None:
+    """A 2x2 RGB PNG written with zlib (no imaging library needed)."""
+    import struct
+    import zlib
+
+    def chunk(tag: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + tag + data + struct.pack(">I", zlib.crc32(tag + data) & 0xFFFFFFFF)
+
+    raw = b"".join(b"\x00" + bytes([200, 30, 30]) * 2 for _ in range(2))
+    path.write_bytes(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 2, 2, 8, 2, 0, 0, 0))
+                     + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b""))
+
+
+@pytest.mark.parametrize("suffix", SUFFIXES)
+def test_textured_material_is_a_valid_uv_texture_network(tmp_path, suffix):
+    from pxr import UsdShade
+
+    (tmp_path / "textures").mkdir()
+    tiny_png(tmp_path / "textures" / "paint.png")
+    s = car_scene()
+    s.update("mat_red", texture="textures/paint.png")
+    path = tmp_path / f"textured{suffix}"
+    usd.write(s, path, timeline=rest_timeline(s))
+    assert validation_errors(path) == []
+    st = open_stage(path)
+    shader = UsdShade.Material(st.GetPrimAtPath("/World/Materials/mat_red")).ComputeSurfaceSource()[0]
+    source = shader.GetInput("diffuseColor").GetConnectedSources()[0][0].source
+    tex = UsdShade.Shader(source.GetPrim())
+    assert tex.GetIdAttr().Get() == "UsdUVTexture"
+    assert tex.GetInput("file").Get().resolvedPath.rstrip("]").endswith("textures/paint.png")
+    if suffix == ".usdz":
+        assert zipfile.ZipFile(path).namelist() == ["textured.usdc", "textures/paint.png"]
+    assert usd.read(path) == s
