@@ -1,0 +1,381 @@
+"""SceneSpec -> Scene: entities with catalogue sizes, shared materials, a solved
+layout, planned motion, lights and a camera that frames the action.
+
+Ids are stable and deterministic: ``<class>_<n>`` numbered per class in the
+order the spec lists entities (``car_1``, ``lamp_post_1``), ``mat_<look>``
+for materials, ``traj_<entity>`` for trajectories, ``camera_1``, ``sun_1``.
+The spec itself is kept in ``scene.metadata["spec"]`` so the plan can be
+recovered from any saved scene.
+"""
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from scenegraph import catalog
+from scenegraph.errors import LayoutError, SpecError
+from scenegraph.materials import color_rgb, material_for
+from scenegraph.model import CameraParams, Entity, LightParams, Scene, Trajectory, Transform, quat_from_yaw
+from scenegraph.motion import PAVEMENT, ROAD_HALF_WIDTH, Actor, Road, Stage, plan_motion
+from scenegraph.shots import look_rotation, plan_shots
+from scenegraph.spec import SceneSpec
+
+__all__ = ["build_scene", "camera_rotation", "frame_points"]
+
+_GENERIC = catalog.ClassInfo("thing", (0.5, 0.5, 0.5))
+_YFOV = math.radians(50.0)
+_ASPECT = 16.0 / 9.0
+_ELEVATION = math.radians(14.0)
+_WORLD = 80.0  # half size (m) of the ground and road
+
+
+def frame_points(points: np.ndarray, target: np.ndarray, back: np.ndarray, *, yfov: float = _YFOV,
+                 aspect: float = _ASPECT, fill: float = 0.85) -> float:
+    """Smallest distance along ``back`` (unit, from ``target``) at which every point (N, 3) is in view.
+
+    ``fill`` < 1 leaves a margin around the points.
+    """
+    back = back / np.linalg.norm(back)
+    right = np.cross([0.0, 1.0, 0.0], back)
+    right /= np.linalg.norm(right)
+    up = np.cross(back, right)
+    rel = np.atleast_2d(points) - target
+    b, r, u = rel @ back, rel @ right, rel @ up
+    tan_v = math.tan(yfov / 2) * fill
+    tan_h = math.tan(yfov / 2) * aspect * fill
+    need = np.maximum(b + np.abs(r) / tan_h, b + np.abs(u) / tan_v)
+    return float(max(need.max(), (b + 0.5).max(), 1.0))
+
+
+class _Builder:
+    """One build: holds the spec, the scene under construction and lookup tables."""
+
+    def __init__(self, spec: SceneSpec, seed: int, fps: float | None, duration: float | None, prompt: str):
+        self.spec = spec
+        self.seed = seed
+        self.scene = Scene(fps=fps or 24.0, duration=duration or 5.0, seed=seed, prompt=prompt)
+        self.user_duration = duration
+        self.warnings: list[str] = []
+        self.members_of: dict[int, list[str]] = {}  # spec entity index -> entity ids
+        self.info: dict[str, catalog.ClassInfo] = {}
+        self.size: dict[str, np.ndarray] = {}
+        self.actors: dict[str, Actor] = {}
+        self.road: Road | None = None
+
+    # -- references ------------------------------------------------------
+    def members(self, ref: str) -> list[str]:
+        i = self.spec.resolve(ref)
+        return self.members_of.get(i, []) if i is not None else []
+
+    def locate(self, ref: str, actor: Actor) -> np.ndarray:
+        """A ground point for a place word or an entity reference (beside the entity, on the actor's side)."""
+        ids = self.members(ref)
+        if not ids:
+            return self.stage.place(ref, actor)
+        other = self.actors[ids[0]]
+        if other is actor:
+            return actor.position.copy()
+        d = actor.position - other.position
+        d[1] = 0.0
+        n = float(np.linalg.norm(d))
+        d = d / n if n > 1e-6 else np.array([0.0, 0.0, 1.0])
+        gap = 0.5 * (max(other.size[0], other.size[2]) + max(actor.size[0], actor.size[2])) + 0.3
+        p = other.position + d * gap
+        p[1] = actor.position[1] if actor.position[1] > 0.5 and actor.info and actor.info.kind == "flyer" else 0.0
+        return p
+
+    # -- stages ----------------------------------------------------------
+    def entities(self) -> None:
+        counters: dict[str, int] = {}
+        for i, es in enumerate(self.spec.entities):
+            info = catalog.lookup(es.cls)
+            if info is None:
+                self.warnings.append(f"class {es.cls!r} is not in the catalogue; built as a 0.5 m box")
+                info = catalog.ClassInfo(es.cls.lower(), _GENERIC.size)
+            size = np.array(info.size) * np.array(catalog.SIZE_FACTORS.get(es.size or "medium", (1, 1, 1)))
+            mat = material_for(es.color, es.material, default_color=info.color, default_material=info.material)
+            if mat.id not in self.scene:
+                self.scene.add_material(mat)
+            base = "".join(ch if ch.isalnum() else "_" for ch in info.name.lower())
+            ids = []
+            for _ in range(es.count):
+                counters[base] = counters.get(base, 0) + 1
+                eid = f"{base}_{counters[base]}"
+                while eid in self.scene:
+                    counters[base] += 1
+                    eid = f"{base}_{counters[base]}"
+                attrs: dict[str, Any] = {"spec_ref": es.id or es.name or es.cls}
+                for key in ("color", "material", "size"):
+                    if getattr(es, key):
+                        attrs[key] = getattr(es, key)
+                if es.attributes:
+                    attrs["words"] = list(es.attributes)
+                name = es.name or (info.name if es.count == 1 else f"{info.name} {len(ids) + 1}")
+                self.scene.add_entity(Entity(eid, name=name, cls=info.name, bounds=catalog.bounds_of(size),
+                                             attributes=attrs), material=mat.id)
+                self.info[eid] = info
+                self.size[eid] = size
+                ids.append(eid)
+            self.members_of[i] = ids
+
+    def environment(self) -> None:
+        env = self.spec.environment
+        crossers = [a for a in self.spec.actions if a.verb == "cross" or a.direction == "across"]
+        if env.road or crossers or env.setting == "street":
+            lateral = any(a.direction in ("left_to_right", "right_to_left") or a.from_ in ("left", "right") for a in crossers)
+            self.road = Road(axis=2 if lateral else 0)
+        ground_word = env.ground or {"street": "concrete", "park": "grass", "field": "grass", "beach": "sand",
+                                     "yard": "grass", "room": "wood", "kitchen": "tile", "office": "carpet"}.get(env.setting or "")
+        if ground_word is None and self.road is not None:
+            ground_word = "concrete"
+        if ground_word is not None:
+            mat = material_for(None, ground_word)
+            if mat.id not in self.scene:
+                self.scene.add_material(mat)
+            self.scene.add_entity(Entity("ground", cls="ground", bounds=((-_WORLD, -0.05, -_WORLD), (_WORLD, 0.0, _WORLD)),
+                                         attributes={"static": True}), material=mat.id)
+        if self.road is not None:
+            mat = material_for(None, "asphalt")
+            if mat.id not in self.scene:
+                self.scene.add_material(mat)
+            lo = [-_WORLD, -0.04, -_WORLD]
+            hi = [_WORLD, 0.002, _WORLD]
+            lo[self.road.across], hi[self.road.across] = -ROAD_HALF_WIDTH, ROAD_HALF_WIDTH
+            self.scene.add_entity(Entity("road_1", cls="road", bounds=(lo, hi), attributes={"static": True,
+                                         "axis": "x" if self.road.axis == 0 else "z"}), material=mat.id)
+
+    def relations(self) -> list[tuple[str, str, str]]:
+        rels = []
+        for r in self.spec.relations:
+            for s in self.members(r.subject):
+                for o in self.members(r.object):
+                    if s != o:
+                        rels.append((s, r.relation, o))
+        return rels
+
+    def layout(self, rels: list[tuple[str, str, str]]) -> dict[str, tuple[np.ndarray, float]]:
+        from scenegraph.layout import LayoutItem, solve_layout
+
+        moving = {eid for a in self.spec.actions for eid in self.members(a.actor)}
+        subjects = {s for s, _, _ in rels}
+        objects = {o for _, _, o in rels}
+        items = []
+        lane_x = 0.0
+        for i, es in enumerate(self.spec.entities):
+            for eid in self.members_of[i]:
+                fixed = None
+                if es.position is not None:
+                    fixed = tuple(es.position)
+                elif self.road is not None and self.info[eid].kind == "vehicle" and eid not in subjects and eid not in moving:
+                    p = [0.0, 0.0, 0.0]  # parked along the kerb
+                    p[self.road.across] = self.road.center + ROAD_HALF_WIDTH - 1.2
+                    p[self.road.axis] = lane_x
+                    lane_x += self.size[eid][2] + 1.5
+                    fixed = tuple(p)
+                yaw = (math.pi / 2 if self.road.axis == 0 else 0.0) if fixed and es.position is None else None
+                items.append(LayoutItem(eid, tuple(float(v) for v in self.size[eid]), fixed_position=fixed, yaw=yaw,
+                                        anchor=eid in objects and eid not in subjects))
+        if self.road is not None:
+            size = [2 * _WORLD, 0.02, 2 * _WORLD]
+            size[self.road.across] = 2 * ROAD_HALF_WIDTH
+            road_blocks = [it for it in items if it.fixed_position is None and it.id not in moving]
+            if road_blocks:
+                items.append(LayoutItem("road_1", tuple(size), fixed_position=(0.0, 0.0, 0.0), yaw=0.0, anchor=True))
+        out = solve_layout(items, rels, seed=self.seed, time_budget_s=1.0)
+        return {k: (np.asarray(p.position, dtype=np.float64), float(p.yaw)) for k, p in out.items() if k != "road_1"}
+
+    def stage_and_camera(self, placed: dict[str, tuple[np.ndarray, float]]) -> None:
+        objs = [e.id for e in self.scene.entities("object") if e.id in self.size]
+        pos = np.array([placed[e][0] for e in objs]) if objs else np.zeros((1, 3))
+        sizes = np.array([self.size[e] for e in objs]) if objs else np.ones((1, 3))
+        lo = (pos - sizes / 2)[:, [0, 2]].min(axis=0)
+        hi = (pos + sizes / 2)[:, [0, 2]].max(axis=0)
+        center = np.array([(lo[0] + hi[0]) / 2, 0.0, (lo[1] + hi[1]) / 2])
+        half = (hi - lo) / 2 + 0.1 * sizes.max() + 0.1
+        movers = {eid for a in self.spec.actions if a.verb not in ("pause", "wait", "look_at") for eid in self.members(a.actor)}
+        for eid in movers:
+            reach = 2.0 * max(self.size[eid][0], self.size[eid][2]) + 2.0
+            half = np.maximum(half, [reach, reach * 0.5])
+        if self.road is not None:
+            center[self.road.across] = self.road.center
+            need = ROAD_HALF_WIDTH + PAVEMENT + 0.5
+            half[0 if self.road.across == 0 else 1] = max(half[0 if self.road.across == 0 else 1], need)
+        self.stage = Stage(center=center, half=half, road=self.road)
+        # frame: every object that does not enter from off screen, and the stage floor at the movers' height
+        entering = {eid for a in self.spec.actions if a.direction == "into_scene" or (a.from_ or "").startswith("offscreen")
+                    for eid in self.members(a.actor)}
+        pts = []
+        for e, p in zip(objs, pos):
+            if e in entering:
+                continue
+            w, h, d = self.size[e]
+            if max(w, d) > 3 * max(half):  # a huge thing only needs its near part in view
+                continue
+            pts += [p + [sx * w / 2, y, sz * d / 2] for sx in (-1, 1) for sz in (-1, 1) for y in (0.0, h)]
+        h_mov = max([self.size[e][1] for e in movers] or [0.0])
+        for sx in (-1, 1):
+            for sz in (-1, 1):
+                corner = center + [sx * half[0], 0.0, sz * half[1]]
+                if movers:
+                    pts += [corner, corner + [0.0, h_mov, 0.0]]
+        pts = np.array(pts) if pts else np.array([center, center + [0, 1.0, 0]])
+        top = float(np.percentile(pts[:, 1], 75))
+        target = np.array([center[0], 0.4 * top, center[2]])
+        back = np.array([0.0, math.sin(_ELEVATION), math.cos(_ELEVATION)])
+        dist = frame_points(pts, target, back)
+        eye = target + back * dist
+        self.stage.eye = eye
+        self.camera_eye, self.camera_target = eye, target
+        world = np.eye(4)
+        fwd = -back
+        right = np.cross(fwd, [0.0, 1.0, 0.0])
+        right /= np.linalg.norm(right)
+        world[:3, 0], world[:3, 1], world[:3, 2], world[:3, 3] = right, np.cross(right, fwd), -fwd, eye
+        self.stage.world = world
+        self.stage.tan_v = math.tan(_YFOV / 2)
+        self.stage.tan_h = self.stage.tan_v * _ASPECT
+
+    def motion(self, placed: dict[str, tuple[np.ndarray, float]], rels: list[tuple[str, str, str]]) -> dict:
+        supports = {s: o for s, r, o in rels if r in ("on", "inside")}
+        for eid, (p, yaw) in placed.items():
+            top = placed[supports[eid]][0][1] + self.size[supports[eid]][1] if eid in supports else 0.0
+            self.actors[eid] = Actor(eid, self.size[eid], self.info[eid], p, yaw=yaw, support_top=top)
+        return plan_motion(self.spec.actions, self.members, self.actors, self.stage, self.locate)
+
+    def commit_motion(self) -> None:
+        for eid, actor in self.actors.items():
+            ent = self.scene.entity(eid)
+            first_t, first_p, first_yaw = actor.keys[0]
+            changes: dict[str, Any] = {"transform": Transform(first_p, quat_from_yaw(first_yaw))}
+            if actor.dynamics is not None:
+                changes["dynamics"] = actor.dynamics
+            self.scene.update(eid, **changes)
+            if len(actor.keys) < 2:
+                continue
+            times = [k[0] for k in actor.keys]
+            positions = [k[1] for k in actor.keys]
+            info = self.info[eid]
+            if actor.looks:
+                heading, rots = "keyframes", [quat_from_yaw(k[2]) for k in actor.keys]
+            else:
+                heading, rots = ("tangent" if info.mobile and info.kind != "ball" else "fixed"), None
+            traj = Trajectory(f"traj_{eid}", times, positions, rotations=rots, interpolation="linear",
+                              heading=heading, loop=actor.loop and len(times) > 1)
+            self.scene.add_trajectory(traj)
+            self.scene.set_trajectory(eid, traj.id)
+            del ent
+
+    def lights(self) -> None:
+        env = self.spec.environment
+        night = env.time_of_day == "night" or env.sky == "night"
+        low = env.time_of_day in ("dawn", "dusk", "evening") or env.sky == "sunset"
+        sun_dir = np.array([-0.4, -(0.25 if low else 0.8), -0.45])
+        color = (0.6, 0.7, 1.0) if night else ((1.0, 0.75, 0.5) if low else (1.0, 0.97, 0.92))
+        self.scene.add_entity(Entity("sun_1", name="sun", kind="light", cls="light",
+                                     transform=Transform((0.0, 20.0, 0.0), look_rotation(sun_dir)),
+                                     light=LightParams("directional", color=color, intensity=0.3 if night else 3.0)))
+        n = 0
+        for lt in env.lights:
+            rgb = color_rgb(lt.color) if lt.color else np.ones(3)
+            rgb = rgb / max(float(rgb.max()), 1e-6)
+            if lt.type == "sun":
+                self.scene.update("sun_1", light=LightParams("directional", color=rgb, intensity=lt.intensity or 3.0))
+                continue
+            n += 1
+            where = self.stage.center + [0.0, 3.0, 0.0]
+            if lt.near:
+                ids = self.members(lt.near)
+                where = self.actors[ids[0]].position + [0.0, self.size[ids[0]][1] + 1.0, 0.0]
+            self.scene.add_entity(Entity(f"light_{n}", kind="light", cls="light",
+                                         transform=Transform(where, look_rotation(np.array([0.0, -1.0, 1e-3]))),
+                                         light=LightParams(lt.type, color=rgb, intensity=lt.intensity or 100.0)))
+
+    def camera(self, spans: dict) -> float:
+        params = CameraParams(yfov=_YFOV, aspect=_ASPECT)
+        eye, target = self.camera_eye, self.camera_target
+        rot0 = look_rotation(target - eye)
+        keys, end = plan_shots(self.spec.camera, eye, target, self.members, self.actors, spans_end(spans))
+        self.scene.add_entity(Entity("camera_1", name="camera", kind="camera", cls="camera", camera=params,
+                                     transform=Transform(eye, rot0)))
+        if keys:
+            times = [k[0] for k in keys]
+            traj = Trajectory("traj_camera_1", times, [k[1] for k in keys], rotations=[k[2] for k in keys],
+                              interpolation="linear", heading="keyframes")
+            self.scene.add_trajectory(traj)
+            self.scene.set_trajectory("camera_1", traj.id)
+        return end
+
+
+def spans_end(spans: dict) -> float:
+    return max((e for _, e in spans.values()), default=0.0)
+
+
+def build_scene(spec: SceneSpec, *, seed: int = 0, fps: float | None = None, duration: float | None = None,
+                prompt: str = "", director: str = "rules") -> Scene:
+    """Turn a SceneSpec into a Scene (entities, materials, layout, motion, lights, camera).
+
+    ``duration`` overrides the spec's and the default (end of the last action
+    or shot + 1 s; 5 s for a still scene).  Raises SpecError for a spec that
+    cannot be built and LayoutError for relations that cannot all hold.
+    """
+    if not isinstance(spec, SceneSpec):
+        raise SpecError(f"build_scene expects a SceneSpec, got {type(spec).__name__}")
+    if not spec.entities:
+        raise SpecError("the spec has no entities: nothing to build")
+    b = _Builder(spec, seed, fps, duration, prompt)
+    b.entities()
+    b.environment()
+    rels = b.relations()
+    try:
+        placed = b.layout(rels)
+    except ImportError:  # the layout solver is not installed yet: a plain row
+        placed = _row_layout(b, rels)
+    b.stage_and_camera(placed)
+    spans = b.motion(placed, rels)
+    b.commit_motion()
+    for s, r, o in rels:
+        try:
+            b.scene.add_relation(s, r, o)
+        except Exception as exc:  # a second relation between the same two entities
+            b.warnings.append(f"relation {s} {r} {o} kept for layout only: {exc}")
+    b.lights()
+    shots_end = b.camera(spans)
+    if duration is None:
+        if spec.duration is not None:
+            b.scene.duration = spec.duration
+        elif spans or spec.camera:
+            b.scene.duration = round(max(spans_end(spans), shots_end) + 1.0, 3)
+    b.scene.metadata.update({
+        "director": director,
+        "spec": spec.model_dump(mode="json", by_alias=True, exclude_none=True),
+        "warnings": list(b.warnings),
+        "actions": [{"index": k, "actor": spec.actions[k].actor, "verb": spec.actions[k].verb,
+                     "start": round(s, 4), "end": round(e, 4)} for k, (s, e) in sorted(spans.items())],
+    })
+    return b.scene
+
+
+def _row_layout(b: _Builder, rels: list[tuple[str, str, str]]) -> dict[str, tuple[np.ndarray, float]]:
+    """Fallback placement: a row along X, then each relation applied once."""
+    placed: dict[str, tuple[np.ndarray, float]] = {}
+    x = 0.0
+    for e in b.scene.entities("object"):
+        if e.id in b.size:
+            w = b.size[e.id][0]
+            placed[e.id] = (np.array([x + w / 2, 0.0, 0.0]), 0.0)
+            x += w + 0.5
+    for s, r, o in rels:
+        po, ss, so = placed[o][0], b.size[s], b.size[o]
+        p = po.copy()
+        if r == "on":
+            p[1] = po[1] + so[1]
+        elif r in ("left_of", "right_of"):
+            p[0] += (1 if r == "right_of" else -1) * ((ss[0] + so[0]) / 2 + 0.3)
+        elif r in ("in_front_of", "behind", "near", "facing"):
+            p[2] += (-1 if r == "behind" else 1) * ((ss[2] + so[2]) / 2 + 0.3)
+        placed[s] = (p, placed[s][1])
+    if len({tuple(p) for p, _ in placed.values()}) < len(placed):
+        raise LayoutError("fallback layout: two entities ended at the same place")
+    return placed

@@ -1,0 +1,629 @@
+"""The offline rules director: a deterministic parser for everyday English scene descriptions.
+
+It reads noun phrases (counts, colours, sizes, materials, catalogue classes),
+spatial relations ("on the table", "left of the bench"), motion verbs with
+directions ("from left to right", "towards the camera", "into the scene",
+"around the tree"), sequencing ("then", "while", "after 3 seconds"), pauses
+("pauses at the kerb for two seconds") and camera moves ("the camera pans
+left").  Words it cannot use are listed in one warning; a prompt with no
+recognisable object raises SpecError.
+
+>>> spec, warnings = parse("Two red cars are parked in front of a house")
+>>> [(e.cls, e.count, e.color) for e in spec.entities]
+[('car', 2, 'red'), ('house', 1, None)]
+>>> [(r.subject, r.relation, r.object) for r in spec.relations]
+[('car', 'in_front_of', 'house')]
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from pydantic import ValidationError
+
+from scenegraph import catalog
+from scenegraph.director import rules_lexicon as lex
+from scenegraph.errors import SpecError
+from scenegraph.materials import COLORS, canonical_color, is_material_word, material_word
+from scenegraph.spec import SceneSpec, format_validation_error
+
+__all__ = ["parse"]
+
+_PHRASE_RE = lex.phrase_pattern()
+_TOKEN_RE = re.compile(r"§[\w:]+|\d+(?:\.\d+)?|[a-z]+(?:-[a-z]+)*|,|[.;!?]")
+_SIZE_WORDS = {"tiny": "tiny", "little": "small", "small": "small", "smaller": "small", "mini": "small",
+               "big": "big", "bigger": "big", "large": "big", "larger": "big", "huge": "huge", "giant": "huge",
+               "enormous": "huge", "massive": "huge", "tall": "tall", "taller": "tall", "short": "short",
+               "long": "long", "wide": "wide", "medium": "medium", "normal": "medium"}
+_TONES = {"dark", "light", "pale", "bright", "deep", "pastel"}
+_DETERMINERS = {"a", "an", "the", "this", "that", "these", "those", "another", "my", "his", "her", "its", "their",
+                "our", "your", "some", "one"}
+_PLURAL_DETS = {"these", "those"}
+_TIME_UNITS = {"second", "seconds", "sec", "secs", "s"}
+_DIST_UNITS = {"metre", "metres", "meter", "meters", "m"}
+_CAMERA_VERBS = {"pan": "pan", "pans": "pan", "panning": "pan", "tilt": "tilt", "tilts": "tilt", "tilting": "tilt",
+                 "track": "track", "tracks": "track", "tracking": "track", "follow": "track", "follows": "track",
+                 "following": "track", "orbit": "orbit", "orbits": "orbit", "orbiting": "orbit", "circle": "orbit",
+                 "circles": "orbit", "circling": "orbit", "static": "static", "still": "static", "fixed": "static",
+                 "stationary": "static", "holds": "static", "stays": "static", "look": "static", "looks": "static",
+                 "dolly": "dolly", "dollies": "dolly", "zoom": "dolly", "zooms": "dolly"}
+_OFF_PLACE = {"left": (-3.0, 0.0), "right": (3.0, 0.0), "center": (0.0, 0.0), "back": (0.0, -6.0), "front": (0.0, 3.0)}
+_MOTION = ("move", "walk", "drive", "run", "cross", "roll")
+
+
+@dataclass
+class _Ent:
+    key: str
+    cls: str
+    count: int = 1
+    color: str | None = None
+    material: str | None = None
+    size: str | None = None
+    attributes: list[str] = field(default_factory=list)
+    position: list[float] | None = None
+
+
+@dataclass
+class _Act:
+    fields: dict[str, Any]
+    kerb_pause: bool = False
+
+    @property
+    def actor(self) -> str:
+        return self.fields["actor"]
+
+
+class _Parser:
+    def __init__(self, prompt: str):
+        self.prompt = prompt
+        self.ents: list[_Ent] = []
+        self.rels: list[tuple[str, str, str]] = []
+        self.acts: list[_Act] = []
+        self.shots: list[dict[str, Any]] = []
+        self.env: dict[str, Any] = {}
+        self.unknown: list[str] = []
+        self.notes: list[str] = []
+        self.last_subject: list[str] = []
+        self.last_np: str | None = None
+
+    # -- tokens ------------------------------------------------------------
+    def tokens(self) -> list[list[str]]:
+        text = self.prompt.lower().replace("’", "'")
+        text = re.sub(r"'s\b", "", text)
+        text = re.sub(r"(\d)\s*(s|m)\b", r"\1 \2", text)
+        text = re.sub(r"[^a-z0-9.,;!?\-\s]", " ", text)
+
+        def sub(m: re.Match) -> str:
+            for name, val in m.groupdict().items():
+                if val is not None:
+                    return f" {lex.PHRASES[int(name[1:])][1]} "
+            return m.group(0)  # pragma: no cover
+
+        text = _PHRASE_RE.sub(sub, text)
+        sentences, cur = [], []
+        for tok in _TOKEN_RE.findall(text):
+            if tok in ".;!?":
+                if cur:
+                    sentences.append(cur)
+                cur = []
+            else:
+                cur.append(tok)
+        if cur:
+            sentences.append(cur)
+        return sentences
+
+    # -- entities ----------------------------------------------------------
+    def entity(self, cls: str, *, new: bool, count: int, color: str | None, material: str | None,
+               size: str | None, attrs: list[str]) -> str:
+        if not new:
+            for e in reversed(self.ents):
+                if e.cls == cls and (color is None or e.color in (None, color)):
+                    e.color = e.color or color
+                    e.material = e.material or material
+                    e.size = e.size or size
+                    return e.key
+        n = sum(1 for e in self.ents if e.cls == cls)
+        key = cls.replace(" ", "_") + (f"_{n + 1}" if n else "")
+        self.ents.append(_Ent(key, cls, count, color, material, size, attrs))
+        return key
+
+    def noun_phrase(self, toks: list[str], i: int) -> tuple[str | None, int, str | None]:
+        """(entity key | None, next index, special) for a noun phrase starting at ``i``.
+
+        special is 'camera', a setting word, or None.  Returns (None, i, None) if none starts here.
+        """
+        j = i
+        det = None
+        count = 1
+        if toks[j] in _DETERMINERS or lex.number_value(toks[j]) is not None:
+            det = toks[j]
+            v = lex.number_value(toks[j])
+            if v is not None and det not in ("a", "an", "one"):
+                count = int(v) if v >= 1 else 1
+            j += 1
+        colors, material, size, attrs = [], None, None, []
+        start_adj = j
+        while j < len(toks):
+            t = toks[j]
+            two = f"{t} {toks[j + 1]}" if j + 1 < len(toks) else ""
+            info = None
+            if two and catalog.lookup(two) and not toks[j + 1].startswith("§") and not (
+                    toks[j + 1] in lex.VERB_FORMS and catalog.singular(toks[j + 1]) != toks[j + 1] and catalog.lookup(t)):
+                info, width = catalog.lookup(two), 2
+            elif catalog.lookup(t) and not self._adjective_here(toks, j):
+                info, width = catalog.lookup(t), 1
+            if info is not None:
+                word = toks[j + width - 1]
+                plural = count > 1 or (catalog.singular(word) != word and word not in ("glass", "bus", "dress"))
+                if plural and count == 1:
+                    count = 2 if det in _PLURAL_DETS or det is None or det == "the" else count
+                    if det is None or det == "the":
+                        count = max(count, 2)
+                color = " ".join(colors) if colors else None
+                new = det in (None, "a", "an", "another", "one") or (det is not None and lex.number_value(det) is not None)
+                if det is None and self._exists(info.name):
+                    new = False
+                key = self.entity(info.name, new=new, count=count, color=canonical_color(color) if color else None,
+                                  material=material, size=size, attrs=attrs)
+                return key, j + width, None
+            if t == "camera":
+                return None, j + 1, "camera"
+            if t in lex.SETTINGS or t in lex.GROUND_WORDS:
+                return None, j + 1, t
+            if t in COLORS or t in _TONES:
+                colors.append(t)
+            elif t in _SIZE_WORDS:
+                size = _SIZE_WORDS[t]
+            elif is_material_word(t):
+                material = material_word(t)
+            elif t.startswith("§") or t == "," or t in lex.STOP_WORDS or t in lex.VERB_FORMS or t in lex.STATIC_VERBS \
+                    or lex.number_value(t) is not None or j - start_adj >= 3:
+                break
+            else:
+                attrs.append(t)
+            j += 1
+        return None, i, None
+
+    def _adjective_here(self, toks: list[str], j: int) -> bool:
+        """True when a colour/material word that is also a noun ('orange', 'glass') modifies a following noun."""
+        t = toks[j]
+        if not (t in COLORS or is_material_word(t)):
+            return False
+        k = j + 1
+        while k < len(toks) and (toks[k] in COLORS or toks[k] in _SIZE_WORDS or is_material_word(toks[k])):
+            k += 1
+        return k < len(toks) and (catalog.lookup(toks[k]) is not None or toks[k] == "camera")
+
+    def _exists(self, cls: str) -> bool:
+        return any(e.cls == cls for e in self.ents)
+
+    # -- actions -----------------------------------------------------------
+    def add_action(self, actors: list[str], verb: str, timing: dict[str, Any]) -> list[_Act]:
+        out = []
+        for actor in actors:
+            f: dict[str, Any] = {"id": f"a{len(self.acts) + 1}", "actor": actor, "verb": verb}
+            f.update(timing)
+            act = _Act(f)
+            self.acts.append(act)
+            out.append(act)
+        return out
+
+    def continue_action(self, actor: str, timing: dict[str, Any]) -> _Act:
+        prev = next((a for a in reversed(self.acts) if a.actor == actor and a.fields["verb"] in _MOTION), None)
+        if prev is None:
+            return self.add_action([actor], "move", timing)[0]
+        f = {k: v for k, v in prev.fields.items() if k in ("verb", "direction", "speed", "pace", "target")}
+        if prev.fields["verb"] == "cross":
+            pause = next((a for a in reversed(self.acts) if a.actor == actor), None)
+            if pause is not None and pause.kerb_pause:  # crosses, pauses at the kerb, then continues
+                prev.fields["to"] = "near_kerb"
+                pause.fields.pop("to", None)
+        act = self.add_action([actor], f.pop("verb"), timing)[0]
+        act.fields.update(f)
+        return act
+
+    # -- the clause loop ---------------------------------------------------
+    def sentence(self, toks: list[str]) -> None:
+        subject: list[str] = []
+        cur: list[_Act] = []
+        shot: dict[str, Any] | None = None
+        pending_rel: str | None = None
+        pending_prep: str | None = None
+        timing: dict[str, Any] = {}
+        lead_while = False
+        first_in_sentence: list[_Act] = []
+        joined = False  # the last token was 'and' between subjects
+        subj_open = False  # the last noun phrase was the subject (so 'and' adds another)
+        i = 0
+        n = len(toks)
+        while i < n:
+            t = toks[i]
+            was_open, subj_open = subj_open, False
+            nxt = toks[i + 1] if i + 1 < n else ""
+            nxt2 = toks[i + 2] if i + 2 < n else ""
+            # numbers with units: durations, distances, speeds, times
+            val = lex.number_value(t)
+            if val is not None and nxt in _TIME_UNITS | {"minute", "minutes"}:
+                secs = val * (60 if nxt.startswith("min") else 1)
+                prev = toks[i - 1] if i else ""
+                if prev in ("after", "at", "in") or nxt2 == "later":
+                    if "then" in timing or (cur and prev != "at" and not subject):
+                        timing["delay"] = secs
+                    else:
+                        timing["start"] = secs
+                    i += 3 if nxt2 == "later" else 2
+                    pending_prep = None
+                    continue
+                if shot is not None:
+                    shot["duration"] = secs
+                elif cur:
+                    for a in cur:
+                        a.fields["duration"] = secs
+                else:
+                    timing["duration"] = secs
+                i += 2
+                continue
+            if val is not None and nxt in _DIST_UNITS:
+                for a in cur:
+                    a.fields["distance"] = val
+                i += 2
+                continue
+            if val is not None and nxt in ("kmh", "mps", "mph"):
+                for a in cur:
+                    a.fields["speed"] = val * {"kmh": 1 / 3.6, "mps": 1.0, "mph": 0.44704}[nxt]
+                i += 2
+                continue
+            if val is not None and nxt in ("degrees", "degree"):
+                if shot is not None:
+                    shot["angle"] = val
+                for a in cur:
+                    a.fields["angle"] = val
+                i += 2
+                continue
+            if t == "§then":
+                timing = {"then": True} if cur or self.acts or self.shots else {}
+                cur, shot, pending_prep, pending_rel = [], None, None, None
+                i += 1
+                continue
+            if t == "§while":
+                if not cur and not self.acts:
+                    lead_while = True
+                elif cur:
+                    timing = {"while": cur[0].fields["id"]}
+                elif self.acts:
+                    timing = {"while": self.acts[-1].fields["id"]}
+                cur, shot, pending_prep, pending_rel = [], None, None, None
+                i += 1
+                continue
+            if t.startswith("§shot:"):
+                kind = t.split(":", 1)[1]
+                s = {"type": "dolly", "direction": kind.split("_")[1]} if kind.startswith("dolly") else {"type": kind}
+                s.update({k: v for k, v in timing.items() if k == "start"})
+                self.shots.append(s)
+                shot = s
+                i += 1
+                continue
+            if t.startswith("§dir:") or t.startswith("§from:") or t.startswith("§place:") or t.startswith("§at:"):
+                kind, val_s = t[1:].split(":", 1)
+                handled = self.apply_marker(kind, val_s, cur, shot, subject, pending_prep, toks, i)
+                if handled == "around" and i + 1 < n:
+                    pending_prep = "around"
+                i += 1
+                continue
+            if t.startswith("§rel:"):
+                rel = t.split(":", 1)[1]
+                if rel in ("under", "above"):
+                    approx = "near" if rel == "under" else "on"
+                    if not cur:
+                        self.notes.append(f"'{rel}' is approximated as '{approx}' (the layout has no '{rel}' relation)")
+                    rel = approx
+                moved = cur and any(b.actor == cur[0].actor and b.fields["verb"] in _MOTION for b in self.acts)
+                if cur and (cur[0].fields["verb"] not in ("pause", "wait") or moved):
+                    pending_prep = "via" if rel == "near" else ("on" if rel == "on" else "to")
+                else:
+                    pending_rel = rel
+                i += 1
+                continue
+            if t in ("to", "towards", "toward", "into", "from", "past", "via", "through", "at", "off", "over",
+                     "after", "with", "up", "down", "onto", "across", "along"):
+                if t == "up" and not self._np_follows(toks, i + 1) and cur:
+                    for a in cur:
+                        a.fields.setdefault("direction", "up")
+                elif t == "down" and not self._np_follows(toks, i + 1) and cur:
+                    for a in cur:
+                        a.fields.setdefault("direction", "down")
+                pending_prep = t
+                i += 1
+                continue
+            if t in ("left", "right") and (cur or shot is not None):
+                if shot is not None:
+                    shot["direction"] = t
+                for a in cur:
+                    if a.fields["verb"] in ("turn", *_MOTION):
+                        a.fields["direction"] = t
+                i += 1
+                continue
+            if t in ("slowly", "gently", "lazily", "calmly", "carefully", "leisurely"):
+                timing["pace"] = "slow"
+                for a in cur:
+                    a.fields["pace"] = "slow"
+                i += 1
+                continue
+            if t in ("quickly", "fast", "rapidly", "swiftly", "briskly", "hurriedly"):
+                timing["pace"] = "fast"
+                for a in cur:
+                    a.fields["pace"] = "fast"
+                i += 1
+                continue
+            if t in lex.PRONOUNS and not (t in ("her", "his", "its", "their") and self.noun_phrase(toks, i)[1] > i):
+                ref = (self.last_subject if t in ("he", "she", "they", "him", "her", "them") else
+                       ([self.last_np] if self.last_np else self.last_subject))
+                if ref and not cur and t in ("it", "he", "she", "they"):
+                    subject = list(ref)
+                elif ref and cur:
+                    self.attach_np(ref[0], cur, pending_prep, pending_rel, subject)
+                    pending_prep = pending_rel = None
+                i += 1
+                continue
+            # camera verbs
+            if subject == ["camera"] and t in _CAMERA_VERBS:
+                s = {"type": _CAMERA_VERBS[t]}
+                s.update({k: v for k, v in timing.items() if k == "start"})
+                self.shots.append(s)
+                shot = s
+                timing = {}
+                i += 1
+                continue
+            if t in lex.VERB_FORMS:
+                verb = lex.VERB_FORMS[t]
+                actors = subject or self.last_subject
+                if subject == ["camera"]:
+                    kind = {"orbit": "orbit", "follow": "track", "look_at": "static"}.get(verb)
+                    if kind:
+                        shot = {"type": kind}
+                        self.shots.append(shot)
+                        i += 1
+                        continue
+                if not actors:
+                    self.unknown.append(t)
+                    i += 1
+                    continue
+                if lead_while and first_in_sentence:
+                    timing = {"while": first_in_sentence[0].fields["id"], **timing}
+                    lead_while = False
+                if verb == "continue":
+                    cur = [self.continue_action(a, dict(timing)) for a in actors]
+                else:
+                    cur = self.add_action(actors, verb, dict(timing))
+                    stem = lex.VERB_STEMS.get(t, t)
+                    for a in cur:
+                        if stem in ("enter",):
+                            a.fields["direction"] = "into_scene"
+                        elif stem in ("leave", "exit"):
+                            a.fields["direction"] = "out_of_scene"
+                        elif stem in ("spin", "circle") and verb == "orbit":
+                            pass
+                if not first_in_sentence:
+                    first_in_sentence = list(cur)
+                self.last_subject = list(actors)
+                timing = {}
+                pending_prep = pending_rel = None
+                i += 1
+                continue
+            if t in lex.STATIC_VERBS:
+                if subject == ["camera"]:
+                    pass
+                cur = []
+                i += 1
+                continue
+            if t in lex.TIME_WORDS:
+                self.env["time_of_day"] = lex.TIME_WORDS[t]
+                if t == "sunset":
+                    self.env["sky"] = "sunset"
+                i += 1
+                continue
+            if t in lex.SKY_WORDS and lex.SKY_WORDS[t] and not self._np_follows(toks, i):
+                self.env["sky"] = lex.SKY_WORDS[t]
+                i += 1
+                continue
+            key, j, special = self.noun_phrase(toks, i)
+            if j > i:
+                if special == "camera":
+                    subject = ["camera"] if not cur else subject
+                    if cur and pending_prep in ("to", "towards", "toward"):
+                        for a in cur:
+                            a.fields["direction"] = "towards_camera"
+                elif special is not None:
+                    self.setting(special, pending_rel, subject)
+                    if special in ("street", "road", "crossing", "crosswalk") and cur:
+                        for a in cur:
+                            if a.fields["verb"] in ("walk", "run", "move") and pending_prep == "across":
+                                a.fields["verb"] = "cross"
+                    pending_rel = pending_prep = None
+                elif key is not None:
+                    after_and = i > 0 and toks[i - 1] == "and" and pending_rel is None and pending_prep is None
+                    if after_and and cur:
+                        cur, shot, joined = [], None, False
+                    if pending_rel is not None or cur or shot is not None:
+                        self.attach_np(key, cur, pending_prep, pending_rel, subject, shot=shot)
+                        pending_prep = pending_rel = None
+                    else:
+                        if joined and subject:
+                            subject.append(key)
+                        else:
+                            subject = [key]
+                        subj_open = True
+                    self.last_np = key
+                joined = False
+                i = j
+                continue
+            if t in ("who", "which", "that") and self.last_np and not pending_rel:
+                subject, cur, shot, subj_open = [self.last_np], [], None, False
+                i += 1
+                continue
+            if t == "and":
+                joined = was_open and not cur
+                i += 1
+                continue
+            if t == ",":
+                i += 1
+                continue
+            if t in lex.STOP_WORDS or t in _DETERMINERS or t.startswith("§"):
+                i += 1
+                continue
+            self.unknown.append(t)
+            i += 1
+        if subject and subject != ["camera"]:
+            self.last_subject = subject
+
+    def _np_follows(self, toks: list[str], i: int) -> bool:
+        return i < len(toks) and self.noun_phrase(toks, i)[1] > i if i < len(toks) and toks[i] not in ("§",) else False
+
+    def apply_marker(self, kind: str, value: str, cur: list[_Act], shot: dict | None, subject: list[str],
+                     prep: str | None, toks: list[str], i: int) -> str | None:
+        if kind == "dir":
+            if value == "around" and shot is not None:
+                return "around"
+            if value == "across":
+                return "around" if False else None
+            for a in cur:
+                if a.fields["verb"] in ("pause", "wait") and value not in ("into_scene", "out_of_scene"):
+                    continue
+                a.fields["direction"] = value
+            if not cur and subject and subject != ["camera"] and value in ("into_scene", "out_of_scene"):
+                pass
+            return "around" if value == "around" else None
+        if kind == "from":
+            for a in cur:
+                a.fields["from"] = "offscreen_" + value if a.fields.get("direction") == "into_scene" else value
+            return None
+        if kind == "place":
+            for a in cur:
+                if a.fields["verb"] in ("pause", "wait"):
+                    a.fields["to"] = "near_kerb" if value == "kerb" else value
+                    prev = [b for b in self.acts if b.actor == a.actor and b is not a]
+                    a.kerb_pause = value == "kerb" and bool(prev) and prev[-1].fields["verb"] == "cross"
+                else:
+                    a.fields["to"] = "far_kerb" if value == "far_kerb" else ("near_kerb" if value == "kerb" else value)
+            self.env["road"] = True
+            return None
+        if kind == "at":
+            if cur and cur[0].fields["verb"] in _MOTION:
+                for a in cur:
+                    a.fields["to"] = value
+            else:
+                for key in subject:
+                    ent = self._ent(key)
+                    if ent is not None:
+                        x, z = _OFF_PLACE[value]
+                        ent.position = [x, 0.0, z]
+            return None
+        return None
+
+    def _ent(self, key: str) -> _Ent | None:
+        return next((e for e in self.ents if e.key == key), None)
+
+    def attach_np(self, key: str, cur: list[_Act], prep: str | None, rel: str | None, subject: list[str],
+                  shot: dict | None = None) -> None:
+        """Give a noun phrase its role: relation object, action target / destination, or shot target."""
+        if shot is not None and not cur and "target" not in shot:
+            shot["target"] = key
+            return
+        if shot is not None and not cur:
+            subject = [self.last_np] if self.last_np else []
+        if rel is not None and (not cur or cur[0].fields["verb"] in ("pause", "wait")):
+            subj = [s for s in subject if s != "camera"] or ([self.last_np] if self.last_np else [])
+            if rel == "on" and self.rels and self.rels[-1][1] == "on" and self.rels[-1][2] != key and self.last_np:
+                subj = [self.last_np]  # a mug on a book on the table
+            for s in subj:
+                if s != key:
+                    self.rels.append((s, rel, key))
+            return
+        for a in cur:
+            verb = a.fields["verb"]
+            if prep in ("to", "towards", "toward", "into", "onto", "on") or (prep is None and verb == "move" and a.fields.get("direction") is None and False):
+                if verb in ("throw", "drop"):
+                    a.fields["to"] = key
+                elif verb == "look_at":
+                    a.fields["target"] = key
+                else:
+                    a.fields["to"] = key
+            elif prep in ("from", "off"):
+                a.fields["from"] = key
+            elif prep in ("past", "via", "through", "over", "along", "across"):
+                a.fields["via"] = key
+            elif prep == "around":
+                a.fields["target"] = key
+                if verb not in ("orbit", "turn"):
+                    a.fields["direction"] = "around"
+            elif prep == "at":
+                if verb in ("look_at", "throw"):
+                    a.fields["target" if verb == "look_at" else "to"] = key
+                else:
+                    a.fields["to"] = key
+            elif prep == "with":
+                pass
+            else:  # a direct object
+                if verb in ("throw", "drop", "follow", "look_at", "orbit"):
+                    a.fields.setdefault("target", key)
+                elif verb == "cross":
+                    a.fields["via"] = key
+                else:
+                    a.fields["to"] = key
+
+    def setting(self, word: str, rel: str | None, subject: list[str]) -> None:
+        if word in lex.GROUND_WORDS:
+            if lex.GROUND_WORDS[word]:
+                self.env["ground"] = lex.GROUND_WORDS[word]
+            return
+        setting = lex.SETTINGS[word]
+        if setting == "table":
+            if not self._exists("table"):
+                self.entity("table", new=True, count=1, color=None, material=None, size=None, attrs=[])
+            for s in subject:
+                if s != "table" and s != "camera" and not any(r[0] == s for r in self.rels):
+                    self.rels.append((s, "on", "table"))
+            return
+        self.env.setdefault("setting", setting)
+        if setting == "street":
+            self.env["road"] = True
+
+    # -- result ------------------------------------------------------------
+    def spec(self) -> tuple[SceneSpec, list[str]]:
+        for toks in self.tokens():
+            self.sentence(toks)
+        warnings = list(dict.fromkeys(self.notes))
+        unknown = [w for w in dict.fromkeys(self.unknown) if w not in lex.STOP_WORDS]
+        if not self.ents:
+            words = f" (words not understood: {', '.join(unknown)})" if unknown else ""
+            raise SpecError(f"no object recognised in the prompt {self.prompt!r}{words}; "
+                            "name things such as 'a red car', 'a person', 'a table'")
+        if unknown:
+            warnings.insert(0, f"words not understood and ignored: {', '.join(unknown)}")
+        for a in self.acts:  # a lone pause at the kerb stays where the actor is
+            if a.fields.get("to") == "near_kerb" and a.fields["verb"] in ("pause", "wait") and not a.kerb_pause:
+                if not any(b.actor == a.actor and b.fields["verb"] == "cross" for b in self.acts):
+                    a.fields.pop("to")
+        data = {
+            "entities": [{"id": e.key, "class": e.cls, "count": e.count, "color": e.color, "material": e.material,
+                          "size": e.size, "attributes": e.attributes, "position": e.position} for e in self.ents],
+            "relations": [{"subject": s, "relation": r, "object": o} for s, r, o in dict.fromkeys(self.rels)],
+            "actions": [a.fields for a in self.acts],
+            "camera": self.shots,
+            "environment": self.env,
+        }
+        try:
+            return SceneSpec.model_validate(data), warnings
+        except ValidationError as exc:
+            raise SpecError(f"the prompt {self.prompt!r} gave an inconsistent plan: {format_validation_error(exc)}") from None
+
+
+def parse(prompt: str) -> tuple[SceneSpec, list[str]]:
+    """Parse an English scene description into a SceneSpec; returns (spec, warnings).
+
+    Raises SpecError for an empty prompt or one that names no known object.
+    """
+    if not isinstance(prompt, str) or not prompt.strip():
+        raise SpecError("the prompt is empty: describe a scene, e.g. 'a red car drives from left to right'")
+    return _Parser(prompt).spec()

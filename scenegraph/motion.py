@@ -1,0 +1,605 @@
+"""Semantic motion: SceneSpec actions -> keyframed paths and dynamics.
+
+Conventions (camera-relative; the default camera stands at +Z looking down -Z,
+so the words of the prompt are the directions of the image):
+
+- ``left`` / ``right`` = -X / +X; ``towards the camera`` = +Z, ``away`` = -Z.
+- A road is 7 m wide (kerbs 3.5 m either side of its centre line) with 1.5 m
+  pavements.  It runs along X (cars drive left/right across the image) unless
+  someone crosses it from left to right or right to left; then it runs along
+  Z (into the depth) and the crossing goes kerb to kerb along X.  Traffic
+  keeps right.
+- ``near_kerb`` is the kerb on the actor's side of the road, ``far_kerb`` the
+  other one.
+- Pauses and waits are two keys at the same position (zero velocity for the
+  stated time); turns are arcs of a class-dependent radius; ``into_scene``
+  starts outside the camera's frustum, ``out_of_scene`` ends outside it.
+
+Times: each action starts at ``start``, after / while another action, after
+the previous action (``then``), or when the actor's previous action ends.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Callable
+
+import numpy as np
+
+from scenegraph.catalog import ClassInfo
+from scenegraph.errors import SpecError
+from scenegraph.model import Dynamics
+from scenegraph.spec import ActionSpec
+
+__all__ = ["ROAD_HALF_WIDTH", "PAVEMENT", "Road", "Stage", "Actor", "plan_motion", "yaw_of", "GRAVITY"]
+
+ROAD_HALF_WIDTH = 3.5
+PAVEMENT = 1.5
+GRAVITY = 9.81
+_PACE = {"slow": 0.5, "normal": 1.0, "fast": 1.6}
+_ARC_STEP = math.radians(10.0)
+
+
+def yaw_of(direction: np.ndarray) -> float:
+    """Yaw (radians about +Y) that turns +Z to face ``direction`` (x, z used)."""
+    return math.atan2(float(direction[0]), float(direction[2]))
+
+
+def _fwd(yaw: float) -> np.ndarray:
+    return np.array([math.sin(yaw), 0.0, math.cos(yaw)])
+
+
+def _right(yaw: float) -> np.ndarray:
+    """The entity's right-hand side (forward x up)."""
+    return np.array([-math.cos(yaw), 0.0, math.sin(yaw)])
+
+
+@dataclass(frozen=True)
+class Road:
+    """A straight road through ``center`` along ``axis`` (0: X, 2: Z)."""
+
+    axis: int
+    center: float = 0.0  # coordinate of the centre line on the across axis
+    half_width: float = ROAD_HALF_WIDTH
+
+    @property
+    def across(self) -> int:
+        return 2 if self.axis == 0 else 0
+
+    def lane(self, heading: np.ndarray) -> float:
+        """Across-axis coordinate of the lane for travel along ``heading`` (keep right)."""
+        right = np.cross(heading, [0.0, 1.0, 0.0])
+        return self.center + math.copysign(self.half_width / 2, right[self.across] or 1.0)
+
+
+@dataclass
+class Stage:
+    """Where the action happens and how the camera sees it.
+
+    ``center`` (3,), ``half`` (x, z) half extents of the in-view area;
+    ``eye`` (3,) and ``world`` (4, 4) the camera at t = 0; ``tan_h`` /
+    ``tan_v`` the tangents of its half fields of view.
+    """
+
+    center: np.ndarray
+    half: np.ndarray
+    road: Road | None = None
+    eye: np.ndarray | None = None
+    world: np.ndarray | None = None
+    tan_h: float = 0.83
+    tan_v: float = 0.47
+
+    def to_camera(self, pts: np.ndarray) -> np.ndarray:
+        """Points (N, 3) in the t = 0 camera frame (x right, y up, -z forward)."""
+        inv = np.linalg.inv(self.world)
+        return pts @ inv[:3, :3].T + inv[:3, 3]
+
+    def in_frustum(self, pts: np.ndarray, margin: float = 1.0) -> np.ndarray:
+        """(N,) bool: point inside the t = 0 view (``margin`` < 1 shrinks the frustum)."""
+        c = self.to_camera(np.atleast_2d(pts))
+        depth = -c[:, 2]
+        return (depth > 0.05) & (np.abs(c[:, 0]) <= self.tan_h * depth * margin) & (np.abs(c[:, 1]) <= self.tan_v * depth * margin)
+
+    def offscreen(self, start: np.ndarray, direction: np.ndarray, size: np.ndarray) -> np.ndarray:
+        """The first point from ``start`` along ``direction`` where a box of ``size`` is wholly out of view."""
+        d = direction / max(np.linalg.norm(direction), 1e-9)
+        w, h, dp = size
+        r = 0.5 * math.hypot(w, dp)
+        corners = np.array([[sx * r, y, sz * r] for sx in (-1, 1) for sz in (-1, 1) for y in (0.0, h)])
+        p = np.array(start, dtype=np.float64)
+        for _ in range(400):
+            if not self.in_frustum(p + corners, margin=1.02).any():
+                return p + d * 0.5
+            p = p + d * 0.5
+        raise SpecError(f"cannot find a point outside the camera's view from {np.round(start, 2).tolist()}")
+
+    def place(self, name: str, actor: "Actor") -> np.ndarray:
+        """A named place (see :data:`scenegraph.spec.PLACES`) on the ground, for ``actor``."""
+        c, (hx, hz) = self.center, self.half
+        pos = actor.position
+        if name in ("near_kerb", "far_kerb", "road"):
+            road = self.need_road(name)
+            a = road.across
+            side = math.copysign(1.0, (pos[a] - road.center) or 1.0)
+            p = pos.copy()
+            p[1] = 0.0
+            if name == "road":
+                p[a] = road.center
+            else:
+                p[a] = road.center + side * (road.half_width if name == "near_kerb" else -road.half_width)
+            return p
+        fixed = {"left": (-hx, None), "right": (hx, None), "center": (0.0, 0.0), "front": (None, hz), "back": (None, -hz)}
+        if name in fixed:
+            dx, dz = fixed[name]
+            return np.array([c[0] + dx if dx is not None else pos[0], 0.0, c[2] + dz if dz is not None else pos[2]])
+        if name == "camera":
+            return np.array([self.eye[0], 0.0, self.eye[2]])
+        if name.startswith("offscreen_"):
+            side = name.split("_", 1)[1]
+            d = {"left": (-1, 0, 0), "right": (1, 0, 0), "back": (0, 0, -1), "front": (0, 0, 1)}[side]
+            if side == "back":  # far away along -Z: beyond the centre by the stage depth times three
+                return np.array([pos[0], 0.0, c[2] - 3 * max(hz, 10.0)])
+            if side == "front":  # behind the camera
+                return np.array([pos[0], 0.0, self.eye[2] + 2.0])
+            start = np.array([c[0], 0.0, pos[2]])
+            return self.offscreen(start, np.array(d, dtype=float), actor.size)
+        raise SpecError(f"unknown place {name!r}")
+
+    def need_road(self, what: str) -> Road:
+        if self.road is None:
+            raise SpecError(f"{what}: the scene has no road")
+        return self.road
+
+
+@dataclass
+class Actor:
+    """An entity's motion state while its actions are planned.
+
+    ``keys`` are (time s, position (3,), yaw rad); the first key is its rest pose.
+    """
+
+    id: str
+    size: np.ndarray
+    info: ClassInfo | None
+    position: np.ndarray
+    yaw: float = 0.0
+    t: float = 0.0
+    keys: list = field(default_factory=list)
+    dynamics: Dynamics | None = None
+    looks: bool = False  # a look_at needs explicit yaw keys
+    loop: bool = False
+    support_top: float = 0.0
+    moved: bool = False
+
+    def __post_init__(self) -> None:
+        self.position = np.array(self.position, dtype=np.float64)
+        self.keys = [(0.0, self.position.copy(), self.yaw)]
+
+    # -- primitives --------------------------------------------------------
+    def teleport(self, p: np.ndarray) -> None:
+        """Set where the actor is before it has moved (its rest pose)."""
+        self.position = np.array(p, dtype=np.float64)
+        self.keys = [(k[0], self.position.copy(), k[2]) for k in self.keys]
+
+    def _key(self, t: float, p: np.ndarray, yaw: float) -> None:
+        if t <= self.keys[-1][0] + 1e-6:
+            t = self.keys[-1][0] + 1e-3
+        self.keys.append((t, np.array(p, dtype=np.float64), yaw))
+        self.t, self.position, self.yaw = t, np.array(p, dtype=np.float64), yaw
+
+    def wait_until(self, t: float) -> None:
+        """Hold still until ``t`` (a zero-velocity segment)."""
+        if t > self.t + 1e-6:
+            self._key(t, self.position, self.yaw)
+        self.t = max(self.t, t)
+
+    def go(self, target: np.ndarray, speed: float) -> None:
+        """Straight to ``target`` at ``speed`` m/s, facing the way it goes."""
+        target = np.array(target, dtype=np.float64)
+        d = target - self.position
+        dist = float(np.linalg.norm(d))
+        if dist < 1e-6:
+            return
+        yaw = yaw_of(d) if np.hypot(d[0], d[2]) > 1e-6 else self.yaw
+        if abs(_wrap(yaw - self.yaw)) > 1e-6 and self.looks:
+            self._key(self.t + 1e-3, self.position, yaw)
+        self.yaw = yaw
+        self._key(self.t + dist / speed, target, yaw)
+        self.moved = True
+
+    def arc(self, angle: float, radius: float, speed: float) -> None:
+        """Turn by ``angle`` radians (positive = left) along a circle of ``radius``."""
+        side = _right(self.yaw) * (-1.0 if angle > 0 else 1.0)
+        center = self.position + radius * side
+        n = max(2, int(math.ceil(abs(angle) / _ARC_STEP)))
+        dt = abs(angle) * radius / speed / n
+        yaw0 = self.yaw
+        for i in range(1, n + 1):
+            yaw = yaw0 + angle * i / n
+            p = center - radius * _right(yaw) * (-1.0 if angle > 0 else 1.0)
+            p[1] = self.position[1]
+            self._key(self.t + dt, p, yaw)
+        self.moved = True
+
+    def position_at(self, t: float) -> np.ndarray:
+        times = np.array([k[0] for k in self.keys])
+        pos = np.array([k[1] for k in self.keys])
+        return np.array([np.interp(t, times, pos[:, i]) for i in range(3)])
+
+
+def _wrap(a: float) -> float:
+    return (a + math.pi) % (2 * math.pi) - math.pi
+
+
+# ---------------------------------------------------------------------------
+# the planner
+# ---------------------------------------------------------------------------
+
+
+def _speed(a: ActionSpec, actor: Actor, verb: str | None = None) -> float:
+    if a.speed is not None:
+        return float(a.speed)
+    info = actor.info
+    verb = verb or a.verb
+    if info is None:
+        base = 1.4
+    elif verb == "run":
+        base = info.run or info.cruise_speed * 1.5
+    elif verb == "walk":
+        base = info.walk or info.cruise_speed
+    elif verb == "drive":
+        base = info.drive or info.cruise_speed
+    elif verb == "roll":
+        base = 2.0
+    else:
+        base = info.cruise_speed
+    return base * _PACE[a.pace]
+
+
+def _is_vehicle(actor: Actor) -> bool:
+    return actor.info is not None and actor.info.kind == "vehicle"
+
+
+_LATERAL = {"left_to_right": ("left", "right"), "right_to_left": ("right", "left")}
+
+
+class _Planner:
+    """Turns the actions of a spec into actor keys; one instance per build."""
+
+    def __init__(self, actions: list[ActionSpec], members: Callable[[str], list[str]], actors: dict[str, Actor],
+                 stage: Stage, locate: Callable[[str, Actor], np.ndarray]):
+        self.actions = actions
+        self.members = members
+        self.actors = actors
+        self.stage = stage
+        self.locate = locate  # entity reference or place -> a point on the ground near it, for an actor
+        self.span: dict[int, tuple[float, float]] = {}
+        self.by_id = {a.id: k for k, a in enumerate(actions) if a.id}
+        self.warnings: list[str] = []
+
+    def start_time(self, k: int, a: ActionSpec, actor: Actor) -> float:
+        def ref(name: str) -> tuple[float, float]:
+            j = self.by_id[name]
+            if j not in self.span:
+                raise SpecError(f"actions[{k}] ({a.verb}) refers to action {name!r}, which comes later; list it first")
+            return self.span[j]
+
+        if a.start is not None:
+            t = a.start
+        elif a.after is not None:
+            t = ref(a.after)[1]
+        elif a.while_ is not None:
+            t = ref(a.while_)[0]
+        elif a.then and k > 0:
+            t = max(e for _, e in self.span.values()) if self.span else 0.0
+        else:
+            t = actor.t
+        return t + a.delay
+
+    def run(self) -> dict[int, tuple[float, float]]:
+        follows = []
+        for k, a in enumerate(self.actions):
+            ids = self.members(a.actor)
+            if a.verb == "follow":
+                follows.append((k, a, ids))
+                t0 = self.start_time(k, a, self.actors[ids[0]])
+                self.span[k] = (t0, t0 + (a.duration or 0.0))
+                continue
+            t0s, t1s = [], []
+            for m, eid in enumerate(ids):
+                actor = self.actors[eid]
+                t0 = self.start_time(k, a, actor)
+                if t0 + 1e-6 < actor.t and a.verb != "look_at":
+                    t0 = actor.t  # an actor does one thing at a time
+                actor.wait_until(t0)
+                self.do(k, a, actor, m, len(ids))
+                t0s.append(t0)
+                t1s.append(max(actor.t, t0))
+            self.span[k] = (min(t0s), max(t1s))
+        for k, a, ids in follows:
+            t0 = self.span[k][0]
+            self.span[k] = (t0, max(self.follow(a, self.actors[eid], t0, m) for m, eid in enumerate(ids)))
+        return self.span
+
+    # -- verbs -------------------------------------------------------------
+    def do(self, k: int, a: ActionSpec, actor: Actor, member: int, n: int) -> None:
+        verb = a.verb
+        where = f"actions[{k}] ({a.actor} {verb})"
+        if verb in ("pause", "wait"):
+            if a.to or a.via:
+                self.go_place(a, actor, a.to or a.via, _speed(a, actor, "walk"))
+            actor.wait_until(actor.t + (a.duration or 2.0))
+        elif verb == "cross":
+            self.cross(a, actor, where)
+        elif verb == "turn":
+            self.turn(a, actor)
+        elif verb in ("throw", "drop"):
+            self.release(a, actor, where)
+        elif verb == "orbit" or (a.direction == "around" and verb != "turn"):
+            self.orbit(a, actor, member, n)
+        elif verb == "look_at":
+            self.look_at(a, actor, where)
+        else:  # move, walk, drive, run, roll
+            self.move(a, actor, member, n, where)
+
+    def go_place(self, a: ActionSpec, actor: Actor, ref: str, speed: float) -> None:
+        actor.go(self.locate(ref, actor), speed)
+
+    def _timed(self, a: ActionSpec, actor: Actor, path: list[np.ndarray], speed: float) -> None:
+        """Follow ``path`` from the current position; ``duration`` (if given) sets the speed."""
+        if a.duration:
+            pts = [actor.position] + path
+            length = sum(float(np.linalg.norm(q - p)) for p, q in zip(pts, pts[1:]))
+            speed = max(length / a.duration, 1e-3)
+        for p in path:
+            actor.go(p, speed)
+
+    def move(self, a: ActionSpec, actor: Actor, member: int, n: int, where: str) -> None:
+        st = self.stage
+        speed = _speed(a, actor)
+        lateral = (member - (n - 1) / 2.0) * (max(actor.size[0], actor.size[2]) + 0.8)
+        start: np.ndarray | None = None
+        end: np.ndarray | None = None
+        d = a.direction
+        if a.from_:
+            start = self.locate(a.from_, actor)
+        if d in _LATERAL:
+            fr, to = _LATERAL[d]
+            if start is None and not actor.moved:
+                start = st.place(fr, actor)
+            end = st.place(to, actor) if not a.to else None
+        if d == "into_scene":
+            side = "left" if (a.from_ or "").endswith("left") or (a.to == "left") else "right"
+            if start is None or not (a.from_ or "").startswith("offscreen"):
+                start = st.place("offscreen_" + side, actor)
+            if not a.to:
+                end = np.array([st.center[0] + (-1 if side == "left" else 1) * st.half[0] * 0.3, 0.0, start[2]])
+        if d == "out_of_scene" and not a.to:
+            side = "left" if actor.position[0] < st.center[0] else "right"
+            end = st.offscreen(actor.position * [1, 0, 1], np.array([-1.0 if side == "left" else 1.0, 0, 0]), actor.size)
+        if a.to:
+            end = self.locate(a.to, actor)
+        if start is not None and not actor.moved:
+            if _is_vehicle(actor) and st.road is not None and end is not None:
+                start = self._on_lane(start, end - start)
+            actor.teleport(start + self._offset(start, end, lateral))
+        elif start is not None:
+            actor.go(start, speed)
+        if end is None:
+            end = self.relative_end(a, actor)
+        if _is_vehicle(actor) and st.road is not None:
+            end = self._on_lane(end, end - actor.position)
+        end = end + self._offset(actor.position, end, lateral) if start is None and lateral else end
+        path = [self.locate(a.via, actor)] if a.via else []
+        self._timed(a, actor, path + [end], speed)
+
+    def _offset(self, p: np.ndarray, q: np.ndarray | None, lateral: float) -> np.ndarray:
+        """Side-by-side offset for members of a group moving from ``p`` to ``q``."""
+        if not lateral or q is None or np.linalg.norm(q - p) < 1e-6:
+            return np.zeros(3)
+        return _right(yaw_of(q - p)) * lateral
+
+    def _on_lane(self, p: np.ndarray, heading: np.ndarray) -> np.ndarray:
+        road = self.stage.road
+        p = np.array(p, dtype=np.float64)
+        if abs(heading[road.axis]) >= abs(heading[road.across]) and np.linalg.norm(heading) > 1e-6:
+            p[road.across] = road.lane(heading / np.linalg.norm(heading))
+        return p
+
+    def relative_end(self, a: ActionSpec, actor: Actor) -> np.ndarray:
+        """End point of a move given by a direction word (or none: forward)."""
+        st = self.stage
+        dist = a.distance
+        p = actor.position.copy()
+        d = a.direction
+        vec = {"left": (-1, 0, 0), "right": (1, 0, 0), "towards_camera": (0, 0, 1), "away_from_camera": (0, 0, -1),
+               "up": (0, 1, 0), "down": (0, -1, 0)}.get(d or "")
+        if d == "towards_camera":
+            cam = np.array([st.eye[0], 0.0, st.eye[2]])
+            v = cam - p * [1, 0, 1]
+            room = float(np.linalg.norm(v)) - 2.0 - actor.size[2]
+            return p + v / max(np.linalg.norm(v), 1e-9) * max(min(dist or room, room), 0.5)
+        if d == "away_from_camera":
+            v = p * [1, 0, 1] - np.array([st.eye[0], 0.0, st.eye[2]])
+            return p + v / max(np.linalg.norm(v), 1e-9) * (dist or max(2 * st.half[1], 6.0))
+        if d in ("up", "down"):
+            h = dist or (3.0 if d == "up" else p[1] - actor.support_top)
+            return p + np.array(vec, dtype=float) * h
+        if vec is not None:
+            return p + np.array(vec, dtype=float) * (dist or max(st.half[0], 3.0))
+        yaw = actor.yaw + (math.pi if d == "backward" else 0.0)
+        step = dist or max(4.0 * actor.size[2], 3.0 if actor.info is None or actor.info.kind != "vehicle" else 15.0)
+        return p + _fwd(yaw) * step
+
+    def cross(self, a: ActionSpec, actor: Actor, where: str) -> None:
+        road = self.stage.need_road(where)
+        ax = road.across
+        speed = _speed(a, actor, "walk")
+        edge = road.half_width + PAVEMENT * 0.6
+        if not actor.moved:
+            if a.direction in _LATERAL or a.from_ in ("left", "right"):
+                side = -1.0 if (_LATERAL.get(a.direction, (a.from_,))[0] == "left") else 1.0
+            elif a.direction == "away_from_camera":
+                side = 1.0
+            elif a.direction == "towards_camera":
+                side = -1.0
+            else:
+                side = math.copysign(1.0, (actor.position[ax] - road.center) or 1.0)
+            p = actor.position.copy()
+            p[ax] = road.center + side * edge
+            if a.from_ and a.from_ not in ("left", "right"):
+                p = self.locate(a.from_, actor)
+            actor.teleport(p)
+        side = math.copysign(1.0, (actor.position[ax] - road.center) or 1.0)
+        end = actor.position.copy()
+        if a.to == "near_kerb":
+            end[ax] = road.center + side * road.half_width
+        elif a.to and a.to != "far_kerb":
+            end = self.locate(a.to, actor)
+        else:
+            on_pavement = abs(actor.position[ax] - road.center) > road.half_width + 1e-3
+            end[ax] = road.center - side * (road.half_width if a.to == "far_kerb" else edge)
+            if not on_pavement and a.to != "far_kerb":
+                end[ax] = road.center - side * edge
+        self._timed(a, actor, [end], speed)
+
+    def turn(self, a: ActionSpec, actor: Actor) -> None:
+        st = self.stage
+        vehicle = _is_vehicle(actor)
+        radius = 6.0 if vehicle else 0.8
+        speed = _speed(a, actor) * (0.6 if vehicle else 1.0)
+        angle = math.radians(a.angle if a.angle is not None else (180.0 if a.direction == "around" else 90.0))
+        if a.direction == "into_scene":
+            angle = math.pi / 2
+            side = -1.0 if (a.from_ or "").endswith("left") else 1.0
+            road = st.road
+            depth = st.center[2] - max(st.half[1], 4.0)
+            lane = road.lane(np.array([0.0, 0.0, -1.0])) if road is not None and road.axis == 2 else st.center[0]
+            line = lane + side * radius  # the arc ends on ``lane`` heading -Z
+            heading = np.array([-side, 0.0, 0.0])
+            start = st.offscreen(np.array([line, 0.0, depth]), -heading, actor.size)
+            if not actor.moved:
+                actor.teleport(start)
+                actor.yaw = yaw_of(heading)
+                actor.keys[0] = (0.0, actor.position.copy(), actor.yaw)
+            else:
+                actor.go(start, speed)
+            actor.go(np.array([line, 0.0, depth]), speed)
+            # turn away from the camera (towards -Z): right when heading -X, left when heading +X
+            signed = -angle if side > 0 else angle
+        else:
+            signed = -angle if a.direction == "right" else angle
+        actor.arc(signed, radius, speed)
+        actor.go(actor.position + _fwd(actor.yaw) * (a.distance or (2.5 * radius if vehicle else 2.0)), speed)
+
+    def orbit(self, a: ActionSpec, actor: Actor, member: int, n: int) -> None:
+        c = self.locate(a.target, actor) if a.target else self.stage.center.copy()
+        c = np.array([c[0], actor.position[1], c[2]])
+        rel = actor.position - c
+        radius = float(np.hypot(rel[0], rel[2]))
+        if radius < 0.5:
+            radius = 2.0 + actor.size[2]
+            rel = np.array([0.0, 0.0, radius])
+            actor.teleport(c + rel)
+        phase0 = math.atan2(rel[0], rel[2]) + 2 * math.pi * member / max(n, 1)
+        turns = (a.angle or 360.0) / 360.0
+        speed = _speed(a, actor)
+        total = a.duration or 2 * math.pi * radius * abs(turns) / speed
+        steps = max(8, int(math.ceil(abs(turns) * 36)))
+        only = sum(1 for b in self.actions if self.members(b.actor) and actor.id in self.members(b.actor)) == 1
+        loop = only and actor.t <= 1e-6 and a.angle is None and a.duration is None and a.verb == "orbit"
+        t0 = actor.t
+        for i in range(1, steps + 1):
+            ang = phase0 + 2 * math.pi * turns * i / steps
+            p = c + radius * np.array([math.sin(ang), 0.0, math.cos(ang)])
+            tangent = yaw_of(np.array([math.cos(ang), 0.0, -math.sin(ang)]))
+            actor._key(t0 + total * i / steps, p, tangent)
+        actor.loop = loop
+        actor.moved = True
+
+    def look_at(self, a: ActionSpec, actor: Actor, where: str) -> None:
+        if not a.target:
+            raise SpecError(f"{where}: look_at needs a target")
+        p = self.locate(a.target, actor)
+        actor.looks = True
+        yaw = yaw_of(p - actor.position)
+        actor._key(actor.t + 0.5, actor.position, yaw)
+        actor.wait_until(actor.t + (a.duration or 1.0))
+
+    def release(self, a: ActionSpec, actor: Actor, where: str) -> None:
+        """Throw or drop: the object (``target``, else the actor) gets Dynamics from now on."""
+        obj = actor
+        if a.target and a.target not in ("left", "right") and self.members(a.target):
+            obj = self.actors[self.members(a.target)[0]]
+        t0 = actor.t
+        if obj is not actor:
+            hand = actor.position + np.array([0.0, 0.75 * actor.size[1], 0.0]) + _fwd(actor.yaw) * (0.5 * actor.size[2] + 0.15)
+            if not obj.moved:
+                obj.teleport(hand)
+            else:
+                obj.wait_until(t0)
+                obj._key(t0 + 1e-3, hand, obj.yaw)
+        elif a.verb == "drop" and obj.position[1] < 0.05:
+            obj.teleport(obj.position + np.array([0.0, 2.0, 0.0]))
+        if a.verb == "drop":
+            obj.dynamics = Dynamics(velocity=(0.0, 0.0, 0.0), start_time=t0)
+            fall = math.sqrt(2 * max(obj.position[1], 0.01) / GRAVITY)
+            actor.wait_until(t0 + max(fall, 0.5))
+            return
+        if a.to:
+            dest = self.locate(a.to, actor)
+        elif a.direction in _LATERAL or a.direction in ("left", "right"):
+            sign = 1.0 if a.direction in ("left_to_right", "right") else -1.0
+            dest = obj.position * [1, 0, 1] + np.array([sign * (a.distance or 6.0), 0.0, 0.0])
+        else:
+            dest = obj.position * [1, 0, 1] + _fwd(actor.yaw) * (a.distance or 6.0)
+        horiz = dest - obj.position
+        horiz[1] = 0.0
+        dist = max(float(np.linalg.norm(horiz)), 0.5)
+        v = math.sqrt(dist * GRAVITY) if a.speed is None else float(a.speed)
+        vh = v / math.sqrt(2)
+        vel = horiz / dist * vh
+        vel[1] = vh
+        obj.dynamics = Dynamics(velocity=tuple(float(x) for x in vel), start_time=t0)
+        actor.wait_until(t0 + max(2 * vh / GRAVITY, 0.5))
+
+    def follow(self, a: ActionSpec, actor: Actor, t0: float, member: int) -> float:
+        if not a.target or not self.members(a.target):
+            raise SpecError(f"{a.actor} follow: needs an entity to follow as target")
+        leader = self.actors[self.members(a.target)[0]]
+        gap = 0.5 * (leader.size[2] + actor.size[2]) + 1.0 + member * (actor.size[2] + 0.8)
+        lt = np.array([k[0] for k in leader.keys])
+        t_end = t0 + a.duration if a.duration else max(float(lt[-1]), t0 + 1.0)
+        times = np.unique(np.concatenate([[t0, t_end], lt[(lt > t0) & (lt < t_end)], np.arange(t0, t_end, 0.25)]))
+        heading = _fwd(leader.keys[0][2])
+        first = True
+        for t in times:
+            p = leader.position_at(t)
+            q = leader.position_at(t + 0.05)
+            v = q - p
+            v[1] = 0.0
+            if np.linalg.norm(v) > 1e-6:
+                heading = v / np.linalg.norm(v)
+            target = p - heading * gap
+            target[1] = actor.position[1]
+            if first and not actor.moved:
+                actor.teleport(target)
+                actor.yaw = yaw_of(heading)
+                first = False
+                continue
+            first = False
+            actor.wait_until(t) if np.linalg.norm(target - actor.position) < 1e-6 else actor._key(max(t, actor.t + 1e-3), target, yaw_of(heading))
+        actor.moved = True
+        return actor.t
+
+
+def plan_motion(actions: list[ActionSpec], members: Callable[[str], list[str]], actors: dict[str, Actor],
+                stage: Stage, locate: Callable[[str, Actor], np.ndarray]) -> dict[int, tuple[float, float]]:
+    """Run every action on its actors (mutating their keys and dynamics); returns each action's (start, end) seconds.
+
+    ``members(ref)`` gives the entity ids a reference means; ``locate(ref,
+    actor)`` a ground point for an entity reference or a place word.
+    Raises SpecError for an action that cannot be carried out (no road to
+    cross, a reference to a later action, ...).
+    """
+    return _Planner(actions, members, actors, stage, locate).run()

@@ -1,0 +1,130 @@
+"""Camera shots -> camera keyframes (position, rotation) for ``camera_1``.
+
+Shots run one after another (or at ``start``); each starts from the pose the
+previous one left.  Pan left turns the view towards -X (a positive yaw), tilt
+up raises it; ``track`` / ``follow`` keep the start offset to the target and
+look at it; ``dolly in`` moves along the view towards the target; ``orbit``
+circles the target; ``look_away_and_back`` pans 90 degrees away, holds, and
+pans back (the world goes on meanwhile).
+"""
+from __future__ import annotations
+
+import math
+from typing import Callable
+
+import numpy as np
+
+from scenegraph.errors import SpecError
+from scenegraph.model import quat_from_axis_angle, quat_from_yaw, quat_multiply
+from scenegraph.spec import ShotSpec
+
+__all__ = ["plan_shots", "look_rotation"]
+
+
+def look_rotation(forward: np.ndarray) -> np.ndarray:
+    """Quaternion (4,) xyzw turning a camera's -Z to ``forward`` with +Y up (yaw, then pitch)."""
+    f = np.asarray(forward, dtype=np.float64)
+    f = f / np.linalg.norm(f)
+    yaw = math.atan2(-f[0], -f[2])
+    pitch = math.atan2(f[1], math.hypot(f[0], f[2]))
+    return quat_multiply(quat_from_yaw(yaw), quat_from_axis_angle((1.0, 0.0, 0.0), pitch))
+
+
+def _angles(forward: np.ndarray) -> tuple[float, float]:
+    f = forward / np.linalg.norm(forward)
+    return math.atan2(-f[0], -f[2]), math.atan2(f[1], math.hypot(f[0], f[2]))
+
+
+def _forward(yaw: float, pitch: float) -> np.ndarray:
+    return np.array([-math.sin(yaw) * math.cos(pitch), math.sin(pitch), -math.cos(yaw) * math.cos(pitch)])
+
+
+def plan_shots(shots: list[ShotSpec], eye: np.ndarray, target: np.ndarray, members: Callable[[str], list[str]],
+               actors: dict, action_end: float) -> tuple[list[tuple[float, np.ndarray, np.ndarray]], float]:
+    """Keys (time, position (3,), rotation (4,) xyzw) for the shots, and the time the last one ends.
+
+    No keys for no shots or only static ones.  Raises SpecError for a shot
+    whose target is not an entity.
+    """
+    pos = np.array(eye, dtype=np.float64)
+    look = np.array(target, dtype=np.float64)
+    yaw, pitch = _angles(look - pos)
+    keys: list[tuple[float, np.ndarray, np.ndarray]] = [(0.0, pos.copy(), look_rotation(look - pos))]
+    t = 0.0
+
+    def key(time: float, p: np.ndarray, y: float, pt: float) -> None:
+        nonlocal t, pos, yaw, pitch
+        if time <= keys[-1][0] + 1e-6:
+            time = keys[-1][0] + 1e-3
+        keys.append((time, np.array(p, dtype=np.float64), look_rotation(_forward(y, pt))))
+        t, pos, yaw, pitch = time, np.array(p, dtype=np.float64), y, pt
+
+    def actor_of(shot: ShotSpec, k: int):
+        if shot.target is None:
+            return None
+        ids = members(shot.target)
+        if not ids:
+            raise SpecError(f"camera[{k}] ({shot.type}): target {shot.target!r} is not an entity")
+        return actors[ids[0]]
+
+    moved = False
+    for k, shot in enumerate(shots):
+        start = shot.start if shot.start is not None else t
+        if start > t + 1e-6:
+            key(start, pos, yaw, pitch)
+        actor = actor_of(shot, k)
+        if shot.type == "static":
+            if shot.duration:
+                key(t + shot.duration, pos, yaw, pitch)
+            continue
+        moved = True
+        if shot.type in ("pan", "tilt"):
+            default = "left" if shot.type == "pan" else "up"
+            d = shot.direction or default
+            ang = math.radians(shot.angle if shot.angle is not None else (30.0 if shot.type == "pan" else 15.0))
+            dur = shot.duration or 3.0
+            if d in ("left", "right"):
+                key(t + dur, pos, yaw + (ang if d == "left" else -ang), pitch)
+            else:
+                key(t + dur, pos, yaw, max(min(pitch + (ang if d == "up" else -ang), 1.5), -1.5))
+        elif shot.type == "look_away_and_back":
+            dur = shot.duration or 3.0
+            y0 = yaw
+            key(t + dur / 3, pos, y0 + math.pi / 2, pitch)
+            key(t + dur / 3, pos, y0 + math.pi / 2, pitch)
+            key(t + dur / 3, pos, y0, pitch)
+        elif shot.type == "dolly":
+            focus = actor.position + [0.0, actor.size[1] / 2, 0.0] if actor is not None else look
+            v = focus - pos
+            dist = shot.distance or 0.4 * float(np.linalg.norm(v))
+            sign = -1.0 if shot.direction == "out" else 1.0
+            key(t + (shot.duration or 3.0), pos + sign * v / np.linalg.norm(v) * dist, yaw, pitch)
+        elif shot.type in ("track", "follow"):
+            if actor is None:
+                raise SpecError(f"camera[{k}] ({shot.type}): needs a target to track")
+            end = start + shot.duration if shot.duration else max(action_end, start + 1.0)
+            p0 = actor.position_at(start) + [0.0, actor.size[1] / 2, 0.0]
+            offset = pos - p0
+            for tt in np.arange(start, end + 1e-9, 0.25):
+                p = actor.position_at(tt) + [0.0, actor.size[1] / 2, 0.0]
+                y, pt = _angles(-offset)
+                key(tt if tt > t else t + 1e-3, p + offset, y, pt)
+        elif shot.type == "orbit":
+            c = actor.position + [0.0, actor.size[1] / 2, 0.0] if actor is not None else look
+            rel = pos - c
+            radius = float(math.hypot(rel[0], rel[2]))
+            ang0 = math.atan2(rel[0], rel[2])
+            total = math.radians(shot.angle if shot.angle is not None else 360.0)
+            if shot.direction == "right":
+                total = -total
+            dur = shot.duration or 8.0
+            n = max(8, int(abs(total) / math.radians(10)))
+            t0 = t
+            for i in range(1, n + 1):
+                a = ang0 + total * i / n
+                p = c + [radius * math.sin(a), rel[1], radius * math.cos(a)]
+                y, pt = _angles(c - p)
+                key(t0 + dur * i / n, p, y, pt)
+        else:  # pragma: no cover - the schema allows nothing else
+            raise SpecError(f"camera[{k}]: unknown shot {shot.type!r}")
+    return (keys if moved or len(keys) > 1 else []), t
