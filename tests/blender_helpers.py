@@ -1,0 +1,98 @@
+"""Drive Blender (the ``bpy`` module) in a subprocess for the glTF tests and benchmark.
+
+Run as a script so Blender's global state and slow start stay out of the test process:
+
+    python blender_helpers.py inspect FILE FPS FRAMES OUT.json
+        import FILE; write per object: type, parent, scenegraph id, world
+        positions (Blender Z-up) at each frame in FRAMES (comma list), the
+        frame range of its animation, camera/light data
+    python blender_helpers.py edit IN OUT EDITS.json
+        import IN, apply EDITS ([{"object", "frame"?, "location"}] in Blender
+        coordinates; with "frame" the location is keyed there), export OUT
+        with Blender's glTF exporter (extras, +Y up, animations, cameras, lights)
+    python blender_helpers.py roundtrip IN OUT
+        import IN and export OUT unchanged; prints the seconds each took
+"""
+from __future__ import annotations
+
+import json
+import sys
+import time
+
+
+def _import(path: str, fps: float = 24.0) -> None:
+    import bpy
+
+    bpy.ops.wm.read_factory_settings(use_empty=True)
+    bpy.context.scene.render.fps = int(round(fps))
+    bpy.ops.import_scene.gltf(filepath=path)
+
+
+def _export(path: str) -> None:
+    import bpy
+
+    bpy.ops.export_scene.gltf(filepath=path, export_format="GLB", export_extras=True, export_yup=True,
+                              export_animations=True, export_cameras=True, export_lights=True)
+
+
+def inspect(path: str, fps: str, frames: str, out: str) -> None:
+    import bpy
+
+    _import(path, float(fps))
+    scene = bpy.context.scene
+    wanted = [int(f) for f in frames.split(",") if f]
+    objs = {}
+    for o in bpy.data.objects:
+        sg = o.get("scenegraph")
+        ad = o.animation_data
+        action = ad.action if ad is not None else None
+        rec = {
+            "type": o.type,
+            "parent": o.parent.name if o.parent else None,
+            "id": sg["id"] if sg is not None and "id" in sg else None,
+            "frame_range": list(action.frame_range) if action is not None else None,
+            "world": {},
+        }
+        if o.type == "CAMERA":
+            rec["camera"] = {"angle_y": o.data.angle_y, "clip_start": o.data.clip_start, "clip_end": o.data.clip_end}
+        if o.type == "LIGHT":
+            rec["light"] = {"type": o.data.type}
+        objs[o.name] = rec
+    for f in wanted:
+        scene.frame_set(f)
+        for o in bpy.data.objects:
+            objs[o.name]["world"][str(f)] = list(o.matrix_world.translation)
+    with open(out, "w") as fh:
+        json.dump({"objects": objs, "scene_extras": "scenegraph" in scene}, fh)
+
+
+def edit(src: str, dst: str, edits: str) -> None:
+    import bpy
+
+    _import(src)
+    with open(edits) as fh:
+        todo = json.load(fh)
+    scene = bpy.context.scene
+    for e in todo:
+        o = bpy.data.objects[e["object"]]
+        if "frame" in e:
+            scene.frame_set(e["frame"])
+            o.location = e["location"]
+            o.keyframe_insert(data_path="location", frame=e["frame"])
+        else:
+            o.location = e["location"]
+    _export(dst)
+
+
+def roundtrip(src: str, dst: str) -> None:
+    t0 = time.perf_counter()
+    _import(src)
+    t1 = time.perf_counter()
+    _export(dst)
+    t2 = time.perf_counter()
+    print(json.dumps({"import_s": t1 - t0, "export_s": t2 - t1}))
+
+
+if __name__ == "__main__":
+    cmd, *args = sys.argv[1:]
+    {"inspect": inspect, "edit": edit, "roundtrip": roundtrip}[cmd](*args)

@@ -1,0 +1,86 @@
+"""Blender (bpy) imports our .glb as the Timeline says, and its edits come back through exporters.load."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+sys.path.insert(0, str(Path(__file__).parent))
+import _gltf_scenes as scenes  # noqa: E402
+
+import exporters  # noqa: E402
+
+HELPER = Path(__file__).parent / "blender_helpers.py"
+pytestmark = pytest.mark.blender
+
+
+def _bpy(*args: str) -> str:
+    pytest.importorskip("bpy")
+    proc = subprocess.run([sys.executable, str(HELPER), *args], capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    return proc.stdout
+
+
+def _to_blender(p: np.ndarray) -> np.ndarray:
+    """glTF +Y up (x, y, z) -> Blender +Z up (x, -z, y)."""
+    return np.stack([p[..., 0], -p[..., 2], p[..., 1]], axis=-1)
+
+
+@pytest.fixture(scope="module")
+def exported(tmp_path_factory):
+    scene = scenes.demo_scene()
+    tl = scenes.timeline_for(scene)
+    path = tmp_path_factory.mktemp("blender") / "demo.glb"
+    exporters.export(scene, path, timeline=tl)
+    return scene, tl, path
+
+
+def test_blender_imports_every_entity_where_the_timeline_puts_it(tmp_path, exported):
+    scene, tl, path = exported
+    frames = [0, 12, 24, 36, 48, 60, 72, 84, 96]
+    out = tmp_path / "inspect.json"
+    _bpy("inspect", str(path), str(scene.fps), ",".join(map(str, frames)), str(out))
+    objs = json.loads(out.read_text())["objects"]
+    by_id = {o["id"]: (name, o) for name, o in objs.items() if o["id"]}
+    assert set(by_id) == {e.id for e in scene.entities()}
+    world = tl.world_position()
+    for e in scene.entities():
+        name, o = by_id[e.id]
+        assert name == e.name
+        parent = scene.parent_of(e.id)
+        assert o["parent"] == (parent.name if parent else None)
+        want = _to_blender(world[frames, tl.index(e.id)])
+        got = np.array([o["world"][str(f)] for f in frames])
+        assert np.abs(got - want).max() < 1e-3, (e.id, got, want)
+    assert by_id["cam_1"][1]["type"] == "CAMERA"
+    assert abs(by_id["cam_1"][1]["camera"]["angle_y"] - 0.8) < 1e-5
+    assert by_id["sun"][1]["light"]["type"] == "SUN" and by_id["spot_1"][1]["light"]["type"] == "SPOT"
+    ranges = [o["frame_range"] for o in objs.values() if o["frame_range"]]
+    assert min(r[0] for r in ranges) == 0 and max(r[1] for r in ranges) == scene.frame_count - 1
+
+
+def test_edits_made_in_blender_come_back(tmp_path, exported):
+    scene, tl, path = exported
+    edits = [
+        {"object": "Person", "location": [6.0, -3.0, 0.0]},  # glTF (6, 0, 3)
+        {"object": "Car", "frame": 48, "location": [10.0, 0.0, 3.0]},  # glTF (10, 3, 0) at t = 2 s
+    ]
+    (tmp_path / "edits.json").write_text(json.dumps(edits))
+    out = tmp_path / "edited.glb"
+    _bpy("edit", str(path), str(out), str(tmp_path / "edits.json"))
+    back = exporters.load(out)
+    assert {e.id for e in back.entities()} == {e.id for e in scene.entities()}
+    assert np.allclose(back.entity("person_1").transform.translation, [6, 0, 3], atol=1e-5)
+    traj = back.trajectory_of("car_1")
+    k = int(np.argmin(np.abs(traj.times - 2.0)))
+    assert abs(traj.times[k] - 2.0) < 1e-6 and np.allclose(traj.positions[k], [10, 3, 0], atol=1e-4)
+    assert np.allclose(traj.positions[0], [0, 0, 0], atol=1e-4) and np.allclose(traj.positions[-1], [10, 0, 10], atol=1e-4)
+    assert back.parent_of("wheel_1").id == "car_1" and back.parent_of("spot_1").id == "person_1"
+    assert back.material_of("car_1").id == "mat_red"
+    assert back.entity("cam_1").kind == "camera" and back.entity("sun").light.type == "directional"
+    assert back.relations() == scene.relations()
+    assert (back.fps, back.duration, back.seed, back.prompt) == (scene.fps, scene.duration, scene.seed, scene.prompt)
