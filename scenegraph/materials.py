@@ -32,7 +32,7 @@ COLORS: dict[str, tuple[int, int, int]] = {
     "lime": (150, 220, 50), "tan": (200, 165, 120), "cream": (245, 235, 205), "crimson": (190, 20, 50),
     "scarlet": (230, 40, 20), "indigo": (70, 40, 130), "khaki": (190, 180, 130), "bronze": (180, 120, 60),
     "copper": (184, 115, 51), "ivory": (245, 240, 225), "charcoal": (54, 60, 66), "ochre": (204, 119, 34),
-    "blond": (230, 205, 140), "blonde": (230, 205, 140), "wooden": (150, 105, 60),
+    "blond": (230, 205, 140), "blonde": (230, 205, 140),
 }
 
 #: tone words that modify a colour (applied in sRGB)

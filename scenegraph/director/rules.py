@@ -327,7 +327,9 @@ class _Parser:
                 continue
             if t in ("to", "towards", "toward", "into", "from", "past", "via", "through", "at", "off", "over",
                      "after", "with", "up", "down", "onto", "across", "along"):
-                if t == "up" and not self._np_follows(toks, i + 1) and cur:
+                if t in ("up", "down") and shot is not None and not cur:
+                    shot["direction"] = t
+                elif t == "up" and not self._np_follows(toks, i + 1) and cur:
                     for a in cur:
                         a.fields.setdefault("direction", "up")
                 elif t == "down" and not self._np_follows(toks, i + 1) and cur:
@@ -379,12 +381,17 @@ class _Parser:
                 verb = lex.VERB_FORMS[t]
                 actors = subject or self.last_subject
                 if subject == ["camera"]:
-                    kind = {"orbit": "orbit", "follow": "track", "look_at": "static"}.get(verb)
-                    if kind:
-                        shot = {"type": kind}
+                    kind = {"orbit": "orbit", "follow": "track", "look_at": "static", "move": "dolly",
+                            "pause": "static", "wait": "static"}.get(verb)
+                    if kind is None:
+                        self.unknown.append(t)
+                    else:
+                        shot = {"type": kind, **({"start": timing["start"]} if "start" in timing else {})}
+                        if kind == "dolly":
+                            shot["direction"] = "out" if nxt in ("back", "away", "out", "§dir:backward") else "in"
                         self.shots.append(shot)
-                        i += 1
-                        continue
+                    i += 1
+                    continue
                 if not actors:
                     self.unknown.append(t)
                     i += 1

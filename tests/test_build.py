@@ -1,0 +1,160 @@
+"""SceneSpec -> Scene: ids, classes, colours, sizes, layout meaning, camera framing, metadata."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from scenegraph.appearance.views import PinholeCamera
+from scenegraph.build import build_scene
+from scenegraph.director import direct
+from scenegraph.errors import LayoutError, SpecError
+from scenegraph.spec import SceneSpec
+from scenegraph.world import simulate
+
+
+def build(prompt: str, **kw):
+    spec, warnings = direct(prompt)
+    return build_scene(spec, prompt=prompt, **kw)
+
+
+def project(scene, timeline, frame: int, points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Pixels (N, 2) and depths (N,) of world points seen by camera_1 at ``frame``."""
+    cam = scene.entity("camera_1")
+    m = timeline.world_matrices()[frame, timeline.index("camera_1")]
+    pin = PinholeCamera.from_scene_camera(cam.camera, m)
+    p = np.c_[points, np.ones(len(points))] @ pin.world_to_camera.T
+    uv = (p[:, :3] @ pin.K.T)
+    return uv[:, :2] / uv[:, 2:3], p[:, 2]
+
+
+def box_corners(scene, timeline, eid: str, frame: int) -> np.ndarray:
+    lo, hi = scene.entity(eid).bounds
+    c = np.array([[x, y, z] for x in (lo[0], hi[0]) for y in (lo[1], hi[1]) for z in (lo[2], hi[2])])
+    m = timeline.world_matrices()[frame, timeline.index(eid)]
+    return c @ m[:3, :3].T + m[:3, 3]
+
+
+def in_image(scene, timeline, eid: str, frame: int) -> bool:
+    """The entity's whole box projects inside the image."""
+    uv, depth = project(scene, timeline, frame, box_corners(scene, timeline, eid, frame))
+    cam = scene.entity("camera_1").camera
+    return bool(np.all(depth > 0) and np.all((uv >= 0) & (uv <= [cam.width, cam.height])))
+
+
+def test_ids_classes_and_shared_materials():
+    scene = build("Two red cars are parked in front of a house and a red bus stands left of the house")
+    objs = {e.id: e for e in scene.entities("object")}
+    assert set(objs) == {"car_1", "car_2", "house_1", "bus_1"}
+    assert objs["car_1"].cls == "car" and objs["bus_1"].cls == "bus"
+    assert scene.material_of("car_1").id == scene.material_of("car_2").id == "mat_red_paint"
+    assert scene.material_of("bus_1").id == "mat_red_paint"
+    r, g, b = scene.material_of("car_1").base_color
+    assert r > 0.4 and g < 0.05 and b < 0.05  # linear red
+    assert [c.id for c in scene.cameras()] == ["camera_1"] and [l.id for l in scene.lights()] == ["sun_1"]
+
+
+def test_catalogue_sizes_put_the_origin_at_the_bottom_centre():
+    scene = build("a car, a person and a mug")
+    size = {e.cls: e.bounds[1] - e.bounds[0] for e in scene.entities("object")}
+    assert size["car"][2] == pytest.approx(4.5) and size["car"][0] == pytest.approx(1.8)
+    assert size["person"][1] == pytest.approx(1.75)
+    assert size["mug"][1] == pytest.approx(0.1)
+    for e in scene.entities("object"):
+        assert e.bounds[0][1] == 0.0 and e.bounds[0][0] == -e.bounds[1][0]
+
+
+def test_size_words_scale_the_catalogue_size():
+    scene = build("a big dog and a small dog")
+    h = [e.bounds[1][1] for e in scene.entities("object")]
+    assert h[0] > 1.3 * 0.6 > 0.75 * 0.6 > h[1]
+
+
+def test_on_puts_the_subject_on_top_of_its_support():
+    scene = build("a red ball on the table next to a blue mug")
+    tl = simulate(scene)
+    ball, table = tl.world_position("ball_1")[0], tl.world_position("table_1")[0]
+    assert ball[1] == pytest.approx(0.75, abs=1e-3)  # the table's top
+    lo, hi = scene.entity("table_1").bounds
+    assert table[0] + lo[0] <= ball[0] <= table[0] + hi[0] and table[2] + lo[2] <= ball[2] <= table[2] + hi[2]
+    assert ("ball_1", "on", "table_1") in scene.relations()
+    assert scene.material_of("mug_1").id == "mat_blue_ceramic"
+
+
+def test_left_behind_and_in_front_hold_as_the_camera_sees_them():
+    scene = build("a ball left of the bench. a tree behind the bench. a dog in front of the bench")
+    tl = simulate(scene)
+    pos = {e: tl.world_position(e)[0] for e in ("ball_1", "bench_1", "tree_1", "dog_1")}
+    assert pos["ball_1"][0] < pos["bench_1"][0]
+    assert pos["tree_1"][2] < pos["bench_1"][2] < pos["dog_1"][2]
+    # and in the picture: the ball is left of the bench
+    uv, _ = project(scene, tl, 0, np.array([pos["ball_1"], pos["bench_1"]]))
+    assert uv[0, 0] < uv[1, 0]
+
+
+def test_default_camera_frames_every_subject_at_the_start():
+    scene = build("a man stands next to a red car while a dog sits in front of the house")
+    tl = simulate(scene)
+    for eid in ("man_1", "car_1", "dog_1"):
+        assert in_image(scene, tl, eid, 0), eid
+
+
+def test_tabletop_camera_comes_close():
+    scene = build("a white mug on a book on a wooden table")
+    tl = simulate(scene)
+    assert in_image(scene, tl, "mug_1", 0)
+    eye = tl.world_position("camera_1")[0]
+    assert np.linalg.norm(eye - tl.world_position("mug_1")[0]) < 5.0
+    uv = project(scene, tl, 0, box_corners(scene, tl, "mug_1", 0))[0]
+    assert np.ptp(uv[:, 1]) > 10  # the mug covers more than a few pixels
+
+
+def test_duration_is_the_last_action_end_plus_one_second():
+    scene = build("a red car drives from left to right")
+    ends = [a["end"] for a in scene.metadata["actions"]]
+    assert scene.duration == pytest.approx(max(ends) + 1.0, abs=1e-3)
+    assert build("a red car drives from left to right", duration=2.5).duration == 2.5
+    assert build("a cat on a sofa").duration == 5.0
+
+
+def test_spec_is_recoverable_from_metadata_and_saved_scene(tmp_path):
+    prompt = "a dog runs around the tree in the park"
+    spec, _ = direct(prompt)
+    scene = build_scene(spec, prompt=prompt)
+    assert SceneSpec.model_validate(scene.metadata["spec"]) == spec
+    path = tmp_path / "scene.json"
+    scene.save(path)
+    again = type(scene).load(path)
+    assert SceneSpec.model_validate(again.metadata["spec"]) == spec
+    assert again == scene
+
+
+def test_same_spec_and_seed_build_the_same_scene():
+    a = build("three people walk from left to right past a bench", seed=3)
+    b = build("three people walk from left to right past a bench", seed=3)
+    assert a.to_dict() == b.to_dict()
+
+
+def test_street_gets_ground_road_and_lights():
+    scene = build("a blue truck drives from right to left on the road at night")
+    assert scene.entity("road_1").cls == "road" and scene.entity("ground").cls == "ground"
+    assert scene.material_of("road_1").id == "mat_asphalt"
+    sun = scene.entity("sun_1").light
+    assert sun.type == "directional" and sun.intensity < 1.0  # night
+
+
+def test_unknown_class_from_a_model_builds_with_a_warning():
+    spec = SceneSpec.model_validate({"entities": [{"class": "giraffe"}]})
+    scene = build_scene(spec)
+    assert scene.entity("giraffe_1").cls == "giraffe"
+    assert any("giraffe" in w for w in scene.metadata["warnings"])
+
+
+def test_empty_spec_and_contradictions_are_refused():
+    with pytest.raises(SpecError, match="no entities"):
+        build_scene(SceneSpec())
+    spec = SceneSpec.model_validate({
+        "entities": [{"id": "a", "class": "box"}, {"id": "b", "class": "box"}],
+        "relations": [{"subject": "a", "relation": "on", "object": "b"}, {"subject": "b", "relation": "on", "object": "a"}],
+    })
+    with pytest.raises(LayoutError, match="box_1 on box_2|box_2 on box_1"):
+        build_scene(spec)

@@ -1,0 +1,166 @@
+"""The rules director: English -> SceneSpec, deterministic and honest about what it skipped."""
+from __future__ import annotations
+
+import pytest
+
+from scenegraph.director import direct
+from scenegraph.errors import LayoutError, SpecError
+
+EXAMPLE = ("A pedestrian crosses the street from left to right, pauses at the kerb for two seconds, "
+           "then continues while a red car turns into the scene")
+
+
+def rels(spec):
+    return {(r.subject, r.relation, r.object) for r in spec.relations}
+
+
+def test_example_prompt_gives_the_planned_actions():
+    spec, warnings = direct(EXAMPLE)
+    assert warnings == []
+    assert [(e.cls, e.color) for e in spec.entities] == [("person", None), ("car", "red")]
+    verbs = [(a.actor, a.verb, a.direction) for a in spec.actions]
+    assert verbs == [("person", "cross", "left_to_right"), ("person", "pause", None),
+                     ("person", "cross", "left_to_right"), ("car", "turn", "into_scene")]
+    assert spec.actions[0].to == "near_kerb"  # the pause happens at the kerb, before the road
+    assert spec.actions[1].duration == 2.0
+    assert spec.actions[3].while_ == spec.actions[2].id
+    assert spec.environment.road
+
+
+@pytest.mark.parametrize("prompt, cls, count", [
+    ("three cars wait", "car", 3), ("a pair of dogs", "dog", 2), ("two benches in the park", "bench", 2),
+    ("several people walk", "person", 3), ("5 bottles on a table", "bottle", 5), ("a single lamp post", "lamp post", 1),
+])
+def test_counts_and_plurals(prompt, cls, count):
+    spec, _ = direct(prompt)
+    assert (spec.entities[0].cls, spec.entities[0].count) == (cls, count)
+
+
+def test_colours_sizes_and_materials():
+    spec, _ = direct("a big dark blue van next to a small wooden box and a metal bench")
+    van, box, bench = spec.entities
+    assert (van.cls, van.color, van.size) == ("van", "dark blue", "big")
+    assert (box.cls, box.size, box.material) == ("box", "small", "wood")
+    assert (bench.cls, bench.material) == ("bench", "metal")
+
+
+def test_colour_words_that_are_also_nouns():
+    spec, _ = direct("an orange cat sits next to an orange")
+    assert [(e.cls, e.color) for e in spec.entities] == [("cat", "orange"), ("orange", None)]
+
+
+@pytest.mark.parametrize("prompt, expected", [
+    ("a mug on the table", ("mug", "on", "table")),
+    ("a ball left of the bench", ("ball", "left_of", "bench")),
+    ("a dog to the right of the house", ("dog", "right_of", "house")),
+    ("a tree behind the house", ("tree", "behind", "house")),
+    ("a car in front of the house", ("car", "in_front_of", "house")),
+    ("a cat next to the sofa", ("cat", "near", "sofa")),
+    ("a toy inside the box", ("toy", "inside", "box")),
+])
+def test_spatial_relations(prompt, expected):
+    spec, _ = direct(prompt)
+    assert rels(spec) == {expected}
+
+
+def test_chained_support_relations():
+    spec, _ = direct("a white mug on a book on a wooden table")
+    assert rels(spec) == {("mug", "on", "book"), ("book", "on", "table")}
+
+
+@pytest.mark.parametrize("prompt, field, value", [
+    ("a woman walks towards the camera", "direction", "towards_camera"),
+    ("a man walks away from the camera", "direction", "away_from_camera"),
+    ("a bus drives into the scene", "direction", "into_scene"),
+    ("a cat runs out of the scene", "direction", "out_of_scene"),
+    ("a car drives from right to left", "direction", "right_to_left"),
+    ("a dog walks to the tree", "to", "tree"),
+    ("a woman walks past the statue", "via", "statue"),
+])
+def test_motion_directions(prompt, field, value):
+    spec, _ = direct(prompt)
+    assert getattr(spec.actions[0], field) == value
+
+
+def test_around_names_the_target():
+    spec, _ = direct("a dog runs around the tree")
+    a = spec.actions[0]
+    assert (a.actor, a.verb, a.direction, a.target) == ("dog", "run", "around", "tree")
+
+
+def test_sequencing_then_while_and_times():
+    spec, _ = direct("A man walks to the bench, then waits for 3 seconds. After 2 seconds a dog runs to the tree "
+                     "while a cat walks to the left. At 6 seconds a ball drops.")
+    walk, wait, run, cat, drop = spec.actions
+    assert wait.then and wait.duration == 3.0
+    assert run.start == 2.0 and cat.while_ == run.id
+    assert drop.start == 6.0 and drop.verb == "drop"
+
+
+def test_leading_while_links_the_two_clauses():
+    spec, _ = direct("While a car drives from left to right, a man waits")
+    car, man = spec.actions
+    assert man.while_ == car.id
+
+
+def test_pronouns_and_relative_clauses_keep_the_actor():
+    spec, _ = direct("A black dog follows a man who walks to the bench. Then he sits.")
+    follow, walk = spec.actions
+    assert (follow.actor, follow.verb, follow.target) == ("dog", "follow", "man")
+    assert (walk.actor, walk.to) == ("man", "bench")
+
+
+@pytest.mark.parametrize("prompt, shot", [
+    ("the camera pans left", {"type": "pan", "direction": "left"}),
+    ("the camera tilts up", {"type": "tilt", "direction": "up"}),
+    ("a car drives away while the camera tracks the car", {"type": "track", "target": "car"}),
+    ("the camera orbits around the statue", {"type": "orbit", "target": "statue"}),
+    ("the camera dollies in on a vase", {"type": "dolly", "direction": "in", "target": "vase"}),
+    ("a man walks, then the camera looks away and back", {"type": "look_away_and_back"}),
+])
+def test_camera_moves(prompt, shot):
+    if "camera pans" in prompt or "tilts" in prompt:
+        prompt = "a man stands in the park while " + prompt
+    spec, _ = direct(prompt)
+    got = spec.camera[0].model_dump(exclude_none=True)
+    assert {k: got.get(k) for k in shot} == shot
+
+
+def test_unknown_words_are_listed_in_one_warning():
+    spec, warnings = direct("a red car drives past the flibbertigibbet near a quuxly bench")
+    assert [e.cls for e in spec.entities] == ["car", "bench"]
+    unknown = [w for w in warnings if "not understood" in w]
+    assert len(unknown) == 1 and "flibbertigibbet" in unknown[0] and "quuxly" not in unknown[0].split(":")[0]
+
+
+def test_stop_words_are_not_reported():
+    _, warnings = direct("there is a cat and it is on the sofa in the room")
+    assert warnings == []
+
+
+@pytest.mark.parametrize("prompt", ["", "   ", "xyzzy plugh", "the of and to"])
+def test_empty_or_nonsense_prompt_is_refused(prompt):
+    with pytest.raises(SpecError) as info:
+        direct(prompt)
+    assert "empty" in str(info.value) or "no object recognised" in str(info.value)
+    if prompt == "xyzzy plugh":
+        assert "xyzzy" in str(info.value) and "plugh" in str(info.value)
+
+
+def test_contradictory_relations_raise_layout_error_naming_them():
+    import scenegraph
+
+    with pytest.raises(LayoutError) as info:
+        scenegraph.build("a ball left of a box and right of the box", gaussians="none")
+    assert "left_of" in str(info.value) and "right_of" in str(info.value)
+
+
+def test_unknown_director_is_named():
+    with pytest.raises(SpecError, match="'magic:thing'"):
+        direct("a car", director="magic:thing")
+
+
+def test_same_prompt_same_spec():
+    a, _ = direct(EXAMPLE)
+    b, _ = direct(EXAMPLE)
+    assert a.model_dump_json() == b.model_dump_json()

@@ -1,0 +1,93 @@
+"""SceneSpec: the schema a director's reply must satisfy."""
+from __future__ import annotations
+
+import json
+
+import pytest
+from pydantic import ValidationError
+
+from scenegraph.errors import SpecError
+from scenegraph.spec import SYSTEM_PROMPT, VERBS, SceneSpec, parse_spec_json
+
+GOOD = {
+    "entities": [{"id": "car", "class": "car", "color": "red"}, {"id": "man", "class": "person"}],
+    "relations": [{"subject": "man", "relation": "left_of", "object": "car"}],
+    "actions": [
+        {"id": "go", "actor": "car", "verb": "drive", "from": "left", "to": "right"},
+        {"actor": "man", "verb": "wait", "duration": 2, "while": "go"},
+    ],
+    "camera": [{"type": "track", "target": "car"}],
+    "environment": {"road": True, "time_of_day": "night"},
+}
+
+
+def test_valid_spec_reads_aliases_and_round_trips():
+    spec = SceneSpec.model_validate(GOOD)
+    assert spec.entities[0].cls == "car" and spec.actions[0].from_ == "left" and spec.actions[1].while_ == "go"
+    again = SceneSpec.model_validate_json(spec.model_dump_json(by_alias=True))
+    assert again == spec
+
+
+def test_stray_keys_are_refused_at_every_level():
+    for path in (["wheels"], ["entities", 0, "wheels"], ["actions", 0, "wheels"], ["environment", "wheels"]):
+        data = json.loads(json.dumps(GOOD))
+        target = data
+        for p in path[:-1]:
+            target = target[p]
+        target[path[-1]] = 4
+        with pytest.raises(ValidationError, match="wheels"):
+            SceneSpec.model_validate(data)
+
+
+def test_unknown_verb_and_relation_are_refused():
+    data = json.loads(json.dumps(GOOD))
+    data["actions"][0]["verb"] = "teleport"
+    with pytest.raises(ValidationError, match="verb"):
+        SceneSpec.model_validate(data)
+    data = json.loads(json.dumps(GOOD))
+    data["relations"][0]["relation"] = "above"
+    with pytest.raises(ValidationError, match="relation"):
+        SceneSpec.model_validate(data)
+
+
+def test_references_must_name_entities_places_or_earlier_actions():
+    data = json.loads(json.dumps(GOOD))
+    data["actions"][0]["actor"] = "bus"
+    data["actions"][0]["to"] = "narnia"
+    data["actions"][1]["while"] = "nothing"
+    with pytest.raises(ValidationError) as info:
+        SceneSpec.model_validate(data)
+    text = str(info.value)
+    assert "'bus' names no entity" in text and "'narnia'" in text and "no action has id 'nothing'" in text
+
+
+def test_parse_spec_json_raises_spec_error_naming_the_field():
+    with pytest.raises(SpecError, match=r"entities\.0\.count"):
+        parse_spec_json('{"entities": [{"class": "car", "count": 0}]}', source="model reply")
+    with pytest.raises(SpecError, match="model reply"):
+        parse_spec_json("{not json", source="model reply")
+
+
+def test_schema_is_flat_enough_for_constrained_decoding():
+    schema = SceneSpec.model_json_schema()
+    text = json.dumps(schema)
+    for name, sub in schema["$defs"].items():  # no definition refers to itself or to the root
+        assert f'"#/$defs/{name}"' not in json.dumps(sub), name
+    assert "#\"" not in text and '"$ref": "#"' not in text
+    verb_enum = schema["$defs"]["ActionSpec"]["properties"]["verb"]["enum"]
+    assert set(verb_enum) == set(VERBS)
+    assert schema["additionalProperties"] is False
+    assert all(d.get("additionalProperties") is False for d in schema["$defs"].values())
+
+
+def test_schema_command_prints_the_schema(capsys):
+    from scenegraph.cli import main
+
+    assert main(["schema"]) == 0
+    printed = json.loads(capsys.readouterr().out)
+    assert printed == SceneSpec.model_json_schema()
+
+
+def test_system_prompt_names_every_verb():
+    for verb in VERBS:
+        assert verb in SYSTEM_PROMPT
