@@ -40,6 +40,7 @@ __all__ = [
     "load_json",
     "payload_to_json",
     "atomic_write",
+    "default_file_mode",
 ]
 
 FORMAT = "scenegraph"
@@ -256,6 +257,17 @@ def loads(text: str | bytes) -> Any:
     return scene_from_dict(data)
 
 
+def default_file_mode() -> int:
+    """The mode a plain ``open(path, "w")`` would give a new file (0o666 less the umask).
+
+    ``tempfile.mkstemp`` creates files readable by their owner only; files we
+    rename into place get the usual mode instead.
+    """
+    mask = os.umask(0)
+    os.umask(mask)
+    return 0o666 & ~mask
+
+
 def atomic_write(path: str | os.PathLike, data: bytes | str) -> None:
     """Write ``data`` to ``path`` via a temporary file in the same folder and a rename.
 
@@ -271,6 +283,7 @@ def atomic_write(path: str | os.PathLike, data: bytes | str) -> None:
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
+        os.chmod(tmp, default_file_mode())
         os.replace(tmp, path)
     except BaseException:
         try:
