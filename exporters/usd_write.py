@@ -470,11 +470,10 @@ def _write_xform(a: _Author, prim: Any, timeline: Any, col: int) -> str:
             ops.append((op, values[0], np.zeros(0), np.zeros((0, values.shape[1]))))
             continue
         kept = values[frames]
-        arr = array_type.FromNumpy(kept)
         set_sample = a.layer.SetTimeSample
         spath = spec.path
-        for i, f in enumerate(frames.tolist()):
-            set_sample(spath, float(f), arr[i])
+        for f, value in zip(frames.astype(np.float64).tolist(), array_type.FromNumpy(kept)):  # zip: Vt indexing is slow
+            set_sample(spath, f, value)
         ops.append((op, None, frames.astype(np.float64), kept))
     a.attr(prim, "xformOpOrder", T.TokenArray, Vt.TokenArray(list(OPS)), uniform=True)
     return xform_digest(ops)
