@@ -128,28 +128,79 @@ def _interpolate(t: np.ndarray, v: np.ndarray, lo: np.ndarray, hi: np.ndarray, r
 
 def linear_keys(t: np.ndarray, v: np.ndarray, tol: np.ndarray, rotation: bool) -> np.ndarray:
     """Keys (F, E) bool to keep so that LINEAR interpolation (slerp for rotations) of ``v`` (F, E, C)
-    at times ``t`` (F,) reproduces every frame within ``tol`` (F, E, C); first and last always kept."""
+    at times ``t`` (F,) reproduces every frame within ``tol`` (F, E, C); first and last always kept.
+
+    Rotations about +Y alone (headings) are planned on their unwrapped angle,
+    where slerp is linear, with no segment turning by pi or more.
+    """
     f_count, e_count, _ = v.shape
     keep = np.zeros((f_count, e_count), bool)
     keep[0] = keep[-1] = True
-    if f_count > 2:
-        # each interior frame against the interpolation of its two neighbours
-        lo = np.repeat(np.arange(f_count)[:, None], e_count, axis=1)
-        hi = lo.copy()
-        lo[1:-1] -= 1
-        hi[1:-1] += 1
-        pred = _interpolate(t, v, lo, hi, rotation)
-        keep[1:-1] = np.any(np.abs(pred[1:-1] - v[1:-1]) > tol[1:-1], axis=-1)
+    if f_count <= 2 or e_count == 0:
+        return keep
+    if rotation:
+        yaw = np.all(np.abs(v[..., [0, 2]]) <= 1e-7, axis=(0, 2))
+        if yaw.any():
+            angle = np.unwrap(2.0 * np.arctan2(v[:, yaw, 1], v[:, yaw, 3]), axis=0, period=4 * np.pi)[..., None]
+            k = _refine(t, angle, np.full_like(angle, 2e-6), False)
+            keep[:, yaw] = _limit_turn(angle[..., 0], k)
+        if not yaw.all():
+            keep[:, ~yaw] = _refine(t, v[:, ~yaw], tol[:, ~yaw], True)
+        return keep
+    return _refine(t, v, tol, False)
+
+
+def _bounds(keep: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """For every frame, the kept key at or before it and the one at or after it (F, E)."""
+    f_count = keep.shape[0]
     rows = np.arange(f_count)[:, None]
-    for _ in range(64):
-        lo = np.maximum.accumulate(np.where(keep, rows, -1), axis=0)
-        hi = np.minimum.accumulate(np.where(keep, rows, f_count)[::-1], axis=0)[::-1]
-        err = np.max(np.abs(_interpolate(t, v, lo, hi, rotation) - v) / tol, axis=-1)
-        bad = err > 1.0
-        if not bad.any():
+    lo = np.maximum.accumulate(np.where(keep, rows, -1), axis=0)
+    hi = np.minimum.accumulate(np.where(keep, rows, f_count)[::-1], axis=0)[::-1]
+    return lo, hi
+
+
+def _refine(t: np.ndarray, v: np.ndarray, tol: np.ndarray, rotation: bool) -> np.ndarray:
+    f_count, e_count, _ = v.shape
+    keep = np.zeros((f_count, e_count), bool)
+    keep[0] = keep[-1] = True
+    # each interior frame against the interpolation of its two neighbours
+    u = ((t[1:-1] - t[:-2]) / (t[2:] - t[:-2]))[:, None]
+    if rotation:
+        pred = slerp(v[:-2], v[2:], np.broadcast_to(u, (f_count - 2, e_count)))
+    else:
+        pred = v[:-2] + (v[2:] - v[:-2]) * u[..., None]
+    keep[1:-1] = np.any(np.abs(pred - v[1:-1]) > tol[1:-1], axis=-1)
+    cols = np.nonzero(~keep.all(axis=0))[0]  # a column keeping every key is exact already
+    for _ in range(2 * int(np.log2(f_count)) + 8):
+        if cols.size == 0:
             return keep
-        left = np.concatenate([np.full((1, e_count), -np.inf), err[:-1]])
-        right = np.concatenate([err[1:], np.full((1, e_count), -np.inf)])
-        keep |= bad & (err >= left) & (err >= right)
-    keep |= bad
+        sub = keep[:, cols]
+        lo, hi = _bounds(sub)
+        err = np.max(np.abs(_interpolate(t, v[:, cols], lo, hi, rotation) - v[:, cols]) / tol[:, cols], axis=-1)
+        bad = err > 1.0
+        still = bad.any(axis=0)
+        if not still.any():
+            return keep
+        # split every bad segment at its worst frame and at its middle: at most log2(F) rounds
+        left = np.concatenate([np.full((1, sub.shape[1]), -np.inf), err[:-1]])
+        right = np.concatenate([err[1:], np.full((1, sub.shape[1]), -np.inf)])
+        sub |= bad & (err >= left) & (err >= right)
+        f_idx, e_idx = np.nonzero(bad)
+        sub[(lo[f_idx, e_idx] + hi[f_idx, e_idx]) // 2, e_idx] = True
+        keep[:, cols] = sub
+        cols = cols[still]
+    keep[:, cols] = True
+    return keep
+
+
+def _limit_turn(angle: np.ndarray, keep: np.ndarray) -> np.ndarray:
+    """Add keys until no segment of ``angle`` (F, E) turns by pi or more (slerp takes the short way)."""
+    for _ in range(64):
+        lo, hi = _bounds(keep)
+        cols = np.arange(angle.shape[1])[None, :]
+        bad = np.abs(angle[hi, cols] - angle[lo, cols]) >= 0.99 * np.pi
+        if not bad.any():
+            break
+        f_idx, e_idx = np.nonzero(bad)
+        keep[(lo[f_idx, e_idx] + hi[f_idx, e_idx]) // 2, e_idx] = True
     return keep

@@ -139,27 +139,29 @@ def plan_channel(t: np.ndarray, values: np.ndarray, rotation: bool) -> tuple[np.
     within ~1e-6.
     """
     f_count, e_count, _ = values.shape
-    v = values.astype(np.float64)
+    out = np.asarray(values, np.float32)
     if rotation and f_count > 1:
-        flip = np.where(np.sum(v[1:] * v[:-1], axis=-1) < 0, -1.0, 1.0)
-        sign = np.concatenate([np.ones((1, e_count)), np.cumprod(flip, axis=0)])
-        v = v * sign[..., None]
-    out = v.astype(np.float32)
-    tol = tolerance(v)
-    static = ~np.any(np.abs(v - v[:1]) > tol, axis=(0, 2))
+        flip = np.einsum("fec,fec->fe", out[1:], out[:-1]) < 0
+        if flip.any():
+            sign = np.concatenate([np.ones((1, e_count), np.float32), np.cumprod(np.where(flip, -1, 1).astype(np.float32), axis=0)])
+            out = out * sign[..., None]
+    tol = tolerance(out).astype(np.float32)
+    # float32 differences of nearby float32 values are exact, so these tests need no float64
+    static = ~(np.abs(out - out[:1]) > tol).any(axis=2).any(axis=0)
     keep = np.zeros((f_count, e_count), bool)
     keep[0] = True
     if f_count < 2:
         return static, np.zeros(e_count, bool), keep, out
-    changed = np.any(np.abs(v[1:] - v[:-1]) > tol[1:], axis=-1)  # (F-1, E)
+    changed = (np.abs(out[1:] - out[:-1]) > tol[1:]).any(axis=-1)  # (F-1, E)
     if f_count >= 3:
-        step = ~static & ~np.any(changed[1:] & changed[:-1], axis=0)
+        step = ~static & ~(changed[1:] & changed[:-1]).any(axis=0)
     else:
         step = np.zeros(e_count, bool)
     keep[1:] = changed & step[None, :]
     lin = np.nonzero(~static & ~step)[0]
     if lin.size:
-        keep[:, lin] = linear_keys(t, v[:, lin], tol[:, lin], rotation)
+        v = out[:, lin].astype(np.float64)
+        keep[:, lin] = linear_keys(t, v, tolerance(v), rotation)
     return static, step, keep, out
 
 
@@ -329,7 +331,9 @@ class _Writer:
         times_cache: dict[bytes, int] = {}
         t32 = t.astype(np.float32)
         for path, arr in (("translation", tl.position), ("rotation", tl.rotation), ("scale", tl.scale)):
-            values = np.asarray(arr, np.float32)[:, cols]
+            values = np.asarray(arr, np.float32)
+            if cols != list(range(values.shape[1])):
+                values = values[:, cols]
             static, step, keep, out = plan_channel(t, values, path == "rotation")
             for j in range(len(order)):
                 rests[j][path] = out[0, j]
@@ -356,6 +360,7 @@ class _Writer:
         index = {e.id: i for i, e in enumerate(order)}
         mat_index = self.materials()
         rests, chans, channels = self.animation(order)
+        canon = serialize.scene_to_dict(scene)
         relations: dict[str, list[str]] = {}
         for s, r, o in scene.relations():
             relations.setdefault(s, []).append(f"{r} {o}")
@@ -398,7 +403,7 @@ class _Writer:
                 node["children"] = kids
             if par is None:
                 roots.append(j)
-            payload = serialize.payload_to_json(e)
+            payload = {k: v for k, v in canon["entities"][j].items() if k not in ("material", "parent", "trajectory")}
             payload["gaussians"] = None
             node["extras"] = {"scenegraph": {
                 "id": e.id,
@@ -415,7 +420,6 @@ class _Writer:
             }}
             nodes.append(node)
 
-        canon = serialize.scene_to_dict(scene)
         document = {k: canon[k] for k in ("format", "version", "scene", "materials", "trajectories", "relations")}
         document["entities"] = [e.id for e in order]
         doc = self.doc
