@@ -2,7 +2,7 @@
 
 Trajectories that share a structure (:func:`structure_key`: key count,
 interpolation, speed profile, heading, loop, optional rotations and scales)
-are sampled together as (G, F) arrays; nothing loops over frames in Python.
+are sampled together as (F, G) arrays; nothing loops over frames in Python.
 
 Semantics (the model's Trajectory docstring, made precise):
 
@@ -35,7 +35,7 @@ Semantics (the model's Trajectory docstring, made precise):
 >>> from scenegraph.model import Trajectory
 >>> tr = Trajectory("walk", times=[0, 1, 2, 3], positions=[[0, 0, 0], [1, 0, 0], [1, 0, 0], [1, 0, 2]])
 >>> s = sample_trajectory(tr, np.array([0.5, 1.5, 2.5]))
->>> s.position.round(3).tolist()
+>>> s.position.tolist()
 [[0.5, 0.0, 0.0], [1.0, 0.0, 0.0], [1.0, 0.0, 1.0]]
 >>> s.velocity.tolist()
 [[1.0, 0.0, 0.0], [0.0, 0.0, 0.0], [0.0, 0.0, 2.0]]
@@ -59,17 +59,18 @@ _TANGENT_EPS = 1e-9
 
 @dataclass
 class TrajectorySamples:
-    """Samples of G trajectories at F times (float64).
+    """Samples of G trajectories at F times, component-first (structure of arrays).
 
-    ``position``/``velocity`` (G, F, 3) in the parent frame (m, m/s);
-    ``yaw`` (G, F) radians when heading is ``tangent``; ``rotation`` (G, F, 4)
-    xyzw when heading is ``keyframes``; ``scale`` (G, F, 3) when the
+    ``position``/``velocity`` (3, F, G) float32 in the parent frame (m, m/s);
+    ``heading`` (2, F, G) float32 = (sin yaw, cos yaw), the unit horizontal
+    direction +Z turns to, when heading is ``tangent``; ``rotation`` (4, F, G)
+    xyzw when heading is ``keyframes``; ``scale`` (3, F, G) when the
     trajectories carry scales; otherwise None.
     """
 
     position: np.ndarray
     velocity: np.ndarray
-    yaw: np.ndarray | None = None
+    heading: np.ndarray | None = None
     rotation: np.ndarray | None = None
     scale: np.ndarray | None = None
 
@@ -88,15 +89,15 @@ def structure_key(traj: Trajectory) -> tuple:
 
 
 def sample_trajectory(traj: Trajectory, t: np.ndarray) -> TrajectorySamples:
-    """Sample one trajectory at times ``t`` (F,); arrays lose the leading G axis."""
+    """Sample one trajectory at times ``t`` (F,); arrays are (F, C), float32."""
     s = sample_trajectories([traj], t)
-    return TrajectorySamples(*(None if a is None else a[0] for a in (s.position, s.velocity, s.yaw, s.rotation, s.scale)))
+    return TrajectorySamples(*(None if a is None else np.ascontiguousarray(a[:, :, 0].T) for a in (s.position, s.velocity, s.heading, s.rotation, s.scale)))
 
 
 def slerp(q0: np.ndarray, q1: np.ndarray, u: np.ndarray) -> np.ndarray:
-    """Shortest-arc spherical interpolation of xyzw quaternions (..., 4) at u (...)."""
-    dot = np.sum(q0 * q1, axis=-1)
-    q1 = np.where((dot < 0)[..., None], -q1, q1)
+    """Shortest-arc spherical interpolation of xyzw quaternions (4, ...) at u (...), component-first."""
+    dot = np.sum(q0 * q1, axis=0)
+    q1 = np.where(dot < 0, -q1, q1)
     dot = np.abs(dot)
     theta = np.arccos(np.clip(dot, -1.0, 1.0))
     sin_t = np.sin(theta)
@@ -104,8 +105,8 @@ def slerp(q0: np.ndarray, q1: np.ndarray, u: np.ndarray) -> np.ndarray:
     safe = np.where(small, 1.0, sin_t)
     w0 = np.where(small, 1.0 - u, np.sin((1.0 - u) * theta) / safe)
     w1 = np.where(small, u, np.sin(u * theta) / safe)
-    q = w0[..., None] * q0 + w1[..., None] * q1
-    return q / np.linalg.norm(q, axis=-1, keepdims=True)
+    q = w0 * q0 + w1 * q1
+    return q / np.sqrt(np.sum(q * q, axis=0))
 
 
 # --------------------------------------------------------------------------
@@ -114,37 +115,37 @@ def slerp(q0: np.ndarray, q1: np.ndarray, u: np.ndarray) -> np.ndarray:
 
 
 def _rowwise_count_le(xp: np.ndarray, x: np.ndarray) -> np.ndarray:
-    """For each row r: how many of ``xp[r]`` (sorted) are <= each ``x[r, f]``; (G, F) int64.
+    """For each trajectory g: how many of ``xp[g]`` (sorted) are <= each ``x[f, g]``; (F, G) int64.
 
-    One ``np.searchsorted`` over all rows: each row is mapped into its own
-    interval [2r, 2r + 1] by an order-preserving affine map.
+    One ``np.searchsorted`` over all rows: row g is mapped into its own
+    interval [2g, 2g + 1] by an order-preserving affine map.
     """
     g, m = xp.shape
-    lo = np.minimum(xp[:, :1], x.min(axis=1, keepdims=True))
-    span = np.maximum(xp[:, -1:], x.max(axis=1, keepdims=True)) - lo
+    lo = np.minimum(xp[:, 0], x.min(axis=0))
+    span = np.maximum(xp[:, -1], x.max(axis=0)) - lo
     span[span <= 0] = 1.0
-    off = 2.0 * np.arange(g, dtype=np.float64)[:, None]
-    a = (xp - lo) / span + off
+    off = 2.0 * np.arange(g, dtype=np.float64)
+    a = (xp - lo[:, None]) / span[:, None] + off[:, None]
     b = (x - lo) / span + off
     idx = np.searchsorted(a.ravel(), b.ravel(), side="right").reshape(x.shape)
-    idx -= (m * np.arange(g, dtype=np.int64))[:, None]
+    idx -= m * np.arange(g, dtype=np.int64)
     return idx
 
 
-def _time_segments(times: np.ndarray, tau: np.ndarray, shared: np.ndarray | None) -> np.ndarray:
-    """Index of the last key with time <= tau, in [-1, K-1]; (G, F)."""
-    if shared is not None:  # every row samples the same sorted times: search keys into frames
-        g, k = times.shape
-        first = np.searchsorted(shared, times, side="left")  # (G, K) first frame at/after each key
-        counts = np.zeros((g, shared.size + 1), dtype=np.int32)
-        np.add.at(counts, (np.repeat(np.arange(g), k), first.ravel()), 1)
-        return np.cumsum(counts[:, :-1], axis=1, dtype=np.int32) - 1
-    return _rowwise_count_le(times, tau) - 1
+def _time_segments(times: np.ndarray, t: np.ndarray) -> np.ndarray:
+    """Index of the last key with time <= t[f] (shared sorted frame times), in [-1, K-1]; (F, G)."""
+    g, k = times.shape
+    first = np.searchsorted(t, times, side="left")  # (G, K): first frame at/after each key
+    counts = np.zeros((t.size + 1, g), dtype=np.int32)
+    np.add.at(counts, (first.ravel(), np.repeat(np.arange(g), k)), 1)
+    seg = np.cumsum(counts[:-1], axis=0, dtype=np.int32)
+    seg -= 1
+    return seg
 
 
 def _runs(moving: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Run start and end keys (G, K-1) of each segment; a pause segment is its own run."""
-    g, s = moving.shape
+    s = moving.shape[1]
     idx = np.arange(s)
     # a segment starts a new run unless it and the previous one both move
     starts_run = np.ones_like(moving)
@@ -163,12 +164,10 @@ def _smooth_coefficients(p: np.ndarray, moving: np.ndarray) -> np.ndarray:
     has_prev[:, 1:] = moving[:, :-1]
     has_next = np.zeros_like(moving)
     has_next[:, :-1] = moving[:, 1:]
-    prev = np.empty_like(p1)
+    prev = np.zeros_like(p1)
     prev[:, 1:] = p[:, :-2]
-    prev[:, 0] = 0.0
-    nxt = np.empty_like(p2)
+    nxt = np.zeros_like(p2)
     nxt[:, :-1] = p[:, 2:]
-    nxt[:, -1] = 0.0
     p0 = np.where(has_prev[..., None], prev, 2.0 * p1 - p2)
     p3 = np.where(has_next[..., None], nxt, 2.0 * p2 - p1)
 
@@ -186,46 +185,62 @@ def _smooth_coefficients(p: np.ndarray, moving: np.ndarray) -> np.ndarray:
     return np.stack([p1, m1, c2, c3], axis=2)
 
 
-def _eval(coef: np.ndarray, u: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Position and d/du of gathered cubic coefficients (G, F, 4, 3) at u (G, F)."""
-    c0, c1, c2, c3 = coef[..., 0, :], coef[..., 1, :], coef[..., 2, :], coef[..., 3, :]
-    uu = u[..., None]
-    pos = ((c3 * uu + c2) * uu + c1) * uu + c0
-    der = (3.0 * c3 * uu + 2.0 * c2) * uu + c1
+def _eval(coef: np.ndarray, u: np.ndarray, cubic: bool) -> tuple[np.ndarray, np.ndarray]:
+    """Position and d/du (3, ...) of gathered coefficients (4, 3, ...) (linear: (2, 3, ...)) at u (...)."""
+    c0, c1 = coef[0], coef[1]
+    if not cubic:
+        return c0 + c1 * u, c1
+    c2, c3 = coef[2], coef[3]
+    pos = c3 * u
+    pos += c2
+    pos *= u
+    pos += c1
+    pos *= u
+    pos += c0
+    der = (3.0 * c3) * u
+    der += 2.0 * c2
+    der *= u
+    der += c1
     return pos, der
 
 
-def _yaw(vec: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Yaw (radians) turning +Z along the horizontal part of ``vec`` (..., 3), and validity."""
-    valid = np.hypot(vec[..., 0], vec[..., 2]) > _TANGENT_EPS
-    return np.arctan2(vec[..., 0], vec[..., 2]), valid
+def _direction(vec: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Unit horizontal direction (2, ...) = (x, z) / |(x, z)| of ``vec`` (3, ...), and validity."""
+    h = np.hypot(vec[0], vec[2])
+    valid = h > _TANGENT_EPS
+    inv = 1.0 / np.where(valid, h, 1.0)
+    return np.stack([vec[0] * inv, vec[2] * inv]), valid
 
 
-def _held_yaw(coef: np.ndarray, step: bool) -> np.ndarray:
-    """Yaw to hold at rest, (G, K+1), indexed by time segment + 1 (index 0: before the first key).
+def _held_heading(coef: np.ndarray, step: bool) -> np.ndarray:
+    """Direction to hold at rest, (2, G, K+1), indexed by time segment + 1 (0: before the first key).
 
-    Segment i holds the exit yaw of the last segment before i that moved
-    horizontally; before any motion, the entry yaw of the first one.
+    Segment i holds the exit direction of the last segment before i that moved
+    horizontally; before any motion, the entry direction of the first one; a
+    trajectory that never moves horizontally faces +Z.  ``coef`` is (G, K-1, 4|2, 3).
     """
     g, s = coef.shape[:2]
-    if step:
-        jump = coef[:, :, 1, :]  # the jump P[i+1] - P[i] arrives at the end of segment i
-        entry, exit_ = jump, jump
+    entry = np.moveaxis(coef[:, :, 1, :], -1, 0)
+    if step or coef.shape[2] == 2:  # linear, or a step's jump arriving at the end of segment i
+        exit_ = entry
     else:
-        entry = coef[:, :, 1, :]
-        exit_ = coef[:, :, 1, :] + 2.0 * coef[:, :, 2, :] + 3.0 * coef[:, :, 3, :]
-    yaw_in, ok_in = _yaw(entry)
-    yaw_out, ok_out = _yaw(exit_)
-    idx = np.arange(s)
+        exit_ = np.moveaxis(coef[:, :, 1, :] + 2.0 * coef[:, :, 2, :] + 3.0 * coef[:, :, 3, :], -1, 0)
+    d_in, ok_in = _direction(entry)
+    d_out, ok_out = _direction(exit_)
     first = np.argmax(ok_in, axis=1)
-    first_yaw = np.where(ok_in.any(axis=1), yaw_in[np.arange(g), first], 0.0)
-    last = np.maximum.accumulate(np.where(ok_out, idx, -1), axis=1)  # last valid exit <= i
-    held = np.empty((g, s + 2))
-    held[:, 0] = first_yaw
-    held[:, 1] = first_yaw
-    prev = last  # segment i+1 holds the last valid exit <= i
-    held[:, 2:] = np.where(prev >= 0, np.take_along_axis(yaw_out, np.maximum(prev, 0), axis=1), first_yaw[:, None])
+    first_dir = np.where(ok_in.any(axis=1), d_in[:, np.arange(g), first], np.array([[0.0], [1.0]]))  # (2, G)
+    last = np.maximum.accumulate(np.where(ok_out, np.arange(s), -1), axis=1)  # last valid exit <= i
+    held = np.empty((2, g, s + 2))
+    held[:, :, 0] = first_dir
+    held[:, :, 1] = first_dir
+    picked = np.take_along_axis(d_out, np.maximum(last, 0)[None], axis=2)
+    held[:, :, 2:] = np.where(last >= 0, picked, first_dir[:, :, None])
     return held
+
+
+def _take(table: np.ndarray, idx: np.ndarray) -> np.ndarray:
+    """``table`` (C, N) gathered at flat indices (F, G): (C, F, G)."""
+    return np.take(table, idx, axis=-1)
 
 
 # --------------------------------------------------------------------------
@@ -234,19 +249,19 @@ def _held_yaw(coef: np.ndarray, step: bool) -> np.ndarray:
 
 
 def sample_trajectories(trajs: Sequence[Trajectory], t: np.ndarray) -> TrajectorySamples:
-    """Sample trajectories of one :func:`structure_key` at times ``t`` (F,) float64 seconds.
+    """Sample trajectories of one :func:`structure_key` at times ``t`` (F,) float64 seconds, sorted.
 
-    Returns (G, F, ...) float64 arrays; see the module docstring for the
-    semantics.  Raises ValueError if the trajectories differ in structure.
+    Returns component-first (C, F, G) arrays; see the module docstring for the
+    semantics.  Times are computed in float64, curves evaluated in float32.
+    Raises ValueError if the trajectories differ in structure.
     """
     keys = {structure_key(tr) for tr in trajs}
     if len(keys) != 1:
         raise ValueError(f"sample_trajectories: trajectories of different structure {sorted(map(str, keys))}")
-    tr0 = trajs[0]
-    k, interp, speed, heading, loop, with_rot, with_scale = structure_key(tr0)
+    k, interp, speed, heading, loop, with_rot, with_scale = structure_key(trajs[0])
     t = np.asarray(t, dtype=np.float64)
     g = len(trajs)
-    f = t.size
+    s = k - 1
 
     def stack(name: str) -> np.ndarray:
         arr = np.stack([getattr(tr, name) for tr in trajs]).astype(np.float64)
@@ -256,112 +271,124 @@ def sample_trajectories(trajs: Sequence[Trajectory], t: np.ndarray) -> Trajector
 
     times = stack("times")
     p = stack("positions")
-    rows = np.arange(g)[:, None]
+    seg_base = np.arange(g) * s  # flat index of each trajectory's first segment
 
-    # local time and the segment it falls in
-    t0 = times[:, :1]
+    # local time and the segment it falls in, (F, G)
     if loop:
-        period = times[:, -1:] - t0
-        tau = np.where(t < t0, t0, t0 + np.mod(t - t0, period))
-        tau = np.minimum(tau, np.nextafter(times[:, -1:], -np.inf))
-        seg_t = _time_segments(times, tau, None)
-        seg_t = np.where(t < t0, -1, seg_t)  # the first key holds before the loop starts
+        t0, t1 = times[:, 0], times[:, -1]
+        before = t[:, None] < t0
+        tau = np.where(before, t0, t0 + np.mod(t[:, None] - t0, t1 - t0))
+        tau = np.minimum(tau, np.nextafter(t1, -np.inf))
+        seg_t = _rowwise_count_le(times, tau) - 1
+        seg_t[before] = -1
     else:
-        tau = np.broadcast_to(t, (g, f))
-        seg_t = _time_segments(times, tau, t)
-    inside = (seg_t >= 0) & (seg_t < k - 1)
-    seg = np.clip(seg_t, 0, k - 2)
+        tau = t[:, None]
+        seg_t = _time_segments(times, t)
+    inside = (seg_t >= 0) & (seg_t < s)
+    flat = np.clip(seg_t, 0, s - 1) + seg_base
 
     diff = p[:, 1:] - p[:, :-1]
     moving = np.any(diff != 0.0, axis=-1)
-    if interp == "smooth":
+    cubic = interp == "smooth"
+    if cubic:
         coef = _smooth_coefficients(p, moving)
     else:
-        coef = np.zeros(p.shape[:1] + (k - 1, 4, 3))
-        coef[:, :, 0] = p[:, :-1]
-        coef[:, :, 1] = diff
-
-    t_seg0 = times[rows, seg]
-    dt_seg = times[rows, seg + 1] - t_seg0
-    u_t = np.clip((tau - t_seg0) / dt_seg, 0.0, 1.0)
+        coef = np.stack([p[:, :-1], diff], axis=2)
+    # (4|2, 3, G*S): component-first table, gathered per frame
+    coef_t = np.ascontiguousarray(np.moveaxis(coef.reshape(g * s, -1, 3), 0, -1), dtype=np.float32)
+    inv_dt = 1.0 / np.diff(times, axis=1)
 
     if interp == "step":
-        key = np.clip(seg_t, 0, k - 1)
-        position = p[rows, key]
+        key = np.clip(seg_t, 0, k - 1) + np.arange(g) * k
+        position = _take(np.ascontiguousarray(p.reshape(-1, 3).T, dtype=np.float32), key)
         velocity = np.zeros_like(position)
         tangent = None
-        seg_g, u = key, None
+        gflat, u = key, None
     elif speed == "keyframes":
-        seg_g, u = seg, u_t
-        position, der = _eval(coef[rows, seg], u)
-        velocity = der * (inside / dt_seg)[..., None]
-        tangent = der
+        u = (tau - np.take(times[:, :-1].ravel(), flat)) * np.take(inv_dt.ravel(), flat)
+        np.clip(u, 0.0, 1.0, out=u)
+        u = u.astype(np.float32)
+        position, der = _eval(_take(coef_t, flat), u, cubic)
+        velocity = der * np.where(inside, np.take(inv_dt.ravel(), flat), 0.0).astype(np.float32)
+        tangent, gflat = der, flat
     else:
-        position, velocity, seg_g, u, tangent = _arc_length_timed(coef, times, moving, seg, tau, inside, speed == "ease")
+        position, velocity, gflat, u, tangent = _arc_length_timed(coef, coef_t, cubic, times, moving, flat, tau, inside, speed == "ease")
 
     out = TrajectorySamples(position=position, velocity=velocity)
     if heading == "tangent":
-        held = _held_yaw(coef, interp == "step")
-        rest_yaw = held[rows, seg_t + 1]
+        held = _held_heading(coef, interp == "step").reshape(2, -1).astype(np.float32)
+        rest = _take(held, seg_t + 1 + np.arange(g) * (k + 1))
         if tangent is None:
-            out.yaw = rest_yaw
+            out.heading = rest
         else:
-            yaw, valid = _yaw(tangent)
-            out.yaw = np.where(valid & inside & moving[rows, seg], yaw, rest_yaw)
+            d, valid = _direction(tangent)
+            valid &= inside & np.take(moving.ravel(), flat)
+            out.heading = np.where(valid, d, rest)
+    if with_rot or with_scale:
+        # flat index of the key starting the current segment
+        kflat = gflat if u is None else gflat // s * k + gflat % s
     if with_rot:
-        r = stack("rotations")
+        r = stack("rotations").reshape(-1, 4).T
         if u is None:
-            out.rotation = r[rows, seg_g]
+            out.rotation = _take(r, kflat).astype(np.float32)
         else:
-            out.rotation = slerp(r[rows, seg_g], r[rows, seg_g + 1], u)
+            out.rotation = slerp(_take(r, kflat), _take(r, kflat + 1), u.astype(np.float64)).astype(np.float32)
     if with_scale:
-        sc = stack("scales")
+        sc = np.ascontiguousarray(stack("scales").reshape(-1, 3).T, dtype=np.float32)
         if u is None:
-            out.scale = sc[rows, seg_g]
+            out.scale = _take(sc, kflat)
         else:
-            out.scale = sc[rows, seg_g] + u[..., None] * (sc[rows, seg_g + 1] - sc[rows, seg_g])
+            s0 = _take(sc, kflat)
+            out.scale = s0 + u * (_take(sc, kflat + 1) - s0)
     return out
 
 
-def _arc_length_timed(coef, times, moving, seg, tau, inside, ease):
-    """Constant-speed or eased re-timing of each run by arc length; see the module docstring."""
+def _arc_length_timed(coef, coef_t, cubic, times, moving, flat, tau, inside, ease):
+    """Constant-speed or eased re-timing of each run by arc length; see the module docstring.
+
+    Returns position, velocity (3, F, G), the flat segment index (F, G) and u
+    of the curve point, and the curve tangent d/du (3, F, G).
+    """
     g, s = moving.shape
-    rows = np.arange(g)[:, None]
-    smooth = bool(np.any(coef[:, :, 2:] != 0.0))
-    n = ARC_TABLE_CHORDS if smooth else 1
-    # arc-length table over the global parameter g_table = j / n
-    u_tab = np.arange(n + 1) / n
-    if smooth:
-        pts, _ = _eval(coef[:, :, None], np.broadcast_to(u_tab, (g, s, n + 1)))
-        chords = np.linalg.norm(np.diff(pts, axis=2), axis=-1)  # (G, S, n)
+    n = ARC_TABLE_CHORDS if cubic else 1
+    # arc-length table over the global curve parameter j / n
+    if cubic:
+        u_tab = np.arange(n + 1) / n
+        pts, _ = _eval(np.moveaxis(coef, (2, 3), (0, 1))[..., None], u_tab, True)  # (3, G, S, n+1)
+        chords = np.sqrt(np.sum(np.diff(pts, axis=-1) ** 2, axis=0))  # (G, S, n)
     else:
         chords = np.linalg.norm(coef[:, :, 1], axis=-1)[..., None]
     table = np.zeros((g, s * n + 1))
     table[:, 1:] = np.cumsum(chords.reshape(g, s * n), axis=1)
     key_s = table[:, ::n]  # arc length at each key (G, K)
 
+    # per segment: its run's start time, 1 / duration, start arc length, length, start and end keys
     a, b = _runs(moving)
-    ra, rb = a[rows, seg], b[rows, seg]
-    ta, tb = times[rows, ra], times[rows, rb]
-    sa, sb = key_s[rows, ra], key_s[rows, rb]
-    x = np.clip((tau - ta) / (tb - ta), 0.0, 1.0)
+    rows = np.arange(g)[:, None]
+    ta, tb = times[rows, a], times[rows, b]
+    sa, sb = key_s[rows, a], key_s[rows, b]
+    run = np.stack([ta, 1.0 / (tb - ta), sa, sb - sa, a, b]).reshape(6, g * s)
+    r = _take(run, flat)  # (6, F, G)
+    x = np.clip((tau - r[0]) * r[1], 0.0, 1.0)
     if ease:
         prof, dprof = x * x * (3.0 - 2.0 * x), 6.0 * x * (1.0 - x)
     else:
-        prof, dprof = x, np.ones_like(x)
-    arc = sa + (sb - sa) * prof
-    speed = np.where(inside, (sb - sa) * dprof / (tb - ta), 0.0)
+        prof, dprof = x, 1.0
+    arc = r[2] + r[3] * prof
+    speed = np.where(inside, r[3] * r[1] * dprof, 0.0)
 
-    # invert the table: arc length -> global parameter, kept inside the run
-    j = np.clip(_rowwise_count_le(table, arc) - 1, 0, s * n - 1)
-    s0 = table[rows, j]
-    ds = table[rows, j + 1] - s0
-    frac = np.where(ds > 0, (arc - s0) / np.where(ds > 0, ds, 1.0), 0.0)
-    gpar = np.clip((j + np.clip(frac, 0.0, 1.0)) / n, ra, rb)
+    # invert the table: arc length -> curve parameter, kept inside the run
+    row_base = np.arange(g) * (s * n + 1)
+    local = np.clip(_rowwise_count_le(table, arc) - 1, 0, s * n - 1)
+    tflat = table.ravel()
+    s0 = np.take(tflat, local + row_base)
+    ds = np.take(tflat, local + row_base + 1) - s0
+    frac = np.clip(np.where(ds > 0, (arc - s0) / np.where(ds > 0, ds, 1.0), 0.0), 0.0, 1.0)
+    gpar = np.clip((local + frac) / n, r[4], r[5])
     seg_g = np.minimum(gpar.astype(np.int64), s - 1)
-    u = gpar - seg_g
-    position, der = _eval(coef[rows, seg_g], u)
-    norm = np.linalg.norm(der, axis=-1, keepdims=True)
-    direction = np.where(norm > 0, der / np.where(norm > 0, norm, 1.0), 0.0)
-    velocity = direction * speed[..., None]
-    return position, velocity, seg_g, u, der
+    u = (gpar - seg_g).astype(np.float32)
+    gflat = seg_g + np.arange(g) * s
+    position, der = _eval(_take(coef_t, gflat), u, cubic)
+    norm = np.sqrt(np.sum(der * der, axis=0))
+    scale = np.where(norm > 0, speed / np.where(norm > 0, norm, 1.0), 0.0).astype(np.float32)
+    return position, der * scale, gflat, u, der

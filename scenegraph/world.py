@@ -313,11 +313,24 @@ def _remove_yaw(q: np.ndarray) -> np.ndarray:
     return quat_multiply(tw, q)
 
 
-def _yaw_times(yaw: np.ndarray, tilt: np.ndarray) -> np.ndarray:
-    """yaw_quat(yaw) * tilt for yaw (n, F) and tilt (n, 4): (n, F, 4)."""
-    sy, cy = np.sin(0.5 * yaw), np.cos(0.5 * yaw)
-    bx, by, bz, bw = (tilt[:, i : i + 1] for i in range(4))
-    return np.stack([cy * bx + sy * bz, cy * by + sy * bw, cy * bz - sy * bx, cy * bw - sy * by], axis=-1)
+def _heading_quat(heading: np.ndarray, tilt: np.ndarray) -> tuple[np.ndarray, ...]:
+    """Components x, y, z, w (F, n) of yaw_quat * tilt, for directions (2, F, n) = (sin yaw, cos yaw)
+    and tilts (n, 4).
+
+    The yaw quaternion turning +Z to (sx, 0, cz) is (0, sx, 0, 1 + cz) normalised
+    (no trigonometry); facing exactly -Z it is (0, 1, 0, 0).
+    """
+    sx, cz = heading[0], heading[1]
+    w = 1.0 + cz
+    norm = np.sqrt(sx * sx + w * w)
+    back = norm < 1e-6
+    inv = 1.0 / np.where(back, 1.0, norm)
+    sy = np.where(back, np.float32(1.0), sx * inv)
+    cy = np.where(back, np.float32(0.0), w * inv)
+    if np.all(tilt == (0.0, 0.0, 0.0, 1.0)):
+        return 0.0, sy, 0.0, cy
+    bx, by, bz, bw = (tilt[:, i].astype(np.float32) for i in range(4))
+    return cy * bx + sy * bz, cy * by + sy * bw, cy * bz - sy * bx, cy * bw - sy * by
 
 
 def _columns(cols: np.ndarray) -> slice | np.ndarray:
@@ -328,25 +341,26 @@ def _columns(cols: np.ndarray) -> slice | np.ndarray:
 
 
 def _write_samples(tl_arrays, samples, rows, cols, rest_rot) -> None:
-    """Write trajectory samples (G, F, ...) of ``rows`` into entity columns ``cols``."""
-    from scenegraph.trajectory import TrajectorySamples  # noqa: F401  (type only)
-
+    """Write trajectory samples (C, F, G) of trajectories ``rows`` into entity columns ``cols``."""
     position, rotation, scale, velocity = tl_arrays
     sel = _columns(cols)
-    same = rows.size == samples.position.shape[0] and np.array_equal(rows, np.arange(rows.size))
+    same = rows.size == samples.position.shape[2] and np.array_equal(rows, np.arange(rows.size))
 
     def pick(a: np.ndarray) -> np.ndarray:
-        return a if same else a[rows]
+        return a if same else a[..., rows]
 
-    position[:, sel] = pick(samples.position).swapaxes(0, 1)
-    velocity[:, sel] = pick(samples.velocity).swapaxes(0, 1)
-    if samples.yaw is not None:
-        tilt = _remove_yaw(rest_rot[cols])
-        rotation[:, sel] = _yaw_times(pick(samples.yaw), tilt).swapaxes(0, 1)
+    def put(dst: np.ndarray, comps) -> None:
+        for i, c in enumerate(comps):  # one component at a time: long inner loops
+            dst[:, sel, i] = c
+
+    put(position, pick(samples.position))
+    put(velocity, pick(samples.velocity))
+    if samples.heading is not None:
+        put(rotation, _heading_quat(pick(samples.heading), _remove_yaw(rest_rot[cols])))
     elif samples.rotation is not None:
-        rotation[:, sel] = pick(samples.rotation).swapaxes(0, 1)
+        put(rotation, pick(samples.rotation))
     if samples.scale is not None:
-        scale[:, sel] = pick(samples.scale).swapaxes(0, 1)
+        put(scale, pick(samples.scale))
 
 
 def _sample_groups(scene, ents, t, arrays, rest_rot) -> None:
