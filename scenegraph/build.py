@@ -297,6 +297,8 @@ class _Builder:
         eye, target = self.camera_eye, self.camera_target
         rot0 = look_rotation(target - eye)
         keys, end = plan_shots(self.spec.camera, eye, target, self.members, self.actors, spans_end(spans))
+        if keys:
+            eye, rot0 = keys[0][1], keys[0][2]
         self.scene.add_entity(Entity("camera_1", name="camera", kind="camera", cls="camera", camera=params,
                                      transform=Transform(eye, rot0)))
         if keys:

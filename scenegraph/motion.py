@@ -29,7 +29,7 @@ import numpy as np
 from scenegraph.catalog import ClassInfo
 from scenegraph.errors import SpecError
 from scenegraph.model import Dynamics
-from scenegraph.spec import ActionSpec
+from scenegraph.spec import PLACES, ActionSpec
 
 __all__ = ["ROAD_HALF_WIDTH", "PAVEMENT", "Road", "Stage", "Actor", "plan_motion", "yaw_of", "GRAVITY"]
 
@@ -113,10 +113,10 @@ class Stage:
             p = p + d * 0.5
         raise SpecError(f"cannot find a point outside the camera's view from {np.round(start, 2).tolist()}")
 
-    def place(self, name: str, actor: "Actor") -> np.ndarray:
-        """A named place (see :data:`scenegraph.spec.PLACES`) on the ground, for ``actor``."""
+    def place(self, name: str, actor: "Actor", at: np.ndarray | None = None) -> np.ndarray:
+        """A named place (see :data:`scenegraph.spec.PLACES`) on the ground, for ``actor`` (standing ``at``)."""
         c, (hx, hz) = self.center, self.half
-        pos = actor.position
+        pos = actor.position if at is None else at
         if name in ("near_kerb", "far_kerb", "road"):
             road = self.need_road(name)
             a = road.across
@@ -170,9 +170,11 @@ class Actor:
     loop: bool = False
     support_top: float = 0.0
     moved: bool = False
+    home: np.ndarray | None = None  # where the layout put it
 
     def __post_init__(self) -> None:
         self.position = np.array(self.position, dtype=np.float64)
+        self.home = self.position.copy()
         self.keys = [(0.0, self.position.copy(), self.yaw)]
 
     # -- primitives --------------------------------------------------------
@@ -312,6 +314,7 @@ class _Planner:
                 if t0 + 1e-6 < actor.t and a.verb != "look_at":
                     t0 = actor.t  # an actor does one thing at a time
                 actor.wait_until(t0)
+                self.lead = self.actors[ids[0]]
                 self.do(k, a, actor, m, len(ids))
                 t0s.append(t0)
                 t1s.append(max(actor.t, t0))
@@ -361,17 +364,18 @@ class _Planner:
         start: np.ndarray | None = None
         end: np.ndarray | None = None
         d = a.direction
+        at = self.lead.home if member and not actor.moved else None  # a group moves from its first member's place
         if a.from_:
-            start = self.locate(a.from_, actor)
+            start = self.locate(a.from_, actor) if a.from_ not in PLACES else st.place(a.from_, actor, at)
         if d in _LATERAL:
             fr, to = _LATERAL[d]
             if start is None and not actor.moved:
-                start = st.place(fr, actor)
-            end = st.place(to, actor) if not a.to else None
+                start = st.place(fr, actor, at)
+            end = st.place(to, actor, at) if not a.to else None
         if d == "into_scene":
             side = "left" if (a.from_ or "").endswith("left") or (a.to == "left") else "right"
             if start is None or not (a.from_ or "").startswith("offscreen"):
-                start = st.place("offscreen_" + side, actor)
+                start = st.place("offscreen_" + side, actor, at)
             if not a.to:
                 end = np.array([st.center[0] + (-1 if side == "left" else 1) * st.half[0] * 0.3, 0.0, start[2]])
         if d == "out_of_scene" and not a.to:
@@ -379,19 +383,20 @@ class _Planner:
             end = st.offscreen(actor.position * [1, 0, 1], np.array([-1.0 if side == "left" else 1.0, 0, 0]), actor.size)
         if a.to:
             end = self.locate(a.to, actor)
-        if start is not None and not actor.moved:
-            if _is_vehicle(actor) and st.road is not None and end is not None:
-                start = self._on_lane(start, end - start)
-            actor.teleport(start + self._offset(start, end, lateral))
-        elif start is not None:
-            actor.go(start, speed)
+        here = start if start is not None else actor.position
         if end is None:
-            end = self.relative_end(a, actor)
+            end = self.relative_end(a, actor) if start is None else start + (self.relative_end(a, actor) - actor.position)
         if _is_vehicle(actor) and st.road is not None:
-            end = self._on_lane(end, end - actor.position)
-        end = end + self._offset(actor.position, end, lateral) if start is None and lateral else end
+            if start is not None:
+                start = self._on_lane(start, end - start)
+            end = self._on_lane(end, end - here)
+        offset = self._offset(here, end, lateral)  # members of a group keep side by side
+        if start is not None and not actor.moved:
+            actor.teleport(start + offset)
+        elif start is not None:
+            actor.go(start + offset, speed)
         path = [self.locate(a.via, actor)] if a.via else []
-        self._timed(a, actor, path + [end], speed)
+        self._timed(a, actor, path + [end + offset], speed)
 
     def _offset(self, p: np.ndarray, q: np.ndarray | None, lateral: float) -> np.ndarray:
         """Side-by-side offset for members of a group moving from ``p`` to ``q``."""
@@ -493,7 +498,11 @@ class _Planner:
         actor.go(actor.position + _fwd(actor.yaw) * (a.distance or (2.5 * radius if vehicle else 2.0)), speed)
 
     def orbit(self, a: ActionSpec, actor: Actor, member: int, n: int) -> None:
-        c = self.locate(a.target, actor) if a.target else self.stage.center.copy()
+        ids = self.members(a.target) if a.target else []
+        if ids:
+            c = self.actors[ids[0]].position.copy()
+        else:
+            c = self.locate(a.target, actor) if a.target else self.stage.center.copy()
         c = np.array([c[0], actor.position[1], c[2]])
         rel = actor.position - c
         radius = float(np.hypot(rel[0], rel[2]))

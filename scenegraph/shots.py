@@ -18,7 +18,7 @@ from scenegraph.errors import SpecError
 from scenegraph.model import quat_from_axis_angle, quat_from_yaw, quat_multiply
 from scenegraph.spec import ShotSpec
 
-__all__ = ["plan_shots", "look_rotation"]
+__all__ = ["plan_shots", "look_rotation", "project_points"]
 
 
 def look_rotation(forward: np.ndarray) -> np.ndarray:
@@ -54,6 +54,10 @@ def plan_shots(shots: list[ShotSpec], eye: np.ndarray, target: np.ndarray, membe
 
     def key(time: float, p: np.ndarray, y: float, pt: float) -> None:
         nonlocal t, pos, yaw, pitch
+        if time <= 1e-9 and len(keys) == 1:  # a shot that starts at 0 sets the first pose
+            keys[0] = (0.0, np.array(p, dtype=np.float64), look_rotation(_forward(y, pt)))
+            t, pos, yaw, pitch = 0.0, np.array(p, dtype=np.float64), y, pt
+            return
         if time <= keys[-1][0] + 1e-6:
             time = keys[-1][0] + 1e-3
         keys.append((time, np.array(p, dtype=np.float64), look_rotation(_forward(y, pt))))
@@ -103,12 +107,11 @@ def plan_shots(shots: list[ShotSpec], eye: np.ndarray, target: np.ndarray, membe
             if actor is None:
                 raise SpecError(f"camera[{k}] ({shot.type}): needs a target to track")
             end = start + shot.duration if shot.duration else max(action_end, start + 1.0)
-            p0 = actor.position_at(start) + [0.0, actor.size[1] / 2, 0.0]
-            offset = pos - p0
+            offset = pos - look  # the framing distance and angle, centred on the target
             for tt in np.arange(start, end + 1e-9, 0.25):
                 p = actor.position_at(tt) + [0.0, actor.size[1] / 2, 0.0]
                 y, pt = _angles(-offset)
-                key(tt if tt > t else t + 1e-3, p + offset, y, pt)
+                key(float(tt), p + offset, y, pt)
         elif shot.type == "orbit":
             c = actor.position + [0.0, actor.size[1] / 2, 0.0] if actor is not None else look
             rel = pos - c
@@ -128,3 +131,19 @@ def plan_shots(shots: list[ShotSpec], eye: np.ndarray, target: np.ndarray, membe
         else:  # pragma: no cover - the schema allows nothing else
             raise SpecError(f"camera[{k}]: unknown shot {shot.type!r}")
     return (keys if moved or len(keys) > 1 else []), t
+
+
+def project_points(scene, timeline, frame: int, points: np.ndarray, camera: str = "camera_1") -> tuple[np.ndarray, np.ndarray]:
+    """Pixels (N, 2) and depths (N,) in metres of world points (N, 3) seen by ``camera`` at ``frame``.
+
+    Depth <= 0 means behind the camera; pixels are (x right, y down) in the camera's image size.
+    """
+    from scenegraph.appearance.views import PinholeCamera
+
+    m = timeline.world_matrices()[frame, timeline.index(camera)]
+    pin = PinholeCamera.from_scene_camera(scene.entity(camera).camera, m)
+    pts = np.atleast_2d(np.asarray(points, dtype=np.float64))
+    cam = np.c_[pts, np.ones(len(pts))] @ pin.world_to_camera.T
+    uvw = cam[:, :3] @ pin.K.T
+    depth = cam[:, 2]
+    return uvw[:, :2] / np.where(np.abs(uvw[:, 2:3]) < 1e-12, 1e-12, uvw[:, 2:3]), depth

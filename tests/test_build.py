@@ -4,10 +4,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from scenegraph.appearance.views import PinholeCamera
 from scenegraph.build import build_scene
 from scenegraph.director import direct
 from scenegraph.errors import LayoutError, SpecError
+from scenegraph.shots import project_points
 from scenegraph.spec import SceneSpec
 from scenegraph.world import simulate
 
@@ -19,12 +19,7 @@ def build(prompt: str, **kw):
 
 def project(scene, timeline, frame: int, points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Pixels (N, 2) and depths (N,) of world points seen by camera_1 at ``frame``."""
-    cam = scene.entity("camera_1")
-    m = timeline.world_matrices()[frame, timeline.index("camera_1")]
-    pin = PinholeCamera.from_scene_camera(cam.camera, m)
-    p = np.c_[points, np.ones(len(points))] @ pin.world_to_camera.T
-    uv = (p[:, :3] @ pin.K.T)
-    return uv[:, :2] / uv[:, 2:3], p[:, 2]
+    return project_points(scene, timeline, frame, points)
 
 
 def box_corners(scene, timeline, eid: str, frame: int) -> np.ndarray:
