@@ -472,3 +472,23 @@ def test_textured_material_is_a_valid_uv_texture_network(tmp_path, suffix):
     if suffix == ".usdz":
         assert zipfile.ZipFile(path).namelist() == ["textured.usdc", "textures/paint.png"]
     assert usd.read(path) == s
+
+
+def test_export_without_a_timeline_simulates_the_scene(tmp_path):
+    from pxr import UsdGeom
+
+    from scenegraph.world import simulate
+
+    s = car_scene()
+    try:
+        tl = simulate(s)
+    except NotImplementedError:
+        pytest.skip("scenegraph.world.simulate is not implemented yet")
+    path = tmp_path / "simulated.usd"  # .usd is written as usdc
+    exporters.export(s, path)
+    assert path.read_bytes()[:8] == b"PXR-USDC"
+    st = open_stage(path)
+    xf = UsdGeom.Xformable(st.GetPrimAtPath("/World/car_1/wheel_1"))
+    got = np.array([list(xf.ComputeLocalToWorldTransform(f).ExtractTranslation()) for f in range(tl.frame_count)])
+    np.testing.assert_allclose(got, tl.world_position("wheel-1"), atol=1e-5)
+    assert exporters.load(path) == s
