@@ -1,0 +1,127 @@
+"""The diffusion refiner, run on a tiny Stable Diffusion pipeline built from configs in a temp folder."""
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from scenegraph.appearance.mesh_render import render_proxy_views
+from scenegraph.appearance.proxy import proxy_mesh
+from scenegraph.appearance.refine import check_refiner_folder, color_name, refine_views, refiner_prompt
+from scenegraph.errors import BackendError, ModelError
+from scenegraph.materials import material_for
+from scenegraph.model import Entity, Material
+
+
+def _byte_chars() -> list[str]:
+    """The 256 printable stand-ins byte-level BPE (GPT-2 / CLIP) uses for bytes."""
+    keep = list(range(ord("!"), ord("~") + 1)) + list(range(ord("¡"), ord("¬") + 1)) + list(range(ord("®"), ord("ÿ") + 1))
+    extra = [b for b in range(256) if b not in keep]
+    return [chr(b) for b in keep] + [chr(256 + i) for i in range(len(extra))]
+
+
+def _tiny_pipeline(root: Path) -> Path:
+    """Save a tiny UNet / VAE / CLIP text encoder / tokenizer / scheduler as a diffusers img2img folder."""
+    torch = pytest.importorskip("torch")
+    diffusers = pytest.importorskip("diffusers")
+    transformers = pytest.importorskip("transformers")
+    chars = _byte_chars()
+    vocab = {c: i for i, c in enumerate(chars + [c + "</w>" for c in chars] + ["re", "red</w>", "ca", "car</w>"])}
+    vocab["<|startoftext|>"], vocab["<|endoftext|>"] = len(vocab), len(vocab) + 1
+    (root / "vocab").mkdir(parents=True)
+    (root / "vocab" / "vocab.json").write_text(json.dumps(vocab))
+    (root / "vocab" / "merges.txt").write_text("#version: 0.2\nr e\nre d</w>\nc a\nca r</w>\n")
+    tokenizer = transformers.CLIPTokenizer(str(root / "vocab" / "vocab.json"), str(root / "vocab" / "merges.txt"), model_max_length=77)
+    torch.manual_seed(0)
+    unet = diffusers.UNet2DConditionModel(
+        block_out_channels=(8, 16), layers_per_block=1, sample_size=32, in_channels=4, out_channels=4,
+        down_block_types=("DownBlock2D", "CrossAttnDownBlock2D"), up_block_types=("CrossAttnUpBlock2D", "UpBlock2D"),
+        cross_attention_dim=16, attention_head_dim=2, norm_num_groups=4,
+    )
+    vae = diffusers.AutoencoderKL(
+        block_out_channels=[8, 16], in_channels=3, out_channels=3, latent_channels=4, norm_num_groups=4, layers_per_block=1,
+        down_block_types=["DownEncoderBlock2D"] * 2, up_block_types=["UpDecoderBlock2D"] * 2,
+    )
+    text_encoder = transformers.CLIPTextModel(transformers.CLIPTextConfig(
+        bos_token_id=vocab["<|startoftext|>"], eos_token_id=vocab["<|endoftext|>"], pad_token_id=vocab["<|endoftext|>"],
+        vocab_size=len(vocab), hidden_size=16, intermediate_size=32, num_attention_heads=2, num_hidden_layers=2,
+        max_position_embeddings=77, projection_dim=16,
+    ))
+    scheduler = diffusers.DDIMScheduler(beta_schedule="scaled_linear", beta_start=0.00085, beta_end=0.012, clip_sample=False, set_alpha_to_one=False, steps_offset=1)
+    pipe = diffusers.StableDiffusionImg2ImgPipeline(
+        vae=vae, text_encoder=text_encoder, tokenizer=tokenizer, unet=unet, scheduler=scheduler,
+        safety_checker=None, feature_extractor=None, requires_safety_checker=False,
+    )
+    out = root / "refiner"
+    pipe.save_pretrained(str(out))
+    return out
+
+
+@pytest.fixture(scope="module")
+def refiner(tmp_path_factory) -> Path:
+    return _tiny_pipeline(tmp_path_factory.mktemp("tiny_sd"))
+
+
+@pytest.fixture(scope="module")
+def views():
+    mesh = proxy_mesh("car", [[-0.9, 0.0, -2.25], [0.9, 1.5, 2.25]])
+    return render_proxy_views(mesh, (0.8, 0.05, 0.05), n_views=2, size=64, seed=0)
+
+
+def _run(views, refiner, seed):
+    return refine_views(views, refiner, prompt="a red car, photo", strength=0.5, steps=4, seed=seed)
+
+
+@pytest.mark.slow
+def test_refined_views_keep_cameras_and_are_deterministic_per_seed(refiner, views):
+    a = _run(views, refiner, seed=0)
+    b = _run(views, refiner, seed=0)
+    c = _run(views, refiner, seed=1)
+    assert len(a) == 2
+    for v, ra, rb, rc in zip(views, a, b, c):
+        assert ra.image.shape == (64, 64, 3) and ra.image.dtype == np.float32
+        assert 0.0 <= ra.image.min() and ra.image.max() <= 1.0
+        assert ra.camera is v.camera and ra.name == v.name and np.array_equal(ra.alpha, v.alpha)
+        assert ra.image.tobytes() == rb.image.tobytes()  # same seed: bit-identical
+        assert np.abs(ra.image - rc.image).mean() > 1e-3  # another seed: another image
+        assert np.abs(ra.image - v.image).mean() > 1e-3  # the model did something
+    assert np.abs(a[0].image - a[1].image).mean() > 1e-3  # each view its own noise
+
+
+def test_missing_or_incomplete_refiner_folder_names_the_problem(tmp_path, refiner, views):
+    missing = tmp_path / "no_such_model"
+    with pytest.raises(BackendError, match="no_such_model.*does not exist"):
+        refine_views(views, missing, prompt="x")
+    plain = tmp_path / "plain"
+    plain.mkdir()
+    with pytest.raises(BackendError, match="not a diffusers pipeline folder.*model_index.json"):
+        refine_views(views, plain, prompt="x")
+    broken = tmp_path / "broken"
+    shutil.copytree(refiner, broken)
+    shutil.rmtree(broken / "unet")
+    with pytest.raises(BackendError, match="no unet/ folder"):
+        refine_views(views, broken, prompt="x")
+    shutil.copytree(refiner / "unet", broken / "unet")
+    (broken / "vae" / "diffusion_pytorch_model.safetensors").unlink()
+    with pytest.raises(BackendError, match="vae.*holds no weights"):
+        refine_views(views, broken, prompt="x")
+    assert check_refiner_folder(refiner) == refiner
+
+
+def test_bad_strength_and_no_views_are_refused(refiner, views):
+    with pytest.raises(ModelError, match="strength"):
+        refine_views(views, refiner, prompt="x", strength=0.0)
+    with pytest.raises(ModelError, match="no views"):
+        refine_views([], refiner, prompt="x")
+
+
+def test_prompt_names_colour_material_and_class():
+    car = Entity("car_1", cls="car")
+    assert refiner_prompt(car, material_for("red", "paint")) == "a red car, photo"
+    assert refiner_prompt(Entity("p", cls="lamp post"), material_for("dark blue", "metal")) == "a dark blue metal lamp post, photo"
+    assert refiner_prompt(Entity("e", cls="elephant"), Material("m1", base_color=(0.0, 0.02, 0.6))) == "a blue elephant, photo"
+    assert refiner_prompt(Entity("o", cls="owl"), None) == "an owl, photo"
+    assert color_name((0.9, 0.9, 0.9)) == "white" and color_name((0.0, 0.0, 0.0)) == "black"
