@@ -45,6 +45,7 @@ MAX_PACKAGE_BYTES = 8 * 1024**3  # declared uncompressed size of all files in a 
 MAX_PACKAGE_FILES = 100_000
 _LIGHT_TYPES = ("SphereLight", "DistantLight", "DiskLight", "RectLight", "CylinderLight")
 _GPRIM_TYPES = ("Mesh", "Cube", "Sphere", "Cylinder", "Cone", "Capsule", "Plane")
+_IMPORTED_TYPES = ("Xform", "Camera", *_LIGHT_TYPES, *_GPRIM_TYPES)
 
 
 def read_stage(path: str | os.PathLike) -> Any:
@@ -287,6 +288,7 @@ class _Reader:
             elif isinstance(data, dict) and "id" in data and "entity" in data:
                 self.taken.add(str(data["id"]))
         prim_entity: dict[str, str] = {}
+        merged: dict[str, str] = {}  # shape prim path -> entity of the Xform it was merged into
         it = iter(Usd.PrimRange(self.stage.GetPseudoRoot()))
         seq = 0
         for prim in it:
@@ -302,10 +304,15 @@ class _Reader:
             where = str(prim.GetPath())
             if ours and "id" in data and "entity" in data:
                 d, order = self._our_entity(prim, data, where), float(data.get("order", 1e9))
-            elif type_name in ("Xform", "Camera", *_LIGHT_TYPES, *_GPRIM_TYPES) and not (
-                ours and prim.GetPath() == self.stage.GetDefaultPrim().GetPath()
-            ):
-                d, order = self._new_entity(prim, type_name, where, parent is None), 1e12 + seq
+            elif where in merged:
+                prim_entity[where] = merged[where]
+                continue
+            elif type_name in _IMPORTED_TYPES and not (ours and prim.GetPath() == self.stage.GetDefaultPrim().GetPath()):
+                shape = self._single_shape_child(prim) if type_name == "Xform" else None
+                d = self._new_entity(prim, type_name, where, parent is None, shape)
+                order = 1e12 + seq
+                if shape is not None:
+                    merged[str(shape.GetPath())] = d["id"]
             else:
                 continue
             seq += 1
@@ -542,15 +549,35 @@ class _Reader:
         params["range"] = light.get("range")
         d["light"] = params
 
-    def _new_entity(self, prim: Any, type_name: str, where: str, is_root: bool) -> dict:
+    @staticmethod
+    def _single_shape_child(prim: Any) -> Any:
+        """The one untransformed Mesh / Gprim / Camera / light child of an Xform (the DCC pattern), else None."""
+        from pxr import UsdGeom
+
+        kids = [c for c in prim.GetChildren() if str(c.GetTypeName()) in _IMPORTED_TYPES]
+        if len(kids) != 1 or str(kids[0].GetTypeName()) == "Xform":
+            return None
+        child = kids[0]
+        if UsdGeom.Xformable(child).GetOrderedXformOps() or any(
+            str(c.GetTypeName()) in _IMPORTED_TYPES for c in child.GetChildren()
+        ):
+            return None
+        return child
+
+    def _new_entity(self, prim: Any, type_name: str, where: str, is_root: bool, shape: Any = None) -> dict:
+        """An entity for a prim without our customData; ``shape`` (a merged child) gives its kind and look."""
         from pxr import Usd, UsdGeom
 
         eid = self._new_id(prim.GetName())
         d: dict[str, Any] = {"id": eid, "name": prim.GetName(), "attributes": {"usd_path": where, "usd_type": type_name}}
+        if shape is not None:
+            d["attributes"]["usd_shape"] = str(shape.GetPath())
+            type_name = str(shape.GetTypeName())
+        look = shape if shape is not None else prim
         if type_name == "Camera":
             d["kind"] = "camera"
             d["cls"] = "camera"
-            vals = self._attr_values(prim, ("focalLength", "horizontalAperture", "verticalAperture", "clippingRange"))
+            vals = self._attr_values(look, ("focalLength", "horizontalAperture", "verticalAperture", "clippingRange"))
             if len(vals) == 4:
                 d["camera"] = camera_params(vals)
         elif type_name in _LIGHT_TYPES:
@@ -558,17 +585,17 @@ class _Reader:
             d["cls"] = "light"
             names = ("inputs:color", "inputs:intensity", "inputs:exposure", "inputs:radius",
                      "inputs:shaping:cone:angle", "inputs:shaping:cone:softness")
-            d["light"] = light_params(type_name, self._attr_values(prim, names))
+            d["light"] = light_params(type_name, self._attr_values(look, names))
         else:
             d["kind"] = "object"
             d["cls"] = "group" if type_name == "Xform" else type_name.lower()
             if type_name != "Xform":
-                ext = UsdGeom.Boundable.ComputeExtentFromPlugins(UsdGeom.Boundable(prim), Usd.TimeCode.Default())
+                ext = UsdGeom.Boundable.ComputeExtentFromPlugins(UsdGeom.Boundable(look), Usd.TimeCode.Default())
                 if ext is not None and len(ext) == 2:
                     lo, hi = _vec(ext[0], 3, f"{where}.extent"), _vec(ext[1], 3, f"{where}.extent")
                     if all(a <= b for a, b in zip(lo, hi)):
                         d["bounds"] = [lo, hi]
-                mat = self._bound_material(prim)
+                mat = self._bound_material(look)
                 if mat is not None:
                     d["material"] = mat
         self._apply_motion(prim, d, where, root=is_root)
