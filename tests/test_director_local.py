@@ -180,3 +180,10 @@ def test_token_mask_matches_character_walk():
     for ch in '{"k":"left':
         state = grammar.advance(state, ch)
     assert sorted(texts[i] for i in mask.allowed(state)) == ['"', '_to']
+
+
+def test_direct_dispatches_transformers_targets(tiny_model):
+    from scenegraph.director import direct
+
+    spec, _ = direct("a red car", f"transformers:{tiny_model}", seed=0)
+    assert isinstance(spec, SceneSpec)

@@ -181,3 +181,11 @@ def test_target_and_endpoint_parsing():
     assert parse_openai_target("https://api.example.com/v1") == ("https://api.example.com/v1", None)
     assert chat_completions_url("http://h:1") == "http://h:1/v1/chat/completions"
     assert chat_completions_url("http://h:1/v1/chat/completions") == "http://h:1/v1/chat/completions"
+
+
+def test_direct_dispatches_openai_targets():
+    from scenegraph.director import direct
+
+    with _Server([(200, _answer(json.dumps(GOOD)), 0)]) as srv:
+        spec, _ = direct("a red car drives from left to right", f"openai:{srv.url}#tiny", seed=3)
+    assert spec.entities[0].color == "red" and srv.requests[0]["model"] == "tiny" and srv.requests[0]["seed"] == 3
