@@ -2,8 +2,9 @@
 
     python benchmarks/visibility.py --entities 1000 --cameras 4 --frames 1000
 
-Objects (1 m boxes to 4 m) walk straight lines across a 200 m x 200 m field;
-cameras stand around it at 1.7 m looking at the centre, two of them panning.
+Objects (1 m to 4 m boxes) walk straight lines across a 200 m x 200 m field;
+cameras stand around it, 150 m from the centre and 20 m up, pitched down 8
+degrees towards the centre; every other camera pans.
 Only :func:`scenegraph.visibility.compute_visibility` is timed (the Timeline
 is simulated first).
 """
@@ -16,7 +17,7 @@ import time
 
 import numpy as np
 
-from scenegraph.model import CameraParams, Entity, Scene, Trajectory, Transform, quat_from_axis_angle
+from scenegraph.model import CameraParams, Entity, Scene, Trajectory, Transform, quat_from_axis_angle, quat_multiply
 from scenegraph.visibility import compute_visibility
 from scenegraph.world import simulate
 
@@ -27,12 +28,12 @@ def build_scene(entities: int, cameras: int, frames: int, seed: int = 0) -> Scen
     scene = Scene(fps=fps, duration=(frames - 1) / fps, seed=seed)
     for c in range(cameras):
         ang = 2 * math.pi * c / max(1, cameras)
-        pos = (60 * math.sin(ang), 1.7, 60 * math.cos(ang))
-        # looking down -Z: yaw the camera so -Z points at the origin
-        rot = quat_from_axis_angle((0, 1, 0), ang)
+        pos = (150 * math.sin(ang), 20.0, 150 * math.cos(ang))
+        # looking down -Z: yaw the camera so -Z points at the origin, then pitch down
+        rot = quat_multiply(quat_from_axis_angle((0, 1, 0), ang), quat_from_axis_angle((1, 0, 0), -math.radians(8)))
         cam = Entity(f"cam{c}", kind="camera", transform=Transform(pos, rot), camera=CameraParams(width=1280, height=720))
         if c % 2:
-            pan = [quat_from_axis_angle((0, 1, 0), ang + d) for d in (-0.4, 0.4, -0.4)]
+            pan = [quat_multiply(quat_from_axis_angle((0, 1, 0), ang + d), quat_from_axis_angle((1, 0, 0), -math.radians(8))) for d in (-0.4, 0.4, -0.4)]
             scene.add_trajectory(Trajectory(f"pan{c}", [0, scene.duration / 2, scene.duration], [pos] * 3, rotations=pan, heading="keyframes"))
             scene.add_entity(cam, trajectory=f"pan{c}")
         else:

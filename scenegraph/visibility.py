@@ -30,7 +30,7 @@ from typing import Sequence
 
 import numpy as np
 
-from scenegraph.model import CameraParams, quat_to_matrix
+from scenegraph.model import CameraParams
 
 __all__ = ["compute_visibility", "world_affine"]
 
@@ -38,11 +38,10 @@ __all__ = ["compute_visibility", "world_affine"]
 CHUNK_ENTITY_FRAMES = 1 << 16
 #: occlusion pairs checked per batch
 PAIR_BATCH = 1 << 22
-#: the occlusion grid has GRID x GRID cells over the image
-GRID = 16
+#: levels of the occlusion grid pyramid: level l has 2^l x 2^l cells over the image
+GRID_LEVELS = 8
 
-# corner c of a box has bits (x, y, z) = (c >> 2 & 1, c >> 1 & 1, c & 1): 0 = min, 1 = max
-_CORNER_BITS = np.array([[(c >> 2) & 1, (c >> 1) & 1, c & 1] for c in range(8)], dtype=np.float64)
+# corner k of a box is centre + s0*a0 + s1*a1 + s2*a2 with bit (4, 2, 1) of k set meaning s = -1
 _EDGES = np.array([(c, c | b) for b in (4, 2, 1) for c in range(8) if not c & b])  # (12, 2)
 
 
@@ -61,33 +60,46 @@ def _depth_levels(parents: Sequence[int]) -> list[np.ndarray]:
 
 
 def world_affine(timeline, frames: slice, levels: list[np.ndarray] | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """World linear parts (Fc, E, 3, 3) and translations (Fc, E, 3), float64, for ``frames``."""
-    lin = quat_to_matrix(timeline.rotation[frames]) * timeline.scale[frames][..., None, :].astype(np.float64)
-    trans = timeline.position[frames].astype(np.float64)
+    """World linear parts (3, 3, Fc, E) and translations (3, Fc, E), float32, component-first."""
+    q = timeline.rotation[frames]
+    x, y, z, w = (np.ascontiguousarray(q[..., i]) for i in range(4))
+    sx, sy, sz = (np.ascontiguousarray(timeline.scale[frames][..., i]) for i in range(3))
+    lin = np.empty((3, 3) + x.shape, dtype=np.float32)
+    lin[0, 0] = (1 - 2 * (y * y + z * z)) * sx
+    lin[0, 1] = 2 * (x * y - z * w) * sy
+    lin[0, 2] = 2 * (x * z + y * w) * sz
+    lin[1, 0] = 2 * (x * y + z * w) * sx
+    lin[1, 1] = (1 - 2 * (x * x + z * z)) * sy
+    lin[1, 2] = 2 * (y * z - x * w) * sz
+    lin[2, 0] = 2 * (x * z - y * w) * sx
+    lin[2, 1] = 2 * (y * z + x * w) * sy
+    lin[2, 2] = (1 - 2 * (x * x + y * y)) * sz
+    trans = np.ascontiguousarray(np.moveaxis(timeline.position[frames], -1, 0), dtype=np.float32)
     if levels is None:
         levels = _depth_levels(timeline.parents) if timeline.parents else []
+    parents = np.asarray(timeline.parents, dtype=np.int64)
     for kids in levels:
-        par = np.asarray(timeline.parents)[kids]
-        trans[:, kids] = np.einsum("feij,fej->fei", lin[:, par], trans[:, kids]) + trans[:, par]
-        lin[:, kids] = lin[:, par] @ lin[:, kids]
+        par = parents[kids]
+        lp = lin[..., par]
+        trans[..., kids] = np.einsum("ijfn,jfn->ifn", lp, trans[..., kids]) + trans[..., par]
+        lin[..., kids] = np.einsum("ijfn,jkfn->ikfn", lp, lin[..., kids])
     return lin, trans
 
 
-def _camera_frames(lin: np.ndarray, trans: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """World-to-view rotation (Fc, 3, 3) and camera position (Fc, 3), scale removed."""
-    rot = lin / np.linalg.norm(lin, axis=-2, keepdims=True)
-    return np.swapaxes(rot, -1, -2), trans
-
-
-def _world_corners(lin: np.ndarray, trans: np.ndarray, corners: np.ndarray) -> np.ndarray:
-    """Box corners in the world, (Fc, 3, E, 8) float32, from local corners (E, 8, 3)."""
-    lin = lin.astype(np.float32)
-    cl = np.ascontiguousarray(np.moveaxis(corners.astype(np.float32), -1, 0))  # (3, E, 8)
-    lt = np.moveaxis(lin, 1, -1)  # (Fc, 3, 3, E)
-    out = lt[:, :, 0, :, None] * cl[0] + np.moveaxis(trans.astype(np.float32), 1, -1)[..., None]
-    out += lt[:, :, 1, :, None] * cl[1]
-    out += lt[:, :, 2, :, None] * cl[2]
+def _corners(c: np.ndarray, a0: np.ndarray, a1: np.ndarray, a2: np.ndarray) -> list[np.ndarray]:
+    """The 8 values c +- a0 +- a1 +- a2, in corner order (see ``_EDGES``)."""
+    out = []
+    for p in (c + a0, c - a0):
+        for q in (p + a1, p - a1):
+            out += [q + a2, q - a2]
     return out
+
+
+def _reduce(fn, arrays: list[np.ndarray]) -> np.ndarray:
+    acc = arrays[0].copy()
+    for a in arrays[1:]:
+        fn(acc, a, out=acc)
+    return acc
 
 
 def _clip_near(x: np.ndarray, y: np.ndarray, d: np.ndarray, znear: float) -> tuple[np.ndarray, ...]:
@@ -106,32 +118,47 @@ def _clip_near(x: np.ndarray, y: np.ndarray, d: np.ndarray, znear: float) -> tup
     return np.nanmin(allx, axis=1), np.nanmax(allx, axis=1), np.nanmin(ally, axis=1), np.nanmax(ally, axis=1)
 
 
-def _project(cw: np.ndarray, rot: np.ndarray, pos: np.ndarray, cam: CameraParams, objects: np.ndarray):
-    """Screen rectangles, depth range and frustum flags of every box for one camera."""
-    fc, _, e, _ = cw.shape
-    rel = (cw - pos.astype(np.float32)[:, :, None, None]).reshape(fc, 3, e * 8)
-    pv = np.matmul(rot.astype(np.float32), rel).reshape(fc, 3, e, 8)
-    x, y, d = pv[:, 0], pv[:, 1], -pv[:, 2]
-    dmin, dmax = d.min(axis=-1), d.max(axis=-1)
+def _project(lin, trans, c: int, centre, half, cam: CameraParams, objects: np.ndarray):
+    """Screen rectangles (u0, v0, u1, v1), depth range and frustum flags of every box for camera ``c``.
+
+    ``lin`` (3, 3, Fc, E), ``trans`` (3, Fc, E) world affines; ``centre``,
+    ``half`` (3, E) local boxes.  All outputs (Fc, E).
+    """
+    lc, tc = lin[..., c], trans[..., c]  # (3, 3, Fc), (3, Fc)
+    rot = lc / np.sqrt(np.sum(lc * lc, axis=0, keepdims=True))  # columns: camera axes in the world
+    view = [[rot[k, i][:, None] for k in range(3)] for i in range(3)]  # view[i][k] = R^T[i, k]
+    rel = [trans[k] - tc[k][:, None] for k in range(3)]
+    ctr, axes = [], []
+    for i in range(3):
+        m = [view[i][0] * lin[0, j] + view[i][1] * lin[1, j] + view[i][2] * lin[2, j] for j in range(3)]
+        t = view[i][0] * rel[0] + view[i][1] * rel[1] + view[i][2] * rel[2]
+        ctr.append(t + m[0] * centre[0] + m[1] * centre[1] + m[2] * centre[2])
+        axes.append([m[j] * half[j] for j in range(3)])
+    # depth d = -z_view; exact range of the box from its centre and half axes
+    extent = np.abs(axes[2][0]) + np.abs(axes[2][1]) + np.abs(axes[2][2])
+    dmin, dmax = -ctr[2] - extent, -ctr[2] + extent
+    xs, ys = _corners(ctr[0], *axes[0]), _corners(ctr[1], *axes[1])
+    ds = _corners(-ctr[2], *(-a for a in axes[2]))
     with np.errstate(divide="ignore", invalid="ignore"):
-        inv = 1.0 / d
-        px, py = x * inv, y * inv
-    xmin, xmax = px.min(axis=-1), px.max(axis=-1)
-    ymin, ymax = py.min(axis=-1), py.max(axis=-1)
+        inv = [1.0 / d for d in ds]
+        px = [x * i for x, i in zip(xs, inv)]
+        py = [y * i for y, i in zip(ys, inv)]
+    xmin, xmax = _reduce(np.minimum, px), _reduce(np.maximum, px)
+    ymin, ymax = _reduce(np.minimum, py), _reduce(np.maximum, py)
     straddle = (dmax >= cam.znear) & (dmin < cam.znear)
     if straddle.any():
         fi, ei = np.nonzero(straddle)
-        ext = _clip_near(x[fi, ei].astype(np.float64), y[fi, ei].astype(np.float64), d[fi, ei].astype(np.float64), cam.znear)
-        for arr, val in zip((xmin, xmax, ymin, ymax), ext):
+        pick = [np.stack([v[fi, ei] for v in vals], axis=1).astype(np.float64) for vals in (xs, ys, ds)]
+        for arr, val in zip((xmin, xmax, ymin, ymax), _clip_near(*pick, cam.znear)):
             arr[fi, ei] = val
-    w, h = float(cam.width), float(cam.height)
-    f = 0.5 * h / np.tan(0.5 * cam.yfov)
+    w, h = np.float32(cam.width), np.float32(cam.height)
+    f = np.float32(0.5 * cam.height / np.tan(0.5 * cam.yfov))
     u0, u1 = 0.5 * w + f * xmin, 0.5 * w + f * xmax
     v0, v1 = 0.5 * h - f * ymax, 0.5 * h - f * ymin
-    in_frustum = (dmax >= cam.znear) & (dmin <= cam.zfar) & (u1 > 0) & (u0 < w) & (v1 > 0) & (v0 < h) & objects
-    rect = np.stack([np.clip(u0, 0, w), np.clip(v0, 0, h), np.clip(u1, 0, w), np.clip(v1, 0, h)], axis=-1)
-    area = np.where(in_frustum, (rect[..., 2] - rect[..., 0]) * (rect[..., 3] - rect[..., 1]), 0.0).astype(np.float32)
-    return in_frustum, area, rect, dmin, dmax
+    inside = (dmax >= cam.znear) & (dmin <= cam.zfar) & (u1 > 0) & (u0 < w) & (v1 > 0) & (v0 < h) & objects
+    rect = [np.clip(u0, 0, w), np.clip(v0, 0, h), np.clip(u1, 0, w), np.clip(v1, 0, h)]
+    area = np.where(inside, (rect[2] - rect[0]) * (rect[3] - rect[1]), np.float32(0.0))
+    return inside, area, rect, dmin, dmax
 
 
 def _ragged(counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -141,46 +168,74 @@ def _ragged(counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return owner, np.arange(owner.size) - starts[owner]
 
 
-def _occlusion(rect: np.ndarray, dmin: np.ndarray, dmax: np.ndarray, cand: np.ndarray, w: int, h: int) -> np.ndarray:
+def _occlusion(rect: list[np.ndarray], dmin: np.ndarray, dmax: np.ndarray, cand: np.ndarray, w: int, h: int) -> np.ndarray:
     """(Fc, E) bool: a candidate's rectangle lies inside a nearer candidate's rectangle.
 
-    A grid over the image prunes pairs: an occluder must cover the cell that
-    holds the target rectangle's centre, so only those pairs are compared.
+    Pairs are pruned with a grid pyramid: each rectangle is filed at the finest
+    level whose cells are at least its size (so it touches at most 2 x 2
+    cells); an occluder contains the target's centre and is at least as large,
+    so it is filed at the target's level or coarser in a cell holding that
+    centre.  Within a cell occluders are sorted by far depth, so only those
+    entirely nearer than the target are compared.
     """
     out = np.zeros(cand.shape, dtype=bool)
     fi, ei = np.nonzero(cand)
-    if fi.size < 2:
+    n = fi.size
+    if n < 2:
         return out
-    r = rect[fi, ei].astype(np.float64)
-    near, far = dmin[fi, ei], dmax[fi, ei]
-    cw, ch = w / GRID, h / GRID
+    u0, v0, u1, v1 = (np.ascontiguousarray(r[fi, ei], dtype=np.float64) for r in rect)
+    near, far = dmin[fi, ei].astype(np.float64), dmax[fi, ei].astype(np.float64)
+    frames = int(fi.max()) + 1
+    with np.errstate(divide="ignore"):
+        fit = np.minimum(w / np.maximum(u1 - u0, 1e-9), h / np.maximum(v1 - v0, 1e-9))
+    level = np.clip(np.floor(np.log2(fit)), 0, GRID_LEVELS - 1).astype(np.int64)
+    offset = np.concatenate([[0], np.cumsum(frames * 4 ** np.arange(GRID_LEVELS))])
 
-    def cell(v: np.ndarray, size: float) -> np.ndarray:
-        return np.clip((v / size).astype(np.int64), 0, GRID - 1)
+    def cell(v: np.ndarray, size: float, m: np.ndarray) -> np.ndarray:
+        return np.minimum((v * m / size).astype(np.int64), m - 1)
 
-    cells = GRID * GRID
-    target_bucket = fi * cells + cell(0.5 * (r[:, 1] + r[:, 3]), ch) * GRID + cell(0.5 * (r[:, 0] + r[:, 2]), cw)
-    order = np.argsort(target_bucket, kind="stable")
-    per_bucket = np.bincount(target_bucket, minlength=(int(fi.max()) + 1) * cells)
-    bucket_start = np.cumsum(per_bucket) - per_bucket
-    x0, x1 = cell(r[:, 0], cw), cell(r[:, 2], cw)
-    y0, y1 = cell(r[:, 1], ch), cell(r[:, 3], ch)
-    nx = x1 - x0 + 1
-    occ, k = _ragged(nx * (y1 - y0 + 1))
-    bucket = fi[occ] * cells + (y0[occ] + k // nx[occ]) * GRID + x0[occ] + k % nx[occ]
-    n_pairs = per_bucket[bucket]
-    hidden = np.zeros(fi.size, dtype=bool)
-    total = np.cumsum(n_pairs)
-    lo = 0
-    while lo < bucket.size:  # batches of at most PAIR_BATCH pairs
-        hi = max(lo + 1, int(np.searchsorted(total, (total[lo - 1] if lo else 0) + PAIR_BATCH, side="right")))
-        inc, rank = _ragged(n_pairs[lo:hi])
-        j = occ[lo:hi][inc]
-        i = order[bucket_start[bucket[lo:hi]][inc] + rank]
-        ri, rj = r[i], r[j]
-        ok = (far[j] < near[i]) & np.all(rj[:, :2] <= ri[:, :2], axis=1) & np.all(rj[:, 2:] >= ri[:, 2:], axis=1)
-        hidden[i[ok]] = True
-        lo = hi
+    m = 2**level
+    x0, x1 = cell(u0, w, m), cell(u1, w, m)
+    y0, y1 = cell(v0, h, m), cell(v1, h, m)
+    occ, k = _ragged(np.full(n, 4))
+    cx, cy = x0[occ] + (k & 1), y0[occ] + (k >> 1)
+    keep = (cx <= x1[occ]) & (cy <= y1[occ])
+    occ, cx, cy = occ[keep], cx[keep], cy[keep]
+    bucket = offset[level[occ]] + (fi[occ] * m[occ] + cy) * m[occ] + cx
+    depth_scale = 1.0 / (max(float(far.max()), float(near.max()), 0.0) * 2.0 + 1.0)
+    # (bucket, far depth) as one sortable key: depth normalised into [0, 0.5)
+    key = bucket + np.maximum(far[occ], 0.0) * depth_scale
+    order = np.argsort(key, kind="stable")
+    key, occ = key[order], occ[order]
+    hidden = np.zeros(n, dtype=bool)
+    cu, cv = 0.5 * (u0 + u1), 0.5 * (v0 + v1)
+    filed = np.bincount(level, minlength=GRID_LEVELS)
+    r32 = [a.astype(np.float32) for a in (u0, v0, u1, v1)]
+    for lvl in range(GRID_LEVELS):
+        tgt = np.nonzero(level >= lvl)[0]
+        if tgt.size == 0 or filed[lvl] == 0:
+            continue
+        ml = 2**lvl
+        tb = offset[lvl] + (fi[tgt] * ml + cell(cv[tgt], h, ml)) * ml + cell(cu[tgt], w, ml)
+        lo = np.searchsorted(key, tb, side="left")
+        hi = np.searchsorted(key, tb + np.maximum(near[tgt], 0.0) * depth_scale, side="left")
+        count = hi - lo
+        sel = count > 0
+        tgt, lo, count = tgt[sel], lo[sel], count[sel]
+        total = np.cumsum(count)
+        start = 0
+        while start < tgt.size:  # batches of about PAIR_BATCH pairs
+            base = total[start - 1] if start else 0
+            stop = max(start + 1, int(np.searchsorted(total, base + PAIR_BATCH, side="right")))
+            owner, rank = _ragged(count[start:stop])
+            i = tgt[start:stop][owner]
+            j = occ[lo[start:stop][owner] + rank]
+            # far[j] < near[i] holds by the key search (to ~1e-7 of the depth range)
+            ok = r32[0][j] <= r32[0][i]
+            for a, b in ((r32[1][j], r32[1][i]), (r32[3][i], r32[3][j]), (r32[2][i], r32[2][j])):
+                ok &= a <= b
+            hidden[i[ok]] = True
+            start = stop
     out[fi, ei] = hidden
     return out
 
@@ -196,27 +251,23 @@ def compute_visibility(timeline, cameras: Sequence[tuple[int, CameraParams]], bo
     if not cameras:
         return {}
     frames, n = timeline.position.shape[:2]
-    corners = bounds[:, None, 0, :] + _CORNER_BITS[None] * (bounds[:, 1, :] - bounds[:, 0, :])[:, None, :]
+    bounds = np.asarray(bounds, dtype=np.float64).reshape(n, 2, 3)
+    centre = (0.5 * (bounds[:, 0] + bounds[:, 1])).T.astype(np.float32)
+    half = (0.5 * (bounds[:, 1] - bounds[:, 0])).T.astype(np.float32)
     levels = _depth_levels(timeline.parents) if timeline.parents else []
-    arrays = {
-        c: (np.zeros((frames, n), bool), np.zeros((frames, n), bool), np.zeros((frames, n), np.float32))
-        for c, _ in cameras
-    }
+    arrays = {c: (np.zeros((frames, n), bool), np.zeros((frames, n), bool), np.zeros((frames, n), np.float32)) for c, _ in cameras}
     step = max(1, CHUNK_ENTITY_FRAMES // max(1, n))
     objects = np.asarray(objects, dtype=bool)
-    for f0 in range(0, frames, step):
-        sl = slice(f0, min(frames, f0 + step))
-        lin, trans = world_affine(timeline, sl, levels)
-        cw = _world_corners(lin, trans, corners) if objects.any() else None
-        for c, cam in cameras:
-            in_frustum, occluded, area = arrays[c]
-            if cw is None:
-                continue
-            rot, pos = _camera_frames(lin[:, c], trans[:, c])
-            inside, px, rect, dmin, dmax = _project(cw, rot, pos, cam, objects)
-            in_frustum[sl] = inside
-            area[sl] = px
-            occluded[sl] = _occlusion(rect, dmin, dmax, inside & (px > 0), cam.width, cam.height)
+    if objects.any():
+        for f0 in range(0, frames, step):
+            sl = slice(f0, min(frames, f0 + step))
+            lin, trans = world_affine(timeline, sl, levels)
+            for c, cam in cameras:
+                in_frustum, occluded, area = arrays[c]
+                inside, px, rect, dmin, dmax = _project(lin, trans, c, centre, half, cam, objects)
+                in_frustum[sl] = inside
+                area[sl] = px
+                occluded[sl] = _occlusion(rect, dmin, dmax, inside & (px > 0), cam.width, cam.height)
     out = {}
     for c, _ in cameras:
         cam_id = timeline.ids[c]
