@@ -40,13 +40,15 @@ import hashlib
 import math
 import os
 import re
+import zipfile
+from pathlib import Path
 from typing import Any, Iterable
 
 import numpy as np
 
 from scenegraph.errors import FormatError
 
-__all__ = ["write", "read", "SUFFIXES", "LIGHT_RADIUS"]
+__all__ = ["write", "read", "SUFFIXES", "LIGHT_RADIUS", "check_usdz"]
 
 SUFFIXES = (".usda", ".usdc", ".usd", ".usdz")
 #: customData key on every prim we write, and the format marker on /World
@@ -58,6 +60,8 @@ PROTOTYPES = ROOT + "/Prototypes"
 MATERIALS = ROOT + "/Materials"
 OPS = ("xformOp:translate", "xformOp:orient", "xformOp:scale")
 LIGHT_RADIUS = 0.05
+MAX_PACKAGE_BYTES = 8 * 1024**3  # declared uncompressed size of all files in a .usdz
+MAX_PACKAGE_FILES = 100_000
 FILM_BACK = 0.24  # 24 mm in tenths of a metre
 _NAME_RE = re.compile(r"[^A-Za-z0-9_]")
 
@@ -214,3 +218,90 @@ def same_f32(read_value: Any, written_value: Any) -> bool:
     a = np.asarray(read_value, dtype=np.float32)
     b = np.asarray(written_value, dtype=np.float32)
     return a.shape == b.shape and bool(np.array_equal(a, b))
+
+
+# --------------------------------------------------------------------------
+# packages and matrices
+# --------------------------------------------------------------------------
+
+
+def check_usdz(path: Path) -> None:
+    """Refuse a .usdz that is not a package or whose central directory declares absurd sizes.
+
+    Checked before usd-core opens it: a zip archive, at least one file, the first a USD
+    layer, entries stored uncompressed (the usdz rule) and fitting in the archive,
+    relative names only.
+    """
+    size = path.stat().st_size
+    try:
+        if not zipfile.is_zipfile(path):
+            raise FormatError("not a usdz package (no zip central directory)")
+        with zipfile.ZipFile(path) as zf:
+            infos = zf.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        raise FormatError(f"{path}: not a usdz package ({exc})") from None
+    except FormatError as exc:
+        raise FormatError(f"{path}: {exc}") from None
+    if not infos:
+        raise FormatError(f"{path}: the usdz package is empty")
+    if len(infos) > MAX_PACKAGE_FILES:
+        raise FormatError(f"{path}: the usdz package lists {len(infos)} files (more than {MAX_PACKAGE_FILES})")
+    if Path(infos[0].filename).suffix.lower() not in (".usda", ".usdc", ".usd"):
+        raise FormatError(f"{path}: the first file of a usdz package must be a USD layer, not {infos[0].filename!r}")
+    total = 0
+    for info in infos:
+        name = info.filename
+        if name.startswith(("/", "\\")) or ".." in Path(name).parts:
+            raise FormatError(f"{path}: usdz entry {name!r} is not a relative path inside the package")
+        if info.compress_type != zipfile.ZIP_STORED:
+            raise FormatError(f"{path}: usdz entry {name!r} is compressed; usdz files must be stored uncompressed")
+        if info.file_size != info.compress_size or info.file_size > size:
+            raise FormatError(
+                f"{path}: usdz entry {name!r} declares {info.file_size} bytes in a {size}-byte archive (absurd size)"
+            )
+        total += info.file_size
+    if total > min(size, MAX_PACKAGE_BYTES):
+        raise FormatError(f"{path}: usdz entries declare {total} bytes in a {size}-byte archive (absurd size)")
+
+
+def quat_xyzw(q: Any) -> list[float]:
+    im = q.GetImaginary()
+    return [float(im[0]), float(im[1]), float(im[2]), float(q.GetReal())]
+
+
+def gf_matrix_to_numpy(m: Any) -> np.ndarray:
+    """Gf.Matrix4d (row-vector convention) as a column-vector numpy 4x4."""
+    return np.array(m, dtype=np.float64).T
+
+
+def decompose_trs(m: np.ndarray, what: str) -> tuple[list[float], list[float], list[float]]:
+    """(translation, rotation xyzw, scale) of a column-vector TRS matrix; raises FormatError."""
+    if not np.all(np.isfinite(m)):
+        raise FormatError(f"{what}: transform has NaN or infinite values")
+    basis = m[:3, :3]
+    s = np.linalg.norm(basis, axis=0)
+    if np.any(s < 1e-12):
+        raise FormatError(f"{what}: transform has a zero scale")
+    r = basis / s
+    if np.linalg.det(r) < 0:
+        raise FormatError(f"{what}: mirrored (negative-scale) transforms are not supported")
+    return m[:3, 3].tolist(), matrix_to_quat(r).tolist(), s.tolist()
+
+
+def matrix_to_quat(r: np.ndarray) -> np.ndarray:
+    """Unit quaternion (4,) xyzw of a 3x3 rotation matrix (Shepperd's method), w >= 0."""
+    tr = np.trace(r)
+    if tr > 0:
+        k = 2.0 * math.sqrt(1.0 + tr)
+        q = [(r[2, 1] - r[1, 2]) / k, (r[0, 2] - r[2, 0]) / k, (r[1, 0] - r[0, 1]) / k, 0.25 * k]
+    else:
+        i = int(np.argmax(np.diag(r)))
+        j, l = (i + 1) % 3, (i + 2) % 3
+        k = 2.0 * math.sqrt(max(1.0 + r[i, i] - r[j, j] - r[l, l], 1e-300))
+        q = [0.0, 0.0, 0.0, (r[l, j] - r[j, l]) / k]
+        q[i] = 0.25 * k
+        q[j] = (r[j, i] + r[i, j]) / k
+        q[l] = (r[l, i] + r[i, l]) / k
+    q = np.asarray(q)
+    q = q / np.linalg.norm(q)
+    return -q if q[3] < 0 else q

@@ -15,7 +15,6 @@ from __future__ import annotations
 import json
 import math
 import os
-import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -30,19 +29,21 @@ from exporters.usd import (
     VERSION,
     camera_attrs,
     camera_params,
+    check_usdz,
+    decompose_trs,
+    gf_matrix_to_numpy,
     light_attrs,
     light_params,
     material_inputs,
+    quat_xyzw,
     same_f32,
     xform_digest,
 )
 from scenegraph import serialize
 from scenegraph.errors import FormatError, ModelError
 
-__all__ = ["read_stage", "check_usdz"]
+__all__ = ["read_stage"]
 
-MAX_PACKAGE_BYTES = 8 * 1024**3  # declared uncompressed size of all files in a .usdz
-MAX_PACKAGE_FILES = 100_000
 _LIGHT_TYPES = ("SphereLight", "DistantLight", "DiskLight", "RectLight", "CylinderLight")
 _GPRIM_TYPES = ("Mesh", "Cube", "Sphere", "Cylinder", "Cone", "Capsule", "Plane")
 _IMPORTED_TYPES = ("Xform", "Camera", *_LIGHT_TYPES, *_GPRIM_TYPES)
@@ -76,50 +77,14 @@ def read_stage(path: str | os.PathLike) -> Any:
         raise FormatError(f"{path}: {exc}") from None
     except Tf.ErrorException as exc:
         raise FormatError(f"{path}: usd-core could not read the stage ({_first_line(exc)})") from None
+    except (KeyError, TypeError, ValueError, IndexError, AttributeError) as exc:
+        # customData or attribute values of unexpected types (edited by hand or by another tool)
+        raise FormatError(f"{path}: unexpected content ({type(exc).__name__}: {str(exc)[:200]})") from None
 
 
 def _first_line(exc: Exception) -> str:
     lines = [ln.strip() for ln in str(exc).splitlines() if ln.strip()]
     return (lines[-1] if lines else type(exc).__name__)[:300]
-
-
-def check_usdz(path: Path) -> None:
-    """Refuse a .usdz that is not a package or whose central directory declares absurd sizes.
-
-    Checked before usd-core opens it: a zip archive, at least one file, the first a USD
-    layer, entries stored uncompressed (the usdz rule) and fitting in the archive,
-    relative names only.
-    """
-    size = path.stat().st_size
-    try:
-        if not zipfile.is_zipfile(path):
-            raise FormatError("not a usdz package (no zip central directory)")
-        with zipfile.ZipFile(path) as zf:
-            infos = zf.infolist()
-    except (zipfile.BadZipFile, OSError, ValueError) as exc:
-        raise FormatError(f"{path}: not a usdz package ({exc})") from None
-    except FormatError as exc:
-        raise FormatError(f"{path}: {exc}") from None
-    if not infos:
-        raise FormatError(f"{path}: the usdz package is empty")
-    if len(infos) > MAX_PACKAGE_FILES:
-        raise FormatError(f"{path}: the usdz package lists {len(infos)} files (more than {MAX_PACKAGE_FILES})")
-    if Path(infos[0].filename).suffix.lower() not in (".usda", ".usdc", ".usd"):
-        raise FormatError(f"{path}: the first file of a usdz package must be a USD layer, not {infos[0].filename!r}")
-    total = 0
-    for info in infos:
-        name = info.filename
-        if name.startswith(("/", "\\")) or ".." in Path(name).parts:
-            raise FormatError(f"{path}: usdz entry {name!r} is not a relative path inside the package")
-        if info.compress_type != zipfile.ZIP_STORED:
-            raise FormatError(f"{path}: usdz entry {name!r} is compressed; usdz files must be stored uncompressed")
-        if info.file_size != info.compress_size or info.file_size > size:
-            raise FormatError(
-                f"{path}: usdz entry {name!r} declares {info.file_size} bytes in a {size}-byte archive (absurd size)"
-            )
-        total += info.file_size
-    if total > min(size, MAX_PACKAGE_BYTES):
-        raise FormatError(f"{path}: usdz entries declare {total} bytes in a {size}-byte archive (absurd size)")
 
 
 def _vec(value: Any, n: int, what: str) -> list[float]:
@@ -131,49 +96,6 @@ def _vec(value: Any, n: int, what: str) -> list[float]:
     if len(out) != n or not all(math.isfinite(v) for v in out):
         raise FormatError(f"{what}: expected {n} finite numbers, got {out}")
     return out
-
-
-def _quat_xyzw(q: Any) -> list[float]:
-    im = q.GetImaginary()
-    return [float(im[0]), float(im[1]), float(im[2]), float(q.GetReal())]
-
-
-def _matrix(m: Any) -> np.ndarray:
-    """Gf.Matrix4d (row-vector convention) as a column-vector numpy 4x4."""
-    return np.array(m, dtype=np.float64).T
-
-
-def _decompose(m: np.ndarray, what: str) -> tuple[list[float], list[float], list[float]]:
-    """(translation, rotation xyzw, scale) of a column-vector TRS matrix; raises FormatError."""
-    if not np.all(np.isfinite(m)):
-        raise FormatError(f"{what}: transform has NaN or infinite values")
-    basis = m[:3, :3]
-    s = np.linalg.norm(basis, axis=0)
-    if np.any(s < 1e-12):
-        raise FormatError(f"{what}: transform has a zero scale")
-    r = basis / s
-    if np.linalg.det(r) < 0:
-        raise FormatError(f"{what}: mirrored (negative-scale) transforms are not supported")
-    return m[:3, 3].tolist(), _matrix_to_quat(r).tolist(), s.tolist()
-
-
-def _matrix_to_quat(r: np.ndarray) -> np.ndarray:
-    """Unit quaternion (4,) xyzw of a 3x3 rotation matrix (Shepperd's method), w >= 0."""
-    tr = np.trace(r)
-    if tr > 0:
-        k = 2.0 * math.sqrt(1.0 + tr)
-        q = [(r[2, 1] - r[1, 2]) / k, (r[0, 2] - r[2, 0]) / k, (r[1, 0] - r[0, 1]) / k, 0.25 * k]
-    else:
-        i = int(np.argmax(np.diag(r)))
-        j, l = (i + 1) % 3, (i + 2) % 3
-        k = 2.0 * math.sqrt(max(1.0 + r[i, i] - r[j, j] - r[l, l], 1e-300))
-        q = [0.0, 0.0, 0.0, (r[l, j] - r[j, l]) / k]
-        q[i] = 0.25 * k
-        q[j] = (r[j, i] + r[i, j]) / k
-        q[l] = (r[l, i] + r[i, l]) / k
-    q = np.asarray(q)
-    q = q / np.linalg.norm(q)
-    return -q if q[3] < 0 else q
 
 
 class _Reader:
@@ -459,7 +381,7 @@ class _Reader:
             if not attr:
                 return None
             n = 4 if op.endswith("orient") else 3
-            conv = _quat_xyzw if n == 4 else (lambda v: _vec(v, 3, f"{where}.{op}"))
+            conv = quat_xyzw if n == 4 else (lambda v: _vec(v, 3, f"{where}.{op}"))
             default = attr.Get(Usd.TimeCode.Default())
             times = attr.GetTimeSamples()
             values = [conv(attr.Get(t)) for t in times]
@@ -476,7 +398,7 @@ class _Reader:
         mats = []
         for code in codes:
             m = xf.GetLocalTransformation(code)
-            mats.append(_matrix(m[0] if isinstance(m, tuple) else m))
+            mats.append(gf_matrix_to_numpy(m[0] if isinstance(m, tuple) else m))
         seconds = [(t - self.start) / self.fps for t in times]
         if not all(math.isfinite(s) for s in seconds):
             raise FormatError(f"{where}: time samples at non-finite times")
@@ -487,7 +409,7 @@ class _Reader:
         seconds, mats = self._local_matrices(prim, where)
         if root:
             mats = [self.correction @ m for m in mats]
-        trs = [_decompose(m, where) for m in mats]
+        trs = [decompose_trs(m, where) for m in mats]
         if not seconds:
             t, r, s = trs[0]
             d["transform"] = {"translation": t, "rotation": r, "scale": s}

@@ -299,7 +299,7 @@ def _write_materials(a: _Author, scene: Any) -> dict[str, str]:
     out: dict[str, str] = {}
     if not scene.materials():
         return out
-    scope = a.prim(MATERIALS, "Scope")
+    a.prim(MATERIALS, "Scope")
     used: set[str] = set()
     for i, mat in enumerate(scene.materials()):
         path = f"{MATERIALS}/{prim_name(mat.id, used)}"
@@ -314,10 +314,8 @@ def _write_materials(a: _Author, scene: Any) -> dict[str, str]:
                 a.attr(sprim, f"inputs:{name}", T.Color3f, Gf.Vec3f(*value))
             else:
                 a.attr(sprim, f"inputs:{name}", T.Float, value)
-        surf = a.attr(sprim, "outputs:surface", T.Token)
-        out_attr = a.attr(mprim, "outputs:surface", T.Token)
-        a.connect(out_attr, f"{path}/PreviewSurface.outputs:surface")
-        del surf
+        a.attr(sprim, "outputs:surface", T.Token)
+        a.connect(a.attr(mprim, "outputs:surface", T.Token), f"{path}/PreviewSurface.outputs:surface")
         if mat.texture:
             diffuse = sprim.attributes["inputs:diffuseColor"]
             a.connect(diffuse, f"{path}/Texture.outputs:rgb")
@@ -332,7 +330,6 @@ def _write_materials(a: _Author, scene: Any) -> dict[str, str]:
             a.attr(rprim, "info:id", T.Token, "UsdPrimvarReader_float2", uniform=True)
             a.attr(rprim, "inputs:varname", T.String, "st")
             a.attr(rprim, "outputs:result", T.Float2)
-    del scope
     return out
 
 

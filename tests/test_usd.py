@@ -492,3 +492,30 @@ def test_export_without_a_timeline_simulates_the_scene(tmp_path):
     got = np.array([list(xf.ComputeLocalToWorldTransform(f).ExtractTranslation()) for f in range(tl.frame_count)])
     np.testing.assert_allclose(got, tl.world_position("wheel-1"), atol=1e-5)
     assert exporters.load(path) == s
+
+
+def test_truncated_and_corrupted_files_give_format_errors_or_scenes(exported, tmp_path):
+    """Damaged files: a FormatError or a Scene, never another exception or a partial result."""
+    usdc = exported[2][".usdc"].read_bytes()
+    cut = tmp_path / "cut.usdc"
+    cut.write_bytes(usdc[: len(usdc) // 2])
+    with pytest.raises(FormatError):
+        usd.read(cut)
+    text = exported[2][".usda"].read_text()
+    rng = np.random.default_rng(5)
+    mutations = [("string entity = '{", "string entity = '{\"x\":1,"), ("int order = 0", "string order = \"first\""),
+                 ("string format = \"scenegraph-usd\"", "string format = \"other\""), ("int version = 1", "int version = 99"),
+                 ("string relations = '[", "string relations = '[[1],"), ("bool gaussians = 1", "bool gaussians = 0")]
+    for i in range(12):  # and random one-character damage in the metadata
+        pos = int(rng.integers(0, len(text)))
+        mutations.append((text[pos:pos + 12], text[pos:pos + 5] + "'" + text[pos + 6:pos + 12]))
+    outcomes = set()
+    for i, (old, new) in enumerate(mutations):
+        bad = tmp_path / f"m{i}.usda"
+        bad.write_text(text.replace(old, new, 1))
+        try:
+            outcomes.add(type(usd.read(bad)).__name__)
+        except FormatError as exc:
+            outcomes.add("FormatError")
+            assert str(bad) in str(exc)
+    assert "FormatError" in outcomes
