@@ -10,6 +10,8 @@ recovered from any saved scene.
 from __future__ import annotations
 
 import math
+import sys
+import types
 from typing import Any
 
 import numpy as np
@@ -18,7 +20,7 @@ from scenegraph import catalog
 from scenegraph.errors import LayoutError, SpecError
 from scenegraph.materials import color_rgb, material_for
 from scenegraph.model import CameraParams, Entity, LightParams, Scene, Trajectory, Transform, quat_from_yaw
-from scenegraph.motion import PAVEMENT, ROAD_HALF_WIDTH, Actor, Road, Stage, plan_motion
+from scenegraph.motion import PAVEMENT, ROAD_HALF_WIDTH, Actor, Road, Stage, plan_motion, yaw_of
 from scenegraph.shots import look_rotation, plan_shots
 from scenegraph.spec import SceneSpec
 
@@ -29,6 +31,7 @@ _YFOV = math.radians(50.0)
 _ASPECT = 16.0 / 9.0
 _ELEVATION = math.radians(14.0)
 _WORLD = 80.0  # half size (m) of the ground and road
+_ALTITUDE = {"bird": 4.0, "drone": 2.0, "plane": 60.0, "helicopter": 25.0}  # metres, for flyers that move
 
 
 def frame_points(points: np.ndarray, target: np.ndarray, back: np.ndarray, *, yfov: float = _YFOV,
@@ -196,7 +199,7 @@ class _Builder:
         half = (hi - lo) / 2 + 0.1 * sizes.max() + 0.1
         movers = {eid for a in self.spec.actions if a.verb not in ("pause", "wait", "look_at") for eid in self.members(a.actor)}
         for eid in movers:
-            reach = 2.0 * max(self.size[eid][0], self.size[eid][2]) + 2.0
+            reach = max(2.0 * max(self.size[eid][0], self.size[eid][2]) + 2.0, 1.5 * self.info[eid].cruise_speed)
             half = np.maximum(half, [reach, reach * 0.5])
         if self.road is not None:
             center[self.road.across] = self.road.center
@@ -237,11 +240,31 @@ class _Builder:
         self.stage.tan_v = math.tan(_YFOV / 2)
         self.stage.tan_h = self.stage.tan_v * _ASPECT
 
+    def starting_poses(self, placed: dict[str, tuple[np.ndarray, float]], rels: list[tuple[str, str, str]]) -> None:
+        """Movers start as their kind does: flyers in the air, vehicles on a lane facing along the road."""
+        supported = {s for s, r, _ in rels if r in ("on", "inside")}
+        movers = {eid for a in self.spec.actions if a.verb not in ("throw", "drop") for eid in self.members(a.actor)}
+        road = self.road
+        for eid in movers & set(placed):
+            p, yaw = placed[eid]
+            p = p.copy()
+            info = self.info[eid]
+            if info.kind == "flyer" and eid not in supported and p[1] < 0.05:
+                p[1] = _ALTITUDE.get(info.name, 3.0)
+            if road is not None and info.kind == "vehicle" and eid not in supported:
+                along = np.zeros(3)
+                along[road.axis] = 1.0
+                p[road.across] = road.lane(along)
+                yaw = yaw_of(along)
+            placed[eid] = (p, yaw)
+
     def motion(self, placed: dict[str, tuple[np.ndarray, float]], rels: list[tuple[str, str, str]]) -> dict:
         supports = {s: o for s, r, o in rels if r in ("on", "inside")}
         for eid, (p, yaw) in placed.items():
             top = placed[supports[eid]][0][1] + self.size[supports[eid]][1] if eid in supports else 0.0
             self.actors[eid] = Actor(eid, self.size[eid], self.info[eid], p, yaw=yaw, support_top=top)
+        for eid, sup in supports.items():
+            self.actors[eid].support = self.actors[sup]
         return plan_motion(self.spec.actions, self.members, self.actors, self.stage, self.locate)
 
     def commit_motion(self) -> None:
@@ -334,6 +357,7 @@ def build_scene(spec: SceneSpec, *, seed: int = 0, fps: float | None = None, dur
         placed = b.layout(rels)
     except ImportError:  # the layout solver is not installed yet: a plain row
         placed = _row_layout(b, rels)
+    b.starting_poses(placed, rels)
     b.stage_and_camera(placed)
     spans = b.motion(placed, rels)
     b.commit_motion()
@@ -381,3 +405,16 @@ def _row_layout(b: _Builder, rels: list[tuple[str, str, str]]) -> dict[str, tupl
     if len({tuple(p) for p, _ in placed.values()}) < len(placed):
         raise LayoutError("fallback layout: two entities ended at the same place")
     return placed
+
+
+class _CallableModule(types.ModuleType):
+    """Importing this module sets the attribute ``scenegraph.build`` to it, hiding the
+    ``scenegraph.build(prompt)`` function of the public API; calling the module calls that function."""
+
+    def __call__(self, prompt: str, **options: Any) -> Scene:
+        from scenegraph.pipeline import build
+
+        return build(prompt, **options)
+
+
+sys.modules[__name__].__class__ = _CallableModule

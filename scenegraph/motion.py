@@ -114,7 +114,16 @@ class Stage:
         raise SpecError(f"cannot find a point outside the camera's view from {np.round(start, 2).tolist()}")
 
     def place(self, name: str, actor: "Actor", at: np.ndarray | None = None) -> np.ndarray:
-        """A named place (see :data:`scenegraph.spec.PLACES`) on the ground, for ``actor`` (standing ``at``)."""
+        """A named place (see :data:`scenegraph.spec.PLACES`) for ``actor`` (standing ``at``).
+
+        On the ground, except for a flyer, which keeps its height.
+        """
+        p = self._ground_place(name, actor, at)
+        if actor.info is not None and actor.info.kind == "flyer":
+            p[1] = actor.position[1]
+        return p
+
+    def _ground_place(self, name: str, actor: "Actor", at: np.ndarray | None) -> np.ndarray:
         c, (hx, hz) = self.center, self.half
         pos = actor.position if at is None else at
         if name in ("near_kerb", "far_kerb", "road"):
@@ -171,6 +180,7 @@ class Actor:
     support_top: float = 0.0
     moved: bool = False
     home: np.ndarray | None = None  # where the layout put it
+    support: "Actor | None" = None  # what it stands on
 
     def __post_init__(self) -> None:
         self.position = np.array(self.position, dtype=np.float64)
@@ -550,6 +560,17 @@ class _Planner:
                 obj._key(t0 + 1e-3, hand, obj.yaw)
         elif a.verb == "drop" and obj.position[1] < 0.05:
             obj.teleport(obj.position + np.array([0.0, 2.0, 0.0]))
+        elif a.verb == "drop" and obj.support is not None:  # slides off the nearest side edge, then falls
+            sup = obj.support
+            side = math.copysign(1.0, (obj.position[0] - sup.position[0]) or 1.0)
+            edge = obj.position.copy()
+            edge[0] = sup.position[0] + side * (0.5 * sup.size[0] + 0.5 * obj.size[0] + 0.02)
+            obj.wait_until(t0)
+            obj.go(edge, 1.0)
+            obj.dynamics = Dynamics(velocity=(side * 1.0, 0.0, 0.0), start_time=obj.t)
+            fall = math.sqrt(2 * max(obj.position[1], 0.01) / GRAVITY)
+            actor.wait_until(obj.t + max(fall, 0.5))
+            return
         if a.verb == "drop":
             obj.dynamics = Dynamics(velocity=(0.0, 0.0, 0.0), start_time=t0)
             fall = math.sqrt(2 * max(obj.position[1], 0.01) / GRAVITY)

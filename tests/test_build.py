@@ -153,3 +153,12 @@ def test_empty_spec_and_contradictions_are_refused():
     })
     with pytest.raises(LayoutError, match="box_1 on box_2|box_2 on box_1"):
         build_scene(spec)
+
+
+def test_scenegraph_build_stays_callable_after_the_build_module_is_imported():
+    import scenegraph
+    import scenegraph.build as build_module
+
+    assert scenegraph.build is build_module
+    scene = scenegraph.build("a red car drives from left to right", gaussians="none")
+    assert scene.trajectory_of("car_1") is not None

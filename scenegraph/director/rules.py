@@ -86,6 +86,7 @@ class _Parser:
         self.notes: list[str] = []
         self.last_subject: list[str] = []
         self.last_np: str | None = None
+        self.mentions: list[str] = []  # entity keys in the order they are mentioned
 
     # -- tokens ------------------------------------------------------------
     def tokens(self) -> list[list[str]]:
@@ -363,8 +364,11 @@ class _Parser:
                        ([self.last_np] if self.last_np else self.last_subject))
                 if ref and not cur and t in ("it", "he", "she", "they"):
                     subject = list(ref)
-                elif ref and cur:
-                    self.attach_np(ref[0], cur, pending_prep, pending_rel, subject)
+                elif cur:  # an object pronoun: the latest thing mentioned that is not the actor
+                    acting = {a.actor for a in cur}
+                    other = next((k for k in reversed(self.mentions) if k not in acting), None)
+                    if other is not None:
+                        self.attach_np(other, cur, pending_prep, pending_rel, subject)
                     pending_prep = pending_rel = None
                 i += 1
                 continue
@@ -449,7 +453,7 @@ class _Parser:
                                 a.fields["verb"] = "cross"
                     pending_rel = pending_prep = None
                 elif key is not None:
-                    after_and = i > 0 and toks[i - 1] == "and" and pending_rel is None and pending_prep is None
+                    after_and = i > 0 and toks[i - 1] in ("and", ",") and pending_rel is None and pending_prep is None
                     if after_and and cur:
                         cur, shot, joined = [], None, False
                     if pending_rel is not None or cur or shot is not None:
@@ -462,6 +466,7 @@ class _Parser:
                             subject = [key]
                         subj_open = True
                     self.last_np = key
+                    self.mentions.append(key)
                 joined = False
                 i = j
                 continue
@@ -558,6 +563,8 @@ class _Parser:
                     a.fields["to"] = key
             elif prep in ("from", "off"):
                 a.fields["from"] = key
+                if verb == "drop" and not any(r[0] == a.actor for r in self.rels):
+                    self.rels.append((a.actor, "on", key))  # it falls off what it stood on
             elif prep in ("past", "via", "through", "over", "along", "across"):
                 a.fields["via"] = key
             elif prep == "around":
