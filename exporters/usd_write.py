@@ -134,17 +134,9 @@ def _check_timeline(scene: Any, timeline: Any, path: Path) -> None:
 
 def _slerp(q0: np.ndarray, q1: np.ndarray, a: np.ndarray) -> np.ndarray:
     """Shortest-path slerp of xyzw quaternions (S, 4) at fractions a (S,), as Gf.Slerp does."""
-    dot = np.sum(q0 * q1, axis=1)
-    q1 = np.where(dot[:, None] < 0, -q1, q1)
-    dot = np.abs(dot)
-    theta = np.arccos(np.clip(dot, -1.0, 1.0))
-    s = np.sin(theta)
-    small = s < 1e-6
-    s = np.where(small, 1.0, s)
-    w0 = np.where(small, 1.0 - a, np.sin((1.0 - a) * theta) / s)
-    w1 = np.where(small, a, np.sin(a * theta) / s)
-    q = w0[:, None] * q0 + w1[:, None] * q1
-    return q / np.linalg.norm(q, axis=1, keepdims=True)
+    from scenegraph.trajectory import slerp
+
+    return slerp(q0.T, q1.T, a).T
 
 
 def _resample(keep: np.ndarray, v: np.ndarray, rotation: bool) -> np.ndarray:
