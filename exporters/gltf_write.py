@@ -14,12 +14,14 @@ writing costs little more than the bytes themselves.
 """
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 import os
 import shutil
 import struct
 import tempfile
+import urllib.parse
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -102,8 +104,9 @@ class _Buffer:
             acc["byteOffset"] = offset
         if minmax:
             flat = arr.reshape(arr.shape[0], -1)
-            acc["min"] = [_num(x) for x in flat.min(axis=0)]
-            acc["max"] = [_num(x) for x in flat.max(axis=0)]
+            # one column at a time: numpy reduces a strided column far faster than axis=0 of (N, 3)
+            acc["min"] = [_num(flat[:, c].min()) for c in range(flat.shape[1])]
+            acc["max"] = [_num(flat[:, c].max()) for c in range(flat.shape[1])]
         self.accessors.append(acc)
         return len(self.accessors) - 1
 
@@ -117,6 +120,19 @@ class _Buffer:
 
 def _num(x: Any) -> float | int:
     return int(x) if isinstance(x, (np.integer, int)) else float(x)
+
+
+def _jsonable(value: Any) -> Any:
+    """Plain JSON values for metadata that may hold numpy scalars or arrays."""
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    return value
 
 
 def _floats(values: Any) -> list[float]:
@@ -252,8 +268,11 @@ class _Writer:
                 if self.glb:
                     self.images.append({"bufferView": self.buf.view(data), "mimeType": mime})
                 else:
-                    self.images.append({"uri": src.name})
-                    self.copies.append((src, src.name))
+                    name, k = src.name, 2
+                    while any(n == name and s != src for s, n in self.copies):  # two images called the same
+                        name, k = f"{src.stem}_{k}{src.suffix}", k + 1
+                    self.images.append({"uri": urllib.parse.quote(name)})
+                    self.copies.append((src, name))
                 seen[m.texture] = len(tex_list)
                 tex_list.append({"source": len(self.images) - 1, "sampler": 0})
             textures[m.id] = seen[m.texture]
@@ -360,7 +379,6 @@ class _Writer:
         index = {e.id: i for i, e in enumerate(order)}
         mat_index = self.materials()
         rests, chans, channels = self.animation(order)
-        canon = serialize.scene_to_dict(scene)
         relations: dict[str, list[str]] = {}
         for s, r, o in scene.relations():
             relations.setdefault(s, []).append(f"{r} {o}")
@@ -403,8 +421,8 @@ class _Writer:
                 node["children"] = kids
             if par is None:
                 roots.append(j)
-            payload = {k: v for k, v in canon["entities"][j].items() if k not in ("material", "parent", "trajectory")}
-            payload["gaussians"] = None
+            # the splats travel in the POINTS primitive, not in the metadata
+            payload = serialize.payload_to_json(e if e.gaussians is None else dataclasses.replace(e, gaussians=None))
             node["extras"] = {"scenegraph": {
                 "id": e.id,
                 "kind": e.kind,
@@ -420,7 +438,15 @@ class _Writer:
             }}
             nodes.append(node)
 
-        document = {k: canon[k] for k in ("format", "version", "scene", "materials", "trajectories", "relations")}
+        document = {
+            "format": serialize.FORMAT,
+            "version": serialize.VERSION,
+            "scene": {"fps": scene.fps, "duration": scene.duration, "seed": scene.seed, "prompt": scene.prompt,
+                      "metadata": _jsonable(scene.metadata)},
+            "materials": [serialize.payload_to_json(m) for m in scene.materials()],
+            "trajectories": [serialize.payload_to_json(t) for t in scene.trajectories()],
+            "relations": [{"subject": a, "rel": r, "object": b} for a, r, b in scene.relations()],
+        }
         document["entities"] = [e.id for e in order]
         doc = self.doc
         doc["asset"] = {"version": "2.0", "generator": f"scenegraph {__version__}"}
