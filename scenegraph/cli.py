@@ -117,6 +117,17 @@ def _cmd_fit(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_render(args: argparse.Namespace) -> int:
+    from scenegraph import pipeline
+    from scenegraph.render import render, write_frames
+
+    scene = pipeline.load(args.scene)
+    frames = render(scene, camera=args.camera, frames=args.frames, width=args.width, backend=args.backend)
+    for path in write_frames(frames, args.output):
+        print(path)
+    return 0
+
+
 def _parser() -> argparse.ArgumentParser:
     p = _Parser(prog="scenegraph", description="Text in, an editable, animated 3D world out.")
     from scenegraph import __version__
@@ -170,6 +181,14 @@ def _parser() -> argparse.ArgumentParser:
     f.add_argument("--seed", type=_seed, default=0)
     f.add_argument("--refiner", default=None, metavar="PATH", help="local diffusers model folder for an image-to-image pass before fitting")
     f.set_defaults(func=_cmd_fit)
+    r = sub.add_parser("render", help="render frames and ground-truth passes", description="Render a scene's frames through one camera: rgb_NNNN.png, passes_NNNN.npz (rgb, alpha, depth, instance) and passes.json (ids, visibility) in the -o folder.")
+    r.add_argument("scene")
+    r.add_argument("-o", "--output", required=True, metavar="FOLDER")
+    r.add_argument("--camera", default=None, help="camera entity id (default: the first camera)")
+    r.add_argument("--frames", default=None, help="N or START:STOP[:STEP] (default: all)")
+    r.add_argument("--width", type=int, default=320, help="image width in pixels (height follows the camera aspect)")
+    r.add_argument("--backend", choices=("auto", "torch", "gsplat"), default="auto")
+    r.set_defaults(func=_cmd_render)
     return p
 
 

@@ -12,7 +12,7 @@ from scenegraph.serialize import save_json
 
 from tests.test_model import street
 
-COMMANDS = ["build", "simulate", "inspect", "export", "schema", "attach", "fit"]
+COMMANDS = ["build", "simulate", "inspect", "export", "schema", "attach", "fit", "render"]
 
 
 def run(*args: str) -> subprocess.CompletedProcess:

@@ -1,0 +1,230 @@
+"""Frames and passes from a Timeline (see :mod:`scenegraph.render`)."""
+from __future__ import annotations
+
+import json
+import os
+import struct
+import zlib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Sequence
+
+import numpy as np
+
+from scenegraph.errors import ModelError, SceneGraphError
+from scenegraph.model import Scene
+
+__all__ = ["RenderedFrame", "render", "write_frames", "parse_frames", "encode_png"]
+
+
+@dataclass
+class RenderedFrame:
+    """One camera's view at one frame.
+
+    ``rgb`` (H, W, 3) float32 linear, ``alpha`` (H, W) float32, ``depth`` (H, W)
+    float32 metres along the camera axis (0 = nothing), ``instance`` (H, W)
+    int32 index into ``ids`` (-1 = background), ``visible``: ids the
+    Timeline's visibility record marks visible in this frame.
+    """
+
+    frame: int
+    time: float
+    camera: str
+    ids: tuple[str, ...]
+    rgb: np.ndarray
+    alpha: np.ndarray
+    depth: np.ndarray
+    instance: np.ndarray
+    visible: list[str] = field(default_factory=list)
+
+    def mask(self, entity_id: str) -> np.ndarray:
+        """(H, W) bool: pixels showing ``entity_id``."""
+        if entity_id not in self.ids:
+            raise ModelError(f"no entity {entity_id!r} in this frame's ids")
+        return self.instance == self.ids.index(entity_id)
+
+
+def parse_frames(spec: str | Sequence[int] | None, frame_count: int) -> list[int]:
+    """Frame indices from ``None`` (all), a list, or ``"START:STOP[:STEP]"`` / ``"N"``; raises ModelError when out of range."""
+    if spec is None:
+        return list(range(frame_count))
+    if isinstance(spec, str):
+        try:
+            parts = [int(p) if p.strip() else None for p in spec.split(":")]
+        except ValueError:
+            raise ModelError(f"frames {spec!r}: expected N or START:STOP[:STEP] with integers") from None
+        if len(parts) == 1:
+            frames = [parts[0]]
+        elif len(parts) in (2, 3):
+            step = parts[2] if len(parts) == 3 and parts[2] is not None else 1
+            if step <= 0:
+                raise ModelError(f"frames {spec!r}: the step must be positive")
+            frames = list(range(parts[0] or 0, frame_count if parts[1] is None else parts[1], step))
+        else:
+            raise ModelError(f"frames {spec!r}: expected N or START:STOP[:STEP]")
+    else:
+        frames = [int(f) for f in spec]
+    bad = [f for f in frames if f is None or not 0 <= f < frame_count]
+    if bad or not frames:
+        raise ModelError(f"frames {spec!r}: the scene has frames 0..{frame_count - 1}")
+    return frames
+
+
+def _decompose(m: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Split a world matrix into (rotation+translation with uniform scale, residual per-axis scale (3,))."""
+    lin = m[:3, :3]
+    axis_scale = np.linalg.norm(lin, axis=0)
+    uniform = float(np.cbrt(np.prod(axis_scale)))
+    residual = axis_scale / uniform
+    similarity = m.copy()
+    similarity[:3, :3] = lin / residual  # columns rescaled: rotation x uniform scale
+    return similarity, residual
+
+
+def _posed_cloud(scene: Scene, world: np.ndarray, index: dict[str, int]) -> Any:
+    """All objects' Gaussians in world space at one frame (None if no object has any)."""
+    from scenegraph.appearance.gaussians import Gaussians
+    from scenegraph.appearance.ops import merge, transform
+
+    clouds = []
+    for e in scene.entities("object"):
+        g = e.gaussians
+        if g is None or len(g) == 0:
+            continue
+        similarity, residual = _decompose(world[index[e.id]])
+        if not np.allclose(residual, 1.0, atol=1e-6):  # non-uniform scale: exact for means, axis-aligned for shapes
+            g = Gaussians(g.means * residual, g.quats, g.scales * residual, g.opacities, g.sh)
+        clouds.append(transform(g, similarity))
+    return merge(clouds) if clouds else None
+
+
+def _instance_pass(scene: Scene, world: np.ndarray, index: dict[str, int], camera: Any) -> tuple[np.ndarray, np.ndarray]:
+    """(instance (H, W) int32, depth (H, W)) from the posed proxy meshes."""
+    from scenegraph.appearance.mesh_render import render_mesh
+    from scenegraph.appearance.proxy import Mesh, proxy_mesh
+
+    h, w = camera.height, camera.width
+    best = np.full((h, w), np.inf, np.float32)
+    inst = np.full((h, w), -1, np.int32)
+    for e in scene.entities("object"):
+        base = proxy_mesh(e.proxy or e.cls, e.bounds)
+        m = world[index[e.id]]
+        normal_m = np.linalg.inv(m[:3, :3]).T
+        normals = base.normals @ normal_m.T
+        normals /= np.maximum(np.linalg.norm(normals, axis=1, keepdims=True), 1e-12)
+        posed = Mesh(base.positions @ m[:3, :3].T + m[:3, 3], normals, base.uvs, base.indices)
+        _, alpha, depth = render_mesh(posed, camera, (1.0, 1.0, 1.0))
+        hit = (alpha > 0) & (depth > 0) & (depth < best)
+        best[hit] = depth[hit]
+        inst[hit] = index[e.id]
+    return inst, best
+
+
+def render(
+    scene: Scene,
+    timeline: Any = None,
+    *,
+    camera: str | None = None,
+    frames: str | Sequence[int] | None = None,
+    width: int | None = 320,
+    height: int | None = None,
+    background: Sequence[float] = (0.0, 0.0, 0.0),
+    backend: str = "auto",
+) -> list[RenderedFrame]:
+    """Render ``frames`` of ``scene`` through ``camera`` (default: the first camera).
+
+    ``width`` (default 320; None = the camera's own) sets the image size, the
+    height following the camera's aspect unless given.  Objects without
+    Gaussians are drawn with Gaussians sampled on their proxy meshes.  Raises ModelError for
+    an unknown camera or frame, SceneGraphError subclasses from the backends.
+    """
+    from scenegraph.appearance.rasterize import render_gaussians
+    from scenegraph.appearance.views import PinholeCamera
+    from scenegraph.world import simulate
+
+    cams = scene.cameras()
+    if camera is None:
+        if not cams:
+            raise ModelError("render: the scene has no camera")
+        camera = cams[0].id
+    cam_entity = scene.entity(camera)
+    if cam_entity.kind != "camera":
+        raise ModelError(f"render: {camera!r} is a {cam_entity.kind}, not a camera")
+    tl = timeline if timeline is not None else simulate(scene)
+    if any(e.gaussians is None for e in scene.entities("object")):
+        # e.g. a file edited in Blender, which drops splat attributes: objects without
+        # Gaussians are drawn with proxy-sampled ones (deterministic per scene seed)
+        from scenegraph.appearance.assign import assign_gaussians
+
+        scene = scene.copy()
+        assign_gaussians(scene, mode="proxy", seed=scene.seed)
+    params = cam_entity.camera
+    w = int(width or params.width)
+    h = int(height or round(w / params.aspect))
+    index = {eid: i for i, eid in enumerate(tl.ids)}
+    world_all = tl.world_matrices()
+    vis = tl.visibility.get(camera)
+    out = []
+    for f in parse_frames(frames, tl.frame_count):
+        world = world_all[f]
+        pin = PinholeCamera.from_scene_camera(params, world[index[camera]], w, h)
+        cloud = _posed_cloud(scene, world, index)
+        if cloud is not None:
+            res = render_gaussians(cloud, pin, background=background, backend=backend)
+            rgb, alpha, depth = (np.asarray(t.detach().cpu().numpy(), dtype=np.float32) for t in res)
+        else:
+            rgb = np.broadcast_to(np.asarray(background, np.float32), (h, w, 3)).copy()
+            alpha = np.zeros((h, w), np.float32)
+            depth = np.zeros((h, w), np.float32)
+        inst, _ = _instance_pass(scene, world, index, pin)
+        visible = [] if vis is None else [tl.ids[i] for i in np.flatnonzero(vis.visible[f])]
+        out.append(RenderedFrame(f, float(tl.time[f]), camera, tuple(tl.ids), rgb, alpha, depth, inst, visible))
+    return out
+
+
+def _srgb8(rgb: np.ndarray) -> np.ndarray:
+    c = np.clip(rgb, 0.0, 1.0)
+    s = np.where(c <= 0.0031308, 12.92 * c, 1.055 * np.power(c, 1 / 2.4) - 0.055)
+    return np.round(s * 255.0).astype(np.uint8)
+
+
+def encode_png(rgb8: np.ndarray) -> bytes:
+    """A PNG file's bytes for an (H, W, 3) uint8 image (no dependencies)."""
+    h, w, _ = rgb8.shape
+    raw = b"".join(b"\x00" + rgb8[y].tobytes() for y in range(h))
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 8, 2, 0, 0, 0)) + chunk(b"IDAT", zlib.compress(raw, 6)) + chunk(b"IEND", b"")
+
+
+def write_frames(frames: Sequence[RenderedFrame], folder: str | os.PathLike) -> list[Path]:
+    """Write ``rgb_NNNN.png`` (sRGB) and ``passes_NNNN.npz`` (rgb, alpha, depth, instance) per frame, and ``passes.json``.
+
+    ``passes.json`` maps instance indices to entity ids and lists each frame's
+    visible ids.  Every file is written atomically.
+    """
+    from scenegraph.serialize import atomic_write
+
+    folder = Path(folder)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise SceneGraphError(f"{folder}: cannot create the output folder ({exc.strerror})") from None
+    written = []
+    index = {"ids": list(frames[0].ids) if frames else [], "camera": frames[0].camera if frames else None, "frames": []}
+    for fr in frames:
+        png = folder / f"rgb_{fr.frame:04d}.png"
+        atomic_write(png, encode_png(_srgb8(fr.rgb)))
+        npz = folder / f"passes_{fr.frame:04d}.npz"
+        import io
+
+        buf = io.BytesIO()
+        np.savez_compressed(buf, rgb=fr.rgb, alpha=fr.alpha, depth=fr.depth, instance=fr.instance)
+        atomic_write(npz, buf.getvalue())
+        written += [png, npz]
+        index["frames"].append({"frame": fr.frame, "time": fr.time, "rgb": png.name, "passes": npz.name, "visible": fr.visible})
+    atomic_write(folder / "passes.json", json.dumps(index, indent=2) + "\n")
+    written.append(folder / "passes.json")
+    return written
