@@ -519,3 +519,19 @@ def test_truncated_and_corrupted_files_give_format_errors_or_scenes(exported, tm
             outcomes.add("FormatError")
             assert str(bad) in str(exc)
     assert "FormatError" in outcomes
+
+
+def test_cli_converts_usd_to_every_format_and_back(exported, tmp_path):
+    import subprocess
+    import sys
+
+    s, _, paths = exported
+    outs = [tmp_path / f"out{suffix}" for suffix in (".glb", ".usdz", ".usda", ".json")]
+    args = [a for p in outs for a in ("-o", str(p))]
+    r = subprocess.run([sys.executable, "-m", "scenegraph.cli", "export", str(paths[".usdc"]), *args],
+                       capture_output=True, text=True, timeout=300)
+    if r.returncode != 0 and "NotImplementedError" in r.stderr:
+        pytest.skip("simulate() is not implemented yet")
+    assert r.returncode == 0, r.stderr[-2000:]
+    for p in outs:
+        assert exporters.load(p) == s, p.name
