@@ -24,7 +24,7 @@ from scenegraph.motion import PAVEMENT, ROAD_HALF_WIDTH, Actor, Road, Stage, pla
 from scenegraph.shots import look_rotation, plan_shots
 from scenegraph.spec import SceneSpec
 
-__all__ = ["build_scene", "camera_rotation", "frame_points"]
+__all__ = ["build_scene", "frame_points"]
 
 _GENERIC = catalog.ClassInfo("thing", (0.5, 0.5, 0.5))
 _YFOV = math.radians(50.0)

@@ -21,227 +21,20 @@ the previous action (``then``), or when the actor's previous action ends.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
 from typing import Callable
 
 import numpy as np
 
-from scenegraph.catalog import ClassInfo
 from scenegraph.errors import SpecError
 from scenegraph.model import Dynamics
 from scenegraph.spec import PLACES, ActionSpec
+from scenegraph.stage import (PAVEMENT, ROAD_HALF_WIDTH, Actor, Road, Stage, forward_of, right_of,  # noqa: F401
+                              yaw_of)
 
 __all__ = ["ROAD_HALF_WIDTH", "PAVEMENT", "Road", "Stage", "Actor", "plan_motion", "yaw_of", "GRAVITY"]
 
-ROAD_HALF_WIDTH = 3.5
-PAVEMENT = 1.5
 GRAVITY = 9.81
 _PACE = {"slow": 0.5, "normal": 1.0, "fast": 1.6}
-_ARC_STEP = math.radians(10.0)
-
-
-def yaw_of(direction: np.ndarray) -> float:
-    """Yaw (radians about +Y) that turns +Z to face ``direction`` (x, z used)."""
-    return math.atan2(float(direction[0]), float(direction[2]))
-
-
-def _fwd(yaw: float) -> np.ndarray:
-    return np.array([math.sin(yaw), 0.0, math.cos(yaw)])
-
-
-def _right(yaw: float) -> np.ndarray:
-    """The entity's right-hand side (forward x up)."""
-    return np.array([-math.cos(yaw), 0.0, math.sin(yaw)])
-
-
-@dataclass(frozen=True)
-class Road:
-    """A straight road through ``center`` along ``axis`` (0: X, 2: Z)."""
-
-    axis: int
-    center: float = 0.0  # coordinate of the centre line on the across axis
-    half_width: float = ROAD_HALF_WIDTH
-
-    @property
-    def across(self) -> int:
-        return 2 if self.axis == 0 else 0
-
-    def lane(self, heading: np.ndarray) -> float:
-        """Across-axis coordinate of the lane for travel along ``heading`` (keep right)."""
-        right = np.cross(heading, [0.0, 1.0, 0.0])
-        return self.center + math.copysign(self.half_width / 2, right[self.across] or 1.0)
-
-
-@dataclass
-class Stage:
-    """Where the action happens and how the camera sees it.
-
-    ``center`` (3,), ``half`` (x, z) half extents of the in-view area;
-    ``eye`` (3,) and ``world`` (4, 4) the camera at t = 0; ``tan_h`` /
-    ``tan_v`` the tangents of its half fields of view.
-    """
-
-    center: np.ndarray
-    half: np.ndarray
-    road: Road | None = None
-    eye: np.ndarray | None = None
-    world: np.ndarray | None = None
-    tan_h: float = 0.83
-    tan_v: float = 0.47
-
-    def to_camera(self, pts: np.ndarray) -> np.ndarray:
-        """Points (N, 3) in the t = 0 camera frame (x right, y up, -z forward)."""
-        inv = np.linalg.inv(self.world)
-        return pts @ inv[:3, :3].T + inv[:3, 3]
-
-    def in_frustum(self, pts: np.ndarray, margin: float = 1.0) -> np.ndarray:
-        """(N,) bool: point inside the t = 0 view (``margin`` < 1 shrinks the frustum)."""
-        c = self.to_camera(np.atleast_2d(pts))
-        depth = -c[:, 2]
-        return (depth > 0.05) & (np.abs(c[:, 0]) <= self.tan_h * depth * margin) & (np.abs(c[:, 1]) <= self.tan_v * depth * margin)
-
-    def offscreen(self, start: np.ndarray, direction: np.ndarray, size: np.ndarray) -> np.ndarray:
-        """The first point from ``start`` along ``direction`` where a box of ``size`` is wholly out of view."""
-        d = direction / max(np.linalg.norm(direction), 1e-9)
-        w, h, dp = size
-        r = 0.5 * math.hypot(w, dp)
-        corners = np.array([[sx * r, y, sz * r] for sx in (-1, 1) for sz in (-1, 1) for y in (0.0, h)])
-        p = np.array(start, dtype=np.float64)
-        for _ in range(400):
-            if not self.in_frustum(p + corners, margin=1.02).any():
-                return p + d * 0.5
-            p = p + d * 0.5
-        raise SpecError(f"cannot find a point outside the camera's view from {np.round(start, 2).tolist()}")
-
-    def place(self, name: str, actor: "Actor", at: np.ndarray | None = None) -> np.ndarray:
-        """A named place (see :data:`scenegraph.spec.PLACES`) for ``actor`` (standing ``at``).
-
-        On the ground, except for a flyer, which keeps its height.
-        """
-        p = self._ground_place(name, actor, at)
-        if actor.info is not None and actor.info.kind == "flyer":
-            p[1] = actor.position[1]
-        return p
-
-    def _ground_place(self, name: str, actor: "Actor", at: np.ndarray | None) -> np.ndarray:
-        c, (hx, hz) = self.center, self.half
-        pos = actor.position if at is None else at
-        if name in ("near_kerb", "far_kerb", "road"):
-            road = self.need_road(name)
-            a = road.across
-            side = math.copysign(1.0, (pos[a] - road.center) or 1.0)
-            p = pos.copy()
-            p[1] = 0.0
-            if name == "road":
-                p[a] = road.center
-            else:
-                p[a] = road.center + side * (road.half_width if name == "near_kerb" else -road.half_width)
-            return p
-        fixed = {"left": (-hx, None), "right": (hx, None), "center": (0.0, 0.0), "front": (None, hz), "back": (None, -hz)}
-        if name in fixed:
-            dx, dz = fixed[name]
-            return np.array([c[0] + dx if dx is not None else pos[0], 0.0, c[2] + dz if dz is not None else pos[2]])
-        if name == "camera":
-            return np.array([self.eye[0], 0.0, self.eye[2]])
-        if name.startswith("offscreen_"):
-            side = name.split("_", 1)[1]
-            d = {"left": (-1, 0, 0), "right": (1, 0, 0), "back": (0, 0, -1), "front": (0, 0, 1)}[side]
-            if side == "back":  # far away along -Z: beyond the centre by the stage depth times three
-                return np.array([pos[0], 0.0, c[2] - 3 * max(hz, 10.0)])
-            if side == "front":  # behind the camera
-                return np.array([pos[0], 0.0, self.eye[2] + 2.0])
-            start = np.array([c[0], 0.0, pos[2]])
-            return self.offscreen(start, np.array(d, dtype=float), actor.size)
-        raise SpecError(f"unknown place {name!r}")
-
-    def need_road(self, what: str) -> Road:
-        if self.road is None:
-            raise SpecError(f"{what}: the scene has no road")
-        return self.road
-
-
-@dataclass
-class Actor:
-    """An entity's motion state while its actions are planned.
-
-    ``keys`` are (time s, position (3,), yaw rad); the first key is its rest pose.
-    """
-
-    id: str
-    size: np.ndarray
-    info: ClassInfo | None
-    position: np.ndarray
-    yaw: float = 0.0
-    t: float = 0.0
-    keys: list = field(default_factory=list)
-    dynamics: Dynamics | None = None
-    looks: bool = False  # a look_at needs explicit yaw keys
-    loop: bool = False
-    support_top: float = 0.0
-    moved: bool = False
-    home: np.ndarray | None = None  # where the layout put it
-    support: "Actor | None" = None  # what it stands on
-
-    def __post_init__(self) -> None:
-        self.position = np.array(self.position, dtype=np.float64)
-        self.home = self.position.copy()
-        self.keys = [(0.0, self.position.copy(), self.yaw)]
-
-    # -- primitives --------------------------------------------------------
-    def teleport(self, p: np.ndarray) -> None:
-        """Set where the actor is before it has moved (its rest pose)."""
-        self.position = np.array(p, dtype=np.float64)
-        self.keys = [(k[0], self.position.copy(), k[2]) for k in self.keys]
-
-    def _key(self, t: float, p: np.ndarray, yaw: float) -> None:
-        if t <= self.keys[-1][0] + 1e-6:
-            t = self.keys[-1][0] + 1e-3
-        self.keys.append((t, np.array(p, dtype=np.float64), yaw))
-        self.t, self.position, self.yaw = t, np.array(p, dtype=np.float64), yaw
-
-    def wait_until(self, t: float) -> None:
-        """Hold still until ``t`` (a zero-velocity segment)."""
-        if t > self.t + 1e-6:
-            self._key(t, self.position, self.yaw)
-        self.t = max(self.t, t)
-
-    def go(self, target: np.ndarray, speed: float) -> None:
-        """Straight to ``target`` at ``speed`` m/s, facing the way it goes."""
-        target = np.array(target, dtype=np.float64)
-        d = target - self.position
-        dist = float(np.linalg.norm(d))
-        if dist < 1e-6:
-            return
-        yaw = yaw_of(d) if np.hypot(d[0], d[2]) > 1e-6 else self.yaw
-        if abs(_wrap(yaw - self.yaw)) > 1e-6 and self.looks:
-            self._key(self.t + 1e-3, self.position, yaw)
-        self.yaw = yaw
-        self._key(self.t + dist / speed, target, yaw)
-        self.moved = True
-
-    def arc(self, angle: float, radius: float, speed: float) -> None:
-        """Turn by ``angle`` radians (positive = left) along a circle of ``radius``."""
-        side = _right(self.yaw) * (-1.0 if angle > 0 else 1.0)
-        center = self.position + radius * side
-        n = max(2, int(math.ceil(abs(angle) / _ARC_STEP)))
-        dt = abs(angle) * radius / speed / n
-        yaw0 = self.yaw
-        for i in range(1, n + 1):
-            yaw = yaw0 + angle * i / n
-            p = center - radius * _right(yaw) * (-1.0 if angle > 0 else 1.0)
-            p[1] = self.position[1]
-            self._key(self.t + dt, p, yaw)
-        self.moved = True
-
-    def position_at(self, t: float) -> np.ndarray:
-        times = np.array([k[0] for k in self.keys])
-        pos = np.array([k[1] for k in self.keys])
-        return np.array([np.interp(t, times, pos[:, i]) for i in range(3)])
-
-
-def _wrap(a: float) -> float:
-    return (a + math.pi) % (2 * math.pi) - math.pi
-
 
 # ---------------------------------------------------------------------------
 # the planner
@@ -412,7 +205,7 @@ class _Planner:
         """Side-by-side offset for members of a group moving from ``p`` to ``q``."""
         if not lateral or q is None or np.linalg.norm(q - p) < 1e-6:
             return np.zeros(3)
-        return _right(yaw_of(q - p)) * lateral
+        return right_of(yaw_of(q - p)) * lateral
 
     def _on_lane(self, p: np.ndarray, heading: np.ndarray) -> np.ndarray:
         road = self.stage.road
@@ -444,7 +237,7 @@ class _Planner:
             return p + np.array(vec, dtype=float) * (dist or max(st.half[0], 3.0))
         yaw = actor.yaw + (math.pi if d == "backward" else 0.0)
         step = dist or max(4.0 * actor.size[2], 3.0 if actor.info is None or actor.info.kind != "vehicle" else 15.0)
-        return p + _fwd(yaw) * step
+        return p + forward_of(yaw) * step
 
     def cross(self, a: ActionSpec, actor: Actor, where: str) -> None:
         road = self.stage.need_road(where)
@@ -505,7 +298,7 @@ class _Planner:
         else:
             signed = -angle if a.direction == "right" else angle
         actor.arc(signed, radius, speed)
-        actor.go(actor.position + _fwd(actor.yaw) * (a.distance or (2.5 * radius if vehicle else 2.0)), speed)
+        actor.go(actor.position + forward_of(actor.yaw) * (a.distance or (2.5 * radius if vehicle else 2.0)), speed)
 
     def orbit(self, a: ActionSpec, actor: Actor, member: int, n: int) -> None:
         ids = self.members(a.target) if a.target else []
@@ -552,7 +345,7 @@ class _Planner:
             obj = self.actors[self.members(a.target)[0]]
         t0 = actor.t
         if obj is not actor:
-            hand = actor.position + np.array([0.0, 0.75 * actor.size[1], 0.0]) + _fwd(actor.yaw) * (0.5 * actor.size[2] + 0.15)
+            hand = actor.position + np.array([0.0, 0.75 * actor.size[1], 0.0]) + forward_of(actor.yaw) * (0.5 * actor.size[2] + 0.15)
             if not obj.moved:
                 obj.teleport(hand)
             else:
@@ -582,7 +375,7 @@ class _Planner:
             sign = 1.0 if a.direction in ("left_to_right", "right") else -1.0
             dest = obj.position * [1, 0, 1] + np.array([sign * (a.distance or 6.0), 0.0, 0.0])
         else:
-            dest = obj.position * [1, 0, 1] + _fwd(actor.yaw) * (a.distance or 6.0)
+            dest = obj.position * [1, 0, 1] + forward_of(actor.yaw) * (a.distance or 6.0)
         horiz = dest - obj.position
         horiz[1] = 0.0
         dist = max(float(np.linalg.norm(horiz)), 0.5)
@@ -601,7 +394,7 @@ class _Planner:
         lt = np.array([k[0] for k in leader.keys])
         t_end = t0 + a.duration if a.duration else max(float(lt[-1]), t0 + 1.0)
         times = np.unique(np.concatenate([[t0, t_end], lt[(lt > t0) & (lt < t_end)], np.arange(t0, t_end, 0.25)]))
-        heading = _fwd(leader.keys[0][2])
+        heading = forward_of(leader.keys[0][2])
         first = True
         for t in times:
             p = leader.position_at(t)

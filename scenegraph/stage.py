@@ -1,0 +1,224 @@
+"""The stage of a scene: the road, the in-view area, the t = 0 camera, and actors' keyed paths.
+
+Geometry used by :mod:`scenegraph.motion` (which documents the conventions:
+image left = -X, towards the camera = +Z, the road, kerbs and places).
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from scenegraph.catalog import ClassInfo
+from scenegraph.errors import SpecError
+from scenegraph.model import Dynamics
+
+__all__ = ["ROAD_HALF_WIDTH", "PAVEMENT", "Road", "Stage", "Actor", "yaw_of", "forward_of", "right_of", "wrap_angle"]
+
+ROAD_HALF_WIDTH = 3.5
+PAVEMENT = 1.5
+_ARC_STEP = math.radians(10.0)
+
+
+def yaw_of(direction: np.ndarray) -> float:
+    """Yaw (radians about +Y) that turns +Z to face ``direction`` (x, z used)."""
+    return math.atan2(float(direction[0]), float(direction[2]))
+
+
+def forward_of(yaw: float) -> np.ndarray:
+    return np.array([math.sin(yaw), 0.0, math.cos(yaw)])
+
+
+def right_of(yaw: float) -> np.ndarray:
+    """The entity's right-hand side (forward x up)."""
+    return np.array([-math.cos(yaw), 0.0, math.sin(yaw)])
+
+
+@dataclass(frozen=True)
+class Road:
+    """A straight road through ``center`` along ``axis`` (0: X, 2: Z)."""
+
+    axis: int
+    center: float = 0.0  # coordinate of the centre line on the across axis
+    half_width: float = ROAD_HALF_WIDTH
+
+    @property
+    def across(self) -> int:
+        return 2 if self.axis == 0 else 0
+
+    def lane(self, heading: np.ndarray) -> float:
+        """Across-axis coordinate of the lane for travel along ``heading`` (keep right)."""
+        right = np.cross(heading, [0.0, 1.0, 0.0])
+        return self.center + math.copysign(self.half_width / 2, right[self.across] or 1.0)
+
+
+@dataclass
+class Stage:
+    """Where the action happens and how the camera sees it.
+
+    ``center`` (3,), ``half`` (x, z) half extents of the in-view area;
+    ``eye`` (3,) and ``world`` (4, 4) the camera at t = 0; ``tan_h`` /
+    ``tan_v`` the tangents of its half fields of view.
+    """
+
+    center: np.ndarray
+    half: np.ndarray
+    road: Road | None = None
+    eye: np.ndarray | None = None
+    world: np.ndarray | None = None
+    tan_h: float = 0.83
+    tan_v: float = 0.47
+
+    def to_camera(self, pts: np.ndarray) -> np.ndarray:
+        """Points (N, 3) in the t = 0 camera frame (x right, y up, -z forward)."""
+        inv = np.linalg.inv(self.world)
+        return pts @ inv[:3, :3].T + inv[:3, 3]
+
+    def in_frustum(self, pts: np.ndarray, margin: float = 1.0) -> np.ndarray:
+        """(N,) bool: point inside the t = 0 view (``margin`` < 1 shrinks the frustum)."""
+        c = self.to_camera(np.atleast_2d(pts))
+        depth = -c[:, 2]
+        return (depth > 0.05) & (np.abs(c[:, 0]) <= self.tan_h * depth * margin) & (np.abs(c[:, 1]) <= self.tan_v * depth * margin)
+
+    def offscreen(self, start: np.ndarray, direction: np.ndarray, size: np.ndarray) -> np.ndarray:
+        """The first point from ``start`` along ``direction`` where a box of ``size`` is wholly out of view."""
+        d = direction / max(np.linalg.norm(direction), 1e-9)
+        w, h, dp = size
+        r = 0.5 * math.hypot(w, dp)
+        corners = np.array([[sx * r, y, sz * r] for sx in (-1, 1) for sz in (-1, 1) for y in (0.0, h)])
+        p = np.array(start, dtype=np.float64)
+        for _ in range(400):
+            if not self.in_frustum(p + corners, margin=1.02).any():
+                return p + d * 0.5
+            p = p + d * 0.5
+        raise SpecError(f"cannot find a point outside the camera's view from {np.round(start, 2).tolist()}")
+
+    def place(self, name: str, actor: "Actor", at: np.ndarray | None = None) -> np.ndarray:
+        """A named place (see :data:`scenegraph.spec.PLACES`) for ``actor`` (standing ``at``).
+
+        On the ground, except for a flyer, which keeps its height.
+        """
+        p = self._ground_place(name, actor, at)
+        if actor.info is not None and actor.info.kind == "flyer":
+            p[1] = actor.position[1]
+        return p
+
+    def _ground_place(self, name: str, actor: "Actor", at: np.ndarray | None) -> np.ndarray:
+        c, (hx, hz) = self.center, self.half
+        pos = actor.position if at is None else at
+        if name in ("near_kerb", "far_kerb", "road"):
+            road = self.need_road(name)
+            a = road.across
+            side = math.copysign(1.0, (pos[a] - road.center) or 1.0)
+            p = pos.copy()
+            p[1] = 0.0
+            if name == "road":
+                p[a] = road.center
+            else:
+                p[a] = road.center + side * (road.half_width if name == "near_kerb" else -road.half_width)
+            return p
+        fixed = {"left": (-hx, None), "right": (hx, None), "center": (0.0, 0.0), "front": (None, hz), "back": (None, -hz)}
+        if name in fixed:
+            dx, dz = fixed[name]
+            return np.array([c[0] + dx if dx is not None else pos[0], 0.0, c[2] + dz if dz is not None else pos[2]])
+        if name == "camera":
+            return np.array([self.eye[0], 0.0, self.eye[2]])
+        if name.startswith("offscreen_"):
+            side = name.split("_", 1)[1]
+            d = {"left": (-1, 0, 0), "right": (1, 0, 0), "back": (0, 0, -1), "front": (0, 0, 1)}[side]
+            if side == "back":  # far away along -Z: beyond the centre by the stage depth times three
+                return np.array([pos[0], 0.0, c[2] - 3 * max(hz, 10.0)])
+            if side == "front":  # behind the camera
+                return np.array([pos[0], 0.0, self.eye[2] + 2.0])
+            start = np.array([c[0], 0.0, pos[2]])
+            return self.offscreen(start, np.array(d, dtype=float), actor.size)
+        raise SpecError(f"unknown place {name!r}")
+
+    def need_road(self, what: str) -> Road:
+        if self.road is None:
+            raise SpecError(f"{what}: the scene has no road")
+        return self.road
+
+
+@dataclass
+class Actor:
+    """An entity's motion state while its actions are planned.
+
+    ``keys`` are (time s, position (3,), yaw rad); the first key is its rest pose.
+    """
+
+    id: str
+    size: np.ndarray
+    info: ClassInfo | None
+    position: np.ndarray
+    yaw: float = 0.0
+    t: float = 0.0
+    keys: list = field(default_factory=list)
+    dynamics: Dynamics | None = None
+    looks: bool = False  # a look_at needs explicit yaw keys
+    loop: bool = False
+    support_top: float = 0.0
+    moved: bool = False
+    home: np.ndarray | None = None  # where the layout put it
+    support: "Actor | None" = None  # what it stands on
+
+    def __post_init__(self) -> None:
+        self.position = np.array(self.position, dtype=np.float64)
+        self.home = self.position.copy()
+        self.keys = [(0.0, self.position.copy(), self.yaw)]
+
+    # -- primitives --------------------------------------------------------
+    def teleport(self, p: np.ndarray) -> None:
+        """Set where the actor is before it has moved (its rest pose)."""
+        self.position = np.array(p, dtype=np.float64)
+        self.keys = [(k[0], self.position.copy(), k[2]) for k in self.keys]
+
+    def _key(self, t: float, p: np.ndarray, yaw: float) -> None:
+        if t <= self.keys[-1][0] + 1e-6:
+            t = self.keys[-1][0] + 1e-3
+        self.keys.append((t, np.array(p, dtype=np.float64), yaw))
+        self.t, self.position, self.yaw = t, np.array(p, dtype=np.float64), yaw
+
+    def wait_until(self, t: float) -> None:
+        """Hold still until ``t`` (a zero-velocity segment)."""
+        if t > self.t + 1e-6:
+            self._key(t, self.position, self.yaw)
+        self.t = max(self.t, t)
+
+    def go(self, target: np.ndarray, speed: float) -> None:
+        """Straight to ``target`` at ``speed`` m/s, facing the way it goes."""
+        target = np.array(target, dtype=np.float64)
+        d = target - self.position
+        dist = float(np.linalg.norm(d))
+        if dist < 1e-6:
+            return
+        yaw = yaw_of(d) if np.hypot(d[0], d[2]) > 1e-6 else self.yaw
+        if abs(wrap_angle(yaw - self.yaw)) > 1e-6 and self.looks:
+            self._key(self.t + 1e-3, self.position, yaw)
+        self.yaw = yaw
+        self._key(self.t + dist / speed, target, yaw)
+        self.moved = True
+
+    def arc(self, angle: float, radius: float, speed: float) -> None:
+        """Turn by ``angle`` radians (positive = left) along a circle of ``radius``."""
+        side = right_of(self.yaw) * (-1.0 if angle > 0 else 1.0)
+        center = self.position + radius * side
+        n = max(2, int(math.ceil(abs(angle) / _ARC_STEP)))
+        dt = abs(angle) * radius / speed / n
+        yaw0 = self.yaw
+        for i in range(1, n + 1):
+            yaw = yaw0 + angle * i / n
+            p = center - radius * right_of(yaw) * (-1.0 if angle > 0 else 1.0)
+            p[1] = self.position[1]
+            self._key(self.t + dt, p, yaw)
+        self.moved = True
+
+    def position_at(self, t: float) -> np.ndarray:
+        times = np.array([k[0] for k in self.keys])
+        pos = np.array([k[1] for k in self.keys])
+        return np.array([np.interp(t, times, pos[:, i]) for i in range(3)])
+
+
+def wrap_angle(a: float) -> float:
+    return (a + math.pi) % (2 * math.pi) - math.pi
