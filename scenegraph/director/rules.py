@@ -38,6 +38,8 @@ _CAMERA_VERBS = {"pan": "pan", "pans": "pan", "panning": "pan", "tilt": "tilt", 
                  "dolly": "dolly", "dollies": "dolly", "zoom": "dolly", "zooms": "dolly"}
 _OFF_PLACE = {"left": (-3.0, 0.0), "right": (3.0, 0.0), "center": (0.0, 0.0), "back": (0.0, -6.0), "front": (0.0, 3.0)}
 _MOTION = ("move", "walk", "drive", "run", "cross", "roll")
+_PACE_WORDS = {**dict.fromkeys(("slowly", "gently", "lazily", "calmly", "carefully", "leisurely"), "slow"),
+               **dict.fromkeys(("quickly", "fast", "rapidly", "swiftly", "briskly", "hurriedly"), "fast")}
 
 
 @dataclass
@@ -200,16 +202,10 @@ class _Parser(NounParser):
                         a.fields["direction"] = t
                 i += 1
                 continue
-            if t in ("slowly", "gently", "lazily", "calmly", "carefully", "leisurely"):
-                timing["pace"] = "slow"
+            if t in _PACE_WORDS:
+                timing["pace"] = _PACE_WORDS[t]
                 for a in cur:
-                    a.fields["pace"] = "slow"
-                i += 1
-                continue
-            if t in ("quickly", "fast", "rapidly", "swiftly", "briskly", "hurriedly"):
-                timing["pace"] = "fast"
-                for a in cur:
-                    a.fields["pace"] = "fast"
+                    a.fields["pace"] = _PACE_WORDS[t]
                 i += 1
                 continue
             if t in lex.PRONOUNS and not (t in ("her", "his", "its", "their") and self.noun_phrase(toks, i)[1] > i):
