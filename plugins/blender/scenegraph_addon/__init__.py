@@ -55,7 +55,8 @@ def import_scene_file(context, path: str) -> list:
     new = [o for o in bpy.data.objects if o not in before]
     by_name = {e.name: e.id for e in scene.entities()}
     for obj in new:
-        entity_id = obj.get(_ID_PROP) or by_name.get(obj.name)
+        meta = obj.get("scenegraph")  # glTF node extras arrive as a custom property group
+        entity_id = obj.get(_ID_PROP) or (meta.get("id") if hasattr(meta, "get") else None) or by_name.get(obj.name)
         if entity_id:
             obj[_ID_PROP] = entity_id
     _apply_scene_settings(context, scene.fps, scene.duration)

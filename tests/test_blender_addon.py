@@ -1,0 +1,52 @@
+"""The Blender add-on: build from a prompt inside Blender, and export with ids kept."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+
+SCRIPT = textwrap.dedent(
+    """
+    import json, sys
+    sys.path.insert(0, sys.argv[-2])
+    import bpy
+    import scenegraph_addon
+    bpy.ops.wm.read_factory_settings(use_empty=True)
+    scenegraph_addon.register()
+    result = bpy.ops.scenegraph.build(prompt="a red car drives from left to right", seed=0)
+    sc = bpy.context.scene
+    objs = {o.get("scenegraph_id"): o.name for o in bpy.data.objects}
+    car = next(o for o in bpy.data.objects if o.get("scenegraph_id") == "car_1")
+    sc.frame_set(sc.frame_start); x0 = car.matrix_world.translation.x
+    sc.frame_set(sc.frame_end); x1 = car.matrix_world.translation.x
+    out = sys.argv[-1]
+    bpy.ops.scenegraph.export_file(filepath=out)
+    print("RESULT" + json.dumps({"build": sorted(result), "objects": objs, "fps": sc.render.fps / sc.render.fps_base,
+                                 "frame_start": sc.frame_start, "frame_end": sc.frame_end, "x0": x0, "x1": x1}))
+    """
+)
+
+
+@pytest.mark.blender
+def test_addon_builds_a_scene_in_blender_and_exports_it(tmp_path):
+    pytest.importorskip("bpy")
+    script = tmp_path / "addon.py"
+    script.write_text(SCRIPT)
+    out = tmp_path / "edited.glb"
+    r = subprocess.run([sys.executable, str(script), str(REPO / "plugins" / "blender"), str(out)], capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stderr[-3000:]
+    line = next(l for l in r.stdout.splitlines() if l.startswith("RESULT"))
+    res = json.loads(line[len("RESULT"):])
+    assert res["build"] == ["FINISHED"]
+    assert {"car_1", "camera_1"} <= set(res["objects"])
+    assert res["fps"] == pytest.approx(24.0)
+    assert res["frame_start"] == 0 and res["frame_end"] > 24
+    assert res["x1"] > res["x0"] + 2.0  # left to right: +X in glTF stays +X in Blender
+    scene_json = json.loads((tmp_path / "edited.json").read_text())
+    assert "car_1" in [e["id"] for e in scene_json["entities"]]
