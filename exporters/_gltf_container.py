@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import mmap
 import os
 import re
 import struct
@@ -31,7 +32,7 @@ _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:")
 _NORMALIZED_SCALE = {5120: 127.0, 5121: 255.0, 5122: 32767.0, 5123: 65535.0}
 
 
-def _read_file(path: Path) -> bytes:
+def _read_file(path: Path) -> bytes | memoryview:
     try:
         size = path.stat().st_size
     except OSError as exc:
@@ -40,6 +41,10 @@ def _read_file(path: Path) -> bytes:
         raise FormatError(f"{path}: {size} bytes is larger than a glTF file may be ({MAX_FILE_BYTES})")
     try:
         with open(path, "rb") as fh:
+            if os.name == "posix" and size > (1 << 20):
+                # map instead of copying: splat arrays then share the page cache (POSIX lets the
+                # file be replaced while mapped; the mapping lives as long as arrays use it)
+                return memoryview(mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ))
             return fh.read(size)
     except OSError as exc:
         raise FormatError(f"{path}: cannot read ({exc.strerror})") from None
@@ -63,12 +68,12 @@ def _parse_json(raw: bytes | memoryview, where: str) -> dict:
     return doc
 
 
-def _parse_glb(data: bytes, path: Path) -> tuple[dict, memoryview | None]:
+def _parse_glb(data: bytes | memoryview, path: Path) -> tuple[dict, memoryview | None]:
     if len(data) < 12:
         raise FormatError(f"{path}: truncated GLB ({len(data)} bytes, the header alone needs 12)")
     magic, version, total = struct.unpack_from("<III", data, 0)
     if magic != GLB_MAGIC:
-        raise FormatError(f"{path}: not a GLB file (wrong magic {data[:4]!r}, expected b'glTF')")
+        raise FormatError(f"{path}: not a GLB file (wrong magic {bytes(data[:4])!r}, expected b'glTF')")
     if version != GLB_VERSION:
         raise FormatError(f"{path}: GLB container version {version} is not supported (only 2)")
     if total > len(data):
@@ -239,9 +244,9 @@ def open_container(path: str | os.PathLike) -> Container:
     """Parse ``path`` (.glb or .gltf, detected by content) into a :class:`Container`."""
     p = Path(path)
     data = _read_file(p)
-    if data[:4] == b"glTF":
+    if bytes(data[:4]) == b"glTF":
         doc, binary = _parse_glb(data, p)
         return Container(p, doc, binary)
     if p.suffix.lower() == ".glb":
-        raise FormatError(f"{p}: not a GLB file (wrong magic {data[:4]!r}, expected b'glTF')")
+        raise FormatError(f"{p}: not a GLB file (wrong magic {bytes(data[:4])!r}, expected b'glTF')")
     return Container(p, _parse_json(data, str(p)), None)

@@ -352,10 +352,15 @@ class _Reader:
             while degree < 3 and f"{SPLAT_PREFIX}SH_DEGREE_{degree + 1}_COEF_0" in attrs:
                 degree += 1
             k = (max(degree, 0) + 1) ** 2
-            sh = np.zeros((n, k, 3), np.float32)
+            coefs = []
             for c in range(k if degree >= 0 else 0):
                 d = int(math.isqrt(c))
-                sh[:, c] = get(f"{SPLAT_PREFIX}SH_DEGREE_{d}_COEF_{c - d * d}", 3)
+                coefs.append(get(f"{SPLAT_PREFIX}SH_DEGREE_{d}_COEF_{c - d * d}", 3))
+            sh = _interleaved(coefs) if coefs else None
+            if sh is None:
+                sh = np.zeros((n, k, 3), np.float32)
+                for c, arr in enumerate(coefs):
+                    sh[:, c] = arr
             return _model(Gaussians, dict(means=means, quats=get(SPLAT_PREFIX + "ROTATION", 4), scales=scales,
                                           opacities=get(SPLAT_PREFIX + "OPACITY", 1), sh=sh), self.c.where(where))
         return None
@@ -377,6 +382,21 @@ class _Reader:
                     b = np.stack([pos.min(axis=0), pos.max(axis=0)]) if len(pos) else None
                 return prim.get("material"), b
         return None, None
+
+
+def _interleaved(coefs: list[np.ndarray]) -> np.ndarray | None:
+    """The (N, K, 3) array K float32 (N, 3) accessor views form when they interleave one buffer view
+    (as our writer lays SH out), without copying; None otherwise (copying K strided views is slow)."""
+    first = coefs[0]
+    k = len(coefs)
+    if first.dtype != np.float32 or first.strides != (12 * k, 4):
+        return None
+    base = first.__array_interface__["data"][0]
+    for c, arr in enumerate(coefs):
+        if arr.dtype != np.float32 or arr.strides != first.strides or arr.__array_interface__["data"][0] != base + 12 * c:
+            return None
+    # every coefficient's accessor was bounds-checked, so the block lies inside the buffer view
+    return np.lib.stride_tricks.as_strided(first, shape=(first.shape[0], k, 3), strides=(12 * k, 12, 4), writeable=False)
 
 
 def _model(cls: type, kwargs: dict, where: str) -> Any:

@@ -244,3 +244,15 @@ def test_khronos_validator_only_flags_splat_attribute_names(tmp_path, demo):
         assert m["pointer"].split("/")[-1].startswith("KHR_gaussian_splatting:"), m
     warnings = [m for m in report["issues"]["messages"] if m["severity"] == 1]
     assert all(m["code"] == "UNSUPPORTED_EXTENSION" for m in warnings), warnings
+
+
+def test_large_splat_file_reads_back_exactly(tmp_path):
+    """Past 1 MiB the reader maps the file instead of copying it; the splats must still match bit for bit."""
+    scene = Scene(duration=0.0)
+    scene.add_entity(Entity("cloud", cls="cloud", gaussians=scenes.splats(30_000, seed=3, degree=3)))
+    gltf.write(scene, tmp_path / "big.glb", timeline=scenes.hand_timeline(scene))
+    assert (tmp_path / "big.glb").stat().st_size > 1 << 20
+    back = gltf.read(tmp_path / "big.glb")
+    assert back == scene and back.entity("cloud").gaussians == scene.entity("cloud").gaussians
+    gltf.write(back, tmp_path / "big.glb", timeline=scenes.hand_timeline(back))  # replace the file while mapped
+    assert gltf.read(tmp_path / "big.glb") == scene
