@@ -319,7 +319,8 @@ class _Builder:
         params = CameraParams(yfov=_YFOV, aspect=_ASPECT)
         eye, target = self.camera_eye, self.camera_target
         rot0 = look_rotation(target - eye)
-        keys, end = plan_shots(self.spec.camera, eye, target, self.members, self.actors, spans_end(spans))
+        ends = {a.id: spans[k][1] for k, a in enumerate(self.spec.actions) if a.id is not None and k in spans}
+        keys, end = plan_shots(self.spec.camera, eye, target, self.members, self.actors, spans_end(spans), ends)
         if keys:
             eye, rot0 = keys[0][1], keys[0][2]
         self.scene.add_entity(Entity("camera_1", name="camera", kind="camera", cls="camera", camera=params,

@@ -40,8 +40,11 @@ def _forward(yaw: float, pitch: float) -> np.ndarray:
 
 
 def plan_shots(shots: list[ShotSpec], eye: np.ndarray, target: np.ndarray, members: Callable[[str], list[str]],
-               actors: dict, action_end: float) -> tuple[list[tuple[float, np.ndarray, np.ndarray]], float]:
+               actors: dict, action_end: float, action_ends: dict[str, float] | None = None,
+               ) -> tuple[list[tuple[float, np.ndarray, np.ndarray]], float]:
     """Keys (time, position (3,), rotation (4,) xyzw) for the shots, and the time the last one ends.
+
+    ``action_ends`` maps action ids to their end times (for ``after``).
 
     No keys for no shots or only static ones.  Raises SpecError for a shot
     whose target is not an entity.
@@ -73,7 +76,12 @@ def plan_shots(shots: list[ShotSpec], eye: np.ndarray, target: np.ndarray, membe
 
     moved = False
     for k, shot in enumerate(shots):
-        start = shot.start if shot.start is not None else t
+        if shot.start is not None:
+            start = shot.start
+        elif shot.after is not None:
+            start = max(t, (action_ends or {}).get(shot.after, t))
+        else:
+            start = t
         if start > t + 1e-6:
             key(start, pos, yaw, pitch)
         actor = actor_of(shot, k)

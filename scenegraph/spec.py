@@ -131,7 +131,7 @@ class ActionSpec(BaseModel):
 
 
 class ShotSpec(BaseModel):
-    """A camera move; shots run one after another unless ``start`` is given."""
+    """A camera move; shots run one after another unless ``start`` (seconds) or ``after`` (an action id) is given."""
 
     model_config = _STRICT
 
@@ -141,6 +141,7 @@ class ShotSpec(BaseModel):
     angle: Optional[float] = Field(None, description="degrees, for pan / tilt / orbit")
     distance: Optional[float] = Field(None, gt=0, le=10000, description="metres, for dolly / track")
     start: Optional[float] = Field(None, ge=0, le=3600)
+    after: Optional[str] = Field(None, description="id of the action after whose end the shot starts")
     duration: Optional[float] = Field(None, gt=0, le=3600)
 
 
@@ -230,6 +231,8 @@ class SceneSpec(BaseModel):
                     problems.append(f"actions[{k}].{f.rstrip('_')}: an action cannot refer to itself")
         for k, s in enumerate(self.camera):
             need(s.target, f"camera[{k}].target")
+            if s.after is not None and s.after not in action_ids:
+                problems.append(f"camera[{k}].after: no action has id {s.after!r}")
         for k, lt in enumerate(self.environment.lights):
             need(lt.near, f"environment.lights[{k}].near")
         if problems:
@@ -281,7 +284,8 @@ scene and reply with ONE JSON object that follows the given JSON Schema
   previous action ends. An actor's actions run one after another by default;
   different actors start together.
 - camera: shots (static, pan, tilt, track, follow, dolly, orbit,
-  look_away_and_back) with a "target" entity id where one is named.
+  look_away_and_back) with a "target" entity id where one is named; "start"
+  in seconds or "after" an action's "id" when the shot waits for it.
 - environment: setting, ground material, road (true for streets), sky,
   time_of_day, lights.
 - duration: total seconds, only if the description says it.

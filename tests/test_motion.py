@@ -211,7 +211,7 @@ def test_camera_tracks_the_car_keeping_it_in_view():
 
 
 def test_look_away_and_back_keeps_the_world_going():
-    scene, tl = world("a man walks from left to right, then the camera looks away and back")
+    scene, tl = world("a man walks from left to right while the camera looks away and back")
     vis = tl.visibility["camera_1"]
     i = tl.index("man_1")
     seen = vis.in_frustum[:, i]
@@ -228,3 +228,12 @@ def test_camera_orbit_circles_the_target():
     assert r.std() < 0.05 * r.mean()
     ang = np.unwrap(np.arctan2(rel[:, 0], rel[:, 2]))
     assert abs(ang[-1] - ang[0]) > math.pi
+
+
+def test_then_camera_shot_waits_for_the_action():
+    scene, tl = world("a man walks from left to right, then the camera pans left")
+    walk_end = scene.metadata["actions"][0]["end"]
+    fwd = -tl.world_matrices()[:, tl.index("camera_1"), :3, 2]
+    turning = np.flatnonzero(np.abs(np.diff(fwd[:, 0])) > 1e-6)
+    assert turning[0] / tl.fps >= walk_end - 1.0 / tl.fps
+    assert scene.duration >= walk_end + 3.0  # the pan (3 s) fits in the scene

@@ -65,6 +65,18 @@ class _Parser(NounParser):
             out.append(act)
         return out
 
+    def add_shot(self, kind: str, timing: dict[str, Any], direction: str | None = None) -> dict[str, Any]:
+        """A camera shot; 'then' starts it after the latest action, 'after N seconds' / 'at N seconds' at N."""
+        shot: dict[str, Any] = {"type": kind}
+        if direction:
+            shot["direction"] = direction
+        if "start" in timing:
+            shot["start"] = timing["start"]
+        elif timing.get("then") and self.acts:
+            shot["after"] = self.acts[-1].fields["id"]
+        self.shots.append(shot)
+        return shot
+
     def continue_action(self, actor: str, timing: dict[str, Any]) -> _Act:
         prev = next((a for a in reversed(self.acts) if a.actor == actor and a.fields["verb"] in _MOTION), None)
         if prev is None:
@@ -154,10 +166,9 @@ class _Parser(NounParser):
                 continue
             if t.startswith("§shot:"):
                 kind = t.split(":", 1)[1]
-                s = {"type": "dolly", "direction": kind.split("_")[1]} if kind.startswith("dolly") else {"type": kind}
-                s.update({k: v for k, v in timing.items() if k == "start"})
-                self.shots.append(s)
-                shot = s
+                shot = self.add_shot("dolly" if kind.startswith("dolly") else kind, timing,
+                                     kind.split("_")[1] if kind.startswith("dolly") else None)
+                timing = {}
                 i += 1
                 continue
             if t.startswith("§dir:") or t.startswith("§from:") or t.startswith("§place:") or t.startswith("§at:"):
@@ -223,10 +234,7 @@ class _Parser(NounParser):
                 continue
             # camera verbs
             if subject == ["camera"] and t in _CAMERA_VERBS:
-                s = {"type": _CAMERA_VERBS[t]}
-                s.update({k: v for k, v in timing.items() if k == "start"})
-                self.shots.append(s)
-                shot = s
+                shot = self.add_shot(_CAMERA_VERBS[t], timing)
                 timing = {}
                 i += 1
                 continue
@@ -239,10 +247,9 @@ class _Parser(NounParser):
                     if kind is None:
                         self.unknown.append(t)
                     else:
-                        shot = {"type": kind, **({"start": timing["start"]} if "start" in timing else {})}
-                        if kind == "dolly":
-                            shot["direction"] = "out" if nxt in ("back", "away", "out", "§dir:backward") else "in"
-                        self.shots.append(shot)
+                        back = nxt in ("back", "away", "out", "§dir:backward")
+                        shot = self.add_shot(kind, timing, ("out" if back else "in") if kind == "dolly" else None)
+                        timing = {}
                     i += 1
                     continue
                 if not actors:
