@@ -9,7 +9,9 @@ Semantics (the model's Trajectory docstring, made precise):
 - The curve has a global parameter ``g`` in [0, K-1]; segment i (keys i, i+1)
   covers [i, i+1].  ``linear`` segments are straight; ``smooth`` segments are
   *centripetal* Catmull-Rom (knot spacing |dP|^0.5, no cusps or
-  self-intersections), written as cubic Hermite pieces; ``step`` holds key i
+  self-intersections) when re-timed by arc length, with the key times as
+  knots under ``keyframes`` speed (so the velocity is continuous in time),
+  written as cubic Hermite pieces; ``step`` holds key i
   until key i+1's time (velocity 0: a step is a cut, not a motion).
 - A segment whose two keys sit at the same position is a *pause*: the position
   is constant and the velocity exactly zero.  Pauses split the keys into
@@ -18,7 +20,7 @@ Semantics (the model's Trajectory docstring, made precise):
 - ``speed``: ``keyframes`` maps key times linearly to ``g`` per segment;
   ``constant`` and ``ease`` re-time each run by arc length over the run's own
   start and end times (ease = smoothstep 3x^2 - 2x^3, zero speed at both
-  ends).  Smooth arc lengths come from a 16-chord-per-segment table, so
+  ends).  Smooth arc lengths come from a 64-chord-per-segment table, so
   "constant" speed on a curve is constant to the table's accuracy.  ``speed``
   does not apply to ``step``.
 - ``heading``: ``tangent`` gives a yaw about +Y that turns +Z along the
@@ -52,7 +54,7 @@ from scenegraph.model import Trajectory
 __all__ = ["TrajectorySamples", "structure_key", "sample_trajectories", "sample_trajectory", "slerp"]
 
 #: chords per smooth segment in the arc-length table
-ARC_TABLE_CHORDS = 16
+ARC_TABLE_CHORDS = 64
 #: tangents shorter than this (metres per unit of g) count as "not moving" for heading
 _TANGENT_EPS = 1e-9
 
@@ -157,8 +159,12 @@ def _runs(moving: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return a, b
 
 
-def _smooth_coefficients(p: np.ndarray, moving: np.ndarray) -> np.ndarray:
-    """Cubic coefficients (G, K-1, 4, 3) of centripetal Catmull-Rom segments, run-aware."""
+def _smooth_coefficients(p: np.ndarray, moving: np.ndarray, dt: np.ndarray | None = None) -> np.ndarray:
+    """Cubic coefficients (G, K-1, 4, 3) of Catmull-Rom segments, run-aware.
+
+    Knot spacing: the key time intervals ``dt`` (G, K-1) when given (C1 in
+    time), else centripetal |dP|^0.5.
+    """
     p1, p2 = p[:, :-1], p[:, 1:]
     has_prev = np.zeros_like(moving)
     has_prev[:, 1:] = moving[:, :-1]
@@ -171,10 +177,17 @@ def _smooth_coefficients(p: np.ndarray, moving: np.ndarray) -> np.ndarray:
     p0 = np.where(has_prev[..., None], prev, 2.0 * p1 - p2)
     p3 = np.where(has_next[..., None], nxt, 2.0 * p2 - p1)
 
-    def knot(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-        return np.maximum(np.sqrt(np.linalg.norm(b - a, axis=-1)), 1e-12)[..., None]
+    if dt is None:
 
-    d01, d12, d23 = knot(p0, p1), knot(p1, p2), knot(p2, p3)
+        def knot(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+            return np.maximum(np.sqrt(np.linalg.norm(b - a, axis=-1)), 1e-12)[..., None]
+
+        d01, d12, d23 = knot(p0, p1), knot(p1, p2), knot(p2, p3)
+    else:  # phantom keys sit one segment's time away, like their positions
+        d12 = dt[..., None]
+        d01, d23 = d12.copy(), d12.copy()
+        d01[:, 1:] = np.where(has_prev[:, 1:, None], dt[:, :-1, None], d12[:, 1:])
+        d23[:, :-1] = np.where(has_next[:, :-1, None], dt[:, 1:, None], d12[:, :-1])
     m1 = ((p1 - p0) / d01 - (p2 - p0) / (d01 + d12) + (p2 - p1) / d12) * d12
     m2 = ((p2 - p1) / d12 - (p3 - p1) / (d12 + d23) + (p3 - p2) / d23) * d12
     still = ~moving[..., None]
@@ -291,7 +304,7 @@ def sample_trajectories(trajs: Sequence[Trajectory], t: np.ndarray) -> Trajector
     moving = np.any(diff != 0.0, axis=-1)
     cubic = interp == "smooth"
     if cubic:
-        coef = _smooth_coefficients(p, moving)
+        coef = _smooth_coefficients(p, moving, np.diff(times, axis=1) if speed == "keyframes" else None)
     else:
         coef = np.stack([p[:, :-1], diff], axis=2)
     # (4|2, 3, G*S): component-first table, gathered per frame
