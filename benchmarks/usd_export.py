@@ -10,6 +10,7 @@ then, in a separate process (bpy and usd-core each bring their own USD
 libraries), Blender imports that file with ``bpy.ops.wm.usd_import`` and
 ``bpy.ops.wm.usd_export`` writes it back out, timed.
 ``speedup_vs_blender`` = Blender's export seconds / ours (> 1: we are faster).
+``ours_read_s`` is our reader on the same file, for reference.
 Blender does not import ParticleField prims, so in the second case Blender
 writes less data than we do.
 """
@@ -81,6 +82,9 @@ def run_case(name: str, entities: int, frames: int, gaussians: int, folder: str)
     t0 = time.perf_counter()
     usd.write(scene, ours, timeline=tl)
     ours_s = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    usd.read(ours)
+    read_s = time.perf_counter() - t0
     proc = subprocess.run([sys.executable, "-c", _BLENDER, ours, os.path.join(folder, f"{name}_blender.usdc")],
                           capture_output=True, text=True)
     lines = [ln for ln in proc.stdout.splitlines() if ln.startswith("BENCH")]
@@ -94,6 +98,7 @@ def run_case(name: str, entities: int, frames: int, gaussians: int, folder: str)
         "gaussians": gaussians,
         "ours_export_s": round(ours_s, 3),
         "ours_file_mb": round(os.path.getsize(ours) / 1e6, 2),
+        "ours_read_s": round(read_s, 3),
         "blender_import_s": round(blender["import_s"], 3),
         "blender_export_s": round(blender["export_s"], 3),
         "blender_objects": blender["objects"],

@@ -98,6 +98,40 @@ def _vec(value: Any, n: int, what: str) -> list[float]:
     return out
 
 
+def _time_samples(attr: Any, root_layer: Any) -> tuple[list[float], list[Any]]:
+    """(times, values) of an attribute; read in one call from its spec when the root layer alone holds it."""
+    from pxr import Usd
+
+    stack = attr.GetPropertyStack(Usd.TimeCode.EarliestTime())
+    if len(stack) == 1 and stack[0].layer == root_layer:
+        samples = stack[0].GetInfo("timeSamples") if stack[0].HasInfo("timeSamples") else {}
+        times = sorted(samples)
+        return times, [samples[t] for t in times]
+    query = Usd.AttributeQuery(attr)
+    times = list(query.GetTimeSamples())
+    return times, [query.Get(t) for t in times]
+
+
+def _gf_array(values: list[Any], n: int, what: str) -> np.ndarray:
+    """Gf vectors (n = 3) or quaternions (n = 4, as xyzw) as a finite float64 array (S, n)."""
+    from pxr import Vt
+
+    if not values:
+        return np.zeros((0, n))
+    try:
+        kind = type(values[0]).__name__
+        array_type = {"Vec3f": Vt.Vec3fArray, "Vec3d": Vt.Vec3dArray, "Quatf": Vt.QuatfArray, "Quatd": Vt.QuatdArray}[kind]
+        arr = np.asarray(array_type(values), dtype=np.float64)
+    except (KeyError, TypeError):
+        arr = np.array([quat_xyzw(v) if n == 4 else _vec(v, n, what) for v in values], dtype=np.float64)
+    if arr.shape != (len(values), n):
+        raise FormatError(f"{what}: expected {n} numbers per sample, got shape {arr.shape}")
+    if not np.all(np.isfinite(arr)):
+        bad = int(np.argmax(~np.isfinite(arr).all(axis=1)))
+        raise FormatError(f"{what}: sample {bad} is not finite ({arr[bad].tolist()})")
+    return arr
+
+
 class _Reader:
     """One pass over a stage; builds the canonical scene dict, then the Scene."""
 
@@ -370,6 +404,7 @@ class _Reader:
         return d
 
     def _xform_digest(self, prim: Any, where: str) -> str | None:
+        """The digest of the prim's translate / orient / scale ops as read (None: not our op stack)."""
         from pxr import Usd, UsdGeom
 
         order = UsdGeom.Xformable(prim).GetXformOpOrderAttr().Get()
@@ -381,11 +416,11 @@ class _Reader:
             if not attr:
                 return None
             n = 4 if op.endswith("orient") else 3
-            conv = quat_xyzw if n == 4 else (lambda v: _vec(v, 3, f"{where}.{op}"))
             default = attr.Get(Usd.TimeCode.Default())
-            times = attr.GetTimeSamples()
-            values = [conv(attr.Get(t)) for t in times]
-            ops.append((op, None if default is None else conv(default), np.asarray(times, np.float64), np.asarray(values).reshape(-1, n)))
+            times, values = _time_samples(attr, self.stage.GetRootLayer())
+            values = _gf_array(values, n, f"{where}.{op}")
+            default = None if default is None else _gf_array([default], n, f"{where}.{op}")[0]
+            ops.append((op, default, np.asarray(times, np.float64), values))
         return xform_digest(ops)
 
     def _local_matrices(self, prim: Any, where: str) -> tuple[list[float], list[np.ndarray]]:
