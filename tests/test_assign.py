@@ -48,7 +48,7 @@ def test_colours_come_from_the_material():
     assert np.all(man <= np.asarray(DEFAULT_COLOR) + 1e-6)
     car = sh_to_rgb(s.entity("car_1").gaussians.sh[:, 0])
     body = np.all(np.abs(car - [0.8, 0.05, 0.05]) < 1e-6, axis=1)
-    assert body.mean() > 0.5  # most of the car is its paint, the rest glass, tyres and lights:
+    assert body.mean() > 0.3  # much of the car is its paint, the rest glass, tyres and lights:
     mesh = proxy_mesh("car", s.entity("car_1").bounds)
     allowed = np.clip(np.unique(proxy_colors("car", mesh), axis=0) * [0.8, 0.05, 0.05], 0, 1)
     assert len(allowed) >= 3

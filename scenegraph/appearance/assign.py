@@ -18,17 +18,18 @@ cloud.
 """
 from __future__ import annotations
 
+import functools
 import zlib
 from typing import Any, Sequence
 
 import numpy as np
 
 from scenegraph.appearance.gaussians import Gaussians, rgb_to_sh
-from scenegraph.appearance.proxy import proxy_colors, proxy_mesh
+from scenegraph.appearance.proxy import _canonical, canonical_shape, proxy_colors, proxy_mesh
 from scenegraph.appearance.shapes import Mesh, face_normals
 from scenegraph.errors import BackendError, ModelError
 
-__all__ = ["assign_gaussians", "proxy_gaussians", "sample_surface", "DEFAULT_COLOR", "DEFAULT_OPACITY"]
+__all__ = ["assign_gaussians", "proxy_gaussians", "sample_surface", "disc_sizes", "crease_edges", "DEFAULT_COLOR", "DEFAULT_OPACITY"]
 
 DEFAULT_COLOR = (0.8, 0.8, 0.8)
 DEFAULT_OPACITY = 0.9
@@ -44,23 +45,98 @@ def _quats_z_to(normals: np.ndarray) -> np.ndarray:
     return q / np.linalg.norm(q, axis=1, keepdims=True)
 
 
-def sample_surface(mesh: Mesh, n: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """``n`` points spread over ``mesh`` in proportion to area.
+def sample_surface(
+    mesh: Mesh, n: int, rng: np.random.Generator, weights: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``n`` points on ``mesh``: triangles drawn in proportion to area (or to ``weights`` (T,)), uniform within.
 
-    Returns positions (n, 3), unit face normals (n, 3), the triangle of each
-    point (n,) and the triangle areas (T,).  Raises ModelError for a mesh
-    without area.
+    Returns positions (n, 3), unit face normals (n, 3) and the triangle of
+    each point (n,).  Raises ModelError for a mesh without area.
     """
     fn, area = face_normals(mesh)
-    total = float(area.sum())
+    w = area if weights is None else np.asarray(weights, dtype=np.float64)
+    total = float(w.sum())
     if not total > 0.0:
         raise ModelError("sample_surface: the mesh has no surface area")
-    face = rng.choice(len(area), size=n, p=area / total)
+    face = rng.choice(len(w), size=n, p=w / total)
     r1, r2 = rng.random(n), rng.random(n)
     s1 = np.sqrt(r1)
     p = mesh.positions.astype(np.float64)[mesh.indices.astype(np.int64)[face]]
     pos = p[:, 0] * (1.0 - s1)[:, None] + p[:, 1] * (s1 * (1.0 - r2))[:, None] + p[:, 2] * (s1 * r2)[:, None]
-    return pos, fn[face], face, area
+    return pos, fn[face], face
+
+
+def disc_sizes(mesh: Mesh, n: int, coverage: float = 1.5) -> tuple[np.ndarray, np.ndarray]:
+    """Disc radius (T,) per triangle and sampling weights (T,) so ``n`` discs cover ``mesh`` evenly.
+
+    A disc is at most half its triangle's smallest altitude (thin rods stay
+    thin) and otherwise one common radius s; triangles draw discs in
+    proportion to area x min((s / radius)^2, 4), and s is chosen so discs
+    of radius s cover their triangles ``coverage`` times over (pi s^2 each).
+    """
+    _, area = face_normals(mesh)
+    p = mesh.positions.astype(np.float64)[mesh.indices.astype(np.int64)]
+    longest = np.max(np.linalg.norm(p - np.roll(p, 1, axis=1), axis=2), axis=1)
+    cap = np.maximum(area / np.maximum(longest, 1e-30), 1e-7)  # half the smallest altitude
+    live = area > 0
+    target = n * np.pi / coverage
+
+    def density(s: float) -> float:  # sum(weights) / s^2, with the weights below
+        return float(np.sum(area[live] * np.minimum(1.0 / np.minimum(s, cap[live]) ** 2, 4.0 / s**2)))
+
+    hi = float(cap[live].max()) if live.any() else 1e-7
+    if live.any() and density(hi) < target:
+        lo = 1e-9
+        for _ in range(60):  # bisection in log space: density falls as s grows
+            mid = float(np.sqrt(lo * hi))
+            lo, hi = (mid, hi) if density(mid) > target else (lo, mid)
+    radius = np.minimum(hi, cap)
+    # thin parts draw more (smaller) discs, at most 4x the density, so slivers cannot take the whole budget
+    return radius, np.where(live, area * np.minimum((hi / radius) ** 2, 4.0), 0.0)
+
+
+def crease_edges(mesh: Mesh, angle_deg: float = 30.0) -> np.ndarray:
+    """Which triangle edges (T, 3) are sharp: open, or between faces bent more than ``angle_deg``.
+
+    Edge k of a triangle runs from corner k to corner k+1; vertices are
+    matched by position, so split vertices (hard edges) still join faces.
+    """
+    fn, area = face_normals(mesh)
+    _, key = np.unique(np.round(mesh.positions.astype(np.float64), 6), axis=0, return_inverse=True)
+    tri = key.reshape(-1)[mesh.indices.astype(np.int64)]
+    a, b = tri, np.roll(tri, -1, axis=1)
+    pairs = np.stack([np.minimum(a, b), np.maximum(a, b)], axis=2).reshape(-1, 2)
+    _, edge_id, counts = np.unique(pairs, axis=0, return_inverse=True, return_counts=True)
+    edge_id = edge_id.reshape(-1)
+    owner = np.repeat(np.arange(len(tri)), 3)
+    # the smallest normal agreement among the faces sharing each edge, against the mean face
+    mean_n = np.zeros((len(counts), 3))
+    np.add.at(mean_n, edge_id, fn[owner])
+    mean_n /= np.maximum(np.linalg.norm(mean_n, axis=1, keepdims=True), 1e-12)
+    agree = np.full(len(counts), 1.0)
+    np.minimum.at(agree, edge_id, np.einsum("ij,ij->i", fn[owner], mean_n[edge_id]))
+    sharp = (counts < 2) | (agree < np.cos(np.radians(angle_deg) / 2.0))
+    return sharp[edge_id].reshape(-1, 3)
+
+
+@functools.lru_cache(maxsize=None)
+def _proxy_creases(key: str) -> np.ndarray:
+    """Sharp edges of a proxy at its built proportions (scaling to the bounds keeps them sharp enough)."""
+    sharp = crease_edges(_canonical(key)[0])
+    sharp.setflags(write=False)
+    return sharp
+
+
+def _crease_distance(mesh: Mesh, sharp: np.ndarray, face: np.ndarray, pos: np.ndarray) -> np.ndarray:
+    """Distance (n,) from each point to the nearest sharp edge of its own triangle (inf if none)."""
+    p = mesh.positions.astype(np.float64)[mesh.indices.astype(np.int64)[face]]
+    out = np.full(len(face), np.inf)
+    for k in range(3):
+        a, b = p[:, k], p[:, (k + 1) % 3]
+        e = b - a
+        d = np.linalg.norm(np.cross(e, pos - a), axis=1) / np.maximum(np.linalg.norm(e, axis=1), 1e-30)
+        out = np.where(sharp[face, k], np.minimum(out, d), out)
+    return out
 
 
 def proxy_gaussians(
@@ -75,8 +151,10 @@ def proxy_gaussians(
 ) -> Gaussians:
     """``n`` flat Gaussians (SH degree 0) on the surface of ``proxy_mesh(shape, bounds)``.
 
-    Each disc lies in its triangle's plane: two scales about sqrt(area / n)
-    (capped by the triangle's own size), the normal scale a tenth of that.
+    Each disc lies in its triangle's plane with two equal scales (about
+    sqrt(area / n), smaller on thin parts: see :func:`disc_sizes`) and a
+    normal scale a tenth of that; near a sharp edge the disc shrinks (down
+    to 0.35x) so outlines stay crisp.
     Colour = ``base_color`` (linear RGB) x the proxy's part tint, clipped to
     [0, 1] (``tints=False``: the base colour everywhere).  Points stay inside
     ``bounds``.  Degenerate bounds (no area) give discs at the bounds' centre.
@@ -87,16 +165,20 @@ def proxy_gaussians(
     b = np.asarray(bounds, dtype=np.float64)
     mesh = proxy_mesh(shape, b)
     base = np.asarray(base_color, dtype=np.float64).reshape(3)
+    radius, weights = disc_sizes(mesh, n)
     try:
-        pos, nrm, face, area = sample_surface(mesh, n, rng)
+        pos, nrm, face = sample_surface(mesh, n, rng, weights)
     except ModelError:  # zero-area bounds: a point-like cloud
         pos = np.repeat(0.5 * (b[0] + b[1])[None], n, axis=0)
         nrm = np.tile([0.0, 1.0, 0.0], (n, 1))
-        face, area = np.zeros(n, np.int64), np.zeros(max(len(mesh.indices), 1))
+        face, radius = np.zeros(n, np.int64), np.full(max(len(mesh.indices), 1), 1e-6)
+    tangent = radius[face]
+    if len(mesh.indices) and np.any(weights > 0):  # discs shrink near creases and outlines: crisp edges
+        edge = _crease_distance(mesh, _proxy_creases(canonical_shape(shape)), face, pos)
+        tangent = np.clip(0.7 * edge, 0.35 * tangent, tangent)
+    tangent = np.maximum(tangent, 1e-7)
     pos = np.clip(pos, b[0], b[1])  # rounding must not leave the box
-    s = max(0.7 * float(np.sqrt(area.sum() / n)), 1e-6)
-    tangent = np.clip(np.sqrt(area[face]), 1e-6, s)
-    scales = np.stack([tangent, tangent, np.maximum(0.1 * tangent, 1e-7)], axis=1)
+    scales = np.stack([tangent, tangent, np.maximum(0.1 * tangent, 1e-8)], axis=1)
     rgb = np.broadcast_to(base, (n, 3))
     if tints and len(mesh.indices):
         rgb = rgb * proxy_colors(shape, mesh)[mesh.indices[face, 0].astype(np.int64)]
