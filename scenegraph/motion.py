@@ -132,7 +132,9 @@ class _Planner:
         verb = a.verb
         where = f"actions[{k}] ({a.actor} {verb})"
         if verb in ("pause", "wait"):
-            if a.to or a.via:
+            if (a.to or a.via) and not actor.moved:  # 'waits at the kerb': it is already there
+                actor.teleport(self.locate(a.to or a.via, actor))
+            elif a.to or a.via:
                 self.go_place(a, actor, a.to or a.via, _speed(a, actor, "walk"))
             actor.wait_until(actor.t + (a.duration or 2.0))
         elif verb == "cross":

@@ -237,3 +237,13 @@ def test_then_camera_shot_waits_for_the_action():
     turning = np.flatnonzero(np.abs(np.diff(fwd[:, 0])) > 1e-6)
     assert turning[0] / tl.fps >= walk_end - 1.0 / tl.fps
     assert scene.duration >= walk_end + 3.0  # the pan (3 s) fits in the scene
+
+
+def test_a_pedestrian_waiting_at_the_kerb_stands_there_from_the_start():
+    scene, tl = world("a dark blue van drives from left to right while a pedestrian waits at the kerb")
+    z = tl.world_position("person_1")[:, 2]
+    assert scene.entity("road_1").attributes["axis"] == "x"
+    assert np.allclose(np.abs(z), ROAD_HALF_WIDTH, atol=0.05)  # on a kerb, all the time
+    assert np.all(speed(tl, "person_1") < 1e-6)
+    van = tl.world_position("van_1")
+    assert abs(van[0, 2]) < ROAD_HALF_WIDTH and van[0, 2] > 0  # on the road, in the lane that keeps right

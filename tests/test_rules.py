@@ -164,3 +164,33 @@ def test_same_prompt_same_spec():
     a, _ = direct(EXAMPLE)
     b, _ = direct(EXAMPLE)
     assert a.model_dump_json() == b.model_dump_json()
+
+
+def test_in_means_inside_only_when_it_fits():
+    assert rels(direct("a toy in the box")[0]) == {("toy", "inside", "box")}
+    assert rels(direct("a man in the car")[0]) == {("man", "near", "car")}
+
+
+def test_with_makes_a_companion_that_follows():
+    spec, _ = direct("a man with a dog walks from left to right")
+    walk, follow = spec.actions
+    assert (walk.actor, walk.verb) == ("man", "walk")
+    assert (follow.actor, follow.verb, follow.target) == ("dog", "follow", "man")
+
+
+@pytest.mark.parametrize("prompt, field, value", [
+    ("a car drives at 50 km/h from left to right", "speed", pytest.approx(50 / 3.6)),
+    ("a car drives at 20 mph", "speed", pytest.approx(20 * 0.44704)),
+    ("a robot rolls forward for 3 metres", "distance", 3.0),
+    ("a woman waits for 2.5 seconds", "duration", 2.5),
+    ("a dog runs slowly to the tree", "pace", "slow"),
+])
+def test_numbers_with_units(prompt, field, value):
+    spec, _ = direct(prompt)
+    assert getattr(spec.actions[0], field) == value
+
+
+def test_under_is_approximated_with_a_warning():
+    spec, warnings = direct("a cat under the table")
+    assert rels(spec) == {("cat", "near", "table")}
+    assert any("'under'" in w for w in warnings)

@@ -21,6 +21,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from scenegraph import catalog
 from scenegraph.director import rules_lexicon as lex
 from scenegraph.director.rules_nouns import DETERMINERS, NounParser
 from scenegraph.errors import SpecError
@@ -60,6 +61,9 @@ class _Parser(NounParser):
         for actor in actors:
             f: dict[str, Any] = {"id": f"a{len(self.acts) + 1}", "actor": actor, "verb": verb}
             f.update(timing)
+            leader = self.companions.get(actor)
+            if leader in actors and verb in _MOTION:  # 'a man with a dog walks': the dog follows him
+                f.update(verb="follow", target=leader)
             act = _Act(f)
             self.acts.append(act)
             out.append(act)
@@ -192,6 +196,19 @@ class _Parser(NounParser):
                     pending_rel = rel
                 i += 1
                 continue
+            if t == "in" and not cur and shot is None and self.noun_phrase(toks, i + 1)[0] is not None:
+                pending_rel = "in"  # 'inside' if the subject fits in the object, else 'near'
+                i += 1
+                continue
+            if t == "with" and not cur and subject and subject != ["camera"]:
+                key, j, _ = self.noun_phrase(toks, i + 1)
+                if key is not None:  # 'a man with a dog walks': both act, side by side
+                    self.rels.append((key, "near", subject[0]))
+                    self.companions[key] = subject[0]
+                    subject.append(key)
+                    self.mentions.append(key)
+                    i = j
+                    continue
             if t in ("to", "towards", "toward", "into", "from", "past", "via", "through", "at", "off", "over",
                      "after", "with", "up", "down", "onto", "across", "along"):
                 if t in ("up", "down") and shot is not None and not cur:
@@ -389,6 +406,13 @@ class _Parser(NounParser):
             return None
         return None
 
+    def _inside_or_near(self, subject: str, container: str) -> str:
+        """'inside' when the subject's catalogue box fits in the container's, else 'near' ('a man in the car')."""
+        a, b = self._ent(subject), self._ent(container)
+        sa, sb = catalog.lookup(a.cls), catalog.lookup(b.cls)
+        fits = sa is not None and sb is not None and all(x < y for x, y in zip(sa.size, sb.size))
+        return "inside" if fits else "near"
+
     def attach_np(self, key: str, cur: list[_Act], prep: str | None, rel: str | None, subject: list[str],
                   shot: dict | None = None) -> None:
         """Give a noun phrase its role: relation object, action target / destination, or shot target."""
@@ -403,7 +427,7 @@ class _Parser(NounParser):
                 subj = [self.last_np]  # a mug on a book on the table
             for s in subj:
                 if s != key:
-                    self.rels.append((s, rel, key))
+                    self.rels.append((s, self._inside_or_near(s, key) if rel == "in" else rel, key))
             return
         for a in cur:
             verb = a.fields["verb"]
@@ -451,10 +475,6 @@ class _Parser(NounParser):
                             "name things such as 'a red car', 'a person', 'a table'")
         if unknown:
             warnings.insert(0, f"words not understood and ignored: {', '.join(unknown)}")
-        for a in self.acts:  # a lone pause at the kerb stays where the actor is
-            if a.fields.get("to") == "near_kerb" and a.fields["verb"] in ("pause", "wait") and not a.kerb_pause:
-                if not any(b.actor == a.actor and b.fields["verb"] == "cross" for b in self.acts):
-                    a.fields.pop("to")
         data = {
             "entities": [{"id": e.key, "class": e.cls, "count": e.count, "color": e.color, "material": e.material,
                           "size": e.size, "attributes": e.attributes, "position": e.position} for e in self.ents],

@@ -56,13 +56,13 @@ class NounParser:
         self.last_subject: list[str] = []
         self.last_np: str | None = None
         self.mentions: list[str] = []  # entity keys in the order they are mentioned
+        self.companions: dict[str, str] = {}  # 'a man with a dog': dog -> man
 
     # -- tokens ------------------------------------------------------------
     def tokens(self) -> list[list[str]]:
         text = self.prompt.lower().replace("’", "'")
         text = re.sub(r"'s\b", "", text)
         text = re.sub(r"(\d)\s*(s|m)\b", r"\1 \2", text)
-        text = re.sub(r"[^a-z0-9.,;!?\-\s]", " ", text)
 
         def sub(m: re.Match) -> str:
             for name, val in m.groupdict().items():
@@ -71,6 +71,7 @@ class NounParser:
             return m.group(0)  # pragma: no cover
 
         text = _PHRASE_RE.sub(sub, text)
+        text = re.sub(r"[^a-z0-9.,;!?\-\s§:_]", " ", text)
         sentences, cur = [], []
         for tok in _TOKEN_RE.findall(text):
             if tok in ".;!?":
