@@ -83,6 +83,39 @@ def test_changed_keyframe_becomes_keyframe_trajectory(written):
     assert [e.id for e in back.entities()] == [e.id for e in scene.entities()]
 
 
+def _add_buffer(doc: dict, arrays: list[np.ndarray]) -> list[int]:
+    """Append float32 arrays as a data: URI buffer; returns their new accessor indices."""
+    blob = b"".join(np.ascontiguousarray(a, np.float32).tobytes() for a in arrays)
+    doc["buffers"].append({"byteLength": len(blob), "uri": "data:application/octet-stream;base64," + base64.b64encode(blob).decode()})
+    out, offset = [], 0
+    for a in arrays:
+        doc["bufferViews"].append({"buffer": len(doc["buffers"]) - 1, "byteOffset": offset, "byteLength": a.nbytes})
+        acc = {"bufferView": len(doc["bufferViews"]) - 1, "componentType": 5126, "count": a.shape[0],
+               "type": "SCALAR" if a.ndim == 1 else f"VEC{a.shape[1]}"}
+        if a.ndim == 1:
+            acc["min"], acc["max"] = [float(a.min())], [float(a.max())]
+        doc["accessors"].append(acc)
+        out.append(len(doc["accessors"]) - 1)
+        offset += a.nbytes
+    return out
+
+
+def test_resampled_but_unchanged_motion_keeps_trajectory(written):
+    """A tool that writes one key per frame (as Blender does) has not edited the motion."""
+    from scenegraph.world import simulate
+
+    scene, path, doc = written
+    tl = simulate(scene)
+    car = _index(doc, "Car")
+    anim = doc["animations"][0]
+    ch = [c for c in anim["channels"] if c["target"] == {"node": car, "path": "translation"}][0]
+    t_acc, v_acc = _add_buffer(doc, [tl.time.astype(np.float32), tl.position[:, tl.index("car_1")]])
+    anim["samplers"][ch["sampler"]] = {"input": t_acc, "output": v_acc, "interpolation": "LINEAR"}
+    _save(path, doc)
+    back = gltf.read(path)
+    assert back == scene
+
+
 def test_deleted_nodes_drop_entities_and_relations(written):
     scene, path, doc = written
     roots = doc["scenes"][0]["nodes"]
