@@ -65,6 +65,18 @@ def test_depth_is_perspective_correct_on_a_slanted_floor():
     np.testing.assert_allclose(depth[rows[inside], cols[inside]], z_hit[inside], rtol=1e-5)
 
 
+def test_ground_reaching_behind_the_camera_is_clipped_not_dropped():
+    # a 160 m ground box; the camera 1.6 m above it looks at the horizon: the lower half is ground
+    cam = _camera((0.0, 1.6, 0.0), target=(0.0, 1.6, -10.0), size=(64, 48), f=40.0)
+    ground = box_mesh((-80.0, -0.1, -80.0), (80.0, 0.0, 80.0))
+    rgb, alpha, depth = render_mesh(ground, cam, (0.3, 0.6, 0.2))
+    assert alpha[:24].sum() == 0  # sky above the horizon
+    assert alpha[26:].all()  # ground everywhere below it, up to the bottom edge
+    rows = np.arange(26, 48)
+    want = 1.6 * cam.fy / (rows + 0.5 - cam.cy)  # ray depth where each row's centre meets y = 0
+    np.testing.assert_allclose(depth[26:, 32], want, rtol=1e-5)
+
+
 def test_back_faces_and_things_behind_the_camera_are_not_drawn():
     cam = _camera((0.0, 0.0, 5.0))
     behind = box_mesh((-0.5, -0.5, 6.0), (0.5, 0.5, 7.0))

@@ -38,6 +38,42 @@ def _shade(normals: np.ndarray, light_dir: Sequence[float], ambient: float) -> n
     return ambient + (1.0 - ambient) * np.clip(normals @ light, 0.0, None)
 
 
+def _clip_near(tri: np.ndarray, zt: np.ndarray, znear: float) -> tuple[np.ndarray, np.ndarray]:
+    """Clip triangles (T, 3) with corner depths ``zt`` (T, 3) against the plane z = znear.
+
+    Returns the source triangles (T', 3) and weights (T', 3, 3): new corner j
+    is sum_k weights[j, k] * corner k.  A triangle with one corner in front
+    becomes one triangle, with two corners in front two; winding is kept.
+    """
+    front = zt > znear
+    n_front = front.sum(axis=1)
+    out_tri = [tri[n_front == 3]]
+    out_w = [np.broadcast_to(np.eye(3), (int((n_front == 3).sum()), 3, 3))]
+    for count in (1, 2):
+        sel = np.nonzero(n_front == count)[0]
+        if len(sel) == 0:
+            continue
+        # roll corners so the odd one out (the front one, or the one behind) is corner 0
+        odd = front[sel] if count == 1 else ~front[sel]
+        shift = np.argmax(odd, axis=1)
+        order = (shift[:, None] + np.arange(3)) % 3
+        t = np.take_along_axis(tri[sel], order, axis=1)
+        z = np.take_along_axis(zt[sel], order, axis=1)
+        a01 = (znear - z[:, 0]) / (z[:, 1] - z[:, 0])  # where edge 0->1 meets the plane
+        a02 = (znear - z[:, 0]) / (z[:, 2] - z[:, 0])
+        k = len(sel)
+        v0, v1, v2 = (np.broadcast_to(np.eye(3)[i], (k, 3)) for i in range(3))
+        p01 = v0 * (1 - a01)[:, None] + v1 * a01[:, None]
+        p02 = v0 * (1 - a02)[:, None] + v2 * a02[:, None]
+        if count == 1:
+            out_tri.append(t)
+            out_w.append(np.stack([v0, p01, p02], axis=1))
+        else:
+            out_tri += [t, t]
+            out_w += [np.stack([p01, v1, v2], axis=1), np.stack([p01, v2, p02], axis=1)]
+    return np.concatenate(out_tri), np.concatenate(out_w).astype(np.float64)
+
+
 def render_mesh(
     mesh: Mesh,
     camera: PinholeCamera,
@@ -55,8 +91,8 @@ def render_mesh(
     (ambient + (1 - ambient) max(0, n . light)), clipped to [0, 1].  Returns
     rgb (H, W, 3), alpha (H, W) and depth (H, W), all float32; depth is the
     camera-space z (metres along the optical axis), 0 where nothing is drawn.
-    Triangles with a vertex nearer than ``camera.znear`` are dropped (no
-    clipping).  Raises ModelError on mismatched colour shapes.
+    Triangles are clipped at ``camera.znear``; those wholly beyond ``zfar``
+    are dropped.  Raises ModelError on mismatched colour shapes.
     """
     h, w = camera.height, camera.width
     base = np.asarray(base_color, dtype=np.float64).reshape(3)
@@ -75,19 +111,18 @@ def render_mesh(
     m = camera.world_to_camera
     pc = mesh.positions.astype(np.float64) @ m[:3, :3].T + m[:3, 3]
     tri = mesh.indices.astype(np.int64)
-    z = pc[:, 2]
-    zt = z[tri]
-    keep = np.all(zt > camera.znear, axis=1) & np.all(zt < camera.zfar, axis=1)
+    zt = pc[:, 2][tri]
+    keep = np.any(zt > camera.znear, axis=1) & np.any(zt < camera.zfar, axis=1)
     if cull_backfaces:
         p = pc[tri]
         n = np.cross(p[:, 1] - p[:, 0], p[:, 2] - p[:, 0])
         keep &= np.einsum("ij,ij->i", n, p[:, 0]) < 0.0
-    tri = tri[keep]
+    tri, weights = _clip_near(tri[keep], zt[keep], camera.znear)
     if len(tri) == 0:
         return rgb, alpha, depth
-    zsafe = np.where(z > 1e-12, z, 1e-12)
-    uv = np.stack([camera.fx * pc[:, 0] / zsafe + camera.cx, camera.fy * pc[:, 1] / zsafe + camera.cy], axis=1)
-    s = uv[tri]  # (T, 3, 2)
+    cp = np.einsum("tjk,tkc->tjc", weights, pc[tri])  # (T, 3, 3) camera-space corners after clipping
+    zc = np.maximum(cp[..., 2], 1e-12)
+    s = np.stack([camera.fx * cp[..., 0] / zc + camera.cx, camera.fy * cp[..., 1] / zc + camera.cy], axis=-1)  # (T, 3, 2)
     area = (s[:, 1, 0] - s[:, 0, 0]) * (s[:, 2, 1] - s[:, 0, 1]) - (s[:, 1, 1] - s[:, 0, 1]) * (s[:, 2, 0] - s[:, 0, 0])
     x0 = np.clip(np.ceil(s[..., 0].min(axis=1) - 0.5), 0, w).astype(np.int64)
     x1 = np.clip(np.floor(s[..., 0].max(axis=1) - 0.5), -1, w - 1).astype(np.int64)
@@ -95,7 +130,7 @@ def render_mesh(
     y1 = np.clip(np.floor(s[..., 1].max(axis=1) - 0.5), -1, h - 1).astype(np.int64)
     bw, bh = x1 - x0 + 1, y1 - y0 + 1
     ok = (bw > 0) & (bh > 0) & (np.abs(area) > 1e-12)
-    tri, s, area, x0, y0, bw, bh = tri[ok], s[ok], area[ok], x0[ok], y0[ok], bw[ok], bh[ok]
+    tri, weights, zc, s, area, x0, y0, bw, bh = tri[ok], weights[ok], zc[ok], s[ok], area[ok], x0[ok], y0[ok], bw[ok], bh[ok]
     counts = bw * bh
 
     zbuf = np.full(h * w, np.inf)
@@ -120,7 +155,7 @@ def render_mesh(
         wa = 1.0 - wb - wc
         inside = (wa >= 0) & (wb >= 0) & (wc >= 0)
         local, px, py = local[inside], px[inside], py[inside]
-        bary = np.stack([wa[inside], wb[inside], wc[inside]], axis=1) / z[tri[local]]
+        bary = np.stack([wa[inside], wb[inside], wc[inside]], axis=1) / zc[local]
         inv_z = bary.sum(axis=1)
         cand_z = 1.0 / inv_z
         bary /= inv_z[:, None]  # perspective-correct weights
@@ -140,8 +175,8 @@ def render_mesh(
     hit = np.nonzero(win_tri >= 0)[0]
     if len(hit) == 0:
         return rgb, alpha, depth
-    corners = tri[win_tri[hit]]  # (P, 3) vertex ids
-    wts = win_bary[hit][:, :, None]
+    corners = tri[win_tri[hit]]  # (P, 3) vertex ids of the source triangles
+    wts = np.einsum("pj,pjk->pk", win_bary[hit], weights[win_tri[hit]])[:, :, None]  # weights on those vertices
     nrm = (mesh.normals.astype(np.float64)[corners] * wts).sum(axis=1)
     nrm /= np.maximum(np.linalg.norm(nrm, axis=1, keepdims=True), 1e-12)
     color = np.broadcast_to(base, (len(hit), 3))
