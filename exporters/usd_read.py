@@ -182,7 +182,7 @@ class _Reader:
         if ours:
             relations = self._json(meta, "relations", list, root.GetPath())
         self._walk(ours)
-        if not self.entities:
+        if not self.entities and not ours:
             raise FormatError("no entities: the stage has no Xform, Mesh, Camera or light prims to import")
         ids = {d["id"] for _, d in self.entities}
         used_traj = {d.get("trajectory") for _, d in self.entities}
@@ -384,7 +384,8 @@ class _Reader:
             d["material"] = None  # its Material prim was deleted
         proxy = splats = None
         for child in prim.GetChildren():
-            role = (child.GetCustomDataByKey(KEY) or {}).get("role") if isinstance(child.GetCustomDataByKey(KEY), dict) else None
+            meta = child.GetCustomDataByKey(KEY)
+            role = meta.get("role") if isinstance(meta, dict) else None
             if role == "proxy":
                 proxy = child
             elif role == "splats":

@@ -115,6 +115,13 @@ def test_read_back_keeps_dynamics_loops_and_attributes(tmp_path):
     assert exporters.load(path) == s
 
 
+def test_empty_scene_round_trips(tmp_path):
+    s = Scene(fps=30, duration=0.0, prompt="nothing yet")
+    path = tmp_path / "empty.usda"
+    usd.write(s, path, timeline=rest_timeline(s))
+    assert usd.read(path) == s
+
+
 def test_same_input_gives_byte_identical_files(exported, tmp_path):
     s, tl, paths = exported
     for suffix in SUFFIXES:
