@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import subprocess
 import sys
 import tempfile
@@ -69,11 +68,12 @@ def main() -> None:
         payload = np.fromfile(out, dtype=np.uint8)
         floor_path = tmp / "floor.bin"
 
-        def floor() -> None:
+        def floor(data: np.ndarray = payload) -> None:
             with open(floor_path, "wb") as fh:
-                payload.tofile(fh)
+                data.tofile(fh)
 
         floor_s = _best(floor, args.repeat)
+        del floor
         size = int(payload.nbytes)
         del payload
         floor_path.unlink()

@@ -70,21 +70,12 @@ def motion_digest(rest: dict[str, np.ndarray], channels: dict[str, tuple[str, np
 
 
 def slerp(a: np.ndarray, b: np.ndarray, u: np.ndarray) -> np.ndarray:
-    """Spherical interpolation of xyzw quaternions a, b (..., 4) at fractions u (...,), shortest path."""
-    a = np.asarray(a, np.float64)
-    b = np.asarray(b, np.float64)
-    u = np.asarray(u, np.float64)[..., None]
-    dot = np.sum(a * b, axis=-1, keepdims=True)
-    b = np.where(dot < 0, -b, b)
-    dot = np.abs(dot)
-    theta = np.arccos(np.clip(dot, -1.0, 1.0))
-    sin = np.sin(theta)
-    small = sin < 1e-6
-    safe = np.where(small, 1.0, sin)
-    wa = np.where(small, 1.0 - u, np.sin((1.0 - u) * theta) / safe)
-    wb = np.where(small, u, np.sin(u * theta) / safe)
-    q = wa * a + wb * b
-    return q / np.linalg.norm(q, axis=-1, keepdims=True)
+    """Shortest-path spherical interpolation of xyzw quaternions a, b (..., 4) at fractions u (...,)."""
+    from scenegraph.trajectory import slerp as slerp_first
+
+    q = slerp_first(np.moveaxis(np.asarray(a, np.float64), -1, 0), np.moveaxis(np.asarray(b, np.float64), -1, 0),
+                    np.asarray(u, np.float64))
+    return np.moveaxis(q, 0, -1)
 
 
 def sample_keys(times: np.ndarray, values: np.ndarray, interpolation: str, at: Iterable[float], rotation: bool) -> np.ndarray:

@@ -10,7 +10,6 @@ the node carries).
 """
 from __future__ import annotations
 
-import json
 import math
 import os
 import re
@@ -27,7 +26,6 @@ from exporters._gltf_common import (
     PATH_WIDTH,
     SPLAT_PREFIX,
     linear_keys,
-    motion_digest,
     sample_keys,
     tolerance,
 )

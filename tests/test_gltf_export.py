@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import json
-import math
 import shutil
 import subprocess
 import sys
@@ -256,3 +255,15 @@ def test_large_splat_file_reads_back_exactly(tmp_path):
     assert back == scene and back.entity("cloud").gaussians == scene.entity("cloud").gaussians
     gltf.write(back, tmp_path / "big.glb", timeline=scenes.hand_timeline(back))  # replace the file while mapped
     assert gltf.read(tmp_path / "big.glb") == scene
+
+
+def test_cli_converts_json_to_glb_to_gltf_and_back(tmp_path, capsys):
+    from scenegraph.cli import main
+
+    scene = scenes.demo_scene(with_splats=True)
+    scene.save(tmp_path / "scene.json")
+    assert main(["export", str(tmp_path / "scene.json"), "-o", str(tmp_path / "scene.glb")]) == 0
+    assert main(["export", str(tmp_path / "scene.glb"), "-o", str(tmp_path / "scene.gltf"), "-o", str(tmp_path / "back.json")]) == 0
+    assert Scene.load(tmp_path / "back.json") == scene
+    assert exporters.load(tmp_path / "scene.gltf") == scene
+    assert oct((tmp_path / "scene.glb").stat().st_mode & 0o777) != oct(0o600)
