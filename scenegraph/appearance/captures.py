@@ -25,6 +25,8 @@ import numpy as np
 
 from scenegraph.appearance.views import GL_TO_CV, PinholeCamera, PosedView
 from scenegraph.errors import BackendError, FormatError, ModelError
+from scenegraph.materials import srgb_to_linear
+from scenegraph.model import quat_to_matrix
 
 __all__ = ["load_capture", "srgb_to_linear", "linear_to_srgb", "read_image"]
 
@@ -39,12 +41,6 @@ _COLMAP_MODELS = {
 }
 _NS_MODELS = (None, "PINHOLE", "SIMPLE_PINHOLE", "OPENCV", "SIMPLE_RADIAL", "RADIAL")
 _NS_DISTORTION = ("k1", "k2", "k3", "k4", "p1", "p2")
-
-
-def srgb_to_linear(x: np.ndarray) -> np.ndarray:
-    """Linear values of sRGB-encoded values in [0, 1] (the IEC 61966-2-1 curve)."""
-    x = np.asarray(x, dtype=np.float64)
-    return np.where(x <= 0.04045, x / 12.92, ((x + 0.055) / 1.055) ** 2.4)
 
 
 def linear_to_srgb(x: np.ndarray) -> np.ndarray:
@@ -266,15 +262,6 @@ def _parse_cameras(path: Path) -> dict[int, tuple[int, int, float, float, float,
     return cams
 
 
-def _quat_wxyz_to_matrix(q: np.ndarray) -> np.ndarray:
-    w, x, y, z = q / np.linalg.norm(q)
-    return np.array([
-        [1 - 2 * (y * y + z * z), 2 * (x * y - z * w), 2 * (x * z + y * w)],
-        [2 * (x * y + z * w), 1 - 2 * (x * x + z * z), 2 * (y * z - x * w)],
-        [2 * (x * z - y * w), 2 * (y * z + x * w), 1 - 2 * (x * x + y * y)],
-    ])
-
-
 def _load_colmap(root: Path, model_dir: Path, downscale: int) -> list[PosedView]:
     cams = _parse_cameras(model_dir / "cameras.txt")
     images_txt = model_dir / "images.txt"
@@ -313,7 +300,7 @@ def _load_colmap(root: Path, model_dir: Path, downscale: int) -> list[PosedView]
     views = []
     for name, q, t, cam_id, where in sorted(entries, key=lambda e: e[0]):
         w2c = np.eye(4)
-        w2c[:3, :3] = _quat_wxyz_to_matrix(q)
+        w2c[:3, :3] = quat_to_matrix(np.roll(q, -1) / np.linalg.norm(q))  # COLMAP stores w, x, y, z
         w2c[:3, 3] = t
         w, h, fx, fy, cx, cy = cams[cam_id]
         try:
