@@ -85,7 +85,7 @@ def test_random_model_writes_a_valid_scenespec(tiny_model, seed):
 def test_same_seed_same_reply_and_seeds_differ(tiny_model):
     from scenegraph.director.local import direct_transformers
 
-    runs = [direct_transformers("two dogs", tiny_model, seed=s, max_string=8, max_items=2, max_new_tokens=1500)[0]
+    runs = [direct_transformers("two dogs", tiny_model, seed=s, max_string=8, max_items=2, max_new_tokens=200)[0]
             for s in (5, 5, 6)]
     dumps = [r.model_dump_json() for r in runs]
     assert dumps[0] == dumps[1]
@@ -108,11 +108,26 @@ def test_any_pydantic_model_and_plain_prompt_format(tiny_model_plain):
         assert isinstance(pet, Pet) and 0 <= pet.legs <= 8 and len(pet.name) <= 6
 
 
-def test_cut_off_reply_is_a_backend_error(tiny_model):
+class Story(BaseModel):
+    lines: list[str] = Field(min_length=2, max_length=4)
+
+
+def test_small_token_budget_still_closes_the_json(tiny_model):
+    """A random model fills strings to their cap (~100 tokens here); a 30-token budget forces an early close."""
+    from scenegraph.director.local import direct_transformers
+
+    for seed in range(3):
+        story, _ = direct_transformers("a story", tiny_model, seed=seed, schema_model=Story, max_new_tokens=30)
+        assert 2 <= len(story.lines) <= 4
+    long, _ = direct_transformers("a story", tiny_model, seed=0, schema_model=Story, max_new_tokens=400)
+    assert sum(map(len, long.lines)) > sum(map(len, story.lines))
+
+
+def test_budget_below_the_shortest_reply_is_a_backend_error(tiny_model):
     from scenegraph.director.local import direct_transformers
 
     with pytest.raises(BackendError, match="cut off after 3 tokens"):
-        direct_transformers("a red car", tiny_model, seed=0, max_new_tokens=3)
+        direct_transformers("a cat", tiny_model, seed=0, schema_model=Pet, max_new_tokens=3)
 
 
 def test_missing_or_empty_directory_is_a_backend_error(tmp_path):
@@ -187,3 +202,30 @@ def test_direct_dispatches_transformers_targets(tiny_model):
 
     spec, _ = direct("a red car", f"transformers:{tiny_model}", seed=0)
     assert isinstance(spec, SceneSpec)
+
+
+def test_closing_cost_is_the_exact_number_of_characters_left():
+    """From any reachable state, taking the cheapest character each time ends in exactly closing_cost steps."""
+    grammar = JsonGrammar(generation_schema(SceneSpec), max_string=6, max_items=3)
+    alphabet = [chr(c) for c in range(32, 127)]
+    start = '{"entities":[{"id":"a","class":"x"},{"id":"b","class":"y"},'
+    for seed in range(25):
+        rnd = random.Random(seed)
+        state, text = grammar.start(), ""
+        for ch in start if seed % 2 else "":
+            state, text = grammar.advance(state, ch), text + ch
+        for _ in range(rnd.randint(0, 120)):
+            options = [c for c in alphabet if grammar.advance(state, c) is not None]
+            if grammar.is_complete(state) or not options:
+                break
+            deeper = [c for c in options if c not in "]}"] or options
+            c = rnd.choice(deeper)
+            state, text = grammar.advance(state, c), text + c
+        cost, steps = grammar.closing_cost(state), 0
+        while not grammar.is_complete(state):
+            best = min((grammar.closing_cost(grammar.advance(state, c)), c)
+                       for c in alphabet if grammar.advance(state, c) is not None)
+            assert best[0] == grammar.closing_cost(state) - 1, text
+            state, text, steps = grammar.advance(state, best[1]), text + best[1], steps + 1
+        assert steps == cost
+        SceneSpec.model_validate_json(text)

@@ -362,6 +362,87 @@ class JsonGrammar:
             self._producible[key] = hit
         return hit
 
+    # -- how far from the end ------------------------------------------------
+    def closing_cost(self, state: tuple) -> int:
+        """Fewest characters that turn ``state`` into a whole value (0 when complete)."""
+        stack, caps = state
+        total = 0
+        for k, fr in enumerate(stack):
+            kind = fr[0]
+            if kind == "V":
+                seen = stack[k - 1][4] if k and stack[k - 1][0] == "O" else ()
+                total += self._value_cost(fr[1], seen, caps)
+            elif kind == "S":
+                node, buf = fr[1], fr[3]
+                opts = self._string_options(node, stack[k - 1][4] if k and stack[k - 1][0] == "O" else (), caps)
+                if opts is None:
+                    total += max(0, node.min_len - len(buf)) + 1
+                else:
+                    total += min((len(o) - len(buf) for o in opts if o.startswith(buf)), default=0) + 1
+            elif kind == "N":
+                total += 0 if _completable(fr) else 1
+            elif kind == "L":
+                total += min(len(o) - fr[3] for o in fr[2])
+            elif kind == "O":
+                _, node, idx, phase, seen = fr
+                req = self._required_cost(node, idx)
+                if phase == "next":
+                    n_req = sum(1 for p in node.props[idx:] if p[3])
+                    if n_req:
+                        total += req[0] + req[1] - 1 + 1
+                    else:
+                        total += 1 + min((len(node.props[i][1]) + self._value_cost(node.props[i][2], seen, caps)
+                                          for i in self._keys(node, idx, seen, caps)), default=0)
+                else:
+                    total += 1 + req[0] + (req[1] if phase == "after" else max(0, req[1] - 1))
+            elif kind == "K":
+                _, node, cands, pos, seen = fr
+                total += min(len(node.props[c][1]) - pos + self._value_cost(node.props[c][2], seen, caps) + 1
+                             + sum(self._required_cost(node, c + 1)) for c in cands)
+            elif kind == "A":
+                _, node, count, phase = fr
+                need = max(0, node.min_items - count)
+                item = self._min_cost(node.item) if need else 0
+                total += 1 + need * item + (need if phase == "after" else max(0, need - 1))
+        return total
+
+    def _required_cost(self, node: _Obj, idx: int) -> tuple[int, int]:
+        """(characters of the required properties from ``idx`` on, their number) - the commas between them."""
+        req = [p for p in node.props[idx:] if p[3]]
+        return sum(len(p[1]) + self._min_cost(p[2]) for p in req), len(req)
+
+    def _value_cost(self, node: Any, seen: tuple, caps: tuple) -> int:
+        if isinstance(node, _Union):
+            costs = [self._value_cost(o, seen, caps) for o in node.options if self._possible(o, seen, caps)]
+            return min(costs, default=self._min_cost(node))
+        if isinstance(node, _Str) and node.ref is not None:
+            opts = self._string_options(node, seen, caps)
+            return 2 + min((len(o) for o in opts), default=1)
+        return self._min_cost(node)
+
+    def _min_cost(self, node: Any) -> int:
+        """Characters of the shortest value of ``node`` (references count one character)."""
+        key = ("cost", id(node))
+        hit = self._producible.get(key)
+        if hit is not None:
+            return hit
+        self._producible[key] = 10**6  # recursion guard
+        if isinstance(node, _Obj):
+            req = [p for p in node.props if p[3]]
+            hit = 2 + sum(len(p[1]) + self._min_cost(p[2]) for p in req) + max(0, len(req) - 1)
+        elif isinstance(node, _Arr):
+            hit = 2 + node.min_items * (self._min_cost(node.item) + 1) - (1 if node.min_items else 0)
+        elif isinstance(node, _Str):
+            hit = 2 + max(node.min_len, 1 if node.ref is not None else 0)
+        elif isinstance(node, _Num):
+            hit = 1
+        elif isinstance(node, _Lit):
+            hit = min(len(o) for o in node.options)
+        else:
+            hit = min(self._min_cost(o) for o in node.options)
+        self._producible[key] = hit
+        return hit
+
     def string_budget(self, state: tuple) -> int | None:
         """Characters a free string at the top of ``state`` may still take (None if not in one)."""
         stack = state[0]
@@ -461,6 +542,20 @@ class TokenMask:
             self._cache.clear()
         self._cache[state] = out
         return out
+
+    def closing(self, state: tuple, allowed: np.ndarray) -> np.ndarray:
+        """The ``allowed`` tokens that bring the reply closer to its end (the closest ones if none does)."""
+        g = self.grammar
+        now = g.closing_cost(state)
+        costs = []
+        for t in allowed.tolist():
+            after = state
+            for ch in self.text_of[t]:
+                after = g.advance(after, ch)
+            costs.append(g.closing_cost(after))
+        costs_a = np.asarray(costs)
+        keep = costs_a < now
+        return allowed[keep] if keep.any() else allowed[costs_a == costs_a.min()]
 
     def _walk_one(self, state: tuple, text: str) -> bool:
         for ch in text:

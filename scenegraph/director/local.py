@@ -23,6 +23,7 @@ from scenegraph.errors import BackendError
 
 __all__ = ["direct_transformers", "generation_schema"]
 
+_CLOSING_SLACK = 8  # tokens kept in hand before the budget forces the reply to close
 _PLAIN_TEMPLATE = "System: {system}\n\nUser: {prompt}\n\nAssistant: "
 # SceneSpec fields that name an entity; those that may also be a place word
 _ENTITY_REFS = {
@@ -32,6 +33,8 @@ _ENTITY_REFS = {
     "LightSpec": ("near",),
 }
 _PLACE_REFS = {("ActionSpec", f) for f in ("target", "from", "to", "via")}
+# SceneSpec fields that name an action by its id (an action never names itself)
+_ACTION_REFS = {"ActionSpec": ("after", "while"), "ShotSpec": ("after",)}
 
 
 def _require() -> tuple[Any, Any]:
@@ -65,8 +68,8 @@ def generation_schema(schema_model: type[BaseModel], *, max_string: int = 48) ->
                                "x-capture": "entity", "x-distinct": True}
     ent["required"] = ["id"] + [r for r in ent.get("required", []) if r != "id"]
     for model, fields in _ENTITY_REFS.items():
-        props = defs[model]["properties"]
         for f in fields:
+            props = _props(defs, model, f)
             ref = {"type": "string", "x-ref": "entity"}
             if (model, f) in _PLACE_REFS:
                 ref["x-extra"] = list(PLACES)
@@ -76,9 +79,21 @@ def generation_schema(schema_model: type[BaseModel], *, max_string: int = 48) ->
     act = defs["ActionSpec"]["properties"]
     act["id"] = {"anyOf": [{"type": "string", "minLength": 1, "maxLength": min(24, max_string),
                             "x-capture": "action", "x-distinct": True}, {"type": "null"}]}
-    for f in ("after", "while"):
-        act[f] = {"anyOf": [{"type": "string", "x-ref": "action", "x-not-sibling": "id"}, {"type": "null"}]}
+    for model, fields in _ACTION_REFS.items():
+        for f in fields:
+            ref = {"type": "string", "x-ref": "action"}
+            if model == "ActionSpec":
+                ref["x-not-sibling"] = "id"
+            _props(defs, model, f)[f] = {"anyOf": [ref, {"type": "null"}]}
     return schema
+
+
+def _props(defs: dict, model: str, field: str) -> dict:
+    """The properties of ``model`` in ``defs``, checked to hold ``field`` (SceneSpec and this table must agree)."""
+    props = defs.get(model, {}).get("properties", {})
+    if field not in props:
+        raise BackendError(f"transformers director: SceneSpec has no {model}.{field}; update director/local.py")
+    return props
 
 
 @functools.lru_cache(maxsize=4)
@@ -141,8 +156,10 @@ def direct_transformers(
     """Run the local model at ``path`` on ``prompt`` -> (SceneSpec or ``schema_model`` instance, warnings).
 
     Sampling is seeded (``seed``) at ``temperature`` (0 = greedy) and bounded by
-    ``max_new_tokens``; ``max_string`` / ``max_items`` cap strings and arrays
-    the schema leaves open.  Raises BackendError when torch or transformers is
+    ``max_new_tokens``: as the budget runs out only tokens that bring the end
+    of the JSON nearer are allowed, so a reply closes whenever the budget
+    holds its shortest completion.  ``max_string`` / ``max_items`` cap strings
+    and arrays the schema leaves open.  Raises BackendError when torch or transformers is
     missing, the directory holds no loadable model, or the reply is cut off or
     still fails validation.
     """
@@ -159,7 +176,7 @@ def direct_transformers(
     system = SYSTEM_PROMPT if schema_model is SceneSpec else f"Reply with one JSON object of the {schema_model.__name__} schema."
     enc = tok(_render_prompt(tok, system, prompt), return_tensors="pt", add_special_tokens=False)
     eos = _eos_ids(tok, model)
-    steer = _Steer(torch, mask, enc["input_ids"].shape[1], eos)
+    steer = _Steer(torch, mask, enc["input_ids"].shape[1], eos, max_new_tokens)
     processor, stopper = _hooks(transformers, steer)
     sample = temperature > 0
     kwargs: dict[str, Any] = dict(do_sample=sample, max_new_tokens=max_new_tokens, num_beams=1,
@@ -214,8 +231,9 @@ def _hooks(transformers: Any, steer: "_Steer") -> tuple[Any, Any]:
 class _Steer:
     """Follows the generated tokens through the grammar and masks the logits of every refused token."""
 
-    def __init__(self, torch: Any, mask: Any, prompt_len: int, eos: list[int]):
+    def __init__(self, torch: Any, mask: Any, prompt_len: int, eos: list[int], max_new_tokens: int):
         self.torch, self.mask, self.prompt_len, self.eos = torch, mask, prompt_len, eos
+        self.max_new_tokens = max_new_tokens
         self.state = mask.grammar.start()
         self.seen = 0
         self.text = ""
@@ -243,7 +261,11 @@ class _Steer:
                 return scores  # the stopping criterion ends generation here
             allowed = self.eos[:1]
         else:
-            allowed = self.mask.allowed(self.state).tolist()
+            allowed = self.mask.allowed(self.state)
+            # near the token budget, only tokens that bring the closing brackets nearer
+            if g.closing_cost(self.state) + _CLOSING_SLACK >= self.max_new_tokens - self.seen:
+                allowed = self.mask.closing(self.state, allowed)
+            allowed = allowed.tolist()
         if not allowed:
             raise _DeadEnd(f"no token can continue the reply {self.text[-80:]!r}")
         keep = self.torch.full_like(scores, float("-inf"))
