@@ -256,3 +256,6 @@ def rebuild(r: _Reader) -> Any:
         raise
     except ModelError as exc:
         raise FormatError(r.c.where(str(exc))) from None
+    except (TypeError, ValueError, KeyError, AttributeError, IndexError) as exc:
+        # a hostile or mangled document: wrong types where the format says otherwise
+        raise FormatError(r.c.where(f"malformed glTF or scenegraph metadata ({type(exc).__name__}: {exc})")) from None

@@ -316,3 +316,51 @@ def test_missing_file_and_wrong_suffix(tmp_path):
     (tmp_path / "x.glb").write_text('{"asset": {"version": "2.0"}}')
     with pytest.raises(FormatError, match="magic"):
         gltf.read(tmp_path / "x.glb")
+
+
+def _mutate(rng, node, depth=0):
+    junk = [None, -1, 10**12, "x", [], {}, 1.5, True, [1, 2, 3]]
+    if isinstance(node, dict) and node:
+        key = rng.choice(sorted(node))
+        if rng.random() < 0.3 or depth > 6:
+            node[key] = rng.choice(junk)
+        else:
+            _mutate(rng, node[key], depth + 1)
+    elif isinstance(node, list) and node:
+        i = rng.randrange(len(node))
+        if rng.random() < 0.3 or depth > 6:
+            node[i] = rng.choice(junk)
+        else:
+            _mutate(rng, node[i], depth + 1)
+
+
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")
+def test_mangled_files_raise_format_error_or_load(tmp_path, glb_bytes):
+    """Random byte flips and JSON mutations: the reader answers with a Scene or FormatError, nothing else."""
+    import random
+
+    rng = random.Random(4)
+    p = tmp_path / "fuzz.glb"
+    json_len = struct.unpack_from("<I", glb_bytes, 12)[0]
+    doc = json.loads(glb_bytes[20:20 + json_len])
+    tail = glb_bytes[20 + json_len:]
+    outcomes = {"scene": 0, "error": 0}
+    for i in range(240):
+        if i % 2:
+            data = bytearray(glb_bytes)
+            for _ in range(rng.randint(1, 8)):
+                data[rng.randrange(len(data))] = rng.randrange(256)
+        else:
+            d = json.loads(json.dumps(doc))
+            for _ in range(rng.randint(1, 3)):
+                _mutate(rng, d)
+            js = json.dumps(d).encode()
+            js += b" " * ((-len(js)) % 4)
+            data = struct.pack("<III", 0x46546C67, 2, 20 + len(js) + len(tail)) + struct.pack("<II", len(js), 0x4E4F534A) + js + tail
+        p.write_bytes(bytes(data))
+        try:
+            gltf.read(p)
+            outcomes["scene"] += 1
+        except FormatError:
+            outcomes["error"] += 1
+    assert outcomes["error"] > 50 and outcomes["scene"] > 0
