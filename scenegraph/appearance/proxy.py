@@ -251,23 +251,23 @@ def _robot() -> Parts:
     ]
 
 
-def _quadruped(w: float, h: float, d: float, leg: float, neck: float, head: float, tail: float, pointy: bool) -> Parts:
-    """A four-legged animal filling about (w, h, d): legs to ``leg``*h, body above, head up front."""
-    body_y, body_r = leg * h + 0.16 * h, 0.16 * h
-    bz = 0.32 * d
-    parts: Parts = [(ellipsoid((0.42 * w, body_r, 0.36 * d), (0.0, body_y, 0.0)), 1.0)]
-    parts += [(limb((sx * 0.22 * w, 0.0, sz * 0.24 * d), (sx * 0.22 * w, body_y, sz * 0.24 * d), 0.11 * w), 1.0) for sx in (-1, 1) for sz in (-1, 1)]
-    head_c = np.array([0.0, body_y + neck * h, bz + 0.1 * d])
-    parts.append((limb((0.0, body_y, bz - 0.04 * d), head_c, 0.13 * w), 1.0))
-    parts.append((ellipsoid((head * w, head * w, 1.3 * head * w), head_c), 1.0))
-    parts.append((ellipsoid((0.6 * head * w, 0.55 * head * w, 1.0 * head * w), head_c + (0.0, -0.2 * head * w, 1.4 * head * w)), 0.85))
+def _quadruped(w: float, h: float, d: float, leg: float, neck: float, head: float, tail: float, pointy: bool, snout: float = 0.7) -> Parts:
+    """A four-legged animal of about (w, h, d): legs up to ``leg``*h, head (radius ``head``*h) raised ``neck``*h up front."""
+    body_r = 0.2 * h
+    body_y = leg * h + 0.8 * body_r
+    hr = head * h
+    parts: Parts = [(ellipsoid((0.45 * w, body_r, 0.38 * d), (0.0, body_y, 0.0)), 1.0)]
+    parts += [(limb((sx * 0.25 * w, 0.0, sz * 0.27 * d), (sx * 0.25 * w, body_y, sz * 0.27 * d), 0.14 * w), 1.0) for sx in (-1, 1) for sz in (-1, 1)]
+    head_c = np.array([0.0, body_y + neck * h, 0.36 * d + 0.3 * hr])
+    parts.append((limb((0.0, body_y, 0.26 * d), head_c, 0.6 * hr), 1.0))
+    parts.append((ellipsoid((0.85 * hr, hr, 1.1 * hr), head_c), 1.0))
+    parts.append((ellipsoid((0.5 * hr, 0.45 * hr, snout * hr), head_c + (0.0, -0.3 * hr, 0.6 * hr + 0.6 * snout * hr)), 0.85))
     for sx in (-1, 1):
-        ear_base = head_c + (sx * 0.6 * head * w, 0.6 * head * w, 0.0)
         if pointy:
-            parts.append((transform_mesh(cone(0.3 * head * w, 0.0, 0.8 * head * w, 6), translate=ear_base), 0.8))
+            parts.append((transform_mesh(cone(0.35 * hr, 0.0, 0.7 * hr, 6), translate=head_c + (sx * 0.5 * hr, 0.7 * hr, -0.1 * hr)), 0.8))
         else:
-            parts.append((ellipsoid((0.15 * head * w, 0.5 * head * w, 0.3 * head * w), ear_base + (sx * 0.2 * head * w, -0.4 * head * w, 0.0), 4, 6), 0.7))
-    parts.append((limb((0.0, body_y + 0.3 * body_r, -0.34 * d), (0.0, body_y + tail * h, -0.5 * d), 0.05 * w), 0.85))
+            parts.append((ellipsoid((0.15 * hr, 0.55 * hr, 0.3 * hr), head_c + (sx * 0.85 * hr, -0.15 * hr, 0.0), 4, 6), 0.7))
+    parts.append((limb((0.0, body_y + 0.3 * body_r, -0.34 * d), (0.0, body_y + tail * h, -0.5 * d), 0.06 * w), 0.85))
     return parts
 
 
@@ -640,11 +640,11 @@ _BUILDERS: dict[str, Callable[[], Parts]] = {
     "bicycle": _bicycle, "motorbike": _motorbike, "plane": _plane, "helicopter": _helicopter,
     "boat": _boat, "drone": _drone, "skateboard": _skateboard, "cart": _cart,
     "person": _person, "robot": _robot,
-    "dog": functools.partial(_quadruped, 0.3, 0.6, 0.9, 0.45, 0.3, 0.16, 0.3, False),
-    "cat": functools.partial(_quadruped, 0.2, 0.3, 0.5, 0.4, 0.28, 0.2, 0.7, True),
-    "horse": functools.partial(_quadruped, 0.6, 1.6, 2.4, 0.52, 0.32, 0.12, 0.1, True),
-    "cow": functools.partial(_quadruped, 0.8, 1.5, 2.4, 0.45, 0.18, 0.14, 0.1, True),
-    "sheep": functools.partial(_quadruped, 0.5, 0.9, 1.2, 0.4, 0.2, 0.15, 0.1, False),
+    "dog": functools.partial(_quadruped, 0.3, 0.6, 0.9, 0.42, 0.17, 0.14, 0.25, False),
+    "cat": functools.partial(_quadruped, 0.2, 0.3, 0.5, 0.38, 0.15, 0.18, 0.6, True, 0.4),
+    "horse": functools.partial(_quadruped, 0.6, 1.6, 2.4, 0.5, 0.3, 0.1, 0.05, True, 1.1),
+    "cow": functools.partial(_quadruped, 0.8, 1.5, 2.4, 0.4, 0.12, 0.12, 0.05, True, 0.8),
+    "sheep": functools.partial(_quadruped, 0.5, 0.9, 1.2, 0.35, 0.12, 0.13, 0.05, False, 0.6),
     "bird": _bird, "duck": functools.partial(_bird, 0.2, 0.35, 0.4, True),
     "tree": _tree, "pine": _pine, "bush": _bush, "plant": _plant, "rock": _rock,
     "table": _table, "chair": _chair, "bench": _bench, "sofa": _sofa, "bed": _bed, "shelf": _shelf,
