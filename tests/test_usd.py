@@ -542,3 +542,25 @@ def test_cli_converts_usd_to_every_format_and_back(exported, tmp_path):
     assert r.returncode == 0, r.stderr[-2000:]
     for p in outs:
         assert exporters.load(p) == s, p.name
+
+
+def test_reparented_and_renamed_prims_keep_their_entities(exported, tmp_path):
+    from pxr import Usd
+
+    s, _, paths = exported
+    path = tmp_path / "moved.usda"
+    shutil.copy(paths[".usda"], path)
+
+    def change(st):
+        editor = Usd.NamespaceEditor(st)
+        assert editor.ReparentPrim(st.GetPrimAtPath("/World/car_1/wheel_1"), st.GetPrimAtPath("/World/lamp_1"))
+        assert editor.ApplyEdits()
+        editor = Usd.NamespaceEditor(st)
+        assert editor.RenamePrim(st.GetPrimAtPath("/World/lamp_2"), "street_lamp")
+        assert editor.ApplyEdits()
+
+    edit(path, change)
+    back = exporters.load(path)
+    assert back.parent_of("wheel-1").id == "lamp_1"
+    assert back.entity("wheel-1") == s.entity("wheel-1")
+    assert back.entity("lamp_2") == s.entity("lamp_2") and back.material_of("lamp_2").id == "mat_red"
