@@ -63,6 +63,16 @@ def test_blender_imports_every_entity_where_the_timeline_puts_it(tmp_path, expor
     assert min(r[0] for r in ranges) == 0 and max(r[1] for r in ranges) == scene.frame_count - 1
 
 
+def test_blender_imports_a_file_with_splats(tmp_path):
+    scene = scenes.demo_scene(with_splats=True)
+    path = tmp_path / "splats.glb"
+    exporters.export(scene, path, timeline=scenes.timeline_for(scene))
+    out = tmp_path / "inspect.json"
+    _bpy("inspect", str(path), str(scene.fps), "0", str(out))
+    ids = {o["id"] for o in json.loads(out.read_text())["objects"].values()}
+    assert ids == {e.id for e in scene.entities()}
+
+
 def test_edits_made_in_blender_come_back(tmp_path, exported):
     scene, tl, path = exported
     edits = [
