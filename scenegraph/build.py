@@ -30,7 +30,11 @@ _GENERIC = catalog.ClassInfo("thing", (0.5, 0.5, 0.5))
 _YFOV = math.radians(50.0)
 _ASPECT = 16.0 / 9.0
 _ELEVATION = math.radians(14.0)
+_MAIN_FILL = 0.16  # the main subject's height as a fraction of the image height, at least
+#: sun illuminance (lux; glTF directional lights are in lux, Blender's importer divides by 683 for W/m2)
+_SUN_LUX = {"day": 2000.0, "low": 1200.0, "night": 150.0}
 _WORLD = 80.0  # half size (m) of the ground and road
+_DROP_HEIGHT = 2.0  # metres above the ground a dropped thing starts
 _ALTITUDE = {"bird": 4.0, "drone": 2.0, "plane": 60.0, "helicopter": 25.0}  # metres, for flyers that move
 
 
@@ -206,28 +210,53 @@ class _Builder:
             need = ROAD_HALF_WIDTH + PAVEMENT + 0.5
             half[0 if self.road.across == 0 else 1] = max(half[0 if self.road.across == 0 else 1], need)
         self.stage = Stage(center=center, half=half, road=self.road)
-        # frame: every object that does not enter from off screen, and the stage floor at the movers' height
+        self.frame_camera(objs, placed)
+
+    def frame_camera(self, objs: list[str], placed: dict[str, tuple[np.ndarray, float]]) -> None:
+        """Aim camera_1 at the things in view at t = 0: their joint extent fills most of the frame, the main
+        subject (the first one the spec names) at least :data:`_MAIN_FILL` of its height, from about eye height."""
         entering = {eid for a in self.spec.actions if a.direction == "into_scene" or (a.from_ or "").startswith("offscreen")
                     for eid in self.members(a.actor)}
+        subjects = [e for e in objs if e not in entering and max(self.size[e][0], self.size[e][2]) < 3 * max(self.stage.half)]
         pts = []
-        for e, p in zip(objs, pos):
-            if e in entering:
-                continue
+        for e in subjects:
+            p = placed[e][0]
             w, h, d = self.size[e]
-            if max(w, d) > 3 * max(half):  # a huge thing only needs its near part in view
-                continue
             pts += [p + [sx * w / 2, y, sz * d / 2] for sx in (-1, 1) for sz in (-1, 1) for y in (0.0, h)]
-        h_mov = max([self.size[e][1] for e in movers] or [0.0])
-        for sx in (-1, 1):
-            for sz in (-1, 1):
-                corner = center + [sx * half[0], 0.0, sz * half[1]]
-                if movers:
-                    pts += [corner, corner + [0.0, h_mov, 0.0]]
-        pts = np.array(pts) if pts else np.array([center, center + [0, 1.0, 0]])
-        top = float(np.percentile(pts[:, 1], 75))
-        target = np.array([center[0], 0.4 * top, center[2]])
-        back = np.array([0.0, math.sin(_ELEVATION), math.cos(_ELEVATION)])
-        dist = frame_points(pts, target, back)
+        in_view = len(pts)  # the boxes of things in view at t = 0 must stay wholly in view
+        movers = {eid for a in self.spec.actions if a.verb not in ("pause", "wait", "look_at", "throw", "drop")
+                  for eid in self.members(a.actor)}
+        for e in objs:  # room to move: a mover's reach either side, entering ones where they arrive
+            if e in movers or e in entering:
+                p, (w, h, d) = placed[e][0], self.size[e]
+                reach = min(self.stage.half[0], max(2.0 * max(w, d) + 2.0, 1.5 * self.info[e].cruise_speed))
+                pts += [p + [sx * reach, y, 0.0] for sx in (-1, 1) for y in (0.0, h)]
+        road = self.road
+        for a in self.spec.actions:  # a crossing starts and ends on the pavements: keep both in view
+            if a.verb == "cross" and road is not None:
+                for eid in self.members(a.actor):
+                    for side in (-1, 1):
+                        q = placed[eid][0].copy()
+                        q[road.across] = road.center + side * (ROAD_HALF_WIDTH + PAVEMENT)
+                        pts += [q, q + [0.0, self.size[eid][1], 0.0]]
+        center = self.stage.center
+        pts = np.array(pts) if pts else np.array([center, center + [0.0, 1.0, 0.0]])
+        lo, hi = pts.min(axis=0), pts.max(axis=0)
+        top = float(hi[1])
+        target = np.array([(lo[0] + hi[0]) / 2, 0.45 * top, (lo[2] + hi[2]) / 2])
+        main = subjects[0] if subjects else (objs[0] if objs else None)
+        elevation = _ELEVATION
+        for _ in range(3):  # distance from the framing, then height from the distance
+            back = np.array([0.0, math.sin(elevation), math.cos(elevation)])
+            dist = frame_points(pts, target, back, fill=0.75)
+            if main is not None:  # close enough for the main subject to be a good part of the picture ...
+                reach = self.size[main][1] / (2 * math.tan(_YFOV / 2) * _MAIN_FILL)
+                dist = min(dist, reach + float((placed[main][0] - target) @ back))
+            if in_view:  # ... but never so close that a subject in view at t = 0 is cut
+                dist = max(dist, frame_points(pts[:in_view], target, back, fill=0.95))
+            dist = max(dist, 0.5)
+            eye_h = min(max(1.6 + 0.06 * dist, target[1] + 0.3), 3.0) if top <= 4.0 else target[1] + dist * math.sin(_ELEVATION)
+            elevation = min(max(math.asin(max(min((eye_h - target[1]) / dist, 1.0), -1.0)), math.radians(3)), math.radians(35))
         eye = target + back * dist
         self.stage.eye = eye
         self.camera_eye, self.camera_target = eye, target
@@ -257,6 +286,11 @@ class _Builder:
                 p[road.across] = road.lane(along)
                 yaw = yaw_of(along)
             placed[eid] = (p, yaw)
+        for a in self.spec.actions:  # 'a ball drops': from 2 m up, unless it falls off something
+            if a.verb == "drop" and a.target is None:
+                for eid in self.members(a.actor):
+                    if eid not in supported and placed[eid][0][1] < 0.05:
+                        placed[eid] = (placed[eid][0] + [0.0, _DROP_HEIGHT, 0.0], placed[eid][1])
 
     def motion(self, placed: dict[str, tuple[np.ndarray, float]], rels: list[tuple[str, str, str]]) -> dict:
         supports = {s: o for s, r, o in rels if r in ("on", "inside")}
@@ -296,15 +330,16 @@ class _Builder:
         low = env.time_of_day in ("dawn", "dusk", "evening") or env.sky == "sunset"
         sun_dir = np.array([-0.4, -(0.25 if low else 0.8), -0.45])
         color = (0.6, 0.7, 1.0) if night else ((1.0, 0.75, 0.5) if low else (1.0, 0.97, 0.92))
+        sun_lux = _SUN_LUX["night" if night else ("low" if low else "day")]
         self.scene.add_entity(Entity("sun_1", name="sun", kind="light", cls="light",
                                      transform=Transform((0.0, 20.0, 0.0), look_rotation(sun_dir)),
-                                     light=LightParams("directional", color=color, intensity=0.3 if night else 3.0)))
+                                     light=LightParams("directional", color=color, intensity=sun_lux)))
         n = 0
         for lt in env.lights:
             rgb = color_rgb(lt.color) if lt.color else np.ones(3)
             rgb = rgb / max(float(rgb.max()), 1e-6)
             if lt.type == "sun":
-                self.scene.update("sun_1", light=LightParams("directional", color=rgb, intensity=lt.intensity or 3.0))
+                self.scene.update("sun_1", light=LightParams("directional", color=rgb, intensity=lt.intensity or sun_lux))
                 continue
             n += 1
             where = self.stage.center + [0.0, 3.0, 0.0]

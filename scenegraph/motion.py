@@ -353,8 +353,6 @@ class _Planner:
             else:
                 obj.wait_until(t0)
                 obj._key(t0 + 1e-3, hand, obj.yaw)
-        elif a.verb == "drop" and obj.position[1] < 0.05:
-            obj.teleport(obj.position + np.array([0.0, 2.0, 0.0]))
         elif a.verb == "drop" and obj.support is not None:  # slides off the nearest side edge, then falls
             sup = obj.support
             side = math.copysign(1.0, (obj.position[0] - sup.position[0]) or 1.0)

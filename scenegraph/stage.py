@@ -94,6 +94,20 @@ class Stage:
             p = p + d * 0.5
         raise SpecError(f"cannot find a point outside the camera's view from {np.round(start, 2).tolist()}")
 
+    def view_edge(self, start: np.ndarray, direction: np.ndarray, size: np.ndarray, limit: float) -> np.ndarray:
+        """The farthest point from ``start`` along ``direction`` (at most ``limit`` metres) where a box of
+        ``size`` is still wholly in the t = 0 view, with a small margin; ``start`` if it is not in view."""
+        d = direction / max(np.linalg.norm(direction), 1e-9)
+        w, h, dp = size
+        corners = np.array([[sx * w / 2, y, sz * dp / 2] for sx in (-1, 1) for sz in (-1, 1) for y in (0.0, h)])
+        steps = np.arange(0.0, limit + 1e-9, 0.1)
+        pts = start + steps[:, None] * d
+        inside = self.in_frustum((pts[:, None, :] + corners[None]).reshape(-1, 3), margin=0.92).reshape(len(steps), -1).all(axis=1)
+        if not inside[0]:
+            return start + d * limit
+        last = int(np.argmin(inside)) - 1 if not inside.all() else len(steps) - 1
+        return pts[last]
+
     def place(self, name: str, actor: "Actor", at: np.ndarray | None = None) -> np.ndarray:
         """A named place (see :data:`scenegraph.spec.PLACES`) for ``actor`` (standing ``at``).
 
@@ -118,6 +132,9 @@ class Stage:
             else:
                 p[a] = road.center + side * (road.half_width if name == "near_kerb" else -road.half_width)
             return p
+        if name in ("left", "right") and self.world is not None:  # the side of the picture, within the stage
+            start = np.array([c[0], 0.0, pos[2]])
+            return self.view_edge(start, np.array([-1.0 if name == "left" else 1.0, 0.0, 0.0]), actor.size, hx)
         fixed = {"left": (-hx, None), "right": (hx, None), "center": (0.0, 0.0), "front": (None, hz), "back": (None, -hz)}
         if name in fixed:
             dx, dz = fixed[name]

@@ -134,7 +134,9 @@ def test_street_gets_ground_road_and_lights():
     assert scene.entity("road_1").cls == "road" and scene.entity("ground").cls == "ground"
     assert scene.material_of("road_1").id == "mat_asphalt"
     sun = scene.entity("sun_1").light
-    assert sun.type == "directional" and sun.intensity < 1.0  # night
+    assert sun.type == "directional" and sun.intensity < 500.0  # lux, night
+    day = build("a blue truck drives from right to left on the road").entity("sun_1").light
+    assert day.intensity >= 1000.0  # daylight that renders (Blender: lux / 683 W/m2)
 
 
 def test_unknown_class_from_a_model_builds_with_a_warning():
@@ -162,3 +164,24 @@ def test_scenegraph_build_stays_callable_after_the_build_module_is_imported():
     assert scenegraph.build is build_module
     scene = scenegraph.build("a red car drives from left to right", gaussians="none")
     assert scene.trajectory_of("car_1") is not None
+
+
+@pytest.mark.parametrize("prompt, main", [
+    ("A pedestrian crosses the street from left to right, pauses at the kerb for two seconds, "
+     "then continues while a red car turns into the scene", "person_1"),
+    ("a red car drives from left to right", "car_1"),
+    ("a man walks to the bench, waits for 3 seconds, then walks to the left", "man_1"),
+    ("at 2 seconds a ball drops onto the grass", "ball_1"),
+])
+def test_main_subject_is_a_good_part_of_the_first_frame(prompt, main):
+    scene = build(prompt)
+    tl = simulate(scene)
+    assert in_image(scene, tl, main, 0)
+    uv, _ = project(scene, tl, 0, box_corners(scene, tl, main, 0))
+    height = scene.entity("camera_1").camera.height
+    fraction = np.ptp(uv[:, 1]) / height
+    assert fraction >= (0.15 if main != "ball_1" else 0.03), fraction
+    eye = tl.world_position("camera_1")[0]
+    if main != "ball_1":
+        assert 1.5 <= eye[1] <= 3.2  # about eye height, looking slightly down
+        assert (-tl.world_matrices()[0, tl.index("camera_1"), :3, 2])[1] < 0
