@@ -305,3 +305,64 @@ def matrix_to_quat(r: np.ndarray) -> np.ndarray:
     q = np.asarray(q)
     q = q / np.linalg.norm(q)
     return -q if q[3] < 0 else q
+
+
+def finite_vec(value: Any, n: int, what: str) -> list[float]:
+    """A Gf vector / tuple as n finite floats."""
+    try:
+        out = [float(v) for v in value]
+    except (TypeError, ValueError):
+        raise FormatError(f"{what}: expected {n} numbers, got {value!r}") from None
+    if len(out) != n or not all(math.isfinite(v) for v in out):
+        raise FormatError(f"{what}: expected {n} finite numbers, got {out}")
+    return out
+
+
+def time_samples(attr: Any, root_layer: Any) -> tuple[list[float], list[Any]]:
+    """(times, values) of an attribute; read in one call from its spec when the root layer alone holds it."""
+    from pxr import Usd
+
+    stack = attr.GetPropertyStack(Usd.TimeCode.EarliestTime())
+    if len(stack) == 1 and stack[0].layer == root_layer:
+        samples = stack[0].GetInfo("timeSamples") if stack[0].HasInfo("timeSamples") else {}
+        times = sorted(samples)
+        return times, [samples[t] for t in times]
+    query = Usd.AttributeQuery(attr)
+    times = list(query.GetTimeSamples())
+    return times, [query.Get(t) for t in times]
+
+
+def gf_array(values: list[Any], n: int, what: str) -> np.ndarray:
+    """Gf vectors (n = 3) or quaternions (n = 4, as xyzw) as a finite float64 array (S, n)."""
+    from pxr import Vt
+
+    if not values:
+        return np.zeros((0, n))
+    try:
+        kind = type(values[0]).__name__
+        array_type = {"Vec3f": Vt.Vec3fArray, "Vec3d": Vt.Vec3dArray, "Quatf": Vt.QuatfArray, "Quatd": Vt.QuatdArray}[kind]
+        arr = np.asarray(array_type(values), dtype=np.float64)
+    except (KeyError, TypeError):
+        arr = np.array([quat_xyzw(v) if n == 4 else finite_vec(v, n, what) for v in values], dtype=np.float64)
+    if arr.shape != (len(values), n):
+        raise FormatError(f"{what}: expected {n} numbers per sample, got shape {arr.shape}")
+    if not np.all(np.isfinite(arr)):
+        bad = int(np.argmax(~np.isfinite(arr).all(axis=1)))
+        raise FormatError(f"{what}: sample {bad} is not finite ({arr[bad].tolist()})")
+    return arr
+
+
+class PayloadView:
+    """Attribute access over a payload dict, for the conversion helpers in exporters.usd."""
+
+    def __init__(self, d: dict) -> None:
+        self.__dict__.update(d)
+
+
+def material_value(name: str, value: Any) -> Any:
+    """A PreviewSurface input as a Material field value (colours clipped to [0, 1])."""
+    if name == "diffuseColor":
+        return np.clip(value, 0.0, 1.0).tolist()
+    if name == "emissiveColor":
+        return np.clip(value, 0.0, None).tolist()
+    return float(min(max(value, 0.0), 1.0))

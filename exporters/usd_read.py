@@ -27,16 +27,20 @@ from exporters.usd import (
     OPS,
     SUFFIXES,
     VERSION,
+    PayloadView,
     camera_attrs,
     camera_params,
     check_usdz,
     decompose_trs,
+    finite_vec,
+    gf_array,
     gf_matrix_to_numpy,
     light_attrs,
     light_params,
     material_inputs,
-    quat_xyzw,
+    material_value,
     same_f32,
+    time_samples,
     xform_digest,
 )
 from scenegraph import serialize
@@ -85,51 +89,6 @@ def read_stage(path: str | os.PathLike) -> Any:
 def _first_line(exc: Exception) -> str:
     lines = [ln.strip() for ln in str(exc).splitlines() if ln.strip()]
     return (lines[-1] if lines else type(exc).__name__)[:300]
-
-
-def _vec(value: Any, n: int, what: str) -> list[float]:
-    """A Gf vector / tuple as n finite floats."""
-    try:
-        out = [float(v) for v in value]
-    except (TypeError, ValueError):
-        raise FormatError(f"{what}: expected {n} numbers, got {value!r}") from None
-    if len(out) != n or not all(math.isfinite(v) for v in out):
-        raise FormatError(f"{what}: expected {n} finite numbers, got {out}")
-    return out
-
-
-def _time_samples(attr: Any, root_layer: Any) -> tuple[list[float], list[Any]]:
-    """(times, values) of an attribute; read in one call from its spec when the root layer alone holds it."""
-    from pxr import Usd
-
-    stack = attr.GetPropertyStack(Usd.TimeCode.EarliestTime())
-    if len(stack) == 1 and stack[0].layer == root_layer:
-        samples = stack[0].GetInfo("timeSamples") if stack[0].HasInfo("timeSamples") else {}
-        times = sorted(samples)
-        return times, [samples[t] for t in times]
-    query = Usd.AttributeQuery(attr)
-    times = list(query.GetTimeSamples())
-    return times, [query.Get(t) for t in times]
-
-
-def _gf_array(values: list[Any], n: int, what: str) -> np.ndarray:
-    """Gf vectors (n = 3) or quaternions (n = 4, as xyzw) as a finite float64 array (S, n)."""
-    from pxr import Vt
-
-    if not values:
-        return np.zeros((0, n))
-    try:
-        kind = type(values[0]).__name__
-        array_type = {"Vec3f": Vt.Vec3fArray, "Vec3d": Vt.Vec3dArray, "Quatf": Vt.QuatfArray, "Quatd": Vt.QuatdArray}[kind]
-        arr = np.asarray(array_type(values), dtype=np.float64)
-    except (KeyError, TypeError):
-        arr = np.array([quat_xyzw(v) if n == 4 else _vec(v, n, what) for v in values], dtype=np.float64)
-    if arr.shape != (len(values), n):
-        raise FormatError(f"{what}: expected {n} numbers per sample, got shape {arr.shape}")
-    if not np.all(np.isfinite(arr)):
-        bad = int(np.argmax(~np.isfinite(arr).all(axis=1)))
-        raise FormatError(f"{what}: sample {bad} is not finite ({arr[bad].tolist()})")
-    return arr
 
 
 class _Reader:
@@ -326,7 +285,7 @@ class _Reader:
                 continue
             v = inp.Get()
             if v is not None:
-                values[name] = _vec(v, 3, f"{where}.inputs:{name}") if name.endswith("Color") else _vec([v], 1, f"{where}.inputs:{name}")[0]
+                values[name] = finite_vec(v, 3, f"{where}.inputs:{name}") if name.endswith("Color") else finite_vec([v], 1, f"{where}.inputs:{name}")[0]
         return values, texture
 
     def _our_material(self, prim: Any, data: dict) -> None:
@@ -335,10 +294,10 @@ class _Reader:
         shader = self._surface(prim)
         if shader is not None:
             values, texture = self._read_inputs(shader, where)
-            written = material_inputs(_Obj(d))
+            written = material_inputs(PayloadView(d))
             for name, value in values.items():
                 if not same_f32(value, written[name]):
-                    d[MATERIAL_FIELDS[name]] = _material_value(name, value)
+                    d[MATERIAL_FIELDS[name]] = material_value(name, value)
             if (texture or None) != (d.get("texture") or None):
                 d["texture"] = texture
         mid = str(d.get("id", data.get("id")))
@@ -357,7 +316,7 @@ class _Reader:
         if shader is not None:
             values, texture = self._read_inputs(shader, where)
             for name, value in values.items():
-                d[MATERIAL_FIELDS[name]] = _material_value(name, value)
+                d[MATERIAL_FIELDS[name]] = material_value(name, value)
             d["texture"] = texture
         self.materials[mid] = d
         self.material_order[mid] = 1e12 + len(self.materials)
@@ -418,9 +377,9 @@ class _Reader:
                 return None
             n = 4 if op.endswith("orient") else 3
             default = attr.Get(Usd.TimeCode.Default())
-            times, values = _time_samples(attr, self.stage.GetRootLayer())
-            values = _gf_array(values, n, f"{where}.{op}")
-            default = None if default is None else _gf_array([default], n, f"{where}.{op}")[0]
+            times, values = time_samples(attr, self.stage.GetRootLayer())
+            values = gf_array(values, n, f"{where}.{op}")
+            default = None if default is None else gf_array([default], n, f"{where}.{op}")[0]
             ops.append((op, default, np.asarray(times, np.float64), values))
         return xform_digest(ops)
 
@@ -480,7 +439,7 @@ class _Reader:
 
     def _camera_edits(self, prim: Any, d: dict, where: str) -> None:
         cam = d["camera"]
-        written = camera_attrs(_Obj(cam))
+        written = camera_attrs(PayloadView(cam))
         read = self._attr_values(prim, written)
         if all(same_f32(read[k], v) for k, v in written.items() if k in read):
             return
@@ -495,7 +454,7 @@ class _Reader:
 
     def _light_edits(self, prim: Any, d: dict, where: str) -> None:
         light = d["light"]
-        type_name, written = light_attrs(_Obj(light))
+        type_name, written = light_attrs(PayloadView(light))
         names = set(written) | {"inputs:exposure", "inputs:shaping:cone:angle", "inputs:shaping:cone:softness", "inputs:radius"}
         read = self._attr_values(prim, sorted(names))
         same = str(prim.GetTypeName()) == type_name and all(
@@ -550,7 +509,7 @@ class _Reader:
             if type_name != "Xform":
                 ext = UsdGeom.Boundable.ComputeExtentFromPlugins(UsdGeom.Boundable(look), Usd.TimeCode.Default())
                 if ext is not None and len(ext) == 2:
-                    lo, hi = _vec(ext[0], 3, f"{where}.extent"), _vec(ext[1], 3, f"{where}.extent")
+                    lo, hi = finite_vec(ext[0], 3, f"{where}.extent"), finite_vec(ext[1], 3, f"{where}.extent")
                     if all(a <= b for a, b in zip(lo, hi)):
                         d["bounds"] = [lo, hi]
                 mat = self._bound_material(look)
@@ -582,19 +541,3 @@ class _Reader:
             return Gaussians(means, arr("orientations", 4), arr("scales", 3), arr("opacities", 0), sh.reshape(n, k, 3))
         except ModelError as exc:
             raise FormatError(f"{where}: {exc}") from None
-
-
-class _Obj:
-    """Attribute access over a payload dict, for the conversion helpers in exporters.usd."""
-
-    def __init__(self, d: dict) -> None:
-        self.__dict__.update(d)
-
-
-def _material_value(name: str, value: Any) -> Any:
-    """A PreviewSurface input as a Material field value (colours clipped to [0, 1])."""
-    if name == "diffuseColor":
-        return np.clip(value, 0.0, 1.0).tolist()
-    if name == "emissiveColor":
-        return np.clip(value, 0.0, None).tolist()
-    return float(min(max(value, 0.0), 1.0))
