@@ -229,3 +229,25 @@ def test_closing_cost_is_the_exact_number_of_characters_left():
             state, text, steps = grammar.advance(state, best[1]), text + best[1], steps + 1
         assert steps == cost
         SceneSpec.model_validate_json(text)
+
+
+def test_token_mask_equals_brute_force_on_a_random_vocabulary():
+    """The sorted-prefix walk allows exactly the tokens whose every character the grammar accepts."""
+    rnd = random.Random(3)
+    pieces = list('{}[]",:') + ["entities", "id", "class", "car", "relations", "subject", " ", "1", "0", ".5", "-"]
+    texts = sorted({"".join(rnd.choice(pieces) for _ in range(rnd.randint(1, 4))) for _ in range(3000)})
+    grammar = JsonGrammar(generation_schema(SceneSpec), max_string=8, max_items=3)
+    mask = TokenMask(grammar, list(range(len(texts))), texts, vocab_size=len(texts))
+    state, text = grammar.start(), ""
+    for step in range(60):
+        brute = [i for i, t in enumerate(texts) if mask._walk_one(state, t)]
+        fast = mask.allowed(state).tolist()
+        assert fast == brute, text
+        if not fast or grammar.is_complete(state):
+            break
+        opening = [i for i in fast if "}" not in texts[i] and "]" not in texts[i]] or fast
+        pick = texts[random.Random(step).choice(opening)]
+        for ch in pick:
+            state = grammar.advance(state, ch)
+        text += pick
+    assert len(text) > 20

@@ -24,6 +24,7 @@ every token sharing a refused prefix).  Nothing here imports torch.
 """
 from __future__ import annotations
 
+import bisect
 import json
 from dataclasses import dataclass, field
 from typing import Any, Sequence
@@ -524,6 +525,7 @@ class TokenMask:
         plain = np.asarray([all(_plain(c) for c in t) for t in self.texts], dtype=bool)
         self._plain_ids, self._plain_lens = self.ids[plain], lens[plain]
         self._other = [k for k in range(len(self.texts)) if not plain[k]]
+        self._other_ids = self.ids[~plain]
         self._cache: dict = {}
 
     def allowed(self, state: tuple) -> np.ndarray:
@@ -547,6 +549,12 @@ class TokenMask:
         """The ``allowed`` tokens that bring the reply closer to its end (the closest ones if none does)."""
         g = self.grammar
         now = g.closing_cost(state)
+        top = state[0][-1] if state[0] else None
+        if g.string_budget(state) is not None and len(top[3]) >= top[1].min_len:
+            # inside free text only a token holding the closing quote gets nearer the end
+            quoted = allowed[np.isin(allowed, self._other_ids)]
+            if quoted.size:
+                allowed = quoted
         costs = []
         for t in allowed.tolist():
             after = state
@@ -585,7 +593,6 @@ class TokenMask:
                 out.append(int(self.ids[k]))
                 k += 1
                 continue
-            k += 1  # skip every following token that shares the refused prefix t[:failed_at + 1]
-            while k < n and lcp[k] > failed_at:
-                k += 1
+            # skip every following token that shares the refused prefix t[:failed_at + 1]
+            k = bisect.bisect_left(texts, t[:failed_at] + chr(ord(t[failed_at]) + 1), k + 1)
         return out
