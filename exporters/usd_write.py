@@ -260,19 +260,15 @@ def _author(scene: Any, timeline: Any, layer_path: str) -> None:
                 "relations": _json([[s, r, o] for s, r, o in scene.relations()]),
             }
         }
-        used = {"Prototypes", "Materials"}
-        mat_paths = _write_materials(a, scene)
-        protos = _Prototypes(a)
-        index = {eid: i for i, eid in enumerate(timeline.ids)}
+        ctx = _Context(a, scene, timeline, _Prototypes(a), _write_materials(a, scene), {"Prototypes", "Materials"},
+                       {eid: i for i, eid in enumerate(timeline.ids)})
         order = {e.id: i for i, e in enumerate(scene.entities())}
         paths: dict[str, str] = {}
         for ent in scene.topological_entities():
             parent = scene.parent_of(ent.id)
-            base = paths[parent.id] if parent is not None else ROOT
-            name = prim_name(ent.id, used)
-            path = f"{base}/{name}"
-            paths[ent.id] = path
-            _write_entity(a, scene, ent, path, name, used, order[ent.id], timeline, index[ent.id], protos, mat_paths)
+            name = prim_name(ent.id, ctx.used)
+            paths[ent.id] = f"{paths[parent.id] if parent is not None else ROOT}/{name}"
+            _write_entity(ctx, ent, paths[ent.id], name, order[ent.id])
     if not layer.Save():
         raise FormatError(f"{layer_path}: usd-core could not save the layer")
 
@@ -360,37 +356,30 @@ class _Prototypes:
         return path
 
 
-def _write_entity(
-    a: _Author, scene: Any, ent: Any, path: str, name: str, used: set[str], order: int,
-    timeline: Any, col: int, protos: _Prototypes, mat_paths: dict[str, str],
-) -> None:
-    from pxr import Gf, Sdf, Vt
+@dataclasses.dataclass
+class _Context:
+    """What every entity prim needs while one stage is written."""
 
-    T = a.T
+    a: _Author
+    scene: Any
+    timeline: Any
+    protos: _Prototypes
+    mat_paths: dict[str, str]
+    used: set[str]  # prim names taken (entities and their proxy / splat prims are globally unique)
+    columns: dict[str, int] = dataclasses.field(default_factory=dict)  # entity id -> Timeline column
+
+
+def _write_entity(ctx: _Context, ent: Any, path: str, name: str, order: int) -> None:
+    """The entity's prim (Xform, Camera or light) with its ops, metadata, proxy and splats."""
+    a, scene = ctx.a, ctx.scene
     if ent.kind == "camera":
-        prim = a.prim(path, "Camera")
-        for attr_name, value in camera_attrs(ent.camera).items():
-            if attr_name == "clippingRange":
-                a.attr(prim, attr_name, T.Float2, Gf.Vec2f(*value))
-            else:
-                a.attr(prim, attr_name, T.Float, value)
-        a.attr(prim, "projection", T.Token, "perspective")
+        prim = _write_camera(a, path, ent.camera)
     elif ent.kind == "light":
-        type_name, values = light_attrs(ent.light)
-        prim = a.prim(path, type_name)
-        if ent.light.type == "spot":
-            a.api_schemas(prim, ["ShapingAPI"])
-        for attr_name, value in values.items():
-            if attr_name == "inputs:color":
-                a.attr(prim, attr_name, T.Color3f, Gf.Vec3f(*value))
-            elif attr_name == "treatAsPoint":
-                a.attr(prim, attr_name, T.Bool, value)
-            else:
-                a.attr(prim, attr_name, T.Float, value)
+        prim = _write_light(a, path, ent.light)
     else:
         prim = a.prim(path, "Xform")
-    digest = _write_xform(a, prim, timeline, col)
-    plain = serialize.payload_to_json(dataclasses.replace(ent, gaussians=None)) if ent.gaussians is not None else serialize.payload_to_json(ent)
+    digest = _write_xform(a, prim, ctx.timeline, ctx.columns[ent.id])
+    plain = serialize.payload_to_json(dataclasses.replace(ent, gaussians=None) if ent.gaussians is not None else ent)
     mat = scene.material_of(ent.id)
     traj = scene.trajectory_of(ent.id)
     prim.customData = {
@@ -407,30 +396,69 @@ def _write_entity(
         }
     }
     if ent.kind == "object" and ent.proxy:
-        proto = protos.path_for(ent.proxy, np.asarray(ent.bounds))
-        mprim = a.prim(f"{path}/{prim_name(name + '_proxy', used)}", "Mesh")
+        from pxr import Sdf
+
+        proto = ctx.protos.path_for(ent.proxy, np.asarray(ent.bounds))
+        mprim = a.prim(f"{path}/{prim_name(name + '_proxy', ctx.used)}", "Mesh")
         mprim.referenceList.prependedItems = [Sdf.Reference("", Sdf.Path(proto))]
         mprim.customData = {KEY: {"role": "proxy"}}
         if mat is not None:
             a.api_schemas(mprim, ["MaterialBindingAPI"])
-            a.rel(mprim, "material:binding", mat_paths[mat.id])
+            a.rel(mprim, "material:binding", ctx.mat_paths[mat.id])
     if ent.gaussians is not None:
-        g = ent.gaussians
-        gprim = a.prim(f"{path}/{prim_name(name + '_splats', used)}", "ParticleField3DGaussianSplat")
-        gprim.customData = {KEY: {"role": "splats"}}
-        a.attr(gprim, "positions", T.Point3fArray, Vt.Vec3fArray.FromNumpy(g.means))
-        a.attr(gprim, "orientations", T.QuatfArray, Vt.QuatfArray.FromNumpy(g.quats))
-        a.attr(gprim, "scales", T.Float3Array, Vt.Vec3fArray.FromNumpy(g.scales))
-        a.attr(gprim, "opacities", T.FloatArray, Vt.FloatArray.FromNumpy(g.opacities))
-        a.attr(gprim, "radiance:sphericalHarmonicsCoefficients", T.Float3Array,
-               Vt.Vec3fArray.FromNumpy(np.ascontiguousarray(g.sh.reshape(-1, 3))))
-        a.attr(gprim, "radiance:sphericalHarmonicsDegree", T.Int, g.sh_degree, uniform=True)
-        if len(g):
-            reach = 3.0 * g.scales.max(axis=1, keepdims=True)
-            lo, hi = (g.means - reach).min(axis=0), (g.means + reach).max(axis=0)
+        _write_splats(a, f"{path}/{prim_name(name + '_splats', ctx.used)}", ent.gaussians)
+
+
+def _write_camera(a: _Author, path: str, cam: Any) -> Any:
+    from pxr import Gf
+
+    prim = a.prim(path, "Camera")
+    for attr_name, value in camera_attrs(cam).items():
+        if attr_name == "clippingRange":
+            a.attr(prim, attr_name, a.T.Float2, Gf.Vec2f(*value))
         else:
-            lo = hi = np.zeros(3, np.float32)
-        a.attr(gprim, "extent", T.Float3Array, Vt.Vec3fArray([Gf.Vec3f(*lo.tolist()), Gf.Vec3f(*hi.tolist())]))
+            a.attr(prim, attr_name, a.T.Float, value)
+    a.attr(prim, "projection", a.T.Token, "perspective")
+    return prim
+
+
+def _write_light(a: _Author, path: str, light: Any) -> Any:
+    from pxr import Gf
+
+    type_name, values = light_attrs(light)
+    prim = a.prim(path, type_name)
+    if light.type == "spot":
+        a.api_schemas(prim, ["ShapingAPI"])
+    for attr_name, value in values.items():
+        if attr_name == "inputs:color":
+            a.attr(prim, attr_name, a.T.Color3f, Gf.Vec3f(*value))
+        elif attr_name == "treatAsPoint":
+            a.attr(prim, attr_name, a.T.Bool, value)
+        else:
+            a.attr(prim, attr_name, a.T.Float, value)
+    return prim
+
+
+def _write_splats(a: _Author, path: str, g: Any) -> None:
+    """Gaussians as a ParticleField3DGaussianSplat (SH Gaussian-major: (N * K) float3)."""
+    from pxr import Gf, Vt
+
+    T = a.T
+    gprim = a.prim(path, "ParticleField3DGaussianSplat")
+    gprim.customData = {KEY: {"role": "splats"}}
+    a.attr(gprim, "positions", T.Point3fArray, Vt.Vec3fArray.FromNumpy(g.means))
+    a.attr(gprim, "orientations", T.QuatfArray, Vt.QuatfArray.FromNumpy(g.quats))
+    a.attr(gprim, "scales", T.Float3Array, Vt.Vec3fArray.FromNumpy(g.scales))
+    a.attr(gprim, "opacities", T.FloatArray, Vt.FloatArray.FromNumpy(g.opacities))
+    a.attr(gprim, "radiance:sphericalHarmonicsCoefficients", T.Float3Array,
+           Vt.Vec3fArray.FromNumpy(np.ascontiguousarray(g.sh.reshape(-1, 3))))
+    a.attr(gprim, "radiance:sphericalHarmonicsDegree", T.Int, g.sh_degree, uniform=True)
+    if len(g):
+        reach = 3.0 * g.scales.max(axis=1, keepdims=True)
+        lo, hi = (g.means - reach).min(axis=0), (g.means + reach).max(axis=0)
+    else:
+        lo = hi = np.zeros(3, np.float32)
+    a.attr(gprim, "extent", T.Float3Array, Vt.Vec3fArray([Gf.Vec3f(*lo.tolist()), Gf.Vec3f(*hi.tolist())]))
 
 
 def _write_xform(a: _Author, prim: Any, timeline: Any, col: int) -> str:
