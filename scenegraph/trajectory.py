@@ -64,8 +64,8 @@ class TrajectorySamples:
     """Samples of G trajectories at F times, component-first (structure of arrays).
 
     ``position``/``velocity`` (3, F, G) float32 in the parent frame (m, m/s);
-    ``heading`` (2, F, G) float32 = (sin yaw, cos yaw), the unit horizontal
-    direction +Z turns to, when heading is ``tangent``; ``rotation`` (4, F, G)
+    ``heading`` (2, F, G) float32 = (sin(yaw/2), cos(yaw/2)), the y and w of
+    the yaw quaternion turning +Z along the path, when heading is ``tangent``; ``rotation`` (4, F, G)
     xyzw when heading is ``keyframes``; ``scale`` (3, F, G) when the
     trajectories carry scales; otherwise None.
     """
@@ -217,16 +217,25 @@ def _eval(coef: np.ndarray, u: np.ndarray, cubic: bool) -> tuple[np.ndarray, np.
     return pos, der
 
 
-def _direction(vec: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Unit horizontal direction (2, ...) = (x, z) / |(x, z)| of ``vec`` (3, ...), and validity."""
-    h = np.hypot(vec[0], vec[2])
-    valid = h > _TANGENT_EPS
-    inv = 1.0 / np.where(valid, h, 1.0)
-    return np.stack([vec[0] * inv, vec[2] * inv]), valid
+def _yaw_quat(vec: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Half-angle yaw (2, ...) = (sin(yaw/2), cos(yaw/2)) turning +Z along the horizontal part of
+    ``vec`` (3, ...), and whether that part is long enough to define it.
+
+    The quaternion from +Z to the unit direction d is (0, d_x, 0, 1 + d_z)
+    normalised, i.e. (0, x, 0, h + z) / n with h = |(x, z)|: no trigonometry.
+    Facing exactly -Z it is (0, 1, 0, 0).
+    """
+    x, z = vec[0], vec[2]
+    h = np.sqrt(x * x + z * z)
+    w = h + z
+    n = np.sqrt(x * x + w * w)
+    ok = n > 0
+    inv = 1.0 / np.where(ok, n, 1.0)
+    return np.stack([np.where(ok, x * inv, 1.0), w * inv]), h > _TANGENT_EPS
 
 
 def _held_heading(coef: np.ndarray, step: bool) -> np.ndarray:
-    """Direction to hold at rest, (2, G, K+1), indexed by time segment + 1 (0: before the first key).
+    """Half-angle yaw to hold at rest, (2, G, K+1), indexed by time segment + 1 (0: before the first key).
 
     Segment i holds the exit direction of the last segment before i that moved
     horizontally; before any motion, the entry direction of the first one; a
@@ -238,8 +247,8 @@ def _held_heading(coef: np.ndarray, step: bool) -> np.ndarray:
         exit_ = entry
     else:
         exit_ = np.moveaxis(coef[:, :, 1, :] + 2.0 * coef[:, :, 2, :] + 3.0 * coef[:, :, 3, :], -1, 0)
-    d_in, ok_in = _direction(entry)
-    d_out, ok_out = _direction(exit_)
+    d_in, ok_in = _yaw_quat(entry)
+    d_out, ok_out = _yaw_quat(exit_)
     first = np.argmax(ok_in, axis=1)
     first_dir = np.where(ok_in.any(axis=1), d_in[:, np.arange(g), first], np.array([[0.0], [1.0]]))  # (2, G)
     last = np.maximum.accumulate(np.where(ok_out, np.arange(s), -1), axis=1)  # last valid exit <= i
@@ -318,11 +327,13 @@ def sample_trajectories(trajs: Sequence[Trajectory], t: np.ndarray) -> Trajector
         tangent = None
         gflat, u = key, None
     elif speed == "keyframes":
-        u = (tau - np.take(times[:, :-1].ravel(), flat)) * np.take(inv_dt.ravel(), flat)
+        rate = np.take(inv_dt.ravel(), flat)
+        u = (tau - np.take(times[:, :-1].ravel(), flat)) * rate
         np.clip(u, 0.0, 1.0, out=u)
         u = u.astype(np.float32)
         position, der = _eval(_take(coef_t, flat), u, cubic)
-        velocity = der * np.where(inside, np.take(inv_dt.ravel(), flat), 0.0).astype(np.float32)
+        rate[~inside] = 0.0
+        velocity = der * rate.astype(np.float32)
         tangent, gflat = der, flat
     else:
         position, velocity, gflat, u, tangent = _arc_length_timed(coef, coef_t, cubic, times, moving, flat, tau, inside, speed == "ease")
@@ -334,8 +345,8 @@ def sample_trajectories(trajs: Sequence[Trajectory], t: np.ndarray) -> Trajector
         if tangent is None:
             out.heading = rest
         else:
-            d, valid = _direction(tangent)
-            valid &= inside & np.take(moving.ravel(), flat)
+            d, valid = _yaw_quat(tangent)  # pauses have a zero tangent
+            valid &= inside
             out.heading = np.where(valid, d, rest)
     if with_rot or with_scale:
         # flat index of the key starting the current segment
@@ -398,7 +409,7 @@ def _arc_length_timed(coef, coef_t, cubic, times, moving, flat, tau, inside, eas
     ds = np.take(tflat, local + row_base + 1) - s0
     frac = np.clip(np.where(ds > 0, (arc - s0) / np.where(ds > 0, ds, 1.0), 0.0), 0.0, 1.0)
     gpar = np.clip((local + frac) / n, r[4], r[5])
-    seg_g = np.minimum(gpar.astype(np.int64), s - 1)
+    seg_g = np.minimum(gpar.astype(np.int64), r[5].astype(np.int64) - 1)  # stay in the run's segments
     u = (gpar - seg_g).astype(np.float32)
     gflat = seg_g + np.arange(g) * s
     position, der = _eval(_take(coef_t, gflat), u, cubic)

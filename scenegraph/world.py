@@ -313,21 +313,11 @@ def _remove_yaw(q: np.ndarray) -> np.ndarray:
     return quat_multiply(tw, q)
 
 
-def _heading_quat(heading: np.ndarray, tilt: np.ndarray) -> tuple[np.ndarray, ...]:
-    """Components x, y, z, w (F, n) of yaw_quat * tilt, for directions (2, F, n) = (sin yaw, cos yaw)
-    and tilts (n, 4).
-
-    The yaw quaternion turning +Z to (sx, 0, cz) is (0, sx, 0, 1 + cz) normalised
-    (no trigonometry); facing exactly -Z it is (0, 1, 0, 0).
-    """
-    sx, cz = heading[0], heading[1]
-    w = 1.0 + cz
-    norm = np.sqrt(sx * sx + w * w)
-    back = norm < 1e-6
-    inv = 1.0 / np.where(back, 1.0, norm)
-    sy = np.where(back, np.float32(1.0), sx * inv)
-    cy = np.where(back, np.float32(0.0), w * inv)
-    if np.all(tilt == (0.0, 0.0, 0.0, 1.0)):
+def _heading_quat(heading: np.ndarray, tilt: np.ndarray) -> tuple:
+    """Components x, y, z, w (F, n) of yaw_quat * tilt, for half-angle yaws (2, F, n) =
+    (sin(yaw/2), cos(yaw/2)) and tilts (n, 4)."""
+    sy, cy = heading[0], heading[1]
+    if np.all(tilt == (0.0, 0.0, 0.0, 1.0)):  # the scalar zeros are skipped by the writer
         return 0.0, sy, 0.0, cy
     bx, by, bz, bw = (tilt[:, i].astype(np.float32) for i in range(4))
     return cy * bx + sy * bz, cy * by + sy * bw, cy * bz - sy * bx, cy * bw - sy * by
@@ -349,14 +339,17 @@ def _write_samples(tl_arrays, samples, rows, cols, rest_rot) -> None:
     def pick(a: np.ndarray) -> np.ndarray:
         return a if same else a[..., rows]
 
-    def put(dst: np.ndarray, comps) -> None:
+    def put(dst: np.ndarray, comps, keep_zero: bool = False) -> None:
         for i, c in enumerate(comps):  # one component at a time: long inner loops
-            dst[:, sel, i] = c
+            if not (keep_zero and isinstance(c, float)):
+                dst[:, sel, i] = c
 
     put(position, pick(samples.position))
     put(velocity, pick(samples.velocity))
     if samples.heading is not None:
-        put(rotation, _heading_quat(pick(samples.heading), _remove_yaw(rest_rot[cols])))
+        tilt = _remove_yaw(rest_rot[cols])
+        # with no tilt the rest rotation is a pure yaw: its x and z are already 0
+        put(rotation, _heading_quat(pick(samples.heading), tilt), keep_zero=True)
     elif samples.rotation is not None:
         put(rotation, pick(samples.rotation))
     if samples.scale is not None:

@@ -15,7 +15,9 @@ def frames(duration: float, fps: float = FPS) -> np.ndarray:
 
 
 def yaw_of(heading: np.ndarray) -> np.ndarray:
-    return np.arctan2(heading[:, 0], heading[:, 1])
+    """Yaw in (-pi, pi] from half-angle (sin(yaw/2), cos(yaw/2)) pairs (F, 2)."""
+    yaw = 2.0 * np.arctan2(heading[:, 0], heading[:, 1])
+    return np.where(yaw > np.pi, yaw - 2 * np.pi, yaw)
 
 
 def test_linear_keyframes_hit_keys_at_key_times_with_segment_velocity():
@@ -125,7 +127,7 @@ def test_heading_tangent_faces_motion_and_holds_through_pauses():
     np.testing.assert_allclose(np.abs(yaw[(t > 2) & (t <= 4)]), np.pi, atol=1e-5)  # -Z, held after the end
     moving = np.linalg.norm(s.velocity, axis=1) > 1e-6
     vdir = s.velocity[moving][:, [0, 2]] / np.linalg.norm(s.velocity[moving][:, [0, 2]], axis=1, keepdims=True)
-    np.testing.assert_allclose(s.heading[moving], vdir, atol=1e-5)
+    np.testing.assert_allclose(np.c_[np.sin(yaw[moving]), np.cos(yaw[moving])], vdir, atol=1e-5)
 
 
 def test_keyframe_rotations_are_slerped():
