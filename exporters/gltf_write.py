@@ -14,6 +14,8 @@ writing costs little more than the bytes themselves.
 """
 from __future__ import annotations
 
+import base64
+import binascii
 import dataclasses
 import json
 import math
@@ -155,6 +157,18 @@ def _camera_json(ent: Any) -> dict:
 
 
 def _read_image(texture: str, out_dir: Path) -> tuple[Path, bytes, str]:
+    """(source path, bytes, MIME type) of a PNG/JPEG texture: a path (relative to the output folder or
+    the working directory) or a base64 ``data:`` URI; raises FormatError for anything else."""
+    if texture.startswith("data:"):
+        head, _, payload = texture.partition(",")
+        try:
+            data = base64.b64decode(payload, validate=True) if head.endswith(";base64") else b""
+        except (binascii.Error, ValueError):
+            data = b""
+        for magic, mime in _IMAGE_MIME.items():
+            if data.startswith(magic):
+                return Path("texture" + (".png" if mime == "image/png" else ".jpg")), data, mime
+        raise FormatError(f"texture {texture[:40]!r}...: not a base64 PNG or JPEG data: URI")
     src = Path(texture)
     candidates = [src] if src.is_absolute() else [out_dir / src, Path.cwd() / src]
     for c in candidates:
@@ -192,6 +206,8 @@ class _Writer:
                 src, data, mime = _read_image(m.texture, self.out_dir)
                 if self.glb:
                     self.images.append({"bufferView": self.buf.view(data), "mimeType": mime})
+                elif m.texture.startswith("data:"):
+                    self.images.append({"uri": m.texture})
                 else:
                     name, k = src.name, 2
                     while any(n == name and s != src for s, n in self.copies):  # two images called the same

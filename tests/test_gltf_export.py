@@ -204,6 +204,21 @@ def test_texture_is_embedded_in_glb_and_copied_beside_gltf(tmp_path):
     assert gltf.read(out / "t.gltf") == s
 
 
+def test_data_uri_texture_is_embedded(tmp_path):
+    import base64
+
+    uri = "data:image/png;base64," + base64.b64encode(b"\x89PNG\r\n\x1a\n" + bytes(16)).decode()
+    s = Scene(duration=0.5)
+    s.add_material(Material("mat_tex", texture=uri))
+    s.add_entity(Entity("box_1"), material="mat_tex")
+    tl = scenes.hand_timeline(s)
+    for name in ("d.glb", "d.gltf"):
+        gltf.write(s, tmp_path / name, timeline=tl)
+        assert gltf.read(tmp_path / name) == s
+    assert json.loads((tmp_path / "d.gltf").read_text())["images"] == [{"uri": uri}]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["d.bin", "d.glb", "d.gltf"]
+
+
 def test_bad_options_and_missing_texture_write_nothing(tmp_path, demo_plain):
     scene, tl = demo_plain
     with pytest.raises(FormatError, match="unknown option"):
