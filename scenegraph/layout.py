@@ -8,7 +8,7 @@ object's top with the centre over its footprint, ``inside`` = contained in the
 object's box, ``near`` = a horizontal gap below :data:`NEAR_GAP`, ``facing`` =
 yaw that turns the subject's +Z towards the object.
 
-Anchors are placed first, then dependents in topological order of the
+Pinned items and anchors are placed first, then dependents in topological order of the
 relations; each entity is placed by a seeded random search over the region its
 relations allow (vectorised box tests), with restarts until the time budget
 runs out.  Contradictions (``a left_of b`` and ``a right_of b``, two supports,
@@ -167,7 +167,7 @@ def _fmt(v: np.ndarray) -> str:
 
 
 def _placement_order(items: Sequence[LayoutItem], rels: list) -> list[str]:
-    """Anchors and pinned items first, then each object before its subjects (support edges always)."""
+    """Pinned items first, then anchors, then each object before its subjects (support edges always)."""
     g = nx.DiGraph()
     rank = {it.id: i for i, it in enumerate(items)}
     g.add_nodes_from(rank)
@@ -179,7 +179,7 @@ def _placement_order(items: Sequence[LayoutItem], rels: list) -> list[str]:
             continue
         first, second = (o, s)
         if _priority(items, rank, s) < _priority(items, rank, o) and not _reaches(g, o, s):
-            first, second = s, o  # an anchor or pinned subject goes before a free object
+            first, second = s, o  # a pinned or anchor subject goes before a free object
         if not _reaches(g, second, first):
             g.add_edge(first, second)
     return list(nx.lexicographical_topological_sort(g, key=lambda n: (_priority(items, rank, n), rank[n])))
@@ -187,12 +187,11 @@ def _placement_order(items: Sequence[LayoutItem], rels: list) -> list[str]:
 
 def _priority(items: Sequence[LayoutItem], rank: dict, node: str) -> int:
     it = items[rank[node]]
-    return 0 if it.anchor else (1 if it.fixed_position is not None else 2)
+    return 0 if it.fixed_position is not None else (1 if it.anchor else 2)
 
 
 def _reaches(g: nx.DiGraph, a: str, b: str) -> bool:
     return a == b or nx.has_path(g, a, b)
-
 
 
 class _Boxes:
@@ -244,8 +243,8 @@ class _Problem:
                 self.rels_of[r[2]].append(r)
         self.inside_pairs = {frozenset((s, o)) for s, rel, o in rels if rel == "inside"}
         self.support = {s: o for s, rel, o in rels if rel in _SUPPORT}
-        if extent is None:
-            area = sum(float(4 * h[0] * h[2]) for h in self.half.values())
+        if extent is None:  # room for the free boxes; pinned ones (a road, a floor) need none
+            area = sum(float(4 * h[0] * h[2]) for k, h in self.half.items() if by_id[k].fixed_position is None)
             extent = max(3.0, 1.2 * math.sqrt(area))
         self.extent = float(extent)
 
@@ -434,11 +433,12 @@ def solve_layout(
     deadline = time.perf_counter() + time_budget_s
     worst: tuple[int, str] = (-1, order[0])
     while True:
-        positions, failed = _attempt(order, pb, rng)
+        result, failed = _attempt(order, pb, rng)
         if failed is None:
+            positions = result
             break
-        if positions > worst[0]:
-            worst = (positions, failed)
+        if result > worst[0]:  # remember the item the deepest attempt stopped at
+            worst = (result, failed)
         if time.perf_counter() > deadline:
             bad = worst[1]
             mine = [repr(relation_text(r)) for r in pb.rels_of[bad]]

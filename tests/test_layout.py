@@ -226,3 +226,18 @@ def test_two_hundred_items_solve_quickly():
     t0 = time.perf_counter()
     _check(items, rels, seed=0, time_budget_s=2.0)
     assert time.perf_counter() - t0 < 2.0
+
+
+def test_pinned_road_goes_first_and_free_items_stay_close():
+    """A 200 m road pinned at the origin neither blocks a free anchor nor scatters the rest far away."""
+    items = [
+        LayoutItem("tree", (1.5, 5.0, 1.5), anchor=True),
+        LayoutItem("man", (0.5, 1.75, 0.3)),
+        LayoutItem("bench", (1.6, 0.9, 0.5)),
+        LayoutItem("dog", (0.3, 0.5, 0.8)),
+        LayoutItem("road", (200.0, 0.02, 7.0), fixed_position=(0.0, 0.0, 0.0), yaw=0.0, anchor=True),
+    ]
+    out = _check(items, [("man", "near", "tree")], seed=0)
+    assert np.allclose(out["road"].position, 0.0)
+    for k in ("tree", "man", "bench", "dog"):
+        assert 3.5 <= abs(out[k].position[2]) <= 15.0  # off the road, but not scattered far
