@@ -205,3 +205,22 @@ def test_torch_backend_matches_gsplat():
     for k in names:
         a, b = pg[k].grad.cpu(), pc[k].grad
         assert float((a - b).norm() / b.norm().clamp_min(1e-12)) < 2e-2, k
+
+
+def test_small_blocks_walk_many_blocks_with_the_same_result():
+    from scenegraph.appearance.raster_torch import render_torch
+
+    g = random_cloud(40, 13, opacity=(0.5, 0.99))
+    cam = small_camera()
+    names = ("means", "quats", "scales", "opacities", "sh")
+    p1 = {k: v.requires_grad_(True) for k, v in gaussians_to_tensors(g, dtype=torch.float64).items()}
+    p2 = {k: v.detach().clone().requires_grad_(True) for k, v in p1.items()}
+    viewmat = torch.as_tensor(cam.world_to_camera)
+    res = render_torch(p1, viewmat, (cam.fx, cam.fy, cam.cx, cam.cy), 32, 24, torch.zeros(3, dtype=torch.float64), 3, block=3)
+    ref = reference_render(p2, cam, (0, 0, 0))
+    torch.testing.assert_close(res.rgb, ref[0])
+    torch.testing.assert_close(res.alpha, ref[1])
+    (res.rgb.sum() + res.alpha.sum()).backward()
+    (ref[0].sum() + ref[1].sum()).backward()
+    for k in names:
+        torch.testing.assert_close(p1[k].grad, p2[k].grad, msg=k)

@@ -34,6 +34,8 @@ ALPHA_MIN = 1.0 / 255.0
 T_MIN = 1e-4
 EPS2D = 0.3
 TILE = 16
+BLOCK = 16  # Gaussians per tile composited per step
+_CHUNK_ELEMENTS = 1 << 18  # (tiles x pixels x block) per step, about 1 MB of float32
 
 
 def sh_basis(x: Any, y: Any, z: Any, degree: int) -> list[Any]:
@@ -172,42 +174,83 @@ def _pixel_features(tile: int, dtype: Any) -> Any:
     return torch.stack([u * u, u * v, v * v, u, v, torch.ones_like(u)], -1)
 
 
-def _sweep(coef: Any, feat: Any, starts: Any, counts: Any, pix: Any, block: int, grads: tuple | None = None) -> Iterator[tuple]:
-    """Walk depth-sorted blocks front to back; yields per block (act, idx, valid, alpha, clamped, w, include, t_excl).
+@dataclass
+class _Block:
+    """One block of the sweep: tiles ``act`` (Ta,), intersections ``idx`` (Ta, B) (``valid`` mask),
+    alpha (Ta, P, B) after clamp and 1/255 cut, ``clamped`` mask (backward only), weights
+    w = alpha T (0 where excluded), ``include`` (Ta, P, B) and exclusive transmittance ``t_excl``."""
 
-    State (transmittance ``t`` and ``done`` per tile pixel) lives in the generator;
-    the final transmittance is yielded last as ("end", t).
+    act: Any
+    idx: Any
+    valid: Any
+    alpha: Any
+    clamped: Any
+    w: Any
+    include: Any
+    t_excl: Any
+
+
+def _sweep(coef: Any, starts: Any, counts: Any, pix: Any, block: int, t_final: Any, may_clamp: bool = True,
+           backward: bool = False) -> Iterator[_Block]:
+    """Walk depth-sorted blocks of every tile front to back, yielding a :class:`_Block` each.
+
+    Per-pixel transmittance of the live tiles is kept compacted; a finished pixel's
+    transmittance goes to ``t_final`` (n_tiles, P), written in place (it ends as the
+    image's final transmittance).  ``may_clamp`` False (no opacity above ALPHA_MAX) skips the clamp.
     """
     import torch
 
-    n_tiles, p = counts.shape[0], pix.shape[0]
-    t = torch.ones(n_tiles, p, dtype=coef.dtype)
-    done = torch.zeros(n_tiles, p, dtype=torch.bool)
-    act = torch.nonzero(counts > 0).squeeze(1)
+    nonempty = torch.nonzero(counts > 0).squeeze(1)
+    chunk = max(1, _CHUNK_ELEMENTS // (pix.shape[0] * block))  # tiles per chunk: temporaries stay in cache
+    for lo in range(0, nonempty.numel(), chunk):
+        yield from _sweep_tiles(nonempty[lo:lo + chunk], coef, starts, counts, pix, block, t_final, may_clamp, backward)
+
+
+def _sweep_tiles(act: Any, coef: Any, starts: Any, counts: Any, pix: Any, block: int, t_final: Any, may_clamp: bool,
+                 backward: bool) -> Iterator[_Block]:
+    import torch
+    import torch.nn.functional as F
+
+    m = coef.shape[0]
+    st, cn = starts[act], counts[act]
+    tc = torch.ones(act.numel(), pix.shape[0], dtype=coef.dtype)  # live T; 0 once a pixel is done
+    tstop = torch.ones_like(tc)  # T where a pixel stopped
     ar = torch.arange(block)
-    inf_row = torch.tensor([0, 0, 0, 0, 0, math.inf], dtype=coef.dtype)
+    ncoef = -coef
+    empty_row = torch.tensor([0, 0, 0, 0, 0, -math.inf], dtype=coef.dtype)
+    one = torch.ones((), dtype=coef.dtype)
     b0 = 0
     while act.numel():
         pos = b0 + ar
-        valid = pos[None, :] < counts[act, None]
-        idx = (starts[act, None] + pos[None, :]).clamp_max(max(coef.shape[0] - 1, 0))
-        cf = torch.where(valid[..., None], coef[idx], inf_row)
-        alpha = torch.matmul(pix, cf.transpose(1, 2)).neg_().exp_()  # (Ta, P, B)
-        clamped = alpha > ALPHA_MAX
-        alpha.clamp_(max=ALPHA_MAX).masked_fill_(alpha < ALPHA_MIN, 0.0)
-        tc = t[act]
-        t_incl = torch.cumprod(1.0 - alpha, dim=2).mul_(tc[:, :, None])
-        include = (t_incl > T_MIN) & ~done[act][:, :, None]
-        t_excl = torch.cat([tc[:, :, None], t_incl[:, :, :-1]], dim=2)
-        w = alpha * t_excl * include
-        yield act, idx, valid, alpha, clamped, w, include, t_excl
-        n_inc = include.sum(2)
-        last = t_incl.gather(2, (n_inc - 1).clamp_min(0)[:, :, None])[:, :, 0]
-        t[act] = torch.where(n_inc > 0, last, tc)
-        done[act] = done[act] | ~include[:, :, -1]
+        valid = pos[None, :] < cn[:, None]
+        idx = (st[:, None] + pos[None, :]).clamp_max(max(m - 1, 0))
+        cf = torch.where(valid[..., None], ncoef[idx], empty_row)
+        alpha = torch.matmul(pix, cf.transpose(1, 2)).exp_()  # (Ta, P, B)
+        clamped = alpha > ALPHA_MAX if backward and may_clamp else None
+        if may_clamp:
+            alpha.clamp_(max=ALPHA_MAX)
+        F.threshold_(alpha, ALPHA_MIN, 0.0)
+        buf = torch.empty(alpha.shape[0], alpha.shape[1], block + 1, dtype=alpha.dtype)
+        buf[:, :, 0] = tc
+        torch.add(one, alpha, alpha=-1.0, out=buf[:, :, 1:])
+        buf.cumprod_(2)
+        t_excl, t_incl = buf[:, :, :-1], buf[:, :, 1:]
+        include = t_incl > T_MIN
+        w = alpha * t_excl
+        w.mul_(include)
+        yield _Block(act, idx, valid, alpha, clamped, w, include, t_excl)
+        alive = include[:, :, -1]
+        stopped = ~alive & (tc > 0)
+        if bool(stopped.any()):
+            first_out = include.sum(2, keepdim=True).clamp_max(block - 1)
+            tstop = torch.where(stopped, t_excl.gather(2, first_out)[:, :, 0], tstop)
+        tc = torch.where(alive, t_incl[:, :, -1], torch.zeros_like(tc))
         b0 += block
-        act = act[(counts[act] > b0) & ~done[act].all(1)]
-    yield "end", t
+        keep = (cn > b0) & (tc > 0).any(1)
+        if not bool(keep.all()):
+            gone = ~keep
+            t_final[act[gone]] = torch.where(tc[gone] > 0, tc[gone], tstop[gone])
+            act, st, cn, tc, tstop = act[keep], st[keep], cn[keep], tc[keep], tstop[keep]
 
 
 class _Composite:
@@ -223,16 +266,13 @@ class _Composite:
 
         class Composite(torch.autograd.Function):
             @staticmethod
-            def forward(ctx, coef, feat, starts, counts, pix, block):  # noqa: ANN001
+            def forward(ctx, coef, feat, starts, counts, pix, block, may_clamp):  # noqa: ANN001
                 out = torch.zeros(counts.shape[0], pix.shape[0], feat.shape[1], dtype=coef.dtype)
-                for step in _sweep(coef, feat, starts, counts, pix, block):
-                    if isinstance(step[0], str):
-                        t_final = step[1]
-                        break
-                    act, idx, _valid, _alpha, _cl, w, _inc, _te = step
-                    out[act] += torch.matmul(w, feat[idx])
+                t_final = torch.ones(counts.shape[0], pix.shape[0], dtype=coef.dtype)
+                for blk in _sweep(coef, starts, counts, pix, block, t_final, may_clamp):
+                    out.index_add_(0, blk.act, torch.matmul(blk.w, feat[blk.idx]))
                 ctx.save_for_backward(coef, feat, starts, counts, pix, out, t_final)
-                ctx.block = block
+                ctx.block, ctx.may_clamp = block, may_clamp
                 return out, t_final
 
             @staticmethod
@@ -242,24 +282,28 @@ class _Composite:
                 g_feat = torch.zeros_like(feat)
                 g_out = g_out.contiguous()
                 s_total = (out * g_out).sum(-1)
+                g_tt = g_t * t_final
                 prefix = torch.zeros_like(s_total)
-                for step in _sweep(coef, feat, starts, counts, pix, ctx.block):
-                    if isinstance(step[0], str):
-                        break
-                    act, idx, valid, alpha, clamped, w, include, t_excl = step
+                scratch = torch.ones_like(t_final)
+                for blk in _sweep(coef, starts, counts, pix, ctx.block, scratch, ctx.may_clamp, backward=True):
+                    act, idx, valid, alpha = blk.act, blk.idx, blk.valid, blk.alpha
                     go = g_out[act]
-                    fg = torch.matmul(go, feat[idx].transpose(1, 2))  # (Ta, P, B)
-                    pre = torch.cumsum(w * fg, dim=2).add_(prefix[act][:, :, None])
-                    suffix = s_total[act][:, :, None] - pre
-                    d_alpha = t_excl * fg - (suffix + (g_t[act] * t_final[act])[:, :, None]) / (1.0 - alpha)
-                    live = include & (alpha > 0) & ~clamped
-                    d_q = torch.where(live, -alpha * d_alpha, torch.zeros_like(alpha))
-                    gc = torch.matmul(d_q.transpose(1, 2), pix)  # (Ta, B, 6)
-                    gf = torch.matmul(w.transpose(1, 2), go)  # (Ta, B, C)
-                    g_coef[idx[valid]] = gc[valid]
-                    g_feat[idx[valid]] = gf[valid]
+                    fg = torch.matmul(go, feat[idx].transpose(1, 2))  # (Ta, P, B): f_i . dL/dF
+                    pre = torch.cumsum(blk.w * fg, dim=2).add_(prefix[act][:, :, None])
                     prefix[act] = pre[:, :, -1]
-                return g_coef, g_feat, None, None, None, None
+                    # dL/dalpha_i = T_i f_i.g - (sum_{j>i} w_j f_j.g + g_T T_final) / (1 - alpha_i)
+                    rest = pre.neg_().add_((s_total[act] + g_tt[act])[:, :, None])
+                    d_alpha = (blk.t_excl * fg).sub_(rest.div_(1.0 - alpha))
+                    a_live = alpha * blk.include
+                    if blk.clamped is not None:
+                        a_live.masked_fill_(blk.clamped, 0.0)
+                    d_q = d_alpha.mul_(a_live)  # dL/d(-q): alpha = exp(-q)
+                    gc = torch.matmul(d_q.transpose(1, 2), pix)  # (Ta, B, 6) w.r.t. -coef
+                    gf = torch.matmul(blk.w.transpose(1, 2), go)  # (Ta, B, C)
+                    sel = idx[valid]
+                    g_coef[sel] = -gc[valid]
+                    g_feat[sel] = gf[valid]
+                return g_coef, g_feat, None, None, None, None, None
 
         cls.fn = Composite
         return Composite
@@ -284,7 +328,7 @@ class RenderResult:
 
 def render_torch(params: dict, viewmat: Any, intrinsics: tuple[float, float, float, float], width: int, height: int,
                  background: Any, sh_degree: int, near: float = 0.01, far: float = 1e10, *, tile: int = TILE,
-                 block: int = 32) -> RenderResult:
+                 block: int = BLOCK) -> RenderResult:
     """Rasterize ``params`` (means, quats xyzw, scales, opacities, sh as torch tensors) on the CPU.
 
     ``viewmat`` (4, 4) world->camera tensor, ``intrinsics`` (fx, fy, cx, cy) px, ``background`` (3,) tensor.
@@ -301,15 +345,16 @@ def render_torch(params: dict, viewmat: Any, intrinsics: tuple[float, float, flo
     # per-intersection quadratic form of the exponent in tile-centred pixel coordinates
     ox = (tid % tiles_x).to(dtype) * tile + tile / 2.0
     oy = torch.div(tid, tiles_x, rounding_mode="floor").to(dtype) * tile + tile / 2.0
-    mu = proj.means2d[gid, 0] - ox
-    mv = proj.means2d[gid, 1] - oy
-    a, b, c = proj.conics[gid].unbind(-1)
-    log_o = torch.log(opac[gid].clamp_min(1e-30))
+    log_o = torch.log(opac.clamp_min(1e-30))
+    table = torch.cat([proj.means2d, proj.conics, log_o[:, None], colors, proj.depths[:, None]], -1)[gid]  # (M, 10)
+    mu, mv = table[:, 0] - ox, table[:, 1] - oy
+    a, b, c = table[:, 2], table[:, 3], table[:, 4]
     coef = torch.stack([0.5 * a, b, 0.5 * c, -a * mu - b * mv, -b * mu - c * mv,
-                        0.5 * a * mu * mu + b * mu * mv + 0.5 * c * mv * mv - log_o], -1)  # fmt: skip
-    feat = torch.cat([colors[gid], proj.depths[gid, None]], -1)
+                        0.5 * a * mu * mu + b * mu * mv + 0.5 * c * mv * mv - table[:, 5]], -1)  # fmt: skip
+    feat = table[:, 6:]
     pix = _pixel_features(tile, dtype)
-    out, t_final = _Composite.get().apply(coef, feat, starts, counts, pix, block)
+    may_clamp = bool(opac.numel()) and float(opac.detach().max()) > ALPHA_MAX
+    out, t_final = _Composite.get().apply(coef, feat, starts, counts, pix, block, may_clamp)
     img = out.reshape(tiles_y, tiles_x, tile, tile, 4).permute(0, 2, 1, 3, 4).reshape(tiles_y * tile, tiles_x * tile, 4)
     t_img = t_final.reshape(tiles_y, tiles_x, tile, tile).permute(0, 2, 1, 3).reshape(tiles_y * tile, tiles_x * tile)
     img, t_img = img[:height, :width], t_img[:height, :width]
