@@ -62,6 +62,7 @@ def inspect(path: str, fps: str, frames: str, out: str) -> None:
         scene.frame_set(f)
         for o in bpy.data.objects:
             objs[o.name]["world"][str(f)] = list(o.matrix_world.translation)
+            objs[o.name].setdefault("forward", {})[str(f)] = list(-o.matrix_world.col[2].xyz.normalized())  # local -Z
     with open(out, "w") as fh:
         json.dump({"objects": objs, "scene_extras": "scenegraph" in scene}, fh)
 

@@ -13,6 +13,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 import _gltf_scenes as scenes  # noqa: E402
 
 import exporters  # noqa: E402
+from scenegraph.model import quat_multiply, quat_rotate  # noqa: E402
 
 HELPER = Path(__file__).parent / "blender_helpers.py"
 pytestmark = pytest.mark.blender
@@ -56,6 +57,13 @@ def test_blender_imports_every_entity_where_the_timeline_puts_it(tmp_path, expor
         want = _to_blender(world[frames, tl.index(e.id)])
         got = np.array([o["world"][str(f)] for f in frames])
         assert np.abs(got - want).max() < 1e-3, (e.id, got, want)
+    for eid in ("cam_1", "sun", "spot_1"):  # cameras and lights look down their local -Z in both tools
+        world_rot = scene.entity(eid).transform.rotation
+        parent = scene.parent_of(eid)
+        if parent is not None:
+            world_rot = quat_multiply(parent.transform.rotation, world_rot)
+        want = _to_blender(quat_rotate(world_rot, [0.0, 0.0, -1.0]))
+        assert np.allclose(by_id[eid][1]["forward"]["0"], want, atol=1e-4), eid
     assert by_id["cam_1"][1]["type"] == "CAMERA"
     assert abs(by_id["cam_1"][1]["camera"]["angle_y"] - 0.8) < 1e-5
     assert by_id["sun"][1]["light"]["type"] == "SUN" and by_id["spot_1"][1]["light"]["type"] == "SPOT"
