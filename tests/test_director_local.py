@@ -117,10 +117,11 @@ def test_small_token_budget_still_closes_the_json(tiny_model):
     from scenegraph.director.local import direct_transformers
 
     for seed in range(3):
-        story, _ = direct_transformers("a story", tiny_model, seed=seed, schema_model=Story, max_new_tokens=30)
+        story, warnings = direct_transformers("a story", tiny_model, seed=seed, schema_model=Story, max_new_tokens=30)
         assert 2 <= len(story.lines) <= 4
-    long, _ = direct_transformers("a story", tiny_model, seed=0, schema_model=Story, max_new_tokens=400)
-    assert sum(map(len, long.lines)) > sum(map(len, story.lines))
+        assert warnings == ["transformers: the reply was closed early to fit max_new_tokens=30"]
+    long, warnings = direct_transformers("a story", tiny_model, seed=0, schema_model=Story, max_new_tokens=400)
+    assert sum(map(len, long.lines)) > sum(map(len, story.lines)) and warnings == []
 
 
 def test_budget_below_the_shortest_reply_is_a_backend_error(tiny_model):

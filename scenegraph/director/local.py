@@ -198,7 +198,10 @@ def direct_transformers(
     result, error = validate_reply(steer.text, schema_model)
     if result is None:
         raise BackendError(f"transformers director: {path}: {error} (reply: {steer.text[:300]!r})")
-    return result, []
+    warnings = []
+    if steer.forced_close:
+        warnings.append(f"transformers: the reply was closed early to fit max_new_tokens={max_new_tokens}")
+    return result, warnings
 
 
 class _DeadEnd(RuntimeError):
@@ -234,6 +237,7 @@ class _Steer:
     def __init__(self, torch: Any, mask: Any, prompt_len: int, eos: list[int], max_new_tokens: int):
         self.torch, self.mask, self.prompt_len, self.eos = torch, mask, prompt_len, eos
         self.max_new_tokens = max_new_tokens
+        self.forced_close = False  # the budget cut the reply short of what the model wanted to write
         self.state = mask.grammar.start()
         self.seen = 0
         self.text = ""
@@ -264,7 +268,9 @@ class _Steer:
             allowed = self.mask.allowed(self.state)
             # near the token budget, only tokens that bring the closing brackets nearer
             if g.closing_cost(self.state) + _CLOSING_SLACK >= self.max_new_tokens - self.seen:
-                allowed = self.mask.closing(self.state, allowed)
+                narrowed = self.mask.closing(self.state, allowed)
+                self.forced_close |= narrowed.size < allowed.size
+                allowed = narrowed
             allowed = allowed.tolist()
         if not allowed:
             raise _DeadEnd(f"no token can continue the reply {self.text[-80:]!r}")
