@@ -185,13 +185,8 @@ def _refine(t: np.ndarray, v: np.ndarray, tol: np.ndarray, rotation: bool) -> np
 
 
 def _limit_turn(angle: np.ndarray, keep: np.ndarray) -> np.ndarray:
-    """Add keys until no segment of ``angle`` (F, E) turns by pi or more (slerp takes the short way)."""
-    for _ in range(64):
-        lo, hi = _bounds(keep)
-        cols = np.arange(angle.shape[1])[None, :]
-        bad = np.abs(angle[hi, cols] - angle[lo, cols]) >= 0.99 * np.pi
-        if not bad.any():
-            break
-        f_idx, e_idx = np.nonzero(bad)
-        keep[(lo[f_idx, e_idx] + hi[f_idx, e_idx]) // 2, e_idx] = True
+    """Add a key wherever ``angle`` (F, E) enters a new quarter turn, so that no segment turns by pi
+    or more (slerp would take the short way round)."""
+    quarter = np.floor((angle - angle[:1]) / (np.pi / 2))
+    keep[1:] |= quarter[1:] != quarter[:-1]
     return keep
