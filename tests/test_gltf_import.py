@@ -319,19 +319,15 @@ def test_missing_file_and_wrong_suffix(tmp_path):
 
 
 def _mutate(rng, node, depth=0):
-    junk = [None, -1, 10**12, "x", [], {}, 1.5, True, [1, 2, 3]]
-    if isinstance(node, dict) and node:
-        key = rng.choice(sorted(node))
-        if rng.random() < 0.3 or depth > 6:
-            node[key] = rng.choice(junk)
-        else:
-            _mutate(rng, node[key], depth + 1)
-    elif isinstance(node, list) and node:
-        i = rng.randrange(len(node))
-        if rng.random() < 0.3 or depth > 6:
-            node[i] = rng.choice(junk)
-        else:
-            _mutate(rng, node[i], depth + 1)
+    """Replace one value somewhere inside ``node`` (a dict or list) with junk."""
+    keys = sorted(node) if isinstance(node, dict) else range(len(node)) if isinstance(node, list) else []
+    if not keys:
+        return
+    key = rng.choice(list(keys))
+    if rng.random() < 0.3 or depth > 6:
+        node[key] = rng.choice([None, -1, 10**12, "x", [], {}, 1.5, True, [1, 2, 3]])
+    else:
+        _mutate(rng, node[key], depth + 1)
 
 
 @pytest.mark.filterwarnings("ignore::RuntimeWarning")
