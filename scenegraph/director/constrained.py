@@ -540,8 +540,9 @@ class TokenMask:
             out = np.unique(np.concatenate([ok, np.asarray(more, dtype=np.int64)]))
         else:
             out = np.unique(np.asarray(self._walk_all(state), dtype=np.int64))
-        if len(self._cache) > 50_000:
+        if len(self._cache) > 50_000:  # bounded memory across long or many replies
             self._cache.clear()
+            self.grammar._producible.clear()
         self._cache[state] = out
         return out
 

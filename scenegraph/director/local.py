@@ -114,6 +114,17 @@ def _load(path: str) -> tuple[Any, Any, tuple[list[int], list[str]]]:
     return tok, model, _token_texts(tok, len(tok))
 
 
+@functools.lru_cache(maxsize=8)
+def _mask(path: str, schema_model: type[BaseModel], max_string: int, max_items: int) -> Any:
+    """The token mask of a model directory and schema; cached, so its per-state answers are reused."""
+    from scenegraph.director.constrained import JsonGrammar, TokenMask
+
+    tok, _, (ids, texts) = _load(path)
+    grammar = JsonGrammar(generation_schema(schema_model, max_string=max_string),
+                          max_string=max_string, max_items=max_items)
+    return TokenMask(grammar, ids, texts, vocab_size=len(tok))
+
+
 def _token_texts(tok: Any, n: int) -> tuple[list[int], list[str]]:
     """The text each regular token adds after other text (so SentencePiece's leading space is kept)."""
     special = set(tok.all_special_ids)
@@ -159,20 +170,20 @@ def direct_transformers(
     ``max_new_tokens``: as the budget runs out only tokens that bring the end
     of the JSON nearer are allowed, so a reply closes whenever the budget
     holds its shortest completion.  ``max_string`` / ``max_items`` cap strings
-    and arrays the schema leaves open.  Raises BackendError when torch or transformers is
-    missing, the directory holds no loadable model, or the reply is cut off or
-    still fails validation.
+    and arrays the schema leaves open.
+
+    Raises BackendError when torch or transformers is missing, the directory
+    holds no loadable model, or the reply is cut off or still fails validation.
     """
-    from scenegraph.director.constrained import JsonGrammar, TokenMask
     from scenegraph.director.openai_compat import validate_reply
     from scenegraph.spec import SYSTEM_PROMPT, SceneSpec
 
     schema_model = schema_model or SceneSpec
     torch, transformers = _require()
-    tok, model, (ids, texts) = _load(str(Path(path).resolve()))
-    grammar = JsonGrammar(generation_schema(schema_model, max_string=max_string),
-                          max_string=max_string, max_items=max_items)
-    mask = TokenMask(grammar, ids, texts, vocab_size=len(tok))
+    where = str(Path(path).resolve())
+    tok, model, _ = _load(where)
+    mask = _mask(where, schema_model, max_string, max_items)
+    grammar = mask.grammar
     system = SYSTEM_PROMPT if schema_model is SceneSpec else f"Reply with one JSON object of the {schema_model.__name__} schema."
     enc = tok(_render_prompt(tok, system, prompt), return_tensors="pt", add_special_tokens=False)
     eos = _eos_ids(tok, model)
