@@ -97,8 +97,12 @@ def _check_input(items: Sequence[LayoutItem], relations: Iterable) -> tuple[dict
         size = np.asarray(it.size, dtype=np.float64)
         if size.shape != (3,) or not np.all(np.isfinite(size)) or np.any(size <= 0):
             raise LayoutError(f"layout: item {it.id!r} needs a positive size (x, y, z), got {it.size!r}")
-        if it.fixed_position is not None and np.asarray(it.fixed_position, dtype=np.float64).shape != (3,):
-            raise LayoutError(f"layout: item {it.id!r} fixed_position must be (x, y, z), got {it.fixed_position!r}")
+        if it.fixed_position is not None:
+            fp = np.asarray(it.fixed_position, dtype=np.float64)
+            if fp.shape != (3,) or not np.all(np.isfinite(fp)):
+                raise LayoutError(f"layout: item {it.id!r} fixed_position must be finite (x, y, z), got {it.fixed_position!r}")
+        if it.yaw is not None and not math.isfinite(it.yaw):
+            raise LayoutError(f"layout: item {it.id!r} yaw must be finite radians, got {it.yaw!r}")
         by_id[it.id] = it
     rels: list[tuple[str, str, str]] = []
     for r in relations:
