@@ -169,29 +169,30 @@ class _Builder:
         subjects = {s for s, _, _ in rels}
         objects = {o for _, _, o in rels}
         items = []
-        lane_x = 0.0
+        parked: list[str] = []  # vehicles standing by the kerb: placed on the road, after the layout
         for i, es in enumerate(self.spec.entities):
             for eid in self.members_of[i]:
-                fixed = None
-                if es.position is not None:
-                    fixed = tuple(es.position)
-                elif self.road is not None and self.info[eid].kind == "vehicle" and eid not in subjects and eid not in moving:
-                    p = [0.0, 0.0, 0.0]  # parked along the kerb
-                    p[self.road.across] = self.road.center + ROAD_HALF_WIDTH - 1.2
-                    p[self.road.axis] = lane_x
-                    lane_x += self.size[eid][2] + 1.5
-                    fixed = tuple(p)
-                yaw = (math.pi / 2 if self.road.axis == 0 else 0.0) if fixed and es.position is None else None
-                items.append(LayoutItem(eid, tuple(float(v) for v in self.size[eid]), fixed_position=fixed, yaw=yaw,
+                if (es.position is None and self.road is not None and self.info[eid].kind == "vehicle"
+                        and eid not in subjects and eid not in objects and eid not in moving):
+                    parked.append(eid)
+                    continue
+                fixed = tuple(es.position) if es.position is not None else None
+                items.append(LayoutItem(eid, tuple(float(v) for v in self.size[eid]), fixed_position=fixed,
                                         anchor=eid in objects and eid not in subjects))
-        if self.road is not None:
+        if self.road is not None and any(it.fixed_position is None and it.id not in moving for it in items):
             size = [2 * _WORLD, 0.02, 2 * _WORLD]
             size[self.road.across] = 2 * ROAD_HALF_WIDTH
-            road_blocks = [it for it in items if it.fixed_position is None and it.id not in moving]
-            if road_blocks:
-                items.append(LayoutItem("road_1", tuple(size), fixed_position=(0.0, 0.0, 0.0), yaw=0.0, anchor=True))
-        out = solve_layout(items, rels, seed=self.seed, time_budget_s=1.0)
-        return {k: (np.asarray(p.position, dtype=np.float64), float(p.yaw)) for k, p in out.items() if k != "road_1"}
+            items.append(LayoutItem("road_1", tuple(size), fixed_position=(0.0, 0.0, 0.0), yaw=0.0, anchor=True))
+        out = solve_layout(items, rels, seed=self.seed, time_budget_s=1.0) if items else {}
+        placed = {k: (np.asarray(p.position, dtype=np.float64), float(p.yaw)) for k, p in out.items() if k != "road_1"}
+        along = 0.0
+        for eid in parked:  # nose to tail by the kerb on the far side of the road, facing along it
+            p = np.zeros(3)
+            p[self.road.across] = self.road.center - ROAD_HALF_WIDTH + 0.5 * self.size[eid][0] + 0.3
+            p[self.road.axis] = along + 0.5 * self.size[eid][2]
+            along += self.size[eid][2] + 1.5
+            placed[eid] = (p, math.pi / 2 if self.road.axis == 0 else 0.0)
+        return placed
 
     def stage_and_camera(self, placed: dict[str, tuple[np.ndarray, float]]) -> None:
         objs = [e.id for e in self.scene.entities("object") if e.id in self.size]

@@ -194,3 +194,28 @@ def test_under_is_approximated_with_a_warning():
     spec, warnings = direct("a cat under the table")
     assert rels(spec) == {("cat", "near", "table")}
     assert any("'under'" in w for w in warnings)
+
+
+def test_random_word_salad_gives_a_scene_or_a_clear_error():
+    import random
+
+    from scenegraph import catalog
+    from scenegraph.build import build_scene
+    from scenegraph.director import rules_lexicon as lex
+    from scenegraph.errors import SceneGraphError
+
+    words = sorted(lex.VERB_FORMS)[::3] + sorted(catalog.CATALOG) + sorted(lex.STOP_WORDS)[::4] + [
+        "red", "big", "left", "right", "then", "while", "after", "2", "seconds", "three", "camera", "pans", "in",
+        "street", "kerb", "from", "to", "around", "into", "scene", "on", "behind", "front", "of", "with", "it"]
+    rng = random.Random(0)
+    outcomes = {"built": 0, "refused": 0}
+    for _ in range(250):
+        prompt = " ".join(rng.choice(words) for _ in range(rng.randint(1, 16)))
+        try:
+            spec, _ = direct(prompt)
+            build_scene(spec, prompt=prompt)
+            outcomes["built"] += 1
+        except SceneGraphError as exc:
+            assert str(exc), prompt
+            outcomes["refused"] += 1
+    assert outcomes["built"] > 50  # most salads that name a thing still build

@@ -475,6 +475,15 @@ class _Parser(NounParser):
                             "name things such as 'a red car', 'a person', 'a table'")
         if unknown:
             warnings.insert(0, f"words not understood and ignored: {', '.join(unknown)}")
+        for a in self.acts:  # verbs that need an object but got none
+            f = a.fields
+            kind = (catalog.lookup(self._ent(f["actor"]).cls) or catalog.CATALOG["box"]).kind
+            if f["verb"] in ("follow", "look_at") and "target" not in f or (
+                    f["verb"] == "throw" and "target" not in f and kind in ("person", "animal")):
+                new = "move" if f["verb"] == "follow" else "wait"
+                warnings.append(f"'{f['actor']} {f['verb']}' names nothing to {f['verb'].replace('_', ' ')}: "
+                                f"it does '{new}' instead")
+                f["verb"] = new
         data = {
             "entities": [{"id": e.key, "class": e.cls, "count": e.count, "color": e.color, "material": e.material,
                           "size": e.size, "attributes": e.attributes, "position": e.position} for e in self.ents],

@@ -104,6 +104,8 @@ class NounParser:
 
         special is 'camera', a setting word, or None.  Returns (None, i, None) if none starts here.
         """
+        if i >= len(toks):
+            return None, i, None
         j = i
         det = None
         count = 1
