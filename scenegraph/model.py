@@ -17,7 +17,8 @@ import dataclasses
 import math
 import re
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Iterator, Literal, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from typing import Any, Literal
 
 import networkx as nx
 import numpy as np
@@ -77,10 +78,10 @@ def _array(value: Any, shape: tuple[int, ...], dtype: Any, what: str) -> np.ndar
         arr = np.array(value, dtype=dtype)
     except (TypeError, ValueError) as exc:
         raise ModelError(f"{what}: not numeric ({exc})") from None
-    if arr.ndim != len(shape) or any(s not in (-1, a) for s, a in zip(shape, arr.shape)):
+    if arr.shape != shape and (arr.ndim != len(shape) or any(s not in (-1, a) for s, a in zip(shape, arr.shape))):
         want = "x".join("N" if s == -1 else str(s) for s in shape)
         raise ModelError(f"{what}: expected shape ({want}), got {arr.shape}")
-    if arr.dtype.kind == "f" and not np.all(np.isfinite(arr)):
+    if arr.dtype.kind == "f" and not math.isfinite(arr.sum()) and not np.isfinite(arr).all():
         raise ModelError(f"{what}: values must be finite, got {arr.tolist()!r:.200}")
     arr.setflags(write=False)
     return arr
@@ -89,8 +90,8 @@ def _array(value: Any, shape: tuple[int, ...], dtype: Any, what: str) -> np.ndar
 def quat_normalize(q: np.ndarray) -> np.ndarray:
     """Unit quaternion(s) (..., 4) xyzw; raises ModelError on a zero quaternion."""
     q = np.asarray(q, dtype=np.float64)
-    n = np.linalg.norm(q, axis=-1, keepdims=True)
-    if np.any(n < 1e-12):
+    n = np.sqrt(np.einsum("...i,...i->...", q, q))[..., None]
+    if (n < 1e-12).any():
         raise ModelError("rotation: zero-length quaternion")
     return q / n
 

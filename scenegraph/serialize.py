@@ -10,8 +10,8 @@ Layout (``format`` = ``"scenegraph"``, ``version`` = 1)::
                        "material", "parent", "trajectory", ...}],
      "relations":    [{"subject", "rel", "object"}]}
 
-Lists keep insertion order; keys are sorted; floats are written with
-``repr`` precision so load(save(scene)) == scene exactly.  Gaussians are
+Lists keep insertion order, one node per line; keys are sorted; floats are
+written with ``repr`` precision so load(save(scene)) == scene exactly.  Gaussians are
 stored inline as base64 of little-endian float32 arrays.
 """
 from __future__ import annotations
@@ -23,7 +23,8 @@ import math
 import os
 import tempfile
 from pathlib import Path
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 import numpy as np
 
@@ -48,8 +49,14 @@ VERSION = 1
 _MAX_BYTES = 2 * 1024**3
 
 
+_SCALARS = (str, int, float, bool, type(None))
+
+
 def _plain(value: Any) -> Any:
-    if isinstance(value, np.ndarray):
+    t = type(value)
+    if t in _SCALARS:
+        return value
+    if t is np.ndarray:
         return value.tolist()
     if isinstance(value, (np.floating,)):
         return float(value)
@@ -97,15 +104,25 @@ def _gaussians_from_json(d: Mapping[str, Any], where: str) -> Any:
         raise FormatError(f"{where}: {exc}") from None
 
 
+_FIELD_NAMES: dict[type, tuple[str, ...]] = {}
+
+
+def _field_names(cls: type) -> tuple[str, ...]:
+    names = _FIELD_NAMES.get(cls)
+    if names is None:
+        names = _FIELD_NAMES[cls] = tuple(f.name for f in dataclasses.fields(cls))
+    return names
+
+
 def payload_to_json(obj: Any) -> dict:
     """A payload dataclass as a JSON-ready dict (arrays as lists, Gaussians as base64)."""
     out: dict[str, Any] = {}
-    for f in dataclasses.fields(obj):
-        v = getattr(obj, f.name)
-        if f.name == "gaussians":
-            out[f.name] = None if v is None else _gaussians_to_json(v)
+    for name in _field_names(type(obj)):
+        v = getattr(obj, name)
+        if name == "gaussians":
+            out[name] = None if v is None else _gaussians_to_json(v)
         else:
-            out[f.name] = _plain(v)
+            out[name] = _plain(v)
     return out
 
 
@@ -151,8 +168,8 @@ def _need(d: Any, key: str, typ: type | tuple, where: str) -> Any:
 
 
 def _build(cls: type, d: Mapping[str, Any], where: str, skip: tuple[str, ...] = ()) -> Any:
-    names = {f.name for f in dataclasses.fields(cls)}
-    unknown = set(d) - names - set(skip)
+    names = _field_names(cls)
+    unknown = set(d).difference(names, skip)
     if unknown:
         raise FormatError(f"{where}: unknown field(s) {', '.join(sorted(unknown))}")
     kwargs = {k: v for k, v in d.items() if k in names}
@@ -244,9 +261,30 @@ def _need_map(v: Any, where: str) -> Mapping[str, Any]:
     return v
 
 
+def _line(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, allow_nan=False, ensure_ascii=False)
+
+
 def dumps(scene: Any) -> str:
-    """scene.json text: sorted keys, two-space indent, trailing newline."""
-    return json.dumps(scene_to_dict(scene), indent=2, sort_keys=True, allow_nan=False) + "\n"
+    """scene.json text: sorted keys, one material, trajectory, entity or relation per line.
+
+    One node per line keeps diffs of edited scenes small and lets the C JSON
+    encoder do the work (10,000 entities in well under a second).
+    """
+    data = scene_to_dict(scene)
+    parts = []
+    for key in sorted(data):
+        value = data[key]
+        if isinstance(value, list):
+            body = ",\n".join("    " + _line(v) for v in value)
+            text = "[\n" + body + "\n  ]" if value else "[]"
+        elif isinstance(value, dict):
+            body = ",\n".join(f"    {_line(k)}: {_line(value[k])}" for k in sorted(value))
+            text = "{\n" + body + "\n  }" if value else "{}"
+        else:
+            text = _line(value)
+        parts.append(f"  {_line(key)}: {text}")
+    return "{\n" + ",\n".join(parts) + "\n}\n"
 
 
 def loads(text: str | bytes) -> Any:
