@@ -8,7 +8,8 @@ Run as a script so Blender's global state and slow start stay out of the test pr
         frame range of its animation, camera/light data
     python blender_helpers.py edit IN OUT EDITS.json
         import IN, apply EDITS ([{"object", "frame"?, "location"}] in Blender
-        coordinates; with "frame" the location is keyed there), export OUT
+        coordinates; with "frame" the location is keyed there; or
+        {"material", "base_color"}), export OUT
         with Blender's glTF exporter (extras, +Y up, animations, cameras, lights)
     python blender_helpers.py roundtrip IN OUT
         import IN and export OUT unchanged; prints the seconds each took
@@ -75,6 +76,11 @@ def edit(src: str, dst: str, edits: str) -> None:
         todo = json.load(fh)
     scene = bpy.context.scene
     for e in todo:
+        if "material" in e:  # a material's base colour, on its Principled BSDF
+            mat = bpy.data.materials[e["material"]]
+            bsdf = next(n for n in mat.node_tree.nodes if n.type == "BSDF_PRINCIPLED")
+            bsdf.inputs["Base Color"].default_value = (*e["base_color"], 1.0)
+            continue
         o = bpy.data.objects[e["object"]]
         if "frame" in e:
             scene.frame_set(e["frame"])

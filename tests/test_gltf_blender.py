@@ -86,6 +86,7 @@ def test_edits_made_in_blender_come_back(tmp_path, exported):
     edits = [
         {"object": "Person", "location": [6.0, -3.0, 0.0]},  # glTF (6, 0, 3)
         {"object": "Car", "frame": 48, "location": [10.0, 0.0, 3.0]},  # glTF (10, 3, 0) at t = 2 s
+        {"material": "red paint", "base_color": [0.1, 0.2, 0.9]},
     ]
     (tmp_path / "edits.json").write_text(json.dumps(edits))
     out = tmp_path / "edited.glb"
@@ -99,6 +100,8 @@ def test_edits_made_in_blender_come_back(tmp_path, exported):
     assert np.allclose(traj.positions[0], [0, 0, 0], atol=1e-4) and np.allclose(traj.positions[-1], [10, 0, 10], atol=1e-4)
     assert back.parent_of("wheel_1").id == "car_1" and back.parent_of("spot_1").id == "person_1"
     assert back.material_of("car_1").id == "mat_red"
+    assert np.allclose(back.material("mat_red").base_color, [0.1, 0.2, 0.9], atol=1e-5)
+    assert back.material("mat_glow") == scene.material("mat_glow")
     assert back.entity("cam_1").kind == "camera" and back.entity("sun").light.type == "directional"
     assert back.relations() == scene.relations()
     for untouched in ("wheel_1", "ball_1", "cam_1", "sun", "spot_1"):  # Blender resampled them; the motion is the same
