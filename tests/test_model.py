@@ -192,8 +192,8 @@ def test_public_all_matches_exports():
     for name in scenegraph.__all__:
         assert getattr(scenegraph, name) is not None, name
     import exporters
-    from scenegraph import model, serialize
+    from scenegraph import model, payloads, rotations, serialize
 
-    for mod in (model, serialize, exporters):
+    for mod in (model, payloads, rotations, serialize, exporters):
         for name in mod.__all__:
             assert hasattr(mod, name), f"{mod.__name__}.{name}"

@@ -1,0 +1,102 @@
+"""Rotations and transforms: unit quaternions stored (x, y, z, w) as glTF does.
+
+USD's ``Gf.Quat*`` take (w, x, y, z); exporters convert, nothing else does.
+"""
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+
+import numpy as np
+
+from scenegraph.errors import ModelError
+
+__all__ = [
+    "quat_normalize",
+    "quat_multiply",
+    "quat_rotate",
+    "quat_from_axis_angle",
+    "quat_to_matrix",
+    "quat_from_yaw",
+    "trs_matrix",
+]
+
+
+def quat_normalize(q: np.ndarray) -> np.ndarray:
+    """Unit quaternion(s) (..., 4) xyzw; raises ModelError on a zero quaternion."""
+    q = np.asarray(q, dtype=np.float64)
+    n = np.sqrt(np.einsum("...i,...i->...", q, q))[..., None]
+    if (n < 1e-12).any():
+        raise ModelError("rotation: zero-length quaternion")
+    return q / n
+
+
+def quat_multiply(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Hamilton product a*b of xyzw quaternions, broadcasting over leading axes."""
+    a = np.asarray(a, dtype=np.float64)
+    b = np.asarray(b, dtype=np.float64)
+    ax, ay, az, aw = np.moveaxis(a, -1, 0)
+    bx, by, bz, bw = np.moveaxis(b, -1, 0)
+    return np.stack(
+        [
+            aw * bx + ax * bw + ay * bz - az * by,
+            aw * by - ax * bz + ay * bw + az * bx,
+            aw * bz + ax * by - ay * bx + az * bw,
+            aw * bw - ax * bx - ay * by - az * bz,
+        ],
+        axis=-1,
+    )
+
+
+def quat_rotate(q: np.ndarray, v: np.ndarray) -> np.ndarray:
+    """Rotate vector(s) v (..., 3) by unit quaternion(s) q (..., 4) xyzw."""
+    q = np.asarray(q, dtype=np.float64)
+    v = np.asarray(v, dtype=np.float64)
+    u = q[..., :3]
+    w = q[..., 3:4]
+    t = 2.0 * np.cross(u, v)
+    return v + w * t + np.cross(u, t)
+
+
+def quat_from_axis_angle(axis: Iterable[float], angle: float) -> np.ndarray:
+    """Quaternion (4,) xyzw for a rotation of ``angle`` radians about ``axis``."""
+    a = np.asarray(list(axis), dtype=np.float64)
+    a = a / np.linalg.norm(a)
+    s = math.sin(angle / 2.0)
+    return np.array([a[0] * s, a[1] * s, a[2] * s, math.cos(angle / 2.0)])
+
+
+def quat_from_yaw(yaw: np.ndarray | float) -> np.ndarray:
+    """Quaternion(s) for rotations about +Y; yaw 0 faces +Z, pi/2 faces +X."""
+    yaw = np.asarray(yaw, dtype=np.float64)
+    half = yaw / 2.0
+    z = np.zeros_like(half)
+    return np.stack([z, np.sin(half), z, np.cos(half)], axis=-1)
+
+
+def quat_to_matrix(q: np.ndarray) -> np.ndarray:
+    """3x3 rotation matrix (..., 3, 3) of unit quaternion(s) (..., 4) xyzw."""
+    q = np.asarray(q, dtype=np.float64)
+    x, y, z, w = np.moveaxis(q, -1, 0)
+    m = np.stack(
+        [
+            1 - 2 * (y * y + z * z), 2 * (x * y - z * w), 2 * (x * z + y * w),
+            2 * (x * y + z * w), 1 - 2 * (x * x + z * z), 2 * (y * z - x * w),
+            2 * (x * z - y * w), 2 * (y * z + x * w), 1 - 2 * (x * x + y * y),
+        ],
+        axis=-1,
+    )
+    return m.reshape(q.shape[:-1] + (3, 3))
+
+
+def trs_matrix(translation: np.ndarray, rotation: np.ndarray, scale: np.ndarray) -> np.ndarray:
+    """4x4 matrix (..., 4, 4) = T * R * S, the glTF node convention."""
+    t = np.asarray(translation, dtype=np.float64)
+    r = quat_to_matrix(rotation)
+    s = np.asarray(scale, dtype=np.float64)
+    shape = np.broadcast_shapes(t.shape[:-1], r.shape[:-2], s.shape[:-1])
+    m = np.zeros(shape + (4, 4))
+    m[..., :3, :3] = r * s[..., None, :]
+    m[..., :3, 3] = t
+    m[..., 3, 3] = 1.0
+    return m
