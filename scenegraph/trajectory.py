@@ -128,10 +128,10 @@ def _rowwise_count_le(xp: np.ndarray, x: np.ndarray) -> np.ndarray:
     span[span <= 0] = 1.0
     off = 2.0 * np.arange(g, dtype=np.float64)
     a = (xp - lo[:, None]) / span[:, None] + off[:, None]
-    b = (x - lo) / span + off
-    idx = np.searchsorted(a.ravel(), b.ravel(), side="right").reshape(x.shape)
-    idx -= m * np.arange(g, dtype=np.int64)
-    return idx
+    b = ((x.T - lo[:, None]) / span[:, None] + off[:, None]).ravel()  # row-major: sorted when rows are
+    idx = np.searchsorted(a.ravel(), b, side="right").reshape(g, -1)
+    idx -= (m * np.arange(g, dtype=np.int64))[:, None]
+    return idx.T
 
 
 def _time_segments(times: np.ndarray, t: np.ndarray) -> np.ndarray:
@@ -378,7 +378,7 @@ def _arc_length_timed(coef, coef_t, cubic, times, moving, flat, tau, inside, eas
     # arc-length table over the global curve parameter j / n
     if cubic:
         u_tab = np.arange(n + 1) / n
-        pts, _ = _eval(np.moveaxis(coef, (2, 3), (0, 1))[..., None], u_tab, True)  # (3, G, S, n+1)
+        pts, _ = _eval(np.ascontiguousarray(np.moveaxis(coef, (2, 3), (0, 1)))[..., None], u_tab, True)  # (3, G, S, n+1)
         chords = np.sqrt(np.sum(np.diff(pts, axis=-1) ** 2, axis=0))  # (G, S, n)
     else:
         chords = np.linalg.norm(coef[:, :, 1], axis=-1)[..., None]

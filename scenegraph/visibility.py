@@ -171,12 +171,12 @@ def _ragged(counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 def _occlusion(rect: list[np.ndarray], dmin: np.ndarray, dmax: np.ndarray, cand: np.ndarray, w: int, h: int) -> np.ndarray:
     """(Fc, E) bool: a candidate's rectangle lies inside a nearer candidate's rectangle.
 
-    Pairs are pruned with a grid pyramid: each rectangle is filed at the finest
-    level whose cells are at least its size (so it touches at most 2 x 2
-    cells); an occluder contains the target's centre and is at least as large,
-    so it is filed at the target's level or coarser in a cell holding that
-    centre.  Within a cell occluders are sorted by far depth, so only those
-    entirely nearer than the target are compared.
+    Pairs are pruned with a grid pyramid: each rectangle is filed at the level
+    whose cells are between half and all of its size (so it touches at most
+    3 x 3 cells).  An occluder contains the target's centre and is at least as
+    large, so it is filed at the target's level or coarser, in the cell that
+    holds that centre.  Within a cell occluders are sorted by far depth, so a
+    target is compared only with those entirely nearer than it.
     """
     out = np.zeros(cand.shape, dtype=bool)
     fi, ei = np.nonzero(cand)
@@ -186,31 +186,30 @@ def _occlusion(rect: list[np.ndarray], dmin: np.ndarray, dmax: np.ndarray, cand:
     u0, v0, u1, v1 = (np.ascontiguousarray(r[fi, ei], dtype=np.float64) for r in rect)
     near, far = dmin[fi, ei].astype(np.float64), dmax[fi, ei].astype(np.float64)
     frames = int(fi.max()) + 1
-    with np.errstate(divide="ignore"):
-        fit = np.minimum(w / np.maximum(u1 - u0, 1e-9), h / np.maximum(v1 - v0, 1e-9))
-    level = np.clip(np.floor(np.log2(fit)), 0, GRID_LEVELS - 1).astype(np.int64)
+    fit = np.minimum(w / np.maximum(u1 - u0, 1e-9), h / np.maximum(v1 - v0, 1e-9))
+    level = np.clip(np.floor(np.log2(fit)) + 1, 0, GRID_LEVELS - 1).astype(np.int64)
     offset = np.concatenate([[0], np.cumsum(frames * 4 ** np.arange(GRID_LEVELS))])
 
-    def cell(v: np.ndarray, size: float, m: np.ndarray) -> np.ndarray:
+    def cell(v: np.ndarray, size: float, m) -> np.ndarray:
         return np.minimum((v * m / size).astype(np.int64), m - 1)
 
     m = 2**level
     x0, x1 = cell(u0, w, m), cell(u1, w, m)
     y0, y1 = cell(v0, h, m), cell(v1, h, m)
-    occ, k = _ragged(np.full(n, 4))
-    cx, cy = x0[occ] + (k & 1), y0[occ] + (k >> 1)
-    keep = (cx <= x1[occ]) & (cy <= y1[occ])
-    occ, cx, cy = occ[keep], cx[keep], cy[keep]
+    nx = x1 - x0 + 1
+    occ, k = _ragged(nx * (y1 - y0 + 1))
+    cx, cy = x0[occ] + k % nx[occ], y0[occ] + k // nx[occ]
     bucket = offset[level[occ]] + (fi[occ] * m[occ] + cy) * m[occ] + cx
     depth_scale = 1.0 / (max(float(far.max()), float(near.max()), 0.0) * 2.0 + 1.0)
     # (bucket, far depth) as one sortable key: depth normalised into [0, 0.5)
     key = bucket + np.maximum(far[occ], 0.0) * depth_scale
-    order = np.argsort(key, kind="stable")
+    order = np.argsort(key)
     key, occ = key[order], occ[order]
     hidden = np.zeros(n, dtype=bool)
     cu, cv = 0.5 * (u0 + u1), 0.5 * (v0 + v1)
     filed = np.bincount(level, minlength=GRID_LEVELS)
-    r32 = [a.astype(np.float32) for a in (u0, v0, u1, v1)]
+    # containment as one comparison of packed rows: (u0, v0, -u1, -v1)_occluder <= the target's
+    packed = np.stack([u0, v0, -u1, -v1], axis=1).astype(np.float32)
     for lvl in range(GRID_LEVELS):
         tgt = np.nonzero(level >= lvl)[0]
         if tgt.size == 0 or filed[lvl] == 0:
@@ -231,10 +230,8 @@ def _occlusion(rect: list[np.ndarray], dmin: np.ndarray, dmax: np.ndarray, cand:
             i = tgt[start:stop][owner]
             j = occ[lo[start:stop][owner] + rank]
             # far[j] < near[i] holds by the key search (to ~1e-7 of the depth range)
-            ok = r32[0][j] <= r32[0][i]
-            for a, b in ((r32[1][j], r32[1][i]), (r32[3][i], r32[3][j]), (r32[2][i], r32[2][j])):
-                ok &= a <= b
-            hidden[i[ok]] = True
+            inside = (packed[j] <= packed[i]).view(np.int32)[:, 0] == 0x01010101
+            hidden[i[inside]] = True
             start = stop
     out[fi, ei] = hidden
     return out

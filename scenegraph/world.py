@@ -47,7 +47,7 @@ __all__ = [
 ]
 
 #: longest internal substep of the dynamics, seconds
-MAX_SUBSTEP = 1.0 / 120.0
+MAX_SUBSTEP = 1.0 / 60.0
 #: a bounce slower than this (m/s) settles the entity on the ground
 SETTLE_SPEED = 0.05
 #: contacts resolved per entity and substep before it is settled by force
@@ -356,17 +356,23 @@ def _write_samples(tl_arrays, samples, rows, cols, rest_rot) -> None:
         put(scale, pick(samples.scale))
 
 
+def _edges(scene, rel: str) -> dict[str, str]:
+    """source -> target of every ``rel`` edge, in one pass over the graph."""
+    return {u: v for u, v, r in scene.graph.edges(data="rel") if r == rel}
+
+
 def _sample_groups(scene, ents, t, arrays, rest_rot) -> None:
     """Sample every trajectory, batched by structure, into the entity arrays."""
     from scenegraph.trajectory import sample_trajectories, structure_key
 
+    follows = _edges(scene, "follows")
     followers: dict[str, list[int]] = {}
     trajs: dict[str, object] = {}
-    for i, e in enumerate(ents):
-        tr = scene.trajectory_of(e.id)
-        if tr is not None:
-            followers.setdefault(tr.id, []).append(i)
-            trajs[tr.id] = tr
+    for i, e in enumerate(ents):  # entity order, so groups and columns are deterministic
+        tid = follows.get(e.id)
+        if tid is not None:
+            followers.setdefault(tid, []).append(i)
+            trajs[tid] = scene.trajectory(tid)
     groups: dict[tuple, list[str]] = {}
     for tid, tr in trajs.items():  # insertion order: deterministic
         groups.setdefault(structure_key(tr), []).append(tid)
@@ -475,10 +481,8 @@ def simulate(scene, fps: float | None = None, duration: float | None = None, *, 
     t = np.arange(frames, dtype=np.float64) / fps
     n = len(ents)
     index = {e.id: i for i, e in enumerate(ents)}
-    parents = []
-    for e in ents:
-        p = scene.parent_of(e.id)
-        parents.append(-1 if p is None else index[p.id])
+    parent_of = {v: u for u, v, r in scene.graph.edges(data="rel") if r == "parent"}
+    parents = [index[parent_of[e.id]] if e.id in parent_of else -1 for e in ents]
     rest_t = np.array([e.transform.translation for e in ents], dtype=np.float64).reshape(n, 3)
     rest_r = np.array([e.transform.rotation for e in ents], dtype=np.float64).reshape(n, 4)
     rest_s = np.array([e.transform.scale for e in ents], dtype=np.float64).reshape(n, 3)
