@@ -26,31 +26,35 @@ from scenegraph.errors import FormatError
 
 __all__ = ["Container", "open_container", "safe_uri_path"]
 
-MAX_FILE_BYTES = 1 << 32  # a GLB cannot be larger; a .gltf's JSON is capped the same
+MAX_FILE_BYTES = 1 << 32  # a GLB cannot be larger, nor may an external buffer be
+MAX_JSON_BYTES = 512 << 20  # parsing JSON takes several times its size in memory
 MAX_VIRTUAL_BYTES = 256 << 20  # an accessor without a buffer view reads as zeros: cap what it may allocate
 _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:")
 _NORMALIZED_SCALE = {5120: 127.0, 5121: 255.0, 5122: 32767.0, 5123: 65535.0}
 
 
-def _read_file(path: Path) -> bytes | memoryview:
+def _read_file(path: Path, limit: int = 1 << 32, what: str = "a glTF file") -> bytes | memoryview:
+    """The bytes of ``path`` (mapped when large), refusing files over ``limit`` bytes."""
     try:
         size = path.stat().st_size
     except OSError as exc:
         raise FormatError(f"{path}: cannot read ({exc.strerror})") from None
-    if size > MAX_FILE_BYTES:
-        raise FormatError(f"{path}: {size} bytes is larger than a glTF file may be ({MAX_FILE_BYTES})")
+    if size > limit:
+        raise FormatError(f"{path}: {size} bytes is larger than {what} may be ({limit})")
     try:
         with open(path, "rb") as fh:
             if os.name == "posix" and size > (1 << 20):
                 # map instead of copying: splat arrays then share the page cache (POSIX lets the
                 # file be replaced while mapped; the mapping lives as long as arrays use it)
-                return memoryview(mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ))
+                return memoryview(mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ))[:size]
             return fh.read(size)
-    except OSError as exc:
-        raise FormatError(f"{path}: cannot read ({exc.strerror})") from None
+    except (OSError, ValueError) as exc:
+        raise FormatError(f"{path}: cannot read ({getattr(exc, 'strerror', None) or exc})") from None
 
 
 def _parse_json(raw: bytes | memoryview, where: str) -> dict:
+    if len(raw) > MAX_JSON_BYTES:
+        raise FormatError(f"{where}: {len(raw)} bytes of JSON is more than this reader accepts ({MAX_JSON_BYTES})")
     try:
         doc = json.loads(bytes(raw).decode("utf-8"))
     except UnicodeDecodeError as exc:
@@ -172,8 +176,7 @@ class Container:
                 raise FormatError(self.where(f"buffers[{index}]: {uri!r} does not exist")) from None
             if size < length:
                 raise FormatError(self.where(f"buffers[{index}]: {uri!r} has {size} bytes, byteLength says {length}"))
-            with open(target, "rb") as fh:
-                data = fh.read(length)
+            data = _read_file(target, MAX_FILE_BYTES, "a glTF buffer")[:length]
         if len(data) < length:
             raise FormatError(self.where(f"buffers[{index}]: byteLength {length} is past the end of its data ({len(data)} bytes)"))
         data = memoryview(data)[:length]
