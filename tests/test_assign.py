@@ -124,3 +124,15 @@ def test_bad_arguments_are_refused():
         assign_gaussians(_scene(), mode="magic")
     with pytest.raises(ModelError, match="per_entity"):
         assign_gaussians(_scene(), per_entity=0)
+
+
+def test_fit_mode_without_the_fitting_module_is_a_backend_error(monkeypatch):
+    import sys
+
+    from scenegraph.errors import BackendError
+
+    monkeypatch.setitem(sys.modules, "scenegraph.appearance.fit", None)  # as on an install without it
+    s = _scene()
+    with pytest.raises(BackendError, match="fit"):
+        assign_gaussians(s, mode="fit")
+    assert all(e.gaussians is None for e in s.entities())  # nothing half-assigned
