@@ -9,7 +9,8 @@ Run as a script so Blender's global state and slow start stay out of the test pr
     python blender_helpers.py edit IN OUT EDITS.json
         import IN, apply EDITS ([{"object", "frame"?, "location"}] in Blender
         coordinates; with "frame" the location is keyed there; or
-        {"material", "base_color"}), export OUT
+        {"material", "base_color"}; {"delete": object}; {"add_cube": name, "location"}),
+        export OUT
         with Blender's glTF exporter (extras, +Y up, animations, cameras, lights)
     python blender_helpers.py roundtrip IN OUT
         import IN and export OUT unchanged; prints the seconds each took
@@ -76,6 +77,13 @@ def edit(src: str, dst: str, edits: str) -> None:
         todo = json.load(fh)
     scene = bpy.context.scene
     for e in todo:
+        if "delete" in e:
+            bpy.data.objects.remove(bpy.data.objects[e["delete"]], do_unlink=True)
+            continue
+        if "add_cube" in e:
+            bpy.ops.mesh.primitive_cube_add(size=1.0, location=e["location"])
+            bpy.context.active_object.name = e["add_cube"]
+            continue
         if "material" in e:  # a material's base colour, on its Principled BSDF
             mat = bpy.data.materials[e["material"]]
             bsdf = next(n for n in mat.node_tree.nodes if n.type == "BSDF_PRINCIPLED")

@@ -87,12 +87,18 @@ def test_edits_made_in_blender_come_back(tmp_path, exported):
         {"object": "Person", "location": [6.0, -3.0, 0.0]},  # glTF (6, 0, 3)
         {"object": "Car", "frame": 48, "location": [10.0, 0.0, 3.0]},  # glTF (10, 3, 0) at t = 2 s
         {"material": "red paint", "base_color": [0.1, 0.2, 0.9]},
+        {"delete": "Ball"},
+        {"add_cube": "Crate", "location": [2.0, -1.0, 0.5]},  # glTF (2, 0.5, 1)
     ]
     (tmp_path / "edits.json").write_text(json.dumps(edits))
     out = tmp_path / "edited.glb"
     _bpy("edit", str(path), str(out), str(tmp_path / "edits.json"))
     back = exporters.load(out)
-    assert {e.id for e in back.entities()} == {e.id for e in scene.entities()}
+    assert {e.id for e in back.entities()} == {e.id for e in scene.entities()} - {"ball_1"} | {"Crate"}
+    crate = back.entity("Crate")
+    assert (crate.kind, crate.cls) == ("object", "thing")
+    assert np.allclose(crate.transform.translation, [2, 0.5, 1], atol=1e-5)
+    assert np.allclose(crate.bounds, [[-0.5, -0.5, -0.5], [0.5, 0.5, 0.5]], atol=1e-5)
     assert np.allclose(back.entity("person_1").transform.translation, [6, 0, 3], atol=1e-5)
     traj = back.trajectory_of("car_1")
     k = int(np.argmin(np.abs(traj.times - 2.0)))
@@ -104,7 +110,7 @@ def test_edits_made_in_blender_come_back(tmp_path, exported):
     assert back.material("mat_glow") == scene.material("mat_glow")
     assert back.entity("cam_1").kind == "camera" and back.entity("sun").light.type == "directional"
     assert back.relations() == scene.relations()
-    for untouched in ("wheel_1", "ball_1", "cam_1", "sun", "spot_1"):  # Blender resampled them; the motion is the same
+    for untouched in ("wheel_1", "cam_1", "sun", "spot_1"):  # Blender resampled them; the motion is the same
         assert back.entity(untouched) == scene.entity(untouched)
         assert back.trajectory_of(untouched) == scene.trajectory_of(untouched)
     assert (back.fps, back.duration, back.seed, back.prompt) == (scene.fps, scene.duration, scene.seed, scene.prompt)
