@@ -131,3 +131,16 @@ def test_orbit_cameras_reject_nonsense():
         orbit_cameras((0, 0, 0), 1.0, n_views=0)
     with pytest.raises(ModelError):
         orbit_cameras((0, 0, 0), 1.0, radius_factor=0.5)
+
+
+def test_small_work_chunks_give_the_same_image(monkeypatch):
+    from scenegraph.appearance import mesh_render
+
+    mesh = proxy_mesh("dog", [[-0.15, 0.0, -0.45], [0.15, 0.6, 0.45]])
+    cam = orbit_cameras((0.0, 0.3, 0.0), 0.55, n_views=1, size=64)[0]
+    whole = render_mesh(mesh, cam, (0.6, 0.4, 0.2), vertex_colors=proxy_colors("dog", mesh))
+    monkeypatch.setattr(mesh_render, "_CHUNK_PAIRS", 997)  # many chunks, boundaries inside triangles
+    pieces = render_mesh(mesh, cam, (0.6, 0.4, 0.2), vertex_colors=proxy_colors("dog", mesh))
+    assert whole[1].sum() > 200
+    for a, b in zip(whole, pieces):
+        np.testing.assert_array_equal(a, b)

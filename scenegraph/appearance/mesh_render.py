@@ -29,7 +29,7 @@ __all__ = ["render_mesh", "render_proxy_views", "orbit_cameras", "DEFAULT_LIGHT_
 #: direction towards the light (world frame): above, a little right and in front
 DEFAULT_LIGHT_DIR = (0.4, 1.0, 0.6)
 DEFAULT_AMBIENT = 0.35
-_CHUNK_PAIRS = 1 << 21  # (triangle, pixel) candidates per vectorised batch
+_CHUNK_PAIRS = 1 << 20  # (triangle, pixel) candidates per vectorised batch
 
 
 def _shade(normals: np.ndarray, light_dir: Sequence[float], ambient: float) -> np.ndarray:
@@ -136,16 +136,12 @@ def render_mesh(
     zbuf = np.full(h * w, np.inf)
     win_tri = np.full(h * w, -1, np.int64)
     win_bary = np.zeros((h * w, 3))
-    start = 0
     ends = np.cumsum(counts)
-    while start < len(tri):
-        # triangles [start, stop) hold at most _CHUNK_PAIRS candidates (at least one triangle)
-        offset = ends[start - 1] if start else 0
-        stop = max(start + 1, int(np.searchsorted(ends, offset + _CHUNK_PAIRS, side="right")))
-        sl = slice(start, stop)
-        cnt = counts[sl]
-        local = np.repeat(np.arange(start, stop), cnt)
-        k = np.arange(int(cnt.sum())) - np.repeat(np.cumsum(cnt) - cnt, cnt)
+    for start in range(0, int(ends[-1]) if len(ends) else 0, _CHUNK_PAIRS):
+        # candidates [start, start + chunk) of the (triangle, pixel-in-its-box) list: memory stays bounded
+        pair = np.arange(start, min(start + _CHUNK_PAIRS, int(ends[-1])))
+        local = np.searchsorted(ends, pair, side="right")
+        k = pair - (ends[local] - counts[local])
         px = x0[local] + k % bw[local]
         py = y0[local] + k // bw[local]
         fx, fy = px + 0.5, py + 0.5
@@ -170,7 +166,6 @@ def render_mesh(
         zbuf[pix] = cand_z[better]
         win_tri[pix] = local[better]
         win_bary[pix] = bary[better]
-        start = stop
 
     hit = np.nonzero(win_tri >= 0)[0]
     if len(hit) == 0:
