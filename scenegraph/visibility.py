@@ -39,7 +39,7 @@ CHUNK_ENTITY_FRAMES = 1 << 16
 #: occlusion pairs checked per batch
 PAIR_BATCH = 1 << 22
 #: levels of the occlusion grid pyramid: level l has 2^l x 2^l cells over the image
-GRID_LEVELS = 8
+GRID_LEVELS = 7
 
 # corner k of a box is centre + s0*a0 + s1*a1 + s2*a2 with bit (4, 2, 1) of k set meaning s = -1
 _EDGES = np.array([(c, c | b) for b in (4, 2, 1) for c in range(8) if not c & b])  # (12, 2)
@@ -200,11 +200,17 @@ def _occlusion(rect: list[np.ndarray], dmin: np.ndarray, dmax: np.ndarray, cand:
     occ, k = _ragged(nx * (y1 - y0 + 1))
     cx, cy = x0[occ] + k % nx[occ], y0[occ] + k // nx[occ]
     bucket = offset[level[occ]] + (fi[occ] * m[occ] + cy) * m[occ] + cx
-    depth_scale = 1.0 / (max(float(far.max()), float(near.max()), 0.0) * 2.0 + 1.0)
-    # (bucket, far depth) as one sortable key: depth normalised into [0, 0.5)
-    key = bucket + np.maximum(far[occ], 0.0) * depth_scale
-    order = np.argsort(key)
-    key, occ = key[order], occ[order]
+    # one sortable uint64 per filing: bucket | quantised far depth | occluder index
+    idx_bits = max(1, int(n).bit_length())
+    depth_bits = 63 - idx_bits - max(1, int(offset[-1]).bit_length())
+    top = max(float(far.max()), float(near.max()), 1e-9)
+
+    def quant(d: np.ndarray) -> np.ndarray:
+        return (np.clip(d / top, 0.0, 1.0) * ((1 << depth_bits) - 1)).astype(np.uint64)
+
+    key = (bucket.astype(np.uint64) << np.uint64(depth_bits) | quant(far[occ])) << np.uint64(idx_bits) | occ.astype(np.uint64)
+    key.sort()
+    occ = (key & np.uint64((1 << idx_bits) - 1)).astype(np.int64)
     hidden = np.zeros(n, dtype=bool)
     cu, cv = 0.5 * (u0 + u1), 0.5 * (v0 + v1)
     filed = np.bincount(level, minlength=GRID_LEVELS)
@@ -215,9 +221,11 @@ def _occlusion(rect: list[np.ndarray], dmin: np.ndarray, dmax: np.ndarray, cand:
         if tgt.size == 0 or filed[lvl] == 0:
             continue
         ml = 2**lvl
-        tb = offset[lvl] + (fi[tgt] * ml + cell(cv[tgt], h, ml)) * ml + cell(cu[tgt], w, ml)
-        lo = np.searchsorted(key, tb, side="left")
-        hi = np.searchsorted(key, tb + np.maximum(near[tgt], 0.0) * depth_scale, side="left")
+        tb = (offset[lvl] + (fi[tgt] * ml + cell(cv[tgt], h, ml)) * ml + cell(cu[tgt], w, ml)).astype(np.uint64)
+        tb <<= np.uint64(depth_bits)
+        lo = np.searchsorted(key, tb << np.uint64(idx_bits), side="left")
+        # occluders whose quantised far depth is at most the target's near depth
+        hi = np.searchsorted(key, ((tb | quant(near[tgt])) + np.uint64(1)) << np.uint64(idx_bits), side="left")
         count = hi - lo
         sel = count > 0
         tgt, lo, count = tgt[sel], lo[sel], count[sel]
@@ -229,8 +237,7 @@ def _occlusion(rect: list[np.ndarray], dmin: np.ndarray, dmax: np.ndarray, cand:
             owner, rank = _ragged(count[start:stop])
             i = tgt[start:stop][owner]
             j = occ[lo[start:stop][owner] + rank]
-            # far[j] < near[i] holds by the key search (to ~1e-7 of the depth range)
-            inside = (packed[j] <= packed[i]).view(np.int32)[:, 0] == 0x01010101
+            inside = ((packed[j] <= packed[i]).view(np.int32)[:, 0] == 0x01010101) & (far[j] < near[i])
             hidden[i[inside]] = True
             start = stop
     out[fi, ei] = hidden
