@@ -27,7 +27,10 @@ Semantics (the model's Trajectory docstring, made precise):
   horizontal tangent of the path; while the entity does not move horizontally
   (pauses, before the first key, after the last, vertical motion) it keeps the
   yaw of its last motion (before any motion: the yaw of its first motion).
-  ``keyframes`` slerps ``rotations`` (step: holds them).
+  ``keyframes`` slerps ``rotations`` (step: holds them).  Rotations and
+  scales are keyed to the curve point, so under ``constant``/``ease`` they
+  follow the re-timed motion; within a pause they follow the key times (a
+  turn on the spot).
 - ``loop``: from ``times[0]`` on, local time wraps with period
   ``times[-1] - times[0]``; before ``times[0]`` the first key holds (loop or
   not) and without loop the last key holds after ``times[-1]``.
@@ -337,6 +340,11 @@ def sample_trajectories(trajs: Sequence[Trajectory], t: np.ndarray) -> Trajector
         tangent, gflat = der, flat
     else:
         position, velocity, gflat, u, tangent = _arc_length_timed(coef, coef_t, cubic, times, moving, flat, tau, inside, speed == "ease")
+        if with_rot or with_scale:  # in a pause, rotations and scales still follow the key times
+            pause = ~np.take(moving.ravel(), flat)
+            t_u = np.clip((tau - np.take(times[:, :-1].ravel(), flat)) * np.take(inv_dt.ravel(), flat), 0.0, 1.0)
+            gflat = np.where(pause, flat, gflat)
+            u = np.where(pause, t_u.astype(np.float32), u)
 
     out = TrajectorySamples(position=position, velocity=velocity)
     if heading == "tangent":

@@ -161,3 +161,14 @@ def test_batched_sampling_equals_one_at_a_time(interp, speed, loop):
         np.testing.assert_array_equal(batch.position[:, :, g].T, one.position)
         np.testing.assert_array_equal(batch.velocity[:, :, g].T, one.velocity)
         np.testing.assert_array_equal(batch.heading[:, :, g].T, one.heading)
+
+
+def test_rotation_keys_turn_on_the_spot_during_an_eased_pause():
+    q = [quat_from_axis_angle((0, 1, 0), a) for a in (0.0, 0.0, np.pi / 2, np.pi / 2)]
+    tr = Trajectory(
+        "turn", times=[0, 1, 2, 3], positions=[[0, 0, 0], [1, 0, 0], [1, 0, 0], [2, 0, 0]], rotations=q, heading="keyframes", speed="ease"
+    )
+    s = sample_trajectory(tr, np.array([0.5, 1.5, 2.5]))
+    np.testing.assert_allclose(s.rotation[1], quat_from_axis_angle((0, 1, 0), np.pi / 4), atol=1e-6)
+    np.testing.assert_allclose(s.position[1], [1, 0, 0])
+    np.testing.assert_allclose(s.rotation[2], q[2], atol=1e-6)
