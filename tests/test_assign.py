@@ -136,3 +136,31 @@ def test_fit_mode_without_the_fitting_module_is_a_backend_error(monkeypatch):
     with pytest.raises(BackendError, match="fit"):
         assign_gaussians(s, mode="fit")
     assert all(e.gaussians is None for e in s.entities())  # nothing half-assigned
+
+
+@pytest.mark.slow
+def test_fit_mode_matches_the_proxy_renders_better_than_the_sampling():
+    pytest.importorskip("torch")
+    fit = pytest.importorskip("scenegraph.appearance.fit")
+    from scenegraph.appearance.mesh_render import render_proxy_views
+    from scenegraph.appearance.rasterize import render_gaussians
+
+    def one_box() -> Scene:
+        s = Scene()
+        s.add_material(Material("red", base_color=(0.8, 0.1, 0.1)))
+        s.add_entity(Entity("box_1", cls="box", bounds=((-0.25, 0.0, -0.25), (0.25, 0.5, 0.25))), material="red")
+        return s
+
+    sampled, fitted = one_box(), one_box()
+    assign_gaussians(sampled, mode="proxy", per_entity=150, seed=0)
+    assign_gaussians(fitted, mode="fit", per_entity=150, fit_steps=15, n_views=4, view_size=32, seed=0)
+    e = fitted.entity("box_1")
+    assert len(e.gaussians) > 0
+    margin = 0.1 * (e.bounds[1] - e.bounds[0])
+    assert np.all(e.gaussians.means >= e.bounds[0] - margin) and np.all(e.gaussians.means <= e.bounds[1] + margin)
+    views = render_proxy_views(proxy_mesh("box", e.bounds), (0.8, 0.1, 0.1), n_views=4, size=32, seed=0)
+
+    def score(g) -> float:
+        return float(np.mean([fit.psnr(render_gaussians(g, v.camera, backend="torch").rgb.numpy(), v.image) for v in views]))
+
+    assert score(e.gaussians) > score(sampled.entity("box_1").gaussians) + 0.3

@@ -248,17 +248,12 @@ def _fitter() -> Any:
 
 
 def _fit_entity(fit: Any, shape: str, bounds: Any, base: Any, init: Gaussians, *, seed: int, steps: int | None, n_views: int, size: int) -> Gaussians:
-    """Fit Gaussians to ``n_views`` renders of the entity's proxy, starting from ``init``."""
-    import inspect
-
+    """Fit Gaussians (SH degree 0: the renders' shading does not change with the view) to
+    ``n_views`` renders of the entity's proxy, starting from the proxy sampling ``init``."""
     from scenegraph.appearance.mesh_render import render_proxy_views
 
     mesh = proxy_mesh(shape, bounds)
     views = render_proxy_views(mesh, base, vertex_colors=proxy_colors(shape, mesh), n_views=n_views, size=size, seed=seed)
-    kwargs: dict[str, Any] = {"seed": seed}
-    if steps is not None:
-        kwargs["steps"] = steps
-    if "init" in inspect.signature(fit).parameters:
-        kwargs["init"] = init
-    result = fit(views, **kwargs)
-    return getattr(result, "gaussians", result)
+    kwargs: dict[str, Any] = {} if steps is None else {"steps": steps}
+    result = fit(views, init=init, num_gaussians=len(init), bounds=bounds, sh_degree=0, seed=seed, progress=False, **kwargs)
+    return result.gaussians
