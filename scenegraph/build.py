@@ -130,7 +130,8 @@ class _Builder:
     def environment(self) -> None:
         env = self.spec.environment
         crossers = [a for a in self.spec.actions if a.verb == "cross" or a.direction == "across"]
-        if env.road or crossers or env.setting == "street":
+        kerbside = any(p in ("near_kerb", "far_kerb", "road") for a in self.spec.actions for p in (a.from_, a.to, a.via, a.target))
+        if env.road or crossers or kerbside or env.setting == "street":
             lateral = any(a.direction in ("left_to_right", "right_to_left") or a.from_ in ("left", "right") for a in crossers)
             self.road = Road(axis=2 if lateral else 0)
         ground_word = env.ground or {"street": "concrete", "park": "grass", "field": "grass", "beach": "sand",
@@ -300,7 +301,7 @@ class _Builder:
             self.actors[eid] = Actor(eid, self.size[eid], self.info[eid], p, yaw=yaw, support_top=top)
         for eid, sup in supports.items():
             self.actors[eid].support = self.actors[sup]
-        return plan_motion(self.spec.actions, self.members, self.actors, self.stage, self.locate)
+        return plan_motion(self.spec.actions, self.members, self.actors, self.stage, self.locate, self.warnings)
 
     def commit_motion(self) -> None:
         for eid, actor in self.actors.items():
@@ -356,7 +357,8 @@ class _Builder:
         eye, target = self.camera_eye, self.camera_target
         rot0 = look_rotation(target - eye)
         ends = {a.id: spans[k][1] for k, a in enumerate(self.spec.actions) if a.id is not None and k in spans}
-        keys, end = plan_shots(self.spec.camera, eye, target, self.members, self.actors, spans_end(spans), ends)
+        keys, end = plan_shots(self.spec.camera, eye, target, self.members, self.actors, spans_end(spans), ends,
+                               self.warnings)
         if keys:
             eye, rot0 = keys[0][1], keys[0][2]
         self.scene.add_entity(Entity("camera_1", name="camera", kind="camera", cls="camera", camera=params,

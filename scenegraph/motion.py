@@ -105,6 +105,10 @@ class _Planner:
         follows = []
         for k, a in enumerate(self.actions):
             ids = self.members(a.actor)
+            if a.verb == "follow" and not (a.target and self.members(a.target)):
+                self.warnings.append(f"actions[{k}] ({a.actor} follow): {a.target!r} is not an entity to follow; "
+                                     + ("it goes there instead" if a.target else "it moves ahead instead"))
+                a = a.model_copy(update={"verb": "move", "to": a.target, "target": None})
             if a.verb == "follow":
                 follows.append((k, a, ids))
                 t0 = self.start_time(k, a, self.actors[ids[0]])
@@ -333,8 +337,8 @@ class _Planner:
 
     def look_at(self, a: ActionSpec, actor: Actor, where: str) -> None:
         if not a.target:
-            raise SpecError(f"{where}: look_at needs a target")
-        p = self.locate(a.target, actor)
+            self.warnings.append(f"{where}: nothing to look at was named; it faces the camera")
+        p = self.locate(a.target or "camera", actor)
         actor.looks = True
         yaw = yaw_of(p - actor.position)
         actor._key(actor.t + 0.5, actor.position, yaw)
@@ -387,8 +391,6 @@ class _Planner:
         actor.wait_until(t0 + max(2 * vh / GRAVITY, 0.5))
 
     def follow(self, a: ActionSpec, actor: Actor, t0: float, member: int) -> float:
-        if not a.target or not self.members(a.target):
-            raise SpecError(f"{a.actor} follow: needs an entity to follow as target")
         leader = self.actors[self.members(a.target)[0]]
         gap = 0.5 * (leader.size[2] + actor.size[2]) + 1.0 + member * (actor.size[2] + 0.8)
         lt = np.array([k[0] for k in leader.keys])
@@ -417,12 +419,17 @@ class _Planner:
 
 
 def plan_motion(actions: list[ActionSpec], members: Callable[[str], list[str]], actors: dict[str, Actor],
-                stage: Stage, locate: Callable[[str, Actor], np.ndarray]) -> dict[int, tuple[float, float]]:
+                stage: Stage, locate: Callable[[str, Actor], np.ndarray],
+                warnings: list[str] | None = None) -> dict[int, tuple[float, float]]:
     """Run every action on its actors (mutating their keys and dynamics); returns each action's (start, end) seconds.
 
     ``members(ref)`` gives the entity ids a reference means; ``locate(ref,
     actor)`` a ground point for an entity reference or a place word.
-    Raises SpecError for an action that cannot be carried out (no road to
-    cross, a reference to a later action, ...).
+    What had to be approximated (a follow with no one to follow, a look with
+    nothing to look at) is appended to ``warnings``.  Raises SpecError for an
+    action that cannot be carried out (a reference to a later action, ...).
     """
-    return _Planner(actions, members, actors, stage, locate).run()
+    planner = _Planner(actions, members, actors, stage, locate)
+    if warnings is not None:
+        planner.warnings = warnings
+    return planner.run()

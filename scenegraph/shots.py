@@ -41,10 +41,11 @@ def _forward(yaw: float, pitch: float) -> np.ndarray:
 
 def plan_shots(shots: list[ShotSpec], eye: np.ndarray, target: np.ndarray, members: Callable[[str], list[str]],
                actors: dict, action_end: float, action_ends: dict[str, float] | None = None,
-               ) -> tuple[list[tuple[float, np.ndarray, np.ndarray]], float]:
+               warnings: list[str] | None = None) -> tuple[list[tuple[float, np.ndarray, np.ndarray]], float]:
     """Keys (time, position (3,), rotation (4,) xyzw) for the shots, and the time the last one ends.
 
-    ``action_ends`` maps action ids to their end times (for ``after``).
+    ``action_ends`` maps action ids to their end times (for ``after``); what
+    had to be approximated is appended to ``warnings``.
 
     No keys for no shots or only static ones.  Raises SpecError for a shot
     whose target is not an entity.
@@ -112,8 +113,13 @@ def plan_shots(shots: list[ShotSpec], eye: np.ndarray, target: np.ndarray, membe
             sign = -1.0 if shot.direction == "out" else 1.0
             key(t + (shot.duration or 3.0), pos + sign * v / np.linalg.norm(v) * dist, yaw, pitch)
         elif shot.type in ("track", "follow"):
-            if actor is None:
-                raise SpecError(f"camera[{k}] ({shot.type}): needs a target to track")
+            if actor is None:  # track whatever moves first, if anything does
+                actor = next((x for x in actors.values() if len(x.keys) > 1), None)
+                if warnings is not None:
+                    warnings.append(f"camera[{k}] ({shot.type}) names no target; "
+                                    + (f"it tracks {actor.id}" if actor is not None else "it holds still"))
+                if actor is None:
+                    continue
             end = start + shot.duration if shot.duration else max(action_end, start + 1.0)
             offset = pos - look  # the framing distance and angle, centred on the target
             for tt in np.arange(start, end + 1e-9, 0.25):

@@ -185,3 +185,35 @@ def test_main_subject_is_a_good_part_of_the_first_frame(prompt, main):
     if main != "ball_1":
         assert 1.5 <= eye[1] <= 3.2  # about eye height, looking slightly down
         assert (-tl.world_matrices()[0, tl.index("camera_1"), :3, 2])[1] < 0
+
+
+def test_model_specs_with_loose_ends_build_with_warnings():
+    spec = SceneSpec.model_validate({
+        "entities": [{"id": "dog", "class": "dog"}, {"id": "man", "class": "man"}],
+        "actions": [{"actor": "dog", "verb": "follow", "target": "right"},
+                    {"actor": "man", "verb": "look_at"},
+                    {"actor": "man", "verb": "wait", "to": "near_kerb"}],
+        "camera": [{"type": "track"}],
+    })
+    scene = build_scene(spec)
+    text = " ".join(scene.metadata["warnings"])
+    assert "not an entity to follow" in text and "faces the camera" in text and "names no target" in text
+    assert scene.entity("road_1").cls == "road"  # a kerb needs a road
+    tl = simulate(scene)
+    dog = tl.world_position("dog_1")
+    assert dog[-1, 0] > dog[0, 0] + 1.0  # went to the right instead
+    assert scene.trajectory_of("camera_1") is not None  # tracks the dog, which moves
+
+
+def test_lights_from_the_spec():
+    spec = SceneSpec.model_validate({
+        "entities": [{"id": "post", "class": "lamp post"}],
+        "environment": {"time_of_day": "night", "lights": [{"type": "point", "color": "orange", "near": "post"},
+                                                           {"type": "sun", "color": "red", "intensity": 500}]},
+    })
+    scene = build_scene(spec)
+    lamp = scene.entity("light_1")
+    assert lamp.light.type == "point" and lamp.light.color[0] == pytest.approx(1.0) and lamp.light.color[2] < 0.1
+    assert lamp.transform.translation[1] > scene.entity("lamp_post_1").bounds[1][1]  # above the post
+    sun = scene.entity("sun_1").light
+    assert sun.intensity == 500 and sun.color[1] < 0.1
