@@ -131,7 +131,11 @@ def _rowwise_count_le(xp: np.ndarray, x: np.ndarray) -> np.ndarray:
     span[span <= 0] = 1.0
     off = 2.0 * np.arange(g, dtype=np.float64)
     a = (xp - lo[:, None]) / span[:, None] + off[:, None]
-    b = ((x.T - lo[:, None]) / span[:, None] + off[:, None]).ravel()  # row-major: sorted when rows are
+    b = np.array(x.T, dtype=np.float64, order="C")  # a copy, row-major: sorted when rows are
+    b -= lo[:, None]
+    b /= span[:, None]
+    b += off[:, None]
+    b = b.ravel()
     idx = np.searchsorted(a.ravel(), b, side="right").reshape(g, -1)
     idx -= (m * np.arange(g, dtype=np.int64))[:, None]
     return idx.T

@@ -55,7 +55,7 @@ MAX_CONTACTS = 64
 #: the Timeline (plus visibility) may not need more than this many bytes
 MAX_TIMELINE_BYTES = 8 * 1024**3
 #: trajectory samples are computed in chunks of about this many entity-frames
-CHUNK_ENTITY_FRAMES = 1 << 17
+CHUNK_ENTITY_FRAMES = 1 << 16
 
 
 @dataclass(frozen=True)
@@ -361,11 +361,10 @@ def _edges(scene, rel: str) -> dict[str, str]:
     return {u: v for u, v, r in scene.graph.edges(data="rel") if r == rel}
 
 
-def _sample_groups(scene, ents, t, arrays, rest_rot) -> None:
-    """Sample every trajectory, batched by structure, into the entity arrays."""
+def _sample_groups(scene, ents, follows, t, arrays, rest_rot) -> None:
+    """Sample every trajectory (``follows``: entity id -> trajectory id), batched by structure."""
     from scenegraph.trajectory import sample_trajectories, structure_key
 
-    follows = _edges(scene, "follows")
     followers: dict[str, list[int]] = {}
     trajs: dict[str, object] = {}
     for i, e in enumerate(ents):  # entity order, so groups and columns are deterministic
@@ -490,11 +489,16 @@ def simulate(scene, fps: float | None = None, duration: float | None = None, *, 
     rotation = np.empty((frames, n, 4), dtype=np.float32)
     scale = np.empty((frames, n, 3), dtype=np.float32)
     velocity = np.zeros((frames, n, 3), dtype=np.float32)
-    position[:] = rest_t
+    follows = _edges(scene, "follows")
+    # trajectories overwrite every frame of their followers' positions: fill only the others
+    still = np.array([e.id not in follows for e in ents], dtype=bool)
+    edges = np.flatnonzero(np.diff(np.concatenate([[False], still, [False]]).astype(np.int8)))
+    for a, b in zip(edges[::2], edges[1::2]):
+        position[:, a:b] = rest_t[a:b]
     rotation[:] = rest_r
     scale[:] = rest_s
     arrays = (position, rotation, scale, velocity)
-    _sample_groups(scene, ents, t, arrays, rest_r)
+    _sample_groups(scene, ents, follows, t, arrays, rest_r)
     _simulate_dynamics(scene, ents, t, fps, arrays)
     timeline = Timeline(
         fps=fps,
