@@ -19,8 +19,6 @@ import math
 import os
 import warnings
 from pathlib import Path
-from typing import Any
-
 import numpy as np
 
 from scenegraph.appearance.views import GL_TO_CV, PinholeCamera, PosedView

@@ -34,6 +34,10 @@ __all__ = [
     "capsule",
     "torus",
     "prism",
+    "centered_box",
+    "side_prism",
+    "plan_prism",
+    "revolve",
     "merge",
     "transform_mesh",
     "between",
@@ -276,6 +280,37 @@ def prism(polygon: Any, axis: int, lo: float, hi: float) -> Mesh:
         for k in range(1, p_count - 1):
             idx.append((base, base + k, base + k + 1) if sign > 0 else (base, base + k + 1, base + k))
     return Mesh(np.array(pos), np.array(nrm), np.array(uvs), np.array(idx))
+
+
+def centered_box(center: Sequence[float], size: Sequence[float]) -> Mesh:
+    """An axis-aligned box of ``size`` (3,) centred at ``center``."""
+    c, h = np.asarray(center, dtype=np.float64), 0.5 * np.asarray(size, dtype=np.float64)
+    return box_mesh(c - h, c + h)
+
+
+def side_prism(zy: Any, x0: float, x1: float) -> Mesh:
+    """A convex side profile given as (z, y) points (front +Z), extruded across X from ``x0`` to ``x1``."""
+    return prism(np.asarray(zy, dtype=np.float64)[:, ::-1], 0, x0, x1)
+
+
+def plan_prism(xz: Any, y0: float, y1: float) -> Mesh:
+    """A convex plan (top view) given as (x, z) points, extruded up Y from ``y0`` to ``y1``."""
+    return prism(np.asarray(xz, dtype=np.float64)[:, ::-1], 1, y0, y1)
+
+
+def revolve(profile: Sequence[tuple[float, float]], segments: int = 14) -> Mesh:
+    """A closed solid of revolution about +Y from (radius, y) points listed bottom to top.
+
+    The ends are capped flat and every profile segment gets its own (flat) normal.
+    """
+    pts = [(0.0, profile[0][1])] + [tuple(map(float, p)) for p in profile] + [(0.0, profile[-1][1])]
+    prof, nrm = [], []
+    for (r0, y0), (r1, y1) in zip(pts, pts[1:]):
+        n = np.array([y1 - y0, r0 - r1])
+        n /= np.linalg.norm(n)
+        prof += [(r0, y0), (r1, y1)]
+        nrm += [tuple(n), tuple(n)]
+    return lathe(prof, nrm, segments)
 
 
 # --------------------------------------------------------------------------
