@@ -177,3 +177,16 @@ def test_concave_prism_is_refused():
 
 def test_mesh_type_is_shared_with_the_proxy_module():
     assert proxy.Mesh is shapes.Mesh and proxy.box_mesh is shapes.box_mesh
+
+
+def test_crease_edges_find_the_outlines_not_the_diagonals():
+    box = shapes.crease_edges(shapes.box_mesh((0, 0, 0), (1, 2, 3)))
+    assert box.shape == (12, 3) and np.all(box.sum(axis=1) == 2)  # each triangle: two box edges, one face diagonal
+    cyl = shapes.cylinder(1.0, 0.0, 1.0, 16)
+    sharp = shapes.crease_edges(cyl)
+    p = cyl.positions[cyl.indices.astype(np.int64)]
+    ends = np.stack([p, np.roll(p, -1, axis=1)], axis=2)  # (T, 3 edges, 2 ends, 3)
+    on_rim = np.all(np.isclose(np.linalg.norm(ends[..., [0, 2]], axis=-1), 1.0, atol=1e-5), axis=2) & np.all(
+        np.isclose(ends[..., 1], ends[..., :1, 1]), axis=2)
+    np.testing.assert_array_equal(sharp, on_rim)  # only the two rims; the 22.5-degree side seams are smooth
+    assert proxy.proxy_sharp_edges("table").shape == (len(proxy_mesh("table", [[0, 0, 0], [1, 1, 1]]).indices), 3)

@@ -1,8 +1,8 @@
 """Give every object entity a look: Gaussians sampled on (or fitted to) its proxy mesh.
 
 ``proxy`` mode (the default, numpy only) scatters flat discs over the proxy
-surface, area-weighted, coloured by the material (times the proxy's part
-tints); ``fit`` mode renders posed views of the proxy and optimises Gaussians
+surface (by area, denser on thin parts), coloured by the material (times the
+proxy's part tints); ``fit`` mode renders posed views of the proxy and optimises Gaussians
 against them with :func:`scenegraph.appearance.fit.fit_gaussians` (torch),
 starting from the proxy sampling.  Each entity draws from its own seeded
 stream (scene seed + entity id), so adding an entity never changes another's
@@ -18,18 +18,17 @@ cloud.
 """
 from __future__ import annotations
 
-import functools
 import zlib
 from typing import Any, Sequence
 
 import numpy as np
 
 from scenegraph.appearance.gaussians import Gaussians, rgb_to_sh
-from scenegraph.appearance.proxy import _canonical, canonical_shape, proxy_colors, proxy_mesh
+from scenegraph.appearance.proxy import proxy_colors, proxy_mesh, proxy_sharp_edges
 from scenegraph.appearance.shapes import Mesh, face_normals
 from scenegraph.errors import BackendError, ModelError
 
-__all__ = ["assign_gaussians", "proxy_gaussians", "sample_surface", "disc_sizes", "crease_edges", "DEFAULT_COLOR", "DEFAULT_OPACITY"]
+__all__ = ["assign_gaussians", "proxy_gaussians", "sample_surface", "disc_sizes", "DEFAULT_COLOR", "DEFAULT_OPACITY"]
 
 DEFAULT_COLOR = (0.8, 0.8, 0.8)
 DEFAULT_OPACITY = 0.9
@@ -95,38 +94,6 @@ def disc_sizes(mesh: Mesh, n: int, coverage: float = 1.5) -> tuple[np.ndarray, n
     return radius, np.where(live, area * np.minimum((hi / radius) ** 2, 4.0), 0.0)
 
 
-def crease_edges(mesh: Mesh, angle_deg: float = 30.0) -> np.ndarray:
-    """Which triangle edges (T, 3) are sharp: open, or between faces bent more than ``angle_deg``.
-
-    Edge k of a triangle runs from corner k to corner k+1; vertices are
-    matched by position, so split vertices (hard edges) still join faces.
-    """
-    fn, area = face_normals(mesh)
-    _, key = np.unique(np.round(mesh.positions.astype(np.float64), 6), axis=0, return_inverse=True)
-    tri = key.reshape(-1)[mesh.indices.astype(np.int64)]
-    a, b = tri, np.roll(tri, -1, axis=1)
-    pairs = np.stack([np.minimum(a, b), np.maximum(a, b)], axis=2).reshape(-1, 2)
-    _, edge_id, counts = np.unique(pairs, axis=0, return_inverse=True, return_counts=True)
-    edge_id = edge_id.reshape(-1)
-    owner = np.repeat(np.arange(len(tri)), 3)
-    # the smallest normal agreement among the faces sharing each edge, against the mean face
-    mean_n = np.zeros((len(counts), 3))
-    np.add.at(mean_n, edge_id, fn[owner])
-    mean_n /= np.maximum(np.linalg.norm(mean_n, axis=1, keepdims=True), 1e-12)
-    agree = np.full(len(counts), 1.0)
-    np.minimum.at(agree, edge_id, np.einsum("ij,ij->i", fn[owner], mean_n[edge_id]))
-    sharp = (counts < 2) | (agree < np.cos(np.radians(angle_deg) / 2.0))
-    return sharp[edge_id].reshape(-1, 3)
-
-
-@functools.lru_cache(maxsize=None)
-def _proxy_creases(key: str) -> np.ndarray:
-    """Sharp edges of a proxy at its built proportions (scaling to the bounds keeps them sharp enough)."""
-    sharp = crease_edges(_canonical(key)[0])
-    sharp.setflags(write=False)
-    return sharp
-
-
 def _crease_distance(mesh: Mesh, sharp: np.ndarray, face: np.ndarray, pos: np.ndarray) -> np.ndarray:
     """Distance (n,) from each point to the nearest sharp edge of its own triangle (inf if none)."""
     p = mesh.positions.astype(np.float64)[mesh.indices.astype(np.int64)[face]]
@@ -174,7 +141,7 @@ def proxy_gaussians(
         face, radius = np.zeros(n, np.int64), np.full(max(len(mesh.indices), 1), 1e-6)
     tangent = radius[face]
     if len(mesh.indices) and np.any(weights > 0):  # discs shrink near creases and outlines: crisp edges
-        edge = _crease_distance(mesh, _proxy_creases(canonical_shape(shape)), face, pos)
+        edge = _crease_distance(mesh, proxy_sharp_edges(shape), face, pos)
         tangent = np.clip(0.7 * edge, 0.35 * tangent, tangent)
     tangent = np.maximum(tangent, 1e-7)
     pos = np.clip(pos, b[0], b[1])  # rounding must not leave the box

@@ -24,10 +24,10 @@ import numpy as np
 
 from scenegraph.appearance.proxy_movers import MOVERS, Parts
 from scenegraph.appearance.proxy_props import PROPS
-from scenegraph.appearance.shapes import Mesh, box_mesh, merge
+from scenegraph.appearance.shapes import Mesh, box_mesh, crease_edges, merge
 from scenegraph.errors import ModelError
 
-__all__ = ["Mesh", "box_mesh", "proxy_mesh", "proxy_colors", "proxy_shapes", "canonical_shape"]
+__all__ = ["Mesh", "box_mesh", "proxy_mesh", "proxy_colors", "proxy_sharp_edges", "proxy_shapes", "canonical_shape"]
 
 _BUILDERS: dict[str, Callable[[], Parts]] = {**MOVERS, **PROPS}
 _ALIASES = {
@@ -109,3 +109,18 @@ def proxy_colors(shape: str, mesh: Mesh) -> np.ndarray:
     if len(mesh) != len(tints):
         raise ModelError(f"proxy_colors({shape!r}): mesh has {len(mesh)} vertices, the proxy has {len(tints)}")
     return tints
+
+
+@functools.lru_cache(maxsize=None)
+def _sharp(key: str) -> np.ndarray:
+    sharp = crease_edges(_canonical(key)[0])
+    sharp.setflags(write=False)
+    return sharp
+
+
+def proxy_sharp_edges(shape: str) -> np.ndarray:
+    """Which triangle edges (T, 3) of the shape's proxy are sharp (see :func:`~scenegraph.appearance.shapes.crease_edges`).
+
+    Judged at the built proportions; scaling to other bounds keeps these edges.
+    """
+    return _sharp(canonical_shape(shape))

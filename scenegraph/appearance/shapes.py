@@ -47,6 +47,7 @@ __all__ = [
     "rotation_to",
     "signed_volume",
     "face_normals",
+    "crease_edges",
 ]
 
 
@@ -423,3 +424,27 @@ def signed_volume(mesh: Mesh) -> float:
     """Enclosed volume (m^3) by the divergence theorem; positive for outward-facing closed meshes."""
     p = mesh.positions.astype(np.float64)[mesh.indices.astype(np.int64)]
     return float(np.einsum("ij,ij->i", p[:, 0], np.cross(p[:, 1], p[:, 2])).sum() / 6.0)
+
+
+def crease_edges(mesh: Mesh, angle_deg: float = 30.0) -> np.ndarray:
+    """Which triangle edges (T, 3) are sharp: open, or between faces bent more than ``angle_deg``.
+
+    Edge k of a triangle runs from corner k to corner k+1; vertices are
+    matched by position, so split vertices (hard edges) still join faces.
+    """
+    fn, _ = face_normals(mesh)
+    _, key = np.unique(np.round(mesh.positions.astype(np.float64), 6), axis=0, return_inverse=True)
+    tri = key.reshape(-1)[mesh.indices.astype(np.int64)]
+    a, b = tri, np.roll(tri, -1, axis=1)
+    pairs = np.stack([np.minimum(a, b), np.maximum(a, b)], axis=2).reshape(-1, 2)
+    _, edge_id, counts = np.unique(pairs, axis=0, return_inverse=True, return_counts=True)
+    edge_id = edge_id.reshape(-1)
+    owner = np.repeat(np.arange(len(tri)), 3)
+    # the smallest normal agreement among the faces sharing each edge, against the mean face
+    mean_n = np.zeros((len(counts), 3))
+    np.add.at(mean_n, edge_id, fn[owner])
+    mean_n /= np.maximum(np.linalg.norm(mean_n, axis=1, keepdims=True), 1e-12)
+    agree = np.full(len(counts), 1.0)
+    np.minimum.at(agree, edge_id, np.einsum("ij,ij->i", fn[owner], mean_n[edge_id]))
+    sharp = (counts < 2) | (agree < np.cos(np.radians(angle_deg) / 2.0))
+    return sharp[edge_id].reshape(-1, 3)
