@@ -193,6 +193,11 @@ class _Planner:
         if a.to:
             end = self.locate(a.to, actor)
         here = start if start is not None else actor.position
+        via = self.locate(a.via, actor) if a.via else None
+        if end is None and via is not None and d is None:  # 'walks past the statue': on beyond it, same way
+            v = (via - here) * [1, 0, 1]
+            n = float(np.linalg.norm(v))
+            end = via + (v / n if n > 1e-6 else forward_of(actor.yaw)) * max(3.0, 0.5 * n, 2 * actor.size[2])
         if end is None:
             end = self.relative_end(a, actor) if start is None else start + (self.relative_end(a, actor) - actor.position)
         if _is_vehicle(actor) and st.road is not None:
@@ -204,8 +209,7 @@ class _Planner:
             actor.teleport(start + offset)
         elif start is not None:
             actor.go(start + offset, speed)
-        path = [self.locate(a.via, actor)] if a.via else []
-        self._timed(a, actor, path + [end + offset], speed)
+        self._timed(a, actor, ([via] if via is not None else []) + [end + offset], speed)
 
     def _offset(self, p: np.ndarray, q: np.ndarray | None, lateral: float) -> np.ndarray:
         """Side-by-side offset for members of a group moving from ``p`` to ``q``."""
@@ -261,6 +265,10 @@ class _Planner:
                 side = math.copysign(1.0, (actor.position[ax] - road.center) or 1.0)
             p = actor.position.copy()
             p[ax] = road.center + side * edge
+            at = next((r for r in (a.via, a.to) if r and self.members(r)), None)
+            if at is not None:  # 'crosses in front of the car': just past the thing, along the road
+                thing = self.actors[self.members(at)[0]]
+                p[road.axis] = thing.position[road.axis] + 0.5 * max(thing.size) + 0.5 * max(actor.size) + 0.8
             if a.from_ and a.from_ not in ("left", "right"):
                 p = self.locate(a.from_, actor)
             actor.teleport(p)
@@ -268,7 +276,7 @@ class _Planner:
         end = actor.position.copy()
         if a.to == "near_kerb":
             end[ax] = road.center + side * road.half_width
-        elif a.to and a.to != "far_kerb":
+        elif a.to and a.to != "far_kerb" and not self.members(a.to):
             end = self.locate(a.to, actor)
         else:
             on_pavement = abs(actor.position[ax] - road.center) > road.half_width + 1e-3

@@ -217,3 +217,10 @@ def test_lights_from_the_spec():
     assert lamp.transform.translation[1] > scene.entity("lamp_post_1").bounds[1][1]  # above the post
     sun = scene.entity("sun_1").light
     assert sun.intensity == 500 and sun.color[1] < 0.1
+
+
+def test_sides_of_the_picture_hold_in_the_picture():
+    scene = build("a tree on the left and a house on the right")
+    tl = simulate(scene)
+    uv, _ = project(scene, tl, 0, np.array([tl.world_position("tree_1")[0], tl.world_position("house_1")[0]]))
+    assert uv[0, 0] < 640 < uv[1, 0]

@@ -249,3 +249,24 @@ def test_a_pedestrian_waiting_at_the_kerb_stands_there_from_the_start():
     assert np.all(speed(tl, "person_1") < 1e-6)
     van = tl.world_position("van_1")
     assert abs(van[0, 2]) < ROAD_HALF_WIDTH and van[0, 2] > 0  # on the road, in the lane that keeps right
+
+
+def test_walking_past_goes_on_beyond_the_statue():
+    _, tl = world("a woman walks past the statue")
+    w, st = tl.world_position("woman_1"), tl.world_position("statue_1")[0]
+    d = np.linalg.norm((w - st)[:, [0, 2]], axis=1)
+    closest = int(np.argmin(d))
+    assert 0 < closest < tl.frame_count - 1 and d[closest] < 1.5  # passes close by, mid-way
+    start_dir = (st - w[0])[[0, 2]]
+    end_dir = (w[-1] - st)[[0, 2]]
+    assert start_dir @ end_dir > 0  # and carries on the same way
+
+
+def test_orbit_alone_loops_forever():
+    scene, tl = world("a drone orbits the tree")
+    traj = scene.trajectory_of("drone_1")
+    assert traj.loop and traj.positions[0] == pytest.approx(traj.positions[-1], abs=1e-6)
+    y = tl.world_position("drone_1")[:, 1]
+    assert y.min() > 1.0  # a flyer orbits in the air
+    d = np.linalg.norm((tl.world_position("drone_1") - tl.world_position("tree_1"))[:, [0, 2]], axis=1)
+    assert d.std() < 0.05 * d.mean()

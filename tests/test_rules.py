@@ -219,3 +219,12 @@ def test_random_word_salad_gives_a_scene_or_a_clear_error():
             assert str(exc), prompt
             outcomes["refused"] += 1
     assert outcomes["built"] > 50  # most salads that name a thing still build
+
+
+def test_sides_of_the_picture_become_relations():
+    spec, _ = direct("a bench on the left, a tree in the middle and a lamp post on the right")
+    assert rels(spec) >= {("bench", "left_of", "tree"), ("tree", "left_of", "lamp_post")}
+    spec, _ = direct("a dog on the right of the picture and a cat")
+    assert ("dog", "right_of", "cat") in rels(spec)
+    _, warnings = direct("a cat on the left")
+    assert any("nothing else to be left of" in w for w in warnings)

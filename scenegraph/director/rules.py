@@ -37,7 +37,8 @@ _CAMERA_VERBS = {"pan": "pan", "pans": "pan", "panning": "pan", "tilt": "tilt", 
                  "circles": "orbit", "circling": "orbit", "static": "static", "still": "static", "fixed": "static",
                  "stationary": "static", "holds": "static", "stays": "static", "look": "static", "looks": "static",
                  "dolly": "dolly", "dollies": "dolly", "zoom": "dolly", "zooms": "dolly"}
-_OFF_PLACE = {"left": (-3.0, 0.0), "right": (3.0, 0.0), "center": (0.0, 0.0), "back": (0.0, -6.0), "front": (0.0, 3.0)}
+#: 'on the left' / 'in the background' as an order along an axis: (axis rank, relation towards a higher rank)
+_SIDE_ORDER = {"left": (0, 0), "center": (0, 1), "right": (0, 2), "back": (1, 0), "front": (1, 1)}
 _MOTION = ("move", "walk", "drive", "run", "cross", "roll")
 _PACE_WORDS = {**dict.fromkeys(("slowly", "gently", "lazily", "calmly", "carefully", "leisurely"), "slow"),
                **dict.fromkeys(("quickly", "fast", "rapidly", "swiftly", "briskly", "hurriedly"), "fast")}
@@ -191,7 +192,8 @@ class _Parser(NounParser):
                     rel = approx
                 moved = cur and any(b.actor == cur[0].actor and b.fields["verb"] in _MOTION for b in self.acts)
                 if cur and (cur[0].fields["verb"] not in ("pause", "wait") or moved):
-                    pending_prep = "via" if rel == "near" else ("on" if rel == "on" else "to")
+                    crossing = cur[0].fields["verb"] == "cross"
+                    pending_prep = "via" if rel == "near" or crossing else ("on" if rel == "on" else "to")
                 else:
                     pending_rel = rel
                 i += 1
@@ -399,12 +401,29 @@ class _Parser(NounParser):
                     a.fields["to"] = value
             else:
                 for key in subject:
-                    ent = self._ent(key)
-                    if ent is not None:
-                        x, z = _OFF_PLACE[value]
-                        ent.position = [x, 0.0, z]
+                    if key != "camera":
+                        self.sides.setdefault(key, value)
             return None
         return None
+
+    def side_relations(self, warnings: list[str]) -> None:
+        """'a tree on the left and a house on the right' -> tree left_of house; 'in the background' -> behind."""
+        others = [e.key for e in self.ents if e.key not in self.sides]
+        for key, side in self.sides.items():
+            axis, rank = _SIDE_ORDER[side]
+            peers = [k for k, v in self.sides.items() if _SIDE_ORDER[v][0] == axis and _SIDE_ORDER[v][1] > rank]
+            alone = not any(_SIDE_ORDER[v][0] == axis and v != side for v in self.sides.values())
+            if alone and side == "center":
+                continue  # the middle of the picture is where the camera looks anyway
+            if alone and others:
+                peers = others[:1]  # only one side named: relative to the first thing without one
+                if side in ("right", "front"):
+                    self.rels.append((key, "right_of" if side == "right" else "in_front_of", peers[0]))
+                    continue
+            for peer in peers:
+                self.rels.append((key, "left_of" if axis == 0 else "behind", peer))
+            if not peers and not others and len(self.sides) == 1:
+                warnings.append(f"'{key}' is {side}, but there is nothing else to be {side} of")
 
     def _inside_or_near(self, subject: str, container: str) -> str:
         """'inside' when the subject's catalogue box fits in the container's, else 'near' ('a man in the car')."""
@@ -423,8 +442,9 @@ class _Parser(NounParser):
             subject = [self.last_np] if self.last_np else []
         if rel is not None and (not cur or cur[0].fields["verb"] in ("pause", "wait")):
             subj = [s for s in subject if s != "camera"] or ([self.last_np] if self.last_np else [])
-            if rel == "on" and self.rels and self.rels[-1][1] == "on" and self.rels[-1][2] != key and self.last_np:
-                subj = [self.last_np]  # a mug on a book on the table
+            support = ("on", "in", "inside")
+            if rel in support and self.rels and self.rels[-1][1] in support and self.rels[-1][2] == self.last_np:
+                subj = [self.last_np]  # a mug on a book on the table; a toy in the box on the rug
             for s in subj:
                 if s != key:
                     self.rels.append((s, self._inside_or_near(s, key) if rel == "in" else rel, key))
@@ -475,6 +495,7 @@ class _Parser(NounParser):
                             "name things such as 'a red car', 'a person', 'a table'")
         if unknown:
             warnings.insert(0, f"words not understood and ignored: {', '.join(unknown)}")
+        self.side_relations(warnings)
         for a in self.acts:  # verbs that need an object but got none
             f = a.fields
             kind = (catalog.lookup(self._ent(f["actor"]).cls) or catalog.CATALOG["box"]).kind

@@ -57,6 +57,7 @@ class NounParser:
         self.last_np: str | None = None
         self.mentions: list[str] = []  # entity keys in the order they are mentioned
         self.companions: dict[str, str] = {}  # 'a man with a dog': dog -> man
+        self.sides: dict[str, str] = {}  # 'a tree on the left': tree -> left
 
     # -- tokens ------------------------------------------------------------
     def tokens(self) -> list[list[str]]:
