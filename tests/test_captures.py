@@ -103,6 +103,25 @@ def test_nerfstudio_transforms_reproject_a_known_point(tmp_path):
     assert load_capture(tmp_path)[0].name == views[0].name  # the folder works too
 
 
+def test_nerfstudio_mask_becomes_alpha(tmp_path):
+    path = _write_transforms(tmp_path)
+    meta = json.loads(path.read_text())
+    masks = []
+    for i, (f, (rgb, alpha)) in enumerate(zip(meta["frames"], _renders())):
+        Image.fromarray(np.round(rgb[..., 0] * 255).astype(np.uint8)).save(tmp_path / f"images/frame_{i:03d}.png")  # no alpha
+        mask = (alpha > 0).astype(np.uint8) * 255
+        Image.fromarray(mask).save(tmp_path / f"mask_{i}.png")
+        f["mask_path"] = f"mask_{i}.png"
+        masks.append(mask / 255.0)
+    path.write_text(json.dumps(meta))
+    for view, mask in zip(load_capture(path), masks):
+        np.testing.assert_array_equal(view.alpha, mask)
+    meta["frames"][2]["mask_path"] = "../../elsewhere.png"
+    path.write_text(json.dumps(meta))
+    with pytest.raises(FormatError, match=r"frames\[2\].mask_path.*leaves"):
+        load_capture(path)
+
+
 def test_blender_style_angle_and_missing_extension(tmp_path):
     path = _write_transforms(tmp_path)
     meta = json.loads(path.read_text())

@@ -91,11 +91,29 @@ def _find_image(root: Path, rel: str, where: str) -> Path:
     raise FormatError(f"{where}: image {rel!r} not found in {root}")
 
 
-def _view(image_path: Path, cam: PinholeCamera, name: str, where: str, downscale: int) -> PosedView:
+def _read_mask(path: Path, downscale: int) -> np.ndarray:
+    """A mask image as alpha (H, W) float32 in [0, 1] (grey levels taken as they are, not decoded from sRGB)."""
+    from PIL import Image
+
+    try:
+        with Image.open(path) as im:
+            im = im.convert("L")
+            if downscale > 1:
+                im = im.resize((im.width // downscale, im.height // downscale), Image.Resampling.BOX)
+            return (np.asarray(im, dtype=np.float32) / 255.0).astype(np.float32)
+    except (OSError, ValueError) as exc:
+        raise FormatError(f"{path}: cannot read the mask ({exc})") from None
+
+
+def _view(image_path: Path, cam: PinholeCamera, name: str, where: str, downscale: int, mask_path: Path | None = None) -> PosedView:
     rgb, alpha = read_image(image_path, downscale)
     h, w = rgb.shape[:2]
     if (w, h) != (cam.width, cam.height):
         raise FormatError(f"{where}: image {image_path.name} is {w}x{h} but the camera says {cam.width}x{cam.height}")
+    if mask_path is not None:
+        alpha = _read_mask(mask_path, downscale)
+        if alpha.shape != (h, w):
+            raise FormatError(f"{where}: mask {mask_path.name} is {alpha.shape[1]}x{alpha.shape[0]}, the image {w}x{h}")
     return PosedView(rgb, cam, alpha=alpha, name=name)
 
 
@@ -109,7 +127,8 @@ def load_capture(path: str | os.PathLike, *, downscale: int = 1) -> list[PosedVi
     """Posed views of a capture: a ``transforms.json`` (or a folder holding one) or a COLMAP text model folder.
 
     A COLMAP folder holds ``cameras.txt`` and ``images.txt`` (directly or in
-    ``sparse/0``) and the pictures in ``images/``.  ``downscale`` (integer)
+    ``sparse/0``) and the pictures in ``images/``.  A nerfstudio frame's
+    ``mask_path`` (grey levels, white = object) becomes the view's alpha.  ``downscale`` (integer)
     shrinks images and intrinsics together.  Raises FormatError (see module
     docstring), BackendError without Pillow.
     """
@@ -205,7 +224,11 @@ def _load_transforms(json_path: Path, downscale: int) -> list[PosedView]:
             cam = PinholeCamera(int(w), int(h), fx, fy, w / 2 if cx is None else cx, h / 2 if cy is None else cy, GL_TO_CV @ np.linalg.inv(c2w))
         except ModelError as exc:
             raise FormatError(f"{where}: {exc}") from None
-        views.append(_view(image_path, _scaled(cam, downscale), rel, where, downscale))
+        mask = frame.get("mask_path")
+        if mask is not None and (not isinstance(mask, str) or not mask):
+            raise FormatError(f"{where}.mask_path: expected a relative image path")
+        mask_path = _find_image(root, mask, where + ".mask_path") if mask else None
+        views.append(_view(image_path, _scaled(cam, downscale), rel, where, downscale, mask_path))
     return views
 
 
