@@ -184,7 +184,7 @@ def _occlusion(rect: list[np.ndarray], dmin: np.ndarray, dmax: np.ndarray, cand:
     if n < 2:
         return out
     u0, v0, u1, v1 = (np.ascontiguousarray(r[fi, ei], dtype=np.float64) for r in rect)
-    near, far = dmin[fi, ei].astype(np.float64), dmax[fi, ei].astype(np.float64)
+    near, far = dmin[fi, ei], dmax[fi, ei]
     frames = int(fi.max()) + 1
     fit = np.minimum(w / np.maximum(u1 - u0, 1e-9), h / np.maximum(v1 - v0, 1e-9))
     level = np.clip(np.floor(np.log2(fit)) + 1, 0, GRID_LEVELS - 1).astype(np.int64)
@@ -210,14 +210,14 @@ def _occlusion(rect: list[np.ndarray], dmin: np.ndarray, dmax: np.ndarray, cand:
 
     key = (bucket.astype(np.uint64) << np.uint64(depth_bits) | quant(far[occ])) << np.uint64(idx_bits) | occ.astype(np.uint64)
     key.sort()
-    occ = (key & np.uint64((1 << idx_bits) - 1)).astype(np.int64)
+    occ = (key & np.uint64((1 << idx_bits) - 1)).astype(np.int32)
     hidden = np.zeros(n, dtype=bool)
     cu, cv = 0.5 * (u0 + u1), 0.5 * (v0 + v1)
     filed = np.bincount(level, minlength=GRID_LEVELS)
     # containment as one comparison of packed rows: (u0, v0, -u1, -v1)_occluder <= the target's
     packed = np.stack([u0, v0, -u1, -v1], axis=1).astype(np.float32)
     for lvl in range(GRID_LEVELS):
-        tgt = np.nonzero(level >= lvl)[0]
+        tgt = np.flatnonzero(level >= lvl).astype(np.int32)
         if tgt.size == 0 or filed[lvl] == 0:
             continue
         ml = 2**lvl
@@ -234,10 +234,15 @@ def _occlusion(rect: list[np.ndarray], dmin: np.ndarray, dmax: np.ndarray, cand:
         while start < tgt.size:  # batches of about PAIR_BATCH pairs
             base = total[start - 1] if start else 0
             stop = max(start + 1, int(np.searchsorted(total, base + PAIR_BATCH, side="right")))
-            owner, rank = _ragged(count[start:stop])
-            i = tgt[start:stop][owner]
-            j = occ[lo[start:stop][owner] + rank]
-            inside = ((packed[j] <= packed[i]).view(np.int32)[:, 0] == 0x01010101) & (far[j] < near[i])
+            cnt = count[start:stop]
+            i = np.repeat(tgt[start:stop], cnt)
+            # position of each pair's occluder in the sorted filings: lo + rank within the target's run
+            jpos = np.repeat(lo[start:stop] - (total[start:stop] - cnt - base), cnt)
+            jpos += np.arange(jpos.size, dtype=jpos.dtype)
+            j = occ[jpos]
+            # containment: (u0, v0, -u1, -v1) of the occluder <= the target's, as 4 bytes at once
+            inside = (packed[j] <= packed[i]).view(np.int32)[:, 0] == 0x01010101
+            inside &= far[j] < near[i]  # exact depth order (the key holds it only to one quantum)
             hidden[i[inside]] = True
             start = stop
     out[fi, ei] = hidden
