@@ -91,7 +91,25 @@ def test_refined_views_keep_cameras_and_are_deterministic_per_seed(refiner, view
     assert np.abs(a[0].image - a[1].image).mean() > 1e-3  # each view its own noise
 
 
-def test_missing_or_incomplete_refiner_folder_names_the_problem(tmp_path, refiner, views):
+def _skeleton(root: Path) -> Path:
+    """A folder laid out like a diffusers img2img pipeline, with placeholder files."""
+    index = {"_class_name": "StableDiffusionImg2ImgPipeline", "safety_checker": [None, None]}
+    for comp, lib, cls, weights in [
+        ("unet", "diffusers", "UNet2DConditionModel", "diffusion_pytorch_model.safetensors"),
+        ("vae", "diffusers", "AutoencoderKL", "diffusion_pytorch_model.safetensors"),
+        ("text_encoder", "transformers", "CLIPTextModel", "model.safetensors"),
+        ("tokenizer", "transformers", "CLIPTokenizer", None),
+        ("scheduler", "diffusers", "DDIMScheduler", None),
+    ]:
+        index[comp] = [lib, cls]
+        (root / comp).mkdir(parents=True)
+        if weights:
+            (root / comp / weights).write_bytes(b"not really weights")
+    (root / "model_index.json").write_text(json.dumps(index))
+    return root
+
+
+def test_missing_or_incomplete_refiner_folder_names_the_problem(tmp_path, views):
     missing = tmp_path / "no_such_model"
     with pytest.raises(BackendError, match="no_such_model.*does not exist"):
         refine_views(views, missing, prompt="x")
@@ -99,23 +117,37 @@ def test_missing_or_incomplete_refiner_folder_names_the_problem(tmp_path, refine
     plain.mkdir()
     with pytest.raises(BackendError, match="not a diffusers pipeline folder.*model_index.json"):
         refine_views(views, plain, prompt="x")
+    folder = _skeleton(tmp_path / "skeleton")
+    assert check_refiner_folder(folder) == folder
+    shutil.rmtree(folder / "unet")
+    with pytest.raises(BackendError, match="no unet/ folder"):
+        refine_views(views, folder, prompt="x")
+    (folder / "unet").mkdir()
+    with pytest.raises(BackendError, match="unet.*holds no weights"):
+        refine_views(views, folder, prompt="x")
+    (folder / "unet" / "diffusion_pytorch_model.bin").write_bytes(b"weights")
+    index = json.loads((folder / "model_index.json").read_text())
+    del index["vae"]
+    (folder / "model_index.json").write_text(json.dumps(index))
+    with pytest.raises(BackendError, match="lists no 'vae'"):
+        check_refiner_folder(folder)
+
+
+@pytest.mark.slow
+def test_corrupt_weights_are_a_backend_error(tmp_path, refiner, views):
     broken = tmp_path / "broken"
     shutil.copytree(refiner, broken)
-    shutil.rmtree(broken / "unet")
-    with pytest.raises(BackendError, match="no unet/ folder"):
+    (broken / "vae" / "diffusion_pytorch_model.safetensors").write_bytes(b"truncated")
+    with pytest.raises(BackendError, match="cannot load the pipeline"):
         refine_views(views, broken, prompt="x")
-    shutil.copytree(refiner / "unet", broken / "unet")
-    (broken / "vae" / "diffusion_pytorch_model.safetensors").unlink()
-    with pytest.raises(BackendError, match="vae.*holds no weights"):
-        refine_views(views, broken, prompt="x")
-    assert check_refiner_folder(refiner) == refiner
 
 
-def test_bad_strength_and_no_views_are_refused(refiner, views):
+def test_bad_strength_and_no_views_are_refused(tmp_path, views):
+    folder = _skeleton(tmp_path / "skeleton")
     with pytest.raises(ModelError, match="strength"):
-        refine_views(views, refiner, prompt="x", strength=0.0)
+        refine_views(views, folder, prompt="x", strength=0.0)
     with pytest.raises(ModelError, match="no views"):
-        refine_views([], refiner, prompt="x")
+        refine_views([], folder, prompt="x")
 
 
 def test_prompt_names_colour_material_and_class():
