@@ -172,7 +172,7 @@ class _Planner:
         lateral = (member - (n - 1) / 2.0) * (max(actor.size[0], actor.size[2]) + 0.8)
         start: np.ndarray | None = None
         end: np.ndarray | None = None
-        d = a.direction
+        d = "left_to_right" if a.direction == "across" else a.direction
         at = self.lead.home if member and not actor.moved else None  # a group moves from its first member's place
         if a.from_:
             start = self.locate(a.from_, actor) if a.from_ not in PLACES else st.place(a.from_, actor, at)

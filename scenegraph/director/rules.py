@@ -16,7 +16,7 @@ recognisable object raises SpecError.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from pydantic import ValidationError
@@ -29,19 +29,8 @@ from scenegraph.spec import SceneSpec, format_validation_error
 
 __all__ = ["parse"]
 
-_TIME_UNITS = {"second", "seconds", "sec", "secs", "s"}
-_DIST_UNITS = {"metre", "metres", "meter", "meters", "m"}
-_CAMERA_VERBS = {"pan": "pan", "pans": "pan", "panning": "pan", "tilt": "tilt", "tilts": "tilt", "tilting": "tilt",
-                 "track": "track", "tracks": "track", "tracking": "track", "follow": "track", "follows": "track",
-                 "following": "track", "orbit": "orbit", "orbits": "orbit", "orbiting": "orbit", "circle": "orbit",
-                 "circles": "orbit", "circling": "orbit", "static": "static", "still": "static", "fixed": "static",
-                 "stationary": "static", "holds": "static", "stays": "static", "look": "static", "looks": "static",
-                 "dolly": "dolly", "dollies": "dolly", "zoom": "dolly", "zooms": "dolly"}
-#: 'on the left' / 'in the background' as an order along an axis: (axis rank, relation towards a higher rank)
-_SIDE_ORDER = {"left": (0, 0), "center": (0, 1), "right": (0, 2), "back": (1, 0), "front": (1, 1)}
 _MOTION = ("move", "walk", "drive", "run", "cross", "roll")
-_PACE_WORDS = {**dict.fromkeys(("slowly", "gently", "lazily", "calmly", "carefully", "leisurely"), "slow"),
-               **dict.fromkeys(("quickly", "fast", "rapidly", "swiftly", "briskly", "hurriedly"), "fast")}
+
 
 
 @dataclass
@@ -52,6 +41,23 @@ class _Act:
     @property
     def actor(self) -> str:
         return self.fields["actor"]
+
+
+@dataclass
+class _Clause:
+    """What one sentence has set up so far while it is read left to right."""
+
+    subject: list[str] = field(default_factory=list)  # who acts (entity keys, or ['camera'])
+    cur: list[_Act] = field(default_factory=list)  # the actions of the current verb
+    shot: dict[str, Any] | None = None  # the current camera shot
+    pending_rel: str | None = None  # a relation waiting for its object
+    pending_prep: str | None = None  # a preposition waiting for its noun phrase
+    timing: dict[str, Any] = field(default_factory=dict)  # for the next action: then / while / start / delay
+    lead_while: bool = False  # 'While A ..., B ...': B runs with A
+    first_in_sentence: list[_Act] = field(default_factory=list)
+    joined: bool = False  # the last token was 'and' between subjects
+    subj_open: bool = False  # the last noun phrase was the subject (so 'and' adds another)
+    was_open: bool = False  # subj_open before the current token
 
 
 class _Parser(NounParser):
@@ -98,288 +104,296 @@ class _Parser(NounParser):
 
     # -- the clause loop ---------------------------------------------------
     def sentence(self, toks: list[str]) -> None:
-        subject: list[str] = []
-        cur: list[_Act] = []
-        shot: dict[str, Any] | None = None
-        pending_rel: str | None = None
-        pending_prep: str | None = None
-        timing: dict[str, Any] = {}
-        lead_while = False
-        first_in_sentence: list[_Act] = []
-        joined = False  # the last token was 'and' between subjects
-        subj_open = False  # the last noun phrase was the subject (so 'and' adds another)
+        """Read one sentence left to right; each reader takes what it understands at i and says where to go on."""
+        c = _Clause()
+        readers = (self._numbers, self._connectors, self._prepositions, self._pronoun, self._verb,
+                   self._scene_words, self._noun, self._glue)
         i = 0
-        n = len(toks)
-        while i < n:
-            t = toks[i]
-            was_open, subj_open = subj_open, False
-            nxt = toks[i + 1] if i + 1 < n else ""
-            nxt2 = toks[i + 2] if i + 2 < n else ""
-            # numbers with units: durations, distances, speeds, times
-            val = lex.number_value(t)
-            if val is not None and nxt in _TIME_UNITS | {"minute", "minutes"}:
-                secs = val * (60 if nxt.startswith("min") else 1)
-                prev = toks[i - 1] if i else ""
-                if prev in ("after", "at", "in") or nxt2 == "later":
-                    if "then" in timing or (cur and prev != "at" and not subject):
-                        timing["delay"] = secs
-                    else:
-                        timing["start"] = secs
-                    i += 3 if nxt2 == "later" else 2
-                    pending_prep = None
-                    continue
-                if shot is not None:
-                    shot["duration"] = secs
-                elif cur:
-                    for a in cur:
-                        a.fields["duration"] = secs
-                else:
-                    timing["duration"] = secs
-                i += 2
-                continue
-            if val is not None and nxt in _DIST_UNITS:
-                for a in cur:
-                    a.fields["distance"] = val
-                i += 2
-                continue
-            if val is not None and nxt in ("kmh", "mps", "mph"):
-                for a in cur:
-                    a.fields["speed"] = val * {"kmh": 1 / 3.6, "mps": 1.0, "mph": 0.44704}[nxt]
-                i += 2
-                continue
-            if val is not None and nxt in ("degrees", "degree"):
-                if shot is not None:
-                    shot["angle"] = val
-                for a in cur:
-                    a.fields["angle"] = val
-                i += 2
-                continue
-            if t == "§then":
-                timing = {"then": True} if cur or self.acts or self.shots else {}
-                cur, shot, pending_prep, pending_rel = [], None, None, None
-                i += 1
-                continue
-            if t == "§while":
-                if not cur and not self.acts:
-                    lead_while = True
-                elif cur:
-                    timing = {"while": cur[0].fields["id"]}
-                elif self.acts:
-                    timing = {"while": self.acts[-1].fields["id"]}
-                cur, shot, pending_prep, pending_rel = [], None, None, None
-                i += 1
-                continue
-            if t.startswith("§shot:"):
-                kind = t.split(":", 1)[1]
-                shot = self.add_shot("dolly" if kind.startswith("dolly") else kind, timing,
-                                     kind.split("_")[1] if kind.startswith("dolly") else None)
-                timing = {}
-                i += 1
-                continue
-            if t.startswith("§dir:") or t.startswith("§from:") or t.startswith("§place:") or t.startswith("§at:"):
-                kind, val_s = t[1:].split(":", 1)
-                handled = self.apply_marker(kind, val_s, cur, shot, subject, pending_prep, toks, i)
-                if handled == "around" and i + 1 < n:
-                    pending_prep = "around"
-                i += 1
-                continue
-            if t.startswith("§rel:"):
-                rel = t.split(":", 1)[1]
-                if rel in ("under", "above"):
-                    approx = "near" if rel == "under" else "on"
-                    if not cur:
-                        self.notes.append(f"'{rel}' is approximated as '{approx}' (the layout has no '{rel}' relation)")
-                    rel = approx
-                moved = cur and any(b.actor == cur[0].actor and b.fields["verb"] in _MOTION for b in self.acts)
-                if cur and (cur[0].fields["verb"] not in ("pause", "wait") or moved):
-                    crossing = cur[0].fields["verb"] == "cross"
-                    pending_prep = "via" if rel == "near" or crossing else ("on" if rel == "on" else "to")
-                else:
-                    pending_rel = rel
-                i += 1
-                continue
-            if t == "in" and not cur and shot is None and self.noun_phrase(toks, i + 1)[0] is not None:
-                pending_rel = "in"  # 'inside' if the subject fits in the object, else 'near'
-                i += 1
-                continue
-            if t == "with" and not cur and subject and subject != ["camera"]:
-                key, j, _ = self.noun_phrase(toks, i + 1)
-                if key is not None:  # 'a man with a dog walks': both act, side by side
-                    self.rels.append((key, "near", subject[0]))
-                    self.companions[key] = subject[0]
-                    subject.append(key)
-                    self.mentions.append(key)
+        while i < len(toks):
+            c.was_open, c.subj_open = c.subj_open, False
+            for read in readers:
+                j = read(c, toks, i)
+                if j is not None:
                     i = j
-                    continue
-            if t in ("to", "towards", "toward", "into", "from", "past", "via", "through", "at", "off", "over",
-                     "after", "with", "up", "down", "onto", "across", "along"):
-                if t in ("up", "down") and shot is not None and not cur:
-                    shot["direction"] = t
-                elif t == "up" and not self._np_follows(toks, i + 1) and cur:
-                    for a in cur:
-                        a.fields.setdefault("direction", "up")
-                elif t == "down" and not self._np_follows(toks, i + 1) and cur:
-                    for a in cur:
-                        a.fields.setdefault("direction", "down")
-                pending_prep = t
+                    break
+            else:
+                self.unknown.append(toks[i])
                 i += 1
-                continue
-            if t in ("left", "right") and (cur or shot is not None):
-                if shot is not None:
-                    shot["direction"] = t
-                for a in cur:
-                    if a.fields["verb"] in ("turn", *_MOTION):
-                        a.fields["direction"] = t
-                i += 1
-                continue
-            if t in _PACE_WORDS:
-                timing["pace"] = _PACE_WORDS[t]
-                for a in cur:
-                    a.fields["pace"] = _PACE_WORDS[t]
-                i += 1
-                continue
-            if t in lex.PRONOUNS and not (t in ("her", "his", "its", "their") and self.noun_phrase(toks, i)[1] > i):
-                ref = (self.last_subject if t in ("he", "she", "they", "him", "her", "them") else
-                       ([self.last_np] if self.last_np else self.last_subject))
-                if ref and not cur and t in ("it", "he", "she", "they"):
-                    subject = list(ref)
-                elif cur:  # an object pronoun: the latest thing mentioned that is not the actor
-                    acting = {a.actor for a in cur}
-                    other = next((k for k in reversed(self.mentions) if k not in acting), None)
-                    if other is not None:
-                        self.attach_np(other, cur, pending_prep, pending_rel, subject)
-                    pending_prep = pending_rel = None
-                i += 1
-                continue
-            # camera verbs
-            if subject == ["camera"] and t in _CAMERA_VERBS:
-                shot = self.add_shot(_CAMERA_VERBS[t], timing)
-                timing = {}
-                i += 1
-                continue
-            if t in lex.VERB_FORMS:
-                verb = lex.VERB_FORMS[t]
-                actors = subject or self.last_subject
-                if subject == ["camera"]:
-                    kind = {"orbit": "orbit", "follow": "track", "look_at": "static", "move": "dolly",
-                            "pause": "static", "wait": "static"}.get(verb)
-                    if kind is None:
-                        self.unknown.append(t)
-                    else:
-                        back = nxt in ("back", "away", "out", "§dir:backward")
-                        shot = self.add_shot(kind, timing, ("out" if back else "in") if kind == "dolly" else None)
-                        timing = {}
-                    i += 1
-                    continue
-                if not actors:
-                    self.unknown.append(t)
-                    i += 1
-                    continue
-                if lead_while and first_in_sentence:
-                    timing = {"while": first_in_sentence[0].fields["id"], **timing}
-                    lead_while = False
-                if verb == "continue":
-                    cur = [self.continue_action(a, dict(timing)) for a in actors]
+        if c.subject and c.subject != ["camera"]:
+            self.last_subject = c.subject
+
+    def _numbers(self, c: _Clause, toks: list[str], i: int) -> int | None:
+        """Numbers with units: durations, distances, speeds, angles, start times."""
+        t = toks[i]
+        nxt = toks[i + 1] if i + 1 < len(toks) else ""
+        nxt2 = toks[i + 2] if i + 2 < len(toks) else ""
+        val = lex.number_value(t)
+        if val is not None and nxt in lex.TIME_UNITS | {"minute", "minutes"}:
+            secs = val * (60 if nxt.startswith("min") else 1)
+            prev = toks[i - 1] if i else ""
+            if prev in ("after", "at", "in") or nxt2 == "later":
+                if "then" in c.timing or (c.cur and prev != "at" and not c.subject):
+                    c.timing["delay"] = secs
                 else:
-                    cur = self.add_action(actors, verb, dict(timing))
-                    stem = lex.VERB_STEMS.get(t, t)
-                    for a in cur:
-                        if stem in ("enter",):
-                            a.fields["direction"] = "into_scene"
-                        elif stem in ("leave", "exit"):
-                            a.fields["direction"] = "out_of_scene"
-                        elif stem in ("spin", "circle") and verb == "orbit":
-                            pass
-                if not first_in_sentence:
-                    first_in_sentence = list(cur)
-                self.last_subject = list(actors)
-                timing = {}
-                pending_prep = pending_rel = None
-                i += 1
-                continue
-            if t in lex.STATIC_VERBS:
-                if subject == ["camera"]:
-                    pass
-                cur = []
-                i += 1
-                continue
-            if t in lex.TIME_WORDS:
-                self.env["time_of_day"] = lex.TIME_WORDS[t]
-                if t == "sunset":
-                    self.env["sky"] = "sunset"
-                i += 1
-                continue
-            if t in lex.SKY_WORDS and lex.SKY_WORDS[t] and not self._np_follows(toks, i):
-                self.env["sky"] = lex.SKY_WORDS[t]
-                i += 1
-                continue
-            key, j, special = self.noun_phrase(toks, i)
-            if j > i:
-                if special == "camera":
-                    subject = ["camera"] if not cur else subject
-                    if cur and pending_prep in ("to", "towards", "toward"):
-                        for a in cur:
-                            a.fields["direction"] = "towards_camera"
-                elif special is not None:
-                    self.setting(special, pending_rel, subject)
-                    if special in ("street", "road", "crossing", "crosswalk") and cur:
-                        for a in cur:
-                            if a.fields["verb"] in ("walk", "run", "move") and pending_prep == "across":
-                                a.fields["verb"] = "cross"
-                    pending_rel = pending_prep = None
-                elif key is not None:
-                    after_and = i > 0 and toks[i - 1] in ("and", ",") and pending_rel is None and pending_prep is None
-                    if after_and and cur:
-                        cur, shot, joined = [], None, False
-                    if pending_rel is not None or cur or shot is not None:
-                        self.attach_np(key, cur, pending_prep, pending_rel, subject, shot=shot)
-                        pending_prep = pending_rel = None
+                    c.timing["start"] = secs
+                c.pending_prep = None
+                return i + (3 if nxt2 == "later" else 2)
+            if c.shot is not None:
+                c.shot["duration"] = secs
+            elif c.cur:
+                for a in c.cur:
+                    a.fields["duration"] = secs
+            else:
+                c.timing["duration"] = secs
+            return i + 2
+        if val is not None and nxt in lex.DIST_UNITS:
+            for a in c.cur:
+                a.fields["distance"] = val
+            return i + 2
+        if val is not None and nxt in ("kmh", "mps", "mph"):
+            for a in c.cur:
+                a.fields["speed"] = val * {"kmh": 1 / 3.6, "mps": 1.0, "mph": 0.44704}[nxt]
+            return i + 2
+        if val is not None and nxt in ("degrees", "degree"):
+            if c.shot is not None:
+                c.shot["angle"] = val
+            for a in c.cur:
+                a.fields["angle"] = val
+            return i + 2
+        return None
+
+    def _connectors(self, c: _Clause, toks: list[str], i: int) -> int | None:
+        """'then' / 'while', camera-move phrases, direction / place markers and relations."""
+        t = toks[i]
+        n = len(toks)
+        if t == "§then":
+            c.timing = {"then": True} if c.cur or self.acts or self.shots else {}
+            c.cur, c.shot, c.pending_prep, c.pending_rel = [], None, None, None
+            return i + 1
+        if t == "§while":
+            if not c.cur and not self.acts:
+                c.lead_while = True
+            elif c.cur:
+                c.timing = {"while": c.cur[0].fields["id"]}
+            elif self.acts:
+                c.timing = {"while": self.acts[-1].fields["id"]}
+            c.cur, c.shot, c.pending_prep, c.pending_rel = [], None, None, None
+            return i + 1
+        if t.startswith("§shot:"):
+            kind = t.split(":", 1)[1]
+            c.shot = self.add_shot("dolly" if kind.startswith("dolly") else kind, c.timing,
+                                 kind.split("_")[1] if kind.startswith("dolly") else None)
+            c.timing = {}
+            return i + 1
+        if t.startswith("§dir:") or t.startswith("§from:") or t.startswith("§place:") or t.startswith("§at:"):
+            kind, val_s = t[1:].split(":", 1)
+            handled = self.apply_marker(kind, val_s, c.cur, c.shot, c.subject, c.pending_prep, toks, i)
+            if handled == "around" and i + 1 < n:
+                c.pending_prep = "around"
+            return i + 1
+        if t.startswith("§rel:"):
+            rel = t.split(":", 1)[1]
+            if rel in ("under", "above"):
+                approx = "near" if rel == "under" else "on"
+                if not c.cur:
+                    self.notes.append(f"'{rel}' is approximated as '{approx}' (the layout has no '{rel}' relation)")
+                rel = approx
+            moved = c.cur and any(b.actor == c.cur[0].actor and b.fields["verb"] in _MOTION for b in self.acts)
+            if c.cur and (c.cur[0].fields["verb"] not in ("pause", "wait") or moved):
+                crossing = c.cur[0].fields["verb"] == "cross"
+                c.pending_prep = "via" if rel == "near" or crossing else ("on" if rel == "on" else "to")
+            else:
+                c.pending_rel = rel
+            return i + 1
+        return None
+
+    def _prepositions(self, c: _Clause, toks: list[str], i: int) -> int | None:
+        """'in', 'with', prepositions, left / right and pace adverbs."""
+        t = toks[i]
+        if t == "in" and not c.cur and c.shot is None and self.noun_phrase(toks, i + 1)[0] is not None:
+            c.pending_rel = "in"  # 'inside' if the subject fits in the object, else 'near'
+            return i + 1
+        if t == "with" and not c.cur and c.subject and c.subject != ["camera"]:
+            key, j, _ = self.noun_phrase(toks, i + 1)
+            if key is not None:  # 'a man with a dog walks': both act, side by side
+                self.rels.append((key, "near", c.subject[0]))
+                self.companions[key] = c.subject[0]
+                c.subject.append(key)
+                self.mentions.append(key)
+                return j
+        if t in ("to", "towards", "toward", "into", "from", "past", "via", "through", "at", "off", "over",
+                 "after", "with", "up", "down", "onto", "across", "along"):
+            if t in ("up", "down") and c.shot is not None and not c.cur:
+                c.shot["direction"] = t
+            elif t == "up" and not self._np_follows(toks, i + 1) and c.cur:
+                for a in c.cur:
+                    a.fields.setdefault("direction", "up")
+            elif t == "down" and not self._np_follows(toks, i + 1) and c.cur:
+                for a in c.cur:
+                    a.fields.setdefault("direction", "down")
+            c.pending_prep = t
+            return i + 1
+        if t in ("left", "right") and (c.cur or c.shot is not None):
+            if c.shot is not None:
+                c.shot["direction"] = t
+            for a in c.cur:
+                if a.fields["verb"] in ("turn", *_MOTION):
+                    a.fields["direction"] = t
+            return i + 1
+        if t in lex.PACE_WORDS:
+            c.timing["pace"] = lex.PACE_WORDS[t]
+            for a in c.cur:
+                a.fields["pace"] = lex.PACE_WORDS[t]
+            return i + 1
+        return None
+
+    def _pronoun(self, c: _Clause, toks: list[str], i: int) -> int | None:
+        """He, she, it, they: the subject again, or the latest other thing as an object."""
+        t = toks[i]
+        if t in lex.PRONOUNS and not (t in ("her", "his", "its", "their") and self.noun_phrase(toks, i)[1] > i):
+            ref = (self.last_subject if t in ("he", "she", "they", "him", "her", "them") else
+                   ([self.last_np] if self.last_np else self.last_subject))
+            if ref and not c.cur and t in ("it", "he", "she", "they"):
+                c.subject = list(ref)
+            elif c.cur:  # an object pronoun: the latest thing mentioned that is not the actor
+                acting = {a.actor for a in c.cur}
+                other = next((k for k in reversed(self.mentions) if k not in acting), None)
+                if other is not None:
+                    self.attach_np(other, c.cur, c.pending_prep, c.pending_rel, c.subject)
+                c.pending_prep = c.pending_rel = None
+            return i + 1
+        return None
+
+    def _verb(self, c: _Clause, toks: list[str], i: int) -> int | None:
+        """Camera moves, motion verbs (one action per subject) and static verbs."""
+        t = toks[i]
+        nxt = toks[i + 1] if i + 1 < len(toks) else ""
+        # camera verbs
+        if c.subject == ["camera"] and t in lex.CAMERA_VERBS:
+            c.shot = self.add_shot(lex.CAMERA_VERBS[t], c.timing)
+            c.timing = {}
+            return i + 1
+        if t in lex.VERB_FORMS:
+            verb = lex.VERB_FORMS[t]
+            actors = c.subject or self.last_subject
+            if c.subject == ["camera"]:
+                kind = {"orbit": "orbit", "follow": "track", "look_at": "static", "move": "dolly",
+                        "pause": "static", "wait": "static"}.get(verb)
+                if kind is None:
+                    self.unknown.append(t)
+                else:
+                    back = nxt in ("back", "away", "out", "§dir:backward")
+                    c.shot = self.add_shot(kind, c.timing, ("out" if back else "in") if kind == "dolly" else None)
+                    c.timing = {}
+                return i + 1
+            if not actors:
+                self.unknown.append(t)
+                return i + 1
+            if c.lead_while and c.first_in_sentence:
+                c.timing = {"while": c.first_in_sentence[0].fields["id"], **c.timing}
+                c.lead_while = False
+            if verb == "continue":
+                c.cur = [self.continue_action(a, dict(c.timing)) for a in actors]
+            else:
+                c.cur = self.add_action(actors, verb, dict(c.timing))
+                stem = lex.VERB_STEMS.get(t, t)
+                for a in c.cur:
+                    if stem in ("enter",):
+                        a.fields["direction"] = "into_scene"
+                    elif stem in ("leave", "exit"):
+                        a.fields["direction"] = "out_of_scene"
+            if not c.first_in_sentence:
+                c.first_in_sentence = list(c.cur)
+            self.last_subject = list(actors)
+            c.timing = {}
+            c.pending_prep = c.pending_rel = None
+            return i + 1
+        if t in lex.STATIC_VERBS:
+            c.cur = []
+            return i + 1
+        return None
+
+    def _scene_words(self, c: _Clause, toks: list[str], i: int) -> int | None:
+        """Time of day and sky words."""
+        t = toks[i]
+        if t in lex.TIME_WORDS:
+            self.env["time_of_day"] = lex.TIME_WORDS[t]
+            if t == "sunset":
+                self.env["sky"] = "sunset"
+            return i + 1
+        if t in lex.SKY_WORDS and lex.SKY_WORDS[t] and not self._np_follows(toks, i):
+            self.env["sky"] = lex.SKY_WORDS[t]
+            return i + 1
+        return None
+
+    def _noun(self, c: _Clause, toks: list[str], i: int) -> int | None:
+        """A noun phrase: a new subject, or the object of a relation, preposition, verb or shot."""
+        key, j, special = self.noun_phrase(toks, i)
+        if j > i:
+            if special == "camera":
+                c.subject = ["camera"] if not c.cur else c.subject
+                if c.cur and c.pending_prep in ("to", "towards", "toward"):
+                    for a in c.cur:
+                        a.fields["direction"] = "towards_camera"
+            elif special is not None:
+                self.setting(special, c.pending_rel, c.subject)
+                if special in ("street", "road", "crossing", "crosswalk") and c.cur:
+                    for a in c.cur:
+                        if a.fields["verb"] in ("walk", "run", "move") and a.fields.get("direction") == "across":
+                            a.fields["verb"] = "cross"
+                            del a.fields["direction"]
+                c.pending_rel = c.pending_prep = None
+            elif key is not None:
+                after_and = i > 0 and toks[i - 1] in ("and", ",") and c.pending_rel is None and c.pending_prep is None
+                if after_and and c.cur:
+                    c.cur, c.shot, c.joined = [], None, False
+                if c.pending_rel is not None or c.cur or c.shot is not None:
+                    self.attach_np(key, c.cur, c.pending_prep, c.pending_rel, c.subject, shot=c.shot)
+                    c.pending_prep = c.pending_rel = None
+                else:
+                    if c.joined and c.subject:
+                        c.subject.append(key)
                     else:
-                        if joined and subject:
-                            subject.append(key)
-                        else:
-                            subject = [key]
-                        subj_open = True
-                    self.last_np = key
-                    self.mentions.append(key)
-                joined = False
-                i = j
-                continue
-            if t in ("who", "which", "that") and self.last_np and not pending_rel:
-                subject, cur, shot, subj_open = [self.last_np], [], None, False
-                i += 1
-                continue
-            if t == "and":
-                joined = was_open and not cur
-                i += 1
-                continue
-            if t == ",":
-                i += 1
-                continue
-            if t in lex.STOP_WORDS or t in DETERMINERS or t.startswith("§"):
-                i += 1
-                continue
-            self.unknown.append(t)
-            i += 1
-        if subject and subject != ["camera"]:
-            self.last_subject = subject
+                        c.subject = [key]
+                    c.subj_open = True
+                self.last_np = key
+                self.mentions.append(key)
+            c.joined = False
+            return j
+        return None
+
+    def _glue(self, c: _Clause, toks: list[str], i: int) -> int | None:
+        """Relative pronouns, 'and', commas and stop words."""
+        t = toks[i]
+        if t in ("who", "which", "that") and self.last_np and not c.pending_rel:
+            c.subject, c.cur, c.shot, c.subj_open = [self.last_np], [], None, False
+            return i + 1
+        if t == "and":
+            c.joined = c.was_open and not c.cur
+            return i + 1
+        if t == ",":
+            return i + 1
+        if t in lex.STOP_WORDS or t in DETERMINERS or t.startswith("§"):
+            return i + 1
+        return None
 
     def _np_follows(self, toks: list[str], i: int) -> bool:
-        return i < len(toks) and self.noun_phrase(toks, i)[1] > i if i < len(toks) and toks[i] not in ("§",) else False
+        return i < len(toks) and self.noun_phrase(toks, i)[1] > i
 
     def apply_marker(self, kind: str, value: str, cur: list[_Act], shot: dict | None, subject: list[str],
                      prep: str | None, toks: list[str], i: int) -> str | None:
         if kind == "dir":
             if value == "around" and shot is not None:
                 return "around"
-            if value == "across":
-                return "around" if False else None
+            if value == "across":  # 'walks across the street' crosses it; elsewhere it goes left to right
+                for a in cur:
+                    if a.fields["verb"] in _MOTION and "direction" not in a.fields:
+                        a.fields["direction"] = "across"
+                return None
             for a in cur:
                 if a.fields["verb"] in ("pause", "wait") and value not in ("into_scene", "out_of_scene"):
                     continue
                 a.fields["direction"] = value
-            if not cur and subject and subject != ["camera"] and value in ("into_scene", "out_of_scene"):
-                pass
             return "around" if value == "around" else None
         if kind == "from":
             for a in cur:
@@ -405,32 +419,6 @@ class _Parser(NounParser):
                         self.sides.setdefault(key, value)
             return None
         return None
-
-    def side_relations(self, warnings: list[str]) -> None:
-        """'a tree on the left and a house on the right' -> tree left_of house; 'in the background' -> behind."""
-        others = [e.key for e in self.ents if e.key not in self.sides]
-        for key, side in self.sides.items():
-            axis, rank = _SIDE_ORDER[side]
-            peers = [k for k, v in self.sides.items() if _SIDE_ORDER[v][0] == axis and _SIDE_ORDER[v][1] > rank]
-            alone = not any(_SIDE_ORDER[v][0] == axis and v != side for v in self.sides.values())
-            if alone and side == "center":
-                continue  # the middle of the picture is where the camera looks anyway
-            if alone and others:
-                peers = others[:1]  # only one side named: relative to the first thing without one
-                if side in ("right", "front"):
-                    self.rels.append((key, "right_of" if side == "right" else "in_front_of", peers[0]))
-                    continue
-            for peer in peers:
-                self.rels.append((key, "left_of" if axis == 0 else "behind", peer))
-            if not peers and not others and len(self.sides) == 1:
-                warnings.append(f"'{key}' is {side}, but there is nothing else to be {side} of")
-
-    def _inside_or_near(self, subject: str, container: str) -> str:
-        """'inside' when the subject's catalogue box fits in the container's, else 'near' ('a man in the car')."""
-        a, b = self._ent(subject), self._ent(container)
-        sa, sb = catalog.lookup(a.cls), catalog.lookup(b.cls)
-        fits = sa is not None and sb is not None and all(x < y for x, y in zip(sa.size, sb.size))
-        return "inside" if fits else "near"
 
     def attach_np(self, key: str, cur: list[_Act], prep: str | None, rel: str | None, subject: list[str],
                   shot: dict | None = None) -> None:

@@ -8,7 +8,8 @@ from __future__ import annotations
 import re
 
 __all__ = ["VERB_FORMS", "STATIC_VERBS", "PHRASES", "NUMBERS", "STOP_WORDS", "SETTINGS", "TIME_WORDS",
-           "SKY_WORDS", "PRONOUNS", "CONNECTORS", "phrase_pattern", "number_value"]
+           "SKY_WORDS", "PRONOUNS", "CONNECTORS", "TIME_UNITS", "DIST_UNITS",
+           "CAMERA_VERBS", "PACE_WORDS", "phrase_pattern", "number_value"]
 
 #: verb stems -> SceneSpec verb (forms are derived: -s, -es, -ing, -ed)
 _VERBS = {
@@ -185,3 +186,16 @@ STOP_WORDS = {
     "having", "like", "stopping", "long", "time", "distance", "again", "ready", "closer", "nearer", "further",
     "farther",
 }
+
+TIME_UNITS = {"second", "seconds", "sec", "secs", "s"}
+DIST_UNITS = {"metre", "metres", "meter", "meters", "m"}
+#: what the camera does, by verb form
+CAMERA_VERBS = {"pan": "pan", "pans": "pan", "panning": "pan", "tilt": "tilt", "tilts": "tilt", "tilting": "tilt",
+                "track": "track", "tracks": "track", "tracking": "track", "follow": "track", "follows": "track",
+                "following": "track", "orbit": "orbit", "orbits": "orbit", "orbiting": "orbit", "circle": "orbit",
+                "circles": "orbit", "circling": "orbit", "static": "static", "still": "static", "fixed": "static",
+                "stationary": "static", "holds": "static", "stays": "static", "look": "static", "looks": "static",
+                "dolly": "dolly", "dollies": "dolly", "zoom": "dolly", "zooms": "dolly"}
+#: adverbs of pace
+PACE_WORDS = {**dict.fromkeys(("slowly", "gently", "lazily", "calmly", "carefully", "leisurely"), "slow"),
+              **dict.fromkeys(("quickly", "fast", "rapidly", "swiftly", "briskly", "hurriedly"), "fast")}

@@ -25,6 +25,8 @@ _TONES = {"dark", "light", "pale", "bright", "deep", "pastel"}
 DETERMINERS = {"a", "an", "the", "this", "that", "these", "those", "another", "my", "his", "her", "its", "their",
                 "our", "your", "some", "one"}
 _PLURAL_DETS = {"these", "those"}
+#: 'on the left' / 'in the background' as an order along an axis: (axis rank, relation towards a higher rank)
+_SIDE_ORDER = {"left": (0, 0), "center": (0, 1), "right": (0, 2), "back": (1, 0), "front": (1, 1)}
 
 
 @dataclass
@@ -192,3 +194,29 @@ class NounParser:
         self.env.setdefault("setting", setting)
         if setting == "street":
             self.env["road"] = True
+
+    def side_relations(self, warnings: list[str]) -> None:
+        """'a tree on the left and a house on the right' -> tree left_of house; 'in the background' -> behind."""
+        others = [e.key for e in self.ents if e.key not in self.sides]
+        for key, side in self.sides.items():
+            axis, rank = _SIDE_ORDER[side]
+            peers = [k for k, v in self.sides.items() if _SIDE_ORDER[v][0] == axis and _SIDE_ORDER[v][1] > rank]
+            alone = not any(_SIDE_ORDER[v][0] == axis and v != side for v in self.sides.values())
+            if alone and side == "center":
+                continue  # the middle of the picture is where the camera looks anyway
+            if alone and others:
+                peers = others[:1]  # only one side named: relative to the first thing without one
+                if side in ("right", "front"):
+                    self.rels.append((key, "right_of" if side == "right" else "in_front_of", peers[0]))
+                    continue
+            for peer in peers:
+                self.rels.append((key, "left_of" if axis == 0 else "behind", peer))
+            if not peers and not others and len(self.sides) == 1:
+                warnings.append(f"'{key}' is {side}, but there is nothing else to be {side} of")
+
+    def _inside_or_near(self, subject: str, container: str) -> str:
+        """'inside' when the subject's catalogue box fits in the container's, else 'near' ('a man in the car')."""
+        a, b = self._ent(subject), self._ent(container)
+        sa, sb = catalog.lookup(a.cls), catalog.lookup(b.cls)
+        fits = sa is not None and sb is not None and all(x < y for x, y in zip(sa.size, sb.size))
+        return "inside" if fits else "near"
