@@ -224,3 +224,19 @@ def test_sides_of_the_picture_hold_in_the_picture():
     tl = simulate(scene)
     uv, _ = project(scene, tl, 0, np.array([tl.world_position("tree_1")[0], tl.world_position("house_1")[0]]))
     assert uv[0, 0] < 640 < uv[1, 0]
+
+
+def test_build_is_byte_identical_across_processes(tmp_path):
+    import subprocess
+    import sys
+
+    code = ("import sys; from scenegraph.director import direct; from scenegraph.build import build_scene; "
+            "p = 'three people walk from left to right past a bench while a red car turns into the scene'; "
+            "spec, _ = direct(p); build_scene(spec, prompt=p, seed=5).save(sys.argv[1])")
+    outs = []
+    for hashseed in ("1", "2"):
+        path = tmp_path / f"scene_{hashseed}.json"
+        env = {**__import__("os").environ, "PYTHONHASHSEED": hashseed}
+        subprocess.run([sys.executable, "-c", code, str(path)], check=True, env=env, timeout=120)
+        outs.append(path.read_bytes())
+    assert outs[0] == outs[1]

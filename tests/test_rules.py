@@ -228,3 +228,12 @@ def test_sides_of_the_picture_become_relations():
     assert ("dog", "right_of", "cat") in rels(spec)
     _, warnings = direct("a cat on the left")
     assert any("nothing else to be left of" in w for w in warnings)
+
+
+def test_across_crosses_a_street_and_otherwise_goes_left_to_right():
+    spec, _ = direct("a man walks across the street")
+    assert (spec.actions[0].verb, spec.actions[0].direction, spec.environment.road) == ("cross", None, True)
+    spec, _ = direct("a dog runs across the field")
+    assert (spec.actions[0].verb, spec.actions[0].direction) == ("run", "across")
+    spec, _ = direct("a ball rolls from left to right across the floor")
+    assert spec.actions[0].direction == "left_to_right"
