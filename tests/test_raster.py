@@ -12,6 +12,15 @@ from scenegraph.appearance.raster_torch import SH_C1, SH_C2, SH_C3  # noqa: E402
 from scenegraph.appearance.views import PinholeCamera, look_at  # noqa: E402
 from scenegraph.errors import BackendError, ModelError  # noqa: E402
 
+
+@pytest.fixture(autouse=True)
+def one_torch_thread():
+    """Small tensors: a second intra-op thread only adds wake-up latency on a shared 2-core machine."""
+    n = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(n)
+
 C0 = 0.28209479177387814
 
 

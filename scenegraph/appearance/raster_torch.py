@@ -362,4 +362,5 @@ def render_torch(params: dict, viewmat: Any, intrinsics: tuple[float, float, flo
     rgb = img[..., :3] + t_img[..., None] * background.to(dtype)
     depth = img[..., 3] / alpha.clamp_min(1e-10)
     return RenderResult(rgb, alpha, depth, {"means2d": proj.means2d, "radii": proj.radii, "depths": proj.depths,
-                                            "n_intersections": int(gid.numel())})
+                                            "n_intersections": int(gid.numel()),
+                                            "width": width, "height": height, "n_cameras": 1})
