@@ -76,8 +76,13 @@ def test_chained_support_relations():
     ("a car drives from right to left", "direction", "right_to_left"),
     ("a dog walks to the tree", "to", "tree"),
     ("a woman walks past the statue", "via", "statue"),
+    ("a car drives at 50 km/h from left to right", "speed", pytest.approx(50 / 3.6)),
+    ("a car drives at 20 mph", "speed", pytest.approx(20 * 0.44704)),
+    ("a robot rolls forward for 3 metres", "distance", 3.0),
+    ("a woman waits for 2.5 seconds", "duration", 2.5),
+    ("a dog runs slowly to the tree", "pace", "slow"),
 ])
-def test_motion_directions(prompt, field, value):
+def test_action_fields(prompt, field, value):
     spec, _ = direct(prompt)
     assert getattr(spec.actions[0], field) == value
 
@@ -176,18 +181,6 @@ def test_with_makes_a_companion_that_follows():
     walk, follow = spec.actions
     assert (walk.actor, walk.verb) == ("man", "walk")
     assert (follow.actor, follow.verb, follow.target) == ("dog", "follow", "man")
-
-
-@pytest.mark.parametrize("prompt, field, value", [
-    ("a car drives at 50 km/h from left to right", "speed", pytest.approx(50 / 3.6)),
-    ("a car drives at 20 mph", "speed", pytest.approx(20 * 0.44704)),
-    ("a robot rolls forward for 3 metres", "distance", 3.0),
-    ("a woman waits for 2.5 seconds", "duration", 2.5),
-    ("a dog runs slowly to the tree", "pace", "slow"),
-])
-def test_numbers_with_units(prompt, field, value):
-    spec, _ = direct(prompt)
-    assert getattr(spec.actions[0], field) == value
 
 
 def test_under_is_approximated_with_a_warning():
