@@ -183,9 +183,9 @@ def render(
 
 
 def _srgb8(rgb: np.ndarray) -> np.ndarray:
-    c = np.clip(rgb, 0.0, 1.0)
-    s = np.where(c <= 0.0031308, 12.92 * c, 1.055 * np.power(c, 1 / 2.4) - 0.055)
-    return np.round(s * 255.0).astype(np.uint8)
+    from scenegraph.appearance.captures import linear_to_srgb
+
+    return np.round(linear_to_srgb(rgb) * 255.0).astype(np.uint8)
 
 
 def encode_png(rgb8: np.ndarray) -> bytes:
