@@ -10,6 +10,7 @@ recovered from any saved scene.
 from __future__ import annotations
 
 import math
+import re
 import sys
 import types
 from typing import Any
@@ -413,7 +414,7 @@ def build_scene(spec: SceneSpec, *, seed: int = 0, fps: float | None = None, dur
         elif spans or spec.camera:
             b.scene.duration = round(max(spans_end(spans), shots_end) + 1.0, 3)
     b.scene.metadata.update({
-        "director": director,
+        "director": re.sub(r"//[^/@]*@", "//", director),  # never keep credentials written into a URL
         "spec": spec.model_dump(mode="json", by_alias=True, exclude_none=True),
         "warnings": list(b.warnings),
         "actions": [{"index": k, "actor": spec.actions[k].actor, "verb": spec.actions[k].verb,

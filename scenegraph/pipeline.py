@@ -47,7 +47,7 @@ def build(
     if not isinstance(prompt, str) or not prompt.strip():
         raise SpecError("the prompt is empty: describe a scene, e.g. 'a red car drives from left to right'")
     spec, warnings = direct(prompt, director=director, seed=seed)
-    scene = build_scene(spec, seed=seed, fps=fps, duration=duration, prompt=prompt)
+    scene = build_scene(spec, seed=seed, fps=fps, duration=duration, prompt=prompt, director=director)
     if warnings:
         scene.metadata["warnings"] = list(scene.metadata.get("warnings", [])) + list(warnings)
     if gaussians != "none":

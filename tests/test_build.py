@@ -240,3 +240,15 @@ def test_build_is_byte_identical_across_processes(tmp_path):
         subprocess.run([sys.executable, "-c", code, str(path)], check=True, env=env, timeout=120)
         outs.append(path.read_bytes())
     assert outs[0] == outs[1]
+
+
+def test_pipeline_records_director_spec_and_warnings():
+    import scenegraph
+
+    scene = scenegraph.build("a red car drives past the flibbertigibbet", gaussians="none")
+    assert scene.metadata["director"] == "rules"
+    assert any("flibbertigibbet" in w for w in scene.metadata["warnings"])
+    assert SceneSpec.model_validate(scene.metadata["spec"]).entities[0].cls == "car"
+    spec = SceneSpec.model_validate(scene.metadata["spec"])
+    other = build_scene(spec, director="openai:http://user:secret@127.0.0.1:9/v1#tiny")
+    assert other.metadata["director"] == "openai:http://127.0.0.1:9/v1#tiny"
