@@ -248,18 +248,31 @@ class _Builder:
         top = float(hi[1])
         target = np.array([(lo[0] + hi[0]) / 2, 0.45 * top, (lo[2] + hi[2]) / 2])
         main = subjects[0] if subjects else (objs[0] if objs else None)
-        elevation = _ELEVATION
-        for _ in range(3):  # distance from the framing, then height from the distance
-            back = np.array([0.0, math.sin(elevation), math.cos(elevation)])
-            dist = frame_points(pts, target, back, fill=0.75)
-            if main is not None:  # close enough for the main subject to be a good part of the picture ...
-                reach = self.size[main][1] / (2 * math.tan(_YFOV / 2) * _MAIN_FILL)
-                dist = min(dist, reach + float((placed[main][0] - target) @ back))
-            if in_view:  # ... but never so close that a subject in view at t = 0 is cut
-                dist = max(dist, frame_points(pts[:in_view], target, back, fill=0.95))
-            dist = max(dist, 0.5)
-            eye_h = min(max(1.6 + 0.06 * dist, target[1] + 0.3), 3.0) if top <= 4.0 else target[1] + dist * math.sin(_ELEVATION)
-            elevation = min(max(math.asin(max(min((eye_h - target[1]) / dist, 1.0), -1.0)), math.radians(3)), math.radians(35))
+
+        def place_camera(elevation: float, free: bool) -> tuple[np.ndarray, float]:
+            for _ in range(3):  # distance from the framing, then height from the distance
+                back = np.array([0.0, math.sin(elevation), math.cos(elevation)])
+                dist = frame_points(pts, target, back, fill=0.75)
+                if main is not None:  # close enough for the main subject to be a good part of the picture ...
+                    reach = self.size[main][1] / (2 * math.tan(_YFOV / 2) * _MAIN_FILL)
+                    dist = min(dist, reach + float((placed[main][0] - target) @ back))
+                if in_view:  # ... but never so close that a subject in view at t = 0 is cut
+                    dist = max(dist, frame_points(pts[:in_view], target, back, fill=0.95))
+                dist = max(dist, 0.5)
+                if free:
+                    break
+                eye_h = (min(max(1.6 + 0.06 * dist, target[1] + 0.3), 3.0) if top <= 4.0
+                         else target[1] + dist * math.sin(_ELEVATION))
+                elevation = min(max(math.asin(max(min((eye_h - target[1]) / dist, 1.0), -1.0)), math.radians(3)),
+                                math.radians(35))
+            return back, dist
+
+        back, dist = place_camera(_ELEVATION, False)
+        if main is not None:  # look over whatever stands between the camera and the main subject
+            for degrees in (25.0, 40.0, 55.0, 70.0):
+                if not self._hidden(main, target + back * dist, {k: v for k, v in placed.items() if k not in entering or k == main}):
+                    break
+                back, dist = place_camera(math.radians(degrees), True)
         eye = target + back * dist
         self.stage.eye = eye
         self.camera_eye, self.camera_target = eye, target
@@ -271,6 +284,24 @@ class _Builder:
         self.stage.world = world
         self.stage.tan_v = math.tan(_YFOV / 2)
         self.stage.tan_h = self.stage.tan_v * _ASPECT
+
+    def _hidden(self, eid: str, eye: np.ndarray, placed: dict[str, tuple[np.ndarray, float]]) -> bool:
+        """True when the sight line from ``eye`` to the middle of ``eid`` passes through another object's box."""
+        p = placed[eid][0] + [0.0, 0.5 * self.size[eid][1], 0.0]
+        d = p - eye
+        for other, (q, _) in placed.items():
+            if other == eid:
+                continue
+            w, h, dp = self.size[other]
+            r = 0.5 * max(w, dp)
+            lo, hi = q + [-r, 0.0, -r], q + [r, h, r]
+            with np.errstate(divide="ignore", invalid="ignore"):
+                t1, t2 = (lo - eye) / d, (hi - eye) / d
+            t_near = np.nanmax(np.minimum(t1, t2))
+            t_far = np.nanmin(np.maximum(t1, t2))
+            if t_near <= t_far and 0.0 < t_far and t_near < 0.98:
+                return True
+        return False
 
     def starting_poses(self, placed: dict[str, tuple[np.ndarray, float]], rels: list[tuple[str, str, str]]) -> None:
         """Movers start as their kind does: flyers in the air, vehicles on a lane facing along the road."""

@@ -252,3 +252,14 @@ def test_pipeline_records_director_spec_and_warnings():
     spec = SceneSpec.model_validate(scene.metadata["spec"])
     other = build_scene(spec, director="openai:http://user:secret@127.0.0.1:9/v1#tiny")
     assert other.metadata["director"] == "openai:http://127.0.0.1:9/v1#tiny"
+
+
+def test_camera_looks_over_what_stands_in_front_of_the_main_subject():
+    spec = SceneSpec.model_validate({"entities": [
+        {"id": "cat", "class": "cat", "position": [0.0, 0.0, -2.0]},
+        {"id": "wall", "class": "wall", "position": [0.0, 0.0, 0.0]}]})
+    scene = build_scene(spec)
+    tl = simulate(scene)
+    vis = tl.visibility["camera_1"]
+    assert in_image(scene, tl, "cat_1", 0)
+    assert not vis.occluded[0, tl.index("cat_1")]
