@@ -4,6 +4,9 @@ Conventions (camera-relative; the default camera stands at +Z looking down -Z,
 so the words of the prompt are the directions of the image):
 
 - ``left`` / ``right`` = -X / +X; ``towards the camera`` = +Z, ``away`` = -Z.
+  The places ``left`` / ``right`` are the sides of the picture at the actor's
+  depth (as the t = 0 camera sees it), no farther than its reach from the
+  middle, so "from left to right" crosses the frame.
 - A road is 7 m wide (kerbs 3.5 m either side of its centre line) with 1.5 m
   pavements.  It runs along X (cars drive left/right across the image) unless
   someone crosses it from left to right or right to left; then it runs along
@@ -14,6 +17,11 @@ so the words of the prompt are the directions of the image):
 - Pauses and waits are two keys at the same position (zero velocity for the
   stated time); turns are arcs of a class-dependent radius; ``into_scene``
   starts outside the camera's frustum, ``out_of_scene`` ends outside it.
+- Members of a group (``count`` > 1) move side by side.  ``throw`` gives the
+  thrown thing :class:`~scenegraph.model.Dynamics` (45 degrees, landing at the
+  target), ``drop`` zero-velocity Dynamics (sliding off its support first);
+  ``follow`` keys trail the leader's path a body length behind; an ``orbit``
+  that is the actor's only action loops for ever.
 
 Times: each action starts at ``start``, after / while another action, after
 the previous action (``then``), or when the actor's previous action ends.
