@@ -290,4 +290,13 @@ scene and reply with ONE JSON object that follows the given JSON Schema
   time_of_day, lights.
 - duration: total seconds, only if the description says it.
 Use only what the description says; do not invent objects.
+
+Example. "A pedestrian crosses the street from left to right, pauses at the
+kerb for two seconds, then continues while a red car turns into the scene" ->
+{"entities": [{"id": "person", "class": "person"}, {"id": "car", "class": "car", "color": "red"}],
+ "actions": [{"id": "a1", "actor": "person", "verb": "cross", "to": "near_kerb", "direction": "left_to_right"},
+  {"id": "a2", "actor": "person", "verb": "pause", "duration": 2.0},
+  {"id": "a3", "actor": "person", "verb": "cross", "direction": "left_to_right", "then": true},
+  {"id": "a4", "actor": "car", "verb": "turn", "direction": "into_scene", "while": "a3"}],
+ "environment": {"setting": "street", "road": true}}
 """

@@ -91,3 +91,12 @@ def test_schema_command_prints_the_schema(capsys):
 def test_system_prompt_names_every_verb():
     for verb in VERBS:
         assert verb in SYSTEM_PROMPT
+
+
+def test_system_prompt_example_is_a_valid_spec_the_rules_director_agrees_with():
+    from scenegraph.director import direct
+
+    text = SYSTEM_PROMPT[SYSTEM_PROMPT.index("{", SYSTEM_PROMPT.index('" ->')):]
+    example = parse_spec_json(text, source="SYSTEM_PROMPT example")
+    prompt = " ".join(SYSTEM_PROMPT[SYSTEM_PROMPT.index('Example. "') + 10:SYSTEM_PROMPT.index('" ->')].split())
+    assert direct(prompt)[0] == example
