@@ -34,7 +34,7 @@ from scenegraph.model import CameraParams
 
 __all__ = ["compute_visibility", "world_affine"]
 
-#: frames x entities handled per chunk (and at most MAX_CHUNK_FRAMES frames)
+#: frames x entities handled per chunk, and at most this many frames (keeps occlusion keys in 64 bits)
 CHUNK_ENTITY_FRAMES = 1 << 16
 MAX_CHUNK_FRAMES = 256
 #: occlusion pairs checked per batch
@@ -217,7 +217,6 @@ def _occlusion(rect: list[np.ndarray], dmin: np.ndarray, dmax: np.ndarray, cand:
     filed = np.bincount(level, minlength=GRID_LEVELS)
     # containment as one comparison of packed rows: (u0, v0, -u1, -v1)_occluder <= the target's
     packed = np.stack([u0, v0, -u1, -v1], axis=1).astype(np.float32)
-    filed_rect, filed_far = packed[occ], far[occ]
     for lvl in range(GRID_LEVELS):
         tgt = np.flatnonzero(level >= lvl).astype(np.int32)
         if tgt.size == 0 or filed[lvl] == 0:
@@ -237,15 +236,15 @@ def _occlusion(rect: list[np.ndarray], dmin: np.ndarray, dmax: np.ndarray, cand:
             base = total[start - 1] if start else 0
             stop = max(start + 1, int(np.searchsorted(total, base + PAIR_BATCH, side="right")))
             cnt = count[start:stop]
-            t = tgt[start:stop]
+            i = np.repeat(tgt[start:stop], cnt)
             # position of each pair's occluder in the sorted filings: lo + rank within the target's run
             jpos = np.repeat(lo[start:stop] - (total[start:stop] - cnt - base), cnt)
             jpos += np.arange(jpos.size, dtype=jpos.dtype)
-            # containment: (u0, v0, -u1, -v1) of the occluder <= the target's, 4 bytes at once;
-            # both sides are read in order (repeats and runs of the sorted filings)
-            inside = (filed_rect[jpos] <= np.repeat(packed[t], cnt, axis=0)).view(np.int32)[:, 0] == 0x01010101
-            inside &= filed_far[jpos] < np.repeat(near[t], cnt)  # exact (the key orders depth to a quantum)
-            hidden[np.repeat(t, cnt)[inside]] = True
+            j = occ[jpos]
+            # containment: (u0, v0, -u1, -v1) of the occluder <= the target's, as 4 bytes at once
+            inside = (packed[j] <= packed[i]).view(np.int32)[:, 0] == 0x01010101
+            inside &= far[j] < near[i]  # exact depth order (the key holds it only to one quantum)
+            hidden[i[inside]] = True
             start = stop
     out[fi, ei] = hidden
     return out
