@@ -173,8 +173,8 @@ def _occlusion(rect: list[np.ndarray], dmin: np.ndarray, dmax: np.ndarray, cand:
     """(Fc, E) bool: a candidate's rectangle lies inside a nearer candidate's rectangle.
 
     Pairs are pruned with a grid pyramid: each rectangle is filed at the level
-    whose cells are between half and all of its size (so it touches at most
-    3 x 3 cells).  An occluder contains the target's centre and is at least as
+    whose cells are between a quarter and a half of its size (so it touches at
+    most 5 x 5 cells; the finest level caps this for tiny rectangles).  An occluder contains the target's centre and is at least as
     large, so it is filed at the target's level or coarser, in the cell that
     holds that centre.  Within a cell occluders are sorted by far depth, so a
     target is compared only with those entirely nearer than it.
@@ -188,7 +188,7 @@ def _occlusion(rect: list[np.ndarray], dmin: np.ndarray, dmax: np.ndarray, cand:
     near, far = dmin[fi, ei], dmax[fi, ei]
     frames = int(fi.max()) + 1
     fit = np.minimum(w / np.maximum(u1 - u0, 1e-9), h / np.maximum(v1 - v0, 1e-9))
-    level = np.clip(np.floor(np.log2(fit)) + 1, 0, GRID_LEVELS - 1).astype(np.int64)
+    level = np.clip(np.floor(np.log2(fit)) + 2, 0, GRID_LEVELS - 1).astype(np.int64)
     offset = np.concatenate([[0], np.cumsum(frames * 4 ** np.arange(GRID_LEVELS))])
 
     def cell(v: np.ndarray, size: float, m) -> np.ndarray:
