@@ -108,3 +108,24 @@ def test_child_box_is_seen_where_its_parent_carries_it():
     s.add_entity(cube("parcel", (-30, 0, 0)), parent="cart")  # world (0, 0, -10): straight ahead
     vis = simulate(s).visibility["cam"]
     assert vis.visible[0].tolist() == [False, False, True]
+
+
+def test_occlusion_pruning_matches_brute_force_on_random_rectangles():
+    from scenegraph.visibility import _occlusion
+
+    rng = np.random.default_rng(11)
+    frames, n, w, h = 6, 300, 640, 480
+    size = np.exp(rng.uniform(np.log(2), np.log(400), (2, frames, n)))
+    u0, v0 = rng.uniform(-50, w, (frames, n)), rng.uniform(-50, h, (frames, n))
+    rect = [np.clip(u0, 0, w), np.clip(v0, 0, h), np.clip(u0 + size[0], 0, w), np.clip(v0 + size[1], 0, h)]
+    rect = [r.astype(np.float32) for r in rect]
+    near = rng.uniform(1, 100, (frames, n)).astype(np.float32)
+    far = near + rng.uniform(0, 5, (frames, n)).astype(np.float32)
+    cand = (rect[2] > rect[0]) & (rect[3] > rect[1]) & (rng.uniform(size=(frames, n)) < 0.9)
+    got = _occlusion(rect, near, far, cand, w, h)
+    a0, b0, a1, b1 = (r[:, :, None] for r in rect)  # target i on axis 1, occluder j on axis 2
+    contains = (rect[0][:, None, :] <= a0) & (rect[1][:, None, :] <= b0) & (rect[2][:, None, :] >= a1) & (rect[3][:, None, :] >= b1)
+    nearer = far[:, None, :] < near[:, :, None]
+    want = (contains & nearer & cand[:, None, :]).any(axis=2) & cand
+    assert want.sum() > 50
+    np.testing.assert_array_equal(got, want)
