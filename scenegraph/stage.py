@@ -88,10 +88,11 @@ class Stage:
         r = 0.5 * math.hypot(w, dp)
         corners = np.array([[sx * r, y, sz * r] for sx in (-1, 1) for sz in (-1, 1) for y in (0.0, h)])
         p = np.array(start, dtype=np.float64)
+        step = max(0.5, 0.02 * float(np.linalg.norm(p - self.eye)))  # finer near the camera, coarser far away
         for _ in range(400):
             if not self.in_frustum(p + corners, margin=1.02).any():
-                return p + d * 0.5
-            p = p + d * 0.5
+                return p + d * step
+            p = p + d * step
         raise SpecError(f"cannot find a point outside the camera's view from {np.round(start, 2).tolist()}")
 
     def view_edge(self, start: np.ndarray, direction: np.ndarray, size: np.ndarray, limit: float) -> np.ndarray:
