@@ -2,7 +2,8 @@
 
 Trajectories that share a structure (:func:`structure_key`: key count,
 interpolation, speed profile, heading, loop, optional rotations and scales)
-are sampled together as (F, G) arrays; nothing loops over frames in Python.
+are sampled together as component-first (C, F, G) arrays; nothing loops over
+frames in Python.
 
 Semantics (the model's Trajectory docstring, made precise):
 
