@@ -263,3 +263,13 @@ def test_camera_looks_over_what_stands_in_front_of_the_main_subject():
     vis = tl.visibility["camera_1"]
     assert in_image(scene, tl, "cat_1", 0)
     assert not vis.occluded[0, tl.index("cat_1")]
+
+
+def test_facing_turns_the_subject_towards_the_object():
+    from scenegraph.model import quat_rotate
+
+    scene = build("a chair faces the tv")
+    chair, tv = scene.entity("chair_1").transform, scene.entity("tv_1").transform
+    forward = quat_rotate(chair.rotation, [0.0, 0.0, 1.0])
+    to_tv = (tv.translation - chair.translation) * [1, 0, 1]
+    assert forward @ to_tv / np.linalg.norm(to_tv) > 0.95

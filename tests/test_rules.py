@@ -230,3 +230,9 @@ def test_across_crosses_a_street_and_otherwise_goes_left_to_right():
     assert (spec.actions[0].verb, spec.actions[0].direction) == ("run", "across")
     spec, _ = direct("a ball rolls from left to right across the floor")
     assert spec.actions[0].direction == "left_to_right"
+
+
+def test_facing_is_a_pose():
+    for prompt in ("a chair facing the tv", "a chair faces the tv"):
+        spec, _ = direct(prompt)
+        assert rels(spec) == {("chair", "facing", "tv")} and spec.actions == []

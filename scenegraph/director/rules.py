@@ -273,6 +273,9 @@ class _Parser(NounParser):
             c.shot = self.add_shot(lex.CAMERA_VERBS[t], c.timing)
             c.timing = {}
             return i + 1
+        if t in ("face", "faces") and c.subject and c.subject != ["camera"] and not c.cur:
+            c.pending_rel = "facing"  # a pose, not an action: the layout turns it
+            return i + 1
         if t in lex.VERB_FORMS:
             verb = lex.VERB_FORMS[t]
             actors = c.subject or self.last_subject
