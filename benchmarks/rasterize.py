@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import time
 
@@ -59,7 +60,7 @@ def time_backend(g, cam, backend: str, repeats: int) -> dict:
            f"{'cpu' if backend == 'torch' else backend}_backward_s": round(statistics.median(bwd), 4)}
     if backend == "torch":
         out["intersections"] = res.info["n_intersections"]
-        out["mean_alpha"] = round(float(res.alpha.mean()), 4)
+        out["mean_alpha"] = round(float(res.alpha.detach().mean()), 4)
     return out
 
 
@@ -85,7 +86,8 @@ def main() -> None:
     w2c[2, 3] = 3.0
     f = 500.0 * args.width / 640
     cam = PinholeCamera(args.width, args.height, f, f, args.width / 2, args.height / 2, w2c)
-    out = {"gaussians": args.gaussians, "width": args.width, "height": args.height, "threads": torch.get_num_threads()}
+    out = {"gaussians": args.gaussians, "width": args.width, "height": args.height, "threads": torch.get_num_threads(),
+           "load_average_1min": round(os.getloadavg()[0], 2)}  # other processes on the machine skew CPU timings
     if not args.skip_cpu:
         out.update(time_backend(g, cam, "torch", args.repeats))
     if "gsplat" in available_backends():

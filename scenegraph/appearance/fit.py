@@ -187,7 +187,7 @@ def _to_gaussians(params: dict) -> Gaussians:
         return Gaussians(*(r[k].detach().cpu().numpy() for k in ("means", "quats", "scales", "opacities", "sh")))
 
 
-def fit_gaussians(views: Sequence[Any], *, num_gaussians: int = 5000, steps: int = 2000, seed: int = 0,
+def fit_gaussians(views: Sequence[Any], *, num_gaussians: int = 5000, steps: int = 400, seed: int = 0,
                   init: Gaussians | None = None, bounds: Any = None, holdout_every: int = 8,
                   strategy: str = "default", sh_degree: int = 3, background: Any = (0.0, 0.0, 0.0),
                   progress: bool = True, device: Any = None, backend: str = "auto", log_every: int = 25) -> FitResult:

@@ -178,7 +178,8 @@ def _pixel_features(tile: int, dtype: Any) -> Any:
 class _Block:
     """One block of the sweep: tiles ``act`` (Ta,), intersections ``idx`` (Ta, B) (``valid`` mask),
     alpha (Ta, P, B) after clamp and 1/255 cut, ``clamped`` mask (backward only), weights
-    w = alpha T (0 where excluded), ``include`` (Ta, P, B) and exclusive transmittance ``t_excl``."""
+    w = alpha T (0 where excluded), ``include`` (Ta, P, B; None when all are included) and
+    exclusive transmittance ``t_excl``."""
 
     act: Any
     idx: Any
@@ -235,11 +236,14 @@ def _sweep_tiles(act: Any, coef: Any, starts: Any, counts: Any, pix: Any, block:
         torch.add(one, alpha, alpha=-1.0, out=buf[:, :, 1:])
         buf.cumprod_(2)
         t_excl, t_incl = buf[:, :, :-1], buf[:, :, 1:]
-        include = t_incl > T_MIN
+        alive = t_incl[:, :, -1] > T_MIN
         w = alpha * t_excl
-        w.mul_(include)
+        if bool(alive.all()):  # no pixel finishes in this block: every Gaussian counts
+            include = None
+        else:
+            include = t_incl > T_MIN
+            w.mul_(include)
         yield _Block(act, idx, valid, alpha, clamped, w, include, t_excl)
-        alive = include[:, :, -1]
         stopped = ~alive & (tc > 0)
         if bool(stopped.any()):
             first_out = include.sum(2, keepdim=True).clamp_max(block - 1)
@@ -270,7 +274,7 @@ class _Composite:
                 out = torch.zeros(counts.shape[0], pix.shape[0], feat.shape[1], dtype=coef.dtype)
                 t_final = torch.ones(counts.shape[0], pix.shape[0], dtype=coef.dtype)
                 for blk in _sweep(coef, starts, counts, pix, block, t_final, may_clamp):
-                    out.index_add_(0, blk.act, torch.matmul(blk.w, feat[blk.idx]))
+                    out[blk.act] += torch.matmul(blk.w, feat[blk.idx])  # tiles in act are distinct
                 ctx.save_for_backward(coef, feat, starts, counts, pix, out, t_final)
                 ctx.block, ctx.may_clamp = block, may_clamp
                 return out, t_final
@@ -294,9 +298,9 @@ class _Composite:
                     # dL/dalpha_i = T_i f_i.g - (sum_{j>i} w_j f_j.g + g_T T_final) / (1 - alpha_i)
                     rest = pre.neg_().add_((s_total[act] + g_tt[act])[:, :, None])
                     d_alpha = (blk.t_excl * fg).sub_(rest.div_(1.0 - alpha))
-                    a_live = alpha * blk.include
+                    a_live = alpha if blk.include is None else alpha * blk.include
                     if blk.clamped is not None:
-                        a_live.masked_fill_(blk.clamped, 0.0)
+                        a_live = a_live.masked_fill(blk.clamped, 0.0)
                     d_q = d_alpha.mul_(a_live)  # dL/d(-q): alpha = exp(-q)
                     gc = torch.matmul(d_q.transpose(1, 2), pix)  # (Ta, B, 6) w.r.t. -coef
                     gf = torch.matmul(blk.w.transpose(1, 2), go)  # (Ta, B, C)
