@@ -19,6 +19,17 @@ def train_ply() -> Path:
     return p
 
 
+@pytest.fixture
+def one_torch_thread():
+    """Run a test with one torch intra-op thread: on a shared 2-core machine a second thread
+    mostly waits at every small op's barrier (rasterizer and fitting tests use many small ops)."""
+    torch = pytest.importorskip("torch")
+    n = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(n)
+
+
 def pytest_collection_modifyitems(config, items):
     try:
         import torch

@@ -13,13 +13,7 @@ from scenegraph.appearance.views import PinholeCamera, look_at  # noqa: E402
 from scenegraph.errors import BackendError, ModelError  # noqa: E402
 
 
-@pytest.fixture(autouse=True)
-def one_torch_thread():
-    """Small tensors: a second intra-op thread only adds wake-up latency on a shared 2-core machine."""
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 C0 = 0.28209479177387814
 

@@ -12,23 +12,9 @@ import numpy as np
 
 from scenegraph.appearance.gaussians import Gaussians
 from scenegraph.errors import ModelError
+from scenegraph.rotations import quat_multiply
 
 __all__ = ["transform", "merge", "select", "crop", "subsample", "bounds", "fit_to_bounds", "sh_rotation"]
-
-
-def _quat_mul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Hamilton product of xyzw quaternions (..., 4)."""
-    ax, ay, az, aw = np.moveaxis(a, -1, 0)
-    bx, by, bz, bw = np.moveaxis(b, -1, 0)
-    return np.stack(
-        [
-            aw * bx + ax * bw + ay * bz - az * by,
-            aw * by - ax * bz + ay * bw + az * bx,
-            aw * bz + ax * by - ay * bx + az * bw,
-            aw * bw - ax * bx - ay * by - az * bz,
-        ],
-        axis=-1,
-    )
 
 
 def _matrix_to_quat(r: np.ndarray) -> np.ndarray:
@@ -93,7 +79,7 @@ def transform(gaussians: Gaussians, matrix: Any) -> Gaussians:
     if not np.allclose(rot @ rot.T, np.eye(3), atol=1e-5):
         raise ModelError("transform: matrix is not rotation x uniform scale + translation")
     means = gaussians.means.astype(np.float64) @ lin.T + m[:3, 3]
-    quats = _quat_mul(_matrix_to_quat(rot)[None], gaussians.quats.astype(np.float64))
+    quats = quat_multiply(_matrix_to_quat(rot)[None], gaussians.quats.astype(np.float64))
     sh = gaussians.sh
     if sh.shape[1] > 1:
         sh = np.einsum("kj,njc->nkc", sh_rotation(rot, gaussians.sh_degree), sh.astype(np.float64))
