@@ -167,10 +167,15 @@ class Material:
 
 @dataclass(frozen=True, eq=False)
 class CameraParams:
-    """A perspective camera; looks down its local -Z, +Y up."""
+    """A perspective camera; looks down its local -Z, +Y up.
+
+    ``yfov`` is the vertical field of view (radians); ``width`` x ``height``
+    the image in pixels; ``aspect`` defaults to width / height and, when
+    given, must agree with them to within a pixel.
+    """
 
     yfov: float = math.radians(50.0)
-    aspect: float = 16.0 / 9.0
+    aspect: float | None = None
     znear: float = 0.1
     zfar: float = 1000.0
     width: int = 1280
@@ -178,7 +183,6 @@ class CameraParams:
 
     def __post_init__(self) -> None:
         _set(self, "yfov", _check_range(self.yfov, 1e-4, math.pi - 1e-4, "camera.yfov"))
-        _set(self, "aspect", _check_positive(self.aspect, "camera.aspect"))
         _set(self, "znear", _check_positive(self.znear, "camera.znear"))
         _set(self, "zfar", _check_positive(self.zfar, "camera.zfar"))
         if self.zfar <= self.znear:
@@ -188,6 +192,16 @@ class CameraParams:
             if not isinstance(v, (int, np.integer)) or isinstance(v, bool) or v <= 0:
                 raise ModelError(f"camera.{f}: expected a positive integer, got {v!r}")
             _set(self, f, int(v))
+        if self.aspect is None:
+            _set(self, "aspect", self.width / self.height)
+        else:
+            a = _check_positive(self.aspect, "camera.aspect")
+            if abs(a * self.height - self.width) > 1.0 and abs(self.width / a - self.height) > 1.0:
+                raise ModelError(
+                    f"camera.aspect: {a:.4f} disagrees with the image size {self.width}x{self.height} "
+                    f"({self.width / self.height:.4f}); give width and height only, or make them agree"
+                )
+            _set(self, "aspect", a)
 
     def focal_px(self) -> float:
         """Focal length in pixels for ``height``."""

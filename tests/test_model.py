@@ -159,6 +159,9 @@ def test_material_and_trajectory_validation_names_the_field():
         Trajectory("t", [0, 1], [[0, 0, 0]] * 2, interpolation="cubicish")
     with pytest.raises(ModelError, match="zfar"):
         CameraParams(znear=10, zfar=1)
+    with pytest.raises(ModelError, match="disagrees with the image size 1280x720"):
+        CameraParams(aspect=4 / 3)
+    assert CameraParams(width=640, height=480).aspect == pytest.approx(4 / 3)
 
 
 def test_world_matrix_composes_parents():
