@@ -36,8 +36,8 @@ import numpy as np
 from scenegraph.errors import SpecError
 from scenegraph.model import Dynamics
 from scenegraph.spec import PLACES, ActionSpec
-from scenegraph.stage import (PAVEMENT, ROAD_HALF_WIDTH, Actor, Road, Stage, forward_of, right_of,  # noqa: F401
-                              yaw_of)
+from scenegraph.stage import (PAVEMENT, ROAD_HALF_WIDTH, Actor, Road, Stage, forward_of, orbit_start,  # noqa: F401
+                              right_of, yaw_of)
 
 __all__ = ["ROAD_HALF_WIDTH", "PAVEMENT", "Road", "Stage", "Actor", "plan_motion", "yaw_of", "GRAVITY"]
 
@@ -325,7 +325,13 @@ class _Planner:
     def orbit(self, a: ActionSpec, actor: Actor, member: int, n: int) -> None:
         ids = self.members(a.target) if a.target else []
         if ids:
-            c = self.actors[ids[0]].position.copy()
+            thing = self.actors[ids[0]]
+            c = thing.position.copy()
+            p0 = orbit_start(c, thing.size, actor.position, actor.size)  # close around it
+            if actor.moved:
+                actor.go(p0, _speed(a, actor))
+            else:
+                actor.teleport(p0)
         else:
             c = self.locate(a.target, actor) if a.target else self.stage.center.copy()
         c = np.array([c[0], actor.position[1], c[2]])

@@ -14,7 +14,8 @@ from scenegraph.catalog import ClassInfo
 from scenegraph.errors import SpecError
 from scenegraph.model import Dynamics
 
-__all__ = ["ROAD_HALF_WIDTH", "PAVEMENT", "Road", "Stage", "Actor", "yaw_of", "forward_of", "right_of", "wrap_angle"]
+__all__ = ["ROAD_HALF_WIDTH", "PAVEMENT", "Road", "Stage", "Actor", "yaw_of", "forward_of", "right_of", "wrap_angle",
+           "orbit_start"]
 
 ROAD_HALF_WIDTH = 3.5
 PAVEMENT = 1.5
@@ -240,3 +241,17 @@ class Actor:
 
 def wrap_angle(a: float) -> float:
     return (a + math.pi) % (2 * math.pi) - math.pi
+
+
+def orbit_start(center: np.ndarray, center_size: np.ndarray, position: np.ndarray, size: np.ndarray) -> np.ndarray:
+    """Where a circle around a thing at ``center`` (of ``center_size``) starts for something at ``position``.
+
+    Same bearing from the centre; the radius keeps the two boxes 0.5 to 2 m apart (positions (3,), metres).
+    """
+    inner = 0.5 * max(center_size[0], center_size[2]) + 0.5 * max(size[0], size[2]) + 0.5
+    rel = (np.asarray(position, dtype=np.float64) - center) * [1, 0, 1]
+    n = float(np.linalg.norm(rel))
+    bearing = rel / n if n > 1e-6 else np.array([0.0, 0.0, 1.0])
+    p = center + bearing * float(np.clip(n, inner, inner + 1.5))
+    p[1] = position[1]
+    return p
