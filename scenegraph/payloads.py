@@ -51,8 +51,35 @@ EDGE_KINDS: dict[str, tuple[str, str]] = {
 _ID_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_.\-]{0,127}$")
 
 
+def _small_vector(value: Any, n: int) -> list[float] | None:
+    """``value`` as n finite Python floats when it is a plain list/tuple of them, else None.
+
+    The fast path for the small vectors that make up most of a scene (a
+    Transform is three of them); anything else takes the general numpy path.
+    """
+    if type(value) not in (list, tuple) or len(value) != n:
+        return None
+    try:
+        floats = [float(v) for v in value]
+    except (TypeError, ValueError):
+        return None
+    return floats if all(map(math.isfinite, floats)) else None
+
+
 def _array(value: Any, shape: tuple[int, ...], dtype: Any, what: str) -> np.ndarray:
     """A read-only copy of ``value`` as ``dtype`` with ``shape`` (-1 = any)."""
+    if dtype is np.float64 and len(shape) == 1 and shape[0] > 0:
+        floats = _small_vector(value, shape[0])
+        if floats is not None:
+            arr = np.array(floats)
+            arr.setflags(write=False)
+            return arr
+    if dtype is np.float64 and len(shape) == 2 and shape[0] > 0 and shape[1] > 0 and type(value) in (list, tuple) and len(value) == shape[0]:
+        rows = [_small_vector(row, shape[1]) for row in value]
+        if all(r is not None for r in rows):
+            arr = np.array(rows)
+            arr.setflags(write=False)
+            return arr
     try:
         arr = np.array(value, dtype=dtype)
     except (TypeError, ValueError) as exc:
@@ -106,12 +133,15 @@ class Transform:
 
     def __post_init__(self) -> None:
         _set(self, "translation", _array(self.translation, (3,), np.float64, "transform.translation"))
-        rot = _array(self.rotation, (4,), np.float64, "transform.rotation")
-        rot = quat_normalize(rot)
+        q = _small_vector(self.rotation, 4)
+        if q is not None and abs(math.fsum(c * c for c in q) - 1.0) < 1e-15:
+            rot = np.array(q)  # already unit length: keep the exact values
+        else:
+            rot = quat_normalize(_array(self.rotation, (4,), np.float64, "transform.rotation"))
         rot.setflags(write=False)
         _set(self, "rotation", rot)
         sc = _array(self.scale, (3,), np.float64, "transform.scale")
-        if np.any(sc <= 0):
+        if min(sc.tolist()) <= 0:
             raise ModelError(f"transform.scale: every component must be positive, got {sc.tolist()}")
         _set(self, "scale", sc)
 
