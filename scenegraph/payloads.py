@@ -342,7 +342,7 @@ class Entity:
         if not isinstance(self.transform, Transform):
             raise ModelError(f"{where}.transform: expected a Transform, got {type(self.transform).__name__}")
         b = _array(self.bounds, (2, 3), np.float64, f"{where}.bounds")
-        if np.any(b[1] < b[0]):
+        if (b[1] < b[0]).any():
             raise ModelError(f"{where}.bounds: max {b[1].tolist()} is below min {b[0].tolist()}")
         _set(self, "bounds", b)
         if self.proxy is None:
