@@ -33,7 +33,7 @@ def build(n: int, seed: int = 0):
     )
 
 
-def time_backend(g, cam, backend: str, repeats: int) -> dict:
+def time_backend(g, cam, backend: str, repeats: int, tile: int = 16) -> dict:
     import torch
 
     from scenegraph.appearance.rasterize import gaussians_to_tensors, render_gaussians
@@ -45,7 +45,7 @@ def time_backend(g, cam, backend: str, repeats: int) -> dict:
     for i in range(repeats + 1):
         sync()
         t0 = time.perf_counter()
-        res = render_gaussians(params, cam, backend=backend)
+        res = render_gaussians(params, cam, backend=backend, tile_size=tile)
         sync()
         t1 = time.perf_counter()
         (res.rgb.sum() + res.alpha.sum() + 0.01 * res.depth.sum()).backward()
@@ -71,6 +71,7 @@ def main() -> None:
     ap.add_argument("--height", type=int, default=360)
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--threads", type=int, default=0, help="torch CPU threads (0: torch's default)")
+    ap.add_argument("--tile", type=int, default=16, help="tile side in pixels (16 as in 3DGS)")
     ap.add_argument("--skip-cpu", action="store_true")
     args = ap.parse_args()
 
@@ -89,7 +90,8 @@ def main() -> None:
     out = {"gaussians": args.gaussians, "width": args.width, "height": args.height, "threads": torch.get_num_threads(),
            "load_average_1min": round(os.getloadavg()[0], 2)}  # other processes on the machine skew CPU timings
     if not args.skip_cpu:
-        out.update(time_backend(g, cam, "torch", args.repeats))
+        out.update(time_backend(g, cam, "torch", args.repeats, args.tile))
+        out["tile"] = args.tile
     if "gsplat" in available_backends():
         out["device"] = torch.cuda.get_device_name()
         out.update(time_backend(g, cam, "gsplat", max(args.repeats, 10)))

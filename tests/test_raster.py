@@ -227,3 +227,16 @@ def test_small_blocks_walk_many_blocks_with_the_same_result():
     (ref[0].sum() + ref[1].sum()).backward()
     for k in names:
         torch.testing.assert_close(p1[k].grad, p2[k].grad, msg=k)
+
+
+def test_tile_size_changes_cost_not_the_image():
+    g = random_cloud(30, 17)
+    cam = small_camera(48, 40)
+    p = gaussians_to_tensors(g, dtype=torch.float64)
+    r16 = render_gaussians(p, cam, backend="torch")
+    r8 = render_gaussians(p, cam, backend="torch", tile_size=8)
+    torch.testing.assert_close(r8.rgb, r16.rgb)
+    torch.testing.assert_close(r8.alpha, r16.alpha)
+    assert r8.info["n_intersections"] * 64 < r16.info["n_intersections"] * 256  # fewer pixel tests
+    with pytest.raises(ModelError, match="tile_size"):
+        render_gaussians(p, cam, backend="torch", tile_size=12)

@@ -10,7 +10,7 @@ __all__ = ["render_gsplat"]
 
 
 def render_gsplat(params: dict, viewmat: Any, intrinsics: tuple[float, float, float, float], width: int, height: int,
-                  background: Any, sh_degree: int, near: float = 0.01, far: float = 1e10) -> RenderResult:
+                  background: Any, sh_degree: int, near: float = 0.01, far: float = 1e10, *, tile: int = 16) -> RenderResult:
     """Rasterize ``params`` (see :func:`render_torch`) with gsplat on the tensors' CUDA device.
 
     gsplat takes wxyz quaternions; classic (non-antialiased) mode, 0.3 px low-pass,
@@ -34,7 +34,7 @@ def render_gsplat(params: dict, viewmat: Any, intrinsics: tuple[float, float, fl
     colors, alphas, meta = rasterization(
         means, quats, params["scales"], params["opacities"], params["sh"][:, :k], viewmat[None], ks[None],
         width, height, near_plane=near, far_plane=far, eps2d=0.3, sh_degree=sh_degree, packed=False,
-        backgrounds=background[None], render_mode="RGB+ED", rasterize_mode="classic",
+        backgrounds=background[None], render_mode="RGB+ED", rasterize_mode="classic", tile_size=tile,
     )  # fmt: skip
     alpha = alphas[0, ..., 0]
     return RenderResult(colors[0, ..., :3], alpha, colors[0, ..., 3], meta)
