@@ -101,7 +101,8 @@ class Stage:
         ``size`` is still wholly in the t = 0 view, with a small margin; ``start`` if it is not in view."""
         d = direction / max(np.linalg.norm(direction), 1e-9)
         w, h, dp = size
-        corners = np.array([[sx * w / 2, y, sz * dp / 2] for sx in (-1, 1) for sz in (-1, 1) for y in (0.0, h)])
+        r = 0.5 * max(w, dp)  # whichever way it faces
+        corners = np.array([[sx * r, y, sz * r] for sx in (-1, 1) for sz in (-1, 1) for y in (0.0, h)])
         steps = np.arange(0.0, limit + 1e-9, 0.1)
         pts = start + steps[:, None] * d
         inside = self.in_frustum((pts[:, None, :] + corners[None]).reshape(-1, 3), margin=0.92).reshape(len(steps), -1).all(axis=1)
