@@ -128,15 +128,19 @@ def payload_to_json(obj: Any) -> dict:
 
 def scene_to_dict(scene: Any) -> dict:
     """The canonical dict of a Scene."""
+    links: dict[str, dict[str, str]] = {}  # entity id -> {"material"|"trajectory"|"parent": id}, one pass over the edges
+    for u, v, rel in scene.graph.edges(data="rel"):
+        if rel in ("material", "follows"):
+            links.setdefault(u, {})["material" if rel == "material" else "trajectory"] = v
+        elif rel == "parent":
+            links.setdefault(v, {})["parent"] = u
     entities = []
     for e in scene.entities():
         d = payload_to_json(e)
-        mat = scene.material_of(e.id)
-        par = scene.parent_of(e.id)
-        traj = scene.trajectory_of(e.id)
-        d["material"] = mat.id if mat else None
-        d["parent"] = par.id if par else None
-        d["trajectory"] = traj.id if traj else None
+        link = links.get(e.id, {})
+        d["material"] = link.get("material")
+        d["parent"] = link.get("parent")
+        d["trajectory"] = link.get("trajectory")
         entities.append(d)
     return {
         "format": FORMAT,
