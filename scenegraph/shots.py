@@ -18,7 +18,7 @@ from scenegraph.errors import SpecError
 from scenegraph.model import quat_from_axis_angle, quat_from_yaw, quat_multiply
 from scenegraph.spec import ShotSpec
 
-__all__ = ["plan_shots", "look_rotation", "project_points"]
+__all__ = ["plan_shots", "look_rotation", "project_points", "entity_in_picture"]
 
 
 def look_rotation(forward: np.ndarray) -> np.ndarray:
@@ -161,3 +161,13 @@ def project_points(scene, timeline, frame: int, points: np.ndarray, camera: str 
     uvw = cam[:, :3] @ pin.K.T
     depth = cam[:, 2]
     return uvw[:, :2] / np.where(np.abs(uvw[:, 2:3]) < 1e-12, 1e-12, uvw[:, 2:3]), depth
+
+
+def entity_in_picture(scene, timeline, entity: str, frame: int, camera: str = "camera_1") -> bool:
+    """True when the whole bounding box of ``entity`` projects inside ``camera``'s image at ``frame``."""
+    lo, hi = scene.entity(entity).bounds
+    corners = np.array([[x, y, z] for x in (lo[0], hi[0]) for y in (lo[1], hi[1]) for z in (lo[2], hi[2])])
+    m = timeline.world_matrices()[frame, timeline.index(entity)]
+    uv, depth = project_points(scene, timeline, frame, corners @ m[:3, :3].T + m[:3, 3], camera)
+    params = scene.entity(camera).camera
+    return bool(np.all(depth > 0) and np.all((uv >= 0) & (uv <= [params.width, params.height])))

@@ -7,6 +7,7 @@ import pytest
 from scenegraph.build import build_scene
 from scenegraph.director import direct
 from scenegraph.errors import LayoutError, SpecError
+from scenegraph.shots import entity_in_picture as in_image
 from scenegraph.shots import project_points
 from scenegraph.spec import SceneSpec
 from scenegraph.world import simulate
@@ -27,13 +28,6 @@ def box_corners(scene, timeline, eid: str, frame: int) -> np.ndarray:
     c = np.array([[x, y, z] for x in (lo[0], hi[0]) for y in (lo[1], hi[1]) for z in (lo[2], hi[2])])
     m = timeline.world_matrices()[frame, timeline.index(eid)]
     return c @ m[:3, :3].T + m[:3, 3]
-
-
-def in_image(scene, timeline, eid: str, frame: int) -> bool:
-    """The entity's whole box projects inside the image."""
-    uv, depth = project(scene, timeline, frame, box_corners(scene, timeline, eid, frame))
-    cam = scene.entity("camera_1").camera
-    return bool(np.all(depth > 0) and np.all((uv >= 0) & (uv <= [cam.width, cam.height])))
 
 
 def test_ids_classes_and_shared_materials():

@@ -9,19 +9,9 @@ import pytest
 from scenegraph.build import build_scene
 from scenegraph.director import direct
 from scenegraph.motion import ROAD_HALF_WIDTH
-from scenegraph.world import simulate
-
+from scenegraph.shots import entity_in_picture as in_image
 from scenegraph.shots import project_points as project
-
-
-def in_image(scene, timeline, eid: str, frame: int) -> bool:
-    """The entity's whole box projects inside the image at ``frame``."""
-    lo, hi = scene.entity(eid).bounds
-    corners = np.array([[x, y, z] for x in (lo[0], hi[0]) for y in (lo[1], hi[1]) for z in (lo[2], hi[2])])
-    m = timeline.world_matrices()[frame, timeline.index(eid)]
-    uv, depth = project(scene, timeline, frame, corners @ m[:3, :3].T + m[:3, 3])
-    cam = scene.entity("camera_1").camera
-    return bool(np.all(depth > 0) and np.all((uv >= 0) & (uv <= [cam.width, cam.height])))
+from scenegraph.world import simulate
 
 EXAMPLE = ("A pedestrian crosses the street from left to right, pauses at the kerb for two seconds, "
            "then continues while a red car turns into the scene")
