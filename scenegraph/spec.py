@@ -206,6 +206,10 @@ class SceneSpec(BaseModel):
             if ref is None or self.resolve(ref) is not None or (places and ref in PLACES):
                 return
             known = ", ".join(e.id or e.name or e.cls for e in self.entities) or "none"
+            same = [e.id or e.name or e.cls for e in self.entities if e.cls == ref]
+            if len(same) > 1:
+                problems.append(f"{where}: {ref!r} is ambiguous: give each {ref} an id ({', '.join(same)})")
+                return
             extra = f" or a place ({', '.join(PLACES)})" if places else ""
             problems.append(f"{where}: {ref!r} names no entity (entities: {known}){extra}")
 

@@ -100,3 +100,10 @@ def test_system_prompt_example_is_a_valid_spec_the_rules_director_agrees_with():
     example = parse_spec_json(text, source="SYSTEM_PROMPT example")
     prompt = " ".join(SYSTEM_PROMPT[SYSTEM_PROMPT.index('Example. "') + 10:SYSTEM_PROMPT.index('" ->')].split())
     assert direct(prompt)[0] == example
+
+
+def test_a_class_shared_by_two_entities_is_an_ambiguous_reference():
+    data = {"entities": [{"class": "car"}, {"class": "car", "color": "red"}],
+            "actions": [{"actor": "car", "verb": "drive"}]}
+    with pytest.raises(ValidationError, match="'car' is ambiguous"):
+        SceneSpec.model_validate(data)
