@@ -77,6 +77,8 @@ def test_progress_bar_and_errors(views, capsys):
         fit_gaussians([])
     with pytest.raises(ModelError, match="unknown strategy"):
         fit_gaussians(views, strategy="annealing")
+    with pytest.raises(ModelError, match="runs on the CPU"):
+        fit_gaussians(views, backend="torch", device="cuda")
 
 
 def test_ssim_and_psnr_measure_similarity():

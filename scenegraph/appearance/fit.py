@@ -214,7 +214,11 @@ def fit_gaussians(views: Sequence[Any], *, num_gaussians: int = 5000, steps: int
         raise ModelError(f"fit_gaussians: need num_gaussians >= 1, steps >= 1, sh_degree 0-3 (got {num_gaussians}, {steps}, {sh_degree})")
     if backend == "auto":
         backend = "gsplat" if _cuda_ready() and device in (None, "cuda") else "torch"
-    device = torch.device("cuda" if backend == "gsplat" else (device or "cpu"))
+    if backend not in ("gsplat", "torch"):
+        raise ModelError(f"fit_gaussians: unknown backend {backend!r} (auto, gsplat, torch)")
+    if backend == "torch" and device not in (None, "cpu"):
+        raise ModelError(f"fit_gaussians: the torch backend runs on the CPU, not {device!r}")
+    device = torch.device("cuda" if backend == "gsplat" else "cpu")
     t0 = time.perf_counter()
     gen = torch.Generator().manual_seed(seed)
     test_idx = [i for i in range(len(views)) if holdout_every > 0 and len(views) > 1 and i % holdout_every == 0]
