@@ -200,6 +200,9 @@ class _Planner:
             end = st.offscreen(actor.position * [1, 0, 1], np.array([-1.0 if side == "left" else 1.0, 0, 0]), actor.size)
         if a.to:
             end = self.locate(a.to, actor)
+            if d == "up" and self.members(a.to):  # onto it: the middle of its top
+                thing = self.actors[self.members(a.to)[0]]
+                end = thing.position + [0.0, thing.size[1], 0.0]
         here = start if start is not None else actor.position
         via = self.locate(a.via, actor) if a.via else None
         if end is None and via is not None and d is None:  # 'walks past the statue': on beyond it, same way

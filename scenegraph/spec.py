@@ -116,7 +116,7 @@ class ActionSpec(BaseModel):
     from_: Optional[str] = Field(None, alias="from", description="entity reference or place word")
     to: Optional[str] = Field(None, description="entity reference or place word")
     via: Optional[str] = Field(None, description="entity reference or place word")
-    direction: Optional[Direction] = None
+    direction: Optional[Direction] = Field(None, description="'up' with an entity in 'to': onto it")
     target: Optional[str] = Field(None, description="entity followed, orbited, looked at or thrown")
     speed: Optional[float] = Field(None, gt=0, le=400, description="metres per second")
     pace: Literal["slow", "normal", "fast"] = "normal"

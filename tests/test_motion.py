@@ -260,3 +260,10 @@ def test_orbit_alone_loops_forever():
     assert y.min() > 1.0  # a flyer orbits in the air
     d = np.linalg.norm((tl.world_position("drone_1") - tl.world_position("tree_1"))[:, [0, 2]], axis=1)
     assert d.std() < 0.05 * d.mean()
+
+
+def test_jumping_onto_a_chair_ends_on_its_seat_top():
+    _, tl = world("a grey cat jumps onto the chair")
+    cat, chair = tl.world_position("cat_1"), tl.world_position("chair_1")[0]
+    assert cat[0, 1] == pytest.approx(0.0) and cat[-1, 1] == pytest.approx(0.9, abs=1e-3)
+    assert np.linalg.norm((cat[-1] - chair)[[0, 2]]) < 1e-3

@@ -442,13 +442,13 @@ class _Parser(NounParser):
             return
         for a in cur:
             verb = a.fields["verb"]
-            if prep in ("to", "towards", "toward", "into", "onto", "on") or (prep is None and verb == "move" and a.fields.get("direction") is None and False):
-                if verb in ("throw", "drop"):
-                    a.fields["to"] = key
-                elif verb == "look_at":
+            if prep in ("to", "towards", "toward", "into", "onto", "on"):
+                if verb == "look_at":
                     a.fields["target"] = key
                 else:
                     a.fields["to"] = key
+                if prep in ("onto", "on") and verb in _MOTION:
+                    a.fields["direction"] = "up"  # 'jumps onto the chair': ends on top of it
             elif prep in ("from", "off"):
                 a.fields["from"] = key
                 if verb == "drop" and not any(r[0] == a.actor for r in self.rels):
