@@ -100,6 +100,23 @@ def sample_keys(times: np.ndarray, values: np.ndarray, interpolation: str, at: I
     return v[lo] + (v[hi] - v[lo]) * u[:, None]
 
 
+def any_last(b: np.ndarray) -> np.ndarray:
+    """``b.any(axis=-1)`` for a short last axis (3 or 4), as column ORs: numpy's reduce over a short
+    inner axis is many times slower."""
+    out = b[..., 0].copy()
+    for c in range(1, b.shape[-1]):
+        out |= b[..., c]
+    return out
+
+
+def _max_last(x: np.ndarray) -> np.ndarray:
+    """``x.max(axis=-1)`` for a short last axis, as column maxima (see :func:`any_last`)."""
+    out = x[..., 0].copy()
+    for c in range(1, x.shape[-1]):
+        np.maximum(out, x[..., c], out=out)
+    return out
+
+
 def tolerance(v: np.ndarray) -> np.ndarray:
     """Per-value tolerance: 1e-6, or a few float32 steps for large values."""
     return 1e-6 + 4.0 * _EPS32 * np.abs(v)
@@ -130,7 +147,7 @@ def linear_keys(t: np.ndarray, v: np.ndarray, tol: np.ndarray, rotation: bool) -
     if f_count <= 2 or e_count == 0:
         return keep
     if rotation:
-        yaw = np.all(np.abs(v[..., [0, 2]]) <= 1e-7, axis=(0, 2))
+        yaw = ~any_last(np.abs(v[..., ::2][..., :2]) > 1e-7).any(axis=0)
         if yaw.any():
             angle = np.unwrap(2.0 * np.arctan2(v[:, yaw, 1], v[:, yaw, 3]), axis=0, period=4 * np.pi)[..., None]
             k = _refine(t, angle, np.full_like(angle, 2e-6), False)
@@ -160,14 +177,14 @@ def _refine(t: np.ndarray, v: np.ndarray, tol: np.ndarray, rotation: bool) -> np
         pred = slerp(v[:-2], v[2:], np.broadcast_to(u, (f_count - 2, e_count)))
     else:
         pred = v[:-2] + (v[2:] - v[:-2]) * u[..., None]
-    keep[1:-1] = np.any(np.abs(pred - v[1:-1]) > tol[1:-1], axis=-1)
+    keep[1:-1] = any_last(np.abs(pred - v[1:-1]) > tol[1:-1])
     cols = np.nonzero(~keep.all(axis=0))[0]  # a column keeping every key is exact already
     for _ in range(2 * int(np.log2(f_count)) + 8):
         if cols.size == 0:
             return keep
         sub = keep[:, cols]
         lo, hi = _bounds(sub)
-        err = np.max(np.abs(_interpolate(t, v[:, cols], lo, hi, rotation) - v[:, cols]) / tol[:, cols], axis=-1)
+        err = _max_last(np.abs(_interpolate(t, v[:, cols], lo, hi, rotation) - v[:, cols]) / tol[:, cols])
         bad = err > 1.0
         still = bad.any(axis=0)
         if not still.any():

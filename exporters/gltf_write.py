@@ -36,6 +36,7 @@ from exporters._gltf_common import (
     MODE_POINTS,
     MODE_TRIANGLES,
     SPLAT_PREFIX,
+    any_last,
     linear_keys,
     motion_digest,
     tolerance,
@@ -90,12 +91,12 @@ def plan_channel(t: np.ndarray, values: np.ndarray, rotation: bool) -> tuple[np.
             out = out * sign[..., None]
     tol = tolerance(out).astype(np.float32)
     # float32 differences of nearby float32 values are exact, so these tests need no float64
-    static = ~(np.abs(out - out[:1]) > tol).any(axis=2).any(axis=0)
+    static = ~(np.abs(out - out[:1]) > tol).reshape(f_count, -1).any(axis=0).reshape(e_count, -1).any(axis=1)
     keep = np.zeros((f_count, e_count), bool)
     keep[0] = True
     if f_count < 2:
         return static, np.zeros(e_count, bool), keep, out
-    changed = (np.abs(out[1:] - out[:-1]) > tol[1:]).any(axis=-1)  # (F-1, E)
+    changed = any_last(np.abs(out[1:] - out[:-1]) > tol[1:])  # (F-1, E)
     if f_count >= 3:
         step = ~static & ~(changed[1:] & changed[:-1]).any(axis=0)
     else:
