@@ -57,15 +57,13 @@ def motion_digest(rest: dict[str, np.ndarray], channels: dict[str, tuple[str, np
     the node's extras; the reader recomputes it to see whether anyone touched
     the node's motion since.
     """
-    h = hashlib.blake2b(digest_size=12)
-    for path in ("translation", "rotation", "scale"):
-        h.update(np.ascontiguousarray(rest[path], dtype="<f4").tobytes())
+    parts = [np.ascontiguousarray(rest[path], dtype="<f4").tobytes() for path in ("translation", "rotation", "scale")]
     for path in ("translation", "rotation", "scale"):
         if path in channels:
             interp, t, v = channels[path]
-            h.update(f"|{path}:{interp}|".encode())
-            h.update(np.ascontiguousarray(t, dtype="<f4").tobytes())
-            h.update(np.ascontiguousarray(v, dtype="<f4").tobytes())
+            parts += [f"|{path}:{interp}|".encode(), np.ascontiguousarray(t, dtype="<f4").tobytes(),
+                      np.ascontiguousarray(v, dtype="<f4").tobytes()]
+    h = hashlib.blake2b(b"".join(parts), digest_size=12)  # the same digest as one update per part
     return h.hexdigest()
 
 

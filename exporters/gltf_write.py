@@ -182,6 +182,28 @@ def _read_image(texture: str, out_dir: Path) -> tuple[Path, bytes, str]:
     raise FormatError(f"texture {texture!r}: no such file (looked in {', '.join(str(c) for c in candidates)})")
 
 
+def _links(scene: Any) -> tuple[dict[str, str], dict[str, str], dict[str, str], dict[str, list[str]]]:
+    """Material, trajectory and parent id of each entity, and its children's ids, in one pass over the
+    graph's edges (the first edge of a kind wins, as in Scene.material_of and friends)."""
+    material: dict[str, str] = {}
+    trajectory: dict[str, str] = {}
+    parent: dict[str, str] = {}
+    children: dict[str, list[str]] = {}
+    for u, v, rel in scene.graph.edges(data="rel"):
+        if rel == "material":
+            material.setdefault(u, v)
+        elif rel == "follows":
+            trajectory.setdefault(u, v)
+        elif rel == "parent":
+            parent.setdefault(v, u)
+            children.setdefault(u, []).append(v)
+    return material, trajectory, parent, children
+
+
+#: the encoder json.dumps(payload, sort_keys=True, allow_nan=False) builds on every call, built once
+_ENTITY_JSON = json.JSONEncoder(sort_keys=True, allow_nan=False)
+
+
 class _Writer:
     def __init__(self, scene: Any, timeline: Any, out_dir: Path, glb: bool, color_space: str) -> None:
         self.scene = scene
@@ -280,33 +302,53 @@ class _Writer:
             "extras": {"scenegraph": {"scales": linear}},
         }
 
-    def animation(self, order: list[Any]) -> tuple[list[dict], list[dict[str, np.ndarray]], list[dict]]:
-        """Node TRS and channels from the Timeline; returns (per-node rest TRS, per-node channel data, channels)."""
+    def animation(self, order: list[Any]) -> tuple[dict[str, np.ndarray], list[dict[str, tuple]], list[dict]]:
+        """Node TRS and channels from the Timeline; returns (rest TRS per path (E, C) float32, per-node
+        channel data {path: (interpolation, times, values)}, channels).
+
+        Kept keys of all entities are gathered with one boolean index per path; each channel's output
+        accessor is a slice of that array, its input accessor shared by channels with the same key frames.
+        """
         tl = self.tl
         t = np.asarray(tl.time, np.float64)
-        cols = [tl.index(e.id) for e in order]
-        rests: list[dict[str, np.ndarray]] = [dict() for _ in order]
+        where = {eid: i for i, eid in enumerate(tl.ids)}
+        cols = [where[e.id] for e in order]
+        rests: dict[str, np.ndarray] = {}
         chans: list[dict[str, tuple]] = [dict() for _ in order]
         samplers: list[dict] = []
         channels: list[dict] = []
         times_cache: dict[bytes, int] = {}
         t32 = t.astype(np.float32)
+        increasing = bool(np.all(t32[1:] >= t32[:-1]))
+        buf = self.buf
         for path, arr in (("translation", tl.position), ("rotation", tl.rotation), ("scale", tl.scale)):
             values = np.asarray(arr, np.float32)
             if cols != list(range(values.shape[1])):
                 values = values[:, cols]
             static, step, keep, out = plan_channel(t, values, path == "rotation")
-            for j in range(len(order)):
-                rests[j][path] = out[0, j]
-                if static[j]:
-                    continue
-                rows = np.nonzero(keep[:, j])[0]
+            rests[path] = out[0]
+            moving = ~static
+            if not moving.any():
+                continue
+            kept = np.ascontiguousarray(keep.T)  # (E, F)
+            kept[static] = False
+            ent_idx, frames = np.nonzero(kept)
+            vals_all = out[frames, ent_idx]  # (N, C), entity by entity, frames ascending
+            starts = np.searchsorted(ent_idx, np.arange(len(order) + 1)).tolist()
+            step_l = step.tolist()
+            for j in np.nonzero(moving)[0].tolist():
+                a, b = starts[j], starts[j + 1]
+                rows = frames[a:b]
                 key = rows.tobytes()
-                if key not in times_cache:
-                    times_cache[key] = self.buf.accessor(t32[rows], minmax=True)
-                interp = "STEP" if step[j] else "LINEAR"
-                vals = out[rows, j]
-                samplers.append({"input": times_cache[key], "output": self.buf.accessor(vals), "interpolation": interp})
+                ti = times_cache.get(key)
+                if ti is None:
+                    ti = times_cache[key] = buf.accessor(t32[rows], minmax=not increasing)
+                    if increasing:
+                        acc = buf.accessors[ti]
+                        acc["min"], acc["max"] = [float(t32[rows[0]])], [float(t32[rows[-1]])]
+                interp = "STEP" if step_l[j] else "LINEAR"
+                vals = vals_all[a:b]
+                samplers.append({"input": ti, "output": buf.accessor(vals), "interpolation": interp})
                 channels.append({"sampler": len(samplers) - 1, "target": {"node": j, "path": path}})
                 chans[j][path] = (interp, t32[rows], vals)
         self.samplers = samplers
@@ -321,6 +363,9 @@ class _Writer:
         index = {e.id: i for i, e in enumerate(order)}
         mat_index = self.materials()
         rests, chans, channels = self.animation(order)
+        # float32 -> Python float is exact, as _floats does it
+        rest_lists = {path: r.tolist() for path, r in rests.items()}
+        identity = {path: (r == IDENTITY[path]).all(axis=1) & ~np.signbit(r).any(axis=1) for path, r in rests.items()}
         relations: dict[str, list[str]] = {}
         for s, r, o in scene.relations():
             relations.setdefault(s, []).append(f"{r} {o}")
@@ -332,14 +377,16 @@ class _Writer:
         mesh_cache: dict[tuple, int] = {}
         prim_cache: dict[tuple, dict] = {}
         roots: list[int] = []
+        mat_of, traj_of, par_of, kids_of = _links(scene)
+        materials = {m.id: m for m in scene.materials()}
         for j, e in enumerate(order):
-            mat = scene.material_of(e.id)
-            par = scene.parent_of(e.id)
-            traj = scene.trajectory_of(e.id)
+            mat = materials[mat_of[e.id]] if e.id in mat_of else None
+            par = par_of.get(e.id)
+            traj = traj_of.get(e.id)
             node: dict[str, Any] = {"name": e.name}
             for path in ("translation", "rotation", "scale"):
-                if rests[j][path].tobytes() != IDENTITY[path].tobytes():
-                    node[path] = _floats(rests[j][path])
+                if not identity[path][j]:
+                    node[path] = rest_lists[path][j]
             mi = mat_index[mat.id] if mat is not None else None
             if e.gaussians is not None:
                 prims = [self.proxy_primitive(e, mi, prim_cache)] if e.proxy else []
@@ -358,7 +405,7 @@ class _Writer:
             elif e.kind == "light":
                 lights.append(_light_json(e))
                 node["extensions"] = {EXT_LIGHTS: {"light": len(lights) - 1}}
-            kids = [index[c.id] for c in scene.children_of(e.id)]
+            kids = [index[c] for c in kids_of.get(e.id, ())]
             if kids:
                 node["children"] = kids
             if par is None:
@@ -371,12 +418,12 @@ class _Writer:
                 "class": e.cls,
                 "proxy": e.proxy or "",
                 "material": mat.id if mat else "",
-                "trajectory": traj.id if traj else "",
-                "parent": par.id if par else "",
+                "trajectory": traj or "",
+                "parent": par or "",
                 "relations": relations.get(e.id, []),
                 "bounds": _floats(e.bounds),
-                "digest": motion_digest(rests[j], chans[j]),
-                "entity": json.dumps(payload, sort_keys=True, allow_nan=False),
+                "digest": motion_digest({path: r[j] for path, r in rests.items()}, chans[j]),
+                "entity": _ENTITY_JSON.encode(payload),
             }}
             nodes.append(node)
 
