@@ -15,7 +15,7 @@ import statistics
 import time
 from pathlib import Path
 
-from scenegraph.build import build_scene
+from scenegraph.builder import build_scene
 from scenegraph.director import direct
 from scenegraph.layout import LayoutItem, solve_layout
 

@@ -41,7 +41,7 @@ def build(
     unusable prompt, LayoutError for contradictory relations, BackendError when
     a model backend fails.
     """
-    from scenegraph.build import build_scene
+    from scenegraph.builder import build_scene
     from scenegraph.director import direct
 
     if not isinstance(prompt, str) or not prompt.strip():

@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from scenegraph.build import build_scene
+from scenegraph.builder import build_scene
 from scenegraph.director import direct
 from scenegraph.errors import LayoutError, SpecError
 from scenegraph.shots import entity_in_picture as in_image
@@ -151,11 +151,10 @@ def test_empty_spec_and_contradictions_are_refused():
         build_scene(spec)
 
 
-def test_scenegraph_build_stays_callable_after_the_build_module_is_imported():
+def test_scenegraph_build_is_the_public_function():
     import scenegraph
-    import scenegraph.build as build_module
+    import scenegraph.builder  # noqa: F401  (importing the module must not shadow the function)
 
-    assert scenegraph.build is build_module
     scene = scenegraph.build("a red car drives from left to right", gaussians="none")
     assert scene.trajectory_of("car_1") is not None
 
@@ -224,7 +223,7 @@ def test_build_is_byte_identical_across_processes(tmp_path):
     import subprocess
     import sys
 
-    code = ("import sys; from scenegraph.director import direct; from scenegraph.build import build_scene; "
+    code = ("import sys; from scenegraph.director import direct; from scenegraph.builder import build_scene; "
             "p = 'three people walk from left to right past a bench while a red car turns into the scene'; "
             "spec, _ = direct(p); build_scene(spec, prompt=p, seed=5).save(sys.argv[1])")
     outs = []

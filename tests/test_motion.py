@@ -6,7 +6,7 @@ import math
 import numpy as np
 import pytest
 
-from scenegraph.build import build_scene
+from scenegraph.builder import build_scene
 from scenegraph.director import direct
 from scenegraph.motion import ROAD_HALF_WIDTH
 from scenegraph.shots import entity_in_picture as in_image

@@ -193,7 +193,7 @@ def test_random_word_salad_gives_a_scene_or_a_clear_error():
     import random
 
     from scenegraph import catalog
-    from scenegraph.build import build_scene
+    from scenegraph.builder import build_scene
     from scenegraph.director import rules_lexicon as lex
     from scenegraph.errors import SceneGraphError
 

@@ -1,0 +1,351 @@
+"""SceneSpec -> Scene: entities with catalogue sizes, shared materials, a solved
+layout, planned motion, lights and a camera that frames the action.
+
+Ids are stable and deterministic: ``<class>_<n>`` numbered per class in the
+order the spec lists entities (``car_1``, ``lamp_post_1``), ``mat_<look>``
+for materials, ``traj_<entity>`` for trajectories, ``camera_1``, ``sun_1``.
+The spec itself is kept in ``scene.metadata["spec"]`` so the plan can be
+recovered from any saved scene.
+"""
+from __future__ import annotations
+
+import math
+import re
+from typing import Any
+
+import numpy as np
+
+from scenegraph import catalog
+from scenegraph.errors import SpecError
+from scenegraph.materials import color_rgb, material_for
+from scenegraph.model import CameraParams, Entity, LightParams, Scene, Trajectory, Transform, quat_from_yaw
+from scenegraph.motion import PAVEMENT, ROAD_HALF_WIDTH, Actor, Road, Stage, plan_motion, yaw_of
+from scenegraph.stage import orbit_start
+from scenegraph.framing import ASPECT, YFOV, CameraFraming
+from scenegraph.shots import look_rotation, plan_shots
+from scenegraph.spec import SceneSpec
+
+__all__ = ["build_scene"]
+
+_GENERIC = catalog.ClassInfo("thing", (0.5, 0.5, 0.5))
+#: sun illuminance (lux; glTF directional lights are in lux, Blender's importer divides by 683 for W/m2)
+_SUN_LUX = {"day": 2000.0, "low": 1200.0, "night": 150.0}
+_WORLD = 80.0  # half size (m) of the ground and road
+_DROP_HEIGHT = 2.0  # metres above the ground a dropped thing starts
+_ALTITUDE = {"bird": 4.0, "drone": 2.0, "plane": 60.0, "helicopter": 25.0}  # metres, for flyers that move
+
+
+class _Builder(CameraFraming):
+    """One build: holds the spec, the scene under construction and lookup tables."""
+
+    def __init__(self, spec: SceneSpec, seed: int, fps: float | None, duration: float | None, prompt: str):
+        self.spec = spec
+        self.seed = seed
+        self.scene = Scene(fps=fps or 24.0, duration=duration or 5.0, seed=seed, prompt=prompt)
+        self.user_duration = duration
+        self.warnings: list[str] = []
+        self.members_of: dict[int, list[str]] = {}  # spec entity index -> entity ids
+        self.info: dict[str, catalog.ClassInfo] = {}
+        self.size: dict[str, np.ndarray] = {}
+        self.actors: dict[str, Actor] = {}
+        self.road: Road | None = None
+
+    # -- references ------------------------------------------------------
+    def members(self, ref: str) -> list[str]:
+        i = self.spec.resolve(ref)
+        return self.members_of.get(i, []) if i is not None else []
+
+    def locate(self, ref: str, actor: Actor) -> np.ndarray:
+        """A ground point for a place word or an entity reference (beside the entity, on the actor's side)."""
+        ids = self.members(ref)
+        if not ids:
+            return self.stage.place(ref, actor)
+        other = self.actors[ids[0]]
+        if other is actor:
+            return actor.position.copy()
+        d = actor.position - other.position
+        d[1] = 0.0
+        n = float(np.linalg.norm(d))
+        d = d / n if n > 1e-6 else np.array([0.0, 0.0, 1.0])
+        gap = 0.5 * (max(other.size[0], other.size[2]) + max(actor.size[0], actor.size[2])) + 0.3
+        p = other.position + d * gap
+        p[1] = actor.position[1] if actor.position[1] > 0.5 and actor.info and actor.info.kind == "flyer" else 0.0
+        return p
+
+    # -- stages ----------------------------------------------------------
+    def entities(self) -> None:
+        counters: dict[str, int] = {}
+        for i, es in enumerate(self.spec.entities):
+            info = catalog.lookup(es.cls)
+            if info is None:
+                self.warnings.append(f"class {es.cls!r} is not in the catalogue; built as a 0.5 m box")
+                info = catalog.ClassInfo(es.cls.lower(), _GENERIC.size)
+            size = np.array(info.size) * np.array(catalog.SIZE_FACTORS.get(es.size or "medium", (1, 1, 1)))
+            mat = material_for(es.color, es.material, default_color=info.color, default_material=info.material)
+            if mat.id not in self.scene:
+                self.scene.add_material(mat)
+            base = "".join(ch if ch.isalnum() else "_" for ch in info.name.lower())
+            ids = []
+            for _ in range(es.count):
+                counters[base] = counters.get(base, 0) + 1
+                eid = f"{base}_{counters[base]}"
+                while eid in self.scene:
+                    counters[base] += 1
+                    eid = f"{base}_{counters[base]}"
+                attrs: dict[str, Any] = {"spec_ref": es.id or es.name or es.cls}
+                for key in ("color", "material", "size"):
+                    if getattr(es, key):
+                        attrs[key] = getattr(es, key)
+                if es.attributes:
+                    attrs["words"] = list(es.attributes)
+                name = es.name or (info.name if es.count == 1 else f"{info.name} {len(ids) + 1}")
+                self.scene.add_entity(Entity(eid, name=name, cls=info.name, bounds=catalog.bounds_of(size),
+                                             attributes=attrs), material=mat.id)
+                self.info[eid] = info
+                self.size[eid] = size
+                ids.append(eid)
+            self.members_of[i] = ids
+
+    def environment(self) -> None:
+        env = self.spec.environment
+        crossers = [a for a in self.spec.actions if a.verb == "cross" or a.direction == "across"]
+        kerbside = any(p in ("near_kerb", "far_kerb", "road") for a in self.spec.actions for p in (a.from_, a.to, a.via, a.target))
+        if env.road or crossers or kerbside or env.setting == "street":
+            lateral = any(a.direction in ("left_to_right", "right_to_left") or a.from_ in ("left", "right") for a in crossers)
+            self.road = Road(axis=2 if lateral else 0)
+        ground_word = env.ground or {"street": "concrete", "park": "grass", "field": "grass", "beach": "sand",
+                                     "yard": "grass", "room": "wood", "kitchen": "tile", "office": "carpet"}.get(env.setting or "")
+        if ground_word is None and self.road is not None:
+            ground_word = "concrete"
+        if ground_word is not None:
+            mat = material_for(None, ground_word)
+            if mat.id not in self.scene:
+                self.scene.add_material(mat)
+            self.scene.add_entity(Entity("ground", cls="ground", bounds=((-_WORLD, -0.05, -_WORLD), (_WORLD, 0.0, _WORLD)),
+                                         attributes={"static": True}), material=mat.id)
+        if self.road is not None:
+            mat = material_for(None, "asphalt")
+            if mat.id not in self.scene:
+                self.scene.add_material(mat)
+            lo = [-_WORLD, -0.04, -_WORLD]
+            hi = [_WORLD, 0.002, _WORLD]
+            lo[self.road.across], hi[self.road.across] = -ROAD_HALF_WIDTH, ROAD_HALF_WIDTH
+            self.scene.add_entity(Entity("road_1", cls="road", bounds=(lo, hi), attributes={"static": True,
+                                         "axis": "x" if self.road.axis == 0 else "z"}), material=mat.id)
+
+    def relations(self) -> list[tuple[str, str, str]]:
+        rels = []
+        for r in self.spec.relations:
+            for s in self.members(r.subject):
+                for o in self.members(r.object):
+                    if s != o:
+                        rels.append((s, r.relation, o))
+        return rels
+
+    def layout(self, rels: list[tuple[str, str, str]]) -> dict[str, tuple[np.ndarray, float]]:
+        from scenegraph.layout import LayoutItem, solve_layout
+
+        moving = {eid for a in self.spec.actions for eid in self.members(a.actor)}
+        subjects = {s for s, _, _ in rels}
+        objects = {o for _, _, o in rels}
+        items = []
+        parked: list[str] = []  # vehicles standing by the kerb: placed on the road, after the layout
+        for i, es in enumerate(self.spec.entities):
+            for eid in self.members_of[i]:
+                if (es.position is None and self.road is not None and self.info[eid].kind == "vehicle"
+                        and eid not in subjects and eid not in objects and eid not in moving):
+                    parked.append(eid)
+                    continue
+                fixed = tuple(es.position) if es.position is not None else None
+                items.append(LayoutItem(eid, tuple(float(v) for v in self.size[eid]), fixed_position=fixed,
+                                        anchor=eid in objects and eid not in subjects))
+        if self.road is not None and any(it.fixed_position is None and it.id not in moving for it in items):
+            size = [2 * _WORLD, 0.02, 2 * _WORLD]
+            size[self.road.across] = 2 * ROAD_HALF_WIDTH
+            items.append(LayoutItem("road_1", tuple(size), fixed_position=(0.0, 0.0, 0.0), yaw=0.0, anchor=True))
+        out = solve_layout(items, rels, seed=self.seed, time_budget_s=1.0) if items else {}
+        placed = {k: (np.asarray(p.position, dtype=np.float64), float(p.yaw)) for k, p in out.items() if k != "road_1"}
+        along = 0.0
+        for eid in parked:  # nose to tail by the kerb on the far side of the road, facing along it
+            p = np.zeros(3)
+            p[self.road.across] = self.road.center - ROAD_HALF_WIDTH + 0.5 * self.size[eid][0] + 0.3
+            p[self.road.axis] = along + 0.5 * self.size[eid][2]
+            along += self.size[eid][2] + 1.5
+            placed[eid] = (p, math.pi / 2 if self.road.axis == 0 else 0.0)
+        return placed
+
+    def stage_and_camera(self, placed: dict[str, tuple[np.ndarray, float]]) -> None:
+        objs = [e.id for e in self.scene.entities("object") if e.id in self.size]
+        pos = np.array([placed[e][0] for e in objs]) if objs else np.zeros((1, 3))
+        sizes = np.array([self.size[e] for e in objs]) if objs else np.ones((1, 3))
+        lo = (pos - sizes / 2)[:, [0, 2]].min(axis=0)
+        hi = (pos + sizes / 2)[:, [0, 2]].max(axis=0)
+        center = np.array([(lo[0] + hi[0]) / 2, 0.0, (lo[1] + hi[1]) / 2])
+        half = (hi - lo) / 2 + 0.1 * sizes.max() + 0.1
+        movers = {eid for a in self.spec.actions if a.verb not in ("pause", "wait", "look_at") for eid in self.members(a.actor)}
+        for eid in movers:
+            reach = max(2.0 * max(self.size[eid][0], self.size[eid][2]) + 2.0, 1.5 * self.info[eid].cruise_speed)
+            half = np.maximum(half, [reach, reach * 0.5])
+        if self.road is not None:
+            center[self.road.across] = self.road.center
+            need = ROAD_HALF_WIDTH + PAVEMENT + 0.5
+            half[0 if self.road.across == 0 else 1] = max(half[0 if self.road.across == 0 else 1], need)
+        self.stage = Stage(center=center, half=half, road=self.road)
+        self.frame_camera(objs, placed)
+
+    def starting_poses(self, placed: dict[str, tuple[np.ndarray, float]], rels: list[tuple[str, str, str]]) -> None:
+        """Movers start as their kind does: flyers in the air, vehicles on a lane facing along the road."""
+        supported = {s for s, r, _ in rels if r in ("on", "inside")}
+        movers = {eid for a in self.spec.actions if a.verb not in ("throw", "drop") for eid in self.members(a.actor)}
+        road = self.road
+        for eid in movers & set(placed):
+            p, yaw = placed[eid]
+            p = p.copy()
+            info = self.info[eid]
+            if info.kind == "flyer" and eid not in supported and p[1] < 0.05:
+                p[1] = _ALTITUDE.get(info.name, 3.0)
+            if road is not None and info.kind == "vehicle" and eid not in supported:
+                along = np.zeros(3)
+                along[road.axis] = 1.0
+                p[road.across] = road.lane(along)
+                yaw = yaw_of(along)
+            placed[eid] = (p, yaw)
+        first = {}
+        for a in self.spec.actions:
+            for eid in self.members(a.actor):
+                first.setdefault(eid, a)
+        for eid, a in first.items():  # 'runs around the tree': starts close to the tree, where the camera sees it
+            around = a.verb == "orbit" or (a.direction == "around" and a.verb != "turn")
+            if around and a.target and self.members(a.target) and eid not in supported:
+                c = self.members(a.target)[0]
+                p = orbit_start(placed[c][0], self.size[c], placed[eid][0], self.size[eid])
+                placed[eid] = (p, placed[eid][1])
+        for a in self.spec.actions:  # 'a ball drops': from 2 m up, unless it falls off something
+            if a.verb == "drop" and a.target is None:
+                for eid in self.members(a.actor):
+                    if eid not in supported and placed[eid][0][1] < 0.05:
+                        placed[eid] = (placed[eid][0] + [0.0, _DROP_HEIGHT, 0.0], placed[eid][1])
+
+    def motion(self, placed: dict[str, tuple[np.ndarray, float]], rels: list[tuple[str, str, str]]) -> dict:
+        supports = {s: o for s, r, o in rels if r in ("on", "inside")}
+        for eid, (p, yaw) in placed.items():
+            top = placed[supports[eid]][0][1] + self.size[supports[eid]][1] if eid in supports else 0.0
+            self.actors[eid] = Actor(eid, self.size[eid], self.info[eid], p, yaw=yaw, support_top=top)
+        for eid, sup in supports.items():
+            self.actors[eid].support = self.actors[sup]
+        return plan_motion(self.spec.actions, self.members, self.actors, self.stage, self.locate, self.warnings)
+
+    def commit_motion(self) -> None:
+        for eid, actor in self.actors.items():
+            ent = self.scene.entity(eid)
+            first_t, first_p, first_yaw = actor.keys[0]
+            changes: dict[str, Any] = {"transform": Transform(first_p, quat_from_yaw(first_yaw))}
+            if actor.dynamics is not None:
+                changes["dynamics"] = actor.dynamics
+            self.scene.update(eid, **changes)
+            if len(actor.keys) < 2:
+                continue
+            times = [k[0] for k in actor.keys]
+            positions = [k[1] for k in actor.keys]
+            info = self.info[eid]
+            if actor.looks:
+                heading, rots = "keyframes", [quat_from_yaw(k[2]) for k in actor.keys]
+            else:
+                heading, rots = ("tangent" if info.mobile and info.kind != "ball" else "fixed"), None
+            traj = Trajectory(f"traj_{eid}", times, positions, rotations=rots, interpolation="linear",
+                              heading=heading, loop=actor.loop and len(times) > 1)
+            self.scene.add_trajectory(traj)
+            self.scene.set_trajectory(eid, traj.id)
+            del ent
+
+    def lights(self) -> None:
+        env = self.spec.environment
+        night = env.time_of_day == "night" or env.sky == "night"
+        low = env.time_of_day in ("dawn", "dusk", "evening") or env.sky == "sunset"
+        sun_dir = np.array([-0.4, -(0.25 if low else 0.8), -0.45])
+        color = (0.6, 0.7, 1.0) if night else ((1.0, 0.75, 0.5) if low else (1.0, 0.97, 0.92))
+        sun_lux = _SUN_LUX["night" if night else ("low" if low else "day")]
+        self.scene.add_entity(Entity("sun_1", name="sun", kind="light", cls="light",
+                                     transform=Transform((0.0, 20.0, 0.0), look_rotation(sun_dir)),
+                                     light=LightParams("directional", color=color, intensity=sun_lux)))
+        n = 0
+        for lt in env.lights:
+            rgb = color_rgb(lt.color) if lt.color else np.ones(3)
+            rgb = rgb / max(float(rgb.max()), 1e-6)
+            if lt.type == "sun":
+                self.scene.update("sun_1", light=LightParams("directional", color=rgb, intensity=lt.intensity or sun_lux))
+                continue
+            n += 1
+            where = self.stage.center + [0.0, 3.0, 0.0]
+            if lt.near:
+                ids = self.members(lt.near)
+                where = self.actors[ids[0]].position + [0.0, self.size[ids[0]][1] + 1.0, 0.0]
+            self.scene.add_entity(Entity(f"light_{n}", kind="light", cls="light",
+                                         transform=Transform(where, look_rotation(np.array([0.0, -1.0, 1e-3]))),
+                                         light=LightParams(lt.type, color=rgb, intensity=lt.intensity or 100.0)))
+
+    def camera(self, spans: dict) -> float:
+        params = CameraParams(yfov=YFOV, aspect=ASPECT)
+        eye, target = self.camera_eye, self.camera_target
+        rot0 = look_rotation(target - eye)
+        ends = {a.id: spans[k][1] for k, a in enumerate(self.spec.actions) if a.id is not None and k in spans}
+        keys, end = plan_shots(self.spec.camera, eye, target, self.members, self.actors, spans_end(spans), ends,
+                               self.warnings)
+        if keys:
+            eye, rot0 = keys[0][1], keys[0][2]
+        self.scene.add_entity(Entity("camera_1", name="camera", kind="camera", cls="camera", camera=params,
+                                     transform=Transform(eye, rot0)))
+        if keys:
+            times = [k[0] for k in keys]
+            traj = Trajectory("traj_camera_1", times, [k[1] for k in keys], rotations=[k[2] for k in keys],
+                              interpolation="linear", heading="keyframes")
+            self.scene.add_trajectory(traj)
+            self.scene.set_trajectory("camera_1", traj.id)
+        return end
+
+
+def spans_end(spans: dict) -> float:
+    return max((e for _, e in spans.values()), default=0.0)
+
+
+def build_scene(spec: SceneSpec, *, seed: int = 0, fps: float | None = None, duration: float | None = None,
+                prompt: str = "", director: str = "rules") -> Scene:
+    """Turn a SceneSpec into a Scene (entities, materials, layout, motion, lights, camera).
+
+    ``duration`` overrides the spec's and the default (end of the last action
+    or shot + 1 s; 5 s for a still scene).  Raises SpecError for a spec that
+    cannot be built and LayoutError for relations that cannot all hold.
+    """
+    if not isinstance(spec, SceneSpec):
+        raise SpecError(f"build_scene expects a SceneSpec, got {type(spec).__name__}")
+    if not spec.entities:
+        raise SpecError("the spec has no entities: nothing to build")
+    b = _Builder(spec, seed, fps, duration, prompt)
+    b.entities()
+    b.environment()
+    rels = b.relations()
+    placed = b.layout(rels)
+    b.starting_poses(placed, rels)
+    b.stage_and_camera(placed)
+    spans = b.motion(placed, rels)
+    b.commit_motion()
+    for s, r, o in rels:
+        try:
+            b.scene.add_relation(s, r, o)
+        except Exception as exc:  # a second relation between the same two entities
+            b.warnings.append(f"relation {s} {r} {o} kept for layout only: {exc}")
+    b.lights()
+    shots_end = b.camera(spans)
+    if duration is None:
+        if spec.duration is not None:
+            b.scene.duration = spec.duration
+        elif spans or spec.camera:
+            b.scene.duration = round(max(spans_end(spans), shots_end) + 1.0, 3)
+    b.scene.metadata.update({
+        "director": re.sub(r"//[^/@]*@", "//", director),  # never keep credentials written into a URL
+        "spec": spec.model_dump(mode="json", by_alias=True, exclude_none=True),
+        "warnings": list(b.warnings),
+        "actions": [{"index": k, "actor": spec.actions[k].actor, "verb": spec.actions[k].verb,
+                     "start": round(s, 4), "end": round(e, 4)} for k, (s, e) in sorted(spans.items())],
+    })
+    return b.scene
