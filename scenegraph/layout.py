@@ -249,7 +249,7 @@ class _Problem:
         self.support = {s: o for s, rel, o in rels if rel in _SUPPORT}
         if extent is None:  # room for the free boxes; pinned ones (a road, a floor) need none
             area = sum(float(4 * h[0] * h[2]) for k, h in self.half.items() if by_id[k].fixed_position is None)
-            extent = max(3.0, 1.2 * math.sqrt(area))
+            extent = max(3.0, 0.75 * math.sqrt(area))
         self.extent = float(extent)
 
 
