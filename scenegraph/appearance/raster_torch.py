@@ -137,8 +137,40 @@ def project(means: Any, quats: Any, scales: Any, opacities: Any, viewmat: Any, i
     return Projected(means2d, conics, tz, radii)
 
 
-def bin_tiles(proj: Projected, width: int, height: int, tile: int = TILE) -> tuple[Any, Any, Any, Any, int, int]:
-    """Tile intersections sorted by (tile, depth): (gaussian ids (M,), tile ids (M,), tile starts, tile counts, tiles_x, tiles_y)."""
+def _reaches_tile(m2: Any, conics: Any, opac: Any, tx: Any, ty: Any, tile: int) -> Any:
+    """(M,) bool: can the Gaussian reach alpha >= 1/255 at some pixel centre of its tile?
+
+    Minimises the exponent's quadratic form over the rectangle of pixel centres
+    (0 when the mean is inside, else the best point of the four edges), so a
+    footprint box's corner tiles that the ellipse misses are dropped exactly.
+    """
+    import torch
+
+    x0, y0 = tx * tile + 0.5, ty * tile + 0.5
+    x1, y1 = x0 + (tile - 1), y0 + (tile - 1)
+    mx, my = m2[:, 0], m2[:, 1]
+    a, b, c = conics.unbind(-1)
+
+    def q(dx: Any, dy: Any) -> Any:
+        return 0.5 * a * dx * dx + b * dx * dy + 0.5 * c * dy * dy
+
+    best = torch.full_like(mx, math.inf)
+    for x in (x0, x1):
+        dx = x - mx
+        best = torch.minimum(best, q(dx, torch.minimum(torch.maximum(-b * dx / c, y0 - my), y1 - my)))
+    for y in (y0, y1):
+        dy = y - my
+        best = torch.minimum(best, q(torch.minimum(torch.maximum(-b * dy / a, x0 - mx), x1 - mx), dy))
+    inside = (mx >= x0) & (mx <= x1) & (my >= y0) & (my <= y1)
+    best = torch.where(inside, torch.zeros_like(best), best)
+    return best <= torch.log(opac * 255.0) + 1e-3
+
+
+def bin_tiles(proj: Projected, width: int, height: int, tile: int = TILE, opacities: Any = None) -> tuple[Any, Any, Any, Any, int, int]:
+    """Tile intersections sorted by (tile, depth): (gaussian ids (M,), tile ids (M,), tile starts, tile counts, tiles_x, tiles_y).
+
+    With ``opacities`` (N,), tiles of the footprint box that the Gaussian cannot reach are dropped.
+    """
     import torch
 
     tiles_x, tiles_y = -(-width // tile), -(-height // tile)
@@ -157,6 +189,10 @@ def bin_tiles(proj: Projected, width: int, height: int, tile: int = TILE) -> tup
         k = torch.arange(int(n.sum()), dtype=torch.long) - torch.repeat_interleave(torch.cumsum(n, 0) - n, n)
         wr = torch.repeat_interleave(w, n).clamp_min(1)
         tid = (torch.repeat_interleave(y0, n) + k // wr) * tiles_x + torch.repeat_interleave(x0, n) + k % wr
+        if opacities is not None and gid.numel():
+            keep = _reaches_tile(m2[gid], proj.conics.detach()[gid], opacities.detach()[gid], tid % tiles_x,
+                                 torch.div(tid, tiles_x, rounding_mode="floor"), tile)  # fmt: skip
+            gid, tid = gid[keep], tid[keep]
         tid, order = torch.sort(tid, stable=True)
         gid = gid[order]
         counts = torch.bincount(tid, minlength=tiles_x * tiles_y)
@@ -345,7 +381,7 @@ def render_torch(params: dict, viewmat: Any, intrinsics: tuple[float, float, flo
     proj = project(means, quats, scales, opac, viewmat, intrinsics, width, height, near, far)
     campos = -viewmat[:3, :3].T @ viewmat[:3, 3]
     colors = eval_sh(sh, means - campos, sh_degree)
-    gid, tid, starts, counts, tiles_x, tiles_y = bin_tiles(proj, width, height, tile)
+    gid, tid, starts, counts, tiles_x, tiles_y = bin_tiles(proj, width, height, tile, opac)
     # per-intersection quadratic form of the exponent in tile-centred pixel coordinates
     ox = (tid % tiles_x).to(dtype) * tile + tile / 2.0
     oy = torch.div(tid, tiles_x, rounding_mode="floor").to(dtype) * tile + tile / 2.0
