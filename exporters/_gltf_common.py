@@ -116,8 +116,11 @@ def _max_last(x: np.ndarray) -> np.ndarray:
 
 
 def tolerance(v: np.ndarray) -> np.ndarray:
-    """Per-value tolerance: 1e-6, or a few float32 steps for large values."""
-    return 1e-6 + 4.0 * _EPS32 * np.abs(v)
+    """Per-value tolerance: 1e-6, or a few float32 steps for large values (same dtype as ``v``)."""
+    out = np.abs(v)  # in place from here: fresh (F, E, C) temporaries cost page faults
+    out *= 4.0 * _EPS32
+    out += 1e-6
+    return out
 
 
 def _interpolate(t: np.ndarray, v: np.ndarray, lo: np.ndarray, hi: np.ndarray, rotation: bool) -> np.ndarray:
@@ -174,8 +177,11 @@ def _refine(t: np.ndarray, v: np.ndarray, tol: np.ndarray, rotation: bool) -> np
     if rotation:
         pred = slerp(v[:-2], v[2:], np.broadcast_to(u, (f_count - 2, e_count)))
     else:
-        pred = v[:-2] + (v[2:] - v[:-2]) * u[..., None]
-    keep[1:-1] = any_last(np.abs(pred - v[1:-1]) > tol[1:-1])
+        pred = v[2:] - v[:-2]
+        pred *= u[..., None]
+        pred += v[:-2]
+    pred -= v[1:-1]
+    keep[1:-1] = any_last(np.abs(pred, out=pred) > tol[1:-1])
     cols = np.nonzero(~keep.all(axis=0))[0]  # a column keeping every key is exact already
     for _ in range(2 * int(np.log2(f_count)) + 8):
         if cols.size == 0:

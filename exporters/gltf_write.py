@@ -89,14 +89,16 @@ def plan_channel(t: np.ndarray, values: np.ndarray, rotation: bool) -> tuple[np.
         if flip.any():
             sign = np.concatenate([np.ones((1, e_count), np.float32), np.cumprod(np.where(flip, -1, 1).astype(np.float32), axis=0)])
             out = out * sign[..., None]
-    tol = tolerance(out).astype(np.float32)
+    tol = tolerance(out).astype(np.float32, copy=False)
     # float32 differences of nearby float32 values are exact, so these tests need no float64
-    static = ~(np.abs(out - out[:1]) > tol).reshape(f_count, -1).any(axis=0).reshape(e_count, -1).any(axis=1)
+    diff = out - out[:1]
+    static = ~(np.abs(diff, out=diff) > tol).reshape(f_count, -1).any(axis=0).reshape(e_count, -1).any(axis=1)
     keep = np.zeros((f_count, e_count), bool)
     keep[0] = True
     if f_count < 2:
         return static, np.zeros(e_count, bool), keep, out
-    changed = any_last(np.abs(out[1:] - out[:-1]) > tol[1:])  # (F-1, E)
+    diff = np.subtract(out[1:], out[:-1], out=diff[1:])
+    changed = any_last(np.abs(diff, out=diff) > tol[1:])  # (F-1, E)
     if f_count >= 3:
         step = ~static & ~(changed[1:] & changed[:-1]).any(axis=0)
     else:
@@ -104,7 +106,7 @@ def plan_channel(t: np.ndarray, values: np.ndarray, rotation: bool) -> tuple[np.
     keep[1:] = changed & step[None, :]
     lin = np.nonzero(~static & ~step)[0]
     if lin.size:
-        v = out[:, lin].astype(np.float64)
+        v = (out if lin.size == e_count else out[:, lin]).astype(np.float64)
         keep[:, lin] = linear_keys(t, v, tolerance(v), rotation)
     return static, step, keep, out
 
