@@ -38,7 +38,7 @@ __all__ = ["compute_visibility", "world_affine"]
 CHUNK_ENTITY_FRAMES = 1 << 16
 MAX_CHUNK_FRAMES = 256
 #: occlusion pairs checked per batch
-PAIR_BATCH = 1 << 22
+PAIR_BATCH = 1 << 16
 #: levels of the occlusion grid pyramid: level l has 2^l x 2^l cells over the image
 GRID_LEVELS = 7
 
@@ -162,11 +162,18 @@ def _project(lin, trans, c: int, centre, half, cam: CameraParams, objects: np.nd
     return inside, area, rect, dmin, dmax
 
 
-def _ragged(counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """For counts (n,): owner index and rank within owner of each of sum(counts) items."""
-    owner = np.repeat(np.arange(counts.size), counts)
-    starts = np.cumsum(counts) - counts
-    return owner, np.arange(owner.size) - starts[owner]
+def _radix_order(keys: np.ndarray, bound: int) -> np.ndarray:
+    """A permutation sorting non-negative int ``keys`` (< ``bound``): stable LSD radix sort, 16 bits a pass.
+
+    numpy sorts 16-bit keys with a radix sort; two passes cost a quarter of sorting uint64 keys.
+    """
+    order = None
+    for shift in range(0, max(1, int(bound - 1).bit_length()), 16):
+        part = keys if order is None else keys[order]
+        digit = (part >> shift).astype(np.uint16)  # the low 16 bits of the shifted key
+        step = np.argsort(digit, kind="stable")
+        order = step if order is None else order[step]
+    return order
 
 
 def _occlusion(rect: list[np.ndarray], dmin: np.ndarray, dmax: np.ndarray, cand: np.ndarray, w: int, h: int) -> np.ndarray:
@@ -176,8 +183,8 @@ def _occlusion(rect: list[np.ndarray], dmin: np.ndarray, dmax: np.ndarray, cand:
     whose cells are between a quarter and a half of its size (so it touches at
     most 5 x 5 cells; the finest level caps this for tiny rectangles).  An occluder contains the target's centre and is at least as
     large, so it is filed at the target's level or coarser, in the cell that
-    holds that centre.  Within a cell occluders are sorted by far depth, so a
-    target is compared only with those entirely nearer than it.
+    holds that centre.  A target is compared with every occluder filed in that
+    cell (a dense table of cell starts, no search); the comparison is exact.
     """
     out = np.zeros(cand.shape, dtype=bool)
     fi, ei = np.nonzero(cand)
@@ -197,37 +204,35 @@ def _occlusion(rect: list[np.ndarray], dmin: np.ndarray, dmax: np.ndarray, cand:
     m = 2**level
     x0, x1 = cell(u0, w, m), cell(u1, w, m)
     y0, y1 = cell(v0, h, m), cell(v1, h, m)
-    nx = x1 - x0 + 1
-    occ, k = _ragged(nx * (y1 - y0 + 1))
-    cx, cy = x0[occ] + k % nx[occ], y0[occ] + k // nx[occ]
-    bucket = offset[level[occ]] + (fi[occ] * m[occ] + cy) * m[occ] + cx
-    # one sortable uint64 per filing: bucket | quantised far depth | occluder index
-    idx_bits = max(1, int(n).bit_length())
-    depth_bits = 63 - idx_bits - max(1, int(offset[-1]).bit_length())
-    top = max(float(far.max()), float(near.max()), 1e-9)
-
-    def quant(d: np.ndarray) -> np.ndarray:
-        return (np.clip(d / top, 0.0, 1.0) * ((1 << depth_bits) - 1)).astype(np.uint64)
-
-    key = (bucket.astype(np.uint64) << np.uint64(depth_bits) | quant(far[occ])) << np.uint64(idx_bits) | occ.astype(np.uint64)
-    key.sort()
-    occ = (key & np.uint64((1 << idx_bits) - 1)).astype(np.int32)
+    nx, ny = x1 - x0 + 1, y1 - y0 + 1
+    # every cell a rectangle touches, one (dx, dy) offset at a time: bucket = first cell + dy * m + dx
+    first = offset[level] + (fi * m + y0) * m + x0
+    idx = np.arange(n, dtype=np.int32)
+    buckets, owners = [], []
+    for dy in range(int(ny.max())):
+        rows = idx[ny > dy]
+        for dx in range(int(nx[rows].max())):
+            sel = rows[nx[rows] > dx] if dx else rows
+            buckets.append(first[sel] + (dy * m[sel] + dx if dy else dx))
+            owners.append(sel)
+    bucket = np.concatenate(buckets)
+    occ = np.concatenate(owners)[_radix_order(bucket, int(offset[-1]))]  # occluders grouped by cell
+    start_of = np.zeros(int(offset[-1]) + 1, dtype=np.int64)  # first filing of each cell
+    np.cumsum(np.bincount(bucket, minlength=int(offset[-1])), out=start_of[1:])
     hidden = np.zeros(n, dtype=bool)
     cu, cv = 0.5 * (u0 + u1), 0.5 * (v0 + v1)
     filed = np.bincount(level, minlength=GRID_LEVELS)
-    # containment as one comparison of packed rows: (u0, v0, -u1, -v1)_occluder <= the target's
-    packed = np.stack([u0, v0, -u1, -v1], axis=1).astype(np.float32)
+    # containment as one comparison of packed rows: (u0, v0, -u1, -v1)_occluder <= the target's;
+    # rows are gathered as single 16-byte items (complex128 view), much faster than 2-D row indexing
+    packed = np.stack([u0, v0, -u1, -v1], axis=1).astype(np.float32).view(np.complex128).ravel()
     for lvl in range(GRID_LEVELS):
         tgt = np.flatnonzero(level >= lvl).astype(np.int32)
         if tgt.size == 0 or filed[lvl] == 0:
             continue
         ml = 2**lvl
-        tb = (offset[lvl] + (fi[tgt] * ml + cell(cv[tgt], h, ml)) * ml + cell(cu[tgt], w, ml)).astype(np.uint64)
-        tb <<= np.uint64(depth_bits)
-        lo = np.searchsorted(key, tb << np.uint64(idx_bits), side="left")
-        # occluders whose quantised far depth is at most the target's near depth
-        hi = np.searchsorted(key, ((tb | quant(near[tgt])) + np.uint64(1)) << np.uint64(idx_bits), side="left")
-        count = hi - lo
+        tb = offset[lvl] + (fi[tgt] * ml + cell(cv[tgt], h, ml)) * ml + cell(cu[tgt], w, ml)
+        lo = start_of[tb]
+        count = start_of[tb + 1] - lo
         sel = count > 0
         tgt, lo, count = tgt[sel], lo[sel], count[sel]
         total = np.cumsum(count)
@@ -242,8 +247,10 @@ def _occlusion(rect: list[np.ndarray], dmin: np.ndarray, dmax: np.ndarray, cand:
             jpos += np.arange(jpos.size, dtype=jpos.dtype)
             j = occ[jpos]
             # containment: (u0, v0, -u1, -v1) of the occluder <= the target's, as 4 bytes at once
-            inside = (packed[j] <= packed[i]).view(np.int32)[:, 0] == 0x01010101
-            inside &= far[j] < near[i]  # exact depth order (the key holds it only to one quantum)
+            a = packed.take(j).view(np.float32).reshape(-1, 4)
+            b = packed.take(i).view(np.float32).reshape(-1, 4)
+            inside = (a <= b).view(np.int32)[:, 0] == 0x01010101
+            inside &= far[j] < near[i]  # entirely nearer
             hidden[i[inside]] = True
             start = stop
     out[fi, ei] = hidden
