@@ -57,14 +57,21 @@ def motion_digest(rest: dict[str, np.ndarray], channels: dict[str, tuple[str, np
     the node's extras; the reader recomputes it to see whether anyone touched
     the node's motion since.
     """
-    parts = [np.ascontiguousarray(rest[path], dtype="<f4").tobytes() for path in ("translation", "rotation", "scale")]
-    for path in ("translation", "rotation", "scale"):
-        if path in channels:
-            interp, t, v = channels[path]
-            parts += [f"|{path}:{interp}|".encode(), np.ascontiguousarray(t, dtype="<f4").tobytes(),
-                      np.ascontiguousarray(v, dtype="<f4").tobytes()]
-    h = hashlib.blake2b(b"".join(parts), digest_size=12)  # the same digest as one update per part
-    return h.hexdigest()
+    rest_bytes = b"".join(np.ascontiguousarray(rest[path], dtype="<f4").tobytes() for path in ("translation", "rotation", "scale"))
+    parts = [channel_bytes(path, *channels[path]) for path in ("translation", "rotation", "scale") if path in channels]
+    return digest_of(rest_bytes, parts)
+
+
+def channel_bytes(path: str, interpolation: str, times: np.ndarray, values: np.ndarray) -> bytes:
+    """What :func:`motion_digest` hashes of one channel: its path, interpolation, times and values as float32."""
+    return b"".join((f"|{path}:{interpolation}|".encode(), np.ascontiguousarray(times, dtype="<f4").tobytes(),
+                     np.ascontiguousarray(values, dtype="<f4").tobytes()))
+
+
+def digest_of(rest_bytes: bytes, channel_parts: list[bytes]) -> str:
+    """The motion digest of a node's rest TRS (translation, rotation, scale as float32, 10 values) and the
+    :func:`channel_bytes` of its channels in translation, rotation, scale order."""
+    return hashlib.blake2b(rest_bytes + b"".join(channel_parts), digest_size=12).hexdigest()
 
 
 def slerp(a: np.ndarray, b: np.ndarray, u: np.ndarray) -> np.ndarray:

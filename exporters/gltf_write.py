@@ -37,8 +37,9 @@ from exporters._gltf_common import (
     MODE_TRIANGLES,
     SPLAT_PREFIX,
     any_last,
+    channel_bytes,
+    digest_of,
     linear_keys,
-    motion_digest,
     tolerance,
 )
 from exporters._gltf_output import Buffer, write_glb, write_gltf
@@ -306,7 +307,7 @@ class _Writer:
 
     def animation(self, order: list[Any]) -> tuple[dict[str, np.ndarray], list[dict[str, tuple]], list[dict]]:
         """Node TRS and channels from the Timeline; returns (rest TRS per path (E, C) float32, per-node
-        channel data {path: (interpolation, times, values)}, channels).
+        :func:`channel_bytes` for the motion digest, channels).
 
         Kept keys of all entities are gathered with one boolean index per path; each channel's output
         accessor is a slice of that array, its input accessor shared by channels with the same key frames.
@@ -316,10 +317,10 @@ class _Writer:
         where = {eid: i for i, eid in enumerate(tl.ids)}
         cols = [where[e.id] for e in order]
         rests: dict[str, np.ndarray] = {}
-        chans: list[dict[str, tuple]] = [dict() for _ in order]
+        chans: list[list[bytes]] = [[] for _ in order]
         samplers: list[dict] = []
         channels: list[dict] = []
-        times_cache: dict[bytes, int] = {}
+        times_cache: dict[bytes, tuple[int, np.ndarray]] = {}
         t32 = t.astype(np.float32)
         increasing = bool(np.all(t32[1:] >= t32[:-1]))
         buf = self.buf
@@ -342,9 +343,12 @@ class _Writer:
                 a, b = starts[j], starts[j + 1]
                 rows = frames[a:b]
                 key = rows.tobytes()
-                ti = times_cache.get(key)
-                if ti is None:
-                    ti = times_cache[key] = buf.accessor(t32[rows], minmax=not increasing)
+                if key in times_cache:
+                    ti, times = times_cache[key]
+                else:
+                    times = t32[rows]
+                    ti = buf.accessor(times, minmax=not increasing)
+                    times_cache[key] = ti, times
                     if increasing:
                         acc = buf.accessors[ti]
                         acc["min"], acc["max"] = [float(t32[rows[0]])], [float(t32[rows[-1]])]
@@ -352,7 +356,7 @@ class _Writer:
                 vals = vals_all[a:b]
                 samplers.append({"input": ti, "output": buf.accessor(vals), "interpolation": interp})
                 channels.append({"sampler": len(samplers) - 1, "target": {"node": j, "path": path}})
-                chans[j][path] = (interp, t32[rows], vals)
+                chans[j].append(channel_bytes(path, interp, times, vals))
         self.samplers = samplers
         return rests, chans, channels
 
@@ -365,6 +369,7 @@ class _Writer:
         index = {e.id: i for i, e in enumerate(order)}
         mat_index = self.materials()
         rests, chans, channels = self.animation(order)
+        rest_bytes = np.concatenate([rests[p].astype("<f4") for p in ("translation", "rotation", "scale")], axis=1)
         # float32 -> Python float is exact, as _floats does it
         rest_lists = {path: r.tolist() for path, r in rests.items()}
         identity = {path: (r == IDENTITY[path]).all(axis=1) & ~np.signbit(r).any(axis=1) for path, r in rests.items()}
@@ -424,7 +429,7 @@ class _Writer:
                 "parent": par or "",
                 "relations": relations.get(e.id, []),
                 "bounds": _floats(e.bounds),
-                "digest": motion_digest({path: r[j] for path, r in rests.items()}, chans[j]),
+                "digest": digest_of(rest_bytes[j].tobytes(), chans[j]),
                 "entity": _ENTITY_JSON.encode(payload),
             }}
             nodes.append(node)
