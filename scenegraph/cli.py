@@ -112,8 +112,8 @@ def _cmd_attach(args: argparse.Namespace) -> int:
 def _cmd_fit(args: argparse.Namespace) -> int:
     from scenegraph import pipeline
 
-    pipeline.fit_capture(args.capture, args.output, steps=args.steps, seed=args.seed, refiner=args.refiner)
-    print(args.output)
+    result = pipeline.fit_capture(args.capture, args.output, steps=args.steps, num_gaussians=args.gaussians, seed=args.seed, refiner=args.refiner, progress=not args.quiet)
+    print(f"{args.output}: {len(result.gaussians)} Gaussians, held-out PSNR {result.psnr_db:.2f} dB, SSIM {result.ssim:.3f}, {result.seconds:.1f} s")
     return 0
 
 
@@ -177,7 +177,9 @@ def _parser() -> argparse.ArgumentParser:
     f = sub.add_parser("fit", help="fit Gaussians to a posed capture", description="Fit Gaussians to a nerfstudio transforms.json or a COLMAP text model with images, and write a .ply.")
     f.add_argument("capture", help="transforms.json, or a COLMAP folder (cameras.txt, images.txt)")
     f.add_argument("-o", "--output", required=True, metavar="SPLAT.ply")
-    f.add_argument("--steps", type=int, default=2000)
+    f.add_argument("--steps", type=int, default=None, help="optimisation steps (default 400)")
+    f.add_argument("--gaussians", type=int, default=5000, help="Gaussian budget (default 5000)")
+    f.add_argument("--quiet", action="store_true", help="no progress bar")
     f.add_argument("--seed", type=_seed, default=0)
     f.add_argument("--refiner", default=None, metavar="PATH", help="local diffusers model folder for an image-to-image pass before fitting")
     f.set_defaults(func=_cmd_fit)

@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from scenegraph.errors import FormatError, SpecError
+from scenegraph.errors import BackendError, FormatError, SpecError
 from scenegraph.model import Scene
 
 __all__ = ["build", "export", "load", "inspect", "format_summary", "simulate_to_npz", "attach", "fit_capture"]
@@ -168,16 +168,28 @@ def attach(scene_path: str | os.PathLike, entity_id: str, capture: str | os.Path
     return scene
 
 
-def fit_capture(capture: str | os.PathLike, output: str | os.PathLike, *, steps: int = 2000, seed: int = 0, refiner: str | None = None) -> None:
-    """Fit Gaussians to a posed capture (transforms.json or COLMAP text) and write a .ply."""
+def fit_capture(capture: str | os.PathLike, output: str | os.PathLike, *, steps: int | None = None, num_gaussians: int = 5000, seed: int = 0, refiner: str | None = None, progress: bool = True) -> Any:
+    """Fit Gaussians to a posed capture (transforms.json or COLMAP text) and write a .ply.
+
+    Returns the :class:`~scenegraph.appearance.fit.FitResult` (held-out PSNR and
+    SSIM, seconds).  Raises FormatError for a bad capture or output suffix,
+    BackendError when torch (or the refiner's weights) are missing.
+    """
     from exporters.ply import write_ply
     from scenegraph.appearance.captures import load_capture
-    from scenegraph.appearance.fit import fit_gaussians
 
+    if Path(output).suffix.lower() != ".ply":
+        raise FormatError(f"{output}: fitted splats are written as .ply")
+    try:
+        from scenegraph.appearance.fit import fit_gaussians
+    except ImportError as exc:
+        raise BackendError(f"fitting needs torch ({exc}); install a CPU build: pip install torch --index-url https://download.pytorch.org/whl/cpu") from None
     views = load_capture(capture)
     if refiner:
         from scenegraph.appearance.refine import refine_views
 
         views = refine_views(views, refiner, prompt="a photo", seed=seed)
-    result = fit_gaussians(views, steps=steps, seed=seed)
+    options = {} if steps is None else {"steps": steps}
+    result = fit_gaussians(views, num_gaussians=num_gaussians, seed=seed, progress=progress, **options)
     write_ply(result.gaussians, output)
+    return result

@@ -94,15 +94,22 @@ def _view_box(views: Sequence[Any]) -> np.ndarray:
 
 def initial_points(views: Sequence[Any], n: int, box: Any = None, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
     """``n`` seeded start points (n, 3) and colours (n, 3): uniform in ``box`` (default: what the views
-    look at), carved to the views' alpha masks (the visual hull) where masks exist."""
+    look at), carved to the views' alpha masks (the visual hull) where masks exist.
+
+    A point survives carving when every masked view that sees it sees it inside
+    the mask, and at least half of the masked views see it at all (a point
+    outside every frustum, e.g. above a ring of cameras, is not on the object).
+    """
     rng = np.random.default_rng(seed)
     box = _view_box(views) if box is None else np.asarray(box, dtype=np.float64)
+    masked = sum(v.alpha is not None for v in views)
     keep_pts, keep_rgb, have = [], [], 0
     for _ in range(20):
         pts = rng.uniform(box[0], box[1], (max(4 * n, 1024), 3))
         ok = np.ones(len(pts), bool)
         rgb = np.full((len(pts), 3), 0.5)
         got = np.zeros(len(pts), bool)
+        seen_by_masked = np.zeros(len(pts), np.int64)
         for v in views:
             cam = v.camera
             pc = pts @ cam.world_to_camera[:3, :3].T + cam.world_to_camera[:3, 3]
@@ -113,9 +120,12 @@ def initial_points(views: Sequence[Any], n: int, box: Any = None, seed: int = 0)
             ui, wi = np.clip(u, 0, cam.width - 1), np.clip(w, 0, cam.height - 1)
             if v.alpha is not None:
                 ok &= ~inside | (v.alpha[wi, ui] > 0.5)
+                seen_by_masked += inside
             first = inside & ~got
             rgb[first] = v.image[wi[first], ui[first]]
             got |= inside
+        if masked:
+            ok &= 2 * seen_by_masked >= masked
         keep_pts.append(pts[ok])
         keep_rgb.append(rgb[ok])
         have += int(ok.sum())
