@@ -40,7 +40,7 @@ MAX_CHUNK_FRAMES = 256
 #: occlusion pairs checked per batch
 PAIR_BATCH = 1 << 16
 #: levels of the occlusion grid pyramid: level l has 2^l x 2^l cells over the image
-GRID_LEVELS = 7
+GRID_LEVELS = 6
 
 # corner k of a box is centre + s0*a0 + s1*a1 + s2*a2 with bit (4, 2, 1) of k set meaning s = -1
 _EDGES = np.array([(c, c | b) for b in (4, 2, 1) for c in range(8) if not c & b])  # (12, 2)
@@ -245,12 +245,12 @@ def _occlusion(rect: list[np.ndarray], dmin: np.ndarray, dmax: np.ndarray, cand:
             # position of each pair's occluder in the sorted filings: lo + rank within the target's run
             jpos = np.repeat(lo[start:stop] - (total[start:stop] - cnt - base), cnt)
             jpos += np.arange(jpos.size, dtype=jpos.dtype)
-            j = occ[jpos]
+            j = occ.take(jpos)
             # containment: (u0, v0, -u1, -v1) of the occluder <= the target's, as 4 bytes at once
             a = packed.take(j).view(np.float32).reshape(-1, 4)
             b = packed.take(i).view(np.float32).reshape(-1, 4)
             inside = (a <= b).view(np.int32)[:, 0] == 0x01010101
-            inside &= far[j] < near[i]  # entirely nearer
+            inside &= far.take(j) < near.take(i)  # entirely nearer
             hidden[i[inside]] = True
             start = stop
     out[fi, ei] = hidden
