@@ -305,7 +305,7 @@ class _Writer:
             "extras": {"scenegraph": {"scales": linear}},
         }
 
-    def animation(self, order: list[Any]) -> tuple[dict[str, np.ndarray], list[dict[str, tuple]], list[dict]]:
+    def animation(self, order: list[Any]) -> tuple[dict[str, np.ndarray], list[list[bytes]], list[dict]]:
         """Node TRS and channels from the Timeline; returns (rest TRS per path (E, C) float32, per-node
         :func:`channel_bytes` for the motion digest, channels).
 
@@ -349,7 +349,7 @@ class _Writer:
                     times = t32[rows]
                     ti = buf.accessor(times, minmax=not increasing)
                     times_cache[key] = ti, times
-                    if increasing:
+                    if increasing:  # min/max of ascending times are the ends: no reductions per accessor
                         acc = buf.accessors[ti]
                         acc["min"], acc["max"] = [float(t32[rows[0]])], [float(t32[rows[-1]])]
                 interp = "STEP" if step_l[j] else "LINEAR"
@@ -372,6 +372,7 @@ class _Writer:
         rest_bytes = np.concatenate([rests[p].astype("<f4") for p in ("translation", "rotation", "scale")], axis=1)
         # float32 -> Python float is exact, as _floats does it
         rest_lists = {path: r.tolist() for path, r in rests.items()}
+        # the same bytes as IDENTITY (so -0.0 is not identity)
         identity = {path: (r == IDENTITY[path]).all(axis=1) & ~np.signbit(r).any(axis=1) for path, r in rests.items()}
         relations: dict[str, list[str]] = {}
         for s, r, o in scene.relations():
