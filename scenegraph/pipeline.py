@@ -117,7 +117,8 @@ def inspect(scene: Scene) -> dict:
 
 def format_summary(summary: dict, scene: Scene | None = None) -> str:
     """A readable text form of :func:`inspect`'s dict."""
-    lines = [f"scene: {summary['duration']:g} s at {summary['fps']:g} fps, {len(summary['entities'])} entities"]
+    last = int(summary["duration"] * summary["fps"] + 1e-9)
+    lines = [f"scene: {summary['duration']:g} s at {summary['fps']:g} fps (frames 0-{last}), {len(summary['entities'])} entities"]
     if scene is not None and scene.prompt:
         lines.append(f"prompt: {scene.prompt}")
     for e in summary["entities"]:

@@ -62,6 +62,7 @@ def test_inspect_text_names_every_entity(tmp_path, capsys):
     for eid in ("car_1", "driver_1", "bus_1", "camera_1", "sun"):
         assert eid in out
     assert "bus_1 behind car_1" in out
+    assert "4 s at 24 fps (frames 0-96)" in out
 
 
 def test_bad_input_exits_2_with_message_on_stderr(tmp_path):
