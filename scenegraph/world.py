@@ -48,7 +48,7 @@ __all__ = [
 #: the Timeline (plus visibility) may not need more than this many bytes
 MAX_TIMELINE_BYTES = 8 * 1024**3
 #: trajectory samples are computed in chunks of about this many entity-frames
-CHUNK_ENTITY_FRAMES = 1 << 16
+CHUNK_ENTITY_FRAMES = 1 << 17
 
 
 @dataclass(frozen=True)
@@ -373,7 +373,10 @@ def simulate(scene, fps: float | None = None, duration: float | None = None, *, 
     position = np.empty((frames, n, 3), dtype=np.float32)
     rotation = np.empty((frames, n, 4), dtype=np.float32)
     scale = np.empty((frames, n, 3), dtype=np.float32)
-    velocity = np.zeros((frames, n, 3), dtype=np.float32)
+    velocity = np.empty((frames, n, 3), dtype=np.float32)
+    # touch every page in order first: the column-wise writes below would fault them in at random
+    velocity.fill(0.0)
+    position.fill(0.0)
     follows = _edges(scene, "follows")
     # trajectories overwrite every frame of their followers' positions: fill only the others
     still = np.array([e.id not in follows for e in ents], dtype=bool)
