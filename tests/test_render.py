@@ -118,3 +118,17 @@ def test_car_moved_in_blender_is_moved_in_the_rerender(tmp_path):
     (before,) = render(scene, frames=[0], width=64, backend="torch")
     (after,) = render(edited, frames=[0], width=64, backend="torch")
     assert centroid_x(before, "car_1") < 0.45 < 0.55 < centroid_x(after, "car_1")
+
+
+def test_ground_is_drawn_as_a_surface_under_the_sky():
+    s = car_scene(x=0.0)
+    s.add_material(Material("mat_concrete", base_color=(0.35, 0.35, 0.33)))
+    s.add_entity(Entity("ground", cls="ground", bounds=[[-80, -0.05, -80], [80, 0.0, 80]]), material="mat_concrete")
+    assign_gaussians(s, mode="proxy", seed=0)  # the ground has metre-wide splats: the renderer must not use them
+    (fr,) = render(s, frames=[0], width=64, backend="torch", background=(0.2, 0.4, 0.8))
+    sky, floor = fr.rgb[:8], fr.rgb[-6:]
+    np.testing.assert_allclose(sky.reshape(-1, 3).mean(axis=0), [0.2, 0.4, 0.8], atol=1e-3)  # the sky stays clear
+    assert np.all(np.abs(floor[..., 0] - floor[..., 1]) < 0.03) and 0.05 < floor.mean() < 0.4  # grey concrete
+    assert (fr.instance[-6:] == fr.ids.index("ground")).all()
+    assert fr.mask("car_1").sum() > 50  # the car stands in front of the ground
+    assert fr.depth[-1].max() < 12.0  # the near ground is nearer than the car's 12 m

@@ -3,7 +3,8 @@
 The world state decides everything; this module only looks at it:
 
 - ``rgb``, ``alpha``, ``depth``: every object's Gaussians, posed by the
-  Timeline, through the splat rasterizer (gsplat on CUDA, PyTorch on CPU);
+  Timeline, through the splat rasterizer (gsplat on CUDA, PyTorch on CPU),
+  over the ground-like surfaces (ground, road, floor) drawn as shaded meshes;
 - ``instance``: which entity each pixel shows, from the posed proxy meshes
   (an exact z-buffer, so masks have hard edges), -1 for background;
 - ``visible``: the Timeline's per-camera visibility record for that frame.

@@ -14,7 +14,11 @@ import numpy as np
 from scenegraph.errors import ModelError, SceneGraphError
 from scenegraph.model import Scene
 
-__all__ = ["RenderedFrame", "render", "write_frames", "parse_frames", "encode_png"]
+__all__ = ["RenderedFrame", "render", "write_frames", "parse_frames", "encode_png", "SURFACE_CLASSES"]
+
+#: classes drawn as shaded meshes rather than splats: huge flat surfaces whose splats,
+#: metres wide, would blow up when they pass near the camera
+SURFACE_CLASSES = frozenset({"ground", "road", "floor"})
 
 
 @dataclass
@@ -88,6 +92,8 @@ def _posed_cloud(scene: Scene, world: np.ndarray, index: dict[str, int]) -> Any:
 
     clouds = []
     for e in scene.entities("object"):
+        if e.cls in SURFACE_CLASSES:
+            continue
         g = e.gaussians
         if g is None or len(g) == 0:
             continue
@@ -98,26 +104,48 @@ def _posed_cloud(scene: Scene, world: np.ndarray, index: dict[str, int]) -> Any:
     return merge(clouds) if clouds else None
 
 
-def _instance_pass(scene: Scene, world: np.ndarray, index: dict[str, int], camera: Any) -> tuple[np.ndarray, np.ndarray]:
-    """(instance (H, W) int32, depth (H, W)) from the posed proxy meshes."""
-    from scenegraph.appearance.mesh_render import render_mesh
+def _posed_proxy(entity: Any, m: np.ndarray) -> Any:
+    """The entity's proxy mesh moved by its world matrix ``m`` (4, 4)."""
     from scenegraph.appearance.proxy import Mesh, proxy_mesh
+
+    base = proxy_mesh(entity.proxy or entity.cls, entity.bounds)
+    normals = base.normals @ np.linalg.inv(m[:3, :3])  # inverse-transpose, applied to row vectors
+    normals /= np.maximum(np.linalg.norm(normals, axis=1, keepdims=True), 1e-12)
+    return Mesh(base.positions @ m[:3, :3].T + m[:3, 3], normals, base.uvs, base.indices)
+
+
+def _instance_pass(scene: Scene, world: np.ndarray, index: dict[str, int], camera: Any) -> np.ndarray:
+    """instance (H, W) int32 from the posed proxy meshes (an exact z-buffer), -1 for background."""
+    from scenegraph.appearance.mesh_render import render_mesh
 
     h, w = camera.height, camera.width
     best = np.full((h, w), np.inf, np.float32)
     inst = np.full((h, w), -1, np.int32)
     for e in scene.entities("object"):
-        base = proxy_mesh(e.proxy or e.cls, e.bounds)
-        m = world[index[e.id]]
-        normal_m = np.linalg.inv(m[:3, :3]).T
-        normals = base.normals @ normal_m.T
-        normals /= np.maximum(np.linalg.norm(normals, axis=1, keepdims=True), 1e-12)
-        posed = Mesh(base.positions @ m[:3, :3].T + m[:3, 3], normals, base.uvs, base.indices)
-        _, alpha, depth = render_mesh(posed, camera, (1.0, 1.0, 1.0))
+        _, alpha, depth = render_mesh(_posed_proxy(e, world[index[e.id]]), camera, (1.0, 1.0, 1.0))
         hit = (alpha > 0) & (depth > 0) & (depth < best)
         best[hit] = depth[hit]
         inst[hit] = index[e.id]
-    return inst, best
+    return inst
+
+
+def _surface_pass(scene: Scene, world: np.ndarray, index: dict[str, int], camera: Any, background: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(rgb, alpha, depth) of the ground-like entities (SURFACE_CLASSES) as shaded meshes over ``background``."""
+    from scenegraph.appearance.mesh_render import render_mesh
+
+    h, w = camera.height, camera.width
+    rgb = np.broadcast_to(background, (h, w, 3)).astype(np.float32)
+    alpha = np.zeros((h, w), np.float32)
+    best = np.full((h, w), np.inf, np.float32)
+    for e in scene.entities("object"):
+        if e.cls not in SURFACE_CLASSES:
+            continue
+        mat = scene.material_of(e.id)
+        color = mat.base_color if mat is not None else (0.5, 0.5, 0.5)
+        c, a, d = render_mesh(_posed_proxy(e, world[index[e.id]]), camera, color, background=background)
+        hit = (a > 0) & (d > 0) & (d < best)
+        best[hit], rgb[hit], alpha[hit] = d[hit], c[hit], a[hit]
+    return rgb, alpha, np.where(np.isfinite(best), best, 0.0).astype(np.float32)
 
 
 def render(
@@ -162,21 +190,24 @@ def render(
     w = int(width or params.width)
     h = int(height or round(w / params.aspect))
     index = {eid: i for i, eid in enumerate(tl.ids)}
+    bg = np.asarray(background, dtype=np.float32).reshape(3)
     world_all = tl.world_matrices()
     vis = tl.visibility.get(camera)
     out = []
     for f in parse_frames(frames, tl.frame_count):
         world = world_all[f]
         pin = PinholeCamera.from_scene_camera(params, world[index[camera]], w, h)
+        surf_rgb, surf_alpha, surf_depth = _surface_pass(scene, world, index, pin, bg)
         cloud = _posed_cloud(scene, world, index)
-        if cloud is not None:
-            res = render_gaussians(cloud, pin, background=background, backend=backend)
-            rgb, alpha, depth = (np.asarray(t.detach().cpu().numpy(), dtype=np.float32) for t in res)
+        if cloud is not None:  # splats over the surfaces (objects stand on them, so in front)
+            res = render_gaussians(cloud, pin, background=(0.0, 0.0, 0.0), backend=backend)
+            s_rgb, s_alpha, s_depth = (np.asarray(t.detach().cpu().numpy(), dtype=np.float32) for t in res)
+            rgb = s_rgb + (1.0 - s_alpha)[..., None] * surf_rgb
+            alpha = s_alpha + (1.0 - s_alpha) * surf_alpha
+            depth = np.where((s_alpha >= 0.5) | (surf_alpha == 0), s_depth, surf_depth)
         else:
-            rgb = np.broadcast_to(np.asarray(background, np.float32), (h, w, 3)).copy()
-            alpha = np.zeros((h, w), np.float32)
-            depth = np.zeros((h, w), np.float32)
-        inst, _ = _instance_pass(scene, world, index, pin)
+            rgb, alpha, depth = surf_rgb, surf_alpha, surf_depth
+        inst = _instance_pass(scene, world, index, pin)
         visible = [] if vis is None else [tl.ids[i] for i in np.flatnonzero(vis.visible[f])]
         out.append(RenderedFrame(f, float(tl.time[f]), camera, tuple(tl.ids), rgb, alpha, depth, inst, visible))
     return out
