@@ -191,8 +191,9 @@ def _occlusion(rect: list[np.ndarray], dmin: np.ndarray, dmax: np.ndarray, cand:
     n = fi.size
     if n < 2:
         return out
-    u0, v0, u1, v1 = (np.ascontiguousarray(r[fi, ei], dtype=np.float64) for r in rect)
-    near, far = dmin[fi, ei], dmax[fi, ei]
+    flat = fi * cand.shape[1] + ei  # 1-D gathers: cheaper than 2-D fancy indexing
+    u0, v0, u1, v1 = (np.ravel(r).take(flat).astype(np.float64) for r in rect)
+    near, far = np.ravel(dmin).take(flat), np.ravel(dmax).take(flat)
     frames = int(fi.max()) + 1
     fit = np.minimum(w / np.maximum(u1 - u0, 1e-9), h / np.maximum(v1 - v0, 1e-9))
     level = np.clip(np.floor(np.log2(fit)) + 2, 0, GRID_LEVELS - 1).astype(np.int64)
@@ -253,7 +254,7 @@ def _occlusion(rect: list[np.ndarray], dmin: np.ndarray, dmax: np.ndarray, cand:
             inside &= far.take(j) < near.take(i)  # entirely nearer
             hidden[i[inside]] = True
             start = stop
-    out[fi, ei] = hidden
+    out.ravel()[flat] = hidden
     return out
 
 
@@ -293,9 +294,10 @@ def compute_visibility(timeline, cameras: Sequence[tuple[int, CameraParams]], bo
         before = np.zeros_like(seen)
         before[1:] = seen[:-1]
         fe, ee = np.nonzero(seen != before)  # row-major: by frame, then entity
+        times, ids = timeline.time.tolist(), timeline.ids
+        kinds = np.where(seen[fe, ee], "enter", "exit").tolist()
         vis.events = [
-            VisibilityEvent(int(f), float(timeline.time[f]), cam_id, timeline.ids[e], "enter" if seen[f, e] else "exit")
-            for f, e in zip(fe, ee)
+            VisibilityEvent(f, times[f], cam_id, ids[e], k) for f, e, k in zip(fe.tolist(), ee.tolist(), kinds)
         ]
         out[cam_id] = vis
     return out
