@@ -109,13 +109,16 @@ def test_translucent_material_lowers_opacity():
     np.testing.assert_allclose(s.entity("bottle_1").gaussians.opacities, 0.45)
 
 
-def test_huge_and_flat_entities_get_a_capped_cloud():
+def test_huge_flat_and_degenerate_entities():
     s = Scene()
     s.add_entity(Entity("ground", cls="ground", bounds=((-100, -0.01, -100), (100, 0.0, 100))))
+    s.add_entity(Entity("slab", cls="box", bounds=((-100, -0.01, -100), (100, 0.0, 100))))
     s.add_entity(Entity("dot", cls="ball", bounds=((0, 0, 0), (0, 0, 0))))
-    assign_gaussians(s, per_entity=2000)
-    ground = s.entity("ground").gaussians
-    assert len(ground) == 2000 and ground.scales[:, 0].max() > 1.0
+    assigned = assign_gaussians(s, per_entity=2000)
+    assert assigned == ["slab", "dot"]
+    assert s.entity("ground").gaussians is None  # a surface keeps its proxy mesh only
+    slab = s.entity("slab").gaussians
+    assert len(slab) == 2000 and slab.scales[:, 0].max() > 1.0  # capped count: discs grow
     assert len(s.entity("dot").gaussians) == 2000 and np.all(s.entity("dot").gaussians.means == 0)
 
 

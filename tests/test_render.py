@@ -124,7 +124,8 @@ def test_ground_is_drawn_as_a_surface_under_the_sky():
     s = car_scene(x=0.0)
     s.add_material(Material("mat_concrete", base_color=(0.35, 0.35, 0.33)))
     s.add_entity(Entity("ground", cls="ground", bounds=[[-80, -0.05, -80], [80, 0.0, 80]]), material="mat_concrete")
-    assign_gaussians(s, mode="proxy", seed=0)  # the ground has metre-wide splats: the renderer must not use them
+    assign_gaussians(s, mode="proxy", seed=0)
+    assert s.entity("ground").gaussians is None  # a surface keeps its mesh only
     (fr,) = render(s, frames=[0], width=64, backend="torch", background=(0.2, 0.4, 0.8))
     sky, floor = fr.rgb[:8], fr.rgb[-6:]
     np.testing.assert_allclose(sky.reshape(-1, 3).mean(axis=0), [0.2, 0.4, 0.8], atol=1e-3)  # the sky stays clear

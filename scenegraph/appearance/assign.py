@@ -31,6 +31,9 @@ from scenegraph.errors import BackendError, ModelError
 __all__ = ["assign_gaussians", "proxy_gaussians", "sample_surface", "disc_sizes", "DEFAULT_COLOR", "DEFAULT_OPACITY"]
 
 DEFAULT_COLOR = (0.8, 0.8, 0.8)
+#: classes that keep only their proxy mesh: huge flat surfaces, whose splats would be metres
+#: wide and blow up near a camera (renderers draw these as meshes)
+SURFACE_CLASSES = frozenset({"ground", "road", "floor"})
 DEFAULT_OPACITY = 0.9
 _MODES = ("proxy", "fit")
 
@@ -176,6 +179,8 @@ def assign_gaussians(
 ) -> list[str]:
     """Give each object entity without Gaussians (all objects if ``overwrite``) a cloud in its local frame.
 
+    Surfaces (:data:`SURFACE_CLASSES`: ground, road, floor) keep their proxy mesh only.
+
     ``mode``: ``proxy`` (fast, numpy) or ``fit`` (``n_views`` renders of the
     proxy at ``view_size`` px, then :func:`fit_gaussians`, ``fit_steps`` if
     given).  The opacity follows the material's alpha.  Returns the ids that
@@ -189,7 +194,7 @@ def assign_gaussians(
     fit = _fitter() if mode == "fit" else None
     done = []
     for ent in scene.entities("object"):
-        if ent.gaussians is not None and not overwrite:
+        if ent.cls in SURFACE_CLASSES or (ent.gaussians is not None and not overwrite):
             continue
         mat = scene.material_of(ent.id)
         base = mat.base_color if mat is not None else DEFAULT_COLOR

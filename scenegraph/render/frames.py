@@ -11,14 +11,11 @@ from typing import Any, Sequence
 
 import numpy as np
 
+from scenegraph.appearance.assign import SURFACE_CLASSES
 from scenegraph.errors import ModelError, SceneGraphError
 from scenegraph.model import Scene
 
 __all__ = ["RenderedFrame", "render", "write_frames", "parse_frames", "encode_png", "SURFACE_CLASSES"]
-
-#: classes drawn as shaded meshes rather than splats: huge flat surfaces whose splats,
-#: metres wide, would blow up when they pass near the camera
-SURFACE_CLASSES = frozenset({"ground", "road", "floor"})
 
 
 @dataclass
@@ -179,7 +176,7 @@ def render(
     if cam_entity.kind != "camera":
         raise ModelError(f"render: {camera!r} is a {cam_entity.kind}, not a camera")
     tl = timeline if timeline is not None else simulate(scene)
-    if any(e.gaussians is None for e in scene.entities("object")):
+    if any(e.gaussians is None and e.cls not in SURFACE_CLASSES for e in scene.entities("object")):
         # e.g. a file edited in Blender, which drops splat attributes: objects without
         # Gaussians are drawn with proxy-sampled ones (deterministic per scene seed)
         from scenegraph.appearance.assign import assign_gaussians
