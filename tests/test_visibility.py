@@ -129,3 +129,33 @@ def test_occlusion_pruning_matches_brute_force_on_random_rectangles():
     want = (contains & nearer & cand[:, None, :]).any(axis=2) & cand
     assert want.sum() > 50
     np.testing.assert_array_equal(got, want)
+
+
+def test_occlusion_matches_brute_force_over_many_frames_and_wide_image():
+    # 64 frames: cell ids pass 16 bits, so the filings take two radix passes
+    from scenegraph.visibility import _occlusion
+
+    rng = np.random.default_rng(5)
+    frames, n, w, h = 64, 120, 1280, 720
+    size = np.exp(rng.uniform(np.log(1), np.log(900), (2, frames, n)))
+    u0, v0 = rng.uniform(-100, w, (frames, n)), rng.uniform(-100, h, (frames, n))
+    rect = [np.clip(a, 0, lim).astype(np.float32) for a, lim in ((u0, w), (v0, h), (u0 + size[0], w), (v0 + size[1], h))]
+    near = rng.uniform(1, 50, (frames, n)).astype(np.float32)
+    far = near + rng.uniform(0, 3, (frames, n)).astype(np.float32)
+    cand = (rect[2] > rect[0]) & (rect[3] > rect[1])
+    got = _occlusion(rect, near, far, cand, w, h)
+    a0, b0, a1, b1 = (r[:, :, None] for r in rect)
+    contains = (rect[0][:, None, :] <= a0) & (rect[1][:, None, :] <= b0) & (rect[2][:, None, :] >= a1) & (rect[3][:, None, :] >= b1)
+    want = (contains & (far[:, None, :] < near[:, :, None]) & cand[:, None, :]).any(axis=2) & cand
+    assert 100 < want.sum() < cand.sum()
+    np.testing.assert_array_equal(got, want)
+
+
+def test_radix_order_sorts_keys_wider_than_16_bits_stably():
+    from scenegraph.visibility import _radix_order
+
+    rng = np.random.default_rng(2)
+    keys = rng.integers(0, 1 << 35, 5000)
+    keys[::7] = keys[0]  # ties keep their input order
+    order = _radix_order(keys, 1 << 35)
+    np.testing.assert_array_equal(order, np.argsort(keys, kind="stable"))
