@@ -34,7 +34,7 @@ from scenegraph.model import CameraParams
 
 __all__ = ["compute_visibility", "world_affine"]
 
-#: frames x entities handled per chunk, and at most this many frames (keeps occlusion keys in 64 bits)
+#: frames x entities handled per chunk, and at most this many frames (bounds the occlusion cell table)
 CHUNK_ENTITY_FRAMES = 1 << 16
 MAX_CHUNK_FRAMES = 256
 #: occlusion pairs checked per batch
