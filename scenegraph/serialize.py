@@ -11,7 +11,9 @@ Layout (``format`` = ``"scenegraph"``, ``version`` = 1)::
      "relations":    [{"subject", "rel", "object"}]}
 
 Lists keep insertion order, one node per line; keys are sorted; floats are
-written with ``repr`` precision so load(save(scene)) == scene exactly.  Gaussians are
+written with ``repr`` precision so load(save(scene)) == scene exactly.  Fields
+at their default (no material, no camera parameters on an object, a name equal
+to the id, ...) are left out; loading fills them back.  Gaussians are
 stored inline as base64 of little-endian float32 arrays.
 """
 from __future__ import annotations
@@ -126,6 +128,32 @@ def payload_to_json(obj: Any) -> dict:
     return out
 
 
+_DEFAULTS: dict[type, dict[str, Any]] = {}
+
+
+def _compact(obj: Any, d: dict) -> dict:
+    """Drop fields of ``d`` that hold their dataclass default (a name equal to the id, a proxy
+    equal to the class count as defaults): loading fills them back, so nothing is lost, and
+    scene.json stays short and quick to read."""
+    cls = type(obj)
+    defaults = _DEFAULTS.get(cls)
+    if defaults is None:
+        defaults = {}
+        for f in dataclasses.fields(cls):
+            if f.default is not dataclasses.MISSING:
+                defaults[f.name] = _plain(f.default)
+            elif f.default_factory is not dataclasses.MISSING:  # type: ignore[misc]
+                defaults[f.name] = _plain(f.default_factory())  # type: ignore[misc]
+        defaults.pop("transform", None)  # always written: the pose is what a reader looks for first
+        _DEFAULTS[cls] = defaults
+    out = {k: v for k, v in d.items() if k not in defaults or v != defaults[k]}
+    if out.get("name") == out.get("id"):
+        out.pop("name", None)
+    if "proxy" in out and out["proxy"] == out.get("cls", "thing") and out.get("kind", "object") == "object":
+        out.pop("proxy")
+    return out
+
+
 def scene_to_dict(scene: Any) -> dict:
     """The canonical dict of a Scene."""
     links: dict[str, dict[str, str]] = {}  # entity id -> {"material"|"trajectory"|"parent": id}, one pass over the edges
@@ -136,11 +164,9 @@ def scene_to_dict(scene: Any) -> dict:
             links.setdefault(v, {})["parent"] = u
     entities = []
     for e in scene.entities():
-        d = payload_to_json(e)
+        d = _compact(e, payload_to_json(e))
         link = links.get(e.id, {})
-        d["material"] = link.get("material")
-        d["parent"] = link.get("parent")
-        d["trajectory"] = link.get("trajectory")
+        d.update(link)  # material, parent, trajectory: written only when the entity has them
         entities.append(d)
     return {
         "format": FORMAT,
@@ -152,8 +178,8 @@ def scene_to_dict(scene: Any) -> dict:
             "prompt": scene.prompt,
             "metadata": _plain(scene.metadata),
         },
-        "materials": [payload_to_json(m) for m in scene.materials()],
-        "trajectories": [payload_to_json(t) for t in scene.trajectories()],
+        "materials": [_compact(m, payload_to_json(m)) for m in scene.materials()],
+        "trajectories": [_compact(t, payload_to_json(t)) for t in scene.trajectories()],
         "entities": entities,
         "relations": [{"subject": s, "rel": r, "object": o} for s, r, o in scene.relations()],
     }
