@@ -8,8 +8,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from pathlib import Path
-from typing import Any, Sequence
+from typing import Sequence
 
 from scenegraph.errors import SceneGraphError
 

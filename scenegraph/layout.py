@@ -269,7 +269,7 @@ def _attempt(order: list, pb: _Problem, rng: np.random.Generator):
 def _place_one(name: str, pb: _Problem, positions: dict, boxes: _Boxes, rng: np.random.Generator):
     """A position (3,) for ``name`` meeting its relations with placed boxes, or None."""
     item = pb.by_id[name]
-    h, hi_ = pb.half[name], pb.inner[name]
+    h = pb.half[name]
     hard = np.array([[-np.inf, np.inf], [-np.inf, np.inf]])  # rows: x, z
     windows: list[np.ndarray] = []
     y_range = (0.0, 0.0)

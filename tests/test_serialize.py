@@ -7,7 +7,7 @@ import os
 import numpy as np
 import pytest
 
-from scenegraph import Dynamics, Entity, FormatError, Material, Scene, Trajectory, Transform
+from scenegraph import Dynamics, Entity, FormatError, Scene, Trajectory
 from scenegraph.appearance import Gaussians
 from scenegraph.serialize import VERSION, dumps, load_json, save_json
 

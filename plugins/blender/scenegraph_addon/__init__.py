@@ -5,7 +5,6 @@ be importable from Blender's Python: ``pip install scenegraph`` into it, or add
 the project folder to ``sys.path``); this module only moves data in and out of
 ``bpy``.  Panel: 3D Viewport > Sidebar > scenegraph.
 """
-from __future__ import annotations
 
 import os
 import tempfile
