@@ -115,7 +115,7 @@ class _Builder(CameraFraming):
             self.road = Road(axis=2 if lateral else 0)
         ground_word = env.ground or {"street": "concrete", "park": "grass", "field": "grass", "beach": "sand",
                                      "yard": "grass", "room": "wood", "kitchen": "tile", "office": "carpet"}.get(env.setting or "")
-        if ground_word is None and self.road is not None:
+        if ground_word is None:  # things stand on something: a plain floor unless the prompt says what
             ground_word = "concrete"
         if ground_word is not None:
             mat = material_for(None, ground_word)

@@ -398,7 +398,9 @@ class _Planner:
             fall = math.sqrt(2 * max(obj.position[1], 0.01) / GRAVITY)
             actor.wait_until(t0 + max(fall, 0.5))
             return
-        if a.to:
+        if a.to and self.members(a.to):  # thrown to someone: it lands at them, not beside them
+            dest = self.actors[self.members(a.to)[0]].position * [1, 0, 1]
+        elif a.to:
             dest = self.locate(a.to, actor)
         elif a.direction in _LATERAL or a.direction in ("left", "right"):
             sign = 1.0 if a.direction in ("left_to_right", "right") else -1.0
@@ -408,8 +410,11 @@ class _Planner:
         horiz = dest - obj.position
         horiz[1] = 0.0
         dist = max(float(np.linalg.norm(horiz)), 0.5)
-        v = math.sqrt(dist * GRAVITY) if a.speed is None else float(a.speed)
-        vh = v / math.sqrt(2)
+        if a.speed is None:  # 45 degrees from the hand's height h: d = u (u + sqrt(u^2 + 2 g h)) / g
+            h = max(float(obj.position[1]), 0.0)
+            vh = dist * math.sqrt(GRAVITY / (2.0 * (dist + h)))
+        else:
+            vh = float(a.speed) / math.sqrt(2)
         vel = horiz / dist * vh
         vel[1] = vh
         obj.dynamics = Dynamics(velocity=tuple(float(x) for x in vel), start_time=t0)

@@ -33,7 +33,8 @@ def box_corners(scene, timeline, eid: str, frame: int) -> np.ndarray:
 def test_ids_classes_and_shared_materials():
     scene = build("Two red cars are parked in front of a house and a red bus stands left of the house")
     objs = {e.id: e for e in scene.entities("object")}
-    assert set(objs) == {"car_1", "car_2", "house_1", "bus_1"}
+    assert set(objs) == {"car_1", "car_2", "house_1", "bus_1", "ground"}
+    assert objs["ground"].bounds[1][1] == 0.0  # a plain floor at y = 0 under everything, even unasked
     assert objs["car_1"].cls == "car" and objs["bus_1"].cls == "bus"
     assert scene.material_of("car_1").id == scene.material_of("car_2").id == "mat_red_paint"
     assert scene.material_of("bus_1").id == "mat_red_paint"
@@ -49,7 +50,8 @@ def test_catalogue_sizes_put_the_origin_at_the_bottom_centre():
     assert size["person"][1] == pytest.approx(1.75)
     assert size["mug"][1] == pytest.approx(0.1)
     for e in scene.entities("object"):
-        assert e.bounds[0][1] == 0.0 and e.bounds[0][0] == -e.bounds[1][0]
+        if e.id != "ground":
+            assert e.bounds[0][1] == 0.0 and e.bounds[0][0] == -e.bounds[1][0]
 
 
 def test_size_words_scale_the_catalogue_size():
