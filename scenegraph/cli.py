@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from pathlib import Path
 from typing import Sequence
 
 from scenegraph.errors import SceneGraphError
@@ -44,8 +45,23 @@ def _seed(text: str) -> int:
 # ---------------------------------------------------------------- commands
 
 
+def _check_outputs(outputs: Sequence[str]) -> None:
+    """Refuse an unknown output suffix before any work (and before any file is written)."""
+    import exporters
+
+    from scenegraph.errors import FormatError
+
+    known = exporters.writable_suffixes()
+    for out in outputs:
+        suffix = Path(out).suffix.lower()
+        if suffix not in known:
+            raise FormatError(f"{out}: cannot write {suffix or 'files without a suffix'} (supported: {', '.join(known)})")
+
+
 def _cmd_build(args: argparse.Namespace) -> int:
     from scenegraph import pipeline
+
+    _check_outputs(args.output)
 
     scene = pipeline.build(
         args.prompt,
@@ -86,6 +102,7 @@ def _cmd_inspect(args: argparse.Namespace) -> int:
 def _cmd_export(args: argparse.Namespace) -> int:
     from scenegraph import pipeline
 
+    _check_outputs(args.output)
     scene = pipeline.load(args.input)
     for out in args.output:
         pipeline.export(scene, out)

@@ -96,6 +96,13 @@ def test_export_converts_and_refuses_unknown_suffix(tmp_path):
     assert not (tmp_path / "scene.fbx").exists()
 
 
+def test_an_unknown_output_suffix_is_refused_before_anything_is_written(tmp_path):
+    good, bad = tmp_path / "scene.json", tmp_path / "scene.fbx"
+    r = run("build", "a red car drives from left to right", "-o", str(good), "-o", str(bad))
+    assert r.returncode == 2 and ".fbx" in r.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_bare_import_is_light():
     code = (
         "import sys, scenegraph, exporters\n"
