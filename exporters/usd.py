@@ -47,6 +47,7 @@ from typing import Any, Iterable
 import numpy as np
 
 from scenegraph.errors import FormatError
+from scenegraph.rotations import quat_from_matrix
 
 __all__ = ["write", "read", "SUFFIXES", "LIGHT_RADIUS", "check_usdz"]
 
@@ -285,26 +286,7 @@ def decompose_trs(m: np.ndarray, what: str) -> tuple[list[float], list[float], l
     r = basis / s
     if np.linalg.det(r) < 0:
         raise FormatError(f"{what}: mirrored (negative-scale) transforms are not supported")
-    return m[:3, 3].tolist(), matrix_to_quat(r).tolist(), s.tolist()
-
-
-def matrix_to_quat(r: np.ndarray) -> np.ndarray:
-    """Unit quaternion (4,) xyzw of a 3x3 rotation matrix (Shepperd's method), w >= 0."""
-    tr = np.trace(r)
-    if tr > 0:
-        k = 2.0 * math.sqrt(1.0 + tr)
-        q = [(r[2, 1] - r[1, 2]) / k, (r[0, 2] - r[2, 0]) / k, (r[1, 0] - r[0, 1]) / k, 0.25 * k]
-    else:
-        i = int(np.argmax(np.diag(r)))
-        j, l = (i + 1) % 3, (i + 2) % 3
-        k = 2.0 * math.sqrt(max(1.0 + r[i, i] - r[j, j] - r[l, l], 1e-300))
-        q = [0.0, 0.0, 0.0, (r[l, j] - r[j, l]) / k]
-        q[i] = 0.25 * k
-        q[j] = (r[j, i] + r[i, j]) / k
-        q[l] = (r[l, i] + r[i, l]) / k
-    q = np.asarray(q)
-    q = q / np.linalg.norm(q)
-    return -q if q[3] < 0 else q
+    return m[:3, 3].tolist(), quat_from_matrix(r).tolist(), s.tolist()
 
 
 def finite_vec(value: Any, n: int, what: str) -> list[float]:

@@ -17,6 +17,7 @@ __all__ = [
     "quat_rotate",
     "quat_from_axis_angle",
     "quat_to_matrix",
+    "quat_from_matrix",
     "quat_from_yaw",
     "trs_matrix",
 ]
@@ -100,3 +101,23 @@ def trs_matrix(translation: np.ndarray, rotation: np.ndarray, scale: np.ndarray)
     m[..., :3, 3] = t
     m[..., 3, 3] = 1.0
     return m
+
+
+def quat_from_matrix(r: np.ndarray) -> np.ndarray:
+    """Unit quaternion (4,) xyzw of a 3x3 rotation matrix (Shepperd's method), w >= 0."""
+    r = np.asarray(r, dtype=np.float64)
+    tr = float(np.trace(r))
+    if tr > 0:
+        k = 2.0 * math.sqrt(1.0 + tr)
+        q = [(r[2, 1] - r[1, 2]) / k, (r[0, 2] - r[2, 0]) / k, (r[1, 0] - r[0, 1]) / k, 0.25 * k]
+    else:
+        i = int(np.argmax(np.diag(r)))
+        j, l = (i + 1) % 3, (i + 2) % 3
+        k = 2.0 * math.sqrt(max(1.0 + r[i, i] - r[j, j] - r[l, l], 1e-300))
+        q = [0.0, 0.0, 0.0, (r[l, j] - r[j, l]) / k]
+        q[i] = 0.25 * k
+        q[j] = (r[j, i] + r[i, j]) / k
+        q[l] = (r[l, i] + r[i, l]) / k
+    q = np.asarray(q)
+    q = q / np.linalg.norm(q)
+    return -q if q[3] < 0 else q

@@ -20,6 +20,7 @@ from scenegraph import (
     Transform,
 )
 from scenegraph.model import quat_from_axis_angle, quat_multiply, quat_rotate, quat_to_matrix
+from scenegraph.rotations import quat_from_matrix
 
 
 def street() -> Scene:
@@ -179,6 +180,9 @@ def test_quaternion_helpers_agree_with_matrices():
     q /= np.linalg.norm(q, axis=1, keepdims=True)
     v = rng.normal(size=(5, 3))
     np.testing.assert_allclose(quat_rotate(q, v), np.einsum("nij,nj->ni", quat_to_matrix(q), v), atol=1e-12)
+    for qi in q:  # matrix -> quaternion -> matrix, w >= 0
+        back = quat_from_matrix(quat_to_matrix(qi))
+        assert back[3] >= 0 and np.allclose(np.abs(back @ qi), 1.0)
     qq = quat_multiply(q[0], q[1])
     np.testing.assert_allclose(quat_to_matrix(qq), quat_to_matrix(q[0]) @ quat_to_matrix(q[1]), atol=1e-12)
 

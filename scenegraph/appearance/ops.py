@@ -12,29 +12,9 @@ import numpy as np
 
 from scenegraph.appearance.gaussians import Gaussians
 from scenegraph.errors import ModelError
-from scenegraph.rotations import quat_multiply
+from scenegraph.rotations import quat_from_matrix, quat_multiply
 
 __all__ = ["transform", "merge", "select", "crop", "subsample", "bounds", "fit_to_bounds", "sh_rotation"]
-
-
-def _matrix_to_quat(r: np.ndarray) -> np.ndarray:
-    """xyzw quaternion of a rotation matrix (3, 3)."""
-    m = r
-    tr = m[0, 0] + m[1, 1] + m[2, 2]
-    if tr > 0:
-        s = 2.0 * np.sqrt(tr + 1.0)
-        q = [(m[2, 1] - m[1, 2]) / s, (m[0, 2] - m[2, 0]) / s, (m[1, 0] - m[0, 1]) / s, 0.25 * s]
-    elif m[0, 0] > m[1, 1] and m[0, 0] > m[2, 2]:
-        s = 2.0 * np.sqrt(1.0 + m[0, 0] - m[1, 1] - m[2, 2])
-        q = [0.25 * s, (m[0, 1] + m[1, 0]) / s, (m[0, 2] + m[2, 0]) / s, (m[2, 1] - m[1, 2]) / s]
-    elif m[1, 1] > m[2, 2]:
-        s = 2.0 * np.sqrt(1.0 + m[1, 1] - m[0, 0] - m[2, 2])
-        q = [(m[0, 1] + m[1, 0]) / s, 0.25 * s, (m[1, 2] + m[2, 1]) / s, (m[0, 2] - m[2, 0]) / s]
-    else:
-        s = 2.0 * np.sqrt(1.0 + m[2, 2] - m[0, 0] - m[1, 1])
-        q = [(m[0, 2] + m[2, 0]) / s, (m[1, 2] + m[2, 1]) / s, 0.25 * s, (m[1, 0] - m[0, 1]) / s]
-    q = np.asarray(q)
-    return q / np.linalg.norm(q)
 
 
 def sh_rotation(rotation: np.ndarray, degree: int) -> np.ndarray:
@@ -79,7 +59,7 @@ def transform(gaussians: Gaussians, matrix: Any) -> Gaussians:
     if not np.allclose(rot @ rot.T, np.eye(3), atol=1e-5):
         raise ModelError("transform: matrix is not rotation x uniform scale + translation")
     means = gaussians.means.astype(np.float64) @ lin.T + m[:3, 3]
-    quats = quat_multiply(_matrix_to_quat(rot)[None], gaussians.quats.astype(np.float64))
+    quats = quat_multiply(quat_from_matrix(rot)[None], gaussians.quats.astype(np.float64))
     sh = gaussians.sh
     if sh.shape[1] > 1:
         sh = np.einsum("kj,njc->nkc", sh_rotation(rot, gaussians.sh_degree), sh.astype(np.float64))
