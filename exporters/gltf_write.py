@@ -35,6 +35,7 @@ from exporters._gltf_common import (
     IDENTITY,
     MODE_POINTS,
     MODE_TRIANGLES,
+    SIZE_TYPES,
     SPLAT_PREFIX,
     any_last,
     channel_bytes,
@@ -309,8 +310,9 @@ class _Writer:
         """Node TRS and channels from the Timeline; returns (rest TRS per path (E, C) float32, per-node
         :func:`channel_bytes` for the motion digest, channels).
 
-        Kept keys of all entities are gathered with one boolean index per path; each channel's output
-        accessor is a slice of that array, its input accessor shared by channels with the same key frames.
+        Kept keys of all entities are gathered with one boolean index per path into one buffer view; each
+        channel's output accessor is a slice of it (a byteOffset), its input accessor shared by channels with
+        the same key frames, all key times in one more view: a few views instead of one per accessor.
         """
         tl = self.tl
         t = np.asarray(tl.time, np.float64)
@@ -320,10 +322,16 @@ class _Writer:
         chans: list[list[bytes]] = [[] for _ in order]
         samplers: list[dict] = []
         channels: list[dict] = []
-        times_cache: dict[bytes, tuple[int, np.ndarray]] = {}
         t32 = t.astype(np.float32)
         increasing = bool(np.all(t32[1:] >= t32[:-1]))
         buf = self.buf
+        accessors = buf.accessors
+        # key times of every distinct set of kept frames, all in one buffer view
+        times_of: dict[bytes, tuple[int, np.ndarray]] = {}
+        time_parts: list[np.ndarray] = []
+        time_offset = 0
+        time_acc: list[dict] = []
+        planned = []
         for path, arr in (("translation", tl.position), ("rotation", tl.rotation), ("scale", tl.scale)):
             values = np.asarray(arr, np.float32)
             if cols != list(range(values.shape[1])):
@@ -336,27 +344,50 @@ class _Writer:
             kept = np.ascontiguousarray(keep.T)  # (E, F)
             kept[static] = False
             ent_idx, frames = np.nonzero(kept)
-            vals_all = out[frames, ent_idx]  # (N, C), entity by entity, frames ascending
+            vals_all = np.ascontiguousarray(out[frames, ent_idx], dtype="<f4")  # (N, C), entity by entity
             starts = np.searchsorted(ent_idx, np.arange(len(order) + 1)).tolist()
-            step_l = step.tolist()
+            keys = []
             for j in np.nonzero(moving)[0].tolist():
-                a, b = starts[j], starts[j + 1]
-                rows = frames[a:b]
+                rows = frames[starts[j]:starts[j + 1]]
                 key = rows.tobytes()
-                if key in times_cache:
-                    ti, times = times_cache[key]
-                else:
+                if key not in times_of:
                     times = t32[rows]
-                    ti = buf.accessor(times, minmax=not increasing)
-                    times_cache[key] = ti, times
+                    acc = {"componentType": 5126, "count": int(rows.size), "type": "SCALAR"}
+                    if time_offset:
+                        acc["byteOffset"] = time_offset
                     if increasing:  # min/max of ascending times are the ends: no reductions per accessor
-                        acc = buf.accessors[ti]
-                        acc["min"], acc["max"] = [float(t32[rows[0]])], [float(t32[rows[-1]])]
+                        acc["min"], acc["max"] = [float(times[0])], [float(times[-1])]
+                    else:
+                        acc["min"], acc["max"] = [float(times.min())], [float(times.max())]
+                    times_of[key] = len(time_acc), times
+                    time_acc.append(acc)
+                    time_parts.append(times)
+                    time_offset += 4 * int(rows.size)
+                keys.append((j, key))
+            planned.append((path, step.tolist(), vals_all, starts, keys))
+        if not planned:
+            self.samplers = samplers
+            return rests, chans, channels
+        time_view = buf.view(np.concatenate(time_parts).astype("<f4", copy=False))
+        first_time = len(accessors)
+        for acc in time_acc:
+            acc["bufferView"] = time_view
+            accessors.append(acc)
+        for path, step_l, vals_all, starts, keys in planned:
+            width = vals_all.shape[1]
+            view = buf.view(vals_all)
+            kind = SIZE_TYPES[width]
+            for j, key in keys:
+                a, b = starts[j], starts[j + 1]
+                ti, times = times_of[key]
+                acc = {"bufferView": view, "componentType": 5126, "count": b - a, "type": kind}
+                if a:
+                    acc["byteOffset"] = 4 * width * a
+                accessors.append(acc)
                 interp = "STEP" if step_l[j] else "LINEAR"
-                vals = vals_all[a:b]
-                samplers.append({"input": ti, "output": buf.accessor(vals), "interpolation": interp})
+                samplers.append({"input": first_time + ti, "output": len(accessors) - 1, "interpolation": interp})
                 channels.append({"sampler": len(samplers) - 1, "target": {"node": j, "path": path}})
-                chans[j].append(channel_bytes(path, interp, times, vals))
+                chans[j].append(channel_bytes(path, interp, times, vals_all[a:b]))
         self.samplers = samplers
         return rests, chans, channels
 
