@@ -190,6 +190,19 @@ def _refine(t: np.ndarray, v: np.ndarray, tol: np.ndarray, rotation: bool) -> np
     pred -= v[1:-1]
     keep[1:-1] = any_last(np.abs(pred, out=pred) > tol[1:-1])
     cols = np.nonzero(~keep.all(axis=0))[0]  # a column keeping every key is exact already
+    span = t[-1] - t[0]
+    if cols.size and not rotation and span > 0:
+        # a column that the straight line between its ends reproduces needs no more keys (one broadcast,
+        # where the rounds below gather per frame): constant-rate headings, straight moves
+        vc = v[:, cols]
+        line = vc[-1] - vc[0]
+        line = line * ((t - t[0]) / span)[:, None, None]
+        line += vc[0]
+        line -= vc
+        straight = ~any_last(np.abs(line, out=line) > tol[:, cols]).any(axis=0)
+        if straight.any():
+            keep[1:-1, cols[straight]] = False
+            cols = cols[~straight]
     for _ in range(2 * int(np.log2(f_count)) + 8):
         if cols.size == 0:
             return keep
