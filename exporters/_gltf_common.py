@@ -58,20 +58,24 @@ def motion_digest(rest: dict[str, np.ndarray], channels: dict[str, tuple[str, np
     the node's motion since.
     """
     rest_bytes = b"".join(np.ascontiguousarray(rest[path], dtype="<f4").tobytes() for path in ("translation", "rotation", "scale"))
-    parts = [channel_bytes(path, *channels[path]) for path in ("translation", "rotation", "scale") if path in channels]
+    parts = [p for path in ("translation", "rotation", "scale") if path in channels for p in channel_parts(path, *channels[path])]
     return digest_of(rest_bytes, parts)
 
 
-def channel_bytes(path: str, interpolation: str, times: np.ndarray, values: np.ndarray) -> bytes:
-    """What :func:`motion_digest` hashes of one channel: its path, interpolation, times and values as float32."""
-    return b"".join((f"|{path}:{interpolation}|".encode(), np.ascontiguousarray(times, dtype="<f4").tobytes(),
-                     np.ascontiguousarray(values, dtype="<f4").tobytes()))
+def channel_parts(path: str, interpolation: str, times: np.ndarray, values: np.ndarray) -> tuple:
+    """What :func:`motion_digest` hashes of one channel, in order: its path and interpolation, its times
+    and its values as float32 (buffers, hashed without joining them)."""
+    return (f"|{path}:{interpolation}|".encode(), np.ascontiguousarray(times, dtype="<f4"),
+            np.ascontiguousarray(values, dtype="<f4"))
 
 
-def digest_of(rest_bytes: bytes, channel_parts: list[bytes]) -> str:
+def digest_of(rest_bytes: bytes, channel_parts: Iterable) -> str:
     """The motion digest of a node's rest TRS (translation, rotation, scale as float32, 10 values) and the
-    :func:`channel_bytes` of its channels in translation, rotation, scale order."""
-    return hashlib.blake2b(rest_bytes + b"".join(channel_parts), digest_size=12).hexdigest()
+    :func:`channel_parts` of its channels in translation, rotation, scale order."""
+    h = hashlib.blake2b(rest_bytes, digest_size=12)
+    for part in channel_parts:
+        h.update(part)
+    return h.hexdigest()
 
 
 def slerp(a: np.ndarray, b: np.ndarray, u: np.ndarray) -> np.ndarray:

@@ -38,7 +38,7 @@ from exporters._gltf_common import (
     SIZE_TYPES,
     SPLAT_PREFIX,
     any_last,
-    channel_bytes,
+    channel_parts,
     digest_of,
     linear_keys,
     tolerance,
@@ -306,9 +306,9 @@ class _Writer:
             "extras": {"scenegraph": {"scales": linear}},
         }
 
-    def animation(self, order: list[Any]) -> tuple[dict[str, np.ndarray], list[list[bytes]], list[dict]]:
+    def animation(self, order: list[Any]) -> tuple[dict[str, np.ndarray], list[list[Any]], list[dict]]:
         """Node TRS and channels from the Timeline; returns (rest TRS per path (E, C) float32, per-node
-        :func:`channel_bytes` for the motion digest, channels).
+        buffers of :func:`channel_parts` for the motion digest, channels).
 
         Kept keys of all entities are gathered with one boolean index per path into one buffer view; each
         channel's output accessor is a slice of it (a byteOffset), its input accessor shared by channels with
@@ -319,7 +319,7 @@ class _Writer:
         where = {eid: i for i, eid in enumerate(tl.ids)}
         cols = [where[e.id] for e in order]
         rests: dict[str, np.ndarray] = {}
-        chans: list[list[bytes]] = [[] for _ in order]
+        chans: list[list[Any]] = [[] for _ in order]
         samplers: list[dict] = []
         channels: list[dict] = []
         t32 = t.astype(np.float32)
@@ -343,16 +343,17 @@ class _Writer:
                 continue
             kept = np.ascontiguousarray(keep.T)  # (E, F)
             kept[static] = False
-            ent_idx, frames = np.nonzero(kept)
-            vals_all = np.ascontiguousarray(out[frames, ent_idx], dtype="<f4")  # (N, C), entity by entity
-            starts = np.searchsorted(ent_idx, np.arange(len(order) + 1)).tolist()
+            # (N, C), entity by entity, frames ascending: a mask on the transposed view is ~2x faster than
+            # gathering by (frame, entity) index pairs
+            vals_all = np.ascontiguousarray(out.transpose(1, 0, 2)[kept], dtype="<f4")
+            starts = [0] + np.cumsum(kept.sum(axis=1)).tolist()
             keys = []
             for j in np.nonzero(moving)[0].tolist():
-                rows = frames[starts[j]:starts[j + 1]]
-                key = rows.tobytes()
+                mask = kept[j]
+                key = mask.tobytes()
                 if key not in times_of:
-                    times = t32[rows]
-                    acc = {"componentType": 5126, "count": int(rows.size), "type": "SCALAR"}
+                    times = t32[mask]
+                    acc = {"componentType": 5126, "count": int(times.size), "type": "SCALAR"}
                     if time_offset:
                         acc["byteOffset"] = time_offset
                     if increasing:  # min/max of ascending times are the ends: no reductions per accessor
@@ -362,7 +363,7 @@ class _Writer:
                     times_of[key] = len(time_acc), times
                     time_acc.append(acc)
                     time_parts.append(times)
-                    time_offset += 4 * int(rows.size)
+                    time_offset += 4 * int(times.size)
                 keys.append((j, key))
             planned.append((path, step.tolist(), vals_all, starts, keys))
         if not planned:
@@ -387,7 +388,7 @@ class _Writer:
                 interp = "STEP" if step_l[j] else "LINEAR"
                 samplers.append({"input": first_time + ti, "output": len(accessors) - 1, "interpolation": interp})
                 channels.append({"sampler": len(samplers) - 1, "target": {"node": j, "path": path}})
-                chans[j].append(channel_bytes(path, interp, times, vals_all[a:b]))
+                chans[j].extend(channel_parts(path, interp, times, vals_all[a:b]))
         self.samplers = samplers
         return rests, chans, channels
 
