@@ -1,6 +1,7 @@
 """Frames and passes from a Timeline (see :mod:`scenegraph.render`)."""
 from __future__ import annotations
 
+import io
 import json
 import os
 import struct
@@ -246,8 +247,6 @@ def write_frames(frames: Sequence[RenderedFrame], folder: str | os.PathLike) -> 
         png = folder / f"rgb_{fr.frame:04d}.png"
         atomic_write(png, encode_png(_srgb8(fr.rgb)))
         npz = folder / f"passes_{fr.frame:04d}.npz"
-        import io
-
         buf = io.BytesIO()
         np.savez_compressed(buf, rgb=fr.rgb, alpha=fr.alpha, depth=fr.depth, instance=fr.instance)
         atomic_write(npz, buf.getvalue())
