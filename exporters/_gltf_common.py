@@ -7,7 +7,7 @@ reader tell an untouched node from an edited one, and keyframe sampling
 from __future__ import annotations
 
 import hashlib
-from typing import Iterable
+from typing import Any, Iterable
 
 import numpy as np
 
@@ -65,17 +65,27 @@ def motion_digest(rest: dict[str, np.ndarray], channels: dict[str, tuple[str, np
 def channel_parts(path: str, interpolation: str, times: np.ndarray, values: np.ndarray) -> tuple:
     """What :func:`motion_digest` hashes of one channel, in order: its path and interpolation, its times
     and its values as float32 (buffers, hashed without joining them)."""
-    return (f"|{path}:{interpolation}|".encode(), np.ascontiguousarray(times, dtype="<f4"),
+    return (channel_tag(path, interpolation), np.ascontiguousarray(times, dtype="<f4"),
             np.ascontiguousarray(values, dtype="<f4"))
+
+
+def channel_tag(path: str, interpolation: str) -> bytes:
+    """The bytes that start a channel's part of the motion digest."""
+    return f"|{path}:{interpolation}|".encode()
 
 
 def digest_of(rest_bytes: bytes, channel_parts: Iterable) -> str:
     """The motion digest of a node's rest TRS (translation, rotation, scale as float32, 10 values) and the
     :func:`channel_parts` of its channels in translation, rotation, scale order."""
-    h = hashlib.blake2b(rest_bytes, digest_size=12)
+    h = new_digest(rest_bytes)
     for part in channel_parts:
         h.update(part)
     return h.hexdigest()
+
+
+def new_digest(rest_bytes: bytes) -> Any:
+    """The hash object :func:`digest_of` starts from; the writer feeds it channel parts as it lays them out."""
+    return hashlib.blake2b(rest_bytes, digest_size=12)
 
 
 def slerp(a: np.ndarray, b: np.ndarray, u: np.ndarray) -> np.ndarray:
@@ -159,15 +169,39 @@ def linear_keys(t: np.ndarray, v: np.ndarray, tol: np.ndarray, rotation: bool) -
     if f_count <= 2 or e_count == 0:
         return keep
     if rotation:
-        yaw = ~any_last(np.abs(v[..., ::2][..., :2]) > 1e-7).any(axis=0)
+        yaw = yaw_only(v)
         if yaw.any():
-            angle = np.unwrap(2.0 * np.arctan2(v[:, yaw, 1], v[:, yaw, 3]), axis=0, period=4 * np.pi)[..., None]
-            k = _refine(t, angle, np.full_like(angle, 2e-6), False)
-            keep[:, yaw] = _limit_turn(angle[..., 0], k)
+            keep[:, yaw] = yaw_keys(t, v[:, yaw, 1], v[:, yaw, 3])
         if not yaw.all():
             keep[:, ~yaw] = _refine(t, v[:, ~yaw], tol[:, ~yaw], True)
         return keep
     return _refine(t, v, tol, False)
+
+
+def yaw_only(q: np.ndarray) -> np.ndarray:
+    """Columns of xyzw quaternions ``q`` (F, E, 4) that turn about +Y alone (x and z stay 0), (E,) bool."""
+    return ~(np.abs(q[..., 0]) > 1e-7).any(axis=0) & ~(np.abs(q[..., 2]) > 1e-7).any(axis=0)
+
+
+def yaw_keys(t: np.ndarray, y: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """Keys (F, E) of headings given by the y and w components (F, E) of yaw-only quaternions: planned on
+    the unwrapped angle, where slerp is linear, with no segment turning by pi or more."""
+    angle = unwrap(2.0 * np.arctan2(np.asarray(y, np.float64), np.asarray(w, np.float64)), 4 * np.pi)[..., None]
+    k = _refine(t, angle, np.full_like(angle, 2e-6), False)
+    return _limit_turn(angle[..., 0], k)
+
+
+def unwrap(a: np.ndarray, period: float) -> np.ndarray:
+    """``np.unwrap(a, axis=0, period=period)`` for angles that move less than half a period a frame,
+    in place: a few passes where numpy's takes a dozen (headings are planned for every entity)."""
+    k = np.diff(a, axis=0)
+    k *= 1.0 / period
+    np.rint(k, out=k)
+    if k.any():
+        np.cumsum(k, axis=0, out=k)
+        k *= period
+        a[1:] -= k
+    return a
 
 
 def _bounds(keep: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -183,6 +217,30 @@ def _refine(t: np.ndarray, v: np.ndarray, tol: np.ndarray, rotation: bool) -> np
     f_count, e_count, _ = v.shape
     keep = np.zeros((f_count, e_count), bool)
     keep[0] = keep[-1] = True
+    cols = np.arange(e_count)
+    span = t[-1] - t[0]
+    if not rotation and span > 0:
+        # a column that the straight line between its ends reproduces needs no more keys (one broadcast,
+        # where the rounds below gather per frame): constant-rate headings, straight moves
+        line = v[-1] - v[0]
+        line = line * ((t - t[0]) / span)[:, None, None]
+        line += v[0]
+        line -= v
+        straight = ~any_last(np.abs(line, out=line) > tol).any(axis=0)
+        if straight.all():
+            return keep
+        if straight.any():
+            cols = np.nonzero(~straight)[0]
+            v, tol = v[:, cols], tol[:, cols]
+    sub = _refine_columns(t, v, tol, rotation)
+    keep[:, cols] = sub
+    return keep
+
+
+def _refine_columns(t: np.ndarray, v: np.ndarray, tol: np.ndarray, rotation: bool) -> np.ndarray:
+    f_count, e_count, _ = v.shape
+    keep = np.zeros((f_count, e_count), bool)
+    keep[0] = keep[-1] = True
     # each interior frame against the interpolation of its two neighbours
     u = ((t[1:-1] - t[:-2]) / (t[2:] - t[:-2]))[:, None]
     if rotation:
@@ -194,19 +252,6 @@ def _refine(t: np.ndarray, v: np.ndarray, tol: np.ndarray, rotation: bool) -> np
     pred -= v[1:-1]
     keep[1:-1] = any_last(np.abs(pred, out=pred) > tol[1:-1])
     cols = np.nonzero(~keep.all(axis=0))[0]  # a column keeping every key is exact already
-    span = t[-1] - t[0]
-    if cols.size and not rotation and span > 0:
-        # a column that the straight line between its ends reproduces needs no more keys (one broadcast,
-        # where the rounds below gather per frame): constant-rate headings, straight moves
-        vc = v[:, cols]
-        line = vc[-1] - vc[0]
-        line = line * ((t - t[0]) / span)[:, None, None]
-        line += vc[0]
-        line -= vc
-        straight = ~any_last(np.abs(line, out=line) > tol[:, cols]).any(axis=0)
-        if straight.any():
-            keep[1:-1, cols[straight]] = False
-            cols = cols[~straight]
     for _ in range(2 * int(np.log2(f_count)) + 8):
         if cols.size == 0:
             return keep

@@ -7,7 +7,6 @@ rename them into place, so a failed write leaves nothing behind.
 """
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import struct
@@ -16,6 +15,7 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 import numpy as np
+import orjson
 
 from exporters._gltf_common import CHUNK_BIN, CHUNK_JSON, DTYPE_COMPONENTS, GLB_MAGIC, GLB_VERSION, SIZE_TYPES
 from scenegraph.errors import FormatError
@@ -111,8 +111,17 @@ def _temp(path: Path) -> tuple[BinaryIO, str]:
     return os.fdopen(fd, "wb"), tmp
 
 
-def _json_bytes(doc: dict) -> bytes:
-    return json.dumps(doc, sort_keys=True, separators=(",", ":"), allow_nan=False, ensure_ascii=False).encode("utf-8")
+def _json_bytes(doc: dict, indent: bool = False) -> bytes:
+    """The document as UTF-8 JSON, keys sorted (same document -> same bytes).
+
+    orjson writes the ~1 MB document of a big scene ~5x faster than the json module. It writes NaN as
+    null where json would refuse it; the writer's inputs are checked finite before they get here
+    (payloads at construction, the Timeline and the splats by the writer), so none reaches the document.
+    """
+    try:
+        return orjson.dumps(doc, option=orjson.OPT_SORT_KEYS | (orjson.OPT_INDENT_2 if indent else 0))
+    except TypeError as exc:  # a value JSON cannot hold (a bad metadata type, a non-string key)
+        raise FormatError(f"glTF document: {exc}") from None
 
 
 def write_glb(path: Path, doc: dict, buf: Buffer) -> None:
@@ -158,7 +167,7 @@ def write_gltf(path: Path, doc: dict, buf: Buffer, copies: list[tuple[Path, str]
         fh, tmp = _temp(path)
         temps.append((tmp, path))
         with fh:
-            fh.write(json.dumps(doc, sort_keys=True, indent=1, allow_nan=False, ensure_ascii=False).encode("utf-8"))
+            fh.write(_json_bytes(doc, indent=True))
             fh.write(b"\n")
         for tmp, dest in temps:  # the .gltf itself last
             os.replace(tmp, dest)

@@ -60,6 +60,15 @@ def _base_dict(r: _Reader, doc: dict, extras: dict[str, dict]) -> dict:
             raise FormatError(r.c.where(f"node {eid!r}: invalid entity metadata ({exc})")) from None
         if not isinstance(ent, dict):
             raise FormatError(r.c.where(f"node {eid!r}: entity metadata must be an object"))
+        # the writer leaves out of "entity" what the node's other extras carry (files before it kept all)
+        for key, extra in (("kind", "kind"), ("cls", "class"), ("proxy", "proxy"), ("bounds", "bounds")):
+            if key not in ent and extra in sg:
+                ent[key] = sg[extra]
+        if ent.get("proxy") == "":
+            ent["proxy"] = None
+        b = ent.get("bounds")
+        if isinstance(b, list) and len(b) == 6:
+            ent["bounds"] = [b[:3], b[3:]]
         ent["id"] = eid
         ent["gaussians"] = None
         for key in ("material", "trajectory", "parent"):

@@ -16,11 +16,11 @@ from __future__ import annotations
 
 import base64
 import binascii
-import dataclasses
 import json
 import math
 import os
 import urllib.parse
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -38,10 +38,12 @@ from exporters._gltf_common import (
     SIZE_TYPES,
     SPLAT_PREFIX,
     any_last,
-    channel_parts,
-    digest_of,
+    channel_tag,
     linear_keys,
+    new_digest,
     tolerance,
+    yaw_keys,
+    yaw_only,
 )
 from exporters._gltf_output import Buffer, write_glb, write_gltf
 from scenegraph.errors import FormatError
@@ -110,22 +112,35 @@ def plan_channel(t: np.ndarray, values: np.ndarray, rotation: bool) -> tuple[np.
     keep[1:] = changed & step[None, :]
     lin = np.nonzero(~static & ~step)[0]
     if lin.size and not rotation and f_count >= 3:
-        curved = _curved(t, out if lin.size == e_count else out[:, lin])
+        curved = _curved(t, _columns(out, lin, e_count))
         keep[:, lin[curved]] = True  # what linear_keys would keep: every key
         lin = lin[~curved]
+    if lin.size and rotation and f_count >= 3:
+        sub = _columns(out, lin, e_count)
+        yaw = yaw_only(sub)
+        if yaw.any():  # headings: only their y and w components go to float64
+            idx = np.nonzero(yaw)[0]
+            keep[:, lin[yaw]] = yaw_keys(t, _columns(sub[..., 1], idx, lin.size), _columns(sub[..., 3], idx, lin.size))
+            lin = lin[~yaw]
     if lin.size:
-        v = (out if lin.size == e_count else out[:, lin]).astype(np.float64)
+        v = _columns(out, lin, e_count).astype(np.float64)
         keep[:, lin] = linear_keys(t, v, tolerance(v), rotation)
     return static, step, keep, out
+
+
+def _columns(a: np.ndarray, idx: np.ndarray, count: int) -> np.ndarray:
+    """``a[:, idx]`` (entities are axis 1), or ``a`` itself when ``idx`` is all ``count`` of them.
+    np.take copies into (F, E, C) order; ``a[:, idx]`` comes out (E, F, C)-ordered and ~10x slower to use."""
+    return a if idx.size == count else np.take(a, idx, axis=1)
 
 
 def _curved(t: np.ndarray, v: np.ndarray) -> np.ndarray:
     """Columns of ``v`` (F, E, C) float32 where no interior frame is within tolerance of the line
     through its two neighbours, (E,) bool: :func:`linear_keys` keeps every key of them.
 
-    Tested in float32 against the float64 tolerance plus a bound on float32 rounding
-    (8 eps x the three values' magnitudes), so a column called curved here is curved in float64;
-    the float64 planning (a copy and a few passes) is left to the rest.
+    Tested in float32 against a bound on the float64 tolerance plus float32 rounding, both taken at the
+    column's largest magnitude M (1e-6 + 4 eps M, and 24 eps M for the three values' rounding), so a
+    column called curved here is curved in float64; the float64 planning is left to the rest.
     """
     u = ((t[1:-1] - t[:-2]) / (t[2:] - t[:-2])).astype(np.float32)[:, None, None]
     dev = v[2:] - v[:-2]
@@ -133,13 +148,8 @@ def _curved(t: np.ndarray, v: np.ndarray) -> np.ndarray:
     dev += v[:-2]
     dev -= v[1:-1]
     np.abs(dev, out=dev)
-    mag = np.abs(v)
-    bound = mag[2:] + mag[:-2]
-    bound += mag[1:-1]
-    bound *= np.float32(8 * _EPS32)
-    mag = mag[1:-1]
-    mag *= np.float32(4 * _EPS32 * (1 + 4 * _EPS32))
-    bound += mag
+    big = np.maximum(v.max(axis=0), -v.min(axis=0))  # (E, C): reductions down the frames, no (F, E, C) temporary
+    bound = big * np.float32(28 * _EPS32 * (1 + 4 * _EPS32))
     bound += np.float32(1e-6 * (1 + 4 * _EPS32))
     return any_last(dev > bound).all(axis=0)
 
@@ -237,6 +247,31 @@ def _links(scene: Any) -> tuple[dict[str, str], dict[str, str], dict[str, str], 
 
 #: the encoder json.dumps(payload, sort_keys=True, allow_nan=False) builds on every call, built once
 _ENTITY_JSON = json.JSONEncoder(sort_keys=True, allow_nan=False)
+#: Entity fields the node's extras carry elsewhere (id, kind, class, proxy, bounds) or its mesh does (the splats)
+_ENTITY_ELSEWHERE = frozenset(("id", "kind", "cls", "proxy", "bounds", "gaussians"))
+_REST = ([0.0, 0.0, 0.0], [0.0, 0.0, 0.0, 1.0], [1.0, 1.0, 1.0])
+
+
+def _entity_meta(e: Any) -> str:
+    """The node's ``entity`` extra: the Entity fields that hold something other than their default and
+    are not carried elsewhere, as JSON (usually ``{}``).  Reading fills the rest back (see
+    :func:`exporters._gltf_rebuild._base_dict`)."""
+    from scenegraph.serialize import _field_names, _plain, payload_to_json
+
+    out: dict[str, Any] = {}
+    for name in _field_names(type(e)):
+        if name in _ENTITY_ELSEWHERE:
+            continue
+        v = getattr(e, name)
+        if name == "name":
+            if v != e.id:
+                out[name] = v
+        elif name == "transform":
+            if (v.translation.tolist(), v.rotation.tolist(), v.scale.tolist()) != _REST:
+                out[name] = payload_to_json(v)
+        elif v is not None and not (isinstance(v, Mapping) and not v):
+            out[name] = _plain(v)
+    return _ENTITY_JSON.encode(out) if out else "{}"
 
 
 class _Writer:
@@ -337,91 +372,100 @@ class _Writer:
             "extras": {"scenegraph": {"scales": linear}},
         }
 
-    def animation(self, order: list[Any]) -> tuple[dict[str, np.ndarray], list[list[Any]], list[dict]]:
-        """Node TRS and channels from the Timeline; returns (rest TRS per path (E, C) float32, per-node
-        buffers of :func:`channel_parts` for the motion digest, channels).
+    def animation(self, order: list[Any]) -> tuple[dict[str, np.ndarray], list[str], list[dict]]:
+        """Node TRS and channels from the Timeline; returns (rest TRS per path (E, C) float32, each node's
+        motion digest, channels).
 
         Kept keys of all entities are gathered with one boolean index per path into one buffer view; each
         channel's output accessor is a slice of it (a byteOffset), its input accessor shared by channels with
         the same key frames, all key times in one more view: a few views instead of one per accessor.
+        Value accessors come first, then the key-time ones, so every index is known as channels are made.
         """
         tl = self.tl
         t = np.asarray(tl.time, np.float64)
         where = {eid: i for i, eid in enumerate(tl.ids)}
         cols = [where[e.id] for e in order]
         rests: dict[str, np.ndarray] = {}
-        chans: list[list[Any]] = [[] for _ in order]
-        samplers: list[dict] = []
-        channels: list[dict] = []
-        t32 = t.astype(np.float32)
-        increasing = bool(np.all(t32[1:] >= t32[:-1]))
-        buf = self.buf
-        accessors = buf.accessors
-        # key times of every distinct set of kept frames, all in one buffer view
-        times_of: dict[bytes, tuple[int, np.ndarray]] = {}
-        time_parts: list[np.ndarray] = []
-        time_offset = 0
-        time_acc: list[dict] = []
         planned = []
         for path, arr in (("translation", tl.position), ("rotation", tl.rotation), ("scale", tl.scale)):
             values = np.asarray(arr, np.float32)
             if cols != list(range(values.shape[1])):
-                values = values[:, cols]
+                values = np.take(values, cols, axis=1)
             static, step, keep, out = plan_channel(t, values, path == "rotation")
             rests[path] = out[0]
-            moving = ~static
-            if not moving.any():
-                continue
+            if not static.all():
+                planned.append((path, static, step, keep, out))
+        rest_bytes = np.concatenate([rests[p].astype("<f4") for p in ("translation", "rotation", "scale")], axis=1)
+        hashers = [new_digest(r) for r in rest_bytes]
+        self.samplers: list[dict] = []
+        channels: list[dict] = []
+        if not planned:
+            return rests, [h.hexdigest() for h in hashers], channels
+        t32 = t.astype("<f4")
+        increasing = bool(np.all(t32[1:] >= t32[:-1]))
+        buf = self.buf
+        accessors = buf.accessors
+        first_value = len(accessors)
+        first_time = first_value + sum(int((~p[1]).sum()) for p in planned)
+        # key times of every distinct set of kept frames, all in one buffer view after the values
+        times_of: dict[bytes, tuple[int, np.ndarray]] = {}
+        time_acc: list[dict] = []
+        time_parts: list[np.ndarray] = []
+        time_offset = 0
+        samplers = self.samplers
+        for path, static, step, keep, out in planned:
             kept = np.ascontiguousarray(keep.T)  # (E, F)
             kept[static] = False
-            # (N, C), entity by entity, frames ascending: a mask on the transposed view is ~2x faster than
-            # gathering by (frame, entity) index pairs
-            vals_all = np.ascontiguousarray(out.transpose(1, 0, 2)[kept], dtype="<f4")
-            starts = [0] + np.cumsum(kept.sum(axis=1)).tolist()
-            keys = []
-            for j in np.nonzero(moving)[0].tolist():
-                mask = kept[j]
-                key = mask.tobytes()
-                if key not in times_of:
-                    times = t32[mask]
-                    acc = {"componentType": 5126, "count": int(times.size), "type": "SCALAR"}
+            counts = kept.sum(axis=1)
+            moving = np.nonzero(~static)[0]
+            if counts[moving].min() == kept.shape[1]:
+                # every key of every moving entity: a plain transposed copy
+                vals_all = np.ascontiguousarray(_columns(out, moving, kept.shape[0]).transpose(1, 0, 2), dtype="<f4")
+                vals_all = vals_all.reshape(-1, out.shape[2])
+            else:
+                # (N, C), entity by entity, frames ascending: a mask on the transposed view is ~2x faster than
+                # gathering by (frame, entity) index pairs
+                vals_all = np.ascontiguousarray(out.transpose(1, 0, 2)[kept], dtype="<f4")
+            width = vals_all.shape[1]
+            view = buf.view(vals_all)
+            kind = SIZE_TYPES[width]
+            row = 4 * width
+            raw = memoryview(vals_all).cast("B")
+            ends = np.cumsum(counts)
+            tags = {False: channel_tag(path, "LINEAR"), True: channel_tag(path, "STEP")}
+            for j, a, b, is_step in zip(moving.tolist(), (ends - counts)[moving].tolist(), ends[moving].tolist(),
+                                        step[moving].tolist()):
+                mask = kept[j].tobytes()
+                hit = times_of.get(mask)
+                if hit is None:
+                    times = t32[kept[j]]
+                    acc = {"bufferView": None, "componentType": 5126, "count": b - a, "type": "SCALAR"}
                     if time_offset:
                         acc["byteOffset"] = time_offset
                     if increasing:  # min/max of ascending times are the ends: no reductions per accessor
                         acc["min"], acc["max"] = [float(times[0])], [float(times[-1])]
                     else:
                         acc["min"], acc["max"] = [float(times.min())], [float(times.max())]
-                    times_of[key] = len(time_acc), times
+                    hit = times_of[mask] = (first_time + len(time_acc), times)
                     time_acc.append(acc)
                     time_parts.append(times)
-                    time_offset += 4 * int(times.size)
-                keys.append((j, key))
-            planned.append((path, step.tolist(), vals_all, starts, keys))
-        if not planned:
-            self.samplers = samplers
-            return rests, chans, channels
-        time_view = buf.view(np.concatenate(time_parts).astype("<f4", copy=False))
-        first_time = len(accessors)
-        for acc in time_acc:
-            acc["bufferView"] = time_view
-            accessors.append(acc)
-        for path, step_l, vals_all, starts, keys in planned:
-            width = vals_all.shape[1]
-            view = buf.view(vals_all)
-            kind = SIZE_TYPES[width]
-            for j, key in keys:
-                a, b = starts[j], starts[j + 1]
-                ti, times = times_of[key]
+                    time_offset += 4 * (b - a)
                 acc = {"bufferView": view, "componentType": 5126, "count": b - a, "type": kind}
                 if a:
-                    acc["byteOffset"] = 4 * width * a
+                    acc["byteOffset"] = row * a
                 accessors.append(acc)
-                interp = "STEP" if step_l[j] else "LINEAR"
-                samplers.append({"input": first_time + ti, "output": len(accessors) - 1, "interpolation": interp})
+                samplers.append({"input": hit[0], "output": len(accessors) - 1,
+                                 "interpolation": "STEP" if is_step else "LINEAR"})
                 channels.append({"sampler": len(samplers) - 1, "target": {"node": j, "path": path}})
-                chans[j].extend(channel_parts(path, interp, times, vals_all[a:b]))
-        self.samplers = samplers
-        return rests, chans, channels
+                h = hashers[j]
+                h.update(tags[is_step])
+                h.update(hit[1])
+                h.update(raw[row * a:row * b])
+        time_view = buf.view(np.concatenate(time_parts))
+        for acc in time_acc:
+            acc["bufferView"] = time_view
+        accessors.extend(time_acc)
+        return rests, [h.hexdigest() for h in hashers], channels
 
     # -- the whole document --------------------------------------------------
     def build(self) -> dict:
@@ -431,8 +475,7 @@ class _Writer:
         order = scene.entities()
         index = {e.id: i for i, e in enumerate(order)}
         mat_index = self.materials()
-        rests, chans, channels = self.animation(order)
-        rest_bytes = np.concatenate([rests[p].astype("<f4") for p in ("translation", "rotation", "scale")], axis=1)
+        rests, digests, channels = self.animation(order)
         # float32 -> Python float is exact, as _floats does it
         rest_lists = {path: r.tolist() for path, r in rests.items()}
         # the same bytes as IDENTITY (so -0.0 is not identity)
@@ -481,8 +524,6 @@ class _Writer:
                 node["children"] = kids
             if par is None:
                 roots.append(j)
-            # the splats travel in the POINTS primitive, not in the metadata
-            payload = serialize.payload_to_json(e if e.gaussians is None else dataclasses.replace(e, gaussians=None))
             node["extras"] = {"scenegraph": {
                 "id": e.id,
                 "kind": e.kind,
@@ -492,9 +533,9 @@ class _Writer:
                 "trajectory": traj or "",
                 "parent": par or "",
                 "relations": relations.get(e.id, []),
-                "bounds": _floats(e.bounds),
-                "digest": digest_of(rest_bytes[j].tobytes(), chans[j]),
-                "entity": _ENTITY_JSON.encode(payload),
+                "bounds": e.bounds.ravel().tolist(),
+                "digest": digests[j],
+                "entity": _entity_meta(e),
             }}
             nodes.append(node)
 
