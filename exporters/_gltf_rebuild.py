@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from exporters._gltf_common import EXT_LIGHTS, motion_digest
+from exporters._gltf_common import EXT_LIGHTS, file_motion_digest, motion_digest
 from exporters.gltf_read import _POS_TOL, _ROT_TOL, _SCALE_TOL, _model, _Reader, _sg, _unique_id
 from scenegraph.errors import FormatError, ModelError, SceneGraphError
 
@@ -31,6 +31,12 @@ def _document(r: _Reader) -> dict | None:
     if not isinstance(doc, dict) or not isinstance(doc.get("entities"), list):
         raise FormatError(c.where("scene extras: the scenegraph document has no entity list"))
     return doc
+
+
+def meta_motion(r: _Reader) -> Any:
+    """The motion digest the writer stored in the scene's extras (None if absent)."""
+    meta = _sg(r.c.item("scenes", r.c.doc.get("scene", 0), "scene"))
+    return meta.get("motion") if meta else None
 
 
 def _node_entities(r: _Reader, order: list[int], doc: dict) -> tuple[dict[int, str], dict[str, dict]]:
@@ -107,6 +113,8 @@ class _Rebuild:
             self.scene = Scene(fps=24.0, duration=max(ends, default=0.0))
         r.fps = self.scene.fps
         self._timeline: Any = False
+        self._untouched: bool | None = None
+        self.stored_motion = meta_motion(r) if doc is not None else None
         self.mat_ids: dict[int, str] = {}
 
     # -- helpers -------------------------------------------------------------
@@ -122,8 +130,19 @@ class _Rebuild:
                 self._timeline = None
         return self._timeline
 
+    def untouched(self) -> bool:
+        """Whether every node's rest TRS and animation keys are as the writer left them (the scene's motion digest)."""
+        if self._untouched is None:
+            r = self.r
+            self._untouched = isinstance(self.stored_motion, str) and self.stored_motion == file_motion_digest(
+                [r.rest(i) for i in range(len(r.nodes))], self.chans)
+        return self._untouched
+
     def motion_edited(self, i: int, eid: str, rest: dict, chans: dict) -> bool:
-        if motion_digest(rest, chans) == self.extras[eid].get("digest"):
+        if self.untouched():
+            return False
+        digest = self.extras[eid].get("digest")  # files written before the scene-level digest
+        if isinstance(digest, str) and motion_digest(rest, chans) == digest:
             return False
         tl = self.timeline()
         if tl is None or eid not in tl.ids:

@@ -38,9 +38,8 @@ from exporters._gltf_common import (
     SIZE_TYPES,
     SPLAT_PREFIX,
     any_last,
-    channel_tag,
     linear_keys,
-    new_digest,
+    scene_motion_digest,
     tolerance,
     yaw_keys,
     yaw_only,
@@ -227,13 +226,17 @@ def _read_image(texture: str, out_dir: Path) -> tuple[Path, bytes, str]:
     raise FormatError(f"texture {texture!r}: no such file (looked in {', '.join(str(c) for c in candidates)})")
 
 
-def _links(scene: Any) -> tuple[dict[str, str], dict[str, str], dict[str, str], dict[str, list[str]]]:
-    """Material, trajectory and parent id of each entity, and its children's ids, in one pass over the
-    graph's edges (the first edge of a kind wins, as in Scene.material_of and friends)."""
+def _links(scene: Any) -> tuple[dict[str, str], dict[str, str], dict[str, str], dict[str, list[str]], list[tuple[str, str, str]]]:
+    """Material, trajectory and parent id of each entity, its children's ids, and the spatial relations
+    (as Scene.relations gives them), in one pass over the graph's edges (the first edge of a kind wins,
+    as in Scene.material_of and friends)."""
+    from scenegraph.model import SPATIAL_RELATIONS
+
     material: dict[str, str] = {}
     trajectory: dict[str, str] = {}
     parent: dict[str, str] = {}
     children: dict[str, list[str]] = {}
+    relations: list[tuple[str, str, str]] = []
     for u, v, rel in scene.graph.edges(data="rel"):
         if rel == "material":
             material.setdefault(u, v)
@@ -242,14 +245,17 @@ def _links(scene: Any) -> tuple[dict[str, str], dict[str, str], dict[str, str], 
         elif rel == "parent":
             parent.setdefault(v, u)
             children.setdefault(u, []).append(v)
-    return material, trajectory, parent, children
+        elif rel in SPATIAL_RELATIONS:
+            relations.append((u, rel, v))
+    return material, trajectory, parent, children, relations
 
 
 #: the encoder json.dumps(payload, sort_keys=True, allow_nan=False) builds on every call, built once
 _ENTITY_JSON = json.JSONEncoder(sort_keys=True, allow_nan=False)
 #: Entity fields the node's extras carry elsewhere (id, kind, class, proxy, bounds) or its mesh does (the splats)
-_ENTITY_ELSEWHERE = frozenset(("id", "kind", "cls", "proxy", "bounds", "gaussians"))
-_REST = ([0.0, 0.0, 0.0], [0.0, 0.0, 0.0, 1.0], [1.0, 1.0, 1.0])
+_ENTITY_ELSEWHERE = ("id", "kind", "cls", "proxy", "bounds", "gaussians")
+_REST_BYTES = np.array([0, 0, 0, 0, 0, 0, 1, 1, 1, 1], np.float64).tobytes()  # an identity Transform's arrays
+_OTHER_FIELDS: dict[type, tuple[str, ...]] = {}
 
 
 def _entity_meta(e: Any) -> str:
@@ -258,18 +264,19 @@ def _entity_meta(e: Any) -> str:
     :func:`exporters._gltf_rebuild._base_dict`)."""
     from scenegraph.serialize import _field_names, _plain, payload_to_json
 
+    others = _OTHER_FIELDS.get(type(e))
+    if others is None:
+        skip = set(_ENTITY_ELSEWHERE) | {"name", "transform"}
+        others = _OTHER_FIELDS[type(e)] = tuple(f for f in _field_names(type(e)) if f not in skip)
     out: dict[str, Any] = {}
-    for name in _field_names(type(e)):
-        if name in _ENTITY_ELSEWHERE:
-            continue
+    if e.name != e.id:
+        out["name"] = e.name
+    tr = e.transform
+    if tr.translation.tobytes() + tr.rotation.tobytes() + tr.scale.tobytes() != _REST_BYTES:
+        out["transform"] = payload_to_json(tr)
+    for name in others:  # camera, light, dynamics, attributes: None or empty by default
         v = getattr(e, name)
-        if name == "name":
-            if v != e.id:
-                out[name] = v
-        elif name == "transform":
-            if (v.translation.tolist(), v.rotation.tolist(), v.scale.tolist()) != _REST:
-                out[name] = payload_to_json(v)
-        elif v is not None and not (isinstance(v, Mapping) and not v):
+        if v is not None and not (isinstance(v, Mapping) and not v):
             out[name] = _plain(v)
     return _ENTITY_JSON.encode(out) if out else "{}"
 
@@ -372,8 +379,8 @@ class _Writer:
             "extras": {"scenegraph": {"scales": linear}},
         }
 
-    def animation(self, order: list[Any]) -> tuple[dict[str, np.ndarray], list[str], list[dict]]:
-        """Node TRS and channels from the Timeline; returns (rest TRS per path (E, C) float32, each node's
+    def animation(self, order: list[Any]) -> tuple[dict[str, np.ndarray], str, list[dict]]:
+        """Node TRS and channels from the Timeline; returns (rest TRS per path (E, C) float32, the scene's
         motion digest, channels).
 
         Kept keys of all entities are gathered with one boolean index per path into one buffer view; each
@@ -395,12 +402,12 @@ class _Writer:
             rests[path] = out[0]
             if not static.all():
                 planned.append((path, static, step, keep, out))
-        rest_bytes = np.concatenate([rests[p].astype("<f4") for p in ("translation", "rotation", "scale")], axis=1)
-        hashers = [new_digest(r) for r in rest_bytes]
+        rest_bytes = np.concatenate([rests[p] for p in ("translation", "rotation", "scale")], axis=1)
+        digest_parts: list[tuple] = []
         self.samplers: list[dict] = []
         channels: list[dict] = []
         if not planned:
-            return rests, [h.hexdigest() for h in hashers], channels
+            return rests, scene_motion_digest(rest_bytes, digest_parts), channels
         t32 = t.astype("<f4")
         increasing = bool(np.all(t32[1:] >= t32[:-1]))
         buf = self.buf
@@ -408,10 +415,30 @@ class _Writer:
         first_value = len(accessors)
         first_time = first_value + sum(int((~p[1]).sum()) for p in planned)
         # key times of every distinct set of kept frames, all in one buffer view after the values
-        times_of: dict[bytes, tuple[int, np.ndarray]] = {}
+        times_of: dict[bytes, int] = {}
         time_acc: list[dict] = []
         time_parts: list[np.ndarray] = []
         time_offset = 0
+
+        def time_accessor(row: np.ndarray) -> int:
+            nonlocal time_offset
+            key = row.tobytes()
+            ti = times_of.get(key)
+            if ti is None:
+                times = t32[row]
+                acc = {"bufferView": None, "componentType": 5126, "count": int(times.size), "type": "SCALAR"}
+                if time_offset:
+                    acc["byteOffset"] = time_offset
+                if increasing:  # min/max of ascending times are the ends: no reductions per accessor
+                    acc["min"], acc["max"] = [float(times[0])], [float(times[-1])]
+                else:
+                    acc["min"], acc["max"] = [float(times.min())], [float(times.max())]
+                ti = times_of[key] = first_time + len(time_acc)
+                time_acc.append(acc)
+                time_parts.append(times)
+                time_offset += 4 * int(times.size)
+            return ti
+
         samplers = self.samplers
         for path, static, step, keep, out in planned:
             kept = np.ascontiguousarray(keep.T)  # (E, F)
@@ -426,46 +453,32 @@ class _Writer:
                 # (N, C), entity by entity, frames ascending: a mask on the transposed view is ~2x faster than
                 # gathering by (frame, entity) index pairs
                 vals_all = np.ascontiguousarray(out.transpose(1, 0, 2)[kept], dtype="<f4")
-            width = vals_all.shape[1]
             view = buf.view(vals_all)
-            kind = SIZE_TYPES[width]
-            row = 4 * width
-            raw = memoryview(vals_all).cast("B")
-            ends = np.cumsum(counts)
-            tags = {False: channel_tag(path, "LINEAR"), True: channel_tag(path, "STEP")}
-            for j, a, b, is_step in zip(moving.tolist(), (ends - counts)[moving].tolist(), ends[moving].tolist(),
-                                        step[moving].tolist()):
-                mask = kept[j].tobytes()
-                hit = times_of.get(mask)
-                if hit is None:
-                    times = t32[kept[j]]
-                    acc = {"bufferView": None, "componentType": 5126, "count": b - a, "type": "SCALAR"}
-                    if time_offset:
-                        acc["byteOffset"] = time_offset
-                    if increasing:  # min/max of ascending times are the ends: no reductions per accessor
-                        acc["min"], acc["max"] = [float(times[0])], [float(times[-1])]
-                    else:
-                        acc["min"], acc["max"] = [float(times.min())], [float(times.max())]
-                    hit = times_of[mask] = (first_time + len(time_acc), times)
-                    time_acc.append(acc)
-                    time_parts.append(times)
-                    time_offset += 4 * (b - a)
-                acc = {"bufferView": view, "componentType": 5126, "count": b - a, "type": kind}
-                if a:
-                    acc["byteOffset"] = row * a
-                accessors.append(acc)
-                samplers.append({"input": hit[0], "output": len(accessors) - 1,
-                                 "interpolation": "STEP" if is_step else "LINEAR"})
-                channels.append({"sampler": len(samplers) - 1, "target": {"node": j, "path": path}})
-                h = hashers[j]
-                h.update(tags[is_step])
-                h.update(hit[1])
-                h.update(raw[row * a:row * b])
+            kind = SIZE_TYPES[vals_all.shape[1]]
+            row = 4 * vals_all.shape[1]
+            digest_parts.append((path, moving, step[moving], counts[moving], np.broadcast_to(t32, kept.shape)[kept], vals_all))
+            rows = kept[moving]
+            if (rows == rows[0]).all():  # the same key frames for all (every frame, say): one time accessor
+                inputs = [time_accessor(rows[0])] * moving.size
+            else:
+                inputs = [time_accessor(r) for r in rows]
+            nodes = moving.tolist()
+            n = counts[moving]
+            starts = (np.cumsum(n) - n).tolist()
+            first = len(accessors)
+            accessors.extend([{"bufferView": view, "componentType": 5126, "count": c, "type": kind, "byteOffset": row * a}
+                              for a, c in zip(starts, n.tolist())])
+            if starts[0] == 0:
+                del accessors[first]["byteOffset"]  # the default
+            first_sampler = len(samplers)
+            samplers.extend([{"input": ti, "output": first + k, "interpolation": "STEP" if st else "LINEAR"}
+                             for k, (ti, st) in enumerate(zip(inputs, step[moving].tolist()))])
+            channels.extend([{"sampler": first_sampler + k, "target": {"node": j, "path": path}} for k, j in enumerate(nodes)])
         time_view = buf.view(np.concatenate(time_parts))
         for acc in time_acc:
             acc["bufferView"] = time_view
         accessors.extend(time_acc)
-        return rests, [h.hexdigest() for h in hashers], channels
+        return rests, scene_motion_digest(rest_bytes, digest_parts), channels
 
     # -- the whole document --------------------------------------------------
     def build(self) -> dict:
@@ -475,13 +488,15 @@ class _Writer:
         order = scene.entities()
         index = {e.id: i for i, e in enumerate(order)}
         mat_index = self.materials()
-        rests, digests, channels = self.animation(order)
-        # float32 -> Python float is exact, as _floats does it
-        rest_lists = {path: r.tolist() for path, r in rests.items()}
-        # the same bytes as IDENTITY (so -0.0 is not identity)
-        identity = {path: (r == IDENTITY[path]).all(axis=1) & ~np.signbit(r).any(axis=1) for path, r in rests.items()}
+        rests, motion, channels = self.animation(order)
+        # float32 -> Python float is exact, as _floats does it; a node leaves out what holds IDENTITY's bytes
+        # (so -0.0 is written)
+        rest_lists = {path: [None if same else v for v, same in zip(r.tolist(), ((r == IDENTITY[path]).all(axis=1)
+                                                                               & ~np.signbit(r).any(axis=1)).tolist())]
+                      for path, r in rests.items()}
+        mat_of, traj_of, par_of, kids_of, relation_list = _links(scene)
         relations: dict[str, list[str]] = {}
-        for s, r, o in scene.relations():
+        for s, r, o in relation_list:
             relations.setdefault(s, []).append(f"{r} {o}")
 
         nodes: list[dict] = []
@@ -491,24 +506,26 @@ class _Writer:
         mesh_cache: dict[tuple, int] = {}
         prim_cache: dict[tuple, dict] = {}
         roots: list[int] = []
-        mat_of, traj_of, par_of, kids_of = _links(scene)
-        materials = {m.id: m for m in scene.materials()}
-        for j, e in enumerate(order):
-            mat = materials[mat_of[e.id]] if e.id in mat_of else None
-            par = par_of.get(e.id)
-            traj = traj_of.get(e.id)
+        no_relations: list[str] = []
+        for j, (e, tr, rot, sc) in enumerate(zip(order, rest_lists["translation"], rest_lists["rotation"], rest_lists["scale"])):
+            eid = e.id
+            mat = mat_of.get(eid)
+            par = par_of.get(eid)
             node: dict[str, Any] = {"name": e.name}
-            for path in ("translation", "rotation", "scale"):
-                if not identity[path][j]:
-                    node[path] = rest_lists[path][j]
-            mi = mat_index[mat.id] if mat is not None else None
+            if tr is not None:
+                node["translation"] = tr
+            if rot is not None:
+                node["rotation"] = rot
+            if sc is not None:
+                node["scale"] = sc
+            mi = mat_index[mat] if mat is not None else None
             if e.gaussians is not None:
                 prims = [self.proxy_primitive(e, mi, prim_cache)] if e.proxy else []
                 prims.append(self.splat_primitive(e.gaussians))
                 meshes.append({"name": f"{e.name} splats", "primitives": prims})
                 node["mesh"] = len(meshes) - 1
             elif e.kind == "object" and e.proxy:
-                key = (e.proxy, np.asarray(e.bounds, np.float64).tobytes(), mi)
+                key = (e.proxy, e.bounds.tobytes(), mi)
                 if key not in mesh_cache:
                     meshes.append({"name": e.proxy, "primitives": [self.proxy_primitive(e, mi, prim_cache)]})
                     mesh_cache[key] = len(meshes) - 1
@@ -519,22 +536,20 @@ class _Writer:
             elif e.kind == "light":
                 lights.append(_light_json(e))
                 node["extensions"] = {EXT_LIGHTS: {"light": len(lights) - 1}}
-            kids = [index[c] for c in kids_of.get(e.id, ())]
-            if kids:
-                node["children"] = kids
+            if eid in kids_of:
+                node["children"] = [index[c] for c in kids_of[eid]]
             if par is None:
                 roots.append(j)
             node["extras"] = {"scenegraph": {
-                "id": e.id,
+                "id": eid,
                 "kind": e.kind,
                 "class": e.cls,
                 "proxy": e.proxy or "",
-                "material": mat.id if mat else "",
-                "trajectory": traj or "",
+                "material": mat or "",
+                "trajectory": traj_of.get(eid, ""),
                 "parent": par or "",
-                "relations": relations.get(e.id, []),
+                "relations": relations.get(eid, no_relations),
                 "bounds": e.bounds.ravel().tolist(),
-                "digest": digests[j],
                 "entity": _entity_meta(e),
             }}
             nodes.append(node)
@@ -546,7 +561,7 @@ class _Writer:
                       "metadata": _jsonable(scene.metadata)},
             "materials": [serialize.payload_to_json(m) for m in scene.materials()],
             "trajectories": [serialize.payload_to_json(t) for t in scene.trajectories()],
-            "relations": [{"subject": a, "rel": r, "object": b} for a, r, b in scene.relations()],
+            "relations": [{"subject": a, "rel": r, "object": b} for a, r, b in relation_list],
         }
         document["entities"] = [e.id for e in order]
         doc = self.doc
@@ -563,6 +578,7 @@ class _Writer:
                 "seed": int(scene.seed),
                 "prompt": scene.prompt,
                 "frames": int(self.tl.frame_count),
+                "motion": motion,
                 "document": json.dumps(document, sort_keys=True, allow_nan=False),
             }},
         }]
@@ -613,7 +629,8 @@ def write(scene: Any, path: str | os.PathLike, timeline: Any = None, *,
         from scenegraph.world import simulate
 
         timeline = simulate(scene)
-    missing = [e.id for e in scene.entities() if e.id not in timeline.ids]
+    have = set(timeline.ids)
+    missing = [e.id for e in scene.entities() if e.id not in have]
     if missing:
         raise FormatError(f"{path}: the timeline has no state for entity {missing[0]!r}")
     w = _Writer(scene, timeline, out_dir, suffix == ".glb", splat_color_space)

@@ -62,8 +62,8 @@ def test_moved_static_node_moves_entity(written):
     assert back.entity("car_1") == scene.entity("car_1")
 
 
-def test_changed_keyframe_becomes_keyframe_trajectory(written):
-    scene, path, doc = written
+def _move_car_key(path: Path, doc: dict) -> None:
+    """Set the car's translation key 1 (t = 2 s) to (10, 0, -5) in the .bin."""
     anim = doc["animations"][0]
     car = _index(doc, "Car")
     ch = [c for c in anim["channels"] if c["target"] == {"node": car, "path": "translation"}][0]
@@ -71,9 +71,55 @@ def test_changed_keyframe_becomes_keyframe_trajectory(written):
     view = doc["bufferViews"][acc["bufferView"]]
     bin_path = path.with_suffix(".bin")
     raw = bytearray(bin_path.read_bytes())
-    offset = view["byteOffset"] + acc.get("byteOffset", 0) + 12  # key 1 (t = 2 s)
+    offset = view["byteOffset"] + acc.get("byteOffset", 0) + 12
     raw[offset:offset + 12] = struct.pack("<3f", 10.0, 0.0, -5.0)
     bin_path.write_bytes(bytes(raw))
+
+
+def test_untouched_motion_is_known_from_the_digest(written, monkeypatch):
+    """Our own untouched file: the scene's motion digest matches, so nothing is simulated to compare;
+    after one key changes it no longer matches, and only the edited entity gets a new trajectory."""
+    import exporters._gltf_rebuild as rebuild
+
+    scene, path, doc = written
+    assert len(doc["scenes"][0]["extras"]["scenegraph"]["motion"]) == 24
+    simulated = []
+    real = rebuild._Rebuild.timeline
+    monkeypatch.setattr(rebuild._Rebuild, "timeline", lambda self: simulated.append(1) or real(self))
+    assert gltf.read(path) == scene
+    assert simulated == []
+    _move_car_key(path, doc)
+    back = gltf.read(path)
+    assert simulated
+    assert back.trajectory_of("car_1").positions[1].tolist() == [10.0, 0.0, -5.0]
+    for eid in ("cam_1", "ball_1"):
+        assert back.trajectory_of(eid) == scene.trajectory_of(eid)
+
+
+def test_per_node_digests_of_older_files_are_honoured(written, monkeypatch):
+    """Files written before the scene-level digest carry one per node; an untouched node is known from it."""
+    import exporters._gltf_rebuild as rebuild
+    from exporters._gltf_common import motion_digest
+    from exporters._gltf_container import open_container
+    from exporters.gltf_read import _Reader
+
+    scene, path, doc = written
+    r = _Reader(open_container(path))
+    chans = r.channels()
+    for i, node in enumerate(doc["nodes"]):
+        node["extras"]["scenegraph"]["digest"] = motion_digest(r.rest(i), chans.get(i, {}))
+    del doc["scenes"][0]["extras"]["scenegraph"]["motion"]
+    _save(path, doc)
+    simulated = []
+    real = rebuild._Rebuild.timeline
+    monkeypatch.setattr(rebuild._Rebuild, "timeline", lambda self: simulated.append(1) or real(self))
+    assert gltf.read(path) == scene
+    assert simulated == []
+
+
+def test_changed_keyframe_becomes_keyframe_trajectory(written):
+    scene, path, doc = written
+    _move_car_key(path, doc)
     back = gltf.read(path)
     traj = back.trajectory_of("car_1")
     assert traj.id == "traj_car"  # the car's own trajectory keeps its id
