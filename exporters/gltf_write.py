@@ -19,6 +19,7 @@ import binascii
 import json
 import math
 import os
+import threading
 import urllib.parse
 from collections.abc import Mapping
 from pathlib import Path
@@ -281,6 +282,39 @@ def _entity_meta(e: Any) -> str:
     return _ENTITY_JSON.encode(out) if out else "{}"
 
 
+class _Background:
+    """``fn(*args)`` on a thread of its own, started now; :meth:`result` waits and returns it (or raises
+    what it raised).  numpy's loops and hashlib release the GIL, so planning one channel here while another
+    is planned on the caller's thread keeps both cores of a small machine busy."""
+
+    def __init__(self, fn: Any, *args: Any) -> None:
+        self._value: Any = None
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, args=(fn, args), name="scenegraph-gltf", daemon=True)
+        self._thread.start()
+
+    def _run(self, fn: Any, args: tuple) -> None:
+        try:
+            self._value = fn(*args)
+        except BaseException as exc:  # handed to the caller by result()
+            self._error = exc
+
+    def result(self) -> Any:
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        return self._value
+
+
+def _splat_arrays(g: Any) -> tuple[np.ndarray, tuple[list, list], np.ndarray]:
+    """What a POINTS primitive needs computed from Gaussians ``g``: log scales, the means' bounds
+    (min, max per axis: one column at a time, numpy reduces a strided column far faster than axis 0 of
+    (N, 3)) and the SH coefficients as contiguous little-endian float32."""
+    means = g.means
+    bounds = ([float(means[:, c].min()) for c in range(3)], [float(means[:, c].max()) for c in range(3)])
+    return np.log(g.scales), bounds, np.ascontiguousarray(g.sh, dtype="<f4")
+
+
 class _Writer:
     def __init__(self, scene: Any, timeline: Any, out_dir: Path, glb: bool, color_space: str) -> None:
         self.scene = scene
@@ -352,15 +386,16 @@ class _Writer:
             prim["material"] = mat_index
         return prim
 
-    def splat_primitive(self, g: Any) -> dict:
+    def splat_primitive(self, g: Any, prepared: tuple | None = None) -> dict:
+        """The POINTS primitive of Gaussians ``g``; ``prepared`` is :func:`_splat_arrays` of them, if done already."""
         b = self.buf
+        log_scales, bounds, sh = prepared or _splat_arrays(g)
         attrs = {
-            "POSITION": b.accessor(g.means, target=ARRAY_BUFFER, minmax=True),
+            "POSITION": b.accessor(g.means, target=ARRAY_BUFFER, minmax=bounds),
             SPLAT_PREFIX + "ROTATION": b.accessor(g.quats, target=ARRAY_BUFFER),
-            SPLAT_PREFIX + "SCALE": b.accessor(np.log(g.scales), target=ARRAY_BUFFER),
+            SPLAT_PREFIX + "SCALE": b.accessor(log_scales, target=ARRAY_BUFFER),
             SPLAT_PREFIX + "OPACITY": b.accessor(g.opacities, target=ARRAY_BUFFER),
         }
-        sh = np.ascontiguousarray(g.sh, dtype="<f4")
         n, k, _ = sh.shape
         view = b.view(sh, ARRAY_BUFFER, stride=k * 12 if k > 1 else None)
         for c in range(k):
@@ -392,13 +427,19 @@ class _Writer:
         t = np.asarray(tl.time, np.float64)
         where = {eid: i for i, eid in enumerate(tl.ids)}
         cols = [where[e.id] for e in order]
+        identity_order = cols == list(range(len(tl.ids)))
+
+        def plan(arr: np.ndarray, rotation: bool) -> tuple:
+            values = np.asarray(arr, np.float32)
+            return plan_channel(t, values if identity_order else np.take(values, cols, axis=1), rotation)
+
+        translation = _Background(plan, tl.position, False)  # the positions on the other core
+        plans = {"rotation": plan(tl.rotation, True), "scale": plan(tl.scale, False)}
+        plans["translation"] = translation.result()
         rests: dict[str, np.ndarray] = {}
         planned = []
-        for path, arr in (("translation", tl.position), ("rotation", tl.rotation), ("scale", tl.scale)):
-            values = np.asarray(arr, np.float32)
-            if cols != list(range(values.shape[1])):
-                values = np.take(values, cols, axis=1)
-            static, step, keep, out = plan_channel(t, values, path == "rotation")
+        for path in ("translation", "rotation", "scale"):
+            static, step, keep, out = plans[path]
             rests[path] = out[0]
             if not static.all():
                 planned.append((path, static, step, keep, out))
@@ -486,6 +527,8 @@ class _Writer:
 
         scene = self.scene
         order = scene.entities()
+        # the splats' derived arrays on another core while the animation is planned
+        splats = {e.id: _Background(_splat_arrays, e.gaussians) for e in order if e.gaussians is not None}
         index = {e.id: i for i, e in enumerate(order)}
         mat_index = self.materials()
         rests, motion, channels = self.animation(order)
@@ -521,7 +564,7 @@ class _Writer:
             mi = mat_index[mat] if mat is not None else None
             if e.gaussians is not None:
                 prims = [self.proxy_primitive(e, mi, prim_cache)] if e.proxy else []
-                prims.append(self.splat_primitive(e.gaussians))
+                prims.append(self.splat_primitive(e.gaussians, splats[eid].result()))
                 meshes.append({"name": f"{e.name} splats", "primitives": prims})
                 node["mesh"] = len(meshes) - 1
             elif e.kind == "object" and e.proxy:
