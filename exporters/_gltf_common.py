@@ -66,40 +66,47 @@ def motion_digest(rest: dict[str, np.ndarray], channels: dict[str, tuple[str, np
     return h.hexdigest()
 
 
-def scene_motion_digest(rests: np.ndarray, paths: Iterable[tuple]) -> str:
+def scene_motion_digest(rests: np.ndarray, parts: Iterable[bytes]) -> str:
     """A short hash of every node's rest TRS and every animation key, as the writer laid them out.
 
-    ``rests`` (N, 10) are the nodes' translation, rotation and scale (float32 bytes).  ``paths`` holds,
-    for translation, rotation and scale in that order when any node animates it, ``(path, nodes (k,),
-    step (k,) bool, counts (k,), times, values)``: the animated nodes in ascending order, whether each
-    channel is STEP, its key count, then all key times and all key values one channel after another.
+    ``rests`` (N, 10) are the nodes' translation, rotation and scale (float32 bytes); ``parts`` are the
+    :func:`channels_digest` of translation, rotation and scale, in that order, for those any node animates.
     The writer stores it in the scene's extras (``motion``); the reader recomputes it from the file
     (:func:`file_motion_digest`) to see whether anyone touched any motion since.  Whole arrays, so that
     writing a thousand animated nodes costs a few hash calls, not thousands.
     """
-    h = hashlib.sha256(b"scenegraph motion 1|")
+    h = hashlib.sha256(b"scenegraph motion 2|")
     h.update(np.ascontiguousarray(rests, "<f4"))
-    for path, nodes, step, counts, times, values in paths:
-        h.update(f"|{path}|".encode())
-        for arr, dtype in ((nodes, "<i4"), (step, "u1"), (counts, "<i4"), (times, "<f4"), (values, "<f4")):
-            h.update(np.ascontiguousarray(arr, dtype))
+    for part in parts:
+        h.update(part)
     return h.hexdigest()[:24]
+
+
+def channels_digest(path: str, nodes: np.ndarray, step: np.ndarray, counts: np.ndarray, times: np.ndarray,
+                    values: np.ndarray) -> bytes:
+    """The hash of one path's channels: the animated nodes in ascending order, whether each channel is
+    STEP, its key count, then all key times and all key values one channel after another."""
+    h = hashlib.sha256(f"|{path}|".encode())
+    for arr, dtype in ((nodes, "<i4"), (step, "u1"), (counts, "<i4"), (times, "<f4"), (values, "<f4")):
+        h.update(np.ascontiguousarray(arr, dtype))
+    return h.digest()
 
 
 def file_motion_digest(rests: list[dict[str, np.ndarray]], channels: dict[int, dict[str, tuple]]) -> str:
     """:func:`scene_motion_digest` of a parsed file: each node's rest (path -> values) in node order, and
     its channels (node -> path -> (interpolation, times, values))."""
     flat = np.array([np.concatenate([np.asarray(r[p], "<f4").reshape(-1) for p in PATH_WIDTH]) for r in rests], "<f4")
-    paths = []
+    parts = []
     for path, width in PATH_WIDTH.items():
         nodes = sorted(i for i, per in channels.items() if path in per)
         if not nodes:
             continue
         chans = [channels[i][path] for i in nodes]
-        paths.append((path, nodes, [c[0] == "STEP" for c in chans], [len(c[1]) for c in chans],
-                      np.concatenate([np.asarray(c[1], "<f4") for c in chans]),
-                      np.concatenate([np.asarray(c[2], "<f4").reshape(-1, width) for c in chans])))
-    return scene_motion_digest(flat.reshape(len(rests), 10), paths)
+        parts.append(channels_digest(path, np.array(nodes), np.array([c[0] == "STEP" for c in chans]),
+                                     np.array([len(c[1]) for c in chans]),
+                                     np.concatenate([np.asarray(c[1], "<f4") for c in chans]),
+                                     np.concatenate([np.asarray(c[2], "<f4").reshape(-1, width) for c in chans])))
+    return scene_motion_digest(flat.reshape(len(rests), 10), parts)
 
 
 def slerp(a: np.ndarray, b: np.ndarray, u: np.ndarray) -> np.ndarray:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import gc
 import json
 import math
 import os
@@ -23,7 +24,7 @@ import threading
 import urllib.parse
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -40,6 +41,7 @@ from exporters._gltf_common import (
     SPLAT_PREFIX,
     any_last,
     linear_keys,
+    channels_digest,
     scene_motion_digest,
     tolerance,
     yaw_keys,
@@ -315,6 +317,62 @@ def _splat_arrays(g: Any) -> tuple[np.ndarray, tuple[list, list], np.ndarray]:
     return np.log(g.scales), bounds, np.ascontiguousarray(g.sh, dtype="<f4")
 
 
+class _Layout(NamedTuple):
+    """One TRS path of every node, planned and laid out (see :func:`_lay_out`)."""
+
+    path: str
+    rest: np.ndarray  # (E, C) float32: frame 0, the nodes' TRS
+    moving: np.ndarray  # (k,) the entities with a channel, ascending
+    step: np.ndarray  # (k,) bool: STEP, else LINEAR
+    counts: np.ndarray  # (k,) keys of each channel
+    values: np.ndarray  # (sum counts, C) <f4: the kept keys, channel after channel
+    key_sets: list[bytes]  # the distinct sets of key frames (packed bits), in order of first use
+    key_rows: np.ndarray  # (U, F) bool: those sets
+    key_set_of: np.ndarray  # (k,) which set each channel uses
+    digest: bytes  # channels_digest of the path
+
+
+def _lay_out(path: str, t: np.ndarray, arr: np.ndarray, cols: np.ndarray | None) -> _Layout:
+    """Plan one TRS path (:func:`plan_channel`) of the Timeline array ``arr`` (F, E', C), with entities
+    reordered by ``cols``, and lay out its keys.  numpy and hashlib alone, so it runs on a thread beside
+    the other paths."""
+    values = np.asarray(arr, np.float32)
+    if cols is not None:
+        values = np.take(values, cols, axis=1)
+    static, step, keep, out = plan_channel(t, values, path == "rotation")
+    moving = np.nonzero(~static)[0]
+    f_count, width = out.shape[0], out.shape[2]
+    if not moving.size:
+        empty = np.zeros(0, np.int64)
+        return _Layout(path, out[0], moving, empty.astype(bool), empty, np.zeros((0, width), "<f4"), [],
+                       np.zeros((0, f_count), bool), empty, b"")
+    kept = np.ascontiguousarray(keep.T)  # (E, F)
+    kept[static] = False
+    counts = kept.sum(axis=1)[moving]
+    if counts.min() == f_count:
+        # every key of every moving entity: a plain transposed copy
+        vals = np.ascontiguousarray(_columns(out, moving, out.shape[1]).transpose(1, 0, 2), dtype="<f4").reshape(-1, width)
+    else:
+        # (N, C), entity by entity, frames ascending: a mask on the transposed view is ~2x faster than
+        # gathering by (frame, entity) index pairs
+        vals = np.ascontiguousarray(out.transpose(1, 0, 2)[kept], dtype="<f4")
+    rows = kept[moving]
+    packed = np.packbits(rows, axis=1)
+    if (packed == packed[0]).all():  # the same key frames for all (every frame, say)
+        first, which = np.zeros(1, np.int64), np.zeros(moving.size, np.int64)
+    else:
+        _, first, which = np.unique(packed.view(np.dtype((np.void, packed.shape[1]))).ravel(),
+                                    return_index=True, return_inverse=True)
+        by_use = np.argsort(first, kind="stable")  # number the sets in order of first use
+        rank = np.empty_like(by_use)
+        rank[by_use] = np.arange(by_use.size)
+        first, which = first[by_use], rank[which.ravel()]
+    times = np.broadcast_to(t.astype("<f4"), rows.shape)[rows]
+    step = step[moving]
+    return _Layout(path, out[0], moving, step, counts, vals, [packed[i].tobytes() for i in first.tolist()],
+                   rows[first], which, channels_digest(path, moving, step, counts, times, vals))
+
+
 class _Writer:
     def __init__(self, scene: Any, timeline: Any, out_dir: Path, glb: bool, color_space: str) -> None:
         self.scene = scene
@@ -418,108 +476,79 @@ class _Writer:
         """Node TRS and channels from the Timeline; returns (rest TRS per path (E, C) float32, the scene's
         motion digest, channels).
 
-        Kept keys of all entities are gathered with one boolean index per path into one buffer view; each
-        channel's output accessor is a slice of it (a byteOffset), its input accessor shared by channels with
-        the same key frames, all key times in one more view: a few views instead of one per accessor.
-        Value accessors come first, then the key-time ones, so every index is known as channels are made.
+        Each path is planned and laid out by :func:`_lay_out` (the positions on a second thread).  Kept keys
+        of all entities are one buffer view per path; each channel's output accessor is a slice of it (a
+        byteOffset), its input accessor shared by channels with the same key frames, all key times in one
+        more view: a few views instead of one per accessor.  Value accessors come first, then the key-time
+        ones, so every index is known as channels are made.
         """
         tl = self.tl
         t = np.asarray(tl.time, np.float64)
         where = {eid: i for i, eid in enumerate(tl.ids)}
         cols = [where[e.id] for e in order]
-        identity_order = cols == list(range(len(tl.ids)))
-
-        def plan(arr: np.ndarray, rotation: bool) -> tuple:
-            values = np.asarray(arr, np.float32)
-            return plan_channel(t, values if identity_order else np.take(values, cols, axis=1), rotation)
-
-        translation = _Background(plan, tl.position, False)  # the positions on the other core
-        plans = {"rotation": plan(tl.rotation, True), "scale": plan(tl.scale, False)}
-        plans["translation"] = translation.result()
-        rests: dict[str, np.ndarray] = {}
-        planned = []
-        for path in ("translation", "rotation", "scale"):
-            static, step, keep, out = plans[path]
-            rests[path] = out[0]
-            if not static.all():
-                planned.append((path, static, step, keep, out))
-        rest_bytes = np.concatenate([rests[p] for p in ("translation", "rotation", "scale")], axis=1)
-        digest_parts: list[tuple] = []
+        cols_arr = None if cols == list(range(len(tl.ids))) else np.array(cols)
+        translation = _Background(_lay_out, "translation", t, tl.position, cols_arr)  # on the other core
+        rotation = _lay_out("rotation", t, tl.rotation, cols_arr)
+        scale = _lay_out("scale", t, tl.scale, cols_arr)
+        paths = [translation.result(), rotation, scale]
+        rests = {p.path: p.rest for p in paths}
+        rest_bytes = np.concatenate([p.rest for p in paths], axis=1)
+        paths = [p for p in paths if p.moving.size]
+        motion = scene_motion_digest(rest_bytes, [p.digest for p in paths])
         self.samplers: list[dict] = []
         channels: list[dict] = []
-        if not planned:
-            return rests, scene_motion_digest(rest_bytes, digest_parts), channels
+        if not paths:
+            return rests, motion, channels
         t32 = t.astype("<f4")
         increasing = bool(np.all(t32[1:] >= t32[:-1]))
         buf = self.buf
         accessors = buf.accessors
-        first_value = len(accessors)
-        first_time = first_value + sum(int((~p[1]).sum()) for p in planned)
+        first_time = len(accessors) + sum(p.moving.size for p in paths)
         # key times of every distinct set of kept frames, all in one buffer view after the values
         times_of: dict[bytes, int] = {}
         time_acc: list[dict] = []
         time_parts: list[np.ndarray] = []
         time_offset = 0
-
-        def time_accessor(row: np.ndarray) -> int:
-            nonlocal time_offset
-            key = row.tobytes()
-            ti = times_of.get(key)
-            if ti is None:
-                times = t32[row]
-                acc = {"bufferView": None, "componentType": 5126, "count": int(times.size), "type": "SCALAR"}
-                if time_offset:
-                    acc["byteOffset"] = time_offset
-                if increasing:  # min/max of ascending times are the ends: no reductions per accessor
-                    acc["min"], acc["max"] = [float(times[0])], [float(times[-1])]
-                else:
-                    acc["min"], acc["max"] = [float(times.min())], [float(times.max())]
-                ti = times_of[key] = first_time + len(time_acc)
-                time_acc.append(acc)
-                time_parts.append(times)
-                time_offset += 4 * int(times.size)
-            return ti
-
         samplers = self.samplers
-        for path, static, step, keep, out in planned:
-            kept = np.ascontiguousarray(keep.T)  # (E, F)
-            kept[static] = False
-            counts = kept.sum(axis=1)
-            moving = np.nonzero(~static)[0]
-            if counts[moving].min() == kept.shape[1]:
-                # every key of every moving entity: a plain transposed copy
-                vals_all = np.ascontiguousarray(_columns(out, moving, kept.shape[0]).transpose(1, 0, 2), dtype="<f4")
-                vals_all = vals_all.reshape(-1, out.shape[2])
-            else:
-                # (N, C), entity by entity, frames ascending: a mask on the transposed view is ~2x faster than
-                # gathering by (frame, entity) index pairs
-                vals_all = np.ascontiguousarray(out.transpose(1, 0, 2)[kept], dtype="<f4")
-            view = buf.view(vals_all)
-            kind = SIZE_TYPES[vals_all.shape[1]]
-            row = 4 * vals_all.shape[1]
-            digest_parts.append((path, moving, step[moving], counts[moving], np.broadcast_to(t32, kept.shape)[kept], vals_all))
-            rows = kept[moving]
-            if (rows == rows[0]).all():  # the same key frames for all (every frame, say): one time accessor
-                inputs = [time_accessor(rows[0])] * moving.size
-            else:
-                inputs = [time_accessor(r) for r in rows]
-            nodes = moving.tolist()
-            n = counts[moving]
-            starts = (np.cumsum(n) - n).tolist()
+        for p in paths:
+            inputs = []
+            for key, row in zip(p.key_sets, p.key_rows):
+                ti = times_of.get(key)
+                if ti is None:
+                    times = t32[row]
+                    acc = {"bufferView": None, "componentType": 5126, "count": int(times.size), "type": "SCALAR"}
+                    if time_offset:
+                        acc["byteOffset"] = time_offset
+                    if increasing:  # min/max of ascending times are the ends: no reductions per accessor
+                        acc["min"], acc["max"] = [float(times[0])], [float(times[-1])]
+                    else:
+                        acc["min"], acc["max"] = [float(times.min())], [float(times.max())]
+                    ti = times_of[key] = first_time + len(time_acc)
+                    time_acc.append(acc)
+                    time_parts.append(times)
+                    time_offset += 4 * int(times.size)
+                inputs.append(ti)
+            view = buf.view(p.values)
+            kind = SIZE_TYPES[p.values.shape[1]]
+            row = 4 * p.values.shape[1]
+            n = p.counts.tolist()
+            starts = (np.cumsum(p.counts) - p.counts).tolist()
             first = len(accessors)
             accessors.extend([{"bufferView": view, "componentType": 5126, "count": c, "type": kind, "byteOffset": row * a}
-                              for a, c in zip(starts, n.tolist())])
+                              for a, c in zip(starts, n)])
             if starts[0] == 0:
                 del accessors[first]["byteOffset"]  # the default
             first_sampler = len(samplers)
-            samplers.extend([{"input": ti, "output": first + k, "interpolation": "STEP" if st else "LINEAR"}
-                             for k, (ti, st) in enumerate(zip(inputs, step[moving].tolist()))])
-            channels.extend([{"sampler": first_sampler + k, "target": {"node": j, "path": path}} for k, j in enumerate(nodes)])
+            samplers.extend([{"input": inputs[u], "output": first + k, "interpolation": "STEP" if st else "LINEAR"}
+                             for k, (u, st) in enumerate(zip(p.key_set_of.tolist(), p.step.tolist()))])
+            path = p.path
+            channels.extend([{"sampler": first_sampler + k, "target": {"node": j, "path": path}}
+                             for k, j in enumerate(p.moving.tolist())])
         time_view = buf.view(np.concatenate(time_parts))
         for acc in time_acc:
             acc["bufferView"] = time_view
         accessors.extend(time_acc)
-        return rests, scene_motion_digest(rest_bytes, digest_parts), channels
+        return rests, motion, channels
 
     # -- the whole document --------------------------------------------------
     def build(self) -> dict:
@@ -677,7 +706,15 @@ def write(scene: Any, path: str | os.PathLike, timeline: Any = None, *,
     if missing:
         raise FormatError(f"{path}: the timeline has no state for entity {missing[0]!r}")
     w = _Writer(scene, timeline, out_dir, suffix == ".glb", splat_color_space)
-    doc = w.build()
+    # the document is tens of thousands of small acyclic dicts and lists: the cycle collector's passes
+    # over them while they are made find nothing and cost ~10% of the build, so it waits until they are done
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        doc = w.build()
+    finally:
+        if collecting:
+            gc.enable()
     if suffix == ".glb":
         write_glb(path, doc, w.buf)
     else:
