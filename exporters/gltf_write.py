@@ -48,6 +48,7 @@ from exporters._gltf_common import (
     yaw_only,
 )
 from exporters._gltf_output import Buffer, write_glb, write_gltf
+from scenegraph import serialize
 from scenegraph.errors import FormatError
 
 _EPS32 = float(np.finfo(np.float32).eps)
@@ -265,22 +266,22 @@ def _entity_meta(e: Any) -> str:
     """The node's ``entity`` extra: the Entity fields that hold something other than their default and
     are not carried elsewhere, as JSON (usually ``{}``).  Reading fills the rest back (see
     :func:`exporters._gltf_rebuild._base_dict`)."""
-    from scenegraph.serialize import _field_names, _plain, payload_to_json
-
     others = _OTHER_FIELDS.get(type(e))
     if others is None:
         skip = set(_ENTITY_ELSEWHERE) | {"name", "transform"}
-        others = _OTHER_FIELDS[type(e)] = tuple(f for f in _field_names(type(e)) if f not in skip)
+        others = _OTHER_FIELDS[type(e)] = tuple(f for f in serialize._field_names(type(e)) if f not in skip)
     out: dict[str, Any] = {}
     if e.name != e.id:
         out["name"] = e.name
     tr = e.transform
     if tr.translation.tobytes() + tr.rotation.tobytes() + tr.scale.tobytes() != _REST_BYTES:
-        out["transform"] = payload_to_json(tr)
+        out["transform"] = serialize.payload_to_json(tr)
     for name in others:  # camera, light, dynamics, attributes: None or empty by default
         v = getattr(e, name)
-        if v is not None and not (isinstance(v, Mapping) and not v):
-            out[name] = _plain(v)
+        if v is None or (type(v) is dict and not v):
+            continue
+        if not (isinstance(v, Mapping) and not v):
+            out[name] = serialize._plain(v)
     return _ENTITY_JSON.encode(out) if out else "{}"
 
 
@@ -350,8 +351,13 @@ def _lay_out(path: str, t: np.ndarray, arr: np.ndarray, cols: np.ndarray | None)
     kept[static] = False
     counts = kept.sum(axis=1)[moving]
     if counts.min() == f_count:
-        # every key of every moving entity: a plain transposed copy
-        vals = np.ascontiguousarray(_columns(out, moving, out.shape[1]).transpose(1, 0, 2), dtype="<f4").reshape(-1, width)
+        # every key of every moving entity: a transposed copy, one component at a time (~3x faster than
+        # numpy's transpose of (F, E, C) records)
+        src = out[:, :moving.size] if moving[-1] == moving.size - 1 else np.take(out, moving, axis=1)
+        vals = np.empty((moving.size, f_count, width), "<f4")
+        for c in range(width):
+            vals[:, :, c] = src[:, :, c].T
+        vals = vals.reshape(-1, width)
     else:
         # (N, C), entity by entity, frames ascending: a mask on the transposed view is ~2x faster than
         # gathering by (frame, entity) index pairs
@@ -552,7 +558,7 @@ class _Writer:
 
     # -- the whole document --------------------------------------------------
     def build(self) -> dict:
-        from scenegraph import __version__, serialize
+        from scenegraph import __version__
 
         scene = self.scene
         order = scene.entities()
