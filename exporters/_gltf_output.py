@@ -23,7 +23,7 @@ import orjson
 from exporters._gltf_common import CHUNK_BIN, CHUNK_JSON, DTYPE_COMPONENTS, GLB_MAGIC, GLB_VERSION, SIZE_TYPES
 from scenegraph.errors import FormatError
 
-__all__ = ["Buffer", "write_glb", "write_gltf"]
+__all__ = ["Buffer", "column_bounds", "write_glb", "write_gltf"]
 
 #: buffers per writev call (Linux's IOV_MAX is 1024)
 _IOV_BATCH = 512
@@ -80,10 +80,7 @@ class Buffer:
         if isinstance(minmax, tuple):
             acc["min"], acc["max"] = minmax
         elif minmax:
-            flat = arr.reshape(arr.shape[0], -1)
-            # one column at a time: numpy reduces a strided column far faster than axis=0 of (N, 3)
-            acc["min"] = [_num(flat[:, c].min()) for c in range(flat.shape[1])]
-            acc["max"] = [_num(flat[:, c].max()) for c in range(flat.shape[1])]
+            acc["min"], acc["max"] = column_bounds(arr.reshape(arr.shape[0], -1))
         self.accessors.append(acc)
         return len(self.accessors) - 1
 
@@ -94,6 +91,26 @@ class Buffer:
         if pad:
             out.append(b"\0" * pad)
         return out
+
+
+def column_bounds(a: np.ndarray, block: int = 256) -> tuple[list, list]:
+    """Per-column (min, max) of ``a`` (N, C) as Python numbers.
+
+    numpy reduces axis 0 of (N, 3) with an inner loop of 3 (~40x slower than a flat reduction), so the
+    rows are taken ``block`` at a time as (N / block, C * block): one fast reduction down that, a tiny one
+    across the block, and the leftover rows on their own.
+    """
+    n, c = a.shape
+    if n < 4 * block or not a.flags.c_contiguous:
+        return [_num(a[:, k].min()) for k in range(c)], [_num(a[:, k].max()) for k in range(c)]
+    m = n - n % block
+    head = a[:m].reshape(-1, c * block)
+    lo = head.min(axis=0).reshape(block, c).min(axis=0)
+    hi = head.max(axis=0).reshape(block, c).max(axis=0)
+    if m < n:
+        lo = np.minimum(lo, a[m:].min(axis=0))
+        hi = np.maximum(hi, a[m:].max(axis=0))
+    return [_num(x) for x in lo], [_num(x) for x in hi]
 
 
 def _num(x: Any) -> float | int:

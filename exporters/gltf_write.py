@@ -47,7 +47,7 @@ from exporters._gltf_common import (
     yaw_keys,
     yaw_only,
 )
-from exporters._gltf_output import Buffer, write_glb, write_gltf
+from exporters._gltf_output import Buffer, column_bounds, write_glb, write_gltf
 from scenegraph import serialize
 from scenegraph.errors import FormatError
 
@@ -311,11 +311,8 @@ class _Background:
 
 def _splat_arrays(g: Any) -> tuple[np.ndarray, tuple[list, list], np.ndarray]:
     """What a POINTS primitive needs computed from Gaussians ``g``: log scales, the means' bounds
-    (min, max per axis: one column at a time, numpy reduces a strided column far faster than axis 0 of
-    (N, 3)) and the SH coefficients as contiguous little-endian float32."""
-    means = g.means
-    bounds = ([float(means[:, c].min()) for c in range(3)], [float(means[:, c].max()) for c in range(3)])
-    return np.log(g.scales), bounds, np.ascontiguousarray(g.sh, dtype="<f4")
+    (min, max per axis) and the SH coefficients as contiguous little-endian float32."""
+    return np.log(g.scales), column_bounds(np.asarray(g.means)), np.ascontiguousarray(g.sh, dtype="<f4")
 
 
 class _Layout(NamedTuple):

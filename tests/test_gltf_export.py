@@ -283,3 +283,12 @@ def test_cli_converts_json_to_glb_to_gltf_and_back(tmp_path, capsys):
     assert Scene.load(tmp_path / "back.json") == scene
     assert exporters.load(tmp_path / "scene.gltf") == scene
     assert oct((tmp_path / "scene.glb").stat().st_mode & 0o777) != oct(0o600)
+
+
+@pytest.mark.parametrize("n", [5, 1023, 1024, 4097, 100_003])
+def test_column_bounds_match_numpy(n):
+    from exporters._gltf_output import column_bounds
+
+    a = np.random.default_rng(n).normal(size=(n, 3)).astype(np.float32)
+    lo, hi = column_bounds(a)
+    assert lo == a.min(axis=0).tolist() and hi == a.max(axis=0).tolist()
