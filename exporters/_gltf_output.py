@@ -2,8 +2,9 @@
 
 :class:`Buffer` lays numpy arrays out as 4-byte aligned buffer views and
 accessors without concatenating them; :func:`write_glb` and
-:func:`write_gltf` stream them to temporary files beside the target and
-rename them into place, so a failed write leaves nothing behind.
+:func:`write_gltf` write them (blocks reserved first, then writev) to
+temporary files beside the target and rename them into place, so a failed
+write leaves nothing behind.
 """
 from __future__ import annotations
 
@@ -137,10 +138,9 @@ def _reserve(fd: int, nbytes: int, path: Path) -> None:
     full disk is reported before anything is written.  Elsewhere, or where the file system cannot, a no-op."""
     if _fallocate is None or nbytes <= 0:
         return
-    if _fallocate(fd, 1, 0, nbytes) != 0:  # 1: FALLOC_FL_KEEP_SIZE
-        err = ctypes.get_errno()
-        if err == errno.ENOSPC:
-            raise FormatError(f"{path}: not enough free space to write {nbytes} bytes")
+    if _fallocate(fd, 1, os.lseek(fd, 0, os.SEEK_CUR), nbytes) != 0:  # 1: FALLOC_FL_KEEP_SIZE
+        if ctypes.get_errno() == errno.ENOSPC:
+            raise OSError(errno.ENOSPC, f"not enough free space to write {nbytes} bytes", str(path))
 
 
 def _write_all(fh: BinaryIO, parts: list[Any], path: Path) -> None:
@@ -149,6 +149,10 @@ def _write_all(fh: BinaryIO, parts: list[Any], path: Path) -> None:
     fd = fh.fileno()
     views = [memoryview(p).cast("B") for p in parts if len(memoryview(p).cast("B"))]
     _reserve(fd, sum(len(v) for v in views), path)
+    if not hasattr(os, "writev"):  # Windows
+        for v in views:
+            fh.write(v)
+        return
     while views:
         batch = views[:_IOV_BATCH]
         done = os.writev(fd, batch)
