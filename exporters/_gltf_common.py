@@ -219,7 +219,8 @@ def unwrap(a: np.ndarray, period: float) -> np.ndarray:
     k *= 1.0 / period
     np.rint(k, out=k)
     if k.any():
-        np.cumsum(k, axis=0, out=k)
+        for f in range(1, k.shape[0]):  # a running sum down the frames, a row at a time: np.cumsum(axis=0)
+            k[f] += k[f - 1]            # walks each column with a stride and is ~4x slower here
         k *= period
         a[1:] -= k
     return a
