@@ -57,16 +57,17 @@ def plan_channel(t: np.ndarray, values: np.ndarray, rotation: bool) -> tuple[np.
         step = np.zeros(e_count, bool)
     keep[1:] = changed & step[None, :]
     lin = np.nonzero(~static & ~step)[0]
+    # most columns left (a few static ones aside): test them all in place rather than copy the rest out
+    every = 2 * lin.size > e_count
     if lin.size and not rotation and f_count >= 3:
-        curved = _curved(t, _columns(out, lin, e_count))
+        curved = _curved(t, out)[lin] if every else _curved(t, _columns(out, lin, e_count))
         keep[:, lin[curved]] = True  # what linear_keys would keep: every key
         lin = lin[~curved]
     if lin.size and rotation and f_count >= 3:
-        sub = _columns(out, lin, e_count)
-        yaw = yaw_only(sub)
+        yaw = yaw_only(out)[lin] if every else yaw_only(_columns(out, lin, e_count))
         if yaw.any():  # headings: only their y and w components go to float64
-            idx = np.nonzero(yaw)[0]
-            keep[:, lin[yaw]] = yaw_keys(t, _columns(sub[..., 1], idx, lin.size), _columns(sub[..., 3], idx, lin.size))
+            cols = lin[yaw]
+            keep[:, cols] = yaw_keys(t, _columns(out[..., 1], cols, e_count), _columns(out[..., 3], cols, e_count))
             lin = lin[~yaw]
     if lin.size:
         v = _columns(out, lin, e_count).astype(np.float64)
@@ -179,7 +180,8 @@ def lay_out(path: str, t: np.ndarray, arr: np.ndarray, cols: np.ndarray | None) 
         rank = np.empty_like(by_use)
         rank[by_use] = np.arange(by_use.size)
         first, which = first[by_use], rank[which.ravel()]
-    times = np.broadcast_to(t.astype("<f4"), rows.shape)[rows]
+    sets = rows[first]
+    set_times = np.broadcast_to(t.astype("<f4"), sets.shape)[sets]
     step = step[moving]
     return Layout(path, out[0], moving, step, counts, vals, [packed[i].tobytes() for i in first.tolist()],
-                   rows[first], which, channels_digest(path, moving, step, counts, times, vals))
+                   sets, which, channels_digest(path, moving, step, counts, which, set_times, vals))

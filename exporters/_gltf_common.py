@@ -82,12 +82,13 @@ def scene_motion_digest(rests: np.ndarray, parts: Iterable[bytes]) -> str:
     return h.hexdigest()[:24]
 
 
-def channels_digest(path: str, nodes: np.ndarray, step: np.ndarray, counts: np.ndarray, times: np.ndarray,
-                    values: np.ndarray) -> bytes:
+def channels_digest(path: str, nodes: np.ndarray, step: np.ndarray, counts: np.ndarray, key_set_of: np.ndarray,
+                    key_times: np.ndarray, values: np.ndarray) -> bytes:
     """The hash of one path's channels: the animated nodes in ascending order, whether each channel is
-    STEP, its key count, then all key times and all key values one channel after another."""
+    STEP, its key count, which distinct set of key times it uses (numbered in order of first use), the
+    times of those sets one after another, then all key values one channel after another."""
     h = hashlib.sha256(f"|{path}|".encode())
-    for arr, dtype in ((nodes, "<i4"), (step, "u1"), (counts, "<i4"), (times, "<f4"), (values, "<f4")):
+    for arr, dtype in ((nodes, "<i4"), (step, "u1"), (counts, "<i4"), (key_set_of, "<i4"), (key_times, "<f4"), (values, "<f4")):
         h.update(np.ascontiguousarray(arr, dtype))
     return h.digest()
 
@@ -102,9 +103,14 @@ def file_motion_digest(rests: list[dict[str, np.ndarray]], channels: dict[int, d
         if not nodes:
             continue
         chans = [channels[i][path] for i in nodes]
+        sets: dict[bytes, int] = {}
+        set_of = []
+        for c in chans:
+            key = np.asarray(c[1], "<f4").tobytes()
+            set_of.append(sets.setdefault(key, len(sets)))
         parts.append(channels_digest(path, np.array(nodes), np.array([c[0] == "STEP" for c in chans]),
-                                     np.array([len(c[1]) for c in chans]),
-                                     np.concatenate([np.asarray(c[1], "<f4") for c in chans]),
+                                     np.array([len(c[1]) for c in chans]), np.array(set_of),
+                                     np.frombuffer(b"".join(sets), "<f4"),
                                      np.concatenate([np.asarray(c[2], "<f4").reshape(-1, width) for c in chans])))
     return scene_motion_digest(flat.reshape(len(rests), 10), parts)
 

@@ -311,7 +311,7 @@ class _Writer:
         """Node TRS and channels from the Timeline; returns (rest TRS per path (E, C) float32, the scene's
         motion digest, channels).
 
-        Each path is planned and laid out by :func:`lay_out` (the positions on a second thread).  Kept keys
+        Each path is planned and laid out by :func:`lay_out` (positions and scales on a second thread).  Kept keys
         of all entities are one buffer view per path; each channel's output accessor is a slice of it (a
         byteOffset), its input accessor shared by channels with the same key frames, all key times in one
         more view: a few views instead of one per accessor.  Value accessors come first, then the key-time
@@ -322,10 +322,11 @@ class _Writer:
         where = {eid: i for i, eid in enumerate(tl.ids)}
         cols = [where[e.id] for e in order]
         cols_arr = None if cols == list(range(len(tl.ids))) else np.array(cols)
-        translation = Background(lay_out, "translation", t, tl.position, cols_arr)  # on the other core
+        # positions and scales on the other core, rotations (the most work) on this one
+        others = Background(lambda: [lay_out("translation", t, tl.position, cols_arr), lay_out("scale", t, tl.scale, cols_arr)])
         rotation = lay_out("rotation", t, tl.rotation, cols_arr)
-        scale = lay_out("scale", t, tl.scale, cols_arr)
-        paths = [translation.result(), rotation, scale]
+        translation, scale = others.result()
+        paths = [translation, rotation, scale]
         rests = {p.path: p.rest for p in paths}
         rest_bytes = np.concatenate([p.rest for p in paths], axis=1)
         paths = [p for p in paths if p.moving.size]
