@@ -472,6 +472,10 @@ class _Writer:
             "relations": [{"subject": a, "rel": r, "object": b} for a, r, b in relation_list],
         }
         document["entities"] = [e.id for e in order]
+        try:
+            document_text = json.dumps(document, sort_keys=True, allow_nan=False)
+        except (TypeError, ValueError) as exc:  # metadata a user put on the scene
+            raise FormatError(f"scene metadata cannot be written as JSON: {exc}") from None
         doc = self.doc
         doc["asset"] = {"version": "2.0", "generator": f"scenegraph {__version__}"}
         doc["scene"] = 0
@@ -487,7 +491,7 @@ class _Writer:
                 "prompt": scene.prompt,
                 "frames": int(self.tl.frame_count),
                 "motion": motion,
-                "document": json.dumps(document, sort_keys=True, allow_nan=False),
+                "document": document_text,
             }},
         }]
         if nodes:
@@ -541,6 +545,11 @@ def write(scene: Any, path: str | os.PathLike, timeline: Any = None, *,
     missing = [e.id for e in scene.entities() if e.id not in have]
     if missing:
         raise FormatError(f"{path}: the timeline has no state for entity {missing[0]!r}")
+    for name in ("position", "rotation", "scale"):
+        arr = np.asarray(getattr(timeline, name))
+        if not np.isfinite(arr).all():
+            f, e = (int(i) for i in np.argwhere(~np.isfinite(arr))[0][:2])
+            raise FormatError(f"{path}: the timeline's {name} of entity {timeline.ids[e]!r} at frame {f} is not a finite number")
     w = _Writer(scene, timeline, out_dir, suffix == ".glb", splat_color_space)
     # the document is tens of thousands of small acyclic dicts and lists: the cycle collector's passes
     # over them while they are made find nothing and cost ~10% of the build, so it waits until they are done

@@ -231,6 +231,23 @@ def test_bad_options_and_missing_texture_write_nothing(tmp_path, demo_plain):
     assert list(tmp_path.iterdir()) == []
 
 
+def test_timeline_with_nan_is_refused_and_writes_nothing(tmp_path, demo_plain):
+    """A NaN in the motion names the entity and frame; no file with nulls where numbers belong."""
+    import dataclasses
+
+    scene, tl = demo_plain
+    pos = np.array(tl.position)
+    pos[7, tl.index("car_1"), 2] = np.nan
+    bad = dataclasses.replace(tl, position=pos)
+    with pytest.raises(FormatError, match=r"position of entity 'car_1' at frame 7"):
+        gltf.write(scene, tmp_path / "s.glb", timeline=bad)
+    odd = scene.copy()
+    odd.metadata["score"] = float("nan")
+    with pytest.raises(FormatError, match="scene metadata"):
+        gltf.write(odd, tmp_path / "s.glb", timeline=tl)
+    assert list(tmp_path.iterdir()) == []
+
+
 def _validate(path: Path) -> dict:
     if shutil.which("node") is None:
         pytest.skip("node is not installed")
