@@ -20,14 +20,11 @@ document is serialized with orjson.
 """
 from __future__ import annotations
 
-import base64
-import binascii
 import gc
 import json
 import math
 import os
 import urllib.parse
-from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -48,160 +45,13 @@ from exporters._gltf_common import (
 )
 from exporters._gltf_animation import Background, lay_out
 from exporters._gltf_output import Buffer, column_bounds, write_glb, write_gltf
+from exporters._gltf_payloads import camera_json, entity_meta, jsonable, light_json, links, material_json, read_image
 from scenegraph import serialize
 from scenegraph.errors import FormatError
 
 __all__ = ["write", "SPLAT_COLOR_SPACES"]
 
 SPLAT_COLOR_SPACES = ("srgb_rec709_display", "lin_rec709_display")
-_IMAGE_MIME = {b"\x89PNG": "image/png", b"\xff\xd8\xff": "image/jpeg"}
-
-
-def _jsonable(value: Any) -> Any:
-    """Plain JSON values for metadata that may hold numpy scalars or arrays."""
-    if isinstance(value, np.ndarray):
-        return value.tolist()
-    if isinstance(value, np.generic):
-        return value.item()
-    if isinstance(value, dict):
-        return {str(k): _jsonable(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_jsonable(v) for v in value]
-    return value
-
-
-def _floats(values: Any) -> list[float]:
-    return [float(x) for x in np.asarray(values).ravel()]
-
-
-# --------------------------------------------------------------------------
-# the document
-# --------------------------------------------------------------------------
-
-
-def _material_json(mat: Any, textures: dict[str, int]) -> dict:
-    pbr: dict[str, Any] = {
-        "baseColorFactor": _floats(mat.base_color) + [float(mat.alpha)],
-        "metallicFactor": float(mat.metallic),
-        "roughnessFactor": float(mat.roughness),
-    }
-    if mat.texture is not None and mat.id in textures:
-        pbr["baseColorTexture"] = {"index": textures[mat.id]}
-    out: dict[str, Any] = {"name": mat.name, "pbrMetallicRoughness": pbr, "extras": {"scenegraph": {"id": mat.id}}}
-    emissive = np.asarray(mat.emissive, np.float64)
-    strength = float(emissive.max()) if emissive.size else 0.0
-    if strength > 0:
-        if strength > 1.0:
-            out["emissiveFactor"] = _floats(emissive / strength)
-            out["extensions"] = {EXT_EMISSIVE_STRENGTH: {"emissiveStrength": strength}}
-        else:
-            out["emissiveFactor"] = _floats(emissive)
-    if mat.alpha < 1.0:
-        out["alphaMode"] = "BLEND"
-    return out
-
-
-def _light_json(ent: Any) -> dict:
-    lp = ent.light
-    out: dict[str, Any] = {"name": ent.name, "type": lp.type, "color": _floats(lp.color), "intensity": float(lp.intensity)}
-    if lp.range is not None and lp.type != "directional":
-        out["range"] = float(lp.range)
-    if lp.type == "spot":
-        outer = float(lp.outer_cone_angle)
-        inner = min(float(lp.inner_cone_angle), outer * (1.0 - 1e-6))
-        out["spot"] = {"innerConeAngle": inner, "outerConeAngle": outer}
-    return out
-
-
-def _camera_json(ent: Any) -> dict:
-    c = ent.camera
-    return {
-        "name": ent.name,
-        "type": "perspective",
-        "perspective": {"yfov": float(c.yfov), "aspectRatio": float(c.aspect), "znear": float(c.znear), "zfar": float(c.zfar)},
-    }
-
-
-def _read_image(texture: str, out_dir: Path) -> tuple[Path, bytes, str]:
-    """(source path, bytes, MIME type) of a PNG/JPEG texture: a path (relative to the output folder or
-    the working directory) or a base64 ``data:`` URI; raises FormatError for anything else."""
-    if texture.startswith("data:"):
-        head, _, payload = texture.partition(",")
-        try:
-            data = base64.b64decode(payload, validate=True) if head.endswith(";base64") else b""
-        except (binascii.Error, ValueError):
-            data = b""
-        for magic, mime in _IMAGE_MIME.items():
-            if data.startswith(magic):
-                return Path("texture" + (".png" if mime == "image/png" else ".jpg")), data, mime
-        raise FormatError(f"texture {texture[:40]!r}...: not a base64 PNG or JPEG data: URI")
-    src = Path(texture)
-    candidates = [src] if src.is_absolute() else [out_dir / src, Path.cwd() / src]
-    for c in candidates:
-        if c.is_file():
-            data = c.read_bytes()
-            for magic, mime in _IMAGE_MIME.items():
-                if data.startswith(magic):
-                    return c, data, mime
-            raise FormatError(f"texture {texture!r}: {c} is neither PNG nor JPEG")
-    raise FormatError(f"texture {texture!r}: no such file (looked in {', '.join(str(c) for c in candidates)})")
-
-
-def _links(scene: Any) -> tuple[dict[str, str], dict[str, str], dict[str, str], dict[str, list[str]], list[tuple[str, str, str]]]:
-    """Material, trajectory and parent id of each entity, its children's ids, and the spatial relations
-    (as Scene.relations gives them), in one pass over the graph's edges (the first edge of a kind wins,
-    as in Scene.material_of and friends)."""
-    from scenegraph.model import SPATIAL_RELATIONS
-
-    material: dict[str, str] = {}
-    trajectory: dict[str, str] = {}
-    parent: dict[str, str] = {}
-    children: dict[str, list[str]] = {}
-    relations: list[tuple[str, str, str]] = []
-    for u, v, rel in scene.graph.edges(data="rel"):
-        if rel == "material":
-            material.setdefault(u, v)
-        elif rel == "follows":
-            trajectory.setdefault(u, v)
-        elif rel == "parent":
-            parent.setdefault(v, u)
-            children.setdefault(u, []).append(v)
-        elif rel in SPATIAL_RELATIONS:
-            relations.append((u, rel, v))
-    return material, trajectory, parent, children, relations
-
-
-#: the encoder json.dumps(payload, sort_keys=True, allow_nan=False) builds on every call, built once
-_ENTITY_JSON = json.JSONEncoder(sort_keys=True, allow_nan=False)
-#: Entity fields the node's extras carry elsewhere (id, kind, class, proxy, bounds) or its mesh does (the splats)
-_ENTITY_ELSEWHERE = ("id", "kind", "cls", "proxy", "bounds", "gaussians")
-_REST_BYTES = np.array([0, 0, 0, 0, 0, 0, 1, 1, 1, 1], np.float64).tobytes()  # an identity Transform's arrays
-_OTHER_FIELDS: dict[type, tuple[str, ...]] = {}
-
-
-def _entity_meta(e: Any) -> str:
-    """The node's ``entity`` extra: the Entity fields that hold something other than their default and
-    are not carried elsewhere, as JSON (usually ``{}``).  Reading fills the rest back (see
-    :func:`exporters._gltf_rebuild._base_dict`)."""
-    others = _OTHER_FIELDS.get(type(e))
-    if others is None:
-        skip = set(_ENTITY_ELSEWHERE) | {"name", "transform"}
-        others = _OTHER_FIELDS[type(e)] = tuple(f for f in serialize._field_names(type(e)) if f not in skip)
-    out: dict[str, Any] = {}
-    if e.name != e.id:
-        out["name"] = e.name
-    tr = e.transform
-    if tr.translation.tobytes() + tr.rotation.tobytes() + tr.scale.tobytes() != _REST_BYTES:
-        out["transform"] = serialize.payload_to_json(tr)
-    for name in others:  # camera, light, dynamics, attributes: None or empty by default
-        v = getattr(e, name)
-        if v is None or (type(v) is dict and not v):
-            continue
-        if not (isinstance(v, Mapping) and not v):
-            out[name] = serialize._plain(v)
-    return _ENTITY_JSON.encode(out) if out else "{}"
-
-
 def _splat_arrays(g: Any) -> tuple[np.ndarray, tuple[list, list], np.ndarray]:
     """What a POINTS primitive needs computed from Gaussians ``g``: log scales, the means' bounds
     (min, max per axis) and the SH coefficients as contiguous little-endian float32."""
@@ -230,7 +80,7 @@ class _Writer:
             if m.texture is None:
                 continue
             if m.texture not in seen:
-                src, data, mime = _read_image(m.texture, self.out_dir)
+                src, data, mime = read_image(m.texture, self.out_dir)
                 if self.glb:
                     self.images.append({"bufferView": self.buf.view(data), "mimeType": mime})
                 elif m.texture.startswith("data:"):
@@ -244,7 +94,7 @@ class _Writer:
                 seen[m.texture] = len(tex_list)
                 tex_list.append({"source": len(self.images) - 1, "sampler": 0})
             textures[m.id] = seen[m.texture]
-        mats = [_material_json(m, textures) for m in self.scene.materials()]
+        mats = [material_json(m, textures) for m in self.scene.materials()]
         if mats:
             self.doc["materials"] = mats
         if tex_list:
@@ -397,12 +247,12 @@ class _Writer:
         index = {e.id: i for i, e in enumerate(order)}
         mat_index = self.materials()
         rests, motion, channels = self.animation(order)
-        # float32 -> Python float is exact, as _floats does it; a node leaves out what holds IDENTITY's bytes
+        # float32 -> Python float is exact, as floats does it; a node leaves out what holds IDENTITY's bytes
         # (so -0.0 is written)
         rest_lists = {path: [None if same else v for v, same in zip(r.tolist(), ((r == IDENTITY[path]).all(axis=1)
                                                                                & ~np.signbit(r).any(axis=1)).tolist())]
                       for path, r in rests.items()}
-        mat_of, traj_of, par_of, kids_of, relation_list = _links(scene)
+        mat_of, traj_of, par_of, kids_of, relation_list = links(scene)
         relations: dict[str, list[str]] = {}
         for s, r, o in relation_list:
             relations.setdefault(s, []).append(f"{r} {o}")
@@ -439,10 +289,10 @@ class _Writer:
                     mesh_cache[key] = len(meshes) - 1
                 node["mesh"] = mesh_cache[key]
             if e.kind == "camera":
-                cameras.append(_camera_json(e))
+                cameras.append(camera_json(e))
                 node["camera"] = len(cameras) - 1
             elif e.kind == "light":
-                lights.append(_light_json(e))
+                lights.append(light_json(e))
                 node["extensions"] = {EXT_LIGHTS: {"light": len(lights) - 1}}
             if eid in kids_of:
                 node["children"] = [index[c] for c in kids_of[eid]]
@@ -458,7 +308,7 @@ class _Writer:
                 "parent": par or "",
                 "relations": relations.get(eid, no_relations),
                 "bounds": e.bounds.ravel().tolist(),
-                "entity": _entity_meta(e),
+                "entity": entity_meta(e),
             }}
             nodes.append(node)
 
@@ -466,7 +316,7 @@ class _Writer:
             "format": serialize.FORMAT,
             "version": serialize.VERSION,
             "scene": {"fps": scene.fps, "duration": scene.duration, "seed": scene.seed, "prompt": scene.prompt,
-                      "metadata": _jsonable(scene.metadata)},
+                      "metadata": jsonable(scene.metadata)},
             "materials": [serialize.payload_to_json(m) for m in scene.materials()],
             "trajectories": [serialize.payload_to_json(t) for t in scene.trajectories()],
             "relations": [{"subject": a, "rel": r, "object": b} for a, r, b in relation_list],
