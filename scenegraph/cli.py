@@ -9,7 +9,7 @@ import argparse
 import json
 import sys
 from pathlib import Path
-from typing import Sequence
+from typing import Any, Sequence
 
 from scenegraph.errors import SceneGraphError
 
@@ -103,11 +103,22 @@ def _cmd_export(args: argparse.Namespace) -> int:
     from scenegraph import pipeline
 
     _check_outputs(args.output)
-    scene = pipeline.load(args.input)
+    scene = _load_with_splats(args.input, args.splats_from)
     for out in args.output:
         pipeline.export(scene, out)
         print(out)
     return 0
+
+
+def _load_with_splats(path: str, source: str | None) -> Any:
+    """The scene in ``path``, with the Gaussians of ``source`` carried over (``--splats-from``)."""
+    from scenegraph import pipeline
+
+    scene = pipeline.load(path)
+    if source is not None:
+        ids = pipeline.carry_splats(scene, source)
+        print(f"{path}: splats of {len(ids)} entit{'y' if len(ids) == 1 else 'ies'} carried over from {source}", file=sys.stderr)
+    return scene
 
 
 def _cmd_schema(args: argparse.Namespace) -> int:
@@ -134,14 +145,17 @@ def _cmd_fit(args: argparse.Namespace) -> int:
 
 
 def _cmd_render(args: argparse.Namespace) -> int:
-    from scenegraph import pipeline
     from scenegraph.render import render, write_frames
 
-    scene = pipeline.load(args.scene)
+    scene = _load_with_splats(args.scene, args.splats_from)
     frames = render(scene, camera=args.camera, frames=args.frames, width=args.width, backend=args.backend)
     for path in write_frames(frames, args.output):
         print(path)
     return 0
+
+
+_SPLATS_FROM = ("give entities without Gaussians those of the same id in FILE (the file an artist started from: "
+                "Blender's glTF exporter drops the splats)")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -177,6 +191,7 @@ def _parser() -> argparse.ArgumentParser:
     e = sub.add_parser("export", help="convert a scene among formats", description="Read a scene file and write it to every -o file, by suffix.")
     e.add_argument("input")
     e.add_argument("-o", "--output", action="append", required=True, metavar="FILE")
+    e.add_argument("--splats-from", default=None, metavar="FILE", help=_SPLATS_FROM)
     e.set_defaults(func=_cmd_export)
 
     sc = sub.add_parser("schema", help="print the SceneSpec JSON Schema", description="Print the JSON Schema a director's reply must satisfy.")
@@ -206,6 +221,7 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("--frames", default=None, help="N or START:STOP[:STEP] (default: all)")
     r.add_argument("--width", type=int, default=320, help="image width in pixels (height follows the camera aspect)")
     r.add_argument("--backend", choices=("auto", "torch", "gsplat"), default="auto")
+    r.add_argument("--splats-from", default=None, metavar="FILE", help=_SPLATS_FROM)
     r.set_defaults(func=_cmd_render)
     return p
 

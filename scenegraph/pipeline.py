@@ -21,7 +21,7 @@ import numpy as np
 from scenegraph.errors import BackendError, FormatError, SpecError
 from scenegraph.model import Scene
 
-__all__ = ["build", "export", "load", "inspect", "format_summary", "simulate_to_npz", "attach", "fit_capture"]
+__all__ = ["build", "export", "load", "carry_splats", "inspect", "format_summary", "simulate_to_npz", "attach", "fit_capture"]
 
 
 def build(
@@ -69,6 +69,29 @@ def load(path: str | os.PathLike) -> Scene:
     import exporters
 
     return exporters.load(path)
+
+
+def carry_splats(scene: Scene, source: "Scene | str | os.PathLike") -> list[str]:
+    """Give each entity of ``scene`` that has no Gaussians those of the entity with its id in ``source``
+    (a Scene or a scene file); returns the ids that got them, in scene order.
+
+    Blender's glTF exporter drops ``KHR_gaussian_splatting``, so a file an artist edited in Blender
+    loads with ``gaussians=None`` (and renders with splats sampled on the proxies).  The splats live
+    in each entity's own frame, so the original ones still fit wherever the artist moved, turned or
+    scaled the entity::
+
+        edited = pipeline.load("edited.glb")          # exported by Blender
+        pipeline.carry_splats(edited, "street.glb")   # the file the artist started from
+    """
+    src = source if isinstance(source, Scene) else load(source)
+    done = []
+    for e in scene.entities():
+        if e.gaussians is None and e.id in src and src.kind_of(e.id) == "entity":
+            g = src.entity(e.id).gaussians
+            if g is not None:
+                scene.update(e.id, gaussians=g)
+                done.append(e.id)
+    return done
 
 
 def inspect(scene: Scene) -> dict:

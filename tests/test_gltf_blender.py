@@ -81,6 +81,28 @@ def test_blender_imports_a_file_with_splats(tmp_path):
     assert ids == {e.id for e in scene.entities()}
 
 
+def test_splats_dropped_by_blender_are_carried_back_by_id(tmp_path):
+    """Blender's exporter drops KHR_gaussian_splatting; carry_splats (and --splats-from) give each
+    entity its own splats back from the file the artist started from."""
+    from scenegraph import pipeline
+
+    scene = scenes.demo_scene(with_splats=True)
+    src, dst = tmp_path / "splats.glb", tmp_path / "blender.glb"
+    exporters.export(scene, src, timeline=scenes.timeline_for(scene))
+    _bpy("roundtrip", str(src), str(dst))
+    edited = exporters.load(dst)
+    assert edited.entity("person_1").gaussians is None
+    assert pipeline.carry_splats(edited, src) == ["person_1"]
+    assert edited.entity("person_1").gaussians == scene.entity("person_1").gaussians
+    assert pipeline.carry_splats(edited, src) == []  # entities that have splats keep theirs
+    out = tmp_path / "carried.json"
+    proc = subprocess.run([sys.executable, "-m", "scenegraph.cli", "export", str(dst), "-o", str(out), "--splats-from", str(src)],
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert "splats of 1 entity carried over" in proc.stderr
+    assert exporters.load(out).entity("person_1").gaussians == scene.entity("person_1").gaussians
+
+
 def test_edits_made_in_blender_come_back(tmp_path, exported):
     scene, tl, path = exported
     edits = [

@@ -23,6 +23,7 @@ bl_info = {
 }
 
 _ID_PROP = "scenegraph_id"
+_SOURCE_PROP = "scenegraph_source"
 
 
 def _apply_scene_settings(context, fps: float, duration: float) -> None:
@@ -60,6 +61,7 @@ def import_scene_file(context, path: str) -> list:
             obj[_ID_PROP] = entity_id
     _apply_scene_settings(context, scene.fps, scene.duration)
     context.scene["scenegraph_prompt"] = scene.prompt
+    context.scene[_SOURCE_PROP] = os.path.abspath(path)  # where the splats are, for the export
     return new
 
 
@@ -115,7 +117,10 @@ class SCENEGRAPH_OT_import(bpy.types.Operator):
 
 
 class SCENEGRAPH_OT_export(bpy.types.Operator):
-    """Export the Blender scene as glTF with ids kept, and write the edited scene.json beside it"""
+    """Export the Blender scene as glTF with ids kept, and write the edited scene.json beside it.
+
+    Blender's glTF exporter drops the Gaussian splats; the scene.json gets them back from the file
+    the scene was imported from (each entity's own splats, wherever the artist moved it)."""
 
     bl_idname = "scenegraph.export_file"
     bl_label = "Export scenegraph file"
@@ -135,6 +140,15 @@ class SCENEGRAPH_OT_export(bpy.types.Operator):
         except scenegraph.SceneGraphError as exc:
             self.report({"ERROR"}, str(exc))
             return {"CANCELLED"}
+        source = context.scene.get(_SOURCE_PROP)
+        if source and os.path.isfile(source):
+            try:
+                carried = pipeline.carry_splats(scene, source)
+            except scenegraph.SceneGraphError as exc:
+                self.report({"WARNING"}, f"splats not carried over from {source}: {exc}")
+            else:
+                if carried:
+                    self.report({"INFO"}, f"splats of {len(carried)} entities carried over from {source}")
         pipeline.export(scene, os.path.splitext(path)[0] + ".json")
         return {"FINISHED"}
 
