@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from scenegraph.errors import FormatError
+from scenegraph.serialize import gc_paused
 
 __all__ = ["export", "load", "writable_suffixes", "readable_suffixes"]
 
@@ -57,7 +58,9 @@ def export(scene: Any, path: str | os.PathLike, *, timeline: Any = None, **optio
     ``timeline`` is simulated from the scene when not given (formats that carry
     animation need it).  Raises FormatError for an unknown suffix or bad option.
     """
-    _module(_WRITERS, path, "write").write(scene, path, timeline=timeline, **options)
+    module = _module(_WRITERS, path, "write")
+    with gc_paused():  # writers and readers make many small acyclic objects: see gc_paused
+        module.write(scene, path, timeline=timeline, **options)
     return Path(path)
 
 
@@ -65,4 +68,6 @@ def load(path: str | os.PathLike) -> Any:
     """Read a Scene from ``path``; raises FormatError naming what is wrong with the file."""
     if not Path(path).exists():
         raise FormatError(f"{path}: no such file")
-    return _module(_READERS, path, "read").read(path)
+    module = _module(_READERS, path, "read")
+    with gc_paused():
+        return module.read(path)

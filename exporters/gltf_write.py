@@ -20,7 +20,6 @@ document is serialized with orjson.
 """
 from __future__ import annotations
 
-import gc
 import json
 import math
 import os
@@ -401,15 +400,8 @@ def write(scene: Any, path: str | os.PathLike, timeline: Any = None, *,
             f, e = (int(i) for i in np.argwhere(~np.isfinite(arr))[0][:2])
             raise FormatError(f"{path}: the timeline's {name} of entity {timeline.ids[e]!r} at frame {f} is not a finite number")
     w = _Writer(scene, timeline, out_dir, suffix == ".glb", splat_color_space)
-    # the document is tens of thousands of small acyclic dicts and lists: the cycle collector's passes
-    # over them while they are made find nothing and cost ~10% of the build, so it waits until they are done
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
+    with serialize.gc_paused():  # the document is tens of thousands of small acyclic dicts and lists
         doc = w.build()
-    finally:
-        if collecting:
-            gc.enable()
     if suffix == ".glb":
         write_glb(path, doc, w.buf)
     else:

@@ -19,13 +19,15 @@ stored inline as base64 of little-endian float32 arrays.
 from __future__ import annotations
 
 import base64
+import contextlib
 import dataclasses
+import gc
 import json
 import math
 import os
 import tempfile
 from pathlib import Path
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 import numpy as np
@@ -295,12 +297,31 @@ def _line(value: Any) -> str:
     return json.dumps(value, sort_keys=True, allow_nan=False, ensure_ascii=False)
 
 
+@contextlib.contextmanager
+def gc_paused() -> Iterator[None]:
+    """No cyclic garbage collection inside: for code that makes tens of thousands of small acyclic
+    objects (a scene's dicts and payloads), whose collections find nothing and cost 20-40% of the
+    time.  Collection resumes as before afterwards."""
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if collecting:
+            gc.enable()
+
+
 def dumps(scene: Any) -> str:
     """scene.json text: sorted keys, one material, trajectory, entity or relation per line.
 
     One node per line keeps diffs of edited scenes small and lets the C JSON
     encoder do the work (10,000 entities in well under a second).
     """
+    with gc_paused():
+        return _dumps(scene)
+
+
+def _dumps(scene: Any) -> str:
     data = scene_to_dict(scene)
     parts = []
     for key in sorted(data):
@@ -318,11 +339,12 @@ def dumps(scene: Any) -> str:
 
 
 def loads(text: str | bytes) -> Any:
-    try:
-        data = json.loads(text)
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise FormatError(f"scene.json: invalid JSON ({exc})") from None
-    return scene_from_dict(data)
+    with gc_paused():
+        try:
+            data = json.loads(text)
+        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            raise FormatError(f"scene.json: invalid JSON ({exc})") from None
+        return scene_from_dict(data)
 
 
 def default_file_mode() -> int:
