@@ -11,7 +11,8 @@ import random
 import string
 import time
 
-from scenegraph.director.constrained import JsonGrammar, TokenMask
+from scenegraph.director.constrained import JsonGrammar
+from scenegraph.director.token_mask import TokenMask
 from scenegraph.director.local import generation_schema
 from scenegraph.spec import SceneSpec
 

@@ -9,7 +9,8 @@ from typing import Literal, Optional
 import pytest
 from pydantic import BaseModel, Field
 
-from scenegraph.director.constrained import JsonGrammar, TokenMask
+from scenegraph.director.constrained import JsonGrammar
+from scenegraph.director.token_mask import TokenMask
 from scenegraph.director.local import generation_schema
 from scenegraph.errors import BackendError
 from scenegraph.spec import SYSTEM_PROMPT, SceneSpec

@@ -117,7 +117,8 @@ def _load(path: str) -> tuple[Any, Any, tuple[list[int], list[str]]]:
 @functools.lru_cache(maxsize=8)
 def _mask(path: str, schema_model: type[BaseModel], max_string: int, max_items: int) -> Any:
     """The token mask of a model directory and schema; cached, so its per-state answers are reused."""
-    from scenegraph.director.constrained import JsonGrammar, TokenMask
+    from scenegraph.director.constrained import JsonGrammar
+    from scenegraph.director.token_mask import TokenMask
 
     tok, _, (ids, texts) = _load(path)
     grammar = JsonGrammar(generation_schema(schema_model, max_string=max_string),
