@@ -32,6 +32,16 @@ def _positive_float(text: str) -> float:
     return v
 
 
+def _colour(text: str) -> tuple[float, float, float]:
+    try:
+        rgb = tuple(float(c) for c in text.split(","))
+    except ValueError:
+        rgb = ()
+    if len(rgb) != 3 or not all(0.0 <= c <= 1.0 for c in rgb):
+        raise argparse.ArgumentTypeError(f"expected R,G,B with each between 0 and 1, got {text!r}")
+    return rgb  # type: ignore[return-value]
+
+
 def _seed(text: str) -> int:
     try:
         v = int(text)
@@ -148,7 +158,7 @@ def _cmd_render(args: argparse.Namespace) -> int:
     from scenegraph.render import render, write_frames
 
     scene = _load_with_splats(args.scene, args.splats_from)
-    frames = render(scene, camera=args.camera, frames=args.frames, width=args.width, backend=args.backend)
+    frames = render(scene, camera=args.camera, frames=args.frames, width=args.width, background=args.background, backend=args.backend)
     for path in write_frames(frames, args.output):
         print(path)
     return 0
@@ -220,6 +230,8 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("--camera", default=None, help="camera entity id (default: the first camera)")
     r.add_argument("--frames", default=None, help="N or START:STOP[:STEP] (default: all)")
     r.add_argument("--width", type=int, default=320, help="image width in pixels (height follows the camera aspect)")
+    r.add_argument("--background", type=_colour, default=(0.0, 0.0, 0.0), metavar="R,G,B",
+                   help="colour behind everything, linear 0-1 like the rgb pass (the PNGs are sRGB); default black")
     r.add_argument("--backend", choices=("auto", "torch", "gsplat"), default="auto")
     r.add_argument("--splats-from", default=None, metavar="FILE", help=_SPLATS_FROM)
     r.set_defaults(func=_cmd_render)

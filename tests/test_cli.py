@@ -5,6 +5,7 @@ import json
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 
 from scenegraph.cli import main
@@ -112,3 +113,25 @@ def test_bare_import_is_light():
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert r.returncode == 0, r.stderr
     assert r.stdout.strip() == ""
+
+
+def test_render_writes_frames_over_the_background_asked_for(tmp_path):
+    """`scenegraph render --background`: the sky pixels of the PNG are that colour, sRGB-encoded; a bad
+    colour is a usage error."""
+    import json as _json
+
+    from PIL import Image
+
+    scene_path = tmp_path / "s.json"
+    assert run("build", "a red car drives from left to right", "--duration", "2", "-o", str(scene_path)).returncode == 0
+    out = tmp_path / "frames"
+    r = run("render", str(scene_path), "-o", str(out), "--frames", "0", "--width", "64", "--background", "0.2,0.4,0.8")
+    assert r.returncode == 0, r.stderr
+    index = _json.loads((out / "passes.json").read_text())
+    assert [f["frame"] for f in index["frames"]] == [0]
+    rgb = np.asarray(Image.open(out / "rgb_0000.png").convert("RGB"))
+    srgb = [round(255 * (1.055 * c ** (1 / 2.4) - 0.055)) for c in (0.2, 0.4, 0.8)]
+    assert np.abs(rgb[0, 0].astype(int) - srgb).max() <= 1  # top-left: sky
+    bad = run("render", str(scene_path), "-o", str(tmp_path / "x"), "--background", "red")
+    assert bad.returncode == 2 and "R,G,B" in bad.stderr
+    assert not (tmp_path / "x").exists()
