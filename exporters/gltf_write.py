@@ -42,7 +42,7 @@ from exporters._gltf_common import (
     SPLAT_PREFIX,
     scene_motion_digest,
 )
-from exporters._gltf_animation import Background, lay_out
+from exporters._gltf_animation import Background, Layout, lay_out
 from exporters._gltf_output import Buffer, column_bounds, write_glb, write_gltf
 from exporters._gltf_payloads import camera_json, entity_meta, jsonable, light_json, links, material_json, read_image
 from scenegraph import serialize
@@ -156,26 +156,36 @@ class _Writer:
             "extras": {"scenegraph": {"scales": linear}},
         }
 
-    def animation(self, order: list[Any]) -> tuple[dict[str, np.ndarray], str, list[dict]]:
-        """Node TRS and channels from the Timeline; returns (rest TRS per path (E, C) float32, the scene's
-        motion digest, channels).
+    def plan(self, order: list[Any]) -> tuple[list[Layout], dict[str, tuple]]:
+        """Every TRS path planned and laid out (:func:`lay_out`), and each splat entity's derived arrays
+        (:func:`_splat_arrays`, by id).
 
-        Each path is planned and laid out by :func:`lay_out` (positions and scales on a second thread).  Kept keys
-        of all entities are one buffer view per path; each channel's output accessor is a slice of it (a
-        byteOffset), its input accessor shared by channels with the same key frames, all key times in one
-        more view: a few views instead of one per accessor.  Value accessors come first, then the key-time
-        ones, so every index is known as channels are made.
+        Positions, scales and the splats go to a second thread, rotations stay on this one (about the
+        same work each: numpy and hashlib release the GIL).  One extra thread: starting another costs
+        milliseconds while the first is busy.
         """
         tl = self.tl
         t = np.asarray(tl.time, np.float64)
         where = {eid: i for i, eid in enumerate(tl.ids)}
         cols = [where[e.id] for e in order]
         cols_arr = None if cols == list(range(len(tl.ids))) else np.array(cols)
-        # positions and scales on the other core, rotations (the most work) on this one
-        others = Background(lambda: [lay_out("translation", t, tl.position, cols_arr), lay_out("scale", t, tl.scale, cols_arr)])
+        splat_ents = [e for e in order if e.gaussians is not None]
+        side = Background(lambda: (lay_out("translation", t, tl.position, cols_arr), lay_out("scale", t, tl.scale, cols_arr),
+                                   [_splat_arrays(e.gaussians) for e in splat_ents]))
         rotation = lay_out("rotation", t, tl.rotation, cols_arr)
-        translation, scale = others.result()
-        paths = [translation, rotation, scale]
+        translation, scale, prepared = side.result()
+        return [translation, rotation, scale], {e.id: p for e, p in zip(splat_ents, prepared)}
+
+    def animation(self, paths: list[Layout]) -> tuple[dict[str, np.ndarray], str, list[dict]]:
+        """Node TRS and channels from the planned paths; returns (rest TRS per path (E, C) float32, the
+        scene's motion digest, channels).
+
+        Kept keys of all entities are one buffer view per path; each channel's output accessor is a slice
+        of it (a byteOffset), its input accessor shared by channels with the same key frames, all key times
+        in one more view: a few views instead of one per accessor.  Value accessors come first, then the
+        key-time ones, so every index is known as channels are made.
+        """
+        t = np.asarray(self.tl.time, np.float64)
         rests = {p.path: p.rest for p in paths}
         rest_bytes = np.concatenate([p.rest for p in paths], axis=1)
         paths = [p for p in paths if p.moving.size]
@@ -241,11 +251,10 @@ class _Writer:
 
         scene = self.scene
         order = scene.entities()
-        # the splats' derived arrays on another core while the animation is planned
-        splats = {e.id: Background(_splat_arrays, e.gaussians) for e in order if e.gaussians is not None}
+        paths, splats = self.plan(order)
         index = {e.id: i for i, e in enumerate(order)}
         mat_index = self.materials()
-        rests, motion, channels = self.animation(order)
+        rests, motion, channels = self.animation(paths)
         # float32 -> Python float is exact, as floats does it; a node leaves out what holds IDENTITY's bytes
         # (so -0.0 is written)
         rest_lists = {path: [None if same else v for v, same in zip(r.tolist(), ((r == IDENTITY[path]).all(axis=1)
@@ -278,7 +287,7 @@ class _Writer:
             mi = mat_index[mat] if mat is not None else None
             if e.gaussians is not None:
                 prims = [self.proxy_primitive(e, mi, prim_cache)] if e.proxy else []
-                prims.append(self.splat_primitive(e.gaussians, splats[eid].result()))
+                prims.append(self.splat_primitive(e.gaussians, splats[eid]))
                 meshes.append({"name": f"{e.name} splats", "primitives": prims})
                 node["mesh"] = len(meshes) - 1
             elif e.kind == "object" and e.proxy:
