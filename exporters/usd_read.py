@@ -20,6 +20,7 @@ from typing import Any
 
 import numpy as np
 
+from exporters._usd_query import IMPORTED_TYPES, LIGHT_TYPES, parent_entity, preview_surface, single_shape_child, surface_values
 from exporters.usd import (
     KEY,
     MARKER,
@@ -47,11 +48,6 @@ from scenegraph import serialize
 from scenegraph.errors import FormatError, ModelError
 
 __all__ = ["read_stage"]
-
-_LIGHT_TYPES = ("SphereLight", "DistantLight", "DiskLight", "RectLight", "CylinderLight")
-_GPRIM_TYPES = ("Mesh", "Cube", "Sphere", "Cylinder", "Cone", "Capsule", "Plane")
-_IMPORTED_TYPES = ("Xform", "Camera", *_LIGHT_TYPES, *_GPRIM_TYPES)
-
 
 def read_stage(path: str | os.PathLike) -> Any:
     """A Scene from a USD file; raises FormatError (never returns a partial scene)."""
@@ -215,15 +211,15 @@ class _Reader:
             if "role" in data or type_name in ("Material", "Shader", "NodeGraph"):
                 it.PruneChildren()
                 continue
-            parent = self._parent_entity(prim, prim_entity)
+            parent = parent_entity(prim, prim_entity)
             where = str(prim.GetPath())
             if ours and "id" in data and "entity" in data:
                 d, order = self._our_entity(prim, data, where), float(data.get("order", 1e9))
             elif where in merged:
                 prim_entity[where] = merged[where]
                 continue
-            elif type_name in _IMPORTED_TYPES and not (ours and prim.GetPath() == self.stage.GetDefaultPrim().GetPath()):
-                shape = self._single_shape_child(prim) if type_name == "Xform" else None
+            elif type_name in IMPORTED_TYPES and not (ours and prim.GetPath() == self.stage.GetDefaultPrim().GetPath()):
+                shape = single_shape_child(prim) if type_name == "Xform" else None
                 d = self._new_entity(prim, type_name, where, parent is None, shape)
                 order = 1e12 + seq
                 if shape is not None:
@@ -234,16 +230,6 @@ class _Reader:
             d["parent"] = parent
             prim_entity[where] = d["id"]
             self.entities.append((order, d))
-
-    @staticmethod
-    def _parent_entity(prim: Any, prim_entity: dict[str, str]) -> str | None:
-        p = prim.GetParent()
-        while p and not p.IsPseudoRoot():
-            eid = prim_entity.get(str(p.GetPath()))
-            if eid is not None:
-                return eid
-            p = p.GetParent()
-        return None
 
     def _new_id(self, wanted: str) -> str:
         base = "".join(c if c.isalnum() or c in "_.-" else "_" for c in wanted)[:100] or "prim"
@@ -257,43 +243,12 @@ class _Reader:
         return out
 
     # -- materials ---------------------------------------------------------
-    def _surface(self, mat_prim: Any) -> Any:
-        from pxr import UsdShade
-
-        shader = UsdShade.Material(mat_prim).ComputeSurfaceSource()[0]
-        if shader and shader.GetIdAttr().Get() == "UsdPreviewSurface":
-            return shader
-        return None
-
-    def _read_inputs(self, shader: Any, where: str) -> tuple[dict[str, Any], str | None]:
-        """UsdPreviewSurface input values (unconnected ones) and the diffuse texture file."""
-        from pxr import UsdShade
-
-        values: dict[str, Any] = {}
-        texture = None
-        for name in MATERIAL_FIELDS:
-            inp = shader.GetInput(name)
-            if not inp:
-                continue
-            if inp.HasConnectedSource():
-                src = inp.GetConnectedSources()[0]
-                if name == "diffuseColor" and src:
-                    tex = UsdShade.Shader(src[0].source.GetPrim())
-                    f = tex.GetInput("file")
-                    if f and f.Get() is not None:
-                        texture = f.Get().path
-                continue
-            v = inp.Get()
-            if v is not None:
-                values[name] = finite_vec(v, 3, f"{where}.inputs:{name}") if name.endswith("Color") else finite_vec([v], 1, f"{where}.inputs:{name}")[0]
-        return values, texture
-
     def _our_material(self, prim: Any, data: dict) -> None:
         where = str(prim.GetPath())
         d = self._json(data, "material", dict, where)
-        shader = self._surface(prim)
+        shader = preview_surface(prim)
         if shader is not None:
-            values, texture = self._read_inputs(shader, where)
+            values, texture = surface_values(shader, where)
             written = material_inputs(PayloadView(d))
             for name, value in values.items():
                 if not same_f32(value, written[name]):
@@ -310,11 +265,11 @@ class _Reader:
         where = str(prim.GetPath())
         if where in self.material_prims:
             return self.material_prims[where]
-        shader = self._surface(prim)
+        shader = preview_surface(prim)
         mid = self._new_id(prim.GetName())
         d: dict[str, Any] = {"id": mid, "name": prim.GetName()}
         if shader is not None:
-            values, texture = self._read_inputs(shader, where)
+            values, texture = surface_values(shader, where)
             for name, value in values.items():
                 d[MATERIAL_FIELDS[name]] = material_value(name, value)
             d["texture"] = texture
@@ -466,21 +421,6 @@ class _Reader:
         params["range"] = light.get("range")
         d["light"] = params
 
-    @staticmethod
-    def _single_shape_child(prim: Any) -> Any:
-        """The one untransformed Mesh / Gprim / Camera / light child of an Xform (the DCC pattern), else None."""
-        from pxr import UsdGeom
-
-        kids = [c for c in prim.GetChildren() if str(c.GetTypeName()) in _IMPORTED_TYPES]
-        if len(kids) != 1 or str(kids[0].GetTypeName()) == "Xform":
-            return None
-        child = kids[0]
-        if UsdGeom.Xformable(child).GetOrderedXformOps() or any(
-            str(c.GetTypeName()) in _IMPORTED_TYPES for c in child.GetChildren()
-        ):
-            return None
-        return child
-
     def _new_entity(self, prim: Any, type_name: str, where: str, is_root: bool, shape: Any = None) -> dict:
         """An entity for a prim without our customData; ``shape`` (a merged child) gives its kind and look."""
         from pxr import Usd, UsdGeom
@@ -497,7 +437,7 @@ class _Reader:
             vals = self._attr_values(look, ("focalLength", "horizontalAperture", "verticalAperture", "clippingRange"))
             if len(vals) == 4:
                 d["camera"] = camera_params(vals)
-        elif type_name in _LIGHT_TYPES:
+        elif type_name in LIGHT_TYPES:
             d["kind"] = "light"
             d["cls"] = "light"
             names = ("inputs:color", "inputs:intensity", "inputs:exposure", "inputs:radius",
