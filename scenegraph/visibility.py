@@ -242,16 +242,18 @@ def _occlusion(rect: list[np.ndarray], dmin: np.ndarray, dmax: np.ndarray, cand:
             base = total[start - 1] if start else 0
             stop = max(start + 1, int(np.searchsorted(total, base + PAIR_BATCH, side="right")))
             cnt = count[start:stop]
-            i = np.repeat(tgt[start:stop], cnt)
+            tg = tgt[start:stop]
+            i = np.repeat(tg, cnt)
             # position of each pair's occluder in the sorted filings: lo + rank within the target's run
             jpos = np.repeat(lo[start:stop] - (total[start:stop] - cnt - base), cnt)
             jpos += np.arange(jpos.size, dtype=jpos.dtype)
             j = occ.take(jpos)
-            # containment: (u0, v0, -u1, -v1) of the occluder <= the target's, as 4 bytes at once
+            # containment: (u0, v0, -u1, -v1) of the occluder <= the target's, as 4 bytes at once; the
+            # target's side is gathered once per target and repeated (a sequential copy, not a gather)
             a = packed.take(j).view(np.float32).reshape(-1, 4)
-            b = packed.take(i).view(np.float32).reshape(-1, 4)
+            b = np.repeat(packed.take(tg), cnt).view(np.float32).reshape(-1, 4)
             inside = (a <= b).view(np.int32)[:, 0] == 0x01010101
-            inside &= far.take(j) < near.take(i)  # entirely nearer
+            inside &= far.take(j) < np.repeat(near.take(tg), cnt)  # entirely nearer
             hidden[i[inside]] = True
             start = stop
     out.ravel()[flat] = hidden
