@@ -226,6 +226,8 @@ def _occlusion(rect: list[np.ndarray], dmin: np.ndarray, dmax: np.ndarray, cand:
     # containment as one comparison of packed rows: (u0, v0, -u1, -v1)_occluder <= the target's;
     # rows are gathered as single 16-byte items (complex128 view), much faster than 2-D row indexing
     packed = np.stack([u0, v0, -u1, -v1], axis=1).astype(np.float32).view(np.complex128).ravel()
+    # the occluder side in filing order, so a target's candidates are one contiguous run of it
+    packed_occ, far_occ = packed.take(occ), far.take(occ)
     for lvl in range(GRID_LEVELS):
         tgt = np.flatnonzero(level >= lvl).astype(np.int32)
         if tgt.size == 0 or filed[lvl] == 0:
@@ -247,13 +249,12 @@ def _occlusion(rect: list[np.ndarray], dmin: np.ndarray, dmax: np.ndarray, cand:
             # position of each pair's occluder in the sorted filings: lo + rank within the target's run
             jpos = np.repeat(lo[start:stop] - (total[start:stop] - cnt - base), cnt)
             jpos += np.arange(jpos.size, dtype=jpos.dtype)
-            j = occ.take(jpos)
             # containment: (u0, v0, -u1, -v1) of the occluder <= the target's, as 4 bytes at once; the
             # target's side is gathered once per target and repeated (a sequential copy, not a gather)
-            a = packed.take(j).view(np.float32).reshape(-1, 4)
+            a = packed_occ.take(jpos).view(np.float32).reshape(-1, 4)
             b = np.repeat(packed.take(tg), cnt).view(np.float32).reshape(-1, 4)
             inside = (a <= b).view(np.int32)[:, 0] == 0x01010101
-            inside &= far.take(j) < np.repeat(near.take(tg), cnt)  # entirely nearer
+            inside &= far_occ.take(jpos) < np.repeat(near.take(tg), cnt)  # entirely nearer
             hidden[i[inside]] = True
             start = stop
     out.ravel()[flat] = hidden
