@@ -14,8 +14,8 @@ anyone has touched the animation since.
 
 Speed (``benchmarks/gltf_export.py``): buffers are numpy arrays written
 straight to the file (no concatenation, one fallocate, a few writev calls);
-the positions are planned and the splats prepared on a second thread while
-this one plans rotations and scales (numpy and hashlib release the GIL); the
+positions and scales are planned and the splats prepared on a second thread
+while this one plans rotations (numpy and hashlib release the GIL); the
 document is serialized with orjson.
 """
 from __future__ import annotations
@@ -42,6 +42,7 @@ from exporters._gltf_common import (
     SPLAT_PREFIX,
     scene_motion_digest,
 )
+from exporters._checks import check_timeline
 from exporters._gltf_animation import Background, Layout, lay_out
 from exporters._gltf_output import Buffer, column_bounds, write_glb, write_gltf
 from exporters._gltf_payloads import camera_json, entity_meta, jsonable, light_json, links, material_json, read_image
@@ -255,7 +256,7 @@ class _Writer:
         index = {e.id: i for i, e in enumerate(order)}
         mat_index = self.materials()
         rests, motion, channels = self.animation(paths)
-        # float32 -> Python float is exact, as floats does it; a node leaves out what holds IDENTITY's bytes
+        # float32 -> Python float is exact; a node leaves out what holds IDENTITY's bytes
         # (so -0.0 is written)
         rest_lists = {path: [None if same else v for v, same in zip(r.tolist(), ((r == IDENTITY[path]).all(axis=1)
                                                                                & ~np.signbit(r).any(axis=1)).tolist())]
@@ -399,15 +400,7 @@ def write(scene: Any, path: str | os.PathLike, timeline: Any = None, *,
         from scenegraph.world import simulate
 
         timeline = simulate(scene)
-    have = set(timeline.ids)
-    missing = [e.id for e in scene.entities() if e.id not in have]
-    if missing:
-        raise FormatError(f"{path}: the timeline has no state for entity {missing[0]!r}")
-    for name in ("position", "rotation", "scale"):
-        arr = np.asarray(getattr(timeline, name))
-        if not np.isfinite(arr).all():
-            f, e = (int(i) for i in np.argwhere(~np.isfinite(arr))[0][:2])
-            raise FormatError(f"{path}: the timeline's {name} of entity {timeline.ids[e]!r} at frame {f} is not a finite number")
+    check_timeline(scene, timeline, path)
     w = _Writer(scene, timeline, out_dir, suffix == ".glb", splat_color_space)
     with serialize.gc_paused():  # the document is tens of thousands of small acyclic dicts and lists
         doc = w.build()

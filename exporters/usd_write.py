@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from exporters._checks import check_timeline
 from exporters.usd import (
     KEY,
     MARKER,
@@ -61,7 +62,7 @@ def write_stage(scene: Any, path: str | os.PathLike, *, timeline: Any = None, **
         from scenegraph.world import simulate
 
         timeline = simulate(scene)
-    _check_timeline(scene, timeline, path)
+    check_timeline(scene, timeline, path)
     layer_suffix = ".usda" if suffix == ".usda" else ".usdc"
     # the layer is written in a temp folder beside the target, then renamed (or packaged) into place;
     # inside a .usdz it is named after the target, so the package bytes do not depend on temp names
@@ -111,20 +112,6 @@ def _package(scene: Any, path: Path, layer: str, out: str) -> None:
             raise FormatError(f"{path}: could not add {name} to the usdz package")
     if not writer.Save():
         raise FormatError(f"{path}: could not save the usdz package")
-
-
-def _check_timeline(scene: Any, timeline: Any, path: Path) -> None:
-    ids = {e.id for e in scene.entities()}
-    missing = ids - set(timeline.ids)
-    if missing:
-        raise FormatError(f"{path}: the timeline has no states for {', '.join(sorted(missing)[:5])}")
-    f, e = timeline.frame_count, len(timeline.ids)
-    for name in ("position", "rotation", "scale"):
-        arr = getattr(timeline, name)
-        if arr.shape[:2] != (f, e):
-            raise FormatError(f"{path}: timeline.{name} has shape {arr.shape}, expected ({f}, {e}, ...)")
-        if not np.all(np.isfinite(arr)):
-            raise FormatError(f"{path}: timeline.{name} has NaN or infinite values")
 
 
 # --------------------------------------------------------------------------
