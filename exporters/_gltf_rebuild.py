@@ -16,27 +16,22 @@ from scenegraph.errors import FormatError, ModelError, SceneGraphError
 __all__ = ["rebuild"]
 
 
-def _document(r: _Reader) -> dict | None:
-    """The scene-level metadata we wrote (settings, materials, trajectories, relations, entity order), if any."""
+def _document(r: _Reader) -> tuple[dict | None, Any]:
+    """The scene-level metadata we wrote (settings, materials, trajectories, relations, entity order), if
+    any, and the motion digest stored beside it (None when absent)."""
     c = r.c
     if not c.items("scenes"):
-        return None
+        return None, None
     meta = _sg(c.item("scenes", c.doc.get("scene", 0), "scene"))
     if meta is None or not isinstance(meta.get("document"), str):
-        return None
+        return None, None
     try:
         doc = json.loads(meta["document"])
     except (json.JSONDecodeError, RecursionError) as exc:
         raise FormatError(c.where(f"scene extras: invalid scenegraph document ({exc})")) from None
     if not isinstance(doc, dict) or not isinstance(doc.get("entities"), list):
         raise FormatError(c.where("scene extras: the scenegraph document has no entity list"))
-    return doc
-
-
-def meta_motion(r: _Reader) -> Any:
-    """The motion digest the writer stored in the scene's extras (None if absent)."""
-    meta = _sg(r.c.item("scenes", r.c.doc.get("scene", 0), "scene"))
-    return meta.get("motion") if meta else None
+    return doc, meta.get("motion")
 
 
 def _node_entities(r: _Reader, order: list[int], doc: dict) -> tuple[dict[int, str], dict[str, dict]]:
@@ -97,7 +92,7 @@ class _Rebuild:
         self.r = r
         self.order, self.parent_node = r.tree()
         self.chans = r.channels()
-        doc = _document(r)
+        doc, stored_motion = _document(r)
         if doc is not None:
             self.node_id, self.extras = _node_entities(r, self.order, doc)
             self.base = _base_dict(r, doc, self.extras)
@@ -113,8 +108,9 @@ class _Rebuild:
             self.scene = Scene(fps=24.0, duration=max(ends, default=0.0))
         r.fps = self.scene.fps
         self._timeline: Any = False
-        self._untouched: bool | None = None
-        self.stored_motion = meta_motion(r) if doc is not None else None
+        # every node's rest TRS and animation keys are as the writer left them (the scene's motion digest)
+        self.untouched = isinstance(stored_motion, str) and stored_motion == file_motion_digest(
+            [r.rest(i) for i in range(len(r.nodes))], self.chans)
         self.mat_ids: dict[int, str] = {}
 
     # -- helpers -------------------------------------------------------------
@@ -130,16 +126,8 @@ class _Rebuild:
                 self._timeline = None
         return self._timeline
 
-    def untouched(self) -> bool:
-        """Whether every node's rest TRS and animation keys are as the writer left them (the scene's motion digest)."""
-        if self._untouched is None:
-            r = self.r
-            self._untouched = isinstance(self.stored_motion, str) and self.stored_motion == file_motion_digest(
-                [r.rest(i) for i in range(len(r.nodes))], self.chans)
-        return self._untouched
-
     def motion_edited(self, i: int, eid: str, rest: dict, chans: dict) -> bool:
-        if self.untouched():
+        if self.untouched:
             return False
         digest = self.extras[eid].get("digest")  # files written before the scene-level digest
         if isinstance(digest, str) and motion_digest(rest, chans) == digest:
