@@ -147,7 +147,7 @@ def _write_all(fh: BinaryIO, parts: list[Any], path: Path) -> None:
     """Write ``parts`` (arrays and bytes) to ``fh`` in a few writev calls, with the blocks reserved first."""
     fh.flush()
     fd = fh.fileno()
-    views = [memoryview(p).cast("B") for p in parts if len(memoryview(p).cast("B"))]
+    views = [v for v in (memoryview(p).cast("B") for p in parts) if len(v)]
     _reserve(fd, sum(len(v) for v in views), path)
     if not hasattr(os, "writev"):  # Windows
         for v in views:

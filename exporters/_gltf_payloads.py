@@ -18,19 +18,6 @@ from scenegraph.errors import FormatError
 _IMAGE_MIME = {b"\x89PNG": "image/png", b"\xff\xd8\xff": "image/jpeg"}
 
 
-def jsonable(value: Any) -> Any:
-    """Plain JSON values for metadata that may hold numpy scalars or arrays."""
-    if isinstance(value, np.ndarray):
-        return value.tolist()
-    if isinstance(value, np.generic):
-        return value.item()
-    if isinstance(value, dict):
-        return {str(k): jsonable(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [jsonable(v) for v in value]
-    return value
-
-
 def floats(values: Any) -> list[float]:
     return [float(x) for x in np.asarray(values).ravel()]
 
@@ -151,8 +138,6 @@ def entity_meta(e: Any) -> str:
         out["transform"] = serialize.payload_to_json(tr)
     for name in others:  # camera, light, dynamics, attributes: None or empty by default
         v = getattr(e, name)
-        if v is None or (type(v) is dict and not v):
-            continue
-        if not (isinstance(v, Mapping) and not v):
+        if v is not None and not (isinstance(v, Mapping) and not v):
             out[name] = serialize._plain(v)
     return _ENTITY_JSON.encode(out) if out else "{}"

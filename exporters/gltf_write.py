@@ -45,7 +45,7 @@ from exporters._gltf_common import (
 from exporters._checks import check_timeline
 from exporters._gltf_animation import Background, Layout, lay_out
 from exporters._gltf_output import Buffer, column_bounds, write_glb, write_gltf
-from exporters._gltf_payloads import camera_json, entity_meta, jsonable, light_json, links, material_json, read_image
+from exporters._gltf_payloads import camera_json, entity_meta, light_json, links, material_json, read_image
 from scenegraph import serialize
 from scenegraph.errors import FormatError
 
@@ -325,7 +325,7 @@ class _Writer:
             "format": serialize.FORMAT,
             "version": serialize.VERSION,
             "scene": {"fps": scene.fps, "duration": scene.duration, "seed": scene.seed, "prompt": scene.prompt,
-                      "metadata": jsonable(scene.metadata)},
+                      "metadata": serialize._plain(scene.metadata)},
             "materials": [serialize.payload_to_json(m) for m in scene.materials()],
             "trajectories": [serialize.payload_to_json(t) for t in scene.trajectories()],
             "relations": [{"subject": a, "rel": r, "object": b} for a, r, b in relation_list],
