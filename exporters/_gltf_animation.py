@@ -14,11 +14,9 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from exporters._gltf_common import any_last, channels_digest, linear_keys, tolerance, yaw_keys, yaw_only
+from exporters._gltf_common import _EPS32, any_last, channels_digest, linear_keys, tolerance, yaw_keys, yaw_only
 
 __all__ = ["plan_channel", "lay_out", "Layout", "Background"]
-
-_EPS32 = float(np.finfo(np.float32).eps)
 
 
 def plan_channel(t: np.ndarray, values: np.ndarray, rotation: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:

@@ -402,8 +402,7 @@ def write(scene: Any, path: str | os.PathLike, timeline: Any = None, *,
         timeline = simulate(scene)
     check_timeline(scene, timeline, path)
     w = _Writer(scene, timeline, out_dir, suffix == ".glb", splat_color_space)
-    with serialize.gc_paused():  # the document is tens of thousands of small acyclic dicts and lists
-        doc = w.build()
+    doc = w.build()
     if suffix == ".glb":
         write_glb(path, doc, w.buf)
     else:
