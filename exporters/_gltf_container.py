@@ -23,6 +23,7 @@ import numpy as np
 
 from exporters._gltf_common import CHUNK_BIN, CHUNK_JSON, COMPONENT_DTYPES, GLB_MAGIC, GLB_VERSION, TYPE_SIZES
 from scenegraph.errors import FormatError
+from scenegraph.serialize import file_size
 
 __all__ = ["Container", "open_container", "safe_uri_path"]
 
@@ -35,12 +36,7 @@ _NORMALIZED_SCALE = {5120: 127.0, 5121: 255.0, 5122: 32767.0, 5123: 65535.0}
 
 def _read_file(path: Path, limit: int = 1 << 32, what: str = "a glTF file") -> bytes | memoryview:
     """The bytes of ``path`` (mapped when large), refusing files over ``limit`` bytes."""
-    try:
-        size = path.stat().st_size
-    except OSError as exc:
-        raise FormatError(f"{path}: cannot read ({exc.strerror})") from None
-    if size > limit:
-        raise FormatError(f"{path}: {size} bytes is larger than {what} may be ({limit})")
+    size = file_size(path, limit, what)
     try:
         with open(path, "rb") as fh:
             if os.name == "posix" and size > (1 << 20):

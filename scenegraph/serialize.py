@@ -45,6 +45,7 @@ __all__ = [
     "load_json",
     "payload_to_json",
     "atomic_write",
+    "file_size",
     "default_file_mode",
 ]
 
@@ -387,14 +388,21 @@ def save_json(scene: Any, path: str | os.PathLike) -> None:
     atomic_write(path, dumps(scene))
 
 
+def file_size(path: Path, limit: int, what: str) -> int:
+    """The size of ``path`` in bytes; FormatError when it cannot be read or is larger than ``limit``
+    (``what`` names the kind of file in the message)."""
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        raise FormatError(f"{path}: cannot read ({exc.strerror})") from None
+    if size > limit:
+        raise FormatError(f"{path}: {size} bytes is larger than {what} may be ({limit})")
+    return size
+
+
 def load_json(path: str | os.PathLike) -> Any:
     p = Path(path)
-    try:
-        size = p.stat().st_size
-    except OSError as exc:
-        raise FormatError(f"{p}: cannot read ({exc.strerror})") from None
-    if size > _MAX_BYTES:
-        raise FormatError(f"{p}: {size} bytes is larger than a scene.json may be ({_MAX_BYTES})")
+    file_size(p, _MAX_BYTES, "a scene.json")
     try:
         text = p.read_bytes()
     except OSError as exc:
