@@ -132,8 +132,7 @@ class Layout(NamedTuple):
     step: np.ndarray  # (k,) bool: STEP, else LINEAR
     counts: np.ndarray  # (k,) keys of each channel
     values: np.ndarray  # (sum counts, C) <f4: the kept keys, channel after channel
-    key_sets: list[bytes]  # the distinct sets of key frames (packed bits), in order of first use
-    key_rows: np.ndarray  # (U, F) bool: those sets
+    key_rows: np.ndarray  # (U, F) bool: the distinct sets of key frames, in order of first use
     key_set_of: np.ndarray  # (k,) which set each channel uses
     digest: bytes  # channels_digest of the path
 
@@ -150,7 +149,7 @@ def lay_out(path: str, t: np.ndarray, arr: np.ndarray, cols: np.ndarray | None) 
     f_count, width = out.shape[0], out.shape[2]
     if not moving.size:
         empty = np.zeros(0, np.int64)
-        return Layout(path, out[0], moving, empty.astype(bool), empty, np.zeros((0, width), "<f4"), [],
+        return Layout(path, out[0], moving, empty.astype(bool), empty, np.zeros((0, width), "<f4"),
                        np.zeros((0, f_count), bool), empty, b"")
     kept = np.ascontiguousarray(keep.T)  # (E, F)
     kept[static] = False
@@ -181,5 +180,5 @@ def lay_out(path: str, t: np.ndarray, arr: np.ndarray, cols: np.ndarray | None) 
     sets = rows[first]
     set_times = np.broadcast_to(t.astype("<f4"), sets.shape)[sets]
     step = step[moving]
-    return Layout(path, out[0], moving, step, counts, vals, [packed[i].tobytes() for i in first.tolist()],
-                   sets, which, channels_digest(path, moving, step, counts, which, set_times, vals))
+    return Layout(path, out[0], moving, step, counts, vals, sets, which,
+                  channels_digest(path, moving, step, counts, which, set_times, vals))

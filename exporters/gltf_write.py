@@ -208,7 +208,8 @@ class _Writer:
         samplers = self.samplers
         for p in paths:
             inputs = []
-            for key, row in zip(p.key_sets, p.key_rows):
+            for row in p.key_rows:
+                key = row.tobytes()
                 ti = times_of.get(key)
                 if ti is None:
                     times = t32[row]
