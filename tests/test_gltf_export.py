@@ -339,3 +339,29 @@ def test_short_writes_resume_where_they_stopped(tmp_path, monkeypatch, demo):
     whole = (tmp_path / "whole.glb").read_bytes()
     assert len(calls) >= len(whole) // 1000
     assert (tmp_path / "short.glb").read_bytes() == whole
+
+
+def test_without_writev_the_same_bytes_are_written(tmp_path, monkeypatch, demo):
+    """Where os.writev is missing (Windows) the parts are written one by one: the same file."""
+    from exporters import _gltf_output
+
+    scene, tl = demo
+    gltf.write(scene, tmp_path / "whole.glb", timeline=tl)
+    monkeypatch.delattr(_gltf_output.os, "writev")
+    gltf.write(scene, tmp_path / "plain.glb", timeline=tl)
+    assert (tmp_path / "plain.glb").read_bytes() == (tmp_path / "whole.glb").read_bytes()
+
+
+def test_a_full_disk_is_reported_before_anything_is_written(tmp_path, monkeypatch, demo):
+    """fallocate saying ENOSPC: an OSError naming the file, and no file or temporary left behind."""
+    import errno
+
+    from exporters import _gltf_output
+
+    scene, tl = demo
+    monkeypatch.setattr(_gltf_output, "_fallocate", lambda fd, mode, offset, n: -1)
+    monkeypatch.setattr(_gltf_output.ctypes, "get_errno", lambda: errno.ENOSPC)
+    with pytest.raises(OSError, match="not enough free space") as err:
+        gltf.write(scene, tmp_path / "s.glb", timeline=tl)
+    assert err.value.errno == errno.ENOSPC and err.value.filename.endswith("s.glb")
+    assert list(tmp_path.iterdir()) == []

@@ -122,3 +122,23 @@ def test_gaussians_blob_of_wrong_size_is_refused(tmp_path):
     p.write_text(json.dumps(data))
     with pytest.raises(FormatError, match="gaussians.means"):
         load_json(p)
+
+
+def test_gc_paused_restores_the_collector_as_it_found_it():
+    import gc
+
+    from scenegraph.serialize import gc_paused
+
+    assert gc.isenabled()
+    with pytest.raises(RuntimeError):
+        with gc_paused():
+            assert not gc.isenabled()
+            raise RuntimeError("boom")
+    assert gc.isenabled()  # back on, even after an error
+    gc.disable()
+    try:
+        with gc_paused():
+            assert not gc.isenabled()
+        assert not gc.isenabled()  # a caller who had it off keeps it off
+    finally:
+        gc.enable()
