@@ -14,7 +14,7 @@ import time
 from scenegraph.director.constrained import JsonGrammar
 from scenegraph.director.token_mask import TokenMask
 from scenegraph.director.local import generation_schema
-from scenegraph.spec import SceneSpec
+from scenegraph.model.spec import SceneSpec
 
 STATES = {
     "structural_ms": '{"entities":[{"id":"car","class":"car"}',

@@ -3,7 +3,7 @@
 - median_build_ms: rules director + build (layout, motion, camera) of a prompt with about ten
   entities, median of REPEAT runs (target <= 50 ms)
 - prompts_ms: median per prompt over samples/prompts.txt (direct + build)
-- layout_200_s: scenegraph.layout.solve_layout on 200 entities with relations (target <= 2 s)
+- layout_200_s: scenegraph.world.layout.solve_layout on 200 entities with relations (target <= 2 s)
 
 usage: python benchmarks/director.py [--repeat 30]
 """
@@ -15,9 +15,9 @@ import statistics
 import time
 from pathlib import Path
 
-from scenegraph.builder import build_scene
+from scenegraph.world.builder import build_scene
 from scenegraph.director import direct
-from scenegraph.layout import LayoutItem, solve_layout
+from scenegraph.world.layout import LayoutItem, solve_layout
 
 ROOT = Path(__file__).resolve().parents[1]
 TEN = ("A red car drives from left to right while a man walks to the bench. A woman sits on the bench, "

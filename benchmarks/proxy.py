@@ -17,7 +17,7 @@ import time
 from scenegraph.appearance.assign import assign_gaussians
 from scenegraph.appearance.mesh_render import render_proxy_views
 from scenegraph.appearance.proxy import proxy_colors, proxy_mesh
-from scenegraph.catalog import CATALOG, bounds_of
+from scenegraph.model.catalog import CATALOG, bounds_of
 from scenegraph.model import Entity, Material, Scene
 
 CLASSES = ("car", "person", "dog", "tree", "bicycle", "house")

@@ -21,7 +21,7 @@ import numpy as np
 
 
 def build(n: int, seed: int = 0):
-    from scenegraph.appearance.gaussians import Gaussians
+    from scenegraph.model.gaussians import Gaussians
 
     rng = np.random.default_rng(seed)
     return Gaussians(
@@ -78,7 +78,7 @@ def main() -> None:
     import torch
 
     from scenegraph.appearance.rasterize import available_backends
-    from scenegraph.appearance.views import PinholeCamera
+    from scenegraph.world.views import PinholeCamera
 
     if args.threads:
         torch.set_num_threads(args.threads)

@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 
 from scenegraph import Entity, Material, Scene, Trajectory, Transform
-from scenegraph.serialize import load_json, save_json
+from scenegraph.model.serialize import load_json, save_json
 
 
 def make_scene(n: int) -> Scene:

@@ -27,7 +27,7 @@ import time
 import numpy as np
 
 from exporters import usd
-from scenegraph.appearance.gaussians import Gaussians
+from scenegraph.model.gaussians import Gaussians
 from scenegraph.model import Entity, Material, Scene, Transform, quat_from_yaw
 from scenegraph.world import Timeline
 

@@ -6,7 +6,7 @@ Objects (1 m to 4 m boxes) walk straight lines across a 200 m x 200 m field;
 cameras stand around it, 150 m from the centre and 20 m up, pitched down 8
 degrees towards the centre; every other camera pans.
 Wall and CPU (process) seconds are both reported.  Only
-:func:`scenegraph.visibility.compute_visibility` is timed (the Timeline
+:func:`scenegraph.world.visibility.compute_visibility` is timed (the Timeline
 is simulated first).
 """
 from __future__ import annotations
@@ -19,7 +19,7 @@ import time
 import numpy as np
 
 from scenegraph.model import CameraParams, Entity, Scene, Trajectory, Transform, quat_from_axis_angle, quat_multiply
-from scenegraph.visibility import compute_visibility
+from scenegraph.world.visibility import compute_visibility
 from scenegraph.world import simulate
 
 

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from scenegraph.errors import FormatError
-from scenegraph.serialize import gc_paused
+from scenegraph.model.files import gc_paused
 
 __all__ = ["export", "load", "writable_suffixes", "readable_suffixes"]
 

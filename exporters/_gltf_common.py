@@ -117,7 +117,7 @@ def file_motion_digest(rests: list[dict[str, np.ndarray]], channels: dict[int, d
 
 def slerp(a: np.ndarray, b: np.ndarray, u: np.ndarray) -> np.ndarray:
     """Shortest-path spherical interpolation of xyzw quaternions a, b (..., 4) at fractions u (...,)."""
-    from scenegraph.trajectory import slerp as slerp_first
+    from scenegraph.world.trajectory import slerp as slerp_first
 
     q = slerp_first(np.moveaxis(np.asarray(a, np.float64), -1, 0), np.moveaxis(np.asarray(b, np.float64), -1, 0),
                     np.asarray(u, np.float64))

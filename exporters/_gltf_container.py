@@ -23,7 +23,7 @@ import numpy as np
 
 from exporters._gltf_common import CHUNK_BIN, CHUNK_JSON, COMPONENT_DTYPES, GLB_MAGIC, GLB_VERSION, TYPE_SIZES
 from scenegraph.errors import FormatError
-from scenegraph.serialize import file_size
+from scenegraph.model.files import file_size
 
 __all__ = ["Container", "open_container", "safe_uri_path"]
 

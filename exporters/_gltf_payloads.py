@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 
 from exporters._gltf_common import EXT_EMISSIVE_STRENGTH
-from scenegraph import serialize
+from scenegraph.model import jsonable
 from scenegraph.errors import FormatError
 
 _IMAGE_MIME = {b"\x89PNG": "image/png", b"\xff\xd8\xff": "image/jpeg"}
@@ -129,15 +129,15 @@ def entity_meta(e: Any) -> str:
     others = _OTHER_FIELDS.get(type(e))
     if others is None:
         skip = set(_ENTITY_ELSEWHERE) | {"name", "transform"}
-        others = _OTHER_FIELDS[type(e)] = tuple(f for f in serialize._field_names(type(e)) if f not in skip)
+        others = _OTHER_FIELDS[type(e)] = tuple(f for f in jsonable.field_names(type(e)) if f not in skip)
     out: dict[str, Any] = {}
     if e.name != e.id:
         out["name"] = e.name
     tr = e.transform
     if tr.translation.tobytes() + tr.rotation.tobytes() + tr.scale.tobytes() != _REST_BYTES:
-        out["transform"] = serialize.payload_to_json(tr)
+        out["transform"] = jsonable.payload_to_json(tr)
     for name in others:  # camera, light, dynamics, attributes: None or empty by default
         v = getattr(e, name)
         if v is not None and not (isinstance(v, Mapping) and not v):
-            out[name] = serialize._plain(v)
+            out[name] = jsonable.plain(v)
     return _ENTITY_JSON.encode(out) if out else "{}"

@@ -1,6 +1,6 @@
 """Turn a parsed glTF document into a Scene: our metadata first, the file's edits on top.
 
-Used by :func:`exporters.gltf_read.read`; see its module docstring for the rules.
+Used by :func:`exporters.gltf.read`; see its module docstring for the rules.
 """
 from __future__ import annotations
 
@@ -10,13 +10,13 @@ from typing import Any
 import numpy as np
 
 from exporters._gltf_common import EXT_LIGHTS, file_motion_digest, motion_digest
-from exporters.gltf_read import _POS_TOL, _ROT_TOL, _SCALE_TOL, _model, _Reader, _sg, _unique_id
+from exporters.gltf_read import _POS_TOL, _ROT_TOL, _SCALE_TOL, _model, Reader, _sg, _unique_id
 from scenegraph.errors import FormatError, ModelError, SceneGraphError
 
 __all__ = ["rebuild"]
 
 
-def _document(r: _Reader) -> tuple[dict | None, Any]:
+def _document(r: Reader) -> tuple[dict | None, Any]:
     """The scene-level metadata we wrote (settings, materials, trajectories, relations, entity order), if
     any, and the motion digest stored beside it (None when absent)."""
     c = r.c
@@ -34,7 +34,7 @@ def _document(r: _Reader) -> tuple[dict | None, Any]:
     return doc, meta.get("motion")
 
 
-def _node_entities(r: _Reader, order: list[int], doc: dict) -> tuple[dict[int, str], dict[str, dict]]:
+def _node_entities(r: Reader, order: list[int], doc: dict) -> tuple[dict[int, str], dict[str, dict]]:
     """Nodes that carry one of the document's entities: node -> id, id -> node extras."""
     wanted = {e for e in doc["entities"] if isinstance(e, str)}
     node_id: dict[int, str] = {}
@@ -48,7 +48,7 @@ def _node_entities(r: _Reader, order: list[int], doc: dict) -> tuple[dict[int, s
     return node_id, extras
 
 
-def _base_dict(r: _Reader, doc: dict, extras: dict[str, dict]) -> dict:
+def _base_dict(r: Reader, doc: dict, extras: dict[str, dict]) -> dict:
     """The canonical scene dict of the entities still present, as the metadata describes them."""
     entities = []
     for eid in doc["entities"]:
@@ -86,8 +86,8 @@ def _base_dict(r: _Reader, doc: dict, extras: dict[str, dict]) -> dict:
 
 
 class _Rebuild:
-    def __init__(self, r: _Reader) -> None:
-        from scenegraph import serialize
+    def __init__(self, r: Reader) -> None:
+        from scenegraph.model import serialize
 
         self.r = r
         self.order, self.parent_node = r.tree()
@@ -117,7 +117,7 @@ class _Rebuild:
     def timeline(self) -> Any:
         """The simulated motion the metadata implies (None when it cannot be simulated)."""
         if self._timeline is False:
-            from scenegraph import serialize
+            from scenegraph.model import serialize
             from scenegraph.world import simulate
 
             try:
@@ -264,7 +264,7 @@ class _Rebuild:
         return scene
 
 
-def rebuild(r: _Reader) -> Any:
+def rebuild(r: Reader) -> Any:
     """The Scene of a parsed glTF document; raises FormatError for data that breaks the model."""
     try:
         return _Rebuild(r).run()

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from exporters.usd import MATERIAL_FIELDS, finite_vec
+from exporters._usd_common import MATERIAL_FIELDS, finite_vec
 
 __all__ = ["LIGHT_TYPES", "GPRIM_TYPES", "IMPORTED_TYPES", "preview_surface", "surface_values", "parent_entity", "single_shape_child"]
 

@@ -11,7 +11,6 @@ the node carries).
 from __future__ import annotations
 
 import math
-import os
 import re
 from typing import Any
 
@@ -29,10 +28,10 @@ from exporters._gltf_common import (
     sample_keys,
     tolerance,
 )
-from exporters._gltf_container import Container, open_container, safe_uri_path
+from exporters._gltf_container import Container, safe_uri_path
 from scenegraph.errors import FormatError, ModelError
 
-__all__ = ["read"]
+__all__ = ["Reader"]
 
 _POS_TOL = 5e-4  # metres: a node whose motion stays this close to the simulated one is not edited
 _ROT_TOL = 1e-3
@@ -84,7 +83,7 @@ def _decompose(m: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return t, quat_normalize(np.array([x, y, z, w])), np.abs(s)
 
 
-class _Reader:
+class Reader:
     def __init__(self, c: Container) -> None:
         self.c = c
         self.doc = c.doc
@@ -315,7 +314,7 @@ class _Reader:
         return None
 
     def gaussians(self, i: int) -> Any:
-        from scenegraph.appearance.gaussians import Gaussians
+        from scenegraph.model.gaussians import Gaussians
 
         mi = self.nodes[i].get("mesh")
         if mi is None:
@@ -413,14 +412,3 @@ def _unique_id(name: str, taken: Any, prefix: str = "") -> str:
     while cand in taken:
         cand, k = f"{base}_{k}", k + 1
     return cand
-
-
-def read(path: str | os.PathLike) -> Any:
-    """Read a ``.glb`` / ``.gltf`` into a Scene (see the module docstring for how edits are taken).
-
-    Raises FormatError naming the problem for malformed, truncated, unsafe or
-    unsupported files; never reads outside the file's folder.
-    """
-    from exporters._gltf_rebuild import rebuild
-
-    return rebuild(_Reader(open_container(path)))

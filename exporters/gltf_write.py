@@ -9,7 +9,7 @@ keys linear interpolation cannot reproduce.  Every node carries its entity in
 ``extras.scenegraph`` (id, class, material, trajectory, parent, relations,
 bounds, and whatever else differs from the defaults) and the scene carries
 materials, trajectories, relations and a digest of all the motion, so
-:func:`exporters.gltf_read.read` rebuilds the same Scene and can tell whether
+:func:`exporters.gltf.read` rebuilds the same Scene and can tell whether
 anyone has touched the animation since.
 
 Speed (``benchmarks/gltf_export.py``): buffers are numpy arrays written
@@ -46,7 +46,7 @@ from exporters._checks import check_timeline
 from exporters._gltf_animation import Background, Layout, lay_out
 from exporters._gltf_output import Buffer, column_bounds, write_glb, write_gltf
 from exporters._gltf_payloads import camera_json, entity_meta, light_json, links, material_json, read_image
-from scenegraph import serialize
+from scenegraph.model import jsonable, serialize
 from scenegraph.errors import FormatError
 
 __all__ = ["write", "SPLAT_COLOR_SPACES"]
@@ -249,7 +249,7 @@ class _Writer:
 
     # -- the whole document --------------------------------------------------
     def build(self) -> dict:
-        from scenegraph import __version__
+        from scenegraph.version import __version__
 
         scene = self.scene
         order = scene.entities()
@@ -326,7 +326,7 @@ class _Writer:
             "format": serialize.FORMAT,
             "version": serialize.VERSION,
             "scene": {"fps": scene.fps, "duration": scene.duration, "seed": scene.seed, "prompt": scene.prompt,
-                      "metadata": serialize._plain(scene.metadata)},
+                      "metadata": jsonable.plain(scene.metadata)},
             "materials": [serialize.payload_to_json(m) for m in scene.materials()],
             "trajectories": [serialize.payload_to_json(t) for t in scene.trajectories()],
             "relations": [{"subject": a, "rel": r, "object": b} for a, r, b in relation_list],

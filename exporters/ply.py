@@ -4,13 +4,13 @@ Vertex properties, in this order: ``x y z [nx ny nz] f_dc_0..2 f_rest_0..M-1
 opacity scale_0..2 rot_0..3``; ``f_rest`` is channel-major (all red rest
 coefficients, then green, then blue), ``opacity`` is a logit, ``scale_*`` are
 natural-log scales and ``rot_*`` an unnormalised (w, x, y, z) quaternion.
-:class:`~scenegraph.appearance.gaussians.Gaussians` holds linear values and
+:class:`~scenegraph.model.gaussians.Gaussians` holds linear values and
 xyzw unit quaternions, so reading converts; a cloud read from a file also
 keeps the file's float32 columns (:class:`PlyGaussians`) and writing it back
 uses them, so read -> write reproduces a canonical file bit for bit.
 
 >>> import tempfile, os, numpy as np
->>> from scenegraph.appearance.gaussians import Gaussians
+>>> from scenegraph.model.gaussians import Gaussians
 >>> g = Gaussians(np.zeros((1, 3)), [[0, 0, 0, 1]], [[0.1, 0.1, 0.1]], [0.5], np.zeros((1, 1, 3)))
 >>> path = os.path.join(tempfile.mkdtemp(), "one.ply")
 >>> write_ply(g, path)
@@ -29,9 +29,9 @@ from typing import Any
 
 import numpy as np
 
-from scenegraph.appearance.gaussians import Gaussians
+from scenegraph.model.gaussians import Gaussians
 from scenegraph.errors import FormatError, ModelError
-from scenegraph.serialize import atomic_write
+from scenegraph.model.files import atomic_write
 
 __all__ = ["PlyGaussians", "read_ply", "write_ply", "ply_property_names"]
 

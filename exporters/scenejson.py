@@ -1,10 +1,10 @@
-"""scene.json through the exporters registry (the format itself is scenegraph.serialize)."""
+"""scene.json through the exporters registry (the format itself is scenegraph.model.serialize)."""
 from __future__ import annotations
 
 import os
 from typing import Any
 
-from scenegraph import serialize
+from scenegraph.model import serialize
 from scenegraph.errors import FormatError
 
 

@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 
 from exporters._usd_query import IMPORTED_TYPES, LIGHT_TYPES, parent_entity, preview_surface, single_shape_child, surface_values
-from exporters.usd import (
+from exporters._usd_common import (
     KEY,
     MARKER,
     MATERIAL_FIELDS,
@@ -44,7 +44,7 @@ from exporters.usd import (
     time_samples,
     xform_digest,
 )
-from scenegraph import serialize
+from scenegraph.model import serialize
 from scenegraph.errors import FormatError, ModelError
 
 __all__ = ["read_stage"]
@@ -459,7 +459,7 @@ class _Reader:
         return d
 
     def _gaussians(self, prim: Any, where: str) -> Any:
-        from scenegraph.appearance.gaussians import Gaussians
+        from scenegraph.model.gaussians import Gaussians
 
         def arr(name: str, width: int) -> np.ndarray:
             attr = prim.GetAttribute(name)

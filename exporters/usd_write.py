@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from exporters._checks import check_timeline
-from exporters.usd import (
+from exporters._usd_common import (
     KEY,
     MARKER,
     MATERIALS,
@@ -32,7 +32,7 @@ from exporters.usd import (
     prim_name,
     xform_digest,
 )
-from scenegraph import serialize
+from scenegraph.model import serialize
 from scenegraph.errors import FormatError
 
 __all__ = ["write_stage", "reduce_samples"]
@@ -121,7 +121,7 @@ def _package(scene: Any, path: Path, layer: str, out: str) -> None:
 
 def _slerp(q0: np.ndarray, q1: np.ndarray, a: np.ndarray) -> np.ndarray:
     """Shortest-path slerp of xyzw quaternions (S, 4) at fractions a (S,), as Gf.Slerp does."""
-    from scenegraph.trajectory import slerp
+    from scenegraph.world.trajectory import slerp
 
     return slerp(q0.T, q1.T, a).T
 

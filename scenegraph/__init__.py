@@ -34,7 +34,7 @@ from scenegraph.model import (
     Transform,
 )
 
-__version__ = "0.1.0"
+from scenegraph.version import __version__
 
 __all__ = [
     "__version__",

@@ -132,7 +132,7 @@ def _load_with_splats(path: str, source: str | None) -> Any:
 
 
 def _cmd_schema(args: argparse.Namespace) -> int:
-    from scenegraph.spec import SceneSpec
+    from scenegraph.model.spec import SceneSpec
 
     print(json.dumps(SceneSpec.model_json_schema(), indent=2))
     return 0

@@ -41,7 +41,7 @@ def build(
     unusable prompt, LayoutError for contradictory relations, BackendError when
     a model backend fails.
     """
-    from scenegraph.builder import build_scene
+    from scenegraph.world.builder import build_scene
     from scenegraph.director import direct
 
     if not isinstance(prompt, str) or not prompt.strip():
@@ -166,7 +166,7 @@ def format_summary(summary: dict, scene: Scene | None = None) -> str:
 
 def simulate_to_npz(scene_path: str | os.PathLike, output: str | os.PathLike, *, fps: float | None = None, duration: float | None = None) -> None:
     """Simulate a scene file and write its Timeline arrays to ``output`` (.npz) atomically."""
-    from scenegraph.serialize import atomic_write
+    from scenegraph.model.files import atomic_write
     from scenegraph.world import simulate
 
     if Path(output).suffix.lower() != ".npz":

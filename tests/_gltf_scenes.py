@@ -10,7 +10,7 @@ import math
 
 import numpy as np
 
-from scenegraph.appearance.gaussians import Gaussians, rgb_to_sh
+from scenegraph.model.gaussians import Gaussians, rgb_to_sh
 from scenegraph.model import (
     CameraParams,
     Entity,

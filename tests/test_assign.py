@@ -5,9 +5,9 @@ import numpy as np
 import pytest
 
 from scenegraph.appearance.assign import DEFAULT_COLOR, assign_gaussians, proxy_gaussians
-from scenegraph.appearance.gaussians import sh_to_rgb
+from scenegraph.model.gaussians import sh_to_rgb
 from scenegraph.appearance.proxy import proxy_colors, proxy_mesh
-from scenegraph.catalog import CATALOG, bounds_of
+from scenegraph.model.catalog import CATALOG, bounds_of
 from scenegraph.errors import ModelError
 from scenegraph.model import Entity, Material, Scene, quat_rotate
 

@@ -4,12 +4,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from scenegraph.builder import build_scene
+from scenegraph.world.builder import build_scene
 from scenegraph.director import direct
 from scenegraph.errors import LayoutError, SpecError
-from scenegraph.shots import entity_in_picture as in_image
-from scenegraph.shots import project_points
-from scenegraph.spec import SceneSpec
+from scenegraph.world.shots import entity_in_picture as in_image
+from scenegraph.world.shots import project_points
+from scenegraph.model.spec import SceneSpec
 from scenegraph.world import simulate
 
 
@@ -155,7 +155,7 @@ def test_empty_spec_and_contradictions_are_refused():
 
 def test_scenegraph_build_is_the_public_function():
     import scenegraph
-    import scenegraph.builder  # noqa: F401  (importing the module must not shadow the function)
+    import scenegraph.world.builder  # noqa: F401  (importing the module must not shadow the function)
 
     scene = scenegraph.build("a red car drives from left to right", gaussians="none")
     assert scene.trajectory_of("car_1") is not None
@@ -225,7 +225,7 @@ def test_build_is_byte_identical_across_processes(tmp_path):
     import subprocess
     import sys
 
-    code = ("import sys; from scenegraph.director import direct; from scenegraph.builder import build_scene; "
+    code = ("import sys; from scenegraph.director import direct; from scenegraph.world.builder import build_scene; "
             "p = 'three people walk from left to right past a bench while a red car turns into the scene'; "
             "spec, _ = direct(p); build_scene(spec, prompt=p, seed=5).save(sys.argv[1])")
     outs = []

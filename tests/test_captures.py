@@ -14,7 +14,7 @@ from PIL import Image  # noqa: E402
 from scenegraph.appearance.captures import linear_to_srgb, load_capture, srgb_to_linear  # noqa: E402
 from scenegraph.appearance.mesh_render import render_mesh  # noqa: E402
 from scenegraph.appearance.shapes import box_mesh  # noqa: E402
-from scenegraph.appearance.views import GL_TO_CV, PinholeCamera, look_at  # noqa: E402
+from scenegraph.world.views import GL_TO_CV, PinholeCamera, look_at  # noqa: E402
 from scenegraph.errors import FormatError  # noqa: E402
 
 W, H, F = 40, 30, 36.0

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from scenegraph.cli import main
-from scenegraph.serialize import save_json
+from scenegraph.model.serialize import save_json
 
 from tests.test_model import street
 

@@ -13,7 +13,7 @@ from scenegraph.director.constrained import JsonGrammar
 from scenegraph.director.token_mask import TokenMask
 from scenegraph.director.local import generation_schema
 from scenegraph.errors import BackendError
-from scenegraph.spec import SYSTEM_PROMPT, SceneSpec
+from scenegraph.model.spec import SYSTEM_PROMPT, SceneSpec
 
 torch = pytest.importorskip("torch")
 transformers = pytest.importorskip("transformers")

@@ -10,7 +10,7 @@ import pytest
 
 from scenegraph.director.openai_compat import chat_completions_url, direct_openai, parse_openai_target
 from scenegraph.errors import BackendError
-from scenegraph.spec import SceneSpec
+from scenegraph.model.spec import SceneSpec
 
 GOOD = {
     "entities": [{"id": "car", "class": "car", "color": "red"}, {"id": "man", "class": "person"}],

@@ -7,9 +7,9 @@ import pytest
 torch = pytest.importorskip("torch")
 
 from scenegraph.appearance.fit import fit_gaussians, psnr, ssim  # noqa: E402
-from scenegraph.appearance.gaussians import Gaussians  # noqa: E402
+from scenegraph.model.gaussians import Gaussians  # noqa: E402
 from scenegraph.appearance.rasterize import render_gaussians  # noqa: E402
-from scenegraph.appearance.views import GL_TO_CV, PinholeCamera, PosedView, look_at  # noqa: E402
+from scenegraph.world.views import GL_TO_CV, PinholeCamera, PosedView, look_at  # noqa: E402
 from scenegraph.errors import ModelError  # noqa: E402
 
 

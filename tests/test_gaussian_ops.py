@@ -6,7 +6,7 @@ import math
 import numpy as np
 import pytest
 
-from scenegraph.appearance.gaussians import Gaussians
+from scenegraph.model.gaussians import Gaussians
 from scenegraph.appearance.ops import bounds, crop, fit_to_bounds, merge, sh_rotation, subsample, transform
 from scenegraph.appearance.raster_torch import sh_basis
 from scenegraph.errors import ModelError

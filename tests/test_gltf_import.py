@@ -101,10 +101,10 @@ def test_per_node_digests_of_older_files_are_honoured(written, monkeypatch):
     import exporters._gltf_rebuild as rebuild
     from exporters._gltf_common import motion_digest
     from exporters._gltf_container import open_container
-    from exporters.gltf_read import _Reader
+    from exporters.gltf_read import Reader
 
     scene, path, doc = written
-    r = _Reader(open_container(path))
+    r = Reader(open_container(path))
     chans = r.channels()
     for i, node in enumerate(doc["nodes"]):
         node["extras"]["scenegraph"]["digest"] = motion_digest(r.rest(i), chans.get(i, {}))

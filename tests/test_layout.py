@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from scenegraph.errors import LayoutError
-from scenegraph.layout import NEAR_GAP, LayoutItem, solve_layout
+from scenegraph.world.layout import NEAR_GAP, LayoutItem, solve_layout
 
 TOL = 1e-6
 

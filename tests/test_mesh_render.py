@@ -7,7 +7,7 @@ import pytest
 from scenegraph.appearance.mesh_render import DEFAULT_AMBIENT, orbit_cameras, render_mesh, render_proxy_views
 from scenegraph.appearance.proxy import proxy_colors, proxy_mesh
 from scenegraph.appearance.shapes import box_mesh, merge
-from scenegraph.appearance.views import GL_TO_CV, PinholeCamera, look_at
+from scenegraph.world.views import GL_TO_CV, PinholeCamera, look_at
 from scenegraph.errors import ModelError
 
 

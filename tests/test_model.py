@@ -20,7 +20,7 @@ from scenegraph import (
     Transform,
 )
 from scenegraph.model import quat_from_axis_angle, quat_multiply, quat_rotate, quat_to_matrix
-from scenegraph.rotations import quat_from_matrix
+from scenegraph.model.rotations import quat_from_matrix
 
 
 def street() -> Scene:
@@ -199,8 +199,9 @@ def test_public_all_matches_exports():
     for name in scenegraph.__all__:
         assert getattr(scenegraph, name) is not None, name
     import exporters
-    from scenegraph import model, payloads, rotations, serialize
+    from scenegraph import model, world
+    from scenegraph.model import payloads, rotations, serialize
 
-    for mod in (model, payloads, rotations, serialize, exporters):
+    for mod in (model, world, payloads, rotations, serialize, exporters):
         for name in mod.__all__:
             assert hasattr(mod, name), f"{mod.__name__}.{name}"

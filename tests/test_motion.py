@@ -6,11 +6,11 @@ import math
 import numpy as np
 import pytest
 
-from scenegraph.builder import build_scene
+from scenegraph.world.builder import build_scene
 from scenegraph.director import direct
-from scenegraph.motion import ROAD_HALF_WIDTH
-from scenegraph.shots import entity_in_picture as in_image
-from scenegraph.shots import project_points as project
+from scenegraph.world.motion import ROAD_HALF_WIDTH
+from scenegraph.world.shots import entity_in_picture as in_image
+from scenegraph.world.shots import project_points as project
 from scenegraph.world import simulate
 
 EXAMPLE = ("A pedestrian crosses the street from left to right, pauses at the kerb for two seconds, "

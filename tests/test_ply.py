@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from exporters.ply import PlyGaussians, ply_property_names, read_ply, write_ply
-from scenegraph.appearance.gaussians import SH_C0, Gaussians
+from scenegraph.model.gaussians import SH_C0, Gaussians
 from scenegraph.appearance.ops import transform
 from scenegraph.errors import FormatError
 

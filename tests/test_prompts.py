@@ -6,7 +6,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from scenegraph.builder import build_scene
+from scenegraph.world.builder import build_scene
 from scenegraph.director import direct
 from scenegraph.world import simulate
 

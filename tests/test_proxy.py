@@ -8,7 +8,7 @@ import pytest
 
 from scenegraph.appearance import proxy, shapes
 from scenegraph.appearance.proxy import canonical_shape, proxy_colors, proxy_mesh, proxy_shapes
-from scenegraph.catalog import CATALOG, bounds_of
+from scenegraph.model.catalog import CATALOG, bounds_of
 from scenegraph.errors import ModelError
 
 BRIEF_CLASSES = [

@@ -6,10 +6,10 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
-from scenegraph.appearance.gaussians import Gaussians  # noqa: E402
+from scenegraph.model.gaussians import Gaussians  # noqa: E402
 from scenegraph.appearance.rasterize import gaussians_to_tensors, render_gaussians  # noqa: E402
 from scenegraph.appearance.raster_torch import SH_C1, SH_C2, SH_C3  # noqa: E402
-from scenegraph.appearance.views import PinholeCamera, look_at  # noqa: E402
+from scenegraph.world.views import PinholeCamera, look_at  # noqa: E402
 from scenegraph.errors import BackendError, ModelError  # noqa: E402
 
 
@@ -86,7 +86,7 @@ def random_cloud(n: int, seed: int, degree: int = 3, opacity=(0.2, 0.95), spread
 
 
 def small_camera(w: int = 32, h: int = 24, eye=(0.3, 0.4, 2.5)) -> PinholeCamera:
-    from scenegraph.appearance.views import GL_TO_CV
+    from scenegraph.world.views import GL_TO_CV
 
     world_to_cv = GL_TO_CV @ np.linalg.inv(look_at(eye, (0, 0, 0)))
     return PinholeCamera(w, h, 0.9 * w, 0.9 * w, w / 2 + 0.3, h / 2 - 0.2, world_to_cv)

@@ -12,7 +12,7 @@ from scenegraph.appearance.mesh_render import render_proxy_views
 from scenegraph.appearance.proxy import proxy_mesh
 from scenegraph.appearance.refine import check_refiner_folder, color_name, refine_views, refiner_prompt
 from scenegraph.errors import BackendError, ModelError
-from scenegraph.materials import material_for
+from scenegraph.model.materials import material_for
 from scenegraph.model import Entity, Material
 
 

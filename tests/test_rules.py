@@ -192,8 +192,8 @@ def test_under_is_approximated_with_a_warning():
 def test_random_word_salad_gives_a_scene_or_a_clear_error():
     import random
 
-    from scenegraph import catalog
-    from scenegraph.builder import build_scene
+    from scenegraph.model import catalog
+    from scenegraph.world.builder import build_scene
     from scenegraph.director import rules_lexicon as lex
     from scenegraph.errors import SceneGraphError
 

@@ -9,7 +9,7 @@ import pytest
 
 from scenegraph import Dynamics, Entity, FormatError, Scene, Trajectory
 from scenegraph.appearance import Gaussians
-from scenegraph.serialize import VERSION, dumps, load_json, save_json
+from scenegraph.model.serialize import VERSION, dumps, load_json, save_json
 
 from tests.test_model import street
 
@@ -127,7 +127,7 @@ def test_gaussians_blob_of_wrong_size_is_refused(tmp_path):
 def test_gc_paused_restores_the_collector_as_it_found_it():
     import gc
 
-    from scenegraph.serialize import gc_paused
+    from scenegraph.model.serialize import gc_paused
 
     assert gc.isenabled()
     with pytest.raises(RuntimeError):

@@ -7,7 +7,7 @@ import pytest
 from pydantic import ValidationError
 
 from scenegraph.errors import SpecError
-from scenegraph.spec import SYSTEM_PROMPT, VERBS, SceneSpec, parse_spec_json
+from scenegraph.model.spec import SYSTEM_PROMPT, VERBS, SceneSpec, parse_spec_json
 
 GOOD = {
     "entities": [{"id": "car", "class": "car", "color": "red"}, {"id": "man", "class": "person"}],

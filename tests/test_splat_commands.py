@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from exporters.ply import read_ply
-from scenegraph.serialize import load_json, save_json
+from scenegraph.model.serialize import load_json, save_json
 
 from tests.test_model import street
 
@@ -60,7 +60,7 @@ def _ring_capture(root, n: int = 12):
 
     from scenegraph.appearance.mesh_render import render_mesh
     from scenegraph.appearance.shapes import box_mesh
-    from scenegraph.appearance.views import GL_TO_CV, PinholeCamera, look_at
+    from scenegraph.world.views import GL_TO_CV, PinholeCamera, look_at
     from tests.test_captures import _save_png
 
     box = box_mesh((-0.3, 0.0, -0.3), (0.3, 0.6, 0.3))

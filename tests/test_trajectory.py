@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from scenegraph.model import Trajectory, quat_from_axis_angle
-from scenegraph.trajectory import sample_trajectories, sample_trajectory
+from scenegraph.world.trajectory import sample_trajectories, sample_trajectory
 
 FPS = 100.0
 

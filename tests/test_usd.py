@@ -13,7 +13,7 @@ import pytest
 pxr = pytest.importorskip("pxr")
 
 import exporters  # noqa: E402
-from exporters import usd  # noqa: E402
+from exporters import _usd_common, usd  # noqa: E402
 from scenegraph import Entity, FormatError, LightParams, Material, Scene, Trajectory, Transform  # noqa: E402
 from scenegraph.appearance import Gaussians  # noqa: E402
 from scenegraph.model import quat_from_axis_angle, quat_from_yaw, trs_matrix  # noqa: E402
@@ -162,7 +162,7 @@ def test_static_entities_have_no_time_samples_and_moving_ones_match_every_frame(
     _, tl, paths = exported
     st = open_stage(paths[".usdc"])
     lamp = st.GetPrimAtPath("/World/lamp_1")
-    for op in usd.OPS:
+    for op in _usd_common.OPS:
         assert lamp.GetAttribute(op).GetNumTimeSamples() == 0
     assert lamp.GetAttribute("xformOp:translate").Get() == Gf.Vec3f(3, 0, -2)
     car = st.GetPrimAtPath("/World/car_1")

@@ -111,7 +111,7 @@ def test_child_box_is_seen_where_its_parent_carries_it():
 
 
 def test_occlusion_pruning_matches_brute_force_on_random_rectangles():
-    from scenegraph.visibility import _occlusion
+    from scenegraph.world.visibility import _occlusion
 
     rng = np.random.default_rng(11)
     frames, n, w, h = 6, 300, 640, 480
@@ -133,7 +133,7 @@ def test_occlusion_pruning_matches_brute_force_on_random_rectangles():
 
 def test_occlusion_matches_brute_force_over_many_frames_and_wide_image():
     # 64 frames: cell ids pass 16 bits, so the filings take two radix passes
-    from scenegraph.visibility import _occlusion
+    from scenegraph.world.visibility import _occlusion
 
     rng = np.random.default_rng(5)
     frames, n, w, h = 64, 120, 1280, 720
@@ -152,7 +152,7 @@ def test_occlusion_matches_brute_force_over_many_frames_and_wide_image():
 
 
 def test_radix_order_sorts_keys_wider_than_16_bits_stably():
-    from scenegraph.visibility import _radix_order
+    from scenegraph.world.visibility import _radix_order
 
     rng = np.random.default_rng(2)
     keys = rng.integers(0, 1 << 35, 5000)

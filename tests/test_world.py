@@ -21,7 +21,7 @@ from scenegraph.model import (
     quat_from_axis_angle,
     quat_rotate,
 )
-from scenegraph.trajectory import sample_trajectory
+from scenegraph.world.trajectory import sample_trajectory
 from scenegraph.world import SETTLE_SPEED, simulate
 
 BALL = ((-0.1, -0.1, -0.1), (0.1, 0.1, 0.1))

@@ -23,7 +23,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from scenegraph.appearance.gaussians import Gaussians, rgb_to_sh
+from scenegraph.model.gaussians import Gaussians, rgb_to_sh
 from scenegraph.appearance.proxy import proxy_colors, proxy_mesh, proxy_sharp_edges
 from scenegraph.appearance.shapes import Mesh, face_normals
 from scenegraph.errors import BackendError, ModelError

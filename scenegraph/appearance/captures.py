@@ -1,6 +1,6 @@
 """Posed captures from other tools: nerfstudio ``transforms.json`` and COLMAP text models.
 
-:func:`load_capture` returns :class:`~scenegraph.appearance.views.PosedView`
+:func:`load_capture` returns :class:`~scenegraph.world.views.PosedView`
 objects in the rasterizers' convention (OpenCV ``world_to_camera``, pixel
 centres at +0.5, linear RGB in [0, 1]).  nerfstudio stores camera-to-world
 matrices in the OpenGL convention (y up, looking down -z); COLMAP stores
@@ -21,9 +21,9 @@ import warnings
 from pathlib import Path
 import numpy as np
 
-from scenegraph.appearance.views import GL_TO_CV, PinholeCamera, PosedView
+from scenegraph.world.views import GL_TO_CV, PinholeCamera, PosedView
 from scenegraph.errors import BackendError, FormatError, ModelError
-from scenegraph.materials import srgb_to_linear
+from scenegraph.model.materials import srgb_to_linear
 from scenegraph.model import quat_to_matrix
 
 __all__ = ["load_capture", "srgb_to_linear", "linear_to_srgb", "read_image"]

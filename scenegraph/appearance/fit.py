@@ -19,7 +19,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from scenegraph.appearance.gaussians import Gaussians
+from scenegraph.model.gaussians import Gaussians
 from scenegraph.errors import ModelError
 
 __all__ = ["FitResult", "fit_gaussians", "psnr", "ssim", "initial_points"]
@@ -152,7 +152,7 @@ def _knn_scale(pts: Any, k: int = 3) -> Any:
 def _init_params(views: Sequence[Any], n: int, init: Gaussians | None, box: Any, degree: int, seed: int, device: Any) -> dict:
     import torch
 
-    from scenegraph.appearance.gaussians import rgb_to_sh
+    from scenegraph.model.gaussians import rgb_to_sh
 
     k = (degree + 1) ** 2
     if init is not None:
@@ -201,7 +201,7 @@ def fit_gaussians(views: Sequence[Any], *, num_gaussians: int = 5000, steps: int
                   init: Gaussians | None = None, bounds: Any = None, holdout_every: int = 8,
                   strategy: str = "default", sh_degree: int = 3, background: Any = (0.0, 0.0, 0.0),
                   progress: bool = True, device: Any = None, backend: str = "auto", log_every: int = 25) -> FitResult:
-    """Fit Gaussians to posed views (:class:`~scenegraph.appearance.views.PosedView`).
+    """Fit Gaussians to posed views (:class:`~scenegraph.world.views.PosedView`).
 
     ``num_gaussians`` is the budget (MCMC keeps exactly that many; "default" starts
     at half and densifies up to it).  ``init`` starts from a given cloud instead of

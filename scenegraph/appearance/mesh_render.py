@@ -4,7 +4,7 @@ A z-buffer rasteriser with perspective-correct barycentric interpolation and
 Lambert + ambient shading under one directional light fixed in the world (so
 every view of a surface point agrees, as view-independent Gaussians need).
 Pixel (row i, column j) samples the image point (j + 0.5, i + 0.5), the
-convention of :class:`~scenegraph.appearance.views.PinholeCamera` (cx = W/2 is
+convention of :class:`~scenegraph.world.views.PinholeCamera` (cx = W/2 is
 the image centre).  No anti-aliasing: alpha is 0 or 1.  Work is vectorised
 over (triangle, pixel-in-bounding-box) pairs, processed in bounded chunks.
 
@@ -21,7 +21,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from scenegraph.appearance.shapes import Mesh
-from scenegraph.appearance.views import GL_TO_CV, PinholeCamera, PosedView, look_at
+from scenegraph.world.views import GL_TO_CV, PinholeCamera, PosedView, look_at
 from scenegraph.errors import ModelError
 
 __all__ = ["render_mesh", "render_proxy_views", "orbit_cameras", "DEFAULT_LIGHT_DIR", "DEFAULT_AMBIENT"]

@@ -10,9 +10,9 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from scenegraph.appearance.gaussians import Gaussians
+from scenegraph.model.gaussians import Gaussians
 from scenegraph.errors import ModelError
-from scenegraph.rotations import quat_from_matrix, quat_multiply
+from scenegraph.model.rotations import quat_from_matrix, quat_multiply
 
 __all__ = ["transform", "merge", "select", "crop", "subsample", "bounds", "fit_to_bounds", "sh_rotation"]
 

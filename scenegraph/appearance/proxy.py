@@ -49,7 +49,7 @@ def canonical_shape(shape: str) -> str:
     key = _ALIASES.get(key, key)
     if key in _BUILDERS:
         return key
-    from scenegraph.catalog import lookup
+    from scenegraph.model.catalog import lookup
 
     info = lookup(str(shape))
     if info is not None:

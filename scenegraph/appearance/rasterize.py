@@ -1,8 +1,8 @@
 """``render_gaussians``: one entry point over the gsplat (CUDA) and PyTorch (CPU) rasterizers.
 
 >>> import numpy as np
->>> from scenegraph.appearance.gaussians import Gaussians
->>> from scenegraph.appearance.views import PinholeCamera
+>>> from scenegraph.model.gaussians import Gaussians
+>>> from scenegraph.world.views import PinholeCamera
 >>> g = Gaussians([[0, 0, 2]], [[0, 0, 0, 1]], [[0.2, 0.2, 0.2]], [0.9], np.zeros((1, 1, 3)))
 >>> cam = PinholeCamera(32, 24, 30.0, 30.0, 16.0, 12.0, np.eye(4))
 >>> rgb, alpha, depth = render_gaussians(g, cam, backend="torch")
@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from scenegraph.appearance.gaussians import Gaussians
+from scenegraph.model.gaussians import Gaussians
 from scenegraph.errors import BackendError, ModelError
 
 __all__ = ["render_gaussians", "gaussians_to_tensors", "available_backends"]
@@ -50,7 +50,7 @@ def available_backends() -> list[str]:
 def render_gaussians(gaussians: Gaussians | dict, camera: Any, width: int | None = None, height: int | None = None,
                      background: Any = (0.0, 0.0, 0.0), *, backend: str = "auto", sh_degree: int | None = None,
                      tile_size: int = 16) -> Any:
-    """Render a cloud through a :class:`~scenegraph.appearance.views.PinholeCamera`.
+    """Render a cloud through a :class:`~scenegraph.world.views.PinholeCamera`.
 
     Returns a :class:`~scenegraph.appearance.raster_torch.RenderResult` that unpacks as
     ``rgb (H, W, 3), alpha (H, W), depth (H, W)`` torch tensors; depth is the

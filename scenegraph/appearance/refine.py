@@ -17,7 +17,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from scenegraph.appearance.views import PosedView
+from scenegraph.world.views import PosedView
 from scenegraph.errors import BackendError, ModelError
 
 __all__ = ["refine_views", "refiner_prompt", "check_refiner_folder", "color_name"]
@@ -36,7 +36,7 @@ _SILENT_MATERIALS = {"paint", "skin", "fur", "feather", "leaf", "plastic"}
 
 def color_name(base_color: Sequence[float]) -> str:
     """The nearest plain colour word for a linear RGB colour (compared in sRGB)."""
-    from scenegraph.materials import COLORS, srgb_to_linear
+    from scenegraph.model.materials import COLORS, srgb_to_linear
 
     names = [n for n in COLORS if n not in ("gray", "golden", "blonde")]
     table = np.array([srgb_to_linear(np.asarray(COLORS[n]) / 255.0) for n in names]) ** (1 / 2.2)
@@ -50,7 +50,7 @@ def refiner_prompt(entity: Any, material: Any = None) -> str:
     Colour and material words come from the material's name (``mat_dark_blue_metal``)
     when it has them, otherwise the colour is named from ``base_color``.
     """
-    from scenegraph.materials import COLORS, MATERIALS
+    from scenegraph.model.materials import COLORS, MATERIALS
 
     noun = " ".join(str(getattr(entity, "cls", entity)).replace("_", " ").split())
     words: list[str] = []

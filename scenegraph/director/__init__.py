@@ -1,4 +1,4 @@
-"""Directors: text -> :class:`~scenegraph.spec.SceneSpec`.
+"""Directors: text -> :class:`~scenegraph.model.spec.SceneSpec`.
 
 ``rules`` is the offline, deterministic English parser (the default);
 ``transformers:PATH`` runs a local model directory with decoding constrained to
@@ -12,7 +12,7 @@ the SceneSpec schema; ``openai:URL[#model]`` asks any OpenAI-compatible
 from __future__ import annotations
 
 from scenegraph.errors import SpecError
-from scenegraph.spec import SYSTEM_PROMPT, SceneSpec
+from scenegraph.model.spec import SYSTEM_PROMPT, SceneSpec
 
 __all__ = ["direct", "SYSTEM_PROMPT"]
 

@@ -57,7 +57,7 @@ def generation_schema(schema_model: type[BaseModel], *, max_string: int = 48) ->
     reference to an entity (or to an action in ``after`` / ``while``) may only
     name one written earlier, so the reply passes SceneSpec's own checks.
     """
-    from scenegraph.spec import PLACES, SceneSpec
+    from scenegraph.model.spec import PLACES, SceneSpec
 
     schema = copy.deepcopy(schema_model.model_json_schema())
     if schema_model is not SceneSpec:
@@ -177,7 +177,7 @@ def direct_transformers(
     holds no loadable model, or the reply is cut off or still fails validation.
     """
     from scenegraph.director.openai_compat import validate_reply
-    from scenegraph.spec import SYSTEM_PROMPT, SceneSpec
+    from scenegraph.model.spec import SYSTEM_PROMPT, SceneSpec
 
     schema_model = schema_model or SceneSpec
     torch, transformers = _require()

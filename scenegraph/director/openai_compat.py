@@ -59,7 +59,7 @@ def chat_completions_url(url: str) -> str:
 
 def system_prompt(schema_model: type[BaseModel]) -> str:
     """The director's instructions plus the JSON Schema the reply must follow."""
-    from scenegraph.spec import SYSTEM_PROMPT, SceneSpec
+    from scenegraph.model.spec import SYSTEM_PROMPT, SceneSpec
 
     head = SYSTEM_PROMPT if schema_model is SceneSpec else "Reply with ONE JSON object that follows the JSON Schema below, nothing else.\n"
     schema = json.dumps(schema_model.model_json_schema(), separators=(",", ":"))
@@ -162,7 +162,7 @@ def direct_openai(
     (never the API key).
     """
     if schema_model is None:
-        from scenegraph.spec import SceneSpec
+        from scenegraph.model.spec import SceneSpec
 
         schema_model = SceneSpec
     endpoint = chat_completions_url(url)

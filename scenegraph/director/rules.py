@@ -21,11 +21,11 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from scenegraph import catalog
+from scenegraph.model import catalog
 from scenegraph.director import rules_lexicon as lex
 from scenegraph.director.rules_nouns import DETERMINERS, NounParser
 from scenegraph.errors import SpecError
-from scenegraph.spec import SceneSpec, format_validation_error
+from scenegraph.model.spec import SceneSpec, format_validation_error
 
 __all__ = ["parse"]
 

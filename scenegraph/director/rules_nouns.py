@@ -9,9 +9,9 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from scenegraph import catalog
+from scenegraph.model import catalog
 from scenegraph.director import rules_lexicon as lex
-from scenegraph.materials import COLORS, canonical_color, is_material_word, material_word
+from scenegraph.model.materials import COLORS, canonical_color, is_material_word, material_word
 
 __all__ = ["NounParser", "Entity", "DETERMINERS"]
 

@@ -85,7 +85,7 @@ def _decompose(m: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 def _posed_cloud(scene: Scene, world: np.ndarray, index: dict[str, int]) -> Any:
     """All objects' Gaussians in world space at one frame (None if no object has any)."""
-    from scenegraph.appearance.gaussians import Gaussians
+    from scenegraph.model.gaussians import Gaussians
     from scenegraph.appearance.ops import merge, transform
 
     clouds = []
@@ -165,7 +165,7 @@ def render(
     an unknown camera or frame, SceneGraphError subclasses from the backends.
     """
     from scenegraph.appearance.rasterize import render_gaussians
-    from scenegraph.appearance.views import PinholeCamera
+    from scenegraph.world.views import PinholeCamera
     from scenegraph.world import simulate
 
     cams = scene.cameras()
@@ -234,7 +234,7 @@ def write_frames(frames: Sequence[RenderedFrame], folder: str | os.PathLike) -> 
     ``passes.json`` maps instance indices to entity ids and lists each frame's
     visible ids.  Every file is written atomically.
     """
-    from scenegraph.serialize import atomic_write
+    from scenegraph.model.files import atomic_write
 
     folder = Path(folder)
     try:

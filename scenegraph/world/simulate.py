@@ -5,7 +5,7 @@ each camera a visibility record.  Entity state never depends on visibility:
 cameras are only read after every entity's state is final.
 
 - Rest pose: an entity without a trajectory keeps its ``transform``.
-- Trajectories (:mod:`scenegraph.trajectory`): the sampled position replaces
+- Trajectories (:mod:`scenegraph.world.trajectory`): the sampled position replaces
   the rest translation (both are in the parent frame).  ``heading="tangent"``
   replaces the rest rotation's yaw (its twist about +Y) by the path yaw and
   keeps its tilt: ``rotation = yaw(heading) * twist(rest)^-1 * rest``;
@@ -18,19 +18,19 @@ cameras are only read after every entity's state is final.
   puts the lowest corner of the entity's bounds (rotated and scaled as at
   release) on y = 0, at the exact contact time inside a substep; a bounce keeps
   ``restitution`` of the normal speed and loses ``friction`` times the normal
-  impulse of tangential speed (Coulomb); see :mod:`scenegraph.dynamics`.
+  impulse of tangential speed (Coulomb); see :mod:`scenegraph.world.dynamics`.
   Rotation and scale stay as they were at release (no angular dynamics).
 - ``seed`` is accepted for the API contract; nothing here is random yet.
 """
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
 
 import numpy as np
 
-from scenegraph.dynamics import MAX_SUBSTEP, RESTING, SETTLE_SPEED, Bodies, WorldState, release_state, step
-from scenegraph.errors import NodeNotFoundError, SimulationError
+from scenegraph.errors import SimulationError
+from scenegraph.world.dynamics import MAX_SUBSTEP, RESTING, SETTLE_SPEED, Bodies, WorldState, release_state, step
+from scenegraph.world.timeline import Timeline, Visibility, VisibilityEvent
 
 __all__ = [
     "Timeline",
@@ -49,109 +49,6 @@ __all__ = [
 MAX_TIMELINE_BYTES = 8 * 1024**3
 #: trajectory samples are computed in chunks of about this many entity-frames
 CHUNK_ENTITY_FRAMES = 1 << 17
-
-
-@dataclass(frozen=True)
-class VisibilityEvent:
-    """An entity entering or leaving a camera's view at ``frame``."""
-
-    frame: int
-    time: float
-    camera: str
-    entity: str
-    event: str  # "enter" | "exit"
-
-
-@dataclass
-class Visibility:
-    """Per camera: (F, E) arrays over frames and entities (Timeline order)."""
-
-    camera: str
-    in_frustum: np.ndarray  # (F, E) bool
-    occluded: np.ndarray  # (F, E) bool
-    pixel_area: np.ndarray  # (F, E) float32, projected area in pixels
-    events: list[VisibilityEvent] = field(default_factory=list)
-
-    @property
-    def visible(self) -> np.ndarray:
-        """(F, E) bool: in the frustum, not occluded, covering some pixels."""
-        return self.in_frustum & ~self.occluded & (self.pixel_area > 0)
-
-
-@dataclass
-class Timeline:
-    """The state of every entity at every frame.
-
-    ``position`` (F, E, 3), ``rotation`` (F, E, 4) xyzw, ``scale`` (F, E, 3)
-    are local to the entity's parent (world for roots), float32;
-    ``velocity`` (F, E, 3) float32 is in the parent's frame too; ``time`` (F,)
-    float64 with frame i at i / fps; ``ids`` (E,) in scene order.
-    """
-
-    fps: float
-    time: np.ndarray
-    ids: tuple[str, ...]
-    position: np.ndarray
-    rotation: np.ndarray
-    scale: np.ndarray
-    velocity: np.ndarray
-    parents: tuple[int, ...] = ()  # index of each entity's parent, -1 for roots
-    visibility: dict[str, Visibility] = field(default_factory=dict)
-
-    @property
-    def frame_count(self) -> int:
-        return int(self.time.shape[0])
-
-    def index(self, entity_id: str) -> int:
-        try:
-            return self.ids.index(entity_id)
-        except ValueError:
-            raise NodeNotFoundError(f"no entity {entity_id!r} in the timeline") from None
-
-    def world_matrices(self) -> np.ndarray:
-        """World matrices (F, E, 4, 4) float64, parents applied."""
-        from scenegraph.model import trs_matrix
-
-        local = trs_matrix(self.position, self.rotation, self.scale)
-        if not self.parents or all(p < 0 for p in self.parents):
-            return local
-        world = local.copy()
-        done = [False] * len(self.ids)
-
-        def resolve(i: int) -> None:
-            if done[i]:
-                return
-            p = self.parents[i]
-            if p >= 0:
-                resolve(p)
-                world[:, i] = world[:, p] @ local[:, i]
-            done[i] = True
-
-        for i in range(len(self.ids)):
-            resolve(i)
-        return world
-
-    def world_position(self, entity_id: str | None = None) -> np.ndarray:
-        """World positions (F, E, 3), or (F, 3) for one entity."""
-        if not self.parents or all(p < 0 for p in self.parents):
-            pos = self.position.astype(np.float64)
-        else:
-            pos = self.world_matrices()[..., :3, 3]
-        return pos if entity_id is None else pos[:, self.index(entity_id)]
-
-    def to_npz_dict(self) -> dict[str, np.ndarray]:
-        """Arrays as written by ``scenegraph simulate -o timeline.npz``."""
-        out = {
-            "time": self.time,
-            "ids": np.array(self.ids, dtype=str),
-            "position": self.position,
-            "rotation": self.rotation,
-            "scale": self.scale,
-            "velocity": self.velocity,
-        }
-        for cam, vis in self.visibility.items():
-            out[f"visible/{cam}"] = vis.visible
-        return out
 
 
 # --------------------------------------------------------------------------
@@ -193,7 +90,7 @@ def _remove_yaw(q: np.ndarray) -> np.ndarray:
     n = np.linalg.norm(tw, axis=1, keepdims=True)
     tw = np.where(n > 1e-12, tw / np.where(n > 1e-12, n, 1.0), np.array([0.0, 0.0, 0.0, 1.0]))
     tw[:, 1] = -tw[:, 1]  # conjugate
-    from scenegraph.model import quat_multiply
+    from scenegraph.model.rotations import quat_multiply
 
     return quat_multiply(tw, q)
 
@@ -248,7 +145,7 @@ def _edges(scene, rel: str) -> dict[str, str]:
 
 def _sample_groups(scene, ents, follows, t, arrays, rest_rot) -> None:
     """Sample every trajectory (``follows``: entity id -> trajectory id), batched by structure."""
-    from scenegraph.trajectory import sample_trajectories, structure_key
+    from scenegraph.world.trajectory import sample_trajectories, structure_key
 
     followers: dict[str, list[int]] = {}
     trajs: dict[str, object] = {}
@@ -273,7 +170,7 @@ def _sample_groups(scene, ents, follows, t, arrays, rest_rot) -> None:
 
 def _pose_at(scene, entity, time: float) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Position, velocity, rotation, scale of one entity at ``time`` (float64)."""
-    from scenegraph.trajectory import sample_trajectories
+    from scenegraph.world.trajectory import sample_trajectories
 
     pos = entity.transform.translation.astype(np.float64)
     vel = np.zeros(3)
@@ -291,7 +188,7 @@ def _pose_at(scene, entity, time: float) -> tuple[np.ndarray, np.ndarray, np.nda
 
 def _simulate_dynamics(scene, ents, t, fps, arrays) -> None:
     """Overwrite dynamic entities' frames from their start time with the ballistic state."""
-    from scenegraph.model import quat_rotate
+    from scenegraph.model.rotations import quat_rotate
 
     position, rotation, scale, velocity = arrays
     dyn = [(i, e) for i, e in enumerate(ents) if e.dynamics is not None and e.dynamics.start_time <= t[-1]]
@@ -344,7 +241,7 @@ def simulate(scene, fps: float | None = None, duration: float | None = None, *, 
 
     Frames are t = i / fps for i = 0..floor(duration * fps); arrays are
     float32 (F, E, ...) in ``scene.entities()`` order, local to each parent.
-    Cameras get a :class:`Visibility` each (see :mod:`scenegraph.visibility`).
+    Cameras get a :class:`Visibility` each (see :mod:`scenegraph.world.visibility`).
     Raises SimulationError for a bad fps, duration or seed, or a timeline too
     large for memory (:data:`MAX_TIMELINE_BYTES`).
 
@@ -356,7 +253,7 @@ def simulate(scene, fps: float | None = None, duration: float | None = None, *, 
     >>> tl.position[:, 0, 0].tolist(), tl.velocity[2, 0].tolist()
     ([0.0, 0.5, 1.0, 1.5, 2.0], [2.0, 0.0, 0.0])
     """
-    from scenegraph.visibility import compute_visibility
+    from scenegraph.world.visibility import compute_visibility
 
     fps, duration, frames = _check_settings(scene, fps, duration, seed)
     ents = scene.entities()

@@ -30,7 +30,7 @@ from typing import Sequence
 
 import numpy as np
 
-from scenegraph.model import CameraParams
+from scenegraph.model.payloads import CameraParams
 
 __all__ = ["compute_visibility", "world_affine"]
 
@@ -267,7 +267,7 @@ def compute_visibility(timeline, cameras: Sequence[tuple[int, CameraParams]], bo
     ``bounds`` (E, 2, 3) local boxes; ``objects`` (E,) bool marks the entities
     that can be seen (and occlude).  Reads the timeline only.
     """
-    from scenegraph.world import Visibility, VisibilityEvent
+    from scenegraph.world.timeline import Visibility, VisibilityEvent
 
     if not cameras:
         return {}

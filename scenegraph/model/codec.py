@@ -1,94 +1,37 @@
-"""``scene.json``: the canonical, versioned, diffable serialisation of a Scene.
+"""The scene.json codec: a Scene to and from its canonical dict and text.
 
-Layout (``format`` = ``"scenegraph"``, ``version`` = 1)::
-
-    {"format": "scenegraph", "version": 1,
-     "scene": {"fps", "duration", "seed", "prompt", "metadata"},
-     "materials":    [{"id", "name", "base_color", ...}],
-     "trajectories": [{"id", "times", "positions", ...}],
-     "entities":     [{"id", "name", "kind", "cls", "transform", "bounds",
-                       "material", "parent", "trajectory", ...}],
-     "relations":    [{"subject", "rel", "object"}]}
-
-Lists keep insertion order, one node per line; keys are sorted; floats are
-written with ``repr`` precision so load(save(scene)) == scene exactly.  Fields
-at their default (no material, no camera parameters on an object, a name equal
-to the id, ...) are left out; loading fills them back.  Gaussians are
-stored inline as base64 of little-endian float32 arrays.
+The layout is described in :mod:`scenegraph.model.serialize`, the public face
+of this module.  The Scene class is passed in, so this module sits below
+:mod:`scenegraph.model.scene`, whose ``to_dict`` / ``from_dict`` / ``save`` /
+``load`` use it.
 """
 from __future__ import annotations
 
 import base64
-import contextlib
 import dataclasses
-import gc
 import json
 import math
 import os
-import tempfile
+from collections.abc import Mapping
 from pathlib import Path
-from collections.abc import Iterator, Mapping
 from typing import Any
 
 import numpy as np
 
 from scenegraph.errors import FormatError, ModelError
+from scenegraph.model.files import file_size, gc_paused
+from scenegraph.model.gaussians import Gaussians
+from scenegraph.model.jsonable import _field_names, _plain, payload_to_json
+from scenegraph.model.payloads import CameraParams, Dynamics, Entity, LightParams, Material, Trajectory, Transform
 
-__all__ = [
-    "FORMAT",
-    "VERSION",
-    "scene_to_dict",
-    "scene_from_dict",
-    "dumps",
-    "loads",
-    "save_json",
-    "load_json",
-    "payload_to_json",
-    "atomic_write",
-    "file_size",
-    "default_file_mode",
-]
+__all__ = ["FORMAT", "VERSION", "scene_to_dict", "scene_from_dict", "dumps", "loads", "read_text"]
 
 FORMAT = "scenegraph"
 VERSION = 1
 _MAX_BYTES = 2 * 1024**3
 
 
-_SCALARS = (str, int, float, bool, type(None))
-
-
-def _plain(value: Any) -> Any:
-    t = type(value)
-    if t in _SCALARS:
-        return value
-    if t is np.ndarray:
-        return value.tolist()
-    if isinstance(value, (np.floating,)):
-        return float(value)
-    if isinstance(value, (np.integer,)):
-        return int(value)
-    if isinstance(value, np.bool_):
-        return bool(value)
-    if isinstance(value, Mapping):
-        return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_plain(v) for v in value]
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return payload_to_json(value)
-    return value
-
-
-def _gaussians_to_json(g: Any) -> dict:
-    out = {"count": len(g), "sh_degree": g.sh_degree}
-    for name in ("means", "quats", "scales", "opacities", "sh"):
-        arr = np.ascontiguousarray(getattr(g, name), dtype="<f4")
-        out[name] = base64.b64encode(arr.tobytes()).decode("ascii")
-    return out
-
-
 def _gaussians_from_json(d: Mapping[str, Any], where: str) -> Any:
-    from scenegraph.appearance.gaussians import Gaussians
-
     try:
         n = int(d["count"])
         k = (int(d["sh_degree"]) + 1) ** 2
@@ -107,28 +50,6 @@ def _gaussians_from_json(d: Mapping[str, Any], where: str) -> Any:
         return Gaussians(**arrays)
     except ModelError as exc:
         raise FormatError(f"{where}: {exc}") from None
-
-
-_FIELD_NAMES: dict[type, tuple[str, ...]] = {}
-
-
-def _field_names(cls: type) -> tuple[str, ...]:
-    names = _FIELD_NAMES.get(cls)
-    if names is None:
-        names = _FIELD_NAMES[cls] = tuple(f.name for f in dataclasses.fields(cls))
-    return names
-
-
-def payload_to_json(obj: Any) -> dict:
-    """A payload dataclass as a JSON-ready dict (arrays as lists, Gaussians as base64)."""
-    out: dict[str, Any] = {}
-    for name in _field_names(type(obj)):
-        v = getattr(obj, name)
-        if name == "gaussians":
-            out[name] = None if v is None else _gaussians_to_json(v)
-        else:
-            out[name] = _plain(v)
-    return out
 
 
 _DEFAULTS: dict[type, dict[str, Any]] = {}
@@ -214,9 +135,8 @@ def _build(cls: type, d: Mapping[str, Any], where: str, skip: tuple[str, ...] = 
         raise FormatError(f"{where}: {exc}") from None
 
 
-def scene_from_dict(data: Any) -> Any:
-    """Rebuild a Scene from its canonical dict; raises FormatError naming the bad field."""
-    from scenegraph.model import CameraParams, Dynamics, Entity, LightParams, Material, Scene, Trajectory, Transform
+def scene_from_dict(data: Any, scene_cls: type) -> Any:
+    """Rebuild a ``scene_cls`` (a Scene) from its canonical dict; raises FormatError naming the bad field."""
 
     if not isinstance(data, Mapping):
         raise FormatError(f"scene.json: top level must be an object, got {type(data).__name__}")
@@ -233,7 +153,7 @@ def scene_from_dict(data: Any) -> Any:
         raise FormatError(f"scene.json: unknown format version {version}")
     settings = _need(data, "scene", Mapping, "scene.json")
     try:
-        scene = Scene(
+        scene = scene_cls(
             fps=settings.get("fps", 24.0),
             duration=settings.get("duration", 5.0),
             seed=settings.get("seed", 0),
@@ -298,32 +218,18 @@ def _line(value: Any) -> str:
     return json.dumps(value, sort_keys=True, allow_nan=False, ensure_ascii=False)
 
 
-@contextlib.contextmanager
-def gc_paused() -> Iterator[None]:
-    """No cyclic garbage collection inside: for code that makes tens of thousands of small acyclic
-    objects (a scene's dicts and payloads), whose collections find nothing and cost 20-40% of the
-    time.  Collection resumes as before afterwards."""
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if collecting:
-            gc.enable()
-
-
-def dumps(scene: Any) -> str:
+def dumps(data: dict) -> str:
+    """scene.json text of a canonical dict: sorted keys, one node per line."""
     """scene.json text: sorted keys, one material, trajectory, entity or relation per line.
 
     One node per line keeps diffs of edited scenes small and lets the C JSON
     encoder do the work (10,000 entities in well under a second).
     """
     with gc_paused():
-        return _dumps(scene)
+        return _dumps(data)
 
 
-def _dumps(scene: Any) -> str:
-    data = scene_to_dict(scene)
+def _dumps(data: dict) -> str:
     parts = []
     for key in sorted(data):
         value = data[key]
@@ -340,74 +246,18 @@ def _dumps(scene: Any) -> str:
 
 
 def loads(text: str | bytes) -> Any:
-    with gc_paused():
-        try:
-            data = json.loads(text)
-        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-            raise FormatError(f"scene.json: invalid JSON ({exc})") from None
-        return scene_from_dict(data)
-
-
-def default_file_mode() -> int:
-    """The mode a plain ``open(path, "w")`` would give a new file (0o666 less the umask).
-
-    ``tempfile.mkstemp`` creates files readable by their owner only; files we
-    rename into place get the usual mode instead.
-    """
-    mask = os.umask(0)
-    os.umask(mask)
-    return 0o666 & ~mask
-
-
-def atomic_write(path: str | os.PathLike, data: bytes | str) -> None:
-    """Write ``data`` to ``path`` via a temporary file in the same folder and a rename.
-
-    Either the whole new file is there afterwards or the old one (if any) is untouched.
-    """
-    path = Path(path)
-    if isinstance(data, str):
-        data = data.encode("utf-8")
-    parent = path.parent if str(path.parent) else Path(".")
-    if not parent.is_dir():
-        raise FormatError(f"{path}: folder {parent} does not exist")
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=parent)
+    """The parsed JSON of scene.json text (a dict, checked by :func:`scene_from_dict`)."""
     try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.chmod(tmp, default_file_mode())
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
+        return json.loads(text)
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise FormatError(f"scene.json: invalid JSON ({exc})") from None
 
 
-def save_json(scene: Any, path: str | os.PathLike) -> None:
-    atomic_write(path, dumps(scene))
-
-
-def file_size(path: Path, limit: int, what: str) -> int:
-    """The size of ``path`` in bytes; FormatError when it cannot be read or is larger than ``limit``
-    (``what`` names the kind of file in the message)."""
-    try:
-        size = path.stat().st_size
-    except OSError as exc:
-        raise FormatError(f"{path}: cannot read ({exc.strerror})") from None
-    if size > limit:
-        raise FormatError(f"{path}: {size} bytes is larger than {what} may be ({limit})")
-    return size
-
-
-def load_json(path: str | os.PathLike) -> Any:
+def read_text(path: str | os.PathLike) -> bytes:
+    """The bytes of a scene.json file, size-checked; FormatError names the file."""
     p = Path(path)
     file_size(p, _MAX_BYTES, "a scene.json")
     try:
-        text = p.read_bytes()
+        return p.read_bytes()
     except OSError as exc:
         raise FormatError(f"{p}: cannot read ({exc.strerror})") from None
-    try:
-        return loads(text)
-    except FormatError as exc:
-        raise FormatError(f"{p}: {exc}") from None

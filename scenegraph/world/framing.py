@@ -4,7 +4,7 @@ The main subject (the first thing the spec names) fills at least
 :data:`MAIN_FILL` of the image height unless that would cut another thing that
 is in view at t = 0; things much bigger than it (a tree, a house) only need
 their lower middle in view; the camera rises to look over whatever hides the
-main subject.  Used by :mod:`scenegraph.builder`.
+main subject.  Used by :mod:`scenegraph.world.builder`.
 """
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import math
 
 import numpy as np
 
-from scenegraph.stage import PAVEMENT, ROAD_HALF_WIDTH
+from scenegraph.world.stage import PAVEMENT, ROAD_HALF_WIDTH
 
 __all__ = ["YFOV", "ASPECT", "MAIN_FILL", "frame_points", "CameraFraming"]
 

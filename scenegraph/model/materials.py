@@ -17,7 +17,7 @@ import re
 import numpy as np
 
 from scenegraph.errors import SpecError
-from scenegraph.model import Material
+from scenegraph.model.payloads import Material
 
 __all__ = ["COLORS", "MATERIALS", "srgb_to_linear", "color_rgb", "material_for", "is_color_word", "is_material_word"]
 

@@ -11,21 +11,24 @@ the node and the field otherwise.
 Conventions (DESIGN.md): metres, seconds, radians; +Y up, ground y = 0;
 an entity's front faces +Z; quaternions are (x, y, z, w).
 
-The payload classes live in :mod:`scenegraph.payloads` and the quaternion
-helpers in :mod:`scenegraph.rotations`; both are re-exported here.
+The payload classes live in :mod:`scenegraph.model.payloads` and the quaternion
+helpers in :mod:`scenegraph.model.rotations`; both are re-exported here.
 """
 from __future__ import annotations
 
 import dataclasses
 import math
 from collections.abc import Iterator, Mapping
+from pathlib import Path
 from typing import Any
 
 import networkx as nx
 import numpy as np
 
-from scenegraph.errors import ModelError, NodeNotFoundError
-from scenegraph.payloads import (
+from scenegraph.errors import FormatError, ModelError, NodeNotFoundError
+from scenegraph.model import codec
+from scenegraph.model.files import atomic_write, gc_paused
+from scenegraph.model.payloads import (
     EDGE_KINDS,
     ENTITY_KINDS,
     SPATIAL_RELATIONS,
@@ -38,7 +41,7 @@ from scenegraph.payloads import (
     Transform,
     _check_range,
 )
-from scenegraph.rotations import (
+from scenegraph.model.rotations import (
     quat_from_axis_angle,
     quat_from_yaw,
     quat_multiply,
@@ -402,28 +405,30 @@ class Scene:
 
     # -- comparison and serialisation -------------------------------------
     def to_dict(self) -> dict:
-        """The canonical JSON-ready dict (see :mod:`scenegraph.serialize`)."""
-        from scenegraph import serialize
-
-        return serialize.scene_to_dict(self)
+        """The canonical JSON-ready dict (see :mod:`scenegraph.model.serialize`)."""
+        return codec.scene_to_dict(self)
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> "Scene":
-        from scenegraph import serialize
-
-        return serialize.scene_from_dict(data)
+        """Rebuild a Scene from its canonical dict; raises FormatError naming the bad field."""
+        return codec.scene_from_dict(data, cls)
 
     def save(self, path: Any) -> None:
         """Write ``scene.json`` atomically."""
-        from scenegraph import serialize
-
-        serialize.save_json(self, path)
+        with gc_paused():
+            text = codec.dumps(codec.scene_to_dict(self))
+        atomic_write(path, text)
 
     @classmethod
     def load(cls, path: Any) -> "Scene":
-        from scenegraph import serialize
-
-        return serialize.load_json(path)
+        """Read ``scene.json``; FormatError names the file and the problem."""
+        p = Path(path)
+        text = codec.read_text(p)
+        with gc_paused():
+            try:
+                return codec.scene_from_dict(codec.loads(text), cls)
+            except FormatError as exc:
+                raise FormatError(f"{p}: {exc}") from None
 
     def copy(self) -> "Scene":
         return Scene.from_dict(self.to_dict())

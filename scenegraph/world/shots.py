@@ -16,7 +16,7 @@ import numpy as np
 
 from scenegraph.errors import SpecError
 from scenegraph.model import quat_from_axis_angle, quat_from_yaw, quat_multiply
-from scenegraph.spec import ShotSpec
+from scenegraph.model.spec import ShotSpec
 
 __all__ = ["plan_shots", "look_rotation", "project_points", "entity_in_picture"]
 
@@ -152,7 +152,7 @@ def project_points(scene, timeline, frame: int, points: np.ndarray, camera: str 
 
     Depth <= 0 means behind the camera; pixels are (x right, y down) in the camera's image size.
     """
-    from scenegraph.appearance.views import PinholeCamera
+    from scenegraph.world.views import PinholeCamera
 
     m = timeline.world_matrices()[frame, timeline.index(camera)]
     pin = PinholeCamera.from_scene_camera(scene.entity(camera).camera, m)

@@ -15,7 +15,9 @@ from typing import Any, Literal
 import numpy as np
 
 from scenegraph.errors import ModelError
-from scenegraph.rotations import quat_normalize, trs_matrix
+from scenegraph.model.gaussians import Gaussians
+from scenegraph.model.jsonable import payload_to_json
+from scenegraph.model.rotations import quat_normalize, trs_matrix
 
 __all__ = [
     "ENTITY_KINDS",
@@ -364,8 +366,6 @@ class Entity:
         if self.dynamics is not None and not isinstance(self.dynamics, Dynamics):
             raise ModelError(f"{where}.dynamics: expected Dynamics")
         if self.gaussians is not None:
-            from scenegraph.appearance.gaussians import Gaussians
-
             if not isinstance(self.gaussians, Gaussians):
                 raise ModelError(f"{where}.gaussians: expected Gaussians, got {type(self.gaussians).__name__}")
         if not isinstance(self.attributes, Mapping):
@@ -461,6 +461,4 @@ class Trajectory:
 
 def _payload_dict(obj: Any) -> dict:
     """Plain-Python dict of a payload dataclass (arrays as lists), for equality and JSON."""
-    from scenegraph import serialize
-
-    return serialize.payload_to_json(obj)
+    return payload_to_json(obj)

@@ -1,6 +1,6 @@
 """The stage of a scene: the road, the in-view area, the t = 0 camera, and actors' keyed paths.
 
-Geometry used by :mod:`scenegraph.motion` (which documents the conventions:
+Geometry used by :mod:`scenegraph.world.motion` (which documents the conventions:
 image left = -X, towards the camera = +Z, the road, kerbs and places).
 """
 from __future__ import annotations
@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from scenegraph.catalog import ClassInfo
+from scenegraph.model.catalog import ClassInfo
 from scenegraph.errors import SpecError
 from scenegraph.model import Dynamics
 
@@ -112,7 +112,7 @@ class Stage:
         return pts[last]
 
     def place(self, name: str, actor: "Actor", at: np.ndarray | None = None) -> np.ndarray:
-        """A named place (see :data:`scenegraph.spec.PLACES`) for ``actor`` (standing ``at``).
+        """A named place (see :data:`scenegraph.model.spec.PLACES`) for ``actor`` (standing ``at``).
 
         On the ground, except for a flyer, which keeps its height.
         """

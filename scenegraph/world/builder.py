@@ -15,15 +15,15 @@ from typing import Any
 
 import numpy as np
 
-from scenegraph import catalog
+from scenegraph.model import catalog
 from scenegraph.errors import SpecError
-from scenegraph.materials import color_rgb, material_for
+from scenegraph.model.materials import color_rgb, material_for
 from scenegraph.model import CameraParams, Entity, LightParams, Scene, Trajectory, Transform, quat_from_yaw
-from scenegraph.motion import PAVEMENT, ROAD_HALF_WIDTH, Actor, Road, Stage, plan_motion, yaw_of
-from scenegraph.stage import orbit_start
-from scenegraph.framing import ASPECT, YFOV, CameraFraming
-from scenegraph.shots import look_rotation, plan_shots
-from scenegraph.spec import SceneSpec
+from scenegraph.world.motion import PAVEMENT, ROAD_HALF_WIDTH, Actor, Road, Stage, plan_motion, yaw_of
+from scenegraph.world.stage import orbit_start
+from scenegraph.world.framing import ASPECT, YFOV, CameraFraming
+from scenegraph.world.shots import look_rotation, plan_shots
+from scenegraph.model.spec import SceneSpec
 
 __all__ = ["build_scene"]
 
@@ -143,7 +143,7 @@ class _Builder(CameraFraming):
         return rels
 
     def layout(self, rels: list[tuple[str, str, str]]) -> dict[str, tuple[np.ndarray, float]]:
-        from scenegraph.layout import LayoutItem, solve_layout
+        from scenegraph.world.layout import LayoutItem, solve_layout
 
         moving = {eid for a in self.spec.actions for eid in self.members(a.actor)}
         subjects = {s for s, _, _ in rels}

@@ -1,7 +1,7 @@
 """SceneSpec: the structured plan a director produces from a prompt.
 
 A director (the offline rules parser, a local model, an OpenAI-compatible
-server) turns text into a :class:`SceneSpec`; :func:`scenegraph.builder.build_scene`
+server) turns text into a :class:`SceneSpec`; :func:`scenegraph.world.builder.build_scene`
 turns the spec into a :class:`~scenegraph.model.Scene`.  Every model forbids
 extra keys, so a model reply with stray fields is refused; enums are
 ``Literal`` and nothing is recursive, so the JSON Schema suits constrained

@@ -35,8 +35,8 @@ import numpy as np
 
 from scenegraph.errors import SpecError
 from scenegraph.model import Dynamics
-from scenegraph.spec import PLACES, ActionSpec
-from scenegraph.stage import (PAVEMENT, ROAD_HALF_WIDTH, Actor, Road, Stage, forward_of, orbit_start,  # noqa: F401
+from scenegraph.model.spec import PLACES, ActionSpec
+from scenegraph.world.stage import (PAVEMENT, ROAD_HALF_WIDTH, Actor, Road, Stage, forward_of, orbit_start,  # noqa: F401
                               right_of, yaw_of)
 
 __all__ = ["ROAD_HALF_WIDTH", "PAVEMENT", "Road", "Stage", "Actor", "plan_motion", "yaw_of", "GRAVITY"]
