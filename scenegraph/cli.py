@@ -158,7 +158,8 @@ def _cmd_render(args: argparse.Namespace) -> int:
     from scenegraph.render import render, write_frames
 
     scene = _load_with_splats(args.scene, args.splats_from)
-    frames = render(scene, camera=args.camera, frames=args.frames, width=args.width, background=args.background, backend=args.backend)
+    frames = render(scene, camera=args.camera, frames=args.frames, width=args.width, background=args.background, backend=args.backend,
+                    passes=not args.no_passes)
     for path in write_frames(frames, args.output):
         print(path)
     return 0
@@ -224,7 +225,7 @@ def _parser() -> argparse.ArgumentParser:
     f.add_argument("--seed", type=_seed, default=0)
     f.add_argument("--refiner", default=None, metavar="PATH", help="local diffusers model folder for an image-to-image pass before fitting")
     f.set_defaults(func=_cmd_fit)
-    r = sub.add_parser("render", help="render frames and ground-truth passes", description="Render a scene's frames through one camera: rgb_NNNN.png, passes_NNNN.npz (rgb, alpha, depth, instance) and passes.json (ids, visibility) in the -o folder.")
+    r = sub.add_parser("render", help="render frames and ground-truth passes", description="Render a scene's frames through one camera: rgb_NNNN.png, passes_NNNN.npz (rgb, alpha, depth, instance, flow_forward/backward, normal, semantic), boxes_NNNN.json and passes.json (ids, classes, visibility) in the -o folder; layout in docs/passes.md.")
     r.add_argument("scene")
     r.add_argument("-o", "--output", required=True, metavar="FOLDER")
     r.add_argument("--camera", default=None, help="camera entity id (default: the first camera)")
@@ -234,6 +235,7 @@ def _parser() -> argparse.ArgumentParser:
                    help="colour behind everything, linear 0-1 like the rgb pass (the PNGs are sRGB); default black")
     r.add_argument("--backend", choices=("auto", "torch", "gsplat"), default="auto")
     r.add_argument("--splats-from", default=None, metavar="FILE", help=_SPLATS_FROM)
+    r.add_argument("--no-passes", action="store_true", help="skip the flow, normal, semantic and box passes (docs/passes.md)")
     r.set_defaults(func=_cmd_render)
     return p
 

@@ -67,7 +67,7 @@ def test_write_frames_writes_png_and_passes(tmp_path):
     frames = render(car_scene(), frames=[0, 8], width=48, backend="torch")
     paths = write_frames(frames, tmp_path / "out")
     names = sorted(p.name for p in paths)
-    assert names == ["passes.json", "passes_0000.npz", "passes_0008.npz", "rgb_0000.png", "rgb_0008.png"]
+    assert names == ["boxes_0000.json", "boxes_0008.json", "passes.json", "passes_0000.npz", "passes_0008.npz", "rgb_0000.png", "rgb_0008.png"]
     png = (tmp_path / "out" / "rgb_0000.png").read_bytes()
     assert png[:8] == b"\x89PNG\r\n\x1a\n" and png[16:24] == (48).to_bytes(4, "big") + (36).to_bytes(4, "big")
     with np.load(tmp_path / "out" / "passes_0008.npz") as z:

@@ -38,6 +38,12 @@ class RenderedFrame:
     depth: np.ndarray
     instance: np.ndarray
     visible: list[str] = field(default_factory=list)
+    #: extra ground-truth passes (:mod:`scenegraph.render.passes`): flow, normal, semantic arrays
+    passes: dict = field(default_factory=dict)
+    #: per-entity 2D/3D boxes (:meth:`scenegraph.render.passes.PassMaker.boxes`)
+    boxes: list = field(default_factory=list)
+    #: class name -> id of the ``semantic`` pass
+    classes: dict = field(default_factory=dict)
 
     def mask(self, entity_id: str) -> np.ndarray:
         """(H, W) bool: pixels showing ``entity_id``."""
@@ -156,12 +162,14 @@ def render(
     height: int | None = None,
     background: Sequence[float] = (0.0, 0.0, 0.0),
     backend: str = "auto",
+    passes: bool = True,
 ) -> list[RenderedFrame]:
     """Render ``frames`` of ``scene`` through ``camera`` (default: the first camera).
 
     ``width`` (default 320; None = the camera's own) sets the image size, the
     height following the camera's aspect unless given.  Objects without
-    Gaussians are drawn with Gaussians sampled on their proxy meshes.  Raises ModelError for
+    Gaussians are drawn with Gaussians sampled on their proxy meshes.  ``passes``
+    adds motion vectors, normals, semantic ids and boxes (:mod:`scenegraph.render.passes`).  Raises ModelError for
     an unknown camera or frame, SceneGraphError subclasses from the backends.
     """
     from scenegraph.appearance.rasterize import render_gaussians
@@ -192,6 +200,11 @@ def render(
     world_all = tl.world_matrices()
     vis = tl.visibility.get(camera)
     out = []
+    maker = None
+    if passes:
+        from scenegraph.render.passes import PassMaker
+
+        maker = PassMaker(scene, tl, camera, w, h, world=world_all)
     for f in parse_frames(frames, tl.frame_count):
         world = world_all[f]
         pin = PinholeCamera.from_scene_camera(params, world[index[camera]], w, h)
@@ -207,7 +220,10 @@ def render(
             rgb, alpha, depth = surf_rgb, surf_alpha, surf_depth
         inst = _instance_pass(scene, world, index, pin)
         visible = [] if vis is None else [tl.ids[i] for i in np.flatnonzero(vis.visible[f])]
-        out.append(RenderedFrame(f, float(tl.time[f]), camera, tuple(tl.ids), rgb, alpha, depth, inst, visible))
+        fr = RenderedFrame(f, float(tl.time[f]), camera, tuple(tl.ids), rgb, alpha, depth, inst, visible)
+        if maker is not None:
+            fr.passes, fr.boxes, fr.classes = maker.frame(f), maker.boxes(f), maker.classes
+        out.append(fr)
     return out
 
 
@@ -229,10 +245,12 @@ def encode_png(rgb8: np.ndarray) -> bytes:
 
 
 def write_frames(frames: Sequence[RenderedFrame], folder: str | os.PathLike) -> list[Path]:
-    """Write ``rgb_NNNN.png`` (sRGB) and ``passes_NNNN.npz`` (rgb, alpha, depth, instance) per frame, and ``passes.json``.
+    """Write ``rgb_NNNN.png`` (sRGB) and ``passes_NNNN.npz`` (rgb, alpha, depth, instance, and the
+    frame's extra passes) per frame, ``boxes_NNNN.json`` where boxes were made, and ``passes.json``.
 
-    ``passes.json`` maps instance indices to entity ids and lists each frame's
-    visible ids.  Every file is written atomically.
+    ``passes.json`` maps instance indices to entity ids, holds the semantic class
+    table and lists each frame's visible ids (layout: docs/passes.md).  Every
+    file is written atomically.
     """
     from scenegraph.model.files import atomic_write
 
@@ -248,10 +266,18 @@ def write_frames(frames: Sequence[RenderedFrame], folder: str | os.PathLike) -> 
         atomic_write(png, encode_png(_srgb8(fr.rgb)))
         npz = folder / f"passes_{fr.frame:04d}.npz"
         buf = io.BytesIO()
-        np.savez_compressed(buf, rgb=fr.rgb, alpha=fr.alpha, depth=fr.depth, instance=fr.instance)
+        np.savez_compressed(buf, rgb=fr.rgb, alpha=fr.alpha, depth=fr.depth, instance=fr.instance, **fr.passes)
         atomic_write(npz, buf.getvalue())
         written += [png, npz]
-        index["frames"].append({"frame": fr.frame, "time": fr.time, "rgb": png.name, "passes": npz.name, "visible": fr.visible})
+        entry = {"frame": fr.frame, "time": fr.time, "rgb": png.name, "passes": npz.name, "visible": fr.visible}
+        if fr.boxes:
+            boxes = folder / f"boxes_{fr.frame:04d}.json"
+            atomic_write(boxes, json.dumps({"frame": fr.frame, "time": fr.time, "camera": fr.camera, "entities": fr.boxes}, indent=1) + "\n")
+            written.append(boxes)
+            entry["boxes"] = boxes.name
+        if fr.classes:
+            index["classes"] = fr.classes
+        index["frames"].append(entry)
     atomic_write(folder / "passes.json", json.dumps(index, indent=2) + "\n")
     written.append(folder / "passes.json")
     return written
