@@ -163,7 +163,7 @@ def test_scenegraph_build_is_the_public_function():
 
 @pytest.mark.parametrize("prompt, main", [
     ("A pedestrian crosses the street from left to right, pauses at the kerb for two seconds, "
-     "then continues while a red car turns into the scene", "person_1"),
+     "then continues while a red car turns into the scene", "pedestrian_1"),
     ("a red car drives from left to right", "car_1"),
     ("a man walks to the bench, waits for 3 seconds, then walks to the left", "man_1"),
     ("at 2 seconds a ball drops onto the grass", "ball_1"),

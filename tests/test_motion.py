@@ -34,7 +34,7 @@ def example():
 
 def test_pedestrian_crosses_kerb_to_kerb_left_to_right(example):
     scene, tl = example
-    x = tl.world_position("person_1")[:, 0]
+    x = tl.world_position("pedestrian_1")[:, 0]
     assert scene.entity("road_1").attributes["axis"] == "z"  # the road runs into the picture
     assert x[0] < -ROAD_HALF_WIDTH and x[-1] > ROAD_HALF_WIDTH  # pavement to pavement
     assert np.all(np.diff(x) >= -1e-6)  # never walks back
@@ -42,12 +42,12 @@ def test_pedestrian_crosses_kerb_to_kerb_left_to_right(example):
 
 def test_pause_at_the_kerb_lasts_two_seconds(example):
     scene, tl = example
-    sp = speed(tl, "person_1")
+    sp = speed(tl, "pedestrian_1")
     moving = np.flatnonzero(sp > 1e-3)
     inside = sp[moving[0]:moving[-1] + 1]
     still = np.count_nonzero(inside <= 1e-3)
     assert still / tl.fps == pytest.approx(2.0, abs=1.5 / tl.fps)
-    x_still = tl.world_position("person_1")[moving[0]:moving[-1] + 1][inside <= 1e-3][:, 0]
+    x_still = tl.world_position("pedestrian_1")[moving[0]:moving[-1] + 1][inside <= 1e-3][:, 0]
     assert np.allclose(x_still, -ROAD_HALF_WIDTH, atol=0.05)  # the pause is at the near kerb
 
 
@@ -57,7 +57,7 @@ def test_car_enters_from_outside_the_frame_while_the_pedestrian_continues(exampl
     c = tl.index("car_1")
     assert not vis.in_frustum[0, c] and not in_image(scene, tl, "car_1", 0)
     assert vis.in_frustum[:, c].any()
-    assert in_image(scene, tl, "person_1", 0)  # the subject is in view at the start
+    assert in_image(scene, tl, "pedestrian_1", 0)  # the subject is in view at the start
     actions = scene.metadata["actions"]
     assert actions[3]["start"] == pytest.approx(actions[2]["start"])  # "while"
     assert actions[2]["start"] == pytest.approx(actions[1]["end"])  # "then"
@@ -235,10 +235,10 @@ def test_then_camera_shot_waits_for_the_action():
 
 def test_a_pedestrian_waiting_at_the_kerb_stands_there_from_the_start():
     scene, tl = world("a dark blue van drives from left to right while a pedestrian waits at the kerb")
-    z = tl.world_position("person_1")[:, 2]
+    z = tl.world_position("pedestrian_1")[:, 2]
     assert scene.entity("road_1").attributes["axis"] == "x"
     assert np.allclose(np.abs(z), ROAD_HALF_WIDTH, atol=0.05)  # on a kerb, all the time
-    assert np.all(speed(tl, "person_1") < 1e-6)
+    assert np.all(speed(tl, "pedestrian_1") < 1e-6)
     van = tl.world_position("van_1")
     assert abs(van[0, 2]) < ROAD_HALF_WIDTH and van[0, 2] > 0  # on the road, in the lane that keeps right
 

@@ -19,8 +19,8 @@ def test_example_prompt_gives_the_planned_actions():
     assert warnings == []
     assert [(e.cls, e.color) for e in spec.entities] == [("person", None), ("car", "red")]
     verbs = [(a.actor, a.verb, a.direction) for a in spec.actions]
-    assert verbs == [("person", "cross", "left_to_right"), ("person", "pause", None),
-                     ("person", "cross", "left_to_right"), ("car", "turn", "into_scene")]
+    assert verbs == [("pedestrian", "cross", "left_to_right"), ("pedestrian", "pause", None),
+                     ("pedestrian", "cross", "left_to_right"), ("car", "turn", "into_scene")]
     assert spec.actions[0].to == "near_kerb"  # the pause happens at the kerb, before the road
     assert spec.actions[1].duration == 2.0
     assert spec.actions[3].while_ == spec.actions[2].id

@@ -45,7 +45,7 @@ def test_unknown_verb_and_relation_are_refused():
     with pytest.raises(ValidationError, match="verb"):
         SceneSpec.model_validate(data)
     data = json.loads(json.dumps(GOOD))
-    data["relations"][0]["relation"] = "above"
+    data["relations"][0]["relation"] = "hovering_over"
     with pytest.raises(ValidationError, match="relation"):
         SceneSpec.model_validate(data)
 
@@ -96,7 +96,8 @@ def test_system_prompt_names_every_verb():
 def test_system_prompt_example_is_a_valid_spec_the_rules_director_agrees_with():
     from scenegraph.director import direct
 
-    text = SYSTEM_PROMPT[SYSTEM_PROMPT.index("{", SYSTEM_PROMPT.index('" ->')):]
+    start = SYSTEM_PROMPT.index("{", SYSTEM_PROMPT.index('" ->'))
+    text = SYSTEM_PROMPT[start:SYSTEM_PROMPT.index("\n\n", start)]
     example = parse_spec_json(text, source="SYSTEM_PROMPT example")
     prompt = " ".join(SYSTEM_PROMPT[SYSTEM_PROMPT.index('Example. "') + 10:SYSTEM_PROMPT.index('" ->')].split())
     assert direct(prompt)[0] == example
@@ -107,3 +108,30 @@ def test_a_class_shared_by_two_entities_is_an_ambiguous_reference():
             "actions": [{"actor": "car", "verb": "drive"}]}
     with pytest.raises(ValidationError, match="'car' is ambiguous"):
         SceneSpec.model_validate(data)
+
+
+def test_extended_fields_validate_and_the_system_prompt_examples_are_valid_specs():
+    import re
+
+    data = json.loads(json.dumps(GOOD))
+    data["entities"].append({"id": "cones", "class": "cone", "count": 5, "formation": "row", "word": "pylon"})
+    data["relations"].append({"subject": "man", "relation": "between", "object": "cones"})
+    data["actions"].append({"actor": "man", "verb": "weave", "target": "cones", "repeat": 2, "back_and_forth": True,
+                            "returns": True, "relation": "left_of", "relative_to": "car"})
+    data["environment"]["setting"] = "savannah"
+    spec = SceneSpec.model_validate(data)
+    assert spec.entities[-1].formation == "row" and spec.actions[-1].repeat == 2
+    assert spec.environment.setting == "savannah"
+    for bad in ({"repeat": 21}, {"repeat": 0}, {"relative_to": "nobody"}):
+        broken = json.loads(json.dumps(data))
+        broken["actions"][-1].update(bad)
+        with pytest.raises(ValidationError):
+            SceneSpec.model_validate(broken)
+    broken = json.loads(json.dumps(data))
+    broken["entities"][-1]["formation"] = "pyramid"
+    with pytest.raises(ValidationError, match="formation"):
+        SceneSpec.model_validate(broken)
+    examples = re.findall(r"-> *\n(\{.*?\n)(?:\n|$)", SYSTEM_PROMPT, re.S)
+    assert len(examples) == 3
+    for ex in examples:
+        SceneSpec.model_validate_json(ex)

@@ -27,8 +27,8 @@ _CLOSING_SLACK = 8  # tokens kept in hand before the budget forces the reply to 
 _PLAIN_TEMPLATE = "System: {system}\n\nUser: {prompt}\n\nAssistant: "
 # SceneSpec fields that name an entity; those that may also be a place word
 _ENTITY_REFS = {
-    "RelationSpec": ("subject", "object"),
-    "ActionSpec": ("actor", "target", "from", "to", "via"),
+    "RelationSpec": ("subject", "object", "object2"),
+    "ActionSpec": ("actor", "target", "from", "to", "via", "relative_to"),
     "ShotSpec": ("target",),
     "LightSpec": ("near",),
 }

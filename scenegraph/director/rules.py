@@ -497,7 +497,7 @@ class _Parser(NounParser):
                                 f"it does '{new}' instead")
                 f["verb"] = new
         data = {
-            "entities": [{"id": e.key, "class": e.cls, "count": e.count, "color": e.color, "material": e.material,
+            "entities": [{"id": e.key, "class": e.cls, "word": e.word, "count": e.count, "color": e.color, "material": e.material,
                           "size": e.size, "attributes": e.attributes, "position": e.position} for e in self.ents],
             "relations": [{"subject": s, "relation": r, "object": o} for s, r, o in dict.fromkeys(self.rels)],
             "actions": [a.fields for a in self.acts],

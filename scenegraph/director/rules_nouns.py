@@ -41,6 +41,7 @@ class Entity:
     size: str | None = None
     attributes: list[str] = field(default_factory=list)
     position: list[float] | None = None
+    word: str | None = None  # the noun the prompt used, when it is not the class name
 
 
 class NounParser:
@@ -89,17 +90,21 @@ class NounParser:
 
     # -- entities ----------------------------------------------------------
     def entity(self, cls: str, *, new: bool, count: int, color: str | None, material: str | None,
-               size: str | None, attrs: list[str]) -> str:
+               size: str | None, attrs: list[str], word: str | None = None) -> str:
         if not new:
-            for e in reversed(self.ents):
-                if e.cls == cls and (color is None or e.color in (None, color)):
+            same = [e for e in self.ents if e.cls == cls]
+            if word is not None and any(e.word == word for e in same):
+                same = [e for e in same if e.word == word]
+            for e in reversed(same):
+                if color is None or e.color in (None, color):
                     e.color = e.color or color
                     e.material = e.material or material
                     e.size = e.size or size
                     return e.key
-        n = sum(1 for e in self.ents if e.cls == cls)
-        key = cls.replace(" ", "_") + (f"_{n + 1}" if n else "")
-        self.ents.append(Entity(key, cls, count, color, material, size, attrs))
+        base = (word or cls).replace(" ", "_")
+        n = sum(1 for e in self.ents if e.key == base or e.key.startswith(base + "_"))
+        key = base + (f"_{n + 1}" if n else "")
+        self.ents.append(Entity(key, cls, count, color, material, size, attrs, word=word))
         return key
 
     def noun_phrase(self, toks: list[str], i: int) -> tuple[str | None, int, str | None]:
@@ -140,8 +145,10 @@ class NounParser:
                 new = det in (None, "a", "an", "another", "one") or (det is not None and lex.number_value(det) is not None)
                 if det is None and self._exists(info.name):
                     new = False
+                said = catalog.singular(two if width == 2 else t)
                 key = self.entity(info.name, new=new, count=count, color=canonical_color(color) if color else None,
-                                  material=material, size=size, attrs=attrs)
+                                  material=material, size=size, attrs=attrs,
+                                  word=said if said != info.name else None)
                 return key, j + width, None
             if t == "camera":
                 return None, j + 1, "camera"

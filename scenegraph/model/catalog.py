@@ -13,11 +13,18 @@ origin at the bottom centre with the front facing +Z, i.e.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-__all__ = ["ClassInfo", "CATALOG", "lookup", "singular", "bounds_of", "SIZE_FACTORS"]
+__all__ = ["ClassInfo", "CATALOG", "ARCHETYPES", "lookup", "singular", "bounds_of", "SIZE_FACTORS"]
+
+#: what decides an entity's geometry and motion (see /CONTRACT: one generator per archetype)
+ARCHETYPES: tuple[str, ...] = (
+    "biped", "quadruped", "bird", "fish", "insect", "snake",
+    "car", "truck", "bus", "bicycle", "motorbike", "train", "boat", "aircraft", "robot",
+    "furniture", "container", "plant", "tree", "rock", "building", "street_furniture", "ball", "prop",
+)
 
 
 @dataclass(frozen=True)
@@ -28,6 +35,8 @@ class ClassInfo:
     furniture, plant, building, prop, street, flyer, ball; ``walk`` / ``run`` /
     ``drive`` are typical speeds in m/s (0 = cannot); ``material`` / ``color``
     are default appearance words; ``support`` marks things others stand on.
+    ``archetype`` (one of :data:`ARCHETYPES`) decides geometry and motion;
+    ``verbs`` are the SceneSpec verbs it does by default (first = usual locomotion).
     """
 
     name: str
@@ -40,6 +49,8 @@ class ClassInfo:
     color: str = "grey"
     support: bool = False
     synonyms: tuple[str, ...] = field(default_factory=tuple)
+    archetype: str = "prop"
+    verbs: tuple[str, ...] = field(default_factory=tuple)
 
     @property
     def mobile(self) -> bool:
@@ -145,6 +156,30 @@ _CLASSES = [
     _c("fountain", (3.0, 1.5, 3.0), "prop", material="stone", color="grey"),
     _c("robot", (0.6, 1.5, 0.5), "person", 1.0, 2.0, material="metal", color="silver", syn=("android",)),
 ]
+
+_ARCHETYPE = {
+    **dict.fromkeys(("person", "man", "woman", "child"), "biped"), "robot": "robot",
+    **dict.fromkeys(("dog", "cat", "horse", "cow", "sheep"), "quadruped"), **dict.fromkeys(("bird", "duck"), "bird"),
+    **dict.fromkeys(("car", "van", "cart", "skateboard"), "car"), "truck": "truck", "bus": "bus",
+    "bicycle": "bicycle", "motorbike": "motorbike", **dict.fromkeys(("tram", "train"), "train"), "boat": "boat",
+    **dict.fromkeys(("plane", "helicopter", "drone"), "aircraft"),
+    **dict.fromkeys(("ball", "tennis ball"), "ball"),
+    **dict.fromkeys(("table", "chair", "sofa", "bed", "lamp", "shelf", "tv", "rug", "fridge"), "furniture"),
+    **dict.fromkeys(("cup", "mug", "glass", "bottle", "bowl", "vase", "box", "backpack", "bin", "teapot"), "container"),
+    **dict.fromkeys(("plant", "bush"), "plant"), "tree": "tree", "rock": "rock",
+    **dict.fromkeys(("house", "building", "wall", "door", "window", "tent", "bus stop"), "building"),
+    **dict.fromkeys(("lamp post", "traffic light", "sign", "hydrant", "mailbox", "bench", "cone", "goal", "hoop",
+                     "fountain"), "street_furniture"),
+}
+_VERBS_OF = {"biped": ("walk", "run", "jump", "sit", "stand", "wave"), "robot": ("walk", "move", "turn"),
+             "quadruped": ("walk", "run", "jump", "lie", "sit"), "bird": ("fly", "walk", "land", "take_off"),
+             "car": ("drive", "turn"), "truck": ("drive", "turn"), "bus": ("drive", "turn"),
+             "bicycle": ("drive", "turn"), "motorbike": ("drive", "turn"), "train": ("drive",),
+             "boat": ("drive", "turn"), "aircraft": ("fly", "take_off", "land"), "ball": ("roll", "fall"),
+             "fish": ("swim",), "insect": ("fly", "walk"), "snake": ("move",)}
+_CLASSES = [replace(c, archetype=_ARCHETYPE.get(c.name, "prop"),
+                    verbs=_VERBS_OF.get(_ARCHETYPE.get(c.name, "prop"), ()) if c.mobile or c.kind == "ball" else ())
+            for c in _CLASSES]
 
 CATALOG: dict[str, ClassInfo] = {c.name: c for c in _CLASSES}
 

@@ -31,6 +31,9 @@ from scenegraph.errors import SpecError
 
 __all__ = [
     "VERBS",
+    "RELATIONS",
+    "FORMATIONS",
+    "SETTINGS",
     "PLACES",
     "DIRECTIONS",
     "SIZES",
@@ -48,6 +51,9 @@ __all__ = [
 Verb = Literal[
     "move", "walk", "drive", "run", "cross", "pause", "wait", "turn", "follow",
     "throw", "drop", "roll", "orbit", "look_at",
+    "jump", "climb", "descend", "fly", "fall", "land", "take_off", "sit", "stand", "lie", "swim",
+    "ride", "push", "carry", "chase", "overtake", "meet", "approach", "lead", "pass", "return",
+    "weave", "circle", "wave",
 ]
 VERBS: tuple[str, ...] = Verb.__args__  # type: ignore[attr-defined]
 
@@ -68,7 +74,15 @@ DIRECTIONS: tuple[str, ...] = Direction.__args__  # type: ignore[attr-defined]
 Size = Literal["tiny", "small", "medium", "big", "huge", "tall", "short", "long", "wide"]
 SIZES: tuple[str, ...] = Size.__args__  # type: ignore[attr-defined]
 
-Relation = Literal["on", "near", "left_of", "right_of", "in_front_of", "behind", "inside", "facing"]
+Relation = Literal["on", "near", "left_of", "right_of", "in_front_of", "behind", "inside", "facing",
+                   "under", "above", "between", "far_from"]
+RELATIONS: tuple[str, ...] = Relation.__args__  # type: ignore[attr-defined]
+
+Formation = Literal["row", "line", "column", "circle", "side_by_side", "pairs"]
+FORMATIONS: tuple[str, ...] = Formation.__args__  # type: ignore[attr-defined]
+
+#: settings with a kit of their own (ground, road ...); any other setting word is kept for the look
+SETTINGS: tuple[str, ...] = ("street", "room", "park", "table", "field", "beach", "kitchen", "office", "yard")
 
 _STRICT = ConfigDict(extra="forbid", populate_by_name=True, frozen=False)
 
@@ -81,22 +95,28 @@ class EntitySpec(BaseModel):
     id: Optional[str] = Field(None, description="reference name used by relations and actions, e.g. 'car'")
     cls: str = Field(alias="class", description="a lower-case English noun: car, person, dog, table, ...")
     name: Optional[str] = Field(None, description="a human-readable name")
+    word: Optional[str] = Field(None, max_length=40, description="the noun the prompt used, e.g. 'kitten' (class 'cat'): entity ids and names come from it")
     count: int = Field(1, ge=1, le=500)
     color: Optional[str] = Field(None, description="colour words, e.g. 'red', 'dark blue'")
     material: Optional[str] = Field(None, description="material word: paint, metal, wood, glass, fabric, plastic, ...")
     size: Optional[Size] = None
     attributes: list[str] = Field(default_factory=list, description="other adjectives, e.g. 'parked', 'old'")
     position: Optional[list[float]] = Field(None, min_length=3, max_length=3, description="explicit x, y, z in metres")
+    formation: Optional[Formation] = Field(None, description="how the members of a group (count > 1) stand: in a row (left to right), line / column (one behind the other), circle, side_by_side, pairs")
 
 
 class RelationSpec(BaseModel):
-    """``subject`` stands ``relation`` ``object`` (left/right/front/behind as the camera sees them)."""
+    """``subject`` stands ``relation`` ``object`` (left/right/front/behind as the camera sees them).
+
+    ``between``: between ``object`` and ``object2`` (or between the first two members of a group ``object``).
+    """
 
     model_config = _STRICT
 
     subject: str
     relation: Relation
     object: str
+    object2: Optional[str] = Field(None, description="the second object of 'between'")
 
 
 class ActionSpec(BaseModel):
@@ -105,7 +125,25 @@ class ActionSpec(BaseModel):
     Timing: ``start`` (seconds) if given; else after the end of action
     ``after``, or together with action ``while``; else ``then`` starts it when
     the previous action in the list ends; else it follows the actor's own
-    previous action (or starts at 0).  ``delay`` seconds are added.
+    previous action (or starts at 0).  ``delay`` seconds are added.  An
+    event-relative start ("after the ball stops, the child runs") is ``after``
+    the action whose end is the event; "before" is the same link the other way.
+
+    Repetition: ``repeat`` times ("twice", "three times"; an orbit or circle
+    goes round that many times); ``back_and_forth`` goes to the destination
+    and back (``repeat`` round trips); ``returns`` adds a trip back to where
+    the action started ("... and comes back").  The verb ``return`` alone goes
+    back to where the actor's previous action started.
+
+    Relative actions name the other actor in ``target``: follow / chase (behind
+    it), lead (ahead of it), overtake (from behind to ahead of it), meet
+    (where the two come together), approach (up to it), pass (by it and on),
+    weave (between the members of a group), circle (around it).  ride / push /
+    carry move ``target`` with the actor (on it, in front of it, held).
+
+    A relation during a motion ("runs on the left of the car") is ``relation``
+    + ``relative_to``: the path keeps that side of the thing; it is not the
+    destination (``to``).
     """
 
     model_config = _STRICT
@@ -128,6 +166,11 @@ class ActionSpec(BaseModel):
     while_: Optional[str] = Field(None, alias="while", description="id of the action this one runs with")
     then: bool = Field(False, description="starts when the previous action in the list ends")
     delay: float = Field(0.0, ge=0, le=3600, description="seconds added to the start")
+    repeat: int = Field(1, ge=1, le=20, description="how many times ('twice' = 2)")
+    back_and_forth: bool = Field(False, description="to the destination and back again (each repeat)")
+    returns: bool = Field(False, description="comes back to where the action started")
+    relation: Optional[Relation] = Field(None, description="a placement kept during the motion, e.g. left_of (with relative_to)")
+    relative_to: Optional[str] = Field(None, description="the entity the 'relation' is relative to (ignored without one)")
 
 
 class ShotSpec(BaseModel):
@@ -161,7 +204,7 @@ class EnvironmentSpec(BaseModel):
 
     model_config = _STRICT
 
-    setting: Optional[Literal["street", "room", "park", "table", "field", "beach", "kitchen", "office", "yard"]] = None
+    setting: Optional[str] = Field(None, max_length=40, description="setting word: street, room, park, kitchen, forest, desert, moon, ... (kits exist for SETTINGS)")
     ground: Optional[str] = Field(None, description="ground material word: grass, asphalt, sand, wood, tile, ...")
     road: bool = False
     sky: Optional[Literal["clear", "cloudy", "overcast", "sunset", "night"]] = None
@@ -216,6 +259,7 @@ class SceneSpec(BaseModel):
         for k, r in enumerate(self.relations):
             need(r.subject, f"relations[{k}].subject")
             need(r.object, f"relations[{k}].object")
+            need(r.object2, f"relations[{k}].object2")
             if r.subject == r.object:
                 problems.append(f"relations[{k}]: {r.subject!r} cannot be {r.relation} itself")
         action_ids = [a.id for a in self.actions if a.id is not None]
@@ -225,6 +269,7 @@ class SceneSpec(BaseModel):
         for k, a in enumerate(self.actions):
             need(a.actor, f"actions[{k}].actor")
             need(a.target, f"actions[{k}].target", places=True)
+            need(a.relative_to, f"actions[{k}].relative_to")
             for f in ("from_", "to", "via"):
                 need(getattr(a, f), f"actions[{k}].{f.rstrip('_')}", places=True)
             for f in ("after", "while_"):
@@ -269,38 +314,68 @@ You are the director of a 3D scene generator. Read the user's description of a
 scene and reply with ONE JSON object that follows the given JSON Schema
 (SceneSpec), nothing else.
 
-- entities: every object mentioned, with "class" a lower-case singular English
-  noun (car, person, dog, ball, table, tree, house, ...), "count" for plurals,
-  "color" and "material" words, "size" (tiny, small, big, huge, tall, ...), and
-  a short unique "id" other parts refer to (e.g. "car", "man", "table").
+- entities: EVERY thing the description names, also unusual ones, with
+  "class" a lower-case singular English noun for its category (person, dog,
+  car, fire truck, vending machine, ...), "word" the noun the description used
+  when it differs ("kitten" for class "cat"), "count" for plurals (0 things:
+  leave it out), "color" and "material" words, "size" (tiny, small, big, huge,
+  tall, ...), "formation" for a group (row, line, column, circle, side_by_side,
+  pairs), and a short unique "id" other parts refer to (e.g. "car", "man").
 - relations: where things stand relative to each other, as seen by the camera:
   on, near, left_of, right_of, in_front_of (closer to the camera), behind,
-  inside, facing.
-- actions: who moves and how. verb is one of move, walk, drive, run, cross,
-  pause, wait, turn, follow, throw, drop, roll, orbit, look_at. "from" / "to" /
-  "via" are an entity id or a place: left, right, center, front, back,
-  offscreen_left, offscreen_right, offscreen_back, offscreen_front, near_kerb,
-  far_kerb, road, camera. direction is one of left, right, left_to_right,
-  right_to_left, forward, backward, towards_camera, away_from_camera,
-  into_scene, out_of_scene, across, around, up, down. Give "duration" in
-  seconds for pauses and waits. Timing: "start" in seconds, or "after" /
-  "while" naming another action's "id", or "then": true to start when the
-  previous action ends. An actor's actions run one after another by default;
-  different actors start together.
+  inside, facing, under, above, between (with "object2", or a group of two as
+  "object"), far_from.
+- actions: who does what. verb is one of move, walk, drive, run, cross, pause,
+  wait, turn, follow, throw, drop, roll, orbit, look_at, jump, climb, descend,
+  fly, fall, land, take_off, sit, stand, lie, swim, ride, push, carry, chase,
+  overtake, meet, approach, lead, pass, return, weave, circle, wave. The actor
+  is the one who does it: in "a man riding a bicycle" the man rides (target:
+  the bicycle). "from" / "to" / "via" are an entity id or a place: left,
+  right, center, front, back, offscreen_left, offscreen_right, offscreen_back,
+  offscreen_front, near_kerb, far_kerb, road, camera. direction is one of
+  left, right, left_to_right, right_to_left, forward, backward,
+  towards_camera, away_from_camera, into_scene, out_of_scene, across, around,
+  up, down. "target" is the other actor of follow, chase, overtake, meet,
+  approach, lead, pass, weave, circle, ride, push, carry, look_at, throw.
+  "repeat" counts repetitions (twice = 2), "back_and_forth": true goes there
+  and back, "returns": true comes back to the start. A place kept during a
+  motion ("runs on the left of the car") is "relation" + "relative_to", not
+  "to". "duration" in seconds for pauses, waits and "for N seconds". Timing:
+  "start" in seconds, or "after" / "while" naming another action's "id"
+  ("after the ball stops, the boy runs": the run is "after" the ball's
+  action), or "then": true to start when the previous action ends. An actor's
+  actions run one after another by default; different actors start together.
 - camera: shots (static, pan, tilt, track, follow, dolly, orbit,
   look_away_and_back) with a "target" entity id where one is named; "start"
   in seconds or "after" an action's "id" when the shot waits for it.
-- environment: setting, ground material, road (true for streets), sky,
-  time_of_day, lights.
+- environment: setting (any word: street, kitchen, forest, beach, moon, ...),
+  ground material, road (true for streets), sky, time_of_day, lights.
 - duration: total seconds, only if the description says it.
 Use only what the description says; do not invent objects.
 
 Example. "A pedestrian crosses the street from left to right, pauses at the
 kerb for two seconds, then continues while a red car turns into the scene" ->
-{"entities": [{"id": "person", "class": "person"}, {"id": "car", "class": "car", "color": "red"}],
- "actions": [{"id": "a1", "actor": "person", "verb": "cross", "to": "near_kerb", "direction": "left_to_right"},
-  {"id": "a2", "actor": "person", "verb": "pause", "duration": 2.0},
-  {"id": "a3", "actor": "person", "verb": "cross", "direction": "left_to_right", "then": true},
+{"entities": [{"id": "pedestrian", "class": "person", "word": "pedestrian"}, {"id": "car", "class": "car", "color": "red"}],
+ "actions": [{"id": "a1", "actor": "pedestrian", "verb": "cross", "to": "near_kerb", "direction": "left_to_right"},
+  {"id": "a2", "actor": "pedestrian", "verb": "pause", "duration": 2.0},
+  {"id": "a3", "actor": "pedestrian", "verb": "cross", "direction": "left_to_right", "then": true},
   {"id": "a4", "actor": "car", "verb": "turn", "direction": "into_scene", "while": "a3"}],
  "environment": {"setting": "street", "road": true}}
+
+Example. "Six orange cones stand in a row and a motorbike weaves between them
+twice, then a man riding a bicycle overtakes it" ->
+{"entities": [{"id": "cone", "class": "cone", "count": 6, "color": "orange", "formation": "row"},
+  {"id": "motorbike", "class": "motorbike"}, {"id": "man", "class": "man"}, {"id": "bicycle", "class": "bicycle"}],
+ "actions": [{"id": "a1", "actor": "motorbike", "verb": "weave", "target": "cone", "direction": "left_to_right", "repeat": 2},
+  {"id": "a2", "actor": "man", "verb": "ride", "target": "bicycle", "after": "a1"},
+  {"id": "a3", "actor": "bicycle", "verb": "overtake", "target": "motorbike", "while": "a2"}]}
+
+Example. "In the kitchen, a kitten sits under the table; after the ball stops
+rolling, it runs to the left of the sofa and comes back" ->
+{"entities": [{"id": "kitten", "class": "cat", "word": "kitten"}, {"id": "table", "class": "table"},
+  {"id": "ball", "class": "ball"}, {"id": "sofa", "class": "sofa"}],
+ "relations": [{"subject": "kitten", "relation": "under", "object": "table"}],
+ "actions": [{"id": "a1", "actor": "ball", "verb": "roll"},
+  {"id": "a2", "actor": "kitten", "verb": "run", "relation": "left_of", "relative_to": "sofa", "returns": true, "after": "a1"}],
+ "environment": {"setting": "kitchen"}}
 """

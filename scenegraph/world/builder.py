@@ -20,6 +20,7 @@ from scenegraph.errors import SpecError
 from scenegraph.model.materials import color_rgb, material_for
 from scenegraph.model import CameraParams, Entity, LightParams, Scene, Trajectory, Transform, quat_from_yaw
 from scenegraph.world.motion import PAVEMENT, ROAD_HALF_WIDTH, Actor, Road, Stage, plan_motion, yaw_of
+from scenegraph.world import semantics
 from scenegraph.world.stage import orbit_start
 from scenegraph.world.framing import ASPECT, YFOV, CameraFraming
 from scenegraph.world.shots import look_rotation, plan_shots
@@ -84,7 +85,8 @@ class _Builder(CameraFraming):
             mat = material_for(es.color, es.material, default_color=info.color, default_material=info.material)
             if mat.id not in self.scene:
                 self.scene.add_material(mat)
-            base = "".join(ch if ch.isalnum() else "_" for ch in info.name.lower())
+            word = (es.word or info.name).lower()
+            base = "".join(ch if ch.isalnum() else "_" for ch in word)
             ids = []
             for _ in range(es.count):
                 counters[base] = counters.get(base, 0) + 1
@@ -98,7 +100,9 @@ class _Builder(CameraFraming):
                         attrs[key] = getattr(es, key)
                 if es.attributes:
                     attrs["words"] = list(es.attributes)
-                name = es.name or (info.name if es.count == 1 else f"{info.name} {len(ids) + 1}")
+                if es.word:
+                    attrs["word"] = es.word
+                name = es.name or (word if es.count == 1 else f"{word} {len(ids) + 1}")
                 self.scene.add_entity(Entity(eid, name=name, cls=info.name, bounds=catalog.bounds_of(size),
                                              attributes=attrs), material=mat.id)
                 self.info[eid] = info
@@ -134,18 +138,32 @@ class _Builder(CameraFraming):
                                          "axis": "x" if self.road.axis == 0 else "z"}), material=mat.id)
 
     def relations(self) -> list[tuple[str, str, str]]:
-        rels = []
-        for r in self.spec.relations:
-            for s in self.members(r.subject):
-                for o in self.members(r.object):
-                    if s != o:
-                        rels.append((s, r.relation, o))
-        return rels
+        """The layout's relations by entity id (the spec's extended ones mapped, see world.semantics)."""
+        rels, self.own_relations = semantics.layout_relations(self.spec, self.members, self.size)
+        return list(dict.fromkeys(rels))
+
+    def formations(self) -> dict[str, tuple[str, np.ndarray, np.ndarray]]:
+        """Groups that stand in a formation: first member -> (formation, member offsets, bounding size)."""
+        out = {}
+        for i, es in enumerate(self.spec.entities):
+            ids = self.members_of[i]
+            if es.formation and len(ids) > 1 and es.position is None:
+                off = semantics.formation_offsets(es.formation, len(ids), self.size[ids[0]])
+                half = self.size[ids[0]] / 2
+                lo, hi = (off - half * [1, 0, 1]).min(axis=0), (off + half * [1, 0, 1]).max(axis=0)
+                centre = (lo + hi) / 2 * [1, 0, 1]
+                box = (hi - lo) * [1, 0, 1] + [0.0, self.size[ids[0]][1], 0.0]
+                out[ids[0]] = (es.formation, off - centre, box)
+        return out
 
     def layout(self, rels: list[tuple[str, str, str]]) -> dict[str, tuple[np.ndarray, float]]:
         from scenegraph.world.layout import LayoutItem, solve_layout
 
         moving = {eid for a in self.spec.actions for eid in self.members(a.actor)}
+        groups = self.formations()  # a group in formation is one box for the solver, its first member
+        lead_of = {m: ids[0] for ids in self.members_of.values() if ids and ids[0] in groups for m in ids[1:]}
+        rels = list(dict.fromkeys((lead_of.get(s, s), r, lead_of.get(o, o)) for s, r, o in rels
+                                  if lead_of.get(s, s) != lead_of.get(o, o)))
         subjects = {s for s, _, _ in rels}
         objects = {o for _, _, o in rels}
         items = []
@@ -156,8 +174,11 @@ class _Builder(CameraFraming):
                         and eid not in subjects and eid not in objects and eid not in moving):
                     parked.append(eid)
                     continue
+                if eid in lead_of:
+                    continue
                 fixed = tuple(es.position) if es.position is not None else None
-                items.append(LayoutItem(eid, tuple(float(v) for v in self.size[eid]), fixed_position=fixed,
+                box = groups[eid][2] if eid in groups else self.size[eid]
+                items.append(LayoutItem(eid, tuple(float(v) for v in box), fixed_position=fixed,
                                         anchor=eid in objects and eid not in subjects))
         if self.road is not None and any(it.fixed_position is None and it.id not in moving for it in items):
             size = [2 * _WORLD, 0.02, 2 * _WORLD]
@@ -165,6 +186,12 @@ class _Builder(CameraFraming):
             items.append(LayoutItem("road_1", tuple(size), fixed_position=(0.0, 0.0, 0.0), yaw=0.0, anchor=True))
         out = solve_layout(items, rels, seed=self.seed, time_budget_s=1.0) if items else {}
         placed = {k: (np.asarray(p.position, dtype=np.float64), float(p.yaw)) for k, p in out.items() if k != "road_1"}
+        for first, (_, offsets, _) in groups.items():
+            p0, yaw0 = placed[first]
+            ids = [first] + [m for m, f in lead_of.items() if f == first]
+            for eid, off in zip(ids, offsets):
+                placed[eid] = (p0 + off, yaw0)
+        semantics.after_layout(self.own_relations, placed, self.size)
         along = 0.0
         for eid in parked:  # nose to tail by the kerb on the far side of the road, facing along it
             p = np.zeros(3)
@@ -345,6 +372,9 @@ def build_scene(spec: SceneSpec, *, seed: int = 0, fps: float | None = None, dur
         "director": re.sub(r"//[^/@]*@", "//", director),  # never keep credentials written into a URL
         "spec": spec.model_dump(mode="json", by_alias=True, exclude_none=True),
         "warnings": list(b.warnings),
+        "environment": {**{k: v for k, v in (("setting", spec.environment.setting), ("time_of_day",
+                        spec.environment.time_of_day), ("sky", spec.environment.sky)) if v},
+                        **b.scene.metadata.get("environment", {})},
         "actions": [{"index": k, "actor": spec.actions[k].actor, "verb": spec.actions[k].verb,
                      "start": round(s, 4), "end": round(e, 4)} for k, (s, e) in sorted(spans.items())],
     })

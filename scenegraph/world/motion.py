@@ -36,6 +36,7 @@ import numpy as np
 from scenegraph.errors import SpecError
 from scenegraph.model import Dynamics
 from scenegraph.model.spec import PLACES, ActionSpec
+from scenegraph.world import relative
 from scenegraph.world.stage import (PAVEMENT, ROAD_HALF_WIDTH, Actor, Road, Stage, forward_of, orbit_start,  # noqa: F401
                               right_of, yaw_of)
 
@@ -73,6 +74,8 @@ def _is_vehicle(actor: Actor) -> bool:
     return actor.info is not None and actor.info.kind == "vehicle"
 
 
+_OTHERS = ("jump", "climb", "descend", "fly", "fall", "land", "take_off", "sit", "stand", "lie", "swim", "ride", "push",
+           "carry", "meet", "approach", "lead", "pass", "return", "weave", "circle", "wave")
 _LATERAL = {"left_to_right": ("left", "right"), "right_to_left": ("right", "left")}
 
 
@@ -110,18 +113,20 @@ class _Planner:
         return t + a.delay
 
     def run(self) -> dict[int, tuple[float, float]]:
-        follows = []
+        deferred = []
+        self.attached: list[tuple[str, str, str, float]] = []  # (child, parent, ride/push/carry, t0)
         for k, a in enumerate(self.actions):
             ids = self.members(a.actor)
-            if a.verb == "follow" and not (a.target and self.members(a.target)):
-                self.warnings.append(f"actions[{k}] ({a.actor} follow): {a.target!r} is not an entity to follow; "
+            if a.verb in relative.DEFERRED and not (a.target and self.members(a.target)):
+                self.warnings.append(f"actions[{k}] ({a.actor} {a.verb}): {a.target!r} is not an entity to {a.verb}; "
                                      + ("it goes there instead" if a.target else "it moves ahead instead"))
                 a = a.model_copy(update={"verb": "move", "to": a.target, "target": None})
-            if a.verb == "follow":
-                follows.append((k, a, ids))
+            if a.verb in relative.DEFERRED:
+                deferred.append((k, a, ids))
                 t0 = self.start_time(k, a, self.actors[ids[0]])
                 self.span[k] = (t0, t0 + (a.duration or 0.0))
                 continue
+            subs = relative.expand(a)
             t0s, t1s = [], []
             for m, eid in enumerate(ids):
                 actor = self.actors[eid]
@@ -130,17 +135,34 @@ class _Planner:
                     t0 = actor.t  # an actor does one thing at a time
                 actor.wait_until(t0)
                 self.lead = self.actors[ids[0]]
-                self.do(k, a, actor, m, len(ids))
+                for sub in subs:
+                    if sub.verb != "return":
+                        actor.origin = actor.position.copy()  # where 'comes back' goes
+                    self.do(k, sub, actor, m, len(ids))
                 t0s.append(t0)
                 t1s.append(max(actor.t, t0))
             self.span[k] = (min(t0s), max(t1s))
-        for k, a, ids in follows:
+            if a.verb == "lead" and a.target and self.members(a.target):
+                deferred.append((k, a.model_copy(update={"verb": "follow", "actor": a.target, "target": a.actor}),
+                                 self.members(a.target)))
+        for k, a, ids in deferred:
             t0 = self.span[k][0]
-            self.span[k] = (t0, max(self.follow(a, self.actors[eid], t0, m) for m, eid in enumerate(ids)))
+            ends = []
+            for m, eid in enumerate(ids):
+                actor, leader = self.actors[eid], self.actors[self.members(a.target)[0]]
+                if a.verb == "overtake":
+                    ends.append(relative.overtake(actor, leader, t0, m))
+                else:
+                    ends.append(self.follow(a, actor, t0, m))
+            self.span[k] = (t0, max(self.span[k][1], *ends))
+        for child, parent, kind, t0 in self.attached:
+            relative.attach(self.actors[child], self.actors[parent], kind, t0)
         return self.span
 
     # -- verbs -------------------------------------------------------------
     def do(self, k: int, a: ActionSpec, actor: Actor, member: int, n: int) -> None:
+        if a.verb in ("ride", "push", "carry"):
+            a = self.take_along(a, actor)
         verb = a.verb
         where = f"actions[{k}] ({a.actor} {verb})"
         if verb in ("pause", "wait"):
@@ -159,8 +181,68 @@ class _Planner:
             self.orbit(a, actor, member, n)
         elif verb == "look_at":
             self.look_at(a, actor, where)
+        elif verb in _OTHERS:
+            self.other(a, actor, member, n, where)
         else:  # move, walk, drive, run, roll
             self.move(a, actor, member, n, where)
+
+    def take_along(self, a: ActionSpec, actor: Actor) -> ActionSpec:
+        """ride / push / carry: the target goes with the actor from now on; the actor moves (forward unless told)."""
+        target = self.members(a.target) if a.target else []
+        update: dict = {"verb": "walk", "target": None}
+        if target and target[0] != actor.id:
+            thing = self.actors[target[0]]
+            self.attached.append((thing.id, actor.id, a.verb, actor.t))
+            if a.verb == "ride" and a.speed is None and thing.info is not None:
+                update["speed"] = (thing.info.drive or thing.info.run or thing.info.cruise_speed) * _PACE[a.pace]
+        if not (a.to or a.via or a.direction or a.from_ or a.relation):
+            update["direction"] = "forward"
+        return a.model_copy(update=update)
+
+    def other(self, a: ActionSpec, actor: Actor, member: int, n: int, where: str) -> None:
+        """The verbs added for open English, each as the nearest of the planner's behaviours."""
+        verb = a.verb
+        target = self.members(a.target) if a.target else []
+        speed = _speed(a, actor, "walk" if actor.info is None or not actor.info.drive else "drive")
+        if verb in ("sit", "stand", "lie", "wave"):
+            if a.to or a.via:
+                self.move(a.model_copy(update={"verb": "walk"}), actor, member, n, where)
+            actor.wait_until(actor.t + (a.duration or 2.0))
+        elif verb == "return":
+            back = getattr(actor, "origin", None)
+            if back is None:
+                back = actor.home
+            p = back.copy()
+            actor.go(p, _speed(a, actor, "walk") if not _is_vehicle(actor) else _speed(a, actor, "drive"))
+        elif verb == "jump" and not (a.to or a.via or a.direction or a.relation):
+            relative.hop(actor)
+        elif verb in ("fall",):
+            self.release(a.model_copy(update={"verb": "drop", "target": None}), actor, where)
+        elif verb in ("meet", "approach") and target:
+            other = self.actors[target[0]]
+            mutual = verb == "meet" and any(b.verb == "meet" and actor.id in self.members(b.target or "")
+                                            and other.id in self.members(b.actor) for b in self.actions)
+            relative.meet(actor, other, mutual, speed)
+        elif verb == "weave" and target:
+            relative.weave(actor, [self.actors[t] for t in target], a.direction, speed)
+        elif verb == "circle":
+            self.orbit(a.model_copy(update={"verb": "orbit"}), actor, member, n)
+        else:  # jump / climb / descend / fly / land / take_off / swim / pass / lead / approach ... as a move
+            d = {"climb": "up", "take_off": "up", "descend": "down", "land": "down"}.get(verb)
+            update: dict = {"verb": "move"}
+            if d and a.direction is None and not a.to:
+                update["direction"] = d
+                if d == "up":
+                    update["distance"] = a.distance or max(3.0, 2.0 * actor.size[1])
+                elif verb == "land":
+                    update["distance"] = a.distance or max(actor.position[1] - actor.support_top, 1e-3)
+            elif d == "up" and a.to and a.direction is None:
+                update["direction"] = "up"
+            if verb == "pass" and target and not a.via:
+                update.update(via=a.target, to=a.to)
+            if verb == "approach" and not a.to:
+                update["to"] = a.target
+            self.move(a.model_copy(update=update), actor, member, n, where)
 
     def go_place(self, a: ActionSpec, actor: Actor, ref: str, speed: float) -> None:
         actor.go(self.locate(ref, actor), speed)
@@ -177,6 +259,10 @@ class _Planner:
     def move(self, a: ActionSpec, actor: Actor, member: int, n: int, where: str) -> None:
         st = self.stage
         speed = _speed(a, actor)
+        if a.relation and a.relative_to and self.members(a.relative_to) and not a.to:
+            thing = self.actors[self.members(a.relative_to)[0]]
+            relative.place_during(actor, thing, a.relation, a.direction, speed, a.distance)
+            return
         lateral = (member - (n - 1) / 2.0) * (max(actor.size[0], actor.size[2]) + 0.8)
         start: np.ndarray | None = None
         end: np.ndarray | None = None

@@ -1,0 +1,100 @@
+"""What the words of a SceneSpec mean for the layout: extended relations and group formations.
+
+The layout solver knows eight relations (:data:`scenegraph.model.SPATIAL_RELATIONS`);
+the spec's others are mapped onto them here, and what the solver cannot say is
+done after it, by moving boxes:
+
+- ``under`` -> ``inside`` when the subject fits below the object's top (a cat under a
+  table), else ``near``; afterwards the subject stands on the object's floor (y of its bottom).
+- ``above`` -> ``on``; afterwards it floats :data:`ABOVE_GAP` metres over the top.
+- ``between`` -> ``right_of`` the first and ``left_of`` the second object (as the camera sees it).
+- ``far_from`` -> ``right_of``; afterwards pushed :data:`FAR` metres farther away along x.
+
+Formations place the members of a group around where the layout put the first one:
+``row`` / ``side_by_side`` left to right, ``line`` / ``column`` one behind the other
+(away from the camera), ``circle`` around the group's centre, ``pairs`` two by two.
+"""
+from __future__ import annotations
+
+import math
+from typing import Callable
+
+import numpy as np
+
+from scenegraph.model.spec import SceneSpec
+
+__all__ = ["ABOVE_GAP", "FAR", "layout_relations", "after_layout", "formation_offsets"]
+
+ABOVE_GAP = 0.6  # metres between the top of a thing and what is above it
+FAR = 8.0  # metres added between 'far from' things
+
+
+def layout_relations(spec: SceneSpec, members: Callable[[str], list[str]],
+                     size: dict[str, np.ndarray]) -> tuple[list[tuple[str, str, str]], list[tuple[str, str, str]]]:
+    """(relations for the layout solver, the spec's own relations by entity id for after_layout)."""
+    rels: list[tuple[str, str, str]] = []
+    own: list[tuple[str, str, str]] = []
+    for r in spec.relations:
+        objs = members(r.object)
+        if r.relation == "between":
+            pair = objs[:2] if r.object2 is None else objs[:1] + members(r.object2)[:1]
+            for s in members(r.subject):
+                if len(pair) == 2 and s not in pair:
+                    rels += [(s, "right_of", pair[0]), (s, "left_of", pair[1])]
+                    own.append((s, "between", pair[0]))
+                elif pair and s not in pair:
+                    rels.append((s, "near", pair[0]))
+            continue
+        for s in members(r.subject):
+            for o in objs:
+                if s == o:
+                    continue
+                rel = r.relation
+                if rel == "under":
+                    fits = size[s][1] < size[o][1] * 0.95 and size[s][0] <= size[o][0] and size[s][2] <= size[o][2]
+                    rel = "inside" if fits else "near"
+                elif rel == "above":
+                    rel = "on"
+                elif rel == "far_from":
+                    rel = "right_of"
+                rels.append((s, rel, o))
+                own.append((s, r.relation, o))
+    return rels, own
+
+
+def after_layout(own: list[tuple[str, str, str]], placed: dict[str, tuple[np.ndarray, float]],
+                 size: dict[str, np.ndarray]) -> None:
+    """Move boxes for what the solver's relations only approximate (in place)."""
+    for s, rel, o in own:
+        if s not in placed or o not in placed:
+            continue
+        p, yaw = placed[s]
+        q = placed[o][0]
+        p = p.copy()
+        if rel == "under":
+            p[1] = q[1]
+        elif rel == "above":
+            p[1] = q[1] + size[o][1] + ABOVE_GAP
+        elif rel == "far_from":
+            p[0] = max(p[0], q[0] + 0.5 * (size[o][0] + size[s][0]) + FAR)
+        placed[s] = (p, yaw)
+
+
+def formation_offsets(formation: str, n: int, size: np.ndarray) -> np.ndarray:
+    """(n, 3) offsets of the members of a group from its first member, for ``formation``."""
+    w, _, d = (float(v) for v in size)
+    gap_x, gap_z = w + max(0.3, 0.5 * w), d + max(0.3, 0.5 * d)
+    out = np.zeros((n, 3))
+    for i in range(n):
+        if formation in ("row", "side_by_side"):
+            out[i, 0] = i * gap_x
+        elif formation in ("line", "column"):
+            out[i, 2] = -i * gap_z
+        elif formation == "pairs":
+            out[i, 0] = (i % 2) * gap_x
+            out[i, 2] = -(i // 2) * gap_z
+        elif formation == "circle":
+            radius = max(gap_x, gap_z) * n / (2 * math.pi) + 0.5 * max(w, d)
+            ang = 2 * math.pi * i / n
+            out[i] = [radius * math.sin(ang), 0.0, radius * (math.cos(ang) - 1.0)]
+    return out
