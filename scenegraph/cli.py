@@ -165,6 +165,21 @@ def _cmd_render(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_rerender(args: argparse.Namespace) -> int:
+    from scenegraph import pipeline
+
+    scene = _load_with_splats(args.scene, args.splats_from)
+    res = pipeline.rerender(scene, args.output, model=args.model, prompt=args.prompt, camera=args.camera, frames=args.frames,
+                            width=args.width, control=args.control, control_weight=args.control_weight, steps=args.steps,
+                            strength=args.strength, seed=args.seed, temporal=args.temporal, progress=not args.quiet,
+                            backend=args.backend)
+    for path in res.files:
+        print(path)
+    if res.warp_error is not None:
+        print(f"temporal warping error {res.warp_error:.4f}, {res.seconds_per_frame:.2f} s per frame", file=sys.stderr)
+    return 0
+
+
 _SPLATS_FROM = ("give entities without Gaussians those of the same id in FILE (the file an artist started from: "
                 "Blender's glTF exporter drops the splats)")
 
@@ -237,6 +252,29 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("--splats-from", default=None, metavar="FILE", help=_SPLATS_FROM)
     r.add_argument("--no-passes", action="store_true", help="skip the flow, normal, semantic and box passes (docs/passes.md)")
     r.set_defaults(func=_cmd_render)
+
+    rr = sub.add_parser("rerender", help="neural video re-render conditioned on the scene's passes",
+                        description="Write control videos (rgb, depth, edge, seg, per-entity masks) and a Cosmos-Transfer1 spec to the -o "
+                                    "folder; with --model (a local diffusers ControlNet pipeline folder) also re-render every frame, each "
+                                    "entity prompted by its own words, held steady along the scene's exact motion vectors: "
+                                    "frames/rerender_NNNN.png and rerender.mp4.")
+    rr.add_argument("scene")
+    rr.add_argument("-o", "--output", required=True, metavar="FOLDER")
+    rr.add_argument("--model", default=None, metavar="DIR", help="local diffusers ControlNet pipeline folder (e.g. StableDiffusionControlNetImg2ImgPipeline)")
+    rr.add_argument("--prompt", default=None, help="scene prompt (default: the entities' own words)")
+    rr.add_argument("--camera", default=None)
+    rr.add_argument("--frames", default=None, help="N or START:STOP[:STEP] (default: all)")
+    rr.add_argument("--width", type=int, default=256, help="image width, rounded down to a multiple of 16 (default 256)")
+    rr.add_argument("--control", choices=("depth", "edge", "seg"), default="depth", help="the pass the ControlNet was trained on (default depth)")
+    rr.add_argument("--control-weight", type=_positive_float, default=1.0)
+    rr.add_argument("--steps", type=int, default=20, help="scheduler steps before --strength applies (default 20)")
+    rr.add_argument("--strength", type=_positive_float, default=0.6, help="how far each frame is re-noised, (0, 1] (default 0.6)")
+    rr.add_argument("--temporal", choices=("flow", "none"), default="flow", help="warp the previous output along the true flow (default) or not")
+    rr.add_argument("--seed", type=_seed, default=0)
+    rr.add_argument("--quiet", action="store_true", help="no progress bar")
+    rr.add_argument("--backend", choices=("auto", "torch", "gsplat"), default="auto")
+    rr.add_argument("--splats-from", default=None, metavar="FILE", help=_SPLATS_FROM)
+    rr.set_defaults(func=_cmd_rerender)
     return p
 
 

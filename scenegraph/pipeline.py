@@ -21,7 +21,7 @@ import numpy as np
 from scenegraph.errors import BackendError, FormatError, SpecError
 from scenegraph.model import Scene
 
-__all__ = ["build", "export", "load", "carry_splats", "inspect", "format_summary", "simulate_to_npz", "attach", "fit_capture"]
+__all__ = ["build", "export", "load", "carry_splats", "inspect", "format_summary", "simulate_to_npz", "attach", "fit_capture", "rerender"]
 
 
 def build(
@@ -217,3 +217,12 @@ def fit_capture(capture: str | os.PathLike, output: str | os.PathLike, *, steps:
     result = fit_gaussians(views, num_gaussians=num_gaussians, seed=seed, progress=progress, **options)
     write_ply(result.gaussians, output)
     return result
+
+
+def rerender(scene: "Scene | str | os.PathLike", output: str | os.PathLike, **options: Any) -> Any:
+    """Neural re-render of a scene (or scene file) into the folder ``output``: control videos, a
+    Cosmos-Transfer spec and, with ``model=DIR``, the re-rendered frames and mp4; see
+    :func:`scenegraph.render.rerender.rerender` for the options."""
+    from scenegraph.render.rerender import rerender as _rerender
+
+    return _rerender(scene if isinstance(scene, Scene) else load(scene), output, **options)
