@@ -155,11 +155,15 @@ def _cmd_fit(args: argparse.Namespace) -> int:
 
 
 def _cmd_render(args: argparse.Namespace) -> int:
-    from scenegraph.render import render, write_frames
+    from scenegraph import pipeline
+    from scenegraph.render import write_frames
+    from scenegraph.render.progress import progress_bar
 
     scene = _load_with_splats(args.scene, args.splats_from)
-    frames = render(scene, camera=args.camera, frames=args.frames, width=args.width, background=args.background, backend=args.backend,
-                    passes=not args.no_passes)
+    extra = {"engine": args.engine, "samples": args.samples} if args.renderer == "blender" else {}
+    frames = pipeline.render_frames(scene, renderer=args.renderer, camera=args.camera, frames=args.frames, width=args.width,
+                                    background=args.background, backend=args.backend, progress=progress_bar(quiet=args.quiet),
+                                    passes=not args.no_passes, warn=lambda m: print(f"warning: {m}", file=sys.stderr), **extra)
     for path in write_frames(frames, args.output):
         print(path)
     return 0
@@ -246,9 +250,15 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("--camera", default=None, help="camera entity id (default: the first camera)")
     r.add_argument("--frames", default=None, help="N or START:STOP[:STEP] (default: all)")
     r.add_argument("--width", type=int, default=320, help="image width in pixels (height follows the camera aspect)")
-    r.add_argument("--background", type=_colour, default=(0.0, 0.0, 0.0), metavar="R,G,B",
-                   help="colour behind everything, linear 0-1 like the rgb pass (the PNGs are sRGB); default black")
-    r.add_argument("--backend", choices=("auto", "torch", "gsplat"), default="auto")
+    r.add_argument("--background", type=_colour, default=None, metavar="R,G,B",
+                   help="a flat colour instead of the sky, linear 0-1 like the rgb pass (the PNGs are sRGB)")
+    r.add_argument("--renderer", choices=("builtin", "blender", "splats"), default="builtin",
+                   help="builtin (default: lit numpy renderer, about 1 s a 640x360 frame), blender (Cycles through bpy: "
+                        "the artist's look, seconds to minutes a frame) or splats (the Gaussians, unlit)")
+    r.add_argument("--engine", choices=("auto", "cycles", "eevee"), default="auto", help="Blender engine (default: Cycles, GPU when found)")
+    r.add_argument("--samples", type=int, default=16, help="Blender samples per pixel, denoised (default 16)")
+    r.add_argument("--quiet", action="store_true", help="no progress bar")
+    r.add_argument("--backend", choices=("auto", "torch", "gsplat"), default="auto", help="splat rasterizer")
     r.add_argument("--splats-from", default=None, metavar="FILE", help=_SPLATS_FROM)
     r.add_argument("--no-passes", action="store_true", help="skip the flow, normal, semantic and box passes (docs/passes.md)")
     r.set_defaults(func=_cmd_render)

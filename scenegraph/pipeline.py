@@ -21,7 +21,7 @@ import numpy as np
 from scenegraph.errors import BackendError, FormatError, SpecError
 from scenegraph.model import Scene
 
-__all__ = ["build", "export", "load", "carry_splats", "inspect", "format_summary", "simulate_to_npz", "attach", "fit_capture", "rerender"]
+__all__ = ["build", "export", "load", "carry_splats", "inspect", "format_summary", "simulate_to_npz", "attach", "fit_capture", "rerender", "render_frames"]
 
 
 def build(
@@ -226,3 +226,50 @@ def rerender(scene: "Scene | str | os.PathLike", output: str | os.PathLike, **op
     from scenegraph.render.rerender import rerender as _rerender
 
     return _rerender(scene if isinstance(scene, Scene) else load(scene), output, **options)
+
+
+def render_frames(scene: Scene, *, renderer: str = "builtin", timeline: Any = None, warn: Any = None, **options: Any) -> list:
+    """Lit frames and ground-truth passes of ``scene`` (see :func:`scenegraph.render.render`).
+
+    ``renderer``: "builtin" (numpy, about a second a frame), "blender" (our glTF
+    export rendered by Blender's Cycles; ``engine``, ``samples``, ``threads``) or
+    "splats".  Without ``bpy``, "blender" falls back to "builtin" after one
+    ``warn(message)`` (default: :func:`warnings.warn`).
+    """
+    from scenegraph.render.blender_backend import INSTALL_HINT, blender_available
+    from scenegraph.render.frames import parse_frames, render
+
+    blender_opts = {k: options.pop(k) for k in ("engine", "samples", "threads", "timeout") if k in options}
+    if renderer == "blender" and not blender_available():
+        message = f"bpy is not installed, rendering with the built-in renderer instead; {INSTALL_HINT}"
+        if warn is None:
+            import warnings
+
+            warnings.warn(message, RuntimeWarning, stacklevel=2)
+        else:
+            warn(message)
+        renderer = "builtin"
+    if renderer != "blender":
+        return render(scene, timeline, renderer=renderer, **options)
+    import tempfile
+
+    from scenegraph.errors import ModelError
+    from scenegraph.render.blender_backend import render_blender
+    from scenegraph.world import simulate
+
+    tl = timeline if timeline is not None else simulate(scene)
+    camera = options.get("camera") or (scene.cameras()[0].id if scene.cameras() else None)
+    if camera is None:
+        raise ModelError("render: the scene has no camera")
+    if scene.entity(camera).kind != "camera":
+        raise ModelError(f"render: {camera!r} is a {scene.entity(camera).kind}, not a camera")
+    params = scene.entity(camera).camera
+    w = int(options.get("width") or params.width)
+    h = int(options.get("height") or round(w / params.aspect))
+    todo = parse_frames(options.get("frames"), tl.frame_count)
+    with tempfile.TemporaryDirectory(prefix="scenegraph_render_") as tmp:
+        gltf = Path(tmp) / "scene.glb"
+        export(scene, gltf)
+        return render_blender(scene, gltf, tl, camera=camera, frames=todo, width=w, height=h,
+                              background=options.get("background"), progress=options.get("progress"),
+                              passes=options.get("passes", True), **blender_opts)

@@ -121,12 +121,13 @@ def test_car_moved_in_blender_is_moved_in_the_rerender(tmp_path):
 
 
 def test_ground_is_drawn_as_a_surface_under_the_sky():
+    """The unlit splat preview (renderer="splats"): a flat background, the ground's own grey."""
     s = car_scene(x=0.0)
     s.add_material(Material("mat_concrete", base_color=(0.35, 0.35, 0.33)))
     s.add_entity(Entity("ground", cls="ground", bounds=[[-80, -0.05, -80], [80, 0.0, 80]]), material="mat_concrete")
     assign_gaussians(s, mode="proxy", seed=0)
     assert s.entity("ground").gaussians is None  # a surface keeps its mesh only
-    (fr,) = render(s, frames=[0], width=64, backend="torch", background=(0.2, 0.4, 0.8))
+    (fr,) = render(s, frames=[0], width=64, backend="torch", background=(0.2, 0.4, 0.8), renderer="splats")
     sky, floor = fr.rgb[:8], fr.rgb[-6:]
     np.testing.assert_allclose(sky.reshape(-1, 3).mean(axis=0), [0.2, 0.4, 0.8], atol=1e-3)  # the sky stays clear
     assert np.all(np.abs(floor[..., 0] - floor[..., 1]) < 0.03) and 0.05 < floor.mean() < 0.4  # grey concrete

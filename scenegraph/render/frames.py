@@ -152,6 +152,23 @@ def _surface_pass(scene: Scene, world: np.ndarray, index: dict[str, int], camera
     return rgb, alpha, np.where(np.isfinite(best), best, 0.0).astype(np.float32)
 
 
+def _splat_frame(scene: Scene, world: np.ndarray, index: dict[str, int], pin: Any, bg: np.ndarray, backend: str) -> tuple:
+    """(rgb, alpha, depth, instance) of the unlit splat preview: every object's Gaussians over the shaded surfaces."""
+    from scenegraph.appearance.rasterize import render_gaussians
+
+    surf_rgb, surf_alpha, surf_depth = _surface_pass(scene, world, index, pin, bg)
+    cloud = _posed_cloud(scene, world, index)
+    if cloud is not None:  # splats over the surfaces (objects stand on them, so in front)
+        res = render_gaussians(cloud, pin, background=(0.0, 0.0, 0.0), backend=backend)
+        s_rgb, s_alpha, s_depth = (np.asarray(t.detach().cpu().numpy(), dtype=np.float32) for t in res)
+        rgb = s_rgb + (1.0 - s_alpha)[..., None] * surf_rgb
+        alpha = s_alpha + (1.0 - s_alpha) * surf_alpha
+        depth = np.where((s_alpha >= 0.5) | (surf_alpha == 0), s_depth, surf_depth)
+    else:
+        rgb, alpha, depth = surf_rgb, surf_alpha, surf_depth
+    return rgb, alpha, depth, _instance_pass(scene, world, index, pin)
+
+
 def render(
     scene: Scene,
     timeline: Any = None,
@@ -160,19 +177,25 @@ def render(
     frames: str | Sequence[int] | None = None,
     width: int | None = 320,
     height: int | None = None,
-    background: Sequence[float] = (0.0, 0.0, 0.0),
+    background: Sequence[float] | None = None,
     backend: str = "auto",
     passes: bool = True,
+    renderer: str = "builtin",
+    progress: Any = None,
 ) -> list[RenderedFrame]:
     """Render ``frames`` of ``scene`` through ``camera`` (default: the first camera).
 
     ``width`` (default 320; None = the camera's own) sets the image size, the
-    height following the camera's aspect unless given.  Objects without
-    Gaussians are drawn with Gaussians sampled on their proxy meshes.  ``passes``
-    adds motion vectors, normals, semantic ids and boxes (:mod:`scenegraph.render.passes`).  Raises ModelError for
-    an unknown camera or frame, SceneGraphError subclasses from the backends.
+    height following the camera's aspect unless given.  ``renderer``: "builtin"
+    (default: lit by the sun, the sky and the scene's lights, with shadows, see
+    :mod:`scenegraph.render.lit`) or "splats" (every object as its Gaussians,
+    unlit, over the shaded ground; objects without Gaussians get some sampled on
+    their proxy meshes).  ``background`` replaces the sky (default: the sky;
+    black for "splats").  ``progress(done, total)`` is called after each frame.
+    ``passes`` adds motion vectors, normals, semantic ids and boxes
+    (:mod:`scenegraph.render.passes`).  Raises ModelError for an unknown camera,
+    frame or renderer, SceneGraphError subclasses from the backends.
     """
-    from scenegraph.appearance.rasterize import render_gaussians
     from scenegraph.world.views import PinholeCamera
     from scenegraph.world import simulate
 
@@ -184,8 +207,10 @@ def render(
     cam_entity = scene.entity(camera)
     if cam_entity.kind != "camera":
         raise ModelError(f"render: {camera!r} is a {cam_entity.kind}, not a camera")
+    if renderer not in ("builtin", "splats"):
+        raise ModelError(f"render: unknown renderer {renderer!r} (builtin, splats; blender through scenegraph.pipeline.render)")
     tl = timeline if timeline is not None else simulate(scene)
-    if any(e.gaussians is None and e.cls not in SURFACE_CLASSES for e in scene.entities("object")):
+    if renderer == "splats" and any(e.gaussians is None and e.cls not in SURFACE_CLASSES for e in scene.entities("object")):
         # e.g. a file edited in Blender, which drops splat attributes: objects without
         # Gaussians are drawn with proxy-sampled ones (deterministic per scene seed)
         from scenegraph.appearance.assign import assign_gaussians
@@ -196,7 +221,7 @@ def render(
     w = int(width or params.width)
     h = int(height or round(w / params.aspect))
     index = {eid: i for i, eid in enumerate(tl.ids)}
-    bg = np.asarray(background, dtype=np.float32).reshape(3)
+    bg = np.asarray(background if background is not None else (0.0, 0.0, 0.0), dtype=np.float32).reshape(3)
     world_all = tl.world_matrices()
     vis = tl.visibility.get(camera)
     out = []
@@ -205,25 +230,26 @@ def render(
         from scenegraph.render.passes import PassMaker
 
         maker = PassMaker(scene, tl, camera, w, h, world=world_all)
-    for f in parse_frames(frames, tl.frame_count):
+    todo = parse_frames(frames, tl.frame_count)
+    lit = None
+    if renderer == "builtin":
+        from scenegraph.render.lit import LitRenderer
+
+        lit = LitRenderer(scene, splat_backend=backend)
+    for f in todo:
         world = world_all[f]
         pin = PinholeCamera.from_scene_camera(params, world[index[camera]], w, h)
-        surf_rgb, surf_alpha, surf_depth = _surface_pass(scene, world, index, pin, bg)
-        cloud = _posed_cloud(scene, world, index)
-        if cloud is not None:  # splats over the surfaces (objects stand on them, so in front)
-            res = render_gaussians(cloud, pin, background=(0.0, 0.0, 0.0), backend=backend)
-            s_rgb, s_alpha, s_depth = (np.asarray(t.detach().cpu().numpy(), dtype=np.float32) for t in res)
-            rgb = s_rgb + (1.0 - s_alpha)[..., None] * surf_rgb
-            alpha = s_alpha + (1.0 - s_alpha) * surf_alpha
-            depth = np.where((s_alpha >= 0.5) | (surf_alpha == 0), s_depth, surf_depth)
+        if lit is not None:
+            rgb, alpha, depth, inst = lit.frame(world, index, pin, background)
         else:
-            rgb, alpha, depth = surf_rgb, surf_alpha, surf_depth
-        inst = _instance_pass(scene, world, index, pin)
+            rgb, alpha, depth, inst = _splat_frame(scene, world, index, pin, bg, backend)
         visible = [] if vis is None else [tl.ids[i] for i in np.flatnonzero(vis.visible[f])]
         fr = RenderedFrame(f, float(tl.time[f]), camera, tuple(tl.ids), rgb, alpha, depth, inst, visible)
         if maker is not None:
             fr.passes, fr.boxes, fr.classes = maker.frame(f), maker.boxes(f), maker.classes
         out.append(fr)
+        if progress is not None:
+            progress(len(out), len(todo))
     return out
 
 
