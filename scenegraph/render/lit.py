@@ -212,12 +212,11 @@ class LitRenderer:
         from scenegraph.appearance.ops import merge, transform
         from scenegraph.appearance.rasterize import render_gaussians
         from scenegraph.model.gaussians import Gaussians
-        from scenegraph.render.frames import _decompose
 
         clouds = []
         for eid in self.splat_ids:
             g = self.scene.entity(eid).gaussians
-            similarity, residual = _decompose(world[index[eid]])
+            similarity, residual = _split_scale(world[index[eid]])
             if not np.allclose(residual, 1.0, atol=1e-6):
                 g = Gaussians(g.means * residual, g.quats, g.scales * residual, g.opacities, g.sh)
             clouds.append(transform(g, similarity))
@@ -232,6 +231,15 @@ class LitRenderer:
         rgb = np.where(a > 0, lit * np.where(front, 1.0, 0.0)[..., None] + (1.0 - a) * rgb, rgb).astype(np.float32)
         alpha = np.maximum(alpha, a[..., 0]).astype(np.float32)
         return rgb, alpha
+
+
+def _split_scale(m: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """A world matrix as (rotation + translation with uniform scale, residual per-axis scale (3,))."""
+    axis_scale = np.linalg.norm(m[:3, :3], axis=0)
+    residual = axis_scale / float(np.cbrt(np.prod(axis_scale)))
+    similarity = m.copy()
+    similarity[:3, :3] = m[:3, :3] / residual
+    return similarity, residual
 
 
 def _is_capture(e: Any) -> bool:
