@@ -17,7 +17,7 @@ while street lights and lamps still show.
 >>> import numpy as np
 >>> from scenegraph.model import Scene
 >>> day = frame_lighting(Scene(), np.zeros((0, 4, 4)), {})
->>> day.period, bool(day.zenith.min() > 0.1)
+>>> day.period, bool(day.zenith.min() > 0.05)
 ('day', True)
 """
 from __future__ import annotations
