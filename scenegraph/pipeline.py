@@ -239,7 +239,7 @@ def render_frames(scene: Scene, *, renderer: str = "builtin", timeline: Any = No
     from scenegraph.render.blender_backend import INSTALL_HINT, blender_available
     from scenegraph.render.frames import parse_frames, render
 
-    blender_opts = {k: options.pop(k) for k in ("engine", "samples", "threads", "timeout") if k in options}
+    blender_opts = {k: options.pop(k) for k in ("engine", "samples", "threads", "timeout", "stats") if k in options}
     if renderer == "blender" and not blender_available():
         message = f"bpy is not installed, rendering with the built-in renderer instead; {INSTALL_HINT}"
         if warn is None:

@@ -57,6 +57,7 @@ def render_blender(
     samples: int = 16,
     threads: int | None = None,
     passes: bool = True,
+    stats: dict | None = None,
     progress: Callable[[int, int], None] | None = None,
     timeout: float | None = None,
 ) -> list:
@@ -123,6 +124,8 @@ def render_blender(
         if rc != 0 or not (Path(tmp) / "result.json").exists():
             tail = "".join(log[-15:]).strip()
             raise BackendError(f"blender renderer failed (exit {rc}): {tail[-800:]}")
+        if stats is not None:
+            stats.update(json.loads((Path(tmp) / "result.json").read_text()))
         lit = LitRenderer(scene)
         maker = None
         if passes:
