@@ -78,15 +78,18 @@ def test_turn_is_an_arc_with_a_radius(example):
     assert chord > 5.0
 
 
-def test_left_to_right_moves_along_plus_x_in_the_picture():
+def test_a_car_driving_left_to_right_crosses_the_whole_view_at_town_speed():
     scene, tl = world("a red car drives from left to right")
     x = tl.world_position("car_1")[:, 0]
-    assert x[-1] - x[0] > 5.0 and np.all(np.diff(x) >= -1e-6)
+    assert x[-1] - x[0] > 15.0 and np.all(np.diff(x) > 0)  # never stops, never backs up
     uv0 = project(scene, tl, 0, tl.world_position("car_1")[[0]])[0]
     uv1 = project(scene, tl, tl.frame_count - 1, tl.world_position("car_1")[[-1]])[0]
     width = scene.entity("camera_1").camera.width
-    assert uv0[0, 0] < 0.35 * width and uv1[0, 0] > 0.65 * width  # from the left of the picture to the right
-    assert in_image(scene, tl, "car_1", 0) and in_image(scene, tl, "car_1", tl.frame_count - 1)
+    assert uv0[0, 0] < 0 and uv1[0, 0] > width  # enters on the left of the picture, leaves on the right
+    i = tl.index("car_1")
+    seen = tl.visibility["camera_1"].in_frustum[:, i]
+    assert seen.mean() > 0.5 and in_image(scene, tl, "car_1", tl.frame_count // 2)
+    assert np.median(speed(tl, "car_1")) == pytest.approx(10.0, rel=0.05)  # town speed, the whole clip
     heading = tl.rotation[tl.frame_count // 2, tl.index("car_1")]
     assert heading[1] > 0.6  # faces +X (yaw +90 degrees)
 
@@ -144,7 +147,8 @@ def test_then_runs_actions_in_sequence_and_waits_are_still():
 def test_start_time_delays_the_action():
     scene, tl = world("after 3 seconds a woman walks towards the camera")
     sp = speed(tl, "woman_1")
-    assert np.all(sp[: int(3 * tl.fps) - 1] < 1e-6) and sp[int(3.2 * tl.fps)] > 1.0
+    assert np.all(sp[: int(3 * tl.fps) - 1] < 1e-6) and sp[int(3.1 * tl.fps)] > 1e-3  # sets off at 3 s
+    assert sp[int(4.2 * tl.fps)] > 1.0 and np.abs(np.diff(sp)).max() * tl.fps < 3.5  # up to speed in ~1 s, gently
 
 
 def test_throw_flies_in_an_arc_and_lands_near_the_target():

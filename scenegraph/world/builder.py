@@ -22,6 +22,7 @@ from scenegraph.model import CameraParams, Entity, LightParams, Scene, Trajector
 from scenegraph.world.motion import PAVEMENT, ROAD_HALF_WIDTH, Actor, Road, Stage, plan_motion, yaw_of
 from scenegraph.world import semantics
 from scenegraph.world.stage import orbit_start
+from scenegraph.world.pacing import scene_setting, smooth_actors, trim_trajectories
 from scenegraph.world.framing import ASPECT, YFOV, CameraFraming
 from scenegraph.world.shots import look_rotation, plan_shots
 from scenegraph.model.spec import SceneSpec
@@ -217,7 +218,7 @@ class _Builder(CameraFraming):
             center[self.road.across] = self.road.center
             need = ROAD_HALF_WIDTH + PAVEMENT + 0.5
             half[0 if self.road.across == 0 else 1] = max(half[0 if self.road.across == 0 else 1], need)
-        self.stage = Stage(center=center, half=half, road=self.road)
+        self.stage = Stage(center=center, half=half, road=self.road, setting=scene_setting(self.spec, self.scene.prompt))
         self.frame_camera(objs, placed)
 
     def starting_poses(self, placed: dict[str, tuple[np.ndarray, float]], rels: list[tuple[str, str, str]]) -> None:
@@ -262,7 +263,8 @@ class _Builder(CameraFraming):
             self.actors[eid].support = self.actors[sup]
         return plan_motion(self.spec.actions, self.members, self.actors, self.stage, self.locate, self.warnings)
 
-    def commit_motion(self) -> None:
+    def commit_motion(self, spans: dict) -> None:
+        smooth_actors(self.actors, self.scene.fps, spans_end(spans) + 30.0)
         for eid, actor in self.actors.items():
             ent = self.scene.entity(eid)
             first_t, first_p, first_yaw = actor.keys[0]
@@ -275,10 +277,10 @@ class _Builder(CameraFraming):
             times = [k[0] for k in actor.keys]
             positions = [k[1] for k in actor.keys]
             info = self.info[eid]
-            if actor.looks:
+            if actor.looks or (info.mobile and info.kind != "ball"):  # the smoothed heading, slerped between keys
                 heading, rots = "keyframes", [quat_from_yaw(k[2]) for k in actor.keys]
             else:
-                heading, rots = ("tangent" if info.mobile and info.kind != "ball" else "fixed"), None
+                heading, rots = "fixed", None
             traj = Trajectory(f"traj_{eid}", times, positions, rotations=rots, interpolation="linear",
                               heading=heading, loop=actor.loop and len(times) > 1)
             self.scene.add_trajectory(traj)
@@ -355,7 +357,7 @@ def build_scene(spec: SceneSpec, *, seed: int = 0, fps: float | None = None, dur
     b.starting_poses(placed, rels)
     b.stage_and_camera(placed)
     spans = b.motion(placed, rels)
-    b.commit_motion()
+    b.commit_motion(spans)
     for s, r, o in rels:
         try:
             b.scene.add_relation(s, r, o)
@@ -368,6 +370,7 @@ def build_scene(spec: SceneSpec, *, seed: int = 0, fps: float | None = None, dur
             b.scene.duration = spec.duration
         elif spans or spec.camera:
             b.scene.duration = round(max(spans_end(spans), shots_end) + 1.0, 3)
+    trim_trajectories(b.scene, b.scene.duration)
     b.scene.metadata.update({
         "director": re.sub(r"//[^/@]*@", "//", director),  # never keep credentials written into a URL
         "spec": spec.model_dump(mode="json", by_alias=True, exclude_none=True),

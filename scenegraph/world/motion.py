@@ -37,24 +37,27 @@ from scenegraph.errors import SpecError
 from scenegraph.model import Dynamics
 from scenegraph.model.spec import PLACES, ActionSpec
 from scenegraph.world import relative
+from scenegraph.world.profiles import archetype_of, pace_factor, setting_speed
 from scenegraph.world.stage import (PAVEMENT, ROAD_HALF_WIDTH, Actor, Road, Stage, forward_of, orbit_start,  # noqa: F401
                               right_of, yaw_of)
 
 __all__ = ["ROAD_HALF_WIDTH", "PAVEMENT", "Road", "Stage", "Actor", "plan_motion", "yaw_of", "GRAVITY"]
 
 GRAVITY = 9.81
-_PACE = {"slow": 0.5, "normal": 1.0, "fast": 1.6}
 
 # ---------------------------------------------------------------------------
 # the planner
 # ---------------------------------------------------------------------------
 
 
-def _speed(a: ActionSpec, actor: Actor, verb: str | None = None) -> float:
+def _speed(a: ActionSpec, actor: Actor, verb: str | None = None, setting: str | None = None) -> float:
+    """Cruise speed (m/s) of ``actor`` doing ``a``: the class's speed for the verb, the setting's traffic
+    speed for road vehicles, scaled by the pace, never over the archetype's cap."""
     if a.speed is not None:
         return float(a.speed)
     info = actor.info
     verb = verb or a.verb
+    arch = archetype_of(info)
     if info is None:
         base = 1.4
     elif verb == "run":
@@ -67,7 +70,9 @@ def _speed(a: ActionSpec, actor: Actor, verb: str | None = None) -> float:
         base = 2.0
     else:
         base = info.cruise_speed
-    return base * _PACE[a.pace]
+    if info is not None and info.drive and verb not in ("walk",):
+        base = setting_speed(arch, setting, base)
+    return min(base * pace_factor(a.pace, arch), 0.8 * actor.limits.speed_cap)
 
 
 def _is_vehicle(actor: Actor) -> bool:
@@ -76,6 +81,7 @@ def _is_vehicle(actor: Actor) -> bool:
 
 _OTHERS = ("jump", "climb", "descend", "fly", "fall", "land", "take_off", "sit", "stand", "lie", "swim", "ride", "push",
            "carry", "meet", "approach", "lead", "pass", "return", "weave", "circle", "wave")
+_STILL = ("pause", "wait", "look_at", "throw", "drop")
 _LATERAL = {"left_to_right": ("left", "right"), "right_to_left": ("right", "left")}
 
 
@@ -135,10 +141,13 @@ class _Planner:
                     t0 = actor.t  # an actor does one thing at a time
                 actor.wait_until(t0)
                 self.lead = self.actors[ids[0]]
+                actor.open_end = False
                 for sub in subs:
                     if sub.verb != "return":
                         actor.origin = actor.position.copy()  # where 'comes back' goes
                     self.do(k, sub, actor, m, len(ids))
+                if not actor.open_end and not self._continues(k, eid):
+                    actor.stop()  # it brakes to a stop within the action
                 t0s.append(t0)
                 t1s.append(max(actor.t, t0))
             self.span[k] = (min(t0s), max(t1s))
@@ -159,8 +168,16 @@ class _Planner:
             relative.attach(self.actors[child], self.actors[parent], kind, t0)
         return self.span
 
+    def _continues(self, k: int, eid: str) -> bool:
+        """Whether ``eid``'s next action carries its motion straight on (no stop between the two)."""
+        for b in self.actions[k + 1:]:
+            if eid in self.members(b.actor):
+                return (b.verb not in _STILL and b.start is None and b.after is None and not b.delay)
+        return False
+
     # -- verbs -------------------------------------------------------------
     def do(self, k: int, a: ActionSpec, actor: Actor, member: int, n: int) -> None:
+        self._k = k
         if a.verb in ("ride", "push", "carry"):
             a = self.take_along(a, actor)
         verb = a.verb
@@ -169,7 +186,8 @@ class _Planner:
             if (a.to or a.via) and not actor.moved:  # 'waits at the kerb': it is already there
                 actor.teleport(self.locate(a.to or a.via, actor))
             elif a.to or a.via:
-                self.go_place(a, actor, a.to or a.via, _speed(a, actor, "walk"))
+                self.go_place(a, actor, a.to or a.via, _speed(a, actor, "walk", self.stage.setting))
+            actor.stop()
             actor.wait_until(actor.t + (a.duration or 2.0))
         elif verb == "cross":
             self.cross(a, actor, where)
@@ -194,7 +212,7 @@ class _Planner:
             thing = self.actors[target[0]]
             self.attached.append((thing.id, actor.id, a.verb, actor.t))
             if a.verb == "ride" and a.speed is None and thing.info is not None:
-                update["speed"] = (thing.info.drive or thing.info.run or thing.info.cruise_speed) * _PACE[a.pace]
+                update["speed"] = (thing.info.drive or thing.info.run or thing.info.cruise_speed) * pace_factor(a.pace, archetype_of(thing.info))
         if not (a.to or a.via or a.direction or a.from_ or a.relation):
             update["direction"] = "forward"
         return a.model_copy(update=update)
@@ -258,7 +276,7 @@ class _Planner:
 
     def move(self, a: ActionSpec, actor: Actor, member: int, n: int, where: str) -> None:
         st = self.stage
-        speed = _speed(a, actor)
+        speed = _speed(a, actor, setting=self.stage.setting)
         if a.relation and a.relative_to and self.members(a.relative_to) and not a.to:
             thing = self.actors[self.members(a.relative_to)[0]]
             relative.place_during(actor, thing, a.relation, a.direction, speed, a.distance)
@@ -270,11 +288,12 @@ class _Planner:
         at = self.lead.home if member and not actor.moved else None  # a group moves from its first member's place
         if a.from_:
             start = self.locate(a.from_, actor) if a.from_ not in PLACES else st.place(a.from_, actor, at)
+        through = _is_vehicle(actor) and not a.duration and not a.distance  # crosses the whole view
         if d in _LATERAL:
             fr, to = _LATERAL[d]
             if start is None and not actor.moved:
-                start = st.place(fr, actor, at)
-            end = st.place(to, actor, at) if not a.to else None
+                start = st.place(("offscreen_" if through else "") + fr, actor, at)
+            end = st.place(("offscreen_" if through else "") + to, actor, at) if not a.to else None
         if d == "into_scene":
             side = "left" if (a.from_ or "").endswith("left") or (a.to == "left") else "right"
             if start is None or not (a.from_ or "").startswith("offscreen"):
@@ -301,7 +320,14 @@ class _Planner:
             if start is not None:
                 start = self._on_lane(start, end - start)
             end = self._on_lane(end, end - here)
+        # nothing said it stops: it goes on past the end of the plan (not towards the camera, not into a place)
+        actor.open_end = (not a.to and not a.duration and not a.distance
+                          and d not in ("towards_camera", "into_scene", "up", "down"))
         offset = self._offset(here, end, lateral)  # members of a group keep side by side
+        if not actor.moved and self.start_time(self._k, a, actor) <= 1e-6 and actor.support is None and (
+                through or not a.from_ or a.from_.startswith("offscreen")):
+            actor.flying_start = actor.moving = True  # caught under way, as a shot starts mid-action
+            actor.speed = speed
         if start is not None and not actor.moved:
             actor.teleport(start + offset)
         elif start is not None:
@@ -343,13 +369,14 @@ class _Planner:
         if vec is not None:
             return p + np.array(vec, dtype=float) * (dist or max(st.half[0], 3.0))
         yaw = actor.yaw + (math.pi if d == "backward" else 0.0)
-        step = dist or max(4.0 * actor.size[2], 3.0 if actor.info is None or actor.info.kind != "vehicle" else 15.0)
+        step = dist or max(4.0 * actor.size[2], 3.0 if actor.info is None or actor.info.kind != "vehicle" else 15.0,
+                           3.0 * _speed(a, actor, setting=st.setting))  # a few seconds of its motion
         return p + forward_of(yaw) * step
 
     def cross(self, a: ActionSpec, actor: Actor, where: str) -> None:
         road = self.stage.need_road(where)
         ax = road.across
-        speed = _speed(a, actor, "walk")
+        speed = _speed(a, actor, "walk", self.stage.setting)
         edge = road.half_width + PAVEMENT * 0.6
         if not actor.moved:
             if a.direction in _LATERAL or a.from_ in ("left", "right"):
@@ -386,7 +413,7 @@ class _Planner:
         st = self.stage
         vehicle = _is_vehicle(actor)
         radius = 6.0 if vehicle else 0.8
-        speed = _speed(a, actor) * (0.6 if vehicle else 1.0)
+        speed = _speed(a, actor, setting=self.stage.setting) * (0.6 if vehicle else 1.0)
         angle = math.radians(a.angle if a.angle is not None else (180.0 if a.direction == "around" else 90.0))
         if a.direction == "into_scene":
             angle = math.pi / 2
@@ -418,7 +445,7 @@ class _Planner:
             c = thing.position.copy()
             p0 = orbit_start(c, thing.size, actor.position, actor.size)  # close around it
             if actor.moved:
-                actor.go(p0, _speed(a, actor))
+                actor.go(p0, _speed(a, actor, setting=self.stage.setting))
             else:
                 actor.teleport(p0)
         else:
@@ -432,19 +459,20 @@ class _Planner:
             actor.teleport(c + rel)
         phase0 = math.atan2(rel[0], rel[2]) + 2 * math.pi * member / max(n, 1)
         turns = (a.angle or 360.0) / 360.0
-        speed = _speed(a, actor)
+        speed = _speed(a, actor, setting=self.stage.setting)
         total = a.duration or 2 * math.pi * radius * abs(turns) / speed
         steps = max(8, int(math.ceil(abs(turns) * 36)))
         only = sum(1 for b in self.actions if self.members(b.actor) and actor.id in self.members(b.actor)) == 1
         loop = only and actor.t <= 1e-6 and a.angle is None and a.duration is None and a.verb == "orbit"
-        t0 = actor.t
+        if loop:  # a loop has no start and no stop
+            actor.moving = actor.flying_start = True
         for i in range(1, steps + 1):
             ang = phase0 + 2 * math.pi * turns * i / steps
             p = c + radius * np.array([math.sin(ang), 0.0, math.cos(ang)])
             tangent = yaw_of(np.array([math.cos(ang), 0.0, -math.sin(ang)]))
-            actor._key(t0 + total * i / steps, p, tangent)
+            actor._advance(p, total / steps, tangent, 2 * math.pi * radius * abs(turns) / total)
         actor.loop = loop
-        actor.moved = True
+        actor.open_end = loop
 
     def look_at(self, a: ActionSpec, actor: Actor, where: str) -> None:
         if not a.target:
@@ -453,6 +481,7 @@ class _Planner:
         actor.looks = True
         yaw = yaw_of(p - actor.position)
         actor._key(actor.t + 0.5, actor.position, yaw)
+        actor.stop()
         actor.wait_until(actor.t + (a.duration or 1.0))
 
     def release(self, a: ActionSpec, actor: Actor, where: str) -> None:

@@ -121,11 +121,14 @@ def plan_shots(shots: list[ShotSpec], eye: np.ndarray, target: np.ndarray, membe
                 if actor is None:
                     continue
             end = start + shot.duration if shot.duration else max(action_end, start + 1.0)
+            # the last shot goes on through the second the clip runs past the actions
+            last = end + (1.0 if k == len(shots) - 1 and not shot.duration else 0.0)
             offset = pos - look  # the framing distance and angle, centred on the target
-            for tt in np.arange(start, end + 1e-9, 0.25):
+            for tt in np.arange(start, last + 1e-9, 1.0 / 24):
                 p = actor.position_at(tt) + [0.0, actor.size[1] / 2, 0.0]
                 y, pt = _angles(-offset)
                 key(float(tt), p + offset, y, pt)
+            t = min(t, end) if last > end else t
         elif shot.type == "orbit":
             c = actor.position + [0.0, actor.size[1] / 2, 0.0] if actor is not None else look
             rel = pos - c

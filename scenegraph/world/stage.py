@@ -13,6 +13,8 @@ import numpy as np
 from scenegraph.model.catalog import ClassInfo
 from scenegraph.errors import SpecError
 from scenegraph.model import Dynamics
+from scenegraph.world.profiles import MotionLimits, limits_for
+from scenegraph.world.smoothing import REVERSAL, start_overhead, stop_overhead
 
 __all__ = ["ROAD_HALF_WIDTH", "PAVEMENT", "Road", "Stage", "Actor", "yaw_of", "forward_of", "right_of", "wrap_angle",
            "orbit_start"]
@@ -70,6 +72,7 @@ class Stage:
     world: np.ndarray | None = None
     tan_h: float = 0.83
     tan_v: float = 0.47
+    setting: str | None = None  # where it is ("highway", "street", ...): sets traffic speeds
 
     def to_camera(self, pts: np.ndarray) -> np.ndarray:
         """Points (N, 3) in the t = 0 camera frame (x right, y up, -z forward)."""
@@ -182,11 +185,19 @@ class Actor:
     moved: bool = False
     home: np.ndarray | None = None  # where the layout put it
     support: "Actor | None" = None  # what it stands on
+    moving: bool = False  # under way at the last key (a stop or a start still takes time)
+    speed: float = 0.0  # planned speed of the last segment, m/s
+    flying_start: bool = False  # already under way at t = 0 (entering the picture at speed)
+    open_end: bool = False  # its last motion goes on past the end of the plan (nothing said it stops)
 
     def __post_init__(self) -> None:
         self.position = np.array(self.position, dtype=np.float64)
         self.home = self.position.copy()
         self.keys = [(0.0, self.position.copy(), self.yaw)]
+
+    @property
+    def limits(self) -> MotionLimits:
+        return limits_for(self.info)
 
     # -- primitives --------------------------------------------------------
     def teleport(self, p: np.ndarray) -> None:
@@ -195,30 +206,59 @@ class Actor:
         self.keys = [(k[0], self.position.copy(), k[2]) for k in self.keys]
 
     def _key(self, t: float, p: np.ndarray, yaw: float) -> None:
+        if self.moving and np.linalg.norm(np.asarray(p, dtype=np.float64) - self.position) < 1e-9:
+            self.stop()
+            t = max(t, self.t + 1e-3)
         if t <= self.keys[-1][0] + 1e-6:
             t = self.keys[-1][0] + 1e-3
         self.keys.append((t, np.array(p, dtype=np.float64), yaw))
         self.t, self.position, self.yaw = t, np.array(p, dtype=np.float64), yaw
 
     def wait_until(self, t: float) -> None:
-        """Hold still until ``t`` (a zero-velocity segment)."""
+        """Hold still until ``t`` (a zero-velocity segment); a moving actor brakes first."""
+        if t > self.t + 1e-6:
+            self.stop()
         if t > self.t + 1e-6:
             self._key(t, self.position, self.yaw)
         self.t = max(self.t, t)
 
+    def stop(self) -> None:
+        """Come to rest at the last key: the last segment takes the braking time longer."""
+        if not self.moving:
+            return
+        self.moving = False
+        extra = stop_overhead(self.limits, self.speed)
+        if extra > 0 and len(self.keys) > 1:
+            t, p, yaw = self.keys[-1]
+            self.keys[-1] = (t + extra, p, yaw)
+            self.t = t + extra
+
+    def _advance(self, p: np.ndarray, dt: float, yaw: float, speed: float) -> None:
+        """A moving segment of ``dt`` seconds at cruise ``speed``; a start from rest takes its overhead."""
+        if not self.moving:
+            dt += start_overhead(self.limits, speed)
+            self.moving = True
+        self.speed = speed
+        self._key(self.t + dt, p, yaw)
+        self.moved = True
+
     def go(self, target: np.ndarray, speed: float) -> None:
-        """Straight to ``target`` at ``speed`` m/s, facing the way it goes."""
+        """Straight to ``target`` at ``speed`` m/s, facing the way it goes (a reversal stops and turns first)."""
         target = np.array(target, dtype=np.float64)
         d = target - self.position
         dist = float(np.linalg.norm(d))
         if dist < 1e-6:
             return
         yaw = yaw_of(d) if np.hypot(d[0], d[2]) > 1e-6 else self.yaw
-        if abs(wrap_angle(yaw - self.yaw)) > 1e-6 and self.looks:
+        turn = abs(wrap_angle(yaw - self.yaw))
+        if self.moving and turn > REVERSAL:
+            self.stop()
+        if not self.moving and turn > 1e-3 and self.moved and np.hypot(d[0], d[2]) > 1e-6:
+            self._key(self.t + 1.3 * turn / self.limits.yaw_rate, self.position, self.yaw)  # time to turn round
+        elif abs(wrap_angle(yaw - self.yaw)) > 1e-6 and self.looks:
             self._key(self.t + 1e-3, self.position, yaw)
         self.yaw = yaw
-        self._key(self.t + dist / speed, target, yaw)
-        self.moved = True
+        self._advance(target, dist / speed, yaw, speed)
 
     def arc(self, angle: float, radius: float, speed: float) -> None:
         """Turn by ``angle`` radians (positive = left) along a circle of ``radius``."""
@@ -231,8 +271,7 @@ class Actor:
             yaw = yaw0 + angle * i / n
             p = center - radius * right_of(yaw) * (-1.0 if angle > 0 else 1.0)
             p[1] = self.position[1]
-            self._key(self.t + dt, p, yaw)
-        self.moved = True
+            self._advance(p, dt, yaw, speed)
 
     def position_at(self, t: float) -> np.ndarray:
         times = np.array([k[0] for k in self.keys])

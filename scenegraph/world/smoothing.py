@@ -1,0 +1,264 @@
+"""Planned keys -> motion a body can make: bounded acceleration and jerk, rounded corners, smooth heading.
+
+The action planner (:mod:`scenegraph.world.motion`) writes an actor's keys as
+straight segments at cruise speeds, with pauses (two keys at one place), and
+accounts for the time a start from rest and a stop take (:func:`start_overhead`).
+:func:`smooth_keys` turns them into dense keys (one per frame) that a
+simulation can sample without any jump:
+
+- each *run* (keys between pauses) follows its polyline with corners rounded
+  to at least the body's turning radius (a car never turns on the spot);
+- its speed is the planned speed per segment, every change of speed a
+  half-cosine ramp bounded by the archetype's acceleration and jerk
+  (:mod:`scenegraph.world.profiles`); a run starts and ends at rest unless it
+  enters at speed (``flying_start``) or goes on to the end of the clip
+  (``open_end``: the body coasts on at its last speed instead of parking);
+- the heading follows the path's tangent and turns at a bounded yaw rate while
+  the body stands (a person turning round before walking back).
+
+Key times of the planned runs (start, end) are kept, so action spans and
+"then" / "while" timing stay as planned.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from scenegraph.world.profiles import MotionLimits
+
+__all__ = ["smooth_keys", "start_overhead", "stop_overhead", "REVERSAL"]
+
+#: a corner sharper than this (radians) is taken by stopping, turning and starting again
+REVERSAL = math.radians(100.0)
+_ARC_STEP = math.radians(6.0)
+_EPS = 1e-6
+
+
+def start_overhead(limits: MotionLimits, v: float) -> float:
+    """Extra seconds a start from rest to ``v`` m/s takes over moving at ``v`` from the first instant."""
+    return 0.5 * limits.ramp(v)
+
+
+def stop_overhead(limits: MotionLimits, v: float) -> float:
+    """Extra seconds a stop from ``v`` m/s takes over arriving at ``v``."""
+    return 0.5 * limits.ramp(v, braking=True)
+
+
+def _ramp(u: np.ndarray) -> np.ndarray:
+    u = np.clip(u, 0.0, 1.0)
+    return 0.5 - 0.5 * np.cos(math.pi * u)
+
+
+def _fillet(pts: np.ndarray, speeds: np.ndarray, limits: MotionLimits) -> np.ndarray:
+    """The polyline ``pts`` (N, 3) with every corner replaced by a circular arc (radius from the turning
+    radius and the comfortable lateral acceleration at the slower adjacent speed)."""
+    if len(pts) < 3:
+        return pts
+    out = [pts[0]]
+    for i in range(1, len(pts) - 1):
+        a, b, c = pts[i - 1], pts[i], pts[i + 1]
+        u, w = b - a, c - b
+        lu, lw = float(np.linalg.norm(u)), float(np.linalg.norm(w))
+        if lu < _EPS or lw < _EPS:
+            out.append(b)
+            continue
+        u, w = u / lu, w / lw
+        theta = math.acos(max(-1.0, min(1.0, float(u @ w))))
+        if theta < math.radians(1.0):
+            out.append(b)
+            continue
+        v = float(min(speeds[i - 1], speeds[i]))
+        radius = max(limits.turn_radius, v * v / limits.lateral, 0.05)
+        d = radius * math.tan(theta / 2)
+        d_max = 0.45 * min(lu, lw)
+        if d > d_max:
+            d = d_max
+            radius = d / math.tan(theta / 2)
+        p0, p1 = b - u * d, b + w * d
+        n = max(2, int(math.ceil(theta / _ARC_STEP)))
+        # quadratic Bezier through the corner approximates the arc closely and stays tangent at both ends
+        s = np.linspace(0.0, 1.0, n + 1)[:, None]
+        arc = (1 - s) ** 2 * p0 + 2 * (1 - s) * s * b + s * s * p1
+        out.extend(arc)
+    out.append(pts[-1])
+    res = np.array(out)
+    keep = np.ones(len(res), bool)
+    keep[1:] = np.linalg.norm(np.diff(res, axis=0), axis=1) > 1e-9
+    return res[keep]
+
+
+def _speed_profile(times: np.ndarray, speeds: np.ndarray, v_start: float, v_end: float, limits: MotionLimits,
+                   grid: np.ndarray) -> np.ndarray:
+    """Speed (len(grid),) over a run with segment ``speeds`` between key ``times``: the planned speeds joined
+    by half-cosine ramps (centred on interior keys; inside the run at its ends)."""
+    t_a, t_b = float(times[0]), float(times[-1])
+    v = np.full(grid.shape, float(v_start))
+    first = float(speeds[0])
+    if abs(first - v_start) > _EPS:
+        tau = min(limits.ramp(first - v_start, braking=first < v_start), t_b - t_a)
+        v += (first - v_start) * _ramp((grid - t_a) / max(tau, _EPS))
+    for i in range(1, len(speeds)):
+        dv = float(speeds[i] - speeds[i - 1])
+        if abs(dv) < 1e-3:
+            continue
+        tau = limits.ramp(dv, braking=dv < 0)
+        v += dv * _ramp((grid - (times[i] - tau / 2)) / max(tau, _EPS))
+    last = float(speeds[-1])
+    if abs(last - v_end) > _EPS:
+        tau = min(limits.ramp(v_end - last, braking=v_end < last), t_b - t_a)
+        v += (v_end - last) * _ramp((grid - (t_b - tau)) / max(tau, _EPS))
+    return np.maximum(v, 0.0)
+
+
+def _along(path: np.ndarray, cum: np.ndarray, s: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Points (M, 3) at arc lengths ``s`` along ``path`` (cumulative lengths ``cum``) and the unit tangents there
+    (blended between segment directions near each vertex so the heading turns smoothly)."""
+    s = np.clip(s, 0.0, cum[-1])
+    seg = np.clip(np.searchsorted(cum, s, side="right") - 1, 0, len(path) - 2)
+    ds = cum[seg + 1] - cum[seg]
+    u = np.where(ds > 0, (s - cum[seg]) / np.where(ds > 0, ds, 1.0), 0.0)
+    pts = path[seg] + (path[seg + 1] - path[seg]) * u[:, None]
+    dirs = np.diff(path, axis=0)
+    n = np.linalg.norm(dirs, axis=1, keepdims=True)
+    dirs = dirs / np.where(n > 0, n, 1.0)
+    # vertex tangents: mean of the adjacent segments; tangent along a segment blends its two vertex tangents
+    vt = np.empty((len(path), 3))
+    vt[0], vt[-1] = dirs[0], dirs[-1]
+    vt[1:-1] = dirs[:-1] + dirs[1:]
+    vn = np.linalg.norm(vt, axis=1, keepdims=True)
+    vt = np.where(vn > 1e-9, vt / np.where(vn > 1e-9, vn, 1.0), np.vstack([dirs[:1], dirs])[: len(path)])
+    tan = vt[seg] * (1 - u[:, None]) + vt[seg + 1] * u[:, None]
+    return pts, tan
+
+
+def _yaw(vec: np.ndarray, fallback: float) -> np.ndarray:
+    h = np.hypot(vec[:, 0], vec[:, 2])
+    yaw = np.arctan2(vec[:, 0], vec[:, 2])
+    return np.where(h > 1e-6, yaw, fallback)
+
+
+def smooth_keys(keys: list, limits: MotionLimits, fps: float, *, flying_start: bool = False, open_end: bool = False,
+                coast_until: float | None = None, turn_on_path: bool = True) -> list:
+    """Dense keys ``(t, position (3,), yaw)`` for the planned ``keys`` of one actor (see the module docstring).
+
+    ``fps``: key rate (keys fall on the frame grid t = i / fps); ``coast_until``: with ``open_end``, the
+    last run goes on at its final velocity until this time.  ``turn_on_path`` False keeps the planned yaws
+    (a thing pushed or carried faces where it is put).
+    """
+    if len(keys) < 2:
+        return list(keys)
+    t = np.array([k[0] for k in keys], dtype=np.float64)
+    p = np.array([k[1] for k in keys], dtype=np.float64)
+    yaw_in = np.array([k[2] for k in keys], dtype=np.float64)
+    dp = np.diff(p, axis=0)
+    dist = np.linalg.norm(dp, axis=1)
+    moving = dist > _EPS
+    dt = np.diff(t)
+    out_t: list[np.ndarray] = [t[:1]]
+    out_p: list[np.ndarray] = [p[:1]]
+    out_y: list[np.ndarray] = [yaw_in[:1]]
+    # runs: maximal stretches of moving segments, split where the path reverses
+    runs: list[tuple[int, int]] = []
+    i = 0
+    nseg = len(dt)
+    while i < nseg:
+        if not moving[i]:
+            i += 1
+            continue
+        j = i
+        while j + 1 < nseg and moving[j + 1]:
+            a, b = dp[j], dp[j + 1]
+            cos = float(a @ b) / (dist[j] * dist[j + 1])
+            if math.acos(max(-1.0, min(1.0, cos))) > REVERSAL:
+                break
+            j += 1
+        runs.append((i, j + 1))
+        i = j + 1
+    step = 1.0 / fps
+    last_t, last_p, last_yaw = t[0], p[0], yaw_in[0]
+
+    def emit(tt: np.ndarray, pp: np.ndarray, yy: np.ndarray) -> None:
+        nonlocal last_t, last_p, last_yaw
+        keep = tt > last_t + 1e-6
+        if keep.any():
+            out_t.append(tt[keep])
+            out_p.append(pp[keep])
+            out_y.append(yy[keep])
+            last_t, last_p, last_yaw = float(tt[keep][-1]), pp[keep][-1], float(yy[keep][-1])
+
+    def frames(t0: float, t1: float) -> np.ndarray:
+        g = np.arange(math.floor(t0 * fps) + 1, math.ceil(t1 * fps - 1e-9)) * step
+        g = g[(g > t0 + 1e-6) & (g < t1 - 1e-6)]
+        return np.concatenate([g, [t1]])
+
+    def hold_until(t1: float, yaw_target: float | None, keyed: list[tuple[float, float]]) -> None:
+        """Stand still until ``t1``; planned yaw keys inside are turned at the yaw-rate limit; end facing
+        ``yaw_target`` (the next run's heading)."""
+        if t1 <= last_t + 1e-6:
+            return
+        marks = [(tk, yk) for tk, yk in keyed if last_t + 1e-6 < tk <= t1 + 1e-6]
+        if yaw_target is not None:
+            marks.append((t1, yaw_target))
+        y = last_yaw
+        t0 = last_t
+        for tk, yk in marks:
+            d = math.remainder(yk - y, 2 * math.pi)
+            if abs(d) < 1e-4:
+                continue
+            need = abs(d) / limits.yaw_rate * 1.3
+            start = max(t0, min(tk, t1) - need)
+            end = min(start + need, t1)
+            if end - start < 1e-3:
+                continue
+            emit(np.array([start]), last_p[None], np.array([last_yaw]))
+            g = frames(start, end)
+            yy = y + d * _ramp((g - start) / (end - start))
+            emit(g, np.repeat(last_p[None], len(g), axis=0), yy)
+            y = y + d
+            t0 = end
+        emit(np.array([t1]), last_p[None], np.array([last_yaw]))
+
+    for r_i, (a, b) in enumerate(runs):
+        # the stand before this run (planned yaw keys in it turn the body; it ends facing the run)
+        path = p[a : b + 1]
+        speeds = dist[a:b] / dt[a:b]
+        keyed = [(float(t[k]), float(yaw_in[k])) for k in range(len(keys)) if last_t < t[k] <= t[a] + 1e-9]
+        first_dir = path[1] - path[0]
+        next_yaw = float(_yaw(first_dir[None], last_yaw)[0]) if turn_on_path else float(yaw_in[a])
+        if t[a] > last_t + 1e-6 or keyed:
+            hold_until(float(t[a]), next_yaw if r_i or a else None, keyed)
+        v_start = float(speeds[0]) if (a == 0 and flying_start) else 0.0
+        last_run = r_i == len(runs) - 1 and not moving[b:].any()
+        v_end = float(speeds[-1]) if (open_end and last_run) else 0.0
+        geo = _fillet(path, np.concatenate([speeds, speeds[-1:]]), limits)
+        cum = np.concatenate([[0.0], np.cumsum(np.linalg.norm(np.diff(geo, axis=0), axis=1))])
+        grid = np.linspace(t[a], t[b], max(int(math.ceil((t[b] - t[a]) * fps * 8)), 16) + 1)
+        v = _speed_profile(t[a : b + 1], speeds, v_start, v_end, limits, grid)
+        s = np.concatenate([[0.0], np.cumsum(0.5 * (v[1:] + v[:-1]) * np.diff(grid))])
+        if s[-1] > _EPS:
+            s *= cum[-1] / s[-1]
+        else:
+            s = np.linspace(0.0, cum[-1], len(grid))
+        g = frames(float(t[a]), float(t[b]))
+        sg = np.interp(g, grid, s)
+        pts, tan = _along(geo, cum, sg)
+        if turn_on_path:
+            yy = _yaw(tan, last_yaw)
+            # the heading never jumps: unwrap against the current yaw
+            yy = last_yaw + np.unwrap(np.concatenate([[last_yaw], yy]))[1:] - last_yaw
+        else:
+            yy = np.interp(g, t[a : b + 1], np.unwrap(yaw_in[a : b + 1]))
+        emit(g, pts, yy)
+    # after the last run: planned yaw keys (a look) and the final hold
+    tail = [(float(t[k]), float(yaw_in[k])) for k in range(len(keys)) if t[k] > last_t + 1e-6]
+    if runs and open_end and not moving[runs[-1][1]:].any() and coast_until is not None and coast_until > last_t:
+        a, b = runs[-1]
+        vel = dp[b - 1] / dt[b - 1]
+        g = frames(last_t, float(coast_until))
+        pts = last_p + (g - last_t)[:, None] * vel
+        emit(g, pts, np.full(len(g), last_yaw))
+    elif tail:
+        hold_until(float(t[-1]), None, tail)
+    return [(float(tt), pp.copy(), float(yy)) for tt, pp, yy in
+            zip(np.concatenate(out_t), np.concatenate(out_p), np.concatenate(out_y))]
