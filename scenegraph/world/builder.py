@@ -22,7 +22,7 @@ from scenegraph.model import CameraParams, Entity, LightParams, Scene, Trajector
 from scenegraph.world.motion import PAVEMENT, ROAD_HALF_WIDTH, Actor, Road, Stage, plan_motion, yaw_of
 from scenegraph.world import semantics
 from scenegraph.world.stage import orbit_start
-from scenegraph.world.pacing import scene_setting, smooth_actors, trim_trajectories
+from scenegraph.world.pacing import keep_apart, prepare_paths, scene_setting, smooth_actors, trim_trajectories
 from scenegraph.world.framing import ASPECT, YFOV, CameraFraming
 from scenegraph.world.shots import look_rotation, plan_shots
 from scenegraph.model.spec import SceneSpec
@@ -261,10 +261,13 @@ class _Builder(CameraFraming):
             self.actors[eid] = Actor(eid, self.size[eid], self.info[eid], p, yaw=yaw, support_top=top)
         for eid, sup in supports.items():
             self.actors[eid].support = self.actors[sup]
+        prepare_paths(self.actors, self.spec, self.members, self.road)
         return plan_motion(self.spec.actions, self.members, self.actors, self.stage, self.locate, self.warnings)
 
     def commit_motion(self, spans: dict) -> None:
         smooth_actors(self.actors, self.scene.fps, spans_end(spans) + 30.0)
+        self.warnings += keep_apart(self.actors, self.spec, self.members, self.scene.fps, spans_end(spans) + 30.0,
+                                    spans_end(spans) + 1.0)
         for eid, actor in self.actors.items():
             ent = self.scene.entity(eid)
             first_t, first_p, first_yaw = actor.keys[0]

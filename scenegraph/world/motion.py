@@ -82,6 +82,9 @@ def _is_vehicle(actor: Actor) -> bool:
 _OTHERS = ("jump", "climb", "descend", "fly", "fall", "land", "take_off", "sit", "stand", "lie", "swim", "ride", "push",
            "carry", "meet", "approach", "lead", "pass", "return", "weave", "circle", "wave")
 _STILL = ("pause", "wait", "look_at", "throw", "drop")
+#: verbs whose actor may touch the things the action names
+CONTACT_VERBS = ("sit", "stand", "lie", "ride", "push", "carry", "land", "climb", "descend", "jump", "throw", "drop",
+                 "fall", "take_off")
 _LATERAL = {"left_to_right": ("left", "right"), "right_to_left": ("right", "left")}
 
 
@@ -142,6 +145,7 @@ class _Planner:
                 actor.wait_until(t0)
                 self.lead = self.actors[ids[0]]
                 actor.open_end = False
+                actor.ignore = self._contacts(a)
                 for sub in subs:
                     if sub.verb != "return":
                         actor.origin = actor.position.copy()  # where 'comes back' goes
@@ -166,7 +170,14 @@ class _Planner:
             self.span[k] = (t0, max(self.span[k][1], *ends))
         for child, parent, kind, t0 in self.attached:
             relative.attach(self.actors[child], self.actors[parent], kind, t0)
+            self.actors[child].carrier = (parent, t0)  # smoothed with its carrier, rigidly
         return self.span
+
+    def _contacts(self, a: ActionSpec) -> set[str]:
+        """The things an action lets its actor touch (what it sits on, lands on, climbs, carries ...)."""
+        if a.verb not in CONTACT_VERBS and a.direction != "up":
+            return set()
+        return {e for r in (a.target, a.to, a.via, a.from_) if r for e in self.members(r)}
 
     def _continues(self, k: int, eid: str) -> bool:
         """Whether ``eid``'s next action carries its motion straight on (no stop between the two)."""

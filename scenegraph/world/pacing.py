@@ -6,10 +6,16 @@ from __future__ import annotations
 
 import re
 
+import numpy as np
+
+from scenegraph.world.planner import ObstacleMap, separate_starts, yield_in_time
 from scenegraph.world.profiles import SETTING_SPEED
 from scenegraph.world.smoothing import smooth_keys
 
-__all__ = ["scene_setting", "smooth_actors"]
+__all__ = ["scene_setting", "smooth_actors", "trim_trajectories", "prepare_paths", "keep_apart", "mover_order"]
+
+_MOVED_BY_OTHERS = ("throw", "drop", "ride", "push", "carry", "fall")
+_TOGETHER = ("follow", "chase", "lead", "meet", "approach", "ride", "push", "carry", "throw", "overtake", "pass")
 
 _WORDS = sorted(SETTING_SPEED, key=len, reverse=True)
 
@@ -34,13 +40,104 @@ def smooth_actors(actors: dict, fps: float, coast_until: float) -> None:
     for actor in actors.values():
         if len(actor.keys) < 2 or actor.dynamics is not None:
             continue
-        if actor.loop:
-            keys = smooth_keys(actor.keys, actor.limits, fps, flying_start=True, open_end=True)
-        else:
-            keys = smooth_keys(actor.keys, actor.limits, fps, flying_start=actor.flying_start,
-                               open_end=actor.open_end, coast_until=coast_until)
-        actor.keys = keys
-        actor.t, actor.position, actor.yaw = keys[-1][0], keys[-1][1].copy(), keys[-1][2]
+        actor.plan = list(actor.keys)
+        if actor.carrier is None or actor.carrier[0] not in actors:
+            _smooth_one(actor, fps, coast_until)
+    for actor in actors.values():
+        if actor.plan is not None and actor.carrier is not None and actor.carrier[0] in actors:
+            _carry(actor, actors[actor.carrier[0]], actor.carrier[1])
+
+
+def _at(keys: list, t: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    kt = np.array([k[0] for k in keys])
+    kp = np.array([k[1] for k in keys])
+    ky = np.unwrap(np.array([k[2] for k in keys]))
+    return np.stack([np.interp(t, kt, kp[:, i]) for i in range(3)], axis=1), np.interp(t, kt, ky)
+
+
+def _carry(child, parent, t0: float) -> None:
+    """The child's smooth keys from ``t0``: held where its plan held it, in the carrier's own frame."""
+    pre = [k for k in child.plan if k[0] < t0 - 1e-6]
+    if parent.plan is None:
+        return
+    pk = [k for k in parent.keys if k[0] >= t0 - 1e-6]
+    if not pk:
+        return
+    t = np.array([k[0] for k in pk])
+    cp, cy = _at(child.plan, t)
+    pp, py = _at(parent.plan, t)
+    sp = np.array([k[1] for k in pk])
+    sy = np.array([k[2] for k in pk])
+    rel = cp - pp
+    turn = sy - py
+    c, s = np.cos(turn), np.sin(turn)
+    moved = np.stack([rel[:, 0] * c + rel[:, 2] * s, rel[:, 1], -rel[:, 0] * s + rel[:, 2] * c], axis=1)
+    keys = pre + [(float(tt), q, float(y)) for tt, q, y in zip(t, sp + moved, cy + turn)]
+    child.keys = keys
+    child.t, child.position, child.yaw = keys[-1][0], keys[-1][1].copy(), keys[-1][2]
+
+
+def _smooth_one(actor, fps: float, coast_until: float) -> None:
+    if actor.loop:
+        keys = smooth_keys(actor.plan, actor.limits, fps, flying_start=True, open_end=True)
+    else:
+        keys = smooth_keys(actor.plan, actor.limits, fps, flying_start=actor.flying_start,
+                           open_end=actor.open_end, coast_until=coast_until)
+    actor.keys = keys
+    actor.t, actor.position, actor.yaw = keys[-1][0], keys[-1][1].copy(), keys[-1][2]
+
+
+def mover_order(spec, members) -> list[str]:
+    """Entity ids that act, in the order of their first action (the planning priority)."""
+    out: list[str] = []
+    for a in spec.actions:
+        for eid in members(a.actor):
+            if eid not in out:
+                out.append(eid)
+    return out
+
+
+def _carried(spec, members) -> set[str]:
+    return {e for a in spec.actions if a.verb in _MOVED_BY_OTHERS for r in (a.target,) if r for e in members(r)}
+
+
+def prepare_paths(actors: dict, spec, members, road=None) -> list[str]:
+    """Before the actions are planned: movers that start inside one another are moved apart, and every
+    actor gets the map of what stands still (legs are routed round it).  Returns the ids moved apart."""
+    movers = [e for e in mover_order(spec, members) if e in actors and e not in _carried(spec, members)]
+    moved = separate_starts(actors, [e for e in movers if actors[e].support is None], road)
+    still = set(actors) - set(movers) - _carried(spec, members)
+    things = [(e, actors[e].position, actors[e].yaw, actors[e].size) for e in sorted(still)
+              if actors[e].size[1] > 0.1 and max(actors[e].size[0], actors[e].size[2]) < 60.0]
+    m = ObstacleMap.build(things)
+    for a in actors.values():
+        a.obstacles = m
+    return moved
+
+
+def exempt_pairs(spec, members, actors: dict) -> set[frozenset]:
+    """Pairs of movers that act together (one follows, carries, meets the other): they may come close."""
+    pairs: set[frozenset] = set()
+    for a in spec.actions:
+        if a.verb in _TOGETHER or a.relation:
+            for x in members(a.actor):
+                for r in (a.target, a.to, a.via, getattr(a, "relative_to", None)):
+                    for y in (members(r) if r else []):
+                        if x != y:
+                            pairs.add(frozenset((x, y)))
+    for eid, a in actors.items():
+        if a.support is not None:
+            pairs.add(frozenset((eid, a.support.id)))
+    return pairs
+
+
+def keep_apart(actors: dict, spec, members, fps: float, coast_until: float, horizon: float) -> list[str]:
+    """After smoothing: later movers wait for earlier ones where their paths would meet (a time-space
+    reservation, :func:`scenegraph.world.planner.yield_in_time`).  Returns warnings."""
+    order = [e for e in mover_order(spec, members) if e in actors and actors[e].plan is not None
+             and actors[e].dynamics is None and not actors[e].loop]
+    return yield_in_time(actors, order, lambda a: _smooth_one(a, fps, coast_until), horizon,
+                         exempt_pairs(spec, members, actors))
 
 
 def trim_trajectories(scene, end: float) -> None:

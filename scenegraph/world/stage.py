@@ -13,6 +13,7 @@ import numpy as np
 from scenegraph.model.catalog import ClassInfo
 from scenegraph.errors import SpecError
 from scenegraph.model import Dynamics
+from scenegraph.world.planner import MARGIN
 from scenegraph.world.profiles import MotionLimits, limits_for
 from scenegraph.world.smoothing import REVERSAL, start_overhead, stop_overhead
 
@@ -22,6 +23,7 @@ __all__ = ["ROAD_HALF_WIDTH", "PAVEMENT", "Road", "Stage", "Actor", "yaw_of", "f
 ROAD_HALF_WIDTH = 3.5
 PAVEMENT = 1.5
 _ARC_STEP = math.radians(10.0)
+CLEARANCE = 1.0  # metres a flyer keeps above what it passes over
 
 
 def yaw_of(direction: np.ndarray) -> float:
@@ -189,6 +191,10 @@ class Actor:
     speed: float = 0.0  # planned speed of the last segment, m/s
     flying_start: bool = False  # already under way at t = 0 (entering the picture at speed)
     open_end: bool = False  # its last motion goes on past the end of the plan (nothing said it stops)
+    obstacles: object = None  # a planner.ObstacleMap of what stands still: legs go round it
+    ignore: set = field(default_factory=set)  # things it may touch in its current action (sits on, lands on ...)
+    plan: list | None = None  # the planned keys, kept when the smooth keys replace them
+    carrier: tuple | None = None  # (id, from time): ridden, pushed or carried by that actor
 
     def __post_init__(self) -> None:
         self.position = np.array(self.position, dtype=np.float64)
@@ -243,6 +249,34 @@ class Actor:
         self.moved = True
 
     def go(self, target: np.ndarray, speed: float) -> None:
+        """To ``target`` at ``speed`` m/s, round whatever stands in the way (over it, for a flyer)."""
+        target = np.array(target, dtype=np.float64)
+        m = self.obstacles
+        if m is None or not len(m) or np.hypot(*(target - self.position)[[0, 2]]) < 1e-6:
+            return self._straight(target, speed)
+        radius = 0.5 * max(self.size[0], self.size[2]) + MARGIN
+        p, q = self.position[[0, 2]], target[[0, 2]]
+        ignore = self.ignore | ({self.support.id} if self.support is not None else set())
+        if self.info is not None and self.info.kind == "flyer" and self.position[1] > 0.3:
+            top = m.top_along(p, q, radius, ignore)
+            if top + CLEARANCE > min(self.position[1], target[1]):
+                cruise = top + CLEARANCE
+                if self.position[1] < cruise:
+                    self._straight(np.array([p[0], cruise, p[1]]), speed)
+                target[1] = max(target[1], cruise)
+            return self._straight(target, speed)
+        y0, y1 = min(self.position[1], target[1]), max(self.position[1], target[1]) + self.size[1]
+        q = m.outside(q, radius, y0, y1, ignore, toward=p)
+        legs = m.route(p, q, radius, y0, y1, ignore)
+        total = sum(float(np.linalg.norm(b - a)) for a, b in zip([p] + legs, legs)) or 1.0
+        done, y_start = 0.0, self.position[1]
+        here = p
+        for w in legs:
+            done += float(np.linalg.norm(w - here))
+            here = w
+            self._straight(np.array([w[0], y_start + (target[1] - y_start) * done / total, w[1]]), speed)
+
+    def _straight(self, target: np.ndarray, speed: float) -> None:
         """Straight to ``target`` at ``speed`` m/s, facing the way it goes (a reversal stops and turns first)."""
         target = np.array(target, dtype=np.float64)
         d = target - self.position

@@ -1,0 +1,328 @@
+"""Paths around things and around each other: static detours, separated starts, yielding in time.
+
+Three mechanisms, general over archetypes:
+
+- :class:`ObstacleMap` holds the footprints of everything that stands still
+  (oriented rectangles with a height range).  :meth:`ObstacleMap.route` turns
+  a straight leg ``p -> q`` of a mover into waypoints that go round every
+  footprint in the way (inflated by the mover's half width and a margin),
+  moves a goal that lies inside a footprint to just outside it, and lifts a
+  flyer over what is below it instead of round it.  :class:`~scenegraph.world.stage.Actor`
+  calls it for every straight leg, so every verb gets it.
+- :func:`separate_starts` moves movers that start inside one another apart
+  (one behind the other along the road for vehicles, side by side otherwise).
+- :func:`yield_in_time` is a time-space reservation over the smoothed paths:
+  movers in planning order reserve their swept boxes; a later mover whose box
+  meets a reserved one waits (a stop inserted in its planned keys before the
+  meeting) until the way is clear, or, when they start together, moves over
+  by a lane.
+
+Contact the text asks for (sit on, ride, carry, land on ...) is exempt:
+the planner passes those things in ``ignore``.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+
+__all__ = ["ObstacleMap", "separate_starts", "yield_in_time", "MARGIN", "footprint"]
+
+MARGIN = 0.25  # metres kept between a mover and a thing it passes
+
+
+def footprint(size, yaw: float) -> tuple[float, float]:
+    """Half extents (x, z) of a box of ``size`` (w, h, d) turned by ``yaw``, as an axis-aligned rectangle."""
+    c, s = abs(math.cos(yaw)), abs(math.sin(yaw))
+    return 0.5 * (c * size[0] + s * size[2]), 0.5 * (s * size[0] + c * size[2])
+
+
+@dataclass
+class ObstacleMap:
+    """Static footprints: ``ids`` (N,), ``center`` (N, 2) x, z; ``half`` (N, 2) local half extents;
+    ``yaw`` (N,); ``y`` (N, 2) bottom and top."""
+
+    ids: list = field(default_factory=list)
+    center: np.ndarray = field(default_factory=lambda: np.zeros((0, 2)))
+    half: np.ndarray = field(default_factory=lambda: np.zeros((0, 2)))
+    yaw: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    y: np.ndarray = field(default_factory=lambda: np.zeros((0, 2)))
+
+    @classmethod
+    def build(cls, things: list[tuple[str, np.ndarray, float, np.ndarray]]) -> "ObstacleMap":
+        """From ``(id, bottom-centre position (3,), yaw, size (3,))`` of things that do not move."""
+        if not things:
+            return cls()
+        ids = [t[0] for t in things]
+        pos = np.array([t[1] for t in things], dtype=np.float64)
+        size = np.array([t[3] for t in things], dtype=np.float64)
+        return cls(ids, pos[:, [0, 2]].copy(), size[:, [0, 2]] / 2, np.array([t[2] for t in things], dtype=np.float64),
+                   np.stack([pos[:, 1], pos[:, 1] + size[:, 1]], axis=1))
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def _local(self, pts: np.ndarray) -> np.ndarray:
+        """World (..., 2) x, z -> every obstacle's frame, (N, ..., 2)."""
+        c, s = np.cos(self.yaw), np.sin(self.yaw)
+        d = pts[None] - self.center.reshape((-1,) + (1,) * (pts.ndim - 1) + (2,))
+        # the obstacle's local x is (cos, -sin) in (x, z); local z is (sin, cos)
+        cx = c.reshape((-1,) + (1,) * (pts.ndim - 1))
+        sx = s.reshape((-1,) + (1,) * (pts.ndim - 1))
+        return np.stack([d[..., 0] * cx - d[..., 1] * sx, d[..., 0] * sx + d[..., 1] * cx], axis=-1)
+
+    def _active(self, y0: float, y1: float, ignore: set) -> np.ndarray:
+        keep = (self.y[:, 1] > y0 + 0.05) & (self.y[:, 0] < y1 - 0.05)
+        if ignore:
+            keep &= np.array([i not in ignore for i in self.ids])
+        return keep
+
+    def first_hit(self, p: np.ndarray, q: np.ndarray, radius: float, y0: float, y1: float,
+                  ignore: set = frozenset()) -> tuple[int, float] | None:
+        """The obstacle the leg p -> q (x, z) first enters, inflated by ``radius``, and where (0..1); None if free."""
+        if not len(self):
+            return None
+        active = self._active(y0, y1, ignore)
+        if not active.any():
+            return None
+        lp = self._local(np.asarray(p, dtype=np.float64))  # (N, 2)
+        lq = self._local(np.asarray(q, dtype=np.float64))
+        h = self.half + radius
+        d = lq - lp
+        with np.errstate(divide="ignore", invalid="ignore"):
+            t1 = (-h - lp) / d
+            t2 = (h - lp) / d
+        tmin = np.where(np.abs(d) < 1e-12, np.where(np.abs(lp) <= h, -np.inf, np.inf), np.minimum(t1, t2))
+        tmax = np.where(np.abs(d) < 1e-12, np.where(np.abs(lp) <= h, np.inf, -np.inf), np.maximum(t1, t2))
+        enter = np.max(tmin, axis=1)
+        leave = np.min(tmax, axis=1)
+        hit = active & (enter < leave) & (leave > 1e-6) & (enter < 1.0 - 1e-6)
+        inside_start = np.all(np.abs(lp) < h - 1e-6, axis=1)
+        hit &= ~inside_start  # a leg that starts inside (touching at the start) leaves it freely
+        if not hit.any():
+            return None
+        k = int(np.argmin(np.where(hit, enter, np.inf)))
+        return k, float(max(enter[k], 0.0))
+
+    def outside(self, q: np.ndarray, radius: float, y0: float, y1: float, ignore: set = frozenset(),
+                toward: np.ndarray | None = None) -> np.ndarray:
+        """``q`` (x, z), moved out of any footprint it lies in (inflated by ``radius``): to the nearest
+        side, or the side facing ``toward`` (where the mover comes from)."""
+        q = np.asarray(q, dtype=np.float64).copy()
+        for _ in range(4):
+            if not len(self):
+                return q
+            active = self._active(y0, y1, ignore)
+            lq = self._local(q)
+            h = self.half + radius
+            inside = active & np.all(np.abs(lq) < h - 1e-6, axis=1)
+            if not inside.any():
+                return q
+            k = int(np.flatnonzero(inside)[0])
+            local = lq[k].copy()
+            if toward is not None:
+                lt = self._local(np.asarray(toward, dtype=np.float64))[k]
+                ax = int(np.argmax(np.abs(lt) / h[k]))
+                local[ax] = math.copysign(h[k, ax] + 0.05, lt[ax] if abs(lt[ax]) > 1e-9 else 1.0)
+            else:
+                ax = int(np.argmax(np.abs(local) / h[k]))
+                local[ax] = math.copysign(h[k, ax] + 0.05, local[ax] if abs(local[ax]) > 1e-9 else 1.0)
+            c, s = math.cos(self.yaw[k]), math.sin(self.yaw[k])
+            q = self.center[k] + np.array([local[0] * c + local[1] * s, -local[0] * s + local[1] * c])
+            toward = None
+        return q
+
+    def _corners(self, k: int, pad: float) -> np.ndarray:
+        hx, hz = self.half[k] + pad
+        c, s = math.cos(self.yaw[k]), math.sin(self.yaw[k])
+        loc = np.array([[-hx, -hz], [hx, -hz], [hx, hz], [-hx, hz]])
+        return self.center[k] + np.stack([loc[:, 0] * c + loc[:, 1] * s, -loc[:, 0] * s + loc[:, 1] * c], axis=1)
+
+    def route(self, p: np.ndarray, q: np.ndarray, radius: float, y0: float, y1: float, ignore: set = frozenset(),
+              depth: int = 0) -> list[np.ndarray]:
+        """Waypoints (x, z) from ``p`` to ``q`` (q last, p not included) that keep clear of every footprint."""
+        p = np.asarray(p, dtype=np.float64)
+        q = np.asarray(q, dtype=np.float64)
+        hit = self.first_hit(p, q, radius, y0, y1, ignore)
+        if hit is None or depth > 6:
+            return [q]
+        k, _ = hit
+        corners = self._corners(k, radius + 0.1)
+        d = q - p
+        n = np.array([-d[1], d[0]])
+        n /= max(np.linalg.norm(n), 1e-12)
+        off = (corners - p) @ n
+        side = -1.0 if (self.center[k] - p) @ n > 0 else 1.0  # go round on the side away from its centre
+        pick = corners[off * side > 0]
+        if len(pick) == 0:
+            pick = corners[np.argsort(-off * side)[:2]]
+        along = (pick - p) @ d
+        pick = pick[np.argsort(along)]
+        out: list[np.ndarray] = []
+        here = p
+        for c in pick:
+            out += self.route(here, c, radius, y0, y1, ignore, depth + 1)
+            here = c
+        out += self.route(here, q, radius, y0, y1, ignore, depth + 1)
+        return out
+
+    def top_along(self, p: np.ndarray, q: np.ndarray, radius: float, ignore: set = frozenset()) -> float:
+        """The highest top of the footprints the leg p -> q (x, z) passes over (0 when none)."""
+        if not len(self):
+            return 0.0
+        top = 0.0
+        for _ in range(len(self)):
+            hit = self.first_hit(p, q, radius, -1e9, 1e9, ignore)
+            if hit is None:
+                break
+            top = max(top, float(self.y[hit[0], 1]))
+            ignore = set(ignore) | {self.ids[hit[0]]}
+        return top
+
+
+def separate_starts(actors: dict, order: list[str], road=None) -> list[str]:
+    """Move movers (ids in ``order``, earliest first) whose start boxes overlap an earlier one's: vehicles
+    on a road one behind the other along it, others beside it.  Returns what was moved."""
+    moved = []
+    placed: list = []
+    for eid in order:
+        a = actors[eid]
+        for _ in range(8):
+            clash = None
+            for b in placed:
+                gap = np.abs((a.position - b.position)[[0, 2]])
+                need = np.array(footprint(a.size, a.yaw)) + np.array(footprint(b.size, b.yaw)) + 0.3
+                yo = min(a.position[1] + a.size[1], b.position[1] + b.size[1]) - max(a.position[1], b.position[1])
+                if np.all(gap < need) and yo > 0.05:
+                    clash = (b, need)
+                    break
+            if clash is None:
+                break
+            b, need = clash
+            step = np.zeros(3)
+            if road is not None and a.info is not None and a.info.kind == "vehicle":
+                ax = road.axis
+                back = -math.copysign(1.0, math.sin(a.yaw) if ax == 0 else math.cos(a.yaw))
+                step[ax] = back * (need[0 if ax == 0 else 1] * 2 + 1.0 - abs((a.position - b.position)[ax]))
+            else:
+                fwd = np.array([math.sin(a.yaw), 0.0, math.cos(a.yaw)])
+                side = np.array([-fwd[2], 0.0, fwd[0]])
+                rel = (a.position - b.position) @ side
+                width = need[0] if abs(side[0]) >= abs(side[2]) else need[1]
+                step = side * (math.copysign(1.0, rel or 1.0) * (width * 2 - abs(rel)) * 0.5 + 0.0)
+                step = side * math.copysign(width * 2 - abs(rel) + 0.1, rel or 1.0)
+            a.teleport(a.position + step)
+            a.home = a.position.copy()
+            moved.append(eid)
+        placed.append(a)
+    return moved
+
+
+def _boxes_overlap(pa, ya, sa, pb, yb, sb, pad: float) -> np.ndarray:
+    """Per sample: do two oriented footprints (positions (S, 3), yaws (S,), sizes (3,)) overlap by > pad?"""
+    d = (pb - pa)[:, [0, 2]]
+    axes = []
+    for yaw in (ya, yb):
+        axes.append(np.stack([np.cos(yaw), -np.sin(yaw)], axis=1))  # local x in (x, z)
+        axes.append(np.stack([np.sin(yaw), np.cos(yaw)], axis=1))  # local z
+    ax_a = (axes[0], axes[1])
+    ax_b = (axes[2], axes[3])
+    depth = np.full(len(d), np.inf)
+    for u in axes:
+        ra = sa[0] / 2 * np.abs(np.sum(ax_a[0] * u, 1)) + sa[2] / 2 * np.abs(np.sum(ax_a[1] * u, 1))
+        rb = sb[0] / 2 * np.abs(np.sum(ax_b[0] * u, 1)) + sb[2] / 2 * np.abs(np.sum(ax_b[1] * u, 1))
+        depth = np.minimum(depth, ra + rb - np.abs(np.sum(d * u, 1)))
+    yo = np.minimum(pa[:, 1] + sa[1], pb[:, 1] + sb[1]) - np.maximum(pa[:, 1], pb[:, 1])
+    return (depth > -pad) & (yo > 0.05)
+
+
+def _sample(keys: list, t: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    kt = np.array([k[0] for k in keys])
+    kp = np.array([k[1] for k in keys])
+    ky = np.unwrap(np.array([k[2] for k in keys]))
+    pos = np.stack([np.interp(t, kt, kp[:, i]) for i in range(3)], axis=1)
+    return pos, np.interp(t, kt, ky)
+
+
+def yield_in_time(actors: dict, order: list[str], resmooth, horizon: float, exempt: set[frozenset] = frozenset(),
+                  step: float = 0.1, max_wait: float = 8.0) -> list[str]:
+    """Time-space reservation: each mover in ``order`` (planning priority) keeps clear of the movers before it.
+
+    A later mover whose box meets an earlier one's at time tc stops before tc and waits until the way is
+    clear (re-planned by ``resmooth(actor)``, which must rebuild its smooth keys from ``actor.plan``).
+    ``exempt`` pairs may touch.  Returns warnings for what could not be separated.
+    """
+    t = np.arange(0.0, horizon + 1e-9, step)
+    done: list[tuple[str, np.ndarray, np.ndarray]] = []
+    notes = []
+    for eid in order:
+        a = actors[eid]
+        for attempt in range(int(max_wait / 0.5) + 1):
+            pa, ya = _sample(a.keys, t)
+            lo, hi = pa.min(axis=0) - max(a.size), pa.max(axis=0) + max(a.size)
+            first = None
+            for other, pb, yb in done:
+                if frozenset((eid, other)) in exempt:
+                    continue
+                b = actors[other]
+                if np.any(hi[[0, 2]] < pb.min(axis=0)[[0, 2]] - max(b.size)) or np.any(lo[[0, 2]] > pb.max(axis=0)[[0, 2]] + max(b.size)):
+                    continue
+                hit = _boxes_overlap(pa, ya, a.size, pb, yb, b.size, 0.1)
+                if hit.any():
+                    f = int(np.argmax(hit))
+                    if first is None or f < first[0]:
+                        first = (f, other)
+            if first is None:
+                break
+            f, other = first
+            tc = float(t[f])
+            if tc <= 1e-6 or not getattr(a, "plan", None) or not _wait_before(a, tc, 0.5):
+                notes.append(f"{eid} and {other} could not be kept apart at {tc:.1f} s")
+                break
+            resmooth(a)
+        else:
+            notes.append(f"{eid} waited {max_wait:g} s for {first[1]} and goes on")
+        pa, ya = _sample(a.keys, t)
+        done.append((eid, pa, ya))
+    return notes
+
+
+def _wait_before(actor, tc: float, wait: float) -> bool:
+    """Insert a stop of ``wait`` seconds into ``actor.plan`` (its planned keys) ending its motion a little
+    before ``tc``; later keys shift by the wait.  False when there is nothing to shift."""
+    keys = actor.plan
+    kt = np.array([k[0] for k in keys])
+    lead = 0.6 + actor.limits.ramp(actor.speed or 1.0, braking=True)
+    ts = tc - lead
+    first_move = next((i for i in range(len(keys) - 1) if np.linalg.norm(keys[i + 1][1] - keys[i][1]) > 1e-6), None)
+    if first_move is None:
+        return False
+    if ts <= kt[first_move] + 1e-3:  # the meeting comes before it is under way: it sets off later
+        ts = kt[first_move]
+        new = keys[: first_move + 1] + [(k[0] + wait, k[1], k[2]) for k in keys[first_move + 1:]]
+        t0, p0, y0 = keys[first_move]
+        new.insert(first_move + 1, (t0 + wait, p0.copy(), y0))
+        actor.plan = _dedupe(new)
+        if getattr(actor, "flying_start", False) and first_move == 0:
+            actor.flying_start = False
+        return True
+    i = int(np.searchsorted(kt, ts, side="right")) - 1
+    if i >= len(keys) - 1:
+        return False
+    t0, p0, y0 = keys[i]
+    t1, p1, y1 = keys[i + 1]
+    u = (ts - t0) / max(t1 - t0, 1e-9)
+    pm = p0 + u * (p1 - p0)
+    extra = wait + actor.limits.ramp(actor.speed or 1.0)  # stop, stand, start again
+    new = keys[: i + 1] + [(ts, pm, y1), (ts + extra, pm.copy(), y1)] + [(k[0] + extra, k[1], k[2]) for k in keys[i + 1:]]
+    actor.plan = _dedupe(new)
+    return True
+
+
+def _dedupe(keys: list) -> list:
+    out = [keys[0]]
+    for k in keys[1:]:
+        if k[0] > out[-1][0] + 1e-6:
+            out.append(k)
+    return out
