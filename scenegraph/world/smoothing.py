@@ -85,7 +85,36 @@ def _fillet(pts: np.ndarray, speeds: np.ndarray, limits: MotionLimits) -> np.nda
     res = np.array(out)
     keep = np.ones(len(res), bool)
     keep[1:] = np.linalg.norm(np.diff(res, axis=0), axis=1) > 1e-9
-    return res[keep]
+    return _chaikin(res[keep], 3)
+
+
+def _soften(pts: np.ndarray) -> np.ndarray:
+    """Positions (M, 3) filtered twice with a 5-tap binomial kernel (ends held): removes the per-frame
+    jitter of a path sampled off a polyline without changing where or when it goes."""
+    if len(pts) < 7:
+        return pts
+    k = np.array([1.0, 4.0, 6.0, 4.0, 1.0]) / 16.0
+    out = pts.copy()
+    for _ in range(2):
+        pad = np.vstack([2 * out[:1] - out[2:0:-1], out, 2 * out[-1:] - out[-2:-4:-1]])  # odd reflection
+        sm = sum(k[i] * pad[i:i + len(out)] for i in range(5))
+        out[2:-2] = sm[2:-2]
+    return out
+
+
+def _chaikin(pts: np.ndarray, rounds: int) -> np.ndarray:
+    """Corner cutting (Chaikin): spreads each remaining kink's turn over its neighbourhood, so curvature
+    (and the sideways acceleration of a body following the path) varies gradually.  Ends are kept."""
+    for _ in range(rounds):
+        if len(pts) < 3:
+            return pts
+        a, b = pts[:-1], pts[1:]
+        q = 0.75 * a + 0.25 * b
+        r = 0.25 * a + 0.75 * b
+        mid = np.empty((2 * len(a), 3))
+        mid[0::2], mid[1::2] = q, r
+        pts = np.vstack([pts[:1], mid[1:-1], pts[-1:]])
+    return pts
 
 
 def _speed_profile(times: np.ndarray, speeds: np.ndarray, v_start: float, v_end: float, limits: MotionLimits,
@@ -243,6 +272,7 @@ def smooth_keys(keys: list, limits: MotionLimits, fps: float, *, flying_start: b
         g = frames(float(t[a]), float(t[b]))
         sg = np.interp(g, grid, s)
         pts, tan = _along(geo, cum, sg)
+        pts = _soften(pts)
         if turn_on_path:
             yy = _yaw(tan, last_yaw)
             # the heading never jumps: unwrap against the current yaw

@@ -254,15 +254,23 @@ class Actor:
         m = self.obstacles
         if m is None or not len(m) or np.hypot(*(target - self.position)[[0, 2]]) < 1e-6:
             return self._straight(target, speed)
-        radius = 0.5 * max(self.size[0], self.size[2]) + MARGIN
+        radius = 0.5 * self.size[0] + MARGIN  # its half width passes beside things
         p, q = self.position[[0, 2]], target[[0, 2]]
         ignore = self.ignore | ({self.support.id} if self.support is not None else set())
         if self.info is not None and self.info.kind == "flyer" and self.position[1] > 0.3:
             top = m.top_along(p, q, radius, ignore)
             if top + CLEARANCE > min(self.position[1], target[1]):
                 cruise = top + CLEARANCE
-                if self.position[1] < cruise:
-                    self._straight(np.array([p[0], cruise, p[1]]), speed)
+                if self.position[1] < cruise:  # climb at no more than ~35 degrees before what it flies over
+                    hit = m.first_hit(p, q, radius, -1e9, 1e9, ignore)
+                    room = float(np.linalg.norm(q - p)) * (hit[1] if hit else 1.0)
+                    run = min(room, (cruise - self.position[1]) / math.tan(math.radians(35.0)))
+                    d = (q - p) / max(float(np.linalg.norm(q - p)), 1e-9)
+                    if run > 0.2:
+                        w = p + d * run
+                        self._straight(np.array([w[0], cruise, w[1]]), speed)
+                    else:
+                        self._straight(np.array([p[0], cruise, p[1]]), speed)
                 target[1] = max(target[1], cruise)
             return self._straight(target, speed)
         y0, y1 = min(self.position[1], target[1]), max(self.position[1], target[1]) + self.size[1]
