@@ -285,6 +285,10 @@ def _parser() -> argparse.ArgumentParser:
     rr.add_argument("--backend", choices=("auto", "torch", "gsplat"), default="auto")
     rr.add_argument("--splats-from", default=None, metavar="FILE", help=_SPLATS_FROM)
     rr.set_defaults(func=_cmd_rerender)
+
+    from scenegraph.batch import add_command as _add_batch
+
+    _add_batch(sub, _seed)
     return p
 
 
