@@ -1,7 +1,10 @@
 """Shared fixtures. Tests mirror the packages; heavy backends skip cleanly when absent."""
 from __future__ import annotations
 
+import os
 from pathlib import Path
+
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # as `import scenegraph` does, before anything loads torch
 
 import pytest
 

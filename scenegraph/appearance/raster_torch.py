@@ -366,6 +366,21 @@ class RenderResult:
         return iter((self.rgb, self.alpha, self.depth))
 
 
+_SIZED = False
+
+
+def _size_threads(torch: Any) -> None:
+    """Once per process: no more intra-op threads than the cores this process may use (CPU affinity,
+    cgroup quota); torch counts the machine's cores, and surplus threads only wait at barriers."""
+    global _SIZED
+    if not _SIZED:
+        from scenegraph.model.cpus import available_cores
+
+        _SIZED = True
+        if torch.get_num_threads() > available_cores():
+            torch.set_num_threads(available_cores())
+
+
 def render_torch(params: dict, viewmat: Any, intrinsics: tuple[float, float, float, float], width: int, height: int,
                  background: Any, sh_degree: int, near: float = 0.01, far: float = 1e10, *, tile: int = TILE,
                  block: int = BLOCK) -> RenderResult:
@@ -376,6 +391,7 @@ def render_torch(params: dict, viewmat: Any, intrinsics: tuple[float, float, flo
     """
     import torch
 
+    _size_threads(torch)
     means, quats, scales, opac, sh = (params[k] for k in ("means", "quats", "scales", "opacities", "sh"))
     dtype = means.dtype
     proj = project(means, quats, scales, opac, viewmat, intrinsics, width, height, near, far)
