@@ -187,7 +187,8 @@ def attach(scene_path: str | os.PathLike, entity_id: str, capture: str | os.Path
     g = read_ply(capture)
     if fit:
         g = fit_to_bounds(g, entity.bounds)
-    scene.update(entity_id, gaussians=g)
+    # a capture carries its own look: the lit renderer draws it as splats, not as the proxy mesh
+    scene.update(entity_id, gaussians=g, attributes={**(entity.attributes or {}), "splats": "capture"})
     export(scene, output or scene_path)
     return scene
 

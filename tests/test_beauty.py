@@ -203,3 +203,26 @@ def test_blender_renders_a_frame_with_a_sky_and_exact_passes(tmp_path):
     assert luminance(bl.rgb[ground]).mean() == pytest.approx(luminance(bi.rgb[ground]).mean(), rel=0.35)
     out = json.dumps({"ok": True})
     assert out
+
+
+def test_a_captured_splat_is_drawn_as_splats_and_composited_by_depth():
+    from scenegraph.model.gaussians import Gaussians
+
+    s = box_scene(eye=(0.0, 1.5, 6.0), target=(0.0, 0.5, 0.0))
+    rng = np.random.default_rng(0)
+    n = 3000
+    means = rng.uniform([-0.4, 0.1, -0.4], [0.4, 0.9, 0.4], (n, 3))
+    sh = np.zeros((n, 1, 3))
+    sh[:, 0] = (np.array([0.1, 0.9, 0.1]) - 0.5) / 0.28209479177387814  # green
+    cloud = Gaussians(means, np.tile([0.0, 0.0, 0.0, 1.0], (n, 1)), np.full((n, 3), 0.06), np.full(n, 0.9), sh)
+    s.update("box_1", gaussians=cloud, attributes={"splats": "capture"})
+    (fr,) = render(s, frames=[0], width=120, backend="torch")
+    centre = pixel_of(fr, s, (0.0, 0.5, 0.5))
+    r, g, b = fr.rgb[centre]
+    assert g > 1.5 * r and g > 1.5 * b  # the capture's green, not the grey proxy
+    assert fr.instance[centre] == fr.ids.index("box_1")  # the passes keep the proxy
+    s.update("box_1", attributes={})
+    (mesh,) = render(s, frames=[0], width=120)
+    np.testing.assert_array_equal(mesh.instance, fr.instance)
+    r, g, b = mesh.rgb[centre]
+    assert abs(g - r) < 0.05  # grey as a mesh
