@@ -5,7 +5,9 @@
 Two cases: ``animated`` (``--entities`` objects on curved, turning paths over
 ``--frames`` frames, so no time sample can be dropped) and ``animated+gaussians``
 (the same plus one entity carrying ``--gaussians`` degree-0 splats).  For each:
-our ``.usdc`` export is timed (Timeline given, so the simulator is not timed);
+our ``.usdc`` export is timed (Timeline given, so the simulator is not timed), and
+``ours_per_column_export_s`` the same with each entity's kept samples searched one column at a
+time (the writer before whole-array planning; same bytes);
 then, in a separate process (bpy and usd-core each bring their own USD
 libraries), Blender imports that file with ``bpy.ops.wm.usd_import`` and
 ``bpy.ops.wm.usd_export`` writes it back out, timed.
@@ -82,6 +84,16 @@ def run_case(name: str, entities: int, frames: int, gaussians: int, folder: str)
     t0 = time.perf_counter()
     usd.write(scene, ours, timeline=tl)
     ours_s = time.perf_counter() - t0
+    from exporters import usd_write
+
+    plan, usd_write._plan = usd_write._plan, (lambda timeline: None)  # the per-column search (before bulk planning)
+    try:
+        t0 = time.perf_counter()
+        usd.write(scene, ours, timeline=tl)
+        per_column_s = time.perf_counter() - t0
+    finally:
+        usd_write._plan = plan
+    usd.write(scene, ours, timeline=tl)
     t0 = time.perf_counter()
     usd.read(ours)
     read_s = time.perf_counter() - t0
@@ -97,6 +109,7 @@ def run_case(name: str, entities: int, frames: int, gaussians: int, folder: str)
         "frames": frames,
         "gaussians": gaussians,
         "ours_export_s": round(ours_s, 3),
+        "ours_per_column_export_s": round(per_column_s, 3),
         "ours_file_mb": round(os.path.getsize(ours) / 1e6, 2),
         "ours_read_s": round(read_s, 3),
         "blender_import_s": round(blender["import_s"], 3),

@@ -354,6 +354,7 @@ class _Context:
     mat_paths: dict[str, str]
     used: set[str]  # prim names taken (entities and their proxy / splat prims are globally unique)
     columns: dict[str, int] = dataclasses.field(default_factory=dict)  # entity id -> Timeline column
+    plan: Any = None  # kept frames of every column's ops, made at the first entity (_plan)
 
 
 def _write_entity(ctx: _Context, ent: Any, path: str, name: str, order: int) -> None:
@@ -365,7 +366,9 @@ def _write_entity(ctx: _Context, ent: Any, path: str, name: str, order: int) -> 
         prim = _write_light(a, path, ent.light)
     else:
         prim = a.prim(path, "Xform")
-    digest = _write_xform(a, prim, ctx.timeline, ctx.columns[ent.id])
+    if ctx.plan is None:
+        ctx.plan = _plan(ctx.timeline)
+    digest = _write_xform(a, prim, ctx.timeline, ctx.columns[ent.id], ctx.plan)
     plain = serialize.payload_to_json(dataclasses.replace(ent, gaussians=None) if ent.gaussians is not None else ent)
     mat = scene.material_of(ent.id)
     traj = scene.trajectory_of(ent.id)
@@ -448,36 +451,49 @@ def _write_splats(a: _Author, path: str, g: Any) -> None:
     a.attr(gprim, "extent", T.Float3Array, Vt.Vec3fArray([Gf.Vec3f(*lo.tolist()), Gf.Vec3f(*hi.tolist())]))
 
 
-def _write_xform(a: _Author, prim: Any, timeline: Any, col: int) -> str:
+def _write_xform(a: _Author, prim: Any, timeline: Any, col: int, plan: Any = None) -> str:
     """translate / orient / scale ops from one Timeline column; returns their digest.
 
     orient is written as quatd, normalised in float64: usd-core turns an orient op into
     a matrix through the quaternion's angle (acos of its real part), which magnifies the
     rounding of a float32 quaternion (|q| = 1 +- 6e-8) to ~1e-5 rad at small angles.
+    ``plan``: (unit rotations (F, E, 4), per column kept frames) from :func:`_plan`, made once
+    for all entities; without it the frames are found here.
     """
     from pxr import Vt
 
     T = a.T
-    rot = np.asarray(timeline.rotation[:, col], dtype=np.float64)
-    rot = rot / np.linalg.norm(rot, axis=1, keepdims=True)
+    if plan is not None:
+        rot = plan[0][:, col]
+        kept_frames = plan[1][col]
+    else:
+        rot = np.asarray(timeline.rotation[:, col], dtype=np.float64)
+        rot = rot / np.linalg.norm(rot, axis=1, keepdims=True)
+        kept_frames = None
     series = (
         (OPS[0], np.ascontiguousarray(timeline.position[:, col], dtype=np.float32), T.Float3, Vt.Vec3fArray, False),
         (OPS[1], np.ascontiguousarray(rot), T.Quatd, Vt.QuatdArray, True),
         (OPS[2], np.ascontiguousarray(timeline.scale[:, col], dtype=np.float32), T.Float3, Vt.Vec3fArray, False),
     )
     ops = []
-    for op, values, type_name, array_type, rotation in series:
-        frames = reduce_samples(values, rotation=rotation)
+    for i, (op, values, type_name, array_type, rotation) in enumerate(series):
+        frames = kept_frames[i] if kept_frames is not None else reduce_samples(values, rotation=rotation)
         spec = a.attr(prim, op, type_name)
         if frames is None:
             spec.default = array_type.FromNumpy(values[:1])[0]
             ops.append((op, values[0], np.zeros(0), np.zeros((0, values.shape[1]))))
             continue
         kept = values[frames]
-        set_sample = a.layer.SetTimeSample
-        spath = spec.path
+        set_sample = spec.SetTimeSample  # the spec's own method: ~25% less per call than the layer's by path
         for f, value in zip(frames.astype(np.float64).tolist(), array_type.FromNumpy(kept)):  # zip: Vt indexing is slow
-            set_sample(spath, f, value)
+            set_sample(f, value)
         ops.append((op, None, frames.astype(np.float64), kept))
     a.attr(prim, "xformOpOrder", T.TokenArray, Vt.TokenArray(list(OPS)), uniform=True)
     return xform_digest(ops)
+
+
+def _plan(timeline: Any) -> Any:
+    """Kept frames of every entity's ops, found for all columns at once (see exporters._usd_samples)."""
+    from exporters._usd_samples import plan_columns
+
+    return plan_columns(timeline, _POS_TOL, _ROT_TOL, lambda v, rotation: reduce_samples(v, rotation=rotation))
