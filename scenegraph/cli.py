@@ -184,6 +184,15 @@ def _cmd_rerender(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_diff(args: argparse.Namespace) -> int:
+    from scenegraph import pipeline
+    from scenegraph.world.changes import diff, format_changes
+
+    changes = diff(pipeline.load(args.a), pipeline.load(args.b))
+    print(json.dumps([c.to_json() for c in changes], indent=2) if args.json else format_changes(changes))
+    return 0
+
+
 _SPLATS_FROM = ("give entities without Gaussians those of the same id in FILE (the file an artist started from: "
                 "Blender's glTF exporter drops the splats)")
 
@@ -285,6 +294,14 @@ def _parser() -> argparse.ArgumentParser:
     rr.add_argument("--backend", choices=("auto", "torch", "gsplat"), default="auto")
     rr.add_argument("--splats-from", default=None, metavar="FILE", help=_SPLATS_FROM)
     rr.set_defaults(func=_cmd_rerender)
+
+    d = sub.add_parser("diff", help="list what an edit changed between two scene files",
+                       description="Compare scene A with its edited version B by entity id: added, removed, moved, recoloured, "
+                                   "retimed, changed, camera, with the frame ranges of B each change touches.")
+    d.add_argument("a")
+    d.add_argument("b")
+    d.add_argument("--json", action="store_true", help="print a JSON list of {kind, entity, frames, detail}")
+    d.set_defaults(func=_cmd_diff)
 
     from scenegraph.batch import add_command as _add_batch
 
