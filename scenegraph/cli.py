@@ -80,6 +80,9 @@ def _cmd_build(args: argparse.Namespace) -> int:
         fps=args.fps,
         duration=args.duration,
         gaussians=args.gaussians,
+        refine=args.refine,
+        refine_steps=args.refine_steps,
+        progress=args.refine is not None,
     )
     for w in scene.metadata.get("warnings", []):
         print(f"warning: {w}", file=sys.stderr)
@@ -213,6 +216,8 @@ def _parser() -> argparse.ArgumentParser:
     b.add_argument("--fps", type=_positive_float, default=None, help="frames per second (default 24)")
     b.add_argument("--duration", type=_positive_float, default=None, help="length in seconds (default: from the prompt)")
     b.add_argument("--gaussians", choices=("proxy", "fit", "none"), default="proxy", help="splats per entity: sampled on the proxy (default, fast), fitted to proxy renders (slow), or none")
+    b.add_argument("--refine", default=None, metavar="MODEL_DIR", help="local diffusers text-to-image folder: refine each entity's splats toward its own words (score distillation, cached)")
+    b.add_argument("--refine-steps", type=int, default=100, metavar="N", help="score-distillation steps per entity (default 100)")
     b.set_defaults(func=_cmd_build)
 
     s = sub.add_parser("simulate", help="simulate a scene and write its timeline as .npz", description="Simulate a scene file and write time, ids, position, rotation, scale, velocity and visible/<camera> arrays to an .npz file.")

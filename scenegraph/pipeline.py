@@ -32,12 +32,18 @@ def build(
     fps: float | None = None,
     duration: float | None = None,
     gaussians: str = "proxy",
+    refine: str | os.PathLike | None = None,
+    refine_steps: int = 100,
+    progress: bool = False,
 ) -> Scene:
     """Text -> Scene: direct (prompt -> SceneSpec), lay out, plan motion, give appearance.
 
     ``director``: ``rules`` (offline), ``transformers:PATH`` or ``openai:URL[#model]``.
     ``gaussians``: ``proxy`` (sampled on each proxy mesh), ``fit`` (fitted to
-    proxy renders; needs torch) or ``none``.  Raises SpecError for an empty or
+    proxy renders; needs torch) or ``none``.  ``refine``: a local diffusers text-to-image
+    folder; each entity's Gaussians are then refined toward its own words by score
+    distillation (:func:`scenegraph.appearance.sds.refine_scene`, ``refine_steps`` each,
+    cached).  Raises SpecError for an empty or
     unusable prompt, LayoutError for contradictory relations, BackendError when
     a model backend fails.
     """
@@ -46,6 +52,12 @@ def build(
 
     if not isinstance(prompt, str) or not prompt.strip():
         raise SpecError("the prompt is empty: describe a scene, e.g. 'a red car drives from left to right'")
+    if refine is not None:
+        from scenegraph.appearance.refine import check_refiner_folder
+
+        check_refiner_folder(refine)  # before any work
+        if gaussians == "none":
+            raise SpecError("--refine refines the entities' Gaussians: it needs --gaussians proxy or fit")
     spec, warnings = direct(prompt, director=director, seed=seed)
     scene = build_scene(spec, seed=seed, fps=fps, duration=duration, prompt=prompt, director=director)
     if warnings:
@@ -54,6 +66,10 @@ def build(
         from scenegraph.appearance.assign import assign_gaussians
 
         assign_gaussians(scene, mode=gaussians, seed=seed)
+    if refine is not None:
+        from scenegraph.appearance.sds import refine_scene
+
+        refine_scene(scene, refine, steps=refine_steps, seed=seed, progress=progress)
     return scene
 
 
