@@ -249,8 +249,8 @@ def _parser() -> argparse.ArgumentParser:
     a.add_argument("-o", "--output", default=None, help="write here instead of overwriting SCENE")
     a.set_defaults(func=_cmd_attach)
 
-    f = sub.add_parser("fit", help="fit Gaussians to a posed capture", description="Fit Gaussians to a nerfstudio transforms.json or a COLMAP text model with images, and write a .ply.")
-    f.add_argument("capture", help="transforms.json, or a COLMAP folder (cameras.txt, images.txt)")
+    f = sub.add_parser("fit", help="fit Gaussians to a posed capture", description="Fit Gaussians to a nerfstudio transforms.json or a COLMAP model (text or binary; distortion removed; points3D start the fit) with images, and write a .ply.")
+    f.add_argument("capture", help="transforms.json, or a COLMAP folder (cameras, images [, points3D] as .txt or .bin)")
     f.add_argument("-o", "--output", required=True, metavar="SPLAT.ply")
     f.add_argument("--steps", type=int, default=None, help="optimisation steps (default 400)")
     f.add_argument("--gaussians", type=int, default=5000, help="Gaussian budget (default 5000)")

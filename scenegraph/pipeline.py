@@ -209,8 +209,11 @@ def attach(scene_path: str | os.PathLike, entity_id: str, capture: str | os.Path
     return scene
 
 
-def fit_capture(capture: str | os.PathLike, output: str | os.PathLike, *, steps: int | None = None, num_gaussians: int = 5000, seed: int = 0, refiner: str | None = None, progress: bool = True) -> Any:
-    """Fit Gaussians to a posed capture (transforms.json or COLMAP text) and write a .ply.
+def fit_capture(capture: str | os.PathLike, output: str | os.PathLike, *, steps: int | None = None, num_gaussians: int = 5000, seed: int = 0, refiner: str | None = None, progress: bool = True, init_points: bool = True) -> Any:
+    """Fit Gaussians to a posed capture (transforms.json or a COLMAP text/binary model) and write a .ply.
+
+    A COLMAP model's ``points3D`` (when present and ``init_points``) start the fit: one
+    Gaussian per point (a seeded subsample down to ``num_gaussians``), coloured like it.
 
     Returns the :class:`~scenegraph.appearance.fit.FitResult` (held-out PSNR and
     SSIM, seconds).  Raises FormatError for a bad capture or output suffix,
@@ -230,7 +233,15 @@ def fit_capture(capture: str | os.PathLike, output: str | os.PathLike, *, steps:
         from scenegraph.appearance.refine import refine_views
 
         views = refine_views(views, refiner, prompt="a photo", seed=seed)
-    options = {} if steps is None else {"steps": steps}
+    options: dict[str, Any] = {} if steps is None else {"steps": steps}
+    if init_points and Path(capture).is_dir():
+        from scenegraph.appearance.captures import colmap_model_dir
+        from scenegraph.appearance.colmap import points_to_gaussians, read_points3d
+
+        model = colmap_model_dir(Path(capture))
+        points = read_points3d(model) if model is not None else None
+        if points is not None and len(points[0]):
+            options["init"] = points_to_gaussians(*points, budget=num_gaussians, seed=seed)
     result = fit_gaussians(views, num_gaussians=num_gaussians, seed=seed, progress=progress, **options)
     write_ply(result.gaussians, output)
     return result

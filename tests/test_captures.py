@@ -142,11 +142,9 @@ def test_colmap_text_model_reprojects_a_known_point(tmp_path):
     assert all(v.alpha is None for v in views)
 
 
-def test_colmap_distortion_is_ignored_with_a_warning(tmp_path):
-    _write_colmap(tmp_path, "OPENCV", f"{F} {F * 1.1} {W / 2 + 1.5} {H / 2 - 1.0} 0.01 0 0 0")
-    with pytest.warns(UserWarning, match="distortion"):
-        views = load_capture(tmp_path)
-    _check_views(views, [f"img_{i}.png" for i in range(3)])
+def test_colmap_zero_distortion_changes_nothing(tmp_path):
+    _write_colmap(tmp_path, "OPENCV", f"{F} {F * 1.1} {W / 2 + 1.5} {H / 2 - 1.0} 0 0 0 0")
+    _check_views(load_capture(tmp_path), [f"img_{i}.png" for i in range(3)])
 
 
 def test_downscale_halves_images_and_intrinsics(tmp_path):

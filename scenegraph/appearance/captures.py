@@ -1,11 +1,13 @@
-"""Posed captures from other tools: nerfstudio ``transforms.json`` and COLMAP text models.
+"""Posed captures from other tools: nerfstudio ``transforms.json`` and COLMAP text or binary models.
 
 :func:`load_capture` returns :class:`~scenegraph.world.views.PosedView`
 objects in the rasterizers' convention (OpenCV ``world_to_camera``, pixel
 centres at +0.5, linear RGB in [0, 1]).  nerfstudio stores camera-to-world
 matrices in the OpenGL convention (y up, looking down -z); COLMAP stores
 world-to-camera rotations as (qw, qx, qy, qz) and translations, already in
-the OpenCV convention.  Lens distortion is ignored with a warning.  Images are
+the OpenCV convention.  COLMAP SIMPLE_RADIAL / RADIAL / OPENCV distortion is
+removed (images resampled onto the pinhole camera, :func:`~scenegraph.appearance.colmap.undistort`);
+nerfstudio distortion is ignored with a warning.  Images are
 read with Pillow (``pip install scenegraph[capture]``) and decoded from sRGB.
 
 Every problem - an empty capture, a missing image, a size that disagrees
@@ -143,12 +145,19 @@ def load_capture(path: str | os.PathLike, *, downscale: int = 1) -> list[PosedVi
         raise FormatError(f"{p}: expected a transforms.json file or a COLMAP model folder")
     if (p / "transforms.json").is_file():
         return _load_transforms(p / "transforms.json", downscale)
+    model = colmap_model_dir(p)
+    if model is not None:
+        return _load_colmap(p, model, downscale)
+    raise FormatError(f"{p}: no transforms.json, and no COLMAP cameras + images (.txt or .bin; also looked in sparse/0)")
+
+
+def colmap_model_dir(p: Path) -> Path | None:
+    """The folder holding a COLMAP model (text or binary) in ``p``, ``p/sparse/0`` or ``p/sparse``; None if none."""
     for model in (p, p / "sparse" / "0", p / "sparse"):
-        if (model / "cameras.txt").is_file() and (model / "images.txt").is_file():
-            return _load_colmap(p, model, downscale)
-    if (p / "cameras.bin").is_file() or (p / "sparse" / "0" / "cameras.bin").is_file():
-        raise FormatError(f"{p}: binary COLMAP models are not read; export text with 'colmap model_converter --output_type TXT'")
-    raise FormatError(f"{p}: no transforms.json, and no COLMAP cameras.txt + images.txt (also looked in sparse/0)")
+        for ext in (".txt", ".bin"):
+            if (model / f"cameras{ext}").is_file() and (model / f"images{ext}").is_file():
+                return model
+    return None
 
 
 # --------------------------------------------------------------------------
@@ -246,10 +255,17 @@ def _data_lines(path: Path) -> list[tuple[int, str]]:
     return [(i + 1, line.strip()) for i, line in enumerate(text.splitlines()) if not line.lstrip().startswith("#")]
 
 
-def _parse_cameras(path: Path) -> dict[int, tuple[int, int, float, float, float, float]]:
-    """Camera id -> (width, height, fx, fy, cx, cy) from a COLMAP ``cameras.txt``."""
+def _parse_cameras(path: Path) -> dict[int, tuple[int, int, float, float, float, float, str, list[float]]]:
+    """Camera id -> (width, height, fx, fy, cx, cy, model, distortion) from a COLMAP ``cameras.txt`` or ``cameras.bin``."""
     cams: dict[int, tuple] = {}
-    warned = False
+    if path.suffix == ".bin":
+        from scenegraph.appearance.colmap import read_cameras_bin
+
+        for cam_id, (model, w, h, params) in read_cameras_bin(path).items():
+            if model not in _COLMAP_MODELS:
+                raise FormatError(f"{path}: camera {cam_id}: model {model} is not supported (supported: {', '.join(_COLMAP_MODELS)})")
+            cams[cam_id] = _intrinsics(model, w, h, params)
+        return cams
     for lineno, line in _data_lines(path):
         if not line:
             continue
@@ -267,26 +283,23 @@ def _parse_cameras(path: Path) -> dict[int, tuple[int, int, float, float, float,
             raise FormatError(f"{where}: camera id, size and parameters must be numbers") from None
         if len(params) != _COLMAP_MODELS[model]:
             raise FormatError(f"{where}: {model} takes {_COLMAP_MODELS[model]} parameters, got {len(params)}")
-        if model in ("SIMPLE_PINHOLE", "SIMPLE_RADIAL", "RADIAL"):
-            fx = fy = params[0]
-            cx, cy = params[1], params[2]
-            dist = params[3:]
-        else:
-            fx, fy, cx, cy = params[:4]
-            dist = params[4:]
-        if any(dist) and not warned:
-            warnings.warn(f"{path}: {model} distortion is ignored (images are used as if undistorted)", stacklevel=4)
-            warned = True
-        cams[cam_id] = (w, h, fx, fy, cx, cy)
+        cams[cam_id] = _intrinsics(model, w, h, params)
     if not cams:
         raise FormatError(f"{path}: no cameras")
     return cams
 
 
+def _intrinsics(model: str, w: int, h: int, params: list[float]) -> tuple:
+    if model in ("SIMPLE_PINHOLE", "SIMPLE_RADIAL", "RADIAL"):
+        return (w, h, params[0], params[0], params[1], params[2], model, list(params[3:]))
+    return (w, h, params[0], params[1], params[2], params[3], model, list(params[4:]))
+
+
 def _load_colmap(root: Path, model_dir: Path, downscale: int) -> list[PosedView]:
-    cams = _parse_cameras(model_dir / "cameras.txt")
-    images_txt = model_dir / "images.txt"
-    lines = _data_lines(images_txt)
+    binary = not (model_dir / "cameras.txt").is_file()
+    cams = _parse_cameras(model_dir / ("cameras.bin" if binary else "cameras.txt"))
+    images_txt = model_dir / ("images.bin" if binary else "images.txt")
+    lines = [] if binary else _data_lines(images_txt)
     image_dir = root / "images"
     if not image_dir.is_dir() and model_dir != root:
         image_dir = model_dir / "images"
@@ -316,6 +329,16 @@ def _load_colmap(root: Path, model_dir: Path, downscale: int) -> list[PosedView]
         name = " ".join(tok[9:])
         entries.append((name, q, t, cam_id, where))
         i += 2  # skip the POINTS2D line that follows (possibly blank)
+    if binary:
+        from scenegraph.appearance.colmap import read_images_bin
+
+        for name, q, t, cam_id in read_images_bin(images_txt):
+            where = f"{images_txt}: image {name!r}"
+            if not (np.all(np.isfinite(q)) and np.all(np.isfinite(t))) or np.linalg.norm(q) < 1e-12:
+                raise FormatError(f"{where}: the pose is not finite or the quaternion is zero")
+            if cam_id not in cams:
+                raise FormatError(f"{where}: camera {cam_id} is not in cameras.bin")
+            entries.append((name, q, t, cam_id, where))
     if not entries:
         raise FormatError(f"{images_txt}: the capture is empty (no images)")
     views = []
@@ -323,10 +346,18 @@ def _load_colmap(root: Path, model_dir: Path, downscale: int) -> list[PosedView]
         w2c = np.eye(4)
         w2c[:3, :3] = quat_to_matrix(np.roll(q, -1) / np.linalg.norm(q))  # COLMAP stores w, x, y, z
         w2c[:3, 3] = t
-        w, h, fx, fy, cx, cy = cams[cam_id]
+        w, h, fx, fy, cx, cy, model, dist = cams[cam_id]
         try:
             cam = PinholeCamera(w, h, fx, fy, cx, cy, w2c)
         except ModelError as exc:
             raise FormatError(f"{where}: {exc}") from None
-        views.append(_view(_find_image(image_dir, name, where), _scaled(cam, downscale), name, where, downscale))
+        scaled = _scaled(cam, downscale)
+        view = _view(_find_image(image_dir, name, where), scaled, name, where, downscale)
+        if any(dist):
+            from scenegraph.appearance.colmap import undistort
+
+            k = (scaled.fx, scaled.fy, scaled.cx, scaled.cy)
+            alpha = None if view.alpha is None else undistort(view.alpha[..., None], k, model, dist)[..., 0]
+            view = PosedView(undistort(view.image, k, model, dist), scaled, alpha=alpha, name=name)
+        views.append(view)
     return views
