@@ -177,3 +177,24 @@ def test_corrupt_weights_leave_nothing_behind(tmp_path, model):
     with pytest.raises(BackendError, match="cannot load the pipeline"):
         rerender(street(), tmp_path / "out", model=broken, **OPTS)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["broken"]
+
+
+def test_edge_control_outlines_entities_not_the_open_ground():
+    from scenegraph.render.controls import edge_control
+    from scenegraph.render.passes import PassMaker
+    from scenegraph.world import simulate
+
+    scene = _street()
+    maker = PassMaker(scene, simulate(scene), "camera_1", 128, 96)
+    b = maker.buffer(3)
+    edge = edge_control(b.index, b.normal, b.depth)[..., 0] > 0.5
+    car = b.index == maker.ids.index("car_1")
+    ground = b.index == maker.ids.index("ground")
+    inner = ground.copy()  # ground pixels whose 3x3 neighbourhood is all ground
+    for dy in (-1, 0, 1):
+        for dx in (-1, 0, 1):
+            inner &= np.roll(np.roll(ground, dy, 0), dx, 1)
+    assert not edge[inner].any()  # a grazing plane is not an edge
+    ys, xs = np.nonzero(car)
+    assert edge[ys.min(), xs[ys == ys.min()]].all()  # the roof line is
+    assert edge[car].mean() < 0.6  # the car's side stays mostly dark

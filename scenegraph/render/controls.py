@@ -54,9 +54,11 @@ def depth_control(depth: np.ndarray, near: float, far: float) -> np.ndarray:
 
 def edge_control(instance: np.ndarray, normal: np.ndarray, depth: np.ndarray, angle_deg: float = 30.0, depth_jump: float = 0.05) -> np.ndarray:
     """White (1) where neighbouring pixels show another entity, a surface turned by more than
-    ``angle_deg``, or a depth step over ``depth_jump`` (relative); black elsewhere; (H, W, 3)."""
+    ``angle_deg``, or a depth step: inverse depth, linear across any plane, bending by more than
+    ``depth_jump`` (relative) between three pixels in a row; black elsewhere; (H, W, 3)."""
     edge = np.zeros(instance.shape, bool)
     cos_limit = np.cos(np.radians(angle_deg))
+    inv = np.where(depth > 0, 1.0 / np.maximum(depth, 1e-6), 0.0)
     for axis in (0, 1):
         a = [slice(None), slice(None)]
         b = [slice(None), slice(None)]
@@ -65,10 +67,13 @@ def edge_control(instance: np.ndarray, normal: np.ndarray, depth: np.ndarray, an
         cut = instance[a] != instance[b]
         both = (instance[a] >= 0) & (instance[b] >= 0)
         cut |= both & (np.einsum("ijk,ijk->ij", normal[a], normal[b]) < cos_limit)
-        da, db = depth[a], depth[b]
-        cut |= both & (np.abs(da - db) > depth_jump * np.maximum(np.minimum(da, db), 1e-6))
         edge[a] |= cut
         edge[b] |= cut
+        lo, mid, hi = [slice(None), slice(None)], [slice(None), slice(None)], [slice(None), slice(None)]
+        lo[axis], mid[axis], hi[axis] = slice(None, -2), slice(1, -1), slice(2, None)
+        lo, mid, hi = tuple(lo), tuple(mid), tuple(hi)
+        bend = np.abs(inv[lo] - 2.0 * inv[mid] + inv[hi]) > depth_jump * np.maximum(inv[mid], 1e-9)
+        edge[mid] |= bend & (instance[mid] >= 0)
     return np.repeat(edge[..., None], 3, axis=2).astype(np.float32)
 
 
