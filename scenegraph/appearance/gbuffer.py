@@ -6,10 +6,10 @@ and returns, per pixel, the mesh index, the surface point in that mesh's
 local frame, the world-space unit normal and the camera depth.  The point in
 the local frame is what makes exact motion vectors possible: move it by the
 mesh's world matrix at another time, project it, and the difference is the
-flow.  The rasterizer is :func:`~scenegraph.appearance.mesh_render.render_mesh`
-(same pixel centres, back-face culling and near clipping as the instance
-pass), fed the local positions and normals as vertex colours with ambient 1, so
-they come back perspective-correctly interpolated.
+flow.  The rasterizer is :mod:`~scenegraph.appearance.raster_mesh` (one
+z-buffer over all meshes, with the pixel centres, back-face culling and near
+clipping of :func:`~scenegraph.appearance.mesh_render.render_mesh` and the
+instance pass); the local point and normal are interpolated perspective-correctly.
 
 >>> import numpy as np
 >>> from scenegraph.appearance.shapes import box_mesh
@@ -27,7 +27,6 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from scenegraph.appearance.mesh_render import render_mesh
 from scenegraph.appearance.shapes import Mesh
 from scenegraph.world.views import PinholeCamera
 
@@ -54,32 +53,44 @@ def posed_mesh(mesh: Mesh, m: np.ndarray) -> Mesh:
 
 
 def surface_buffer(meshes: Sequence[tuple[Mesh, Any]], camera: PinholeCamera) -> SurfaceBuffer:
-    """Rasterize ``meshes`` ((local mesh, world matrix (4, 4)) pairs) into a :class:`SurfaceBuffer`."""
+    """Rasterize ``meshes`` ((local mesh, world matrix (4, 4)) pairs) into a :class:`SurfaceBuffer`.
+
+    One z-buffer over all meshes (:mod:`scenegraph.appearance.raster_mesh`: the
+    pixel centres, back-face culling and near clipping of ``render_mesh``; the
+    earlier mesh wins a tie); the local point and the normal are interpolated
+    perspective-correctly from the winning triangle's corners.
+    """
+    from scenegraph.appearance.raster_mesh import clip_project, raster, resolve
+
     h, w = camera.height, camera.width
-    best = np.full((h, w), np.inf, np.float64)
-    index = np.full((h, w), -1, np.int32)
-    local = np.zeros((h, w, 3), np.float64)
-    normal = np.zeros((h, w, 3), np.float32)
-    white = (1.0, 1.0, 1.0)
+    index = np.full(h * w, -1, np.int32)
+    local = np.zeros((h * w, 3), np.float64)
+    normal = np.zeros((h * w, 3), np.float32)
+    depth = np.zeros(h * w, np.float32)
+    pos, nrm, loc, idx, owner = [], [], [], [], []
+    base = 0
     for k, (mesh, m) in enumerate(meshes):
         if len(mesh.indices) == 0:
             continue
         posed = posed_mesh(mesh, m)
-        lo = mesh.positions.min(axis=0).astype(np.float64)
-        span = np.maximum(mesh.positions.max(axis=0) - lo, 1e-9)
-        code = (mesh.positions.astype(np.float64) - lo) / span
-        enc, alpha, depth = render_mesh(posed, camera, white, vertex_colors=code, ambient=1.0)
-        hit = (alpha > 0) & (depth > 0) & (depth < best)
-        if not hit.any():
-            continue
-        nrm, _, _ = render_mesh(posed, camera, white, vertex_colors=0.5 * (posed.normals + 1.0), ambient=1.0)
-        best[hit] = depth[hit]
-        index[hit] = k
-        local[hit] = lo + enc[hit].astype(np.float64) * span
-        n = 2.0 * nrm[hit].astype(np.float64) - 1.0
-        normal[hit] = n / np.maximum(np.linalg.norm(n, axis=1, keepdims=True), 1e-12)
-    depth = np.where(np.isfinite(best), best, 0.0).astype(np.float32)
-    return SurfaceBuffer(index, local, normal, depth)
+        pos.append(posed.positions)
+        nrm.append(posed.normals)
+        loc.append(mesh.positions.astype(np.float64))
+        idx.append(mesh.indices.astype(np.int64) + base)
+        owner.append(np.full(len(mesh.positions), k, np.int32))
+        base += len(mesh.positions)
+    if idx:
+        proj = clip_project(np.concatenate(pos), np.concatenate(idx), camera.world_to_camera,
+                            (camera.fx, camera.fy, camera.cx, camera.cy), znear=camera.znear, zfar=camera.zfar)
+        key = raster(proj.screen, proj.z, w, h)
+        pix, tri, z, wts = resolve(key, proj, w)
+        src = proj.src[tri]
+        index[pix] = np.concatenate(owner)[src[:, 0]]
+        local[pix] = np.einsum("pk,pkc->pc", wts, np.concatenate(loc)[src])
+        n = np.einsum("pk,pkc->pc", wts, np.concatenate(nrm)[src])
+        normal[pix] = n / np.maximum(np.linalg.norm(n, axis=1, keepdims=True), 1e-12)
+        depth[pix] = z
+    return SurfaceBuffer(index.reshape(h, w), local.reshape(h, w, 3), normal.reshape(h, w, 3), depth.reshape(h, w))
 
 
 def project(points: np.ndarray, camera: PinholeCamera) -> tuple[np.ndarray, np.ndarray]:

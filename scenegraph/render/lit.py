@@ -1,6 +1,6 @@
 """The built-in beauty renderer: lit frames of the world state in numpy, about a second a frame.
 
-One z-buffer (:mod:`scenegraph.render.raster`) over every entity's posed mesh
+One z-buffer (:mod:`scenegraph.appearance.raster_mesh`) over every entity's posed mesh
 gives a G-buffer (depth, entity, normal, albedo, material); it is shaded in
 one vectorised pass:
 
@@ -27,7 +27,7 @@ from typing import Any
 
 import numpy as np
 
-from scenegraph.render.raster import EMPTY, clip_project, raster, resolve
+from scenegraph.appearance.raster_mesh import EMPTY, clip_project, raster, resolve
 from scenegraph.render.sky import Lighting, frame_lighting, is_sky_entity, sky_colour
 
 __all__ = ["LitRenderer", "tone_map", "SHADOW_MAX"]

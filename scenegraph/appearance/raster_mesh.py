@@ -1,8 +1,8 @@
 """A fast numpy triangle rasterizer: one z-buffer over every mesh of a frame.
 
 Used by the lit renderer (:mod:`scenegraph.render.lit`) for its G-buffer
-(depth, which triangle, perspective-correct barycentrics) and for the sun's
-shadow map.  Pixel (row i, column j) samples the image point (j + 0.5, i + 0.5),
+(depth, which triangle, perspective-correct barycentrics) and the sun's
+shadow map, and by :func:`scenegraph.appearance.gbuffer.surface_buffer`.  Pixel (row i, column j) samples the image point (j + 0.5, i + 0.5),
 as :func:`scenegraph.appearance.mesh_render.render_mesh` does, with the same
 near-plane clipping and back-face rule, so its instance ids are the ones the
 per-entity z-buffer gives.
