@@ -59,15 +59,26 @@ def export(scene: Any, path: str | os.PathLike, *, timeline: Any = None, **optio
     animation need it).  Raises FormatError for an unknown suffix or bad option.
     """
     module = _module(_WRITERS, path, "write")
+    if Path(path).is_dir():
+        raise FormatError(f"{path}: is a folder; give a file name")
     with gc_paused():  # writers and readers make many small acyclic objects: see gc_paused
         module.write(scene, path, timeline=timeline, **options)
     return Path(path)
 
 
-def load(path: str | os.PathLike) -> Any:
-    """Read a Scene from ``path``; raises FormatError naming what is wrong with the file."""
+def load(path: str | os.PathLike, *, allow_paths: Any = None) -> Any:
+    """Read a Scene from ``path``; raises FormatError naming what is wrong with the file.
+
+    Everything the file points to (USD layers and assets, glTF buffers and images, textures) must lie
+    inside the file's folder, or under one of ``allow_paths`` (a path or a list of them); anything else
+    is refused before it is opened (see :mod:`exporters._confine`).
+    """
+    from exporters import _confine
+
     if not Path(path).exists():
         raise FormatError(f"{path}: no such file")
     module = _module(_READERS, path, "read")
-    with gc_paused():
-        return module.read(path)
+    with _confine.allowing(allow_paths), gc_paused():
+        scene = module.read(path)
+        _confine.check_textures(scene, path)
+    return scene

@@ -110,10 +110,12 @@ def safe_uri_path(uri: str, folder: Path, where: str) -> Path:
     text = urllib.parse.unquote(uri)
     if _SCHEME.match(text) or text.startswith(("/", "\\")) or "\0" in text:
         raise FormatError(f"{where}: uri {uri!r} is absolute or remote; only relative paths inside the file's folder are read")
+    from exporters._confine import HINT, allowed_paths, is_inside
+
     base = folder.resolve()
     target = (base / text).resolve()
-    if target != base and base not in target.parents:
-        raise FormatError(f"{where}: uri {uri!r} escapes the file's folder")
+    if not is_inside(target, (base,) + allowed_paths()):
+        raise FormatError(f"{where}: uri {uri!r} escapes the file's folder ({HINT})")
     return target
 
 

@@ -125,9 +125,9 @@ def _num(x: Any) -> float | int:
 
 def _temp(path: Path) -> tuple[BinaryIO, str]:
     """A temporary file beside ``path`` with the mode a plain open() would give (mkstemp's is 0600)."""
-    from scenegraph.model.files import default_file_mode
+    from scenegraph.model.files import default_file_mode, temp_prefix
 
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    fd, tmp = tempfile.mkstemp(prefix=temp_prefix(path.name), suffix=".tmp", dir=path.parent)
     os.chmod(tmp, default_file_mode())
     return os.fdopen(fd, "wb"), tmp
 

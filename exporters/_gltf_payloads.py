@@ -78,8 +78,10 @@ def read_image(texture: str, out_dir: Path) -> tuple[Path, bytes, str]:
             if data.startswith(magic):
                 return Path("texture" + (".png" if mime == "image/png" else ".jpg")), data, mime
         raise FormatError(f"texture {texture[:40]!r}...: not a base64 PNG or JPEG data: URI")
+    from scenegraph.model.outputs import published_folder
+
     src = Path(texture)
-    candidates = [src] if src.is_absolute() else [out_dir / src, Path.cwd() / src]
+    candidates = [src] if src.is_absolute() else [published_folder(out_dir) / src, Path.cwd() / src]
     for c in candidates:
         if c.is_file():
             data = c.read_bytes()

@@ -129,10 +129,13 @@ def _parse_header(data: bytes, where: str) -> tuple[str | None, list[_Element], 
 
 
 def _rest_count(names: set[str], where: str) -> int:
-    rest = sorted(int(n[7:]) for n in names if re.fullmatch(r"f_rest_\d+", n))
+    rest = sorted(int(n[7:]) for n in names if re.fullmatch(r"f_rest_\d{1,6}", n))
+    odd = sorted(n for n in names if n.startswith("f_rest_") and not re.fullmatch(r"f_rest_\d{1,6}", n))
+    if odd:
+        raise FormatError(f"{where}: vertex property {odd[0][:40]!r} is not f_rest_0..f_rest_44")
     if rest != list(range(len(rest))):
-        missing = sorted(set(range(max(rest) + 1)) - set(rest))
-        raise FormatError(f"{where}: vertex property f_rest_{missing[0]} is missing (f_rest_* must run 0..M-1)")
+        missing = next(i for i, r in enumerate(rest) if r != i)  # the first index the sorted run skips
+        raise FormatError(f"{where}: vertex property f_rest_{missing} is missing (f_rest_* must run 0..M-1)")
     k = 1 + len(rest) // 3
     if len(rest) % 3 or k not in (1, 4, 9, 16):
         raise FormatError(f"{where}: {len(rest)} f_rest properties is not 3 * ((degree+1)^2 - 1) for SH degree 0-3")

@@ -47,11 +47,16 @@ from exporters._usd_common import (
 from scenegraph.model import serialize
 from scenegraph.errors import FormatError, ModelError
 
-__all__ = ["read_stage"]
+__all__ = ["read_stage", "read_stage_here"]
 
 def read_stage(path: str | os.PathLike) -> Any:
-    """A Scene from a USD file; raises FormatError (never returns a partial scene)."""
-    from pxr import Tf, Usd
+    """A Scene from a USD file; raises FormatError (never returns a partial scene).
+
+    The crate is pre-checked here; the layers' references are checked against the allowed folders
+    and the stage is read in a child process bounded in memory and time (:mod:`exporters._usd_guard`).
+    """
+    from exporters import _usd_guard
+    from exporters._confine import allowed_paths
 
     path = Path(path)
     if path.suffix.lower() not in SUFFIXES:
@@ -65,7 +70,21 @@ def read_stage(path: str | os.PathLike) -> Any:
         raise FormatError(f"{path}: cannot read ({exc.strerror})") from None
     if path.suffix.lower() == ".usdz":
         check_usdz(path)
+    _usd_guard.check_crate(path)
+    roots = list(allowed_paths())
+    if _usd_guard.sandbox_enabled():
+        return _usd_guard.read_bounded(path, roots)
+    return read_stage_here(path, roots)
+
+
+def read_stage_here(path: Path, roots: list[Path]) -> Any:
+    """:func:`read_stage` in this process, after the checks (the reader child runs this)."""
+    from pxr import Tf, Usd
+
+    from exporters._usd_guard import check_layer_references
+
     try:
+        check_layer_references(path, roots)
         stage = Usd.Stage.Open(str(path), Usd.Stage.LoadAll)
     except Tf.ErrorException as exc:
         raise FormatError(f"{path}: not a readable USD stage ({_first_line(exc)})") from None
@@ -83,7 +102,11 @@ def read_stage(path: str | os.PathLike) -> Any:
 
 
 def _first_line(exc: Exception) -> str:
-    lines = [ln.strip() for ln in str(exc).splitlines() if ln.strip()]
+    try:
+        text = str(exc)
+    except UnicodeDecodeError:  # usd-core quotes the file's own bytes, which need not be UTF-8
+        return "the file holds text that is not UTF-8"
+    lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
     return (lines[-1] if lines else type(exc).__name__)[:300]
 
 

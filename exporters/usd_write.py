@@ -33,6 +33,8 @@ from exporters._usd_common import (
     xform_digest,
 )
 from scenegraph.model import serialize
+from scenegraph.model.files import temp_prefix
+from scenegraph.model.outputs import published_folder
 from scenegraph.errors import FormatError
 
 __all__ = ["write_stage", "reduce_samples"]
@@ -66,7 +68,7 @@ def write_stage(scene: Any, path: str | os.PathLike, *, timeline: Any = None, **
     layer_suffix = ".usda" if suffix == ".usda" else ".usdc"
     # the layer is written in a temp folder beside the target, then renamed (or packaged) into place;
     # inside a .usdz it is named after the target, so the package bytes do not depend on temp names
-    tmp_dir = tempfile.mkdtemp(prefix=f".{path.name}.", dir=path.parent)
+    tmp_dir = tempfile.mkdtemp(prefix=temp_prefix(path.name), suffix=".tmp", dir=path.parent)
     tmp_layer = os.path.join(tmp_dir, path.stem + layer_suffix)
     try:
         try:
@@ -99,7 +101,7 @@ def _package(scene: Any, path: Path, layer: str, out: str) -> None:
         if not tex or tex in seen or os.path.isabs(tex) or "://" in tex or ".." in Path(tex).parts:
             continue
         seen.add(tex)
-        src = path.parent / tex
+        src = published_folder(path.parent) / tex
         if src.is_file():
             staged = os.path.join(os.path.dirname(layer), "tex", tex)
             os.makedirs(os.path.dirname(staged), exist_ok=True)

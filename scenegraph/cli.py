@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Any, Sequence
@@ -55,47 +56,69 @@ def _seed(text: str) -> int:
 # ---------------------------------------------------------------- commands
 
 
-def _check_outputs(outputs: Sequence[str]) -> None:
-    """Refuse an unknown output suffix before any work (and before any file is written)."""
+def _outputs(paths: Sequence[str], suffixes: Sequence[str] | None = None) -> Any:
+    """The command's outputs, checked before any work and published all together (see scenegraph.model.outputs)."""
     import exporters
+    from scenegraph.model.outputs import Outputs
 
-    from scenegraph.errors import FormatError
+    return Outputs(paths, exporters.writable_suffixes() if suffixes is None else suffixes)
 
-    known = exporters.writable_suffixes()
-    for out in outputs:
-        suffix = Path(out).suffix.lower()
-        if suffix not in known:
-            raise FormatError(f"{out}: cannot write {suffix or 'files without a suffix'} (supported: {', '.join(known)})")
+
+def _summary(scene: Any, paths: Sequence[Any]) -> str:
+    """What a build made, in two or three lines."""
+    kinds: dict[str, int] = {}
+    for e in scene.entities():
+        kinds[e.kind] = kinds.get(e.kind, 0) + 1
+    moving = sum(1 for e in scene.entities() if scene.trajectory_of(e.id) is not None)
+    frames = int(scene.duration * scene.fps + 1e-9) + 1
+    parts = [f"{kinds.pop('object', 0)} objects ({moving} moving)"] + [f"{n} {k}{'s' if n != 1 else ''}" for k, n in sorted(kinds.items())]
+    files = ", ".join(f"{p} ({_size(p)})" for p in paths)
+    return f"built {', '.join(parts)}; {scene.duration:g} s at {scene.fps:g} fps = {frames} frames\nwrote {files}"
+
+
+def _size(path: Any) -> str:
+    try:
+        n = float(Path(path).stat().st_size)
+    except OSError:
+        return "?"
+    for unit in ("bytes", "kB", "MB", "GB"):
+        if n < 1000 or unit == "GB":
+            return f"{n:.0f} {unit}" if unit == "bytes" else f"{n:.1f} {unit}"
+        n /= 1000
+    return ""
 
 
 def _cmd_build(args: argparse.Namespace) -> int:
     from scenegraph import pipeline
 
-    _check_outputs(args.output)
-
-    scene = pipeline.build(
-        args.prompt,
-        seed=args.seed,
-        director=args.director,
-        fps=args.fps,
-        duration=args.duration,
-        gaussians=args.gaussians,
-        refine=args.refine,
-        refine_steps=args.refine_steps,
-        progress=args.refine is not None,
-    )
-    for w in scene.metadata.get("warnings", []):
-        print(f"warning: {w}", file=sys.stderr)
-    for out in args.output:
-        pipeline.export(scene, out)
-        print(out)
+    with _outputs(args.output) as outs:
+        scene = pipeline.build(
+            args.prompt,
+            seed=args.seed,
+            director=args.director,
+            fps=args.fps,
+            duration=args.duration,
+            gaussians=args.gaussians,
+            refine=args.refine,
+            refine_steps=args.refine_steps,
+            progress=args.refine is not None,
+        )
+        for w in scene.metadata.get("warnings", []):
+            print(f"warning: {w}", file=sys.stderr)
+        for out in outs.paths:
+            pipeline.export(scene, outs.stage(out))
+        outs.commit()
+    if not args.quiet:
+        print(_summary(scene, outs.paths))
     return 0
 
 
 def _cmd_simulate(args: argparse.Namespace) -> int:
     from scenegraph import pipeline
 
-    pipeline.simulate_to_npz(args.scene, args.output, fps=args.fps, duration=args.duration)
+    with _outputs([args.output], [".npz"]) as outs:
+        pipeline.simulate_to_npz(args.scene, outs.stage(args.output), fps=args.fps, duration=args.duration)
+        outs.commit()
     print(args.output)
     return 0
 
@@ -115,10 +138,12 @@ def _cmd_inspect(args: argparse.Namespace) -> int:
 def _cmd_export(args: argparse.Namespace) -> int:
     from scenegraph import pipeline
 
-    _check_outputs(args.output)
-    scene = _load_with_splats(args.input, args.splats_from)
-    for out in args.output:
-        pipeline.export(scene, out)
+    with _outputs(args.output) as outs:
+        scene = _load_with_splats(args.input, args.splats_from)
+        for out in outs.paths:
+            pipeline.export(scene, outs.stage(out))
+        outs.commit()
+    for out in outs.paths:
         print(out)
     return 0
 
@@ -144,6 +169,9 @@ def _cmd_schema(args: argparse.Namespace) -> int:
 def _cmd_attach(args: argparse.Namespace) -> int:
     from scenegraph import pipeline
 
+    from scenegraph.model.outputs import check_output
+
+    check_output(args.output or args.scene, [".json", ".glb", ".gltf", ".usda", ".usdc", ".usd", ".usdz"])
     pipeline.attach(args.scene, args.entity, args.capture, fit=not args.no_fit, output=args.output)
     print(args.output or args.scene)
     return 0
@@ -152,6 +180,9 @@ def _cmd_attach(args: argparse.Namespace) -> int:
 def _cmd_fit(args: argparse.Namespace) -> int:
     from scenegraph import pipeline
 
+    from scenegraph.model.outputs import check_output
+
+    check_output(args.output, [".ply"])
     result = pipeline.fit_capture(args.capture, args.output, steps=args.steps, num_gaussians=args.gaussians, seed=args.seed, refiner=args.refiner, progress=not args.quiet)
     print(f"{args.output}: {len(result.gaussians)} Gaussians, held-out PSNR {result.psnr_db:.2f} dB, SSIM {result.ssim:.3f}, {result.seconds:.1f} s")
     return 0
@@ -218,6 +249,7 @@ def _parser() -> argparse.ArgumentParser:
     b.add_argument("--gaussians", choices=("proxy", "fit", "none"), default="proxy", help="splats per entity: sampled on the proxy (default, fast), fitted to proxy renders (slow), or none")
     b.add_argument("--refine", default=None, metavar="MODEL_DIR", help="local diffusers text-to-image folder: refine each entity's splats toward its own words (score distillation, cached)")
     b.add_argument("--refine-steps", type=int, default=100, metavar="N", help="score-distillation steps per entity (default 100)")
+    b.add_argument("--quiet", action="store_true", help="no summary of what was built")
     b.set_defaults(func=_cmd_build)
 
     s = sub.add_parser("simulate", help="simulate a scene and write its timeline as .npz", description="Simulate a scene file and write time, ids, position, rotation, scale, velocity and visible/<camera> arrays to an .npz file.")
@@ -299,6 +331,9 @@ def _parser() -> argparse.ArgumentParser:
     rr.add_argument("--backend", choices=("auto", "torch", "gsplat"), default="auto")
     rr.add_argument("--splats-from", default=None, metavar="FILE", help=_SPLATS_FROM)
     rr.set_defaults(func=_cmd_rerender)
+    for reader in (s, i, e, a, r, rr):
+        reader.add_argument("--allow-outside", action="append", default=[], metavar="PATH",
+                            help="also read files the scene file points to under PATH (default: only inside its folder); repeatable")
 
     d = sub.add_parser("diff", help="list what an edit changed between two scene files",
                        description="Compare scene A with its edited version B by entity id: added, removed, moved, recoloured, "
@@ -315,16 +350,28 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    from exporters._confine import allowing
+    from scenegraph.model.outputs import terminate_raises
+
     parser = _parser()
     args = parser.parse_args(argv)
     try:
-        return int(args.func(args) or 0)
+        with terminate_raises(), allowing(getattr(args, "allow_outside", None)):
+            code = int(args.func(args) or 0)
+        sys.stdout.flush()
+        return code
     except SceneGraphError as exc:
         print(f"scenegraph {args.command}: error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # stdout closed early (| head): not an error; silence the flush at exit
+        try:
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        except (OSError, ValueError):
+            pass
+        return 0
 
 
 if __name__ == "__main__":  # pragma: no cover

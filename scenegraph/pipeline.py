@@ -58,8 +58,16 @@ def build(
         check_refiner_folder(refine)  # before any work
         if gaussians == "none":
             raise SpecError("--refine refines the entities' Gaussians: it needs --gaussians proxy or fit")
+    from scenegraph.model.limits import check_scene_length
+
+    problem = check_scene_length(duration or 0.0, fps or 24.0)
+    if problem:
+        raise SpecError(problem)
     spec, warnings = direct(prompt, director=director, seed=seed)
     scene = build_scene(spec, seed=seed, fps=fps, duration=duration, prompt=prompt, director=director)
+    problem = check_scene_length(scene.duration, scene.fps)
+    if problem:
+        raise SpecError(f"{problem}: shorten the actions or pass a shorter duration")
     if warnings:
         scene.metadata["warnings"] = list(scene.metadata.get("warnings", [])) + list(warnings)
     if gaussians != "none":
@@ -80,11 +88,12 @@ def export(scene: Scene, path: str | os.PathLike, **options: Any) -> Path:
     return exporters.export(scene, path, **options)
 
 
-def load(path: str | os.PathLike) -> Scene:
-    """Read a scene file of any supported format."""
+def load(path: str | os.PathLike, *, allow_paths: Any = None) -> Scene:
+    """Read a scene file of any supported format; what it points to must lie in its folder or under
+    ``allow_paths`` (see :func:`exporters.load`)."""
     import exporters
 
-    return exporters.load(path)
+    return exporters.load(path, allow_paths=allow_paths)
 
 
 def carry_splats(scene: Scene, source: "Scene | str | os.PathLike") -> list[str]:

@@ -101,13 +101,10 @@ def hand_timeline(scene: Scene, fps: float | None = None) -> Timeline:
 
 
 def timeline_for(scene: Scene) -> Timeline:
-    """``simulate(scene)`` when the world simulation is available, else :func:`hand_timeline`."""
+    """``simulate(scene)``."""
     from scenegraph.world import simulate
 
-    try:
-        return simulate(scene)
-    except NotImplementedError:
-        return hand_timeline(scene)
+    return simulate(scene)
 
 
 def crowd_scene(entities: int, frames: int, gaussians: int = 0, seed: int = 0) -> tuple[Scene, Timeline]:

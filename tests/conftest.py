@@ -9,17 +9,13 @@ os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # as `import scenegraph` do
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
-SHARED = REPO.parent / "shared"
-TESTDATA = SHARED / "testdata"
+TESTDATA = REPO / "tests" / "data"  # in the repository: a clean clone runs every test
 
 
 @pytest.fixture(scope="session")
 def train_ply() -> Path:
-    """The real 1,000-splat capture shipped in ../shared/testdata."""
-    p = TESTDATA / "train-1000.ply"
-    if not p.exists():
-        pytest.skip(f"{p} is not present")
-    return p
+    """The real 1,000-splat capture in tests/data (see tests/data/README.md for where it comes from)."""
+    return TESTDATA / "train-1000.ply"
 
 
 @pytest.fixture

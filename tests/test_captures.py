@@ -76,7 +76,7 @@ def _write_colmap(root: Path, model: str = "PINHOLE", params: str | None = None)
         _save_png(root / "images" / f"img_{i}.png", rgb)
         q = _quat_wxyz(cam.world_to_camera[:3, :3])
         t = cam.world_to_camera[:3, 3]
-        lines.append(f"{i + 1} {' '.join(repr(v) for v in q)} {' '.join(repr(v) for v in t)} 1 img_{i}.png")
+        lines.append(f"{i + 1} {' '.join(repr(float(v)) for v in q)} {' '.join(repr(float(v)) for v in t)} 1 img_{i}.png")
         lines.append("" if i % 2 else "12.5 7.25 -1")  # points2D, sometimes empty
     (root / "sparse" / "0" / "images.txt").write_text("\n".join(lines) + "\n")
     return root

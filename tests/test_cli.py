@@ -120,7 +120,8 @@ def test_render_writes_frames_over_the_background_asked_for(tmp_path):
     colour is a usage error."""
     import json as _json
 
-    from PIL import Image
+    Image = pytest.importorskip("PIL.Image")
+    pytest.importorskip("torch")
 
     scene_path = tmp_path / "s.json"
     assert run("build", "a red car drives from left to right", "--duration", "2", "-o", str(scene_path)).returncode == 0

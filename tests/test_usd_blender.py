@@ -153,9 +153,6 @@ def test_stage_edited_and_exported_by_blender_reads_back(tmp_path):
     assert by_name["lamp_2_proxy"].kind == "object" and by_name["lamp_2_proxy"].cls == "mesh"
     np.testing.assert_allclose(back.world_matrix(by_name["lamp_2_proxy"].id)[:3, 3], [-2.0, 0.0, -2.0], atol=1e-3)
     np.testing.assert_allclose(back.world_matrix(by_name["lamp_1_proxy"].id)[:3, 3], [3.0, 0.0, -2.0], atol=1e-3)
-    try:
-        tl_back = simulate(back)
-    except NotImplementedError:
-        pytest.skip("scenegraph.world.simulate is not implemented yet")
+    tl_back = simulate(back)
     for eid, name in (("car_1", "car_1"), ("cam_main", "cam_main")):
         np.testing.assert_allclose(tl_back.world_position(by_name[name].id), tl.world_position(eid), atol=1e-3, err_msg=name)

@@ -27,9 +27,11 @@ from scenegraph.world.views import GL_TO_CV, PinholeCamera, PosedView
 from scenegraph.errors import BackendError, FormatError, ModelError
 from scenegraph.model.materials import srgb_to_linear
 from scenegraph.model import quat_to_matrix
+from scenegraph.model.files import file_size
 
 __all__ = ["load_capture", "srgb_to_linear", "linear_to_srgb", "read_image"]
 
+_MAX_TEXT_BYTES = 256 << 20  # a transforms.json or COLMAP text file (a million images is ~100 MB)
 _IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".JPG", ".PNG")
 #: COLMAP camera model -> (parameter count, index of distortion parameters)
 _COLMAP_MODELS = {
@@ -66,7 +68,7 @@ def read_image(path: str | os.PathLike, downscale: int = 1) -> tuple[np.ndarray,
             if downscale > 1:
                 im = im.resize((im.width // downscale, im.height // downscale), Image.Resampling.BOX)
             arr = np.asarray(im, dtype=np.float64) / 255.0
-    except (OSError, ValueError) as exc:
+    except (OSError, ValueError, Image.DecompressionBombError) as exc:
         raise FormatError(f"{path}: cannot read the image ({exc})") from None
     rgb = srgb_to_linear(arr[..., :3]).astype(np.float32)
     alpha = arr[..., 3].astype(np.float32) if has_alpha else None
@@ -103,7 +105,7 @@ def _read_mask(path: Path, downscale: int) -> np.ndarray:
             if downscale > 1:
                 im = im.resize((im.width // downscale, im.height // downscale), Image.Resampling.BOX)
             return (np.asarray(im, dtype=np.float32) / 255.0).astype(np.float32)
-    except (OSError, ValueError) as exc:
+    except (OSError, ValueError, Image.DecompressionBombError) as exc:
         raise FormatError(f"{path}: cannot read the mask ({exc})") from None
 
 
@@ -175,10 +177,13 @@ def _number(d: dict, key: str, where: str) -> float | None:
 
 
 def _load_transforms(json_path: Path, downscale: int) -> list[PosedView]:
+    file_size(json_path, _MAX_TEXT_BYTES, "a transforms.json")
     try:
         meta = json.loads(json_path.read_text(encoding="utf-8"))
     except json.JSONDecodeError as exc:
         raise FormatError(f"{json_path}: not valid JSON (line {exc.lineno}: {exc.msg})") from None
+    except RecursionError:
+        raise FormatError(f"{json_path}: not valid JSON (nested too deeply)") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise FormatError(f"{json_path}: cannot read ({exc})") from None
     if not isinstance(meta, dict):
@@ -248,6 +253,7 @@ def _load_transforms(json_path: Path, downscale: int) -> list[PosedView]:
 
 def _data_lines(path: Path) -> list[tuple[int, str]]:
     """(line number, text) of every line that is not a comment; blank lines are kept (images.txt needs them)."""
+    file_size(path, _MAX_TEXT_BYTES, "a COLMAP text file")
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:

@@ -164,6 +164,7 @@ def direct_transformers(
     temperature: float = 0.7,
     max_string: int = 48,
     max_items: int = 8,
+    deadline_s: float | None = None,
 ) -> tuple[BaseModel, list[str]]:
     """Run the local model at ``path`` on ``prompt`` -> (SceneSpec or ``schema_model`` instance, warnings).
 
@@ -173,9 +174,19 @@ def direct_transformers(
     holds its shortest completion.  ``max_string`` / ``max_items`` cap strings
     and arrays the schema leaves open.
 
+    Generation stops after ``deadline_s`` seconds (default 300, or
+    ``SCENEGRAPH_LLM_DEADLINE_S``); a reply not closed by then is an error.
+
     Raises BackendError when torch or transformers is missing, the directory
     holds no loadable model, or the reply is cut off or still fails validation.
     """
+    import time
+
+    from scenegraph.model.limits import env_number
+
+    if deadline_s is None:
+        deadline_s = env_number("SCENEGRAPH_LLM_DEADLINE_S", 300.0)
+    started = time.monotonic()
     from scenegraph.director.openai_compat import validate_reply
     from scenegraph.model.spec import SYSTEM_PROMPT, SceneSpec
 
@@ -194,7 +205,8 @@ def direct_transformers(
     kwargs: dict[str, Any] = dict(do_sample=sample, max_new_tokens=max_new_tokens, num_beams=1,
                                   logits_processor=transformers.LogitsProcessorList([processor]),
                                   stopping_criteria=transformers.StoppingCriteriaList([stopper]),
-                                  pad_token_id=eos[0] if eos else 0)
+                                  pad_token_id=eos[0] if eos else 0,
+                                  max_time=max(0.001, deadline_s - (time.monotonic() - started)))
     if sample:
         kwargs.update(temperature=temperature, top_k=0, top_p=1.0)
     with torch.random.fork_rng(devices=[]), torch.no_grad():
@@ -203,6 +215,10 @@ def direct_transformers(
             model.generate(**enc, **kwargs)
         except _DeadEnd as exc:
             raise BackendError(f"transformers director: {path}: {exc}") from None
+    if not grammar.is_complete(steer.state) and time.monotonic() - started >= deadline_s:
+        raise BackendError(
+            f"transformers director: {path}: no complete reply within the deadline of {deadline_s:g} s "
+            f"(SCENEGRAPH_LLM_DEADLINE_S raises it; reply so far: {steer.text[:200]!r})")
     if not grammar.is_complete(steer.state):
         raise BackendError(
             f"transformers director: {path}: the reply was cut off after {max_new_tokens} tokens before the JSON "

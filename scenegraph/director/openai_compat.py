@@ -19,9 +19,10 @@ import json
 import logging
 import os
 import re
+import http.client
 import socket
+import threading
 import time
-import urllib.error
 import urllib.parse
 import urllib.request
 from typing import Any
@@ -29,6 +30,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from scenegraph.errors import BackendError
+from scenegraph.model.limits import MAX_REPLY_BYTES, env_number
 
 __all__ = ["direct_openai", "parse_openai_target", "chat_completions_url", "validate_reply", "system_prompt"]
 
@@ -83,16 +85,22 @@ def validate_reply(text: str, schema_model: type[BaseModel]) -> tuple[BaseModel 
 
 
 class _Client:
-    """POSTs JSON to one endpoint; knows the key only to send it and to scrub it from text."""
+    """POSTs JSON to one endpoint; knows the key only to send it and to scrub it from text.
 
-    def __init__(self, endpoint: str, key: str | None, timeout_s: float):
-        self.endpoint, self.key, self.timeout_s = endpoint, key, timeout_s
+    Every request ends by its deadline, however the server dribbles its answer: a timer shuts the
+    socket down when the time is up (a per-read timeout would let one byte every few seconds hold a
+    build forever), and an answer larger than ``max_bytes`` is cut off with an error.
+    """
+
+    def __init__(self, endpoint: str, key: str | None, timeout_s: float, max_bytes: int = MAX_REPLY_BYTES):
+        self.endpoint, self.key, self.timeout_s, self.max_bytes = endpoint, key, timeout_s, max_bytes
 
     def scrub(self, text: str) -> str:
         return text.replace(self.key, "***") if self.key else text
 
-    def request(self, url: str, body: dict | None) -> tuple[int, str]:
-        """(HTTP status, body text); raises TimeoutError / OSError for transport failures."""
+    def request(self, url: str, body: dict | None, deadline: float | None = None) -> tuple[int, str]:
+        """(HTTP status, body text); raises TimeoutError past ``timeout_s`` (or ``deadline``, a
+        time.monotonic() value, if sooner), ReplyTooLarge, or OSError for other transport failures."""
         headers = {"Accept": "application/json"}
         data = None
         if body is not None:
@@ -100,20 +108,66 @@ class _Client:
             headers["Content-Type"] = "application/json"
         if self.key:
             headers["Authorization"] = f"Bearer {self.key}"
-        req = urllib.request.Request(url, data=data, headers=headers, method="POST" if body is not None else "GET")
+        end = time.monotonic() + self.timeout_s
+        if deadline is not None:
+            end = min(end, deadline)
+        left = end - time.monotonic()
+        if left <= 0:
+            raise TimeoutError("no time left")
+        parts = urllib.parse.urlsplit(url)
+        conn_cls = http.client.HTTPSConnection if parts.scheme == "https" else http.client.HTTPConnection
         try:
-            with urllib.request.urlopen(req, timeout=self.timeout_s) as resp:
-                return resp.status, resp.read().decode("utf-8", "replace")
-        except urllib.error.HTTPError as exc:
-            try:
-                text = exc.read().decode("utf-8", "replace")
-            except (OSError, socket.timeout):
-                text = ""
-            return exc.code, text
-        except urllib.error.URLError as exc:
-            if isinstance(exc.reason, (socket.timeout, TimeoutError)):
-                raise TimeoutError(str(exc.reason)) from None
-            raise OSError(str(exc.reason)) from None
+            conn = conn_cls(parts.hostname or "", parts.port, timeout=left)
+        except (ValueError, http.client.HTTPException) as exc:
+            raise OSError(str(exc)) from None
+        expired = threading.Event()
+
+        def _expire() -> None:
+            expired.set()
+            sock = conn.sock
+            if sock is not None:
+                try:
+                    sock.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
+
+        timer = threading.Timer(left, _expire)
+        timer.daemon = True
+        timer.start()
+        try:
+            path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+            conn.request("POST" if body is not None else "GET", path, body=data, headers=headers)
+            resp = conn.getresponse()
+            declared = resp.getheader("Content-Length")
+            if declared and declared.isdigit() and int(declared) > self.max_bytes:
+                raise ReplyTooLarge(f"the answer declares {declared} bytes, more than {self.max_bytes}")
+            chunks, total = [], 0
+            while True:
+                chunk = resp.read1(65536)
+                if not chunk:
+                    break
+                total += len(chunk)
+                if total > self.max_bytes:
+                    raise ReplyTooLarge(f"the answer is larger than {self.max_bytes} bytes")
+                chunks.append(chunk)
+            if expired.is_set():
+                raise TimeoutError("the deadline passed")
+            return resp.status, b"".join(chunks).decode("utf-8", "replace")
+        except ReplyTooLarge:
+            raise
+        except (socket.timeout, TimeoutError):
+            raise TimeoutError("the deadline passed") from None
+        except (OSError, http.client.HTTPException) as exc:
+            if expired.is_set():
+                raise TimeoutError("the deadline passed") from None
+            raise OSError(str(exc) or type(exc).__name__) from None
+        finally:
+            timer.cancel()
+            conn.close()
+
+
+class ReplyTooLarge(Exception):
+    """The server's answer is larger than the client accepts."""
 
 
 def _server_message(text: str) -> str:
@@ -128,14 +182,14 @@ def _server_message(text: str) -> str:
     return text.strip()[:300]
 
 
-def _first_model(client: _Client, endpoint: str) -> str | None:
+def _first_model(client: _Client, endpoint: str, deadline: float | None = None) -> str | None:
     """The first id the server lists under ``/models`` (None if it lists none or has no such route)."""
     url = endpoint[: -len("/chat/completions")] + "/models"
     try:
-        status, text = client.request(url, None)
+        status, text = client.request(url, None, deadline)
         data = json.loads(text)["data"] if status == 200 else []
         return str(data[0]["id"]) if data else None
-    except (OSError, TimeoutError, ValueError, KeyError, IndexError, TypeError):
+    except (OSError, TimeoutError, ReplyTooLarge, ValueError, KeyError, IndexError, TypeError, RecursionError):
         return None
 
 
@@ -146,15 +200,21 @@ def direct_openai(
     model: str | None = None,
     seed: int = 0,
     api_key_env: str = "OPENAI_API_KEY",
-    timeout_s: float = 60.0,
+    timeout_s: float | None = None,
     max_retries: int = 2,
     schema_model: type[BaseModel] | None = None,
+    deadline_s: float | None = None,
+    max_reply_bytes: int = MAX_REPLY_BYTES,
 ) -> tuple[BaseModel, list[str]]:
     """Ask the server at ``url`` for a SceneSpec (or ``schema_model``) for ``prompt`` -> (spec, warnings).
 
     ``model``: the served model's name (default: the first the server lists).
-    ``seed`` is sent as the request's ``seed``.  Each request may take
-    ``timeout_s``; timeouts, 5xx / 429 answers and replies that are not valid
+    ``seed`` is sent as the request's ``seed``.  Each request must be answered
+    in full within ``timeout_s`` (default 60 s, or ``SCENEGRAPH_LLM_TIMEOUT_S``),
+    and all requests of one call within ``deadline_s`` (default 180 s, or
+    ``SCENEGRAPH_LLM_DEADLINE_S``): deadlines, not per-read timeouts, so a server
+    that dribbles bytes still ends in time.  An answer over ``max_reply_bytes``
+    is refused.  Timeouts, 5xx / 429 answers and replies that are not valid
     JSON or break the schema are retried up to ``max_retries`` times, the
     latter with the validation error fed back to the model.
 
@@ -165,11 +225,16 @@ def direct_openai(
         from scenegraph.model.spec import SceneSpec
 
         schema_model = SceneSpec
+    if timeout_s is None:
+        timeout_s = env_number("SCENEGRAPH_LLM_TIMEOUT_S", 60.0)
+    if deadline_s is None:
+        deadline_s = env_number("SCENEGRAPH_LLM_DEADLINE_S", 180.0)
+    deadline = time.monotonic() + deadline_s
     endpoint = chat_completions_url(url)
     key = os.environ.get(api_key_env) or None
-    client = _Client(endpoint, key, timeout_s)
+    client = _Client(endpoint, key, timeout_s, max_reply_bytes)
     if model is None:
-        model = _first_model(client, endpoint)
+        model = _first_model(client, endpoint, deadline)
     schema = schema_model.model_json_schema()
     formats = [
         {"type": "json_schema", "json_schema": {"name": schema_model.__name__, "schema": schema, "strict": True}},
@@ -187,12 +252,17 @@ def direct_openai(
         body: dict[str, Any] = {"messages": messages, "response_format": formats[fmt], "seed": int(seed), "temperature": 0}
         if model:
             body["model"] = model
+        if time.monotonic() >= deadline:
+            problems.append(f"the deadline of {deadline_s:g} s for the whole request passed")
+            break
         try:
-            status, text = client.request(endpoint, body)
+            status, text = client.request(endpoint, body, deadline)
         except TimeoutError:
-            problems.append(f"attempt {attempt + 1}: no answer within {timeout_s:g} s")
+            problems.append(f"attempt {attempt + 1}: no answer within {min(timeout_s, deadline_s):g} s")
             attempt += 1
             continue
+        except ReplyTooLarge as exc:
+            raise BackendError(f"openai director: {endpoint}: {exc}") from None
         except OSError as exc:
             raise BackendError(f"openai director: cannot reach {endpoint}: {client.scrub(str(exc))}") from None
         if status == 400 and fmt == 0:
@@ -209,7 +279,7 @@ def direct_openai(
             problems.append(f"attempt {attempt + 1}: HTTP {status} ({client.scrub(_server_message(text))})")
             attempt += 1
             if attempt <= max_retries:
-                time.sleep(min(2.0, 0.2 * 2 ** attempt))
+                time.sleep(max(0.0, min(2.0, 0.2 * 2 ** attempt, deadline - time.monotonic())))
             continue
         if status != 200:
             raise BackendError(
@@ -232,7 +302,7 @@ def direct_openai(
         ]
         attempt += 1
     raise BackendError(
-        f"openai director: no valid {schema_model.__name__} from {endpoint} after {max_retries + 1} attempt(s): "
+        f"openai director: no valid {schema_model.__name__} from {endpoint} after {attempt} attempt(s): "
         + client.scrub("; ".join(problems)))
 
 
@@ -240,6 +310,6 @@ def _content(text: str) -> str | None:
     """choices[0].message.content of a chat-completions answer, or None."""
     try:
         content = json.loads(text)["choices"][0]["message"]["content"]
-    except (ValueError, KeyError, IndexError, TypeError):
+    except (ValueError, KeyError, IndexError, TypeError, RecursionError):
         return None
     return content if isinstance(content, str) else None

@@ -21,6 +21,7 @@ import numpy as np
 from scenegraph.errors import FormatError, ModelError
 from scenegraph.model.files import file_size, gc_paused
 from scenegraph.model.gaussians import Gaussians
+from scenegraph.model.limits import MAX_JSON_CONTAINERS, MAX_JSON_DEPTH, MAX_SCENE_ENTITIES, MAX_SCENE_NODES, count_containers
 from scenegraph.model.jsonable import _field_names, _plain, payload_to_json
 from scenegraph.model.payloads import CameraParams, Dynamics, Entity, LightParams, Material, Trajectory, Transform
 
@@ -152,6 +153,7 @@ def scene_from_dict(data: Any, scene_cls: type) -> Any:
     if version < 1:
         raise FormatError(f"scene.json: unknown format version {version}")
     settings = _need(data, "scene", Mapping, "scene.json")
+    _check_counts(data)
     try:
         scene = scene_cls(
             fps=settings.get("fps", 24.0),
@@ -208,6 +210,16 @@ def scene_from_dict(data: Any, scene_cls: type) -> Any:
     return scene
 
 
+def _check_counts(data: Mapping[str, Any]) -> None:
+    """Refuse more materials, trajectories, entities or relations than a scene may hold, before building any."""
+    for key, limit in (("materials", MAX_SCENE_ENTITIES), ("trajectories", MAX_SCENE_ENTITIES),
+                       ("entities", MAX_SCENE_ENTITIES), ("relations", MAX_SCENE_NODES)):
+        rows = data.get(key)
+        if isinstance(rows, list) and len(rows) > limit:
+            raise FormatError(f"scene.json: {len(rows)} {key} is more than a scene may hold ({limit}; "
+                              f"raise SCENEGRAPH_MAX_ENTITIES for larger scenes)")
+
+
 def _need_map(v: Any, where: str) -> Mapping[str, Any]:
     if not isinstance(v, Mapping):
         raise FormatError(f"{where}: expected an object, got {type(v).__name__}")
@@ -246,11 +258,22 @@ def _dumps(data: dict) -> str:
 
 
 def loads(text: str | bytes) -> Any:
-    """The parsed JSON of scene.json text (a dict, checked by :func:`scene_from_dict`)."""
+    """The parsed JSON of scene.json text (a dict, checked by :func:`scene_from_dict`).
+
+    A text with more JSON objects and arrays than a scene may hold is refused before parsing
+    (parsing takes several times the text's size in memory); nesting deeper than Python's
+    recursion allows is a FormatError, not a RecursionError.
+    """
+    containers = count_containers(text)
+    if containers > MAX_JSON_CONTAINERS:
+        raise FormatError(f"scene.json: {containers} JSON objects and arrays is more than a scene may hold "
+                          f"({MAX_JSON_CONTAINERS}; raise SCENEGRAPH_MAX_ENTITIES for larger scenes)")
     try:
         return json.loads(text)
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise FormatError(f"scene.json: invalid JSON ({exc})") from None
+    except RecursionError:
+        raise FormatError(f"scene.json: invalid JSON (nested too deeply; scene.json needs at most {MAX_JSON_DEPTH} levels)") from None
 
 
 def read_text(path: str | os.PathLike) -> bytes:

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from scenegraph.errors import FormatError
 
-__all__ = ["atomic_write", "default_file_mode", "file_size", "gc_paused"]
+__all__ = ["atomic_write", "default_file_mode", "file_size", "gc_paused", "temp_prefix"]
 
 
 @contextlib.contextmanager
@@ -41,6 +41,12 @@ def default_file_mode() -> int:
     return 0o666 & ~mask
 
 
+def temp_prefix(name: str) -> str:
+    """The prefix of a writer's temporary file for ``name`` (with the suffix ``.tmp``): hidden, and naming
+    this process, so :func:`scenegraph.model.outputs.clean_stale` can remove it once the process is gone."""
+    return f".{name}.sgtmp{os.getpid()}."
+
+
 def atomic_write(path: str | os.PathLike, data: bytes | str) -> None:
     """Write ``data`` to ``path`` via a temporary file in the same folder and a rename.
 
@@ -52,7 +58,12 @@ def atomic_write(path: str | os.PathLike, data: bytes | str) -> None:
     parent = path.parent if str(path.parent) else Path(".")
     if not parent.is_dir():
         raise FormatError(f"{path}: folder {parent} does not exist")
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=parent)
+    if path.is_dir():
+        raise FormatError(f"{path}: is a folder; give a file name")
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=temp_prefix(path.name), suffix=".tmp", dir=parent)
+    except OSError as exc:
+        raise FormatError(f"{path}: cannot write in {parent} ({exc.strerror})") from None
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)

@@ -429,6 +429,8 @@ class Scene:
                 return codec.scene_from_dict(codec.loads(text), cls)
             except FormatError as exc:
                 raise FormatError(f"{p}: {exc}") from None
+            except RecursionError:
+                raise FormatError(f"{p}: a value is nested too deeply") from None
 
     def copy(self) -> "Scene":
         return Scene.from_dict(self.to_dict())

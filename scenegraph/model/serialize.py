@@ -26,6 +26,7 @@ from scenegraph.model.codec import FORMAT, VERSION
 from scenegraph.model.files import atomic_write, default_file_mode, file_size, gc_paused
 from scenegraph.model.jsonable import payload_to_json
 from scenegraph.model.scene import Scene
+from scenegraph.errors import FormatError
 
 __all__ = [
     "FORMAT",
@@ -67,7 +68,10 @@ def dumps(scene: Scene) -> str:
 def loads(text: str | bytes) -> Scene:
     """A Scene from scene.json text; FormatError names what is wrong."""
     with gc_paused():
-        return codec.scene_from_dict(codec.loads(text), Scene)
+        try:
+            return codec.scene_from_dict(codec.loads(text), Scene)
+        except RecursionError:
+            raise FormatError("scene.json: a value is nested too deeply") from None
 
 
 def save_json(scene: Scene, path: str | os.PathLike) -> None:

@@ -28,6 +28,7 @@ from typing import Literal, Optional
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from scenegraph.errors import SpecError
+from scenegraph.model import limits as _lim
 
 __all__ = [
     "VERBS",
@@ -96,7 +97,7 @@ class EntitySpec(BaseModel):
     cls: str = Field(alias="class", description="a lower-case English noun: car, person, dog, table, ...")
     name: Optional[str] = Field(None, description="a human-readable name")
     word: Optional[str] = Field(None, max_length=40, description="the noun the prompt used, e.g. 'kitten' (class 'cat'): entity ids and names come from it")
-    count: int = Field(1, ge=1, le=500)
+    count: int = Field(1, ge=1, le=_lim.MAX_SPEC_INSTANCES)
     color: Optional[str] = Field(None, description="colour words, e.g. 'red', 'dark blue'")
     material: Optional[str] = Field(None, description="material word: paint, metal, wood, glass, fabric, plastic, ...")
     size: Optional[Size] = None
@@ -160,12 +161,12 @@ class ActionSpec(BaseModel):
     pace: Literal["slow", "normal", "fast"] = "normal"
     distance: Optional[float] = Field(None, gt=0, le=10000, description="metres")
     angle: Optional[float] = Field(None, description="degrees, for turn / orbit")
-    duration: Optional[float] = Field(None, gt=0, le=3600, description="seconds")
-    start: Optional[float] = Field(None, ge=0, le=3600, description="start time in seconds")
+    duration: Optional[float] = Field(None, gt=0, le=_lim.MAX_SPEC_DURATION, description="seconds")
+    start: Optional[float] = Field(None, ge=0, le=_lim.MAX_SPEC_DURATION, description="start time in seconds")
     after: Optional[str] = Field(None, description="id of the action this one follows")
     while_: Optional[str] = Field(None, alias="while", description="id of the action this one runs with")
     then: bool = Field(False, description="starts when the previous action in the list ends")
-    delay: float = Field(0.0, ge=0, le=3600, description="seconds added to the start")
+    delay: float = Field(0.0, ge=0, le=_lim.MAX_SPEC_DURATION, description="seconds added to the start")
     repeat: int = Field(1, ge=1, le=20, description="how many times ('twice' = 2)")
     back_and_forth: bool = Field(False, description="to the destination and back again (each repeat)")
     returns: bool = Field(False, description="comes back to where the action started")
@@ -183,9 +184,9 @@ class ShotSpec(BaseModel):
     direction: Optional[Literal["left", "right", "up", "down", "in", "out"]] = None
     angle: Optional[float] = Field(None, description="degrees, for pan / tilt / orbit")
     distance: Optional[float] = Field(None, gt=0, le=10000, description="metres, for dolly / track")
-    start: Optional[float] = Field(None, ge=0, le=3600)
+    start: Optional[float] = Field(None, ge=0, le=_lim.MAX_SPEC_DURATION)
     after: Optional[str] = Field(None, description="id of the action after whose end the shot starts")
-    duration: Optional[float] = Field(None, gt=0, le=3600)
+    duration: Optional[float] = Field(None, gt=0, le=_lim.MAX_SPEC_DURATION)
 
 
 class LightSpec(BaseModel):
@@ -209,7 +210,7 @@ class EnvironmentSpec(BaseModel):
     road: bool = False
     sky: Optional[Literal["clear", "cloudy", "overcast", "sunset", "night"]] = None
     time_of_day: Optional[Literal["dawn", "morning", "noon", "afternoon", "evening", "dusk", "night"]] = None
-    lights: list[LightSpec] = Field(default_factory=list)
+    lights: list[LightSpec] = Field(default_factory=list, max_length=_lim.MAX_SPEC_LIGHTS)
 
 
 class SceneSpec(BaseModel):
@@ -217,12 +218,12 @@ class SceneSpec(BaseModel):
 
     model_config = _STRICT
 
-    entities: list[EntitySpec] = Field(default_factory=list)
-    relations: list[RelationSpec] = Field(default_factory=list)
-    actions: list[ActionSpec] = Field(default_factory=list)
-    camera: list[ShotSpec] = Field(default_factory=list)
+    entities: list[EntitySpec] = Field(default_factory=list, max_length=_lim.MAX_SPEC_ENTITIES)
+    relations: list[RelationSpec] = Field(default_factory=list, max_length=_lim.MAX_SPEC_RELATIONS)
+    actions: list[ActionSpec] = Field(default_factory=list, max_length=_lim.MAX_SPEC_ACTIONS)
+    camera: list[ShotSpec] = Field(default_factory=list, max_length=_lim.MAX_SPEC_SHOTS)
     environment: EnvironmentSpec = Field(default_factory=EnvironmentSpec)
-    duration: Optional[float] = Field(None, gt=0, le=3600, description="total seconds; default: end of the last action + 1")
+    duration: Optional[float] = Field(None, gt=0, le=_lim.MAX_SPEC_DURATION, description="total seconds; default: end of the last action + 1")
 
     # -- references ------------------------------------------------------
     def resolve(self, ref: str) -> int | None:
@@ -239,6 +240,9 @@ class SceneSpec(BaseModel):
 
     @model_validator(mode="after")
     def _check_references(self) -> "SceneSpec":
+        total = sum(e.count for e in self.entities)
+        if total > _lim.MAX_SPEC_INSTANCES:
+            raise ValueError(f"the entities' counts add up to {total}, more than a scene may hold ({_lim.MAX_SPEC_INSTANCES})")
         ids = [e.id for e in self.entities if e.id is not None]
         dup = sorted({i for i in ids if ids.count(i) > 1})
         if dup:

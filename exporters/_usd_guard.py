@@ -1,0 +1,361 @@
+"""Reading USD files safely: crate pre-checks, confinement of layer references, and a bounded reader.
+
+usd-core trusts the sizes a ``.usdc`` crate declares; a damaged one can make it allocate tens of
+gigabytes or spin for many seconds before it reports an error.  So a USD file is read in three
+steps:
+
+1. :func:`check_crate` checks the crate's header, table of contents and section headers against
+   the file size (for a ``.usdz``, every crate inside it), in this process, before usd-core sees it;
+2. in a child process (see :mod:`exporters._usd_worker`: forked from a warm worker that has
+   usd-core imported, so a read costs milliseconds more, not an interpreter start) with its
+   address space capped (:func:`memory_limit`) and a deadline (:func:`time_limit`),
+   :func:`check_layer_references` opens the root layer and every layer it reaches with ``Sdf``
+   and refuses any sublayer, reference, payload, value clip or asset path outside the allowed
+   folders (see :mod:`exporters._confine`) before the stage is composed;
+3. the child composes and reads the stage and hands the Scene back pickled.
+
+A child that runs out of memory, time, or crashes becomes a FormatError naming the file.  Set
+``SCENEGRAPH_USD_SANDBOX=0`` to read in this process instead (same checks, no bounds).
+"""
+from __future__ import annotations
+
+import atexit
+import json
+import os
+import pickle
+import select
+import shutil
+import struct
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import zipfile
+from pathlib import Path
+from typing import Any
+
+from scenegraph.errors import FormatError
+from scenegraph.model.limits import env_number
+
+__all__ = ["check_crate", "check_layer_references", "read_bounded", "memory_limit", "time_limit"]
+
+CRATE_MAGIC = b"PXR-USDC"
+_BOOTSTRAP = 88  # ident[8], version[8], tocOffset int64, reserved int64[8]
+_SECTION = 32  # name[16], start int64, size int64
+_SECTIONS = {b"TOKENS", b"STRINGS", b"FIELDS", b"FIELDSETS", b"PATHS", b"SPECS"}
+_MAX_RATIO = 256  # LZ4 expands at most ~255x
+_LAYER_SUFFIXES = (".usd", ".usda", ".usdc", ".usdz")
+
+
+def memory_limit(size: int) -> int:
+    """Bytes of address space a read of a ``size``-byte file may take beyond the reader's own:
+    64 x the file, at least 512 MB (``SCENEGRAPH_USD_READ_MB`` sets the floor)."""
+    floor = int(env_number("SCENEGRAPH_USD_READ_MB", 512)) << 20
+    return max(floor, 64 * size)
+
+
+def time_limit(size: int) -> float:
+    """Seconds a read of a ``size``-byte file may take: 10 s plus 1 s per MB (``SCENEGRAPH_USD_READ_S`` sets the 10)."""
+    return env_number("SCENEGRAPH_USD_READ_S", 10.0) + size / 1e6
+
+
+# --------------------------------------------------------------------------
+# 1. crate pre-checks (no usd-core)
+# --------------------------------------------------------------------------
+
+
+def check_crate(path: Path) -> None:
+    """FormatError unless every crate in ``path`` (a binary .usd/.usdc, or inside a .usdz) declares a header,
+    table of contents and sections that fit the bytes it has."""
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(8)
+            if path.suffix.lower() == ".usdz":
+                _check_usdz_crates(path, fh)
+            elif head == CRATE_MAGIC:
+                fh.seek(0, os.SEEK_END)
+                _check_crate_at(fh, 0, fh.tell(), str(path))
+    except OSError as exc:
+        raise FormatError(f"{path}: cannot read ({exc.strerror or exc})") from None
+
+
+def _check_usdz_crates(path: Path, fh: Any) -> None:
+    try:
+        with zipfile.ZipFile(path) as zf:
+            infos = zf.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        raise FormatError(f"{path}: not a usdz package ({exc})") from None
+    for info in infos:
+        # the local header: 30 bytes, then the name and the extra field
+        fh.seek(info.header_offset)
+        local = fh.read(30)
+        if len(local) < 30 or local[:4] != b"PK\x03\x04":
+            raise FormatError(f"{path}: usdz entry {info.filename!r} has no valid local header")
+        name_len, extra_len = struct.unpack_from("<HH", local, 26)
+        start = info.header_offset + 30 + name_len + extra_len
+        fh.seek(start)
+        if fh.read(8) == CRATE_MAGIC:
+            _check_crate_at(fh, start, info.file_size, f"{path}[{info.filename}]")
+
+
+def _check_crate_at(fh: Any, base: int, size: int, where: str) -> None:
+    if size < _BOOTSTRAP:
+        raise FormatError(f"{where}: truncated USD crate ({size} bytes, the header alone needs {_BOOTSTRAP})")
+    fh.seek(base)
+    boot = fh.read(_BOOTSTRAP)
+    if len(boot) < _BOOTSTRAP:
+        raise FormatError(f"{where}: truncated USD crate header")
+    major, minor = boot[8], boot[9]
+    if major != 0 or minor > 32:
+        raise FormatError(f"{where}: USD crate version {major}.{minor}.{boot[10]} is not one usd-core writes")
+    (toc,) = struct.unpack_from("<q", boot, 16)
+    if not _BOOTSTRAP <= toc <= size - 8:
+        raise FormatError(f"{where}: the crate's table of contents at byte {toc} is outside the file ({size} bytes)")
+    fh.seek(base + toc)
+    (count,) = struct.unpack("<Q", fh.read(8))
+    if count > 64 or toc + 8 + count * _SECTION > size:
+        raise FormatError(f"{where}: the crate's table of contents declares {count} sections, more than {size - toc - 8} bytes hold")
+    raw = fh.read(count * _SECTION)
+    seen = set()
+    for i in range(count):
+        name_raw, start, length = struct.unpack_from("<16sqq", raw, i * _SECTION)
+        name = name_raw.split(b"\0", 1)[0]
+        label = name.decode("ascii", "replace")[:16]
+        if name not in _SECTIONS:
+            raise FormatError(f"{where}: unknown crate section {label!r}")
+        if name in seen:
+            raise FormatError(f"{where}: crate section {label} is listed twice")
+        seen.add(name)
+        if start < _BOOTSTRAP or length < 0 or start + length > toc:
+            raise FormatError(f"{where}: crate section {label} (bytes {start}..{start + length}) lies outside the data before the table of contents ({toc})")
+        _check_section(fh, base + start, length, name, label, where)
+    missing = _SECTIONS - seen
+    if missing:
+        raise FormatError(f"{where}: the crate has no {', '.join(sorted(m.decode() for m in missing))} section")
+
+
+def _check_section(fh: Any, start: int, length: int, name: bytes, label: str, where: str) -> None:
+    """The element counts a section starts with, against its length (each element takes at least a
+    bit of compressed data, which LZ4 expands at most ~255x)."""
+    fh.seek(start)
+    head = fh.read(min(length, 32))
+    if len(head) < 8:
+        raise FormatError(f"{where}: crate section {label} is too short ({length} bytes)")
+    (count,) = struct.unpack_from("<Q", head, 0)
+    if name == b"STRINGS":
+        ok = 8 + 4 * count <= length
+    elif name == b"TOKENS":
+        if len(head) < 24:
+            raise FormatError(f"{where}: crate section TOKENS is too short ({length} bytes)")
+        raw_size, packed = struct.unpack_from("<QQ", head, 8)
+        ok = count <= raw_size <= _MAX_RATIO * packed + 64 and packed <= length - 24
+    else:
+        ok = count <= 8 * _MAX_RATIO * length
+    if not ok:
+        raise FormatError(f"{where}: crate section {label} declares {count} entries, more than its {length} bytes can hold")
+
+
+# --------------------------------------------------------------------------
+# 2. confinement of layer references (usd-core's Sdf only: nothing is composed)
+# --------------------------------------------------------------------------
+
+
+def _asset_paths(value: Any, out: list[str]) -> None:
+    from pxr import Sdf
+
+    if isinstance(value, Sdf.AssetPath):
+        if value.path:
+            out.append(value.path)
+    elif isinstance(value, Sdf.AssetPathArray) or isinstance(value, (list, tuple)):
+        for v in value:
+            _asset_paths(v, out)
+    elif isinstance(value, dict):
+        for v in value.values():
+            _asset_paths(v, out)
+
+
+def _layer_asset_paths(layer: Any) -> list[tuple[str, str]]:
+    """(where, authored asset path) of everything ``layer`` names: sublayers, references, payloads, and
+    asset values and metadata (value clips, textures) of every spec."""
+    from pxr import Sdf
+
+    found: list[tuple[str, str]] = [("subLayers", p) for p in layer.subLayerPaths]
+    # what usd-core itself will open to compose (a safety net under the walk below)
+    found += [("composition", p) for p in layer.GetCompositionAssetDependencies() if p]
+    for key in ("customLayerData",):
+        vals: list[str] = []
+        _asset_paths(layer.pseudoRoot.GetInfo(key) if layer.pseudoRoot.HasInfo(key) else None, vals)
+        found += [(key, v) for v in vals]
+    specs: list[Any] = []
+    layer.Traverse(Sdf.Path.absoluteRootPath, specs.append)
+    for spec_path in specs:
+        spec = layer.GetObjectAtPath(spec_path)
+        if isinstance(spec, Sdf.VariantSpec):
+            spec = spec.primSpec  # a variant's own references and payloads live on its prim spec
+        if spec is None:
+            continue
+        where = str(spec_path)
+        if isinstance(spec, Sdf.PrimSpec):
+            for key, listop in (("references", spec.referenceList), ("payload", spec.payloadList)):
+                for items in (listop.explicitItems, listop.prependedItems, listop.appendedItems, listop.addedItems, listop.orderedItems):
+                    found += [(f"{where} {key}", item.assetPath) for item in items if item.assetPath]
+        for key in spec.ListInfoKeys():
+            if key in ("references", "payload", "specifier", "typeName"):
+                continue
+            vals = []
+            try:
+                _asset_paths(spec.GetInfo(key), vals)
+            except Exception:  # a value Python cannot convert: not an asset path
+                continue
+            found += [(f"{where} {key}", v) for v in vals]
+        if isinstance(spec, Sdf.AttributeSpec):
+            vals = []
+            for t in layer.ListTimeSamplesForPath(spec_path):
+                _asset_paths(layer.QueryTimeSample(spec_path, t), vals)
+            found += [(f"{where} timeSamples", v) for v in vals]
+    return found
+
+
+def _outer_file(resolved: str) -> str:
+    """The file system path of a (possibly package-relative, ``a.usdz[b.usda]``) layer path."""
+    return resolved.split("[", 1)[0] if resolved.endswith("]") and "[" in resolved else resolved
+
+
+def check_layer_references(path: Path, roots: list[Path]) -> None:
+    """Open ``path``'s root layer and every layer it reaches with Sdf (no composition) and refuse any
+    sublayer, reference, payload, clip or asset path outside ``path``'s folder and ``roots``."""
+    from pxr import Sdf
+
+    from exporters._confine import HINT, is_inside
+
+    base = path.resolve().parent
+    allowed = (base,) + tuple(roots)
+    queue = [str(path.resolve())]
+    seen: set[str] = set()
+    while queue:
+        layer_path = queue.pop()
+        if layer_path in seen:
+            continue
+        seen.add(layer_path)
+        layer = Sdf.Layer.FindOrOpen(layer_path)
+        if layer is None:
+            raise FormatError(f"{layer_path}: not a readable USD layer")
+        for what, authored in _layer_asset_paths(layer):
+            where = f"{Path(_outer_file(layer_path)).name if layer_path != str(path.resolve()) else path}: {what}"
+            if authored.startswith("`") or "${" in authored:
+                raise FormatError(f"{where}: asset path {authored[:200]!r} is an expression; not followed ({HINT})")
+            if "://" in authored or authored.startswith(("file:", "http:", "https:")):
+                raise FormatError(f"{where}: asset path {authored[:200]!r} is a URL ({HINT})")
+            anchored = layer.ComputeAbsolutePath(authored)
+            outer = Path(_outer_file(anchored))
+            if not outer.is_absolute():  # unresolvable (a search path): it would be looked up elsewhere
+                raise FormatError(f"{where}: asset path {authored[:200]!r} does not resolve inside {base} ({HINT})")
+            if not is_inside(outer.resolve(), allowed):
+                raise FormatError(f"{where}: asset path {authored[:200]!r} is outside the folder {base} ({HINT})")
+            if Path(_outer_file(anchored)).suffix.lower() in _LAYER_SUFFIXES or anchored.endswith("]"):
+                if not outer.exists():
+                    raise FormatError(f"{where}: layer {authored[:200]!r} does not exist")
+                if Path(anchored.rstrip("]").rsplit("[", 1)[-1]).suffix.lower() in _LAYER_SUFFIXES or not anchored.endswith("]"):
+                    queue.append(anchored)
+
+
+# --------------------------------------------------------------------------
+# 3. the bounded read (parent side)
+# --------------------------------------------------------------------------
+
+_lock = threading.Lock()
+_worker: subprocess.Popen | None = None
+#: peak resident memory (kB) of the last bounded reader child (benchmarks/fuzz.py reports it)
+last_child_peak_kb = 0
+
+
+def _start_worker() -> subprocess.Popen:
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(p for p in sys.path if p)
+    for name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+        env.setdefault(name, "1")  # a single-threaded worker forks safely
+    env.setdefault("MALLOC_ARENA_MAX", "2")  # glibc reserves 64 MB of address space per thread arena
+    proc = subprocess.Popen([sys.executable, "-m", "exporters._usd_worker"], stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env, close_fds=True)
+    return proc
+
+
+def _stop_worker() -> None:
+    global _worker
+    if _worker is not None:
+        try:
+            _worker.stdin.close()  # type: ignore[union-attr]
+            _worker.wait(timeout=2)
+        except Exception:
+            _worker.kill()
+        _worker = None
+
+
+atexit.register(_stop_worker)
+
+
+def _readline(proc: subprocess.Popen, deadline: float) -> bytes | None:
+    fd = proc.stdout.fileno()  # type: ignore[union-attr]
+    buf = b""
+    while not buf.endswith(b"\n"):
+        left = deadline - time.monotonic()
+        if left <= 0:
+            return None
+        ready, _, _ = select.select([fd], [], [], left)
+        if not ready:
+            return None
+        chunk = os.read(fd, 65536)
+        if not chunk:
+            return None
+        buf += chunk
+    return buf
+
+
+def sandbox_enabled() -> bool:
+    return os.environ.get("SCENEGRAPH_USD_SANDBOX", "1") != "0" and hasattr(os, "fork") and sys.platform != "win32"
+
+
+def read_bounded(path: Path, roots: list[Path]) -> Any:
+    """The Scene in the USD file ``path``, read in a bounded child process (see the module docstring)."""
+    global _worker, last_child_peak_kb
+    size = path.stat().st_size
+    mem, seconds = memory_limit(size), time_limit(size)
+    request = {"path": str(path), "roots": [str(r) for r in roots], "memory": mem, "seconds": seconds}
+    with _lock:
+        out_dir = tempfile.mkdtemp(prefix="scenegraph-usd-read-")
+        try:
+            request["out"] = os.path.join(out_dir, "scene.pickle")
+            for attempt in (0, 1):
+                if _worker is None or _worker.poll() is not None:
+                    _worker = _start_worker()
+                try:
+                    _worker.stdin.write(json.dumps(request).encode() + b"\n")  # type: ignore[union-attr]
+                    _worker.stdin.flush()  # type: ignore[union-attr]
+                except (BrokenPipeError, OSError):
+                    _stop_worker()
+                    continue
+                line = _readline(_worker, time.monotonic() + seconds + 60.0)  # the worker's start-up included
+                if line is not None:
+                    break
+                _worker.kill()
+                _worker = None
+            else:
+                raise FormatError(f"{path}: the USD reader process did not answer")
+            reply = json.loads(line)
+            last_child_peak_kb = int(reply.get("peak_kb") or 0)
+            status = reply.get("status")
+            if status == "ok":
+                with open(request["out"], "rb") as fh:
+                    return pickle.load(fh)  # written by our own child process, never by the file
+            if status == "error":
+                raise FormatError(reply.get("message") or f"{path}: not a readable USD file")
+            if status == "timeout":
+                raise FormatError(f"{path}: reading took longer than {seconds:.0f} s (a damaged file?); "
+                                  f"SCENEGRAPH_USD_READ_S raises the limit")
+            if status == "memory":
+                raise FormatError(f"{path}: reading needed more than {mem >> 20} MB of memory (a damaged file?); "
+                                  f"SCENEGRAPH_USD_READ_MB raises the limit")
+            raise FormatError(f"{path}: usd-core failed reading it ({reply.get('message', status)}; a damaged file?)")
+        finally:
+            shutil.rmtree(out_dir, ignore_errors=True)
