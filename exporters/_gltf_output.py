@@ -10,7 +10,10 @@ from __future__ import annotations
 
 import ctypes
 import errno
+import hashlib
+import json
 import os
+import re
 import shutil
 import struct
 import sys
@@ -213,16 +216,47 @@ def write_glb(path: Path, doc: dict, buf: Buffer) -> None:
         raise
 
 
+def bin_name(path: Path, parts: list[Any]) -> str:
+    """The .bin beside a .gltf: ``NAME.<hash of its bytes>.bin``, so a .gltf can only ever name its own
+    buffer (two writers of one .gltf at once never pair one's .gltf with the other's .bin) and the same
+    scene still gives the same file names and bytes."""
+    h = hashlib.blake2b(digest_size=6)
+    for part in parts:
+        h.update(memoryview(part).cast("B"))
+    return f"{path.stem}.{h.hexdigest()}.bin"
+
+
+def _old_bin(path: Path) -> Path | None:
+    """The content-addressed .bin the .gltf now at ``path`` (or where it is published) names, if any."""
+    from scenegraph.model.outputs import published_folder
+
+    target = published_folder(path.parent) / path.name
+    try:
+        if target.stat().st_size > (64 << 20):
+            return None
+        uri = json.loads(target.read_bytes())["buffers"][0]["uri"]
+    except (OSError, ValueError, KeyError, IndexError, TypeError, RecursionError):
+        return None
+    if isinstance(uri, str) and _BIN_NAME.fullmatch(uri) and uri.startswith(path.stem + "."):
+        return target.parent / uri
+    return None
+
+
+_BIN_NAME = re.compile(r"[^/\\]+\.[0-9a-f]{12}\.bin")
+
+
 def write_gltf(path: Path, doc: dict, buf: Buffer, copies: list[tuple[Path, str]]) -> None:
     temps: list[tuple[str, Path]] = []
+    old_bin = _old_bin(path)
     try:
         if buf.length:
-            bin_path = path.with_suffix(".bin")
+            parts = buf.parts()
+            bin_path = path.with_name(bin_name(path, parts))
             doc["buffers"][0]["uri"] = bin_path.name
             fh, tmp = _temp(bin_path)
             temps.append((tmp, bin_path))
             with fh:
-                _write_all(fh, buf.parts(), bin_path)
+                _write_all(fh, parts, bin_path)
         for src, name in copies:
             dest = path.parent / name
             if dest.exists() and os.path.samefile(src, dest):
@@ -238,6 +272,10 @@ def write_gltf(path: Path, doc: dict, buf: Buffer, copies: list[tuple[Path, str]
             fh.write(b"\n")
         for tmp, dest in temps:  # the .gltf itself last
             os.replace(tmp, dest)
+        if old_bin is not None and old_bin.name != doc.get("buffers", [{}])[0].get("uri"):
+            from scenegraph.model.outputs import remove_when_replaced
+
+            remove_when_replaced(path.parent, old_bin)  # the buffer of the .gltf this one replaced
     except BaseException:
         for tmp, _ in temps:
             _unlink(tmp)

@@ -295,6 +295,17 @@ def _stop_worker() -> None:
 atexit.register(_stop_worker)
 
 
+def _forget_worker_after_fork() -> None:
+    """A forked child must not share the parent's reader process (two writers on one pipe)."""
+    global _worker, _lock
+    _worker = None
+    _lock = threading.Lock()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_worker_after_fork)
+
+
 def _readline(proc: subprocess.Popen, deadline: float) -> bytes | None:
     fd = proc.stdout.fileno()  # type: ignore[union-attr]
     buf = b""

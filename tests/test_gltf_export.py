@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -61,8 +62,9 @@ def test_read_back_is_the_same_scene(tmp_path, demo, suffix):
     assert back == scene
     assert back.entity("person_1").gaussians == scene.entity("person_1").gaussians
     if suffix == ".gltf":
-        assert (tmp_path / "scene.bin").is_file()
-        assert sorted(p.name for p in tmp_path.iterdir()) == ["scene.bin", "scene.gltf"]  # no temp files left
+        uri = json.loads(out.read_text())["buffers"][0]["uri"]  # scene.<hash of its bytes>.bin
+        assert re.fullmatch(r"scene\.[0-9a-f]{12}\.bin", uri) and (tmp_path / uri).is_file()
+        assert sorted(p.name for p in tmp_path.iterdir()) == [uri, "scene.gltf"]  # no temp files left
 
 
 def test_same_input_gives_identical_bytes(tmp_path, demo):
@@ -216,7 +218,8 @@ def test_data_uri_texture_is_embedded(tmp_path):
         gltf.write(s, tmp_path / name, timeline=tl)
         assert gltf.read(tmp_path / name) == s
     assert json.loads((tmp_path / "d.gltf").read_text())["images"] == [{"uri": uri}]
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["d.bin", "d.glb", "d.gltf"]
+    bin_uri = json.loads((tmp_path / "d.gltf").read_text())["buffers"][0]["uri"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [bin_uri, "d.glb", "d.gltf"]
 
 
 def test_bad_options_and_missing_texture_write_nothing(tmp_path, demo_plain):
@@ -279,13 +282,13 @@ def test_khronos_validator_only_flags_splat_attribute_names(tmp_path, demo):
     assert all(m["code"] == "UNSUPPORTED_EXTENSION" for m in warnings), warnings
 
 
-@pytest.mark.parametrize("name,data", [("big.glb", "big.glb"), ("big.gltf", "big.bin")])
+@pytest.mark.parametrize("name,data", [("big.glb", "big.glb"), ("big.gltf", "big.*.bin")])
 def test_large_splat_file_reads_back_exactly(tmp_path, name, data):
     """Past 1 MiB the reader maps the file instead of copying it; the splats must still match bit for bit."""
     scene = Scene(duration=0.0)
     scene.add_entity(Entity("cloud", cls="cloud", gaussians=scenes.splats(30_000, seed=3, degree=3)))
     gltf.write(scene, tmp_path / name, timeline=scenes.hand_timeline(scene))
-    assert (tmp_path / data).stat().st_size > 1 << 20
+    assert next(tmp_path.glob(data)).stat().st_size > 1 << 20
     back = gltf.read(tmp_path / name)
     assert back == scene and back.entity("cloud").gaussians == scene.entity("cloud").gaussians
     gltf.write(back, tmp_path / name, timeline=scenes.hand_timeline(back))  # replace the file while mapped
@@ -367,3 +370,21 @@ def test_a_full_disk_is_reported_before_anything_is_written(tmp_path, monkeypatc
         gltf.write(scene, tmp_path / "s.glb", timeline=tl)
     assert err.value.errno == errno.ENOSPC and err.value.filename.endswith("s.glb")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_gltf_names_only_its_own_bin_and_a_rewrite_removes_the_old_one(tmp_path):
+    """The .bin is named by its content: two writers of one .gltf can never pair one's .gltf with the
+    other's .bin, the same scene gives the same name, and replacing the .gltf removes its old .bin."""
+    a = Scene(duration=0.0)
+    a.add_entity(Entity("cloud", cls="cloud", gaussians=scenes.splats(50, seed=1)))
+    b = Scene(duration=0.0)
+    b.add_entity(Entity("cloud", cls="cloud", gaussians=scenes.splats(50, seed=2)))
+    path = tmp_path / "s.gltf"
+    gltf.write(a, path, timeline=scenes.hand_timeline(a))
+    uri_a = json.loads(path.read_text())["buffers"][0]["uri"]
+    gltf.write(b, path, timeline=scenes.hand_timeline(b))
+    uri_b = json.loads(path.read_text())["buffers"][0]["uri"]
+    assert uri_a != uri_b and sorted(p.name for p in tmp_path.iterdir()) == sorted([uri_b, "s.gltf"])
+    assert gltf.read(path).entity("cloud").gaussians == b.entity("cloud").gaussians
+    gltf.write(a, tmp_path / "t.gltf", timeline=scenes.hand_timeline(a))
+    assert json.loads((tmp_path / "t.gltf").read_text())["buffers"][0]["uri"] == uri_a.replace("s.", "t.", 1)

@@ -69,7 +69,7 @@ def _move_car_key(path: Path, doc: dict) -> None:
     ch = [c for c in anim["channels"] if c["target"] == {"node": car, "path": "translation"}][0]
     acc = doc["accessors"][anim["samplers"][ch["sampler"]]["output"]]
     view = doc["bufferViews"][acc["bufferView"]]
-    bin_path = path.with_suffix(".bin")
+    bin_path = path.parent / doc["buffers"][0]["uri"]
     raw = bytearray(bin_path.read_bytes())
     offset = view["byteOffset"] + acc.get("byteOffset", 0) + 12
     raw[offset:offset + 12] = struct.pack("<3f", 10.0, 0.0, -5.0)
@@ -242,9 +242,10 @@ def test_foreign_file_becomes_a_scene(tmp_path):
 
 def test_data_uri_buffer_reads_back_exactly(tmp_path, written):
     scene, path, doc = written
-    blob = path.with_suffix(".bin").read_bytes()
+    bin_path = path.parent / doc["buffers"][0]["uri"]
+    blob = bin_path.read_bytes()
     doc["buffers"][0]["uri"] = "data:application/octet-stream;base64," + base64.b64encode(blob).decode()
-    path.with_suffix(".bin").unlink()
+    bin_path.unlink()
     _save(path, doc)
     assert gltf.read(path) == scene
 

@@ -85,14 +85,17 @@ def _inside(root: Path, rel: str, where: str) -> Path:
 
 
 def _find_image(root: Path, rel: str, where: str) -> Path:
-    p = _inside(root, rel, where)
-    if p.is_file():
-        return p
-    if not p.suffix:  # Blender-style synthetic datasets omit the extension
-        for suffix in _IMAGE_SUFFIXES:
-            if p.with_suffix(suffix).is_file():
-                return p.with_suffix(suffix)
-    raise FormatError(f"{where}: image {rel!r} not found in {root}")
+    try:
+        p = _inside(root, rel, where)
+        if p.is_file():
+            return p
+        if not p.suffix:  # Blender-style synthetic datasets omit the extension
+            for suffix in _IMAGE_SUFFIXES:
+                if p.with_suffix(suffix).is_file():
+                    return p.with_suffix(suffix)
+    except (OSError, ValueError) as exc:  # a name too long, a NUL byte, a loop of links
+        raise FormatError(f"{where}: image {rel[:80]!r} cannot be looked up ({getattr(exc, 'strerror', None) or exc})") from None
+    raise FormatError(f"{where}: image {rel[:200]!r} not found in {root}")
 
 
 def _read_mask(path: Path, downscale: int) -> np.ndarray:

@@ -35,13 +35,28 @@ from typing import Any
 
 from scenegraph.errors import FormatError
 
-__all__ = ["Outputs", "check_output", "clean_stale", "terminate_raises", "STAGING_PREFIX", "published_folder"]
+__all__ = ["Outputs", "check_output", "clean_stale", "terminate_raises", "STAGING_PREFIX", "published_folder", "remove_when_replaced"]
 
 STAGING_PREFIX = ".scenegraph-staging-"
 _STALE_STAGING = re.compile(re.escape(STAGING_PREFIX) + r"(\d+)-")
 _STALE_TEMP = re.compile(r"^\..+\.sgtmp(\d+)\..*\.tmp$")
 #: staging folder -> the folder its files are published into (writers resolve relative textures there)
 _PUBLISHED: dict[str, Path] = {}
+#: staging folder -> files to remove once its files are published (what they replace, e.g. an old .bin)
+_OBSOLETE: dict[str, list[Path]] = {}
+
+
+def remove_when_replaced(folder: str | os.PathLike, obsolete: str | os.PathLike) -> None:
+    """Remove ``obsolete`` once the files written into ``folder`` are in place: right away for an ordinary
+    folder, after :meth:`Outputs.commit` for a staging folder (never if the command fails)."""
+    key = os.path.abspath(folder)
+    if key in _PUBLISHED:
+        _OBSOLETE.setdefault(key, []).append(Path(obsolete))
+        return
+    try:
+        os.unlink(obsolete)
+    except FileNotFoundError:
+        pass
 
 
 def published_folder(folder: str | os.PathLike) -> Path:
@@ -162,6 +177,11 @@ class Outputs:
                 src = folder / name
                 if src.is_file():
                     os.replace(src, Path(os.path.dirname(key)) / name)
+            for old in _OBSOLETE.pop(str(folder), []):
+                try:
+                    os.unlink(old)
+                except OSError:
+                    pass
         self._committed = True
         self._cleanup()
         return list(self.paths)
@@ -170,6 +190,7 @@ class Outputs:
         for folder in self._staged.values():
             shutil.rmtree(folder, ignore_errors=True)
             _PUBLISHED.pop(str(folder), None)
+            _OBSOLETE.pop(str(folder), None)
         self._staged.clear()
 
     def __enter__(self) -> "Outputs":
