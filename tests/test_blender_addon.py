@@ -34,6 +34,7 @@ SCRIPT = textwrap.dedent(
 
 
 @pytest.mark.blender
+@pytest.mark.slow
 def test_addon_builds_a_scene_in_blender_and_exports_it(tmp_path):
     pytest.importorskip("bpy")
     script = tmp_path / "addon.py"

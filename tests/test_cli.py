@@ -115,6 +115,7 @@ def test_bare_import_is_light():
     assert r.stdout.strip() == ""
 
 
+@pytest.mark.slow
 def test_render_writes_frames_over_the_background_asked_for(tmp_path):
     """`scenegraph render --background`: the sky pixels of the PNG are that colour, sRGB-encoded; a bad
     colour is a usage error."""

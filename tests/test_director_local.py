@@ -83,6 +83,7 @@ def test_random_model_writes_a_valid_scenespec(tiny_model, seed):
         assert r.subject in ids and r.object in ids and r.subject != r.object
 
 
+@pytest.mark.slow
 def test_same_seed_same_reply_and_seeds_differ(tiny_model):
     from scenegraph.director.local import direct_transformers
 
@@ -101,6 +102,7 @@ class Pet(BaseModel):
     tags: list[str] = Field(default_factory=list, max_length=2)
 
 
+@pytest.mark.slow
 def test_any_pydantic_model_and_plain_prompt_format(tiny_model_plain):
     from scenegraph.director.local import direct_transformers
 
@@ -113,6 +115,7 @@ class Story(BaseModel):
     lines: list[str] = Field(min_length=2, max_length=4)
 
 
+@pytest.mark.slow
 def test_small_token_budget_still_closes_the_json(tiny_model):
     """A random model fills strings to their cap (~100 tokens here); a 30-token budget forces an early close."""
     from scenegraph.director.local import direct_transformers

@@ -38,6 +38,7 @@ def views() -> list[PosedView]:
     return target_views()
 
 
+@pytest.mark.slow
 def test_fit_reaches_psnr_on_held_out_views(views):
     res = fit_gaussians(views, num_gaussians=300, steps=150, seed=0, holdout_every=6, progress=False, backend="torch")
     assert res.held_out == ["v0", "v6"]
@@ -49,6 +50,7 @@ def test_fit_reaches_psnr_on_held_out_views(views):
     assert 0 < len(res.gaussians) <= 300 and res.seconds > 0
 
 
+@pytest.mark.slow
 def test_same_seed_gives_the_same_cloud(views):
     kw = dict(num_gaussians=120, steps=30, progress=False, backend="torch")
     a = fit_gaussians(views[:6], seed=3, **kw)
@@ -58,6 +60,7 @@ def test_same_seed_gives_the_same_cloud(views):
     assert a.gaussians != c.gaussians
 
 
+@pytest.mark.slow
 def test_mcmc_keeps_its_budget_and_learns(views):
     res = fit_gaussians(views, num_gaussians=200, steps=120, strategy="mcmc", progress=False, backend="torch")
     assert len(res.gaussians) == 200

@@ -40,6 +40,7 @@ def exported(tmp_path_factory):
     return scene, tl, path
 
 
+@pytest.mark.slow
 def test_blender_imports_every_entity_where_the_timeline_puts_it(tmp_path, exported):
     scene, tl, path = exported
     frames = [0, 12, 24, 36, 48, 60, 72, 84, 96]
@@ -81,6 +82,7 @@ def test_blender_imports_a_file_with_splats(tmp_path):
     assert ids == {e.id for e in scene.entities()}
 
 
+@pytest.mark.slow
 def test_splats_dropped_by_blender_are_carried_back_by_id(tmp_path):
     """Blender's exporter drops KHR_gaussian_splatting; carry_splats (and --splats-from) give each
     entity its own splats back from the file the artist started from."""

@@ -47,6 +47,7 @@ def usd_files(tmp_path_factory):
 # ---------------------------------------------------------------- typed errors
 
 
+@pytest.mark.slow
 def test_usda_with_bytes_that_are_not_utf8_is_a_format_error(tmp_path):
     pytest.importorskip("pxr")
     p = tmp_path / "x.usda"
@@ -168,6 +169,7 @@ def test_writers_called_directly_refuse_a_folder(tmp_path):
         atomic_write(tmp_path / "y.npz", b"data")
 
 
+@pytest.mark.slow
 def test_inspect_into_a_closed_pipe_is_not_an_error(tmp_path):
     """`scenegraph inspect big.json | head -1`: exit 0, no BrokenPipeError traceback."""
     from scenegraph.model import Entity, Scene
@@ -247,6 +249,7 @@ def _secret_layer(folder: Path) -> Path:
 
 
 @pytest.mark.parametrize("kind", ["sublayer", "reference", "payload", "absolute", "clip", "variant"])
+@pytest.mark.slow
 def test_usd_references_outside_the_folder_are_refused(tmp_path, kind):
     pytest.importorskip("pxr")
     secret = _secret_layer(tmp_path / "outside")
@@ -297,6 +300,7 @@ def test_layers_inside_the_folder_compose(tmp_path):
     assert {"W", "Secret"} <= names
 
 
+@pytest.mark.slow
 def test_usd_texture_outside_the_folder_is_refused_and_never_embedded(tmp_path):
     pytest.importorskip("pxr")
     outside = tmp_path / "outside"
@@ -334,6 +338,7 @@ def Xform "W" {
     assert not out.exists()
 
 
+@pytest.mark.slow
 def test_scene_json_texture_outside_the_folder_is_refused(tmp_path):
     from scenegraph.model import Material
 
@@ -355,6 +360,7 @@ def test_scene_json_texture_outside_the_folder_is_refused(tmp_path):
         assert loaded.material("m_tex").texture == tex
 
 
+@pytest.mark.slow
 def test_gltf_texture_and_buffer_outside_the_folder_are_refused(tmp_path):
     from tests.test_gltf_import import _minimal_gltf
 
@@ -434,6 +440,7 @@ def test_a_server_sending_one_byte_every_5_s_fails_in_bounded_time():
     assert took < 4.0, took
 
 
+@pytest.mark.slow
 def test_the_build_deadline_comes_from_the_environment(monkeypatch):
     monkeypatch.setenv("SCENEGRAPH_LLM_TIMEOUT_S", "0.5")
     monkeypatch.setenv("SCENEGRAPH_LLM_DEADLINE_S", "1.2")
@@ -496,6 +503,7 @@ def test_a_build_with_one_bad_output_leaves_nothing(tmp_path):
     assert list(tmp_path.iterdir()) == []
 
 
+@pytest.mark.slow
 def test_an_export_whose_second_writer_fails_leaves_nothing(tmp_path):
     from scenegraph.model import Material
 
@@ -531,6 +539,7 @@ def test_sigterm_mid_command_leaves_no_temporary_files(tmp_path):
     assert list(tmp_path.iterdir()) == []
 
 
+@pytest.mark.slow
 def test_stale_temporary_files_of_killed_runs_are_cleaned_by_the_next(tmp_path):
     dead = subprocess.Popen([sys.executable, "-c", "pass"])
     dead.wait()
@@ -549,6 +558,7 @@ def test_stale_temporary_files_of_killed_runs_are_cleaned_by_the_next(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(["car.json", mine.name])
 
 
+@pytest.mark.slow
 def test_build_prints_a_summary_unless_quiet(tmp_path):
     r = run("build", "a red car drives from left to right", "-o", str(tmp_path / "c.json"), "-o", str(tmp_path / "c.glb"))
     assert r.returncode == 0, r.stderr

@@ -223,9 +223,9 @@ def _many(n: int):
 def test_two_hundred_items_solve_quickly():
     items, rels = _many(200)
     assert len(items) == 200
-    t0 = time.perf_counter()
+    t0 = time.process_time()  # CPU time: on a shared, loaded machine the wall clock says little
     _check(items, rels, seed=0, time_budget_s=2.0)
-    assert time.perf_counter() - t0 < 2.0
+    assert time.process_time() - t0 < 2.0
 
 
 def test_pinned_road_goes_first_and_free_items_stay_close():

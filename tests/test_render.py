@@ -56,6 +56,7 @@ def test_render_shows_the_car_where_the_world_puts_it():
     assert not fr.mask("car_1")[0:5].any()  # nothing in the sky rows
 
 
+@pytest.mark.slow
 def test_moving_car_moves_right_across_frames():
     frames = render(car_scene(moving=True), frames="0:9:4", width=64, backend="torch")
     assert [f.frame for f in frames] == [0, 4, 8]
@@ -102,6 +103,7 @@ BLENDER_EDIT = textwrap.dedent(
 
 
 @pytest.mark.blender
+@pytest.mark.slow
 def test_car_moved_in_blender_is_moved_in_the_rerender(tmp_path):
     pytest.importorskip("bpy")
     import exporters
@@ -120,6 +122,7 @@ def test_car_moved_in_blender_is_moved_in_the_rerender(tmp_path):
     assert centroid_x(before, "car_1") < 0.45 < 0.55 < centroid_x(after, "car_1")
 
 
+@pytest.mark.slow
 def test_ground_is_drawn_as_a_surface_under_the_sky():
     """The unlit splat preview (renderer="splats"): a flat background, the ground's own grey."""
     s = car_scene(x=0.0)

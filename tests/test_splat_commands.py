@@ -77,6 +77,7 @@ def _ring_capture(root, n: int = 12):
     return path
 
 
+@pytest.mark.slow
 def test_fit_writes_a_ply_from_a_nerfstudio_capture(tmp_path):
     pytest.importorskip("torch")
     pytest.importorskip("PIL")

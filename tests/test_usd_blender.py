@@ -75,6 +75,7 @@ def find(objects: dict, prim: str) -> dict:
     raise AssertionError(f"no Blender object for {prim}: {sorted(objects)}")
 
 
+@pytest.mark.slow
 def test_blender_imports_every_entity_with_the_hierarchy(imported):
     s, _, out = imported
     objs = out["objects"]
