@@ -7,6 +7,8 @@ the camera (f = 500 px), log-uniform scales 4 mm - 3 cm, opacities U(0.1, 0.9),
 SH degree 3.  Each figure is the median of ``--repeats`` runs after one warm-up.
 The backward is of a weighted sum of rgb, alpha and depth with respect to every
 parameter.  ``cpu_*`` use the torch backend with torch's threads (``--threads``);
+``cpu_*_loaded_s`` are the same run again beside one busy process per available core
+(``loaded_slowdown`` = loaded / quiet forward);
 ``gsplat_*`` appear where CUDA and gsplat are present.
 """
 from __future__ import annotations
@@ -18,6 +20,8 @@ import statistics
 import time
 
 import numpy as np
+
+import scenegraph  # noqa: F401  (sets OMP_WAIT_POLICY before torch loads, as every scenegraph entry point does)
 
 
 def build(n: int, seed: int = 0):
@@ -73,6 +77,7 @@ def main() -> None:
     ap.add_argument("--threads", type=int, default=0, help="torch CPU threads (0: torch's default)")
     ap.add_argument("--tile", type=int, default=16, help="tile side in pixels (16 as in 3DGS)")
     ap.add_argument("--skip-cpu", action="store_true")
+    ap.add_argument("--no-loaded", action="store_true", help="skip the second CPU run beside busy processes")
     args = ap.parse_args()
 
     import torch
@@ -92,6 +97,24 @@ def main() -> None:
     if not args.skip_cpu:
         out.update(time_backend(g, cam, "torch", args.repeats, args.tile))
         out["tile"] = args.tile
+        if not args.no_loaded:  # the same beside one busy process per core
+            import subprocess
+            import sys
+
+            from scenegraph.model.cpus import available_cores
+
+            busy = [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(available_cores())]
+            try:
+                loaded = time_backend(g, cam, "torch", args.repeats, args.tile)
+            finally:
+                for p in busy:
+                    p.kill()
+                    p.wait()
+            out["cpu_forward_loaded_s"] = loaded["cpu_forward_s"]
+            out["cpu_backward_loaded_s"] = loaded["cpu_backward_s"]
+            out["loaded_slowdown"] = round(loaded["cpu_forward_s"] / out["cpu_forward_s"], 2)
+            out["busy_processes"] = len(busy)
+        out["omp_wait_policy"] = os.environ.get("OMP_WAIT_POLICY")
     if "gsplat" in available_backends():
         out["device"] = torch.cuda.get_device_name()
         out.update(time_backend(g, cam, "gsplat", max(args.repeats, 10)))
