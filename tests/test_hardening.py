@@ -405,9 +405,28 @@ class _Dribbler:
                 return
             threading.Thread(target=self._talk, args=(conn,), daemon=True).start()
 
+    @staticmethod
+    def _read_request(conn):
+        data = b""
+        while b"\r\n\r\n" not in data:
+            chunk = conn.recv(65536)
+            if not chunk:
+                return
+            data += chunk
+        head, _, body = data.partition(b"\r\n\r\n")
+        length = 0
+        for line in head.split(b"\r\n"):
+            if line.lower().startswith(b"content-length:"):
+                length = int(line.split(b":")[1])
+        while len(body) < length:  # read it all: closing on unread bytes would reset the connection
+            chunk = conn.recv(65536)
+            if not chunk:
+                return
+            body += chunk
+
     def _talk(self, conn):
         try:
-            conn.recv(65536)
+            self._read_request(conn)
             if self.body is not None:
                 conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n\r\n" + self.body)
                 conn.close()
