@@ -116,3 +116,17 @@ def test_entity_prompt_uses_colour_class_and_setting():
     car = next(e for e in scene.entities("object") if e.cls == "car")
     words = entity_prompt(scene, car)
     assert words.startswith("a red car") and "street" in words and "night" in words and words.endswith(", photo")
+
+
+def test_out_of_gpu_memory_is_a_clear_error(monkeypatch, car, tmp_path):
+    torch = pytest.importorskip("torch")
+    from scenegraph.appearance import sds
+    from scenegraph.errors import BackendError
+
+    def boom(*args, **kwargs):
+        raise torch.cuda.OutOfMemoryError("CUDA out of memory")
+
+    monkeypatch.setattr(sds, "_distil", boom)
+    fake = (type("P", (), {"name_or_path": str(tmp_path)})(), torch)
+    with pytest.raises(BackendError, match="out of GPU memory.*fewer"):
+        refine_gaussians(car, "a red car, photo", fake, cache=False, **OPTS)

@@ -177,7 +177,10 @@ def refine_gaussians(
 
     pipe, torch = loaded if loaded else (loader() if loader is not None else load_text_to_image(model_path, device))
     t0 = time.perf_counter()
-    sh = _distil(gaussians, prompt, negative_prompt, pipe, torch, steps, views, size, guidance, lr, t_range, seed, backend, progress)
+    try:
+        sh = _distil(gaussians, prompt, negative_prompt, pipe, torch, steps, views, size, guidance, lr, t_range, seed, backend, progress)
+    except torch.cuda.OutOfMemoryError:
+        raise BackendError(f"refiner: out of GPU memory at {views} views of {size} px; try fewer --refine-steps, fewer views or a smaller size") from None
     out = Gaussians(gaussians.means, gaussians.quats, gaussians.scales, gaussians.opacities, sh)
     if entry is not None:
         import io

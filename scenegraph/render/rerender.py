@@ -359,7 +359,10 @@ def rerender(
                 for j, k in enumerate(chosen):
                     masks[j] = (inst[t] == k).reshape(h // den.factor, den.factor, w // den.factor, den.factor).mean(axis=(1, 3))
                 texts = [_NEGATIVE, scene_prompt] + [refs[maker.objects[k].id] for k in chosen]
-                img, _ = den(init, ctrl[control][t], noise, texts, masks)
+                try:
+                    img, _ = den(init, ctrl[control][t], noise, texts, masks)
+                except torch.cuda.OutOfMemoryError:
+                    raise BackendError(f"rerender: out of GPU memory at {w}x{h}; try a smaller --width or fewer regions") from None
                 if use_prev:
                     c = 0.5 * temporal_weight
                     img = np.where(valids[t][..., None], c * warped + (1 - c) * img, img)
