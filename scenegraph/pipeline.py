@@ -160,7 +160,21 @@ def inspect(scene: Scene) -> dict:
             for t in scene.trajectories()
         ],
         "relations": [{"subject": s, "rel": r, "object": o} for s, r, o in scene.relations()],
+        **_self_check(scene),
     }
+
+
+def _self_check(scene: Scene) -> dict:
+    """For a scene built from a prompt: each clause of its plan checked in the simulated world, and the
+    plausibility checks (``plan``, ``plausibility``); nothing for other scenes."""
+    if not scene.metadata.get("spec"):
+        return {}
+    from scenegraph.world import simulate
+    from scenegraph.world.plausibility import check_world
+    from scenegraph.world.selfcheck import check_plan
+
+    tl = simulate(scene)
+    return {"plan": check_plan(scene, tl), "plausibility": check_world(scene, tl)}
 
 
 def format_summary(summary: dict, scene: Scene | None = None) -> str:
@@ -186,6 +200,15 @@ def format_summary(summary: dict, scene: Scene | None = None) -> str:
         lines.append(f"  trajectory {t['id']}: {t['keyframes']} keys, {t['start']:g}-{t['end']:g} s, {t['interpolation']}")
     for r in summary["relations"]:
         lines.append(f"  {r['subject']} {r['rel'].replace('_', ' ')} {r['object']}")
+    if "plan" in summary:
+        from scenegraph.world.selfcheck import format_plan_check
+
+        lines.append("plan, as the simulated world does it:")
+        lines += format_plan_check(summary["plan"])
+        bad = {k: v for k, v in summary["plausibility"].items() if v}
+        lines.append("plausibility: " + ("clean" if not bad else "; ".join(p for v in bad.values() for p in v)))
+        for w in scene.metadata.get("warnings", []) if scene is not None else []:
+            lines.append(f"  warning: {w}")
     return "\n".join(lines)
 
 
