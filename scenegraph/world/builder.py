@@ -22,7 +22,7 @@ from scenegraph.model import CameraParams, Entity, LightParams, Scene, Trajector
 from scenegraph.world.motion import PAVEMENT, ROAD_HALF_WIDTH, Actor, Road, Stage, plan_motion, yaw_of
 from scenegraph.world import semantics
 from scenegraph.world.stage import orbit_start
-from scenegraph.world.pacing import keep_apart, prepare_paths, scene_setting, smooth_actors, trim_trajectories
+from scenegraph.world.pacing import clear_altitude, keep_apart, prepare_paths, scene_setting, smooth_actors, trim_trajectories
 from scenegraph.world.framing import ASPECT, YFOV, CameraFraming
 from scenegraph.world.shots import look_rotation, plan_shots
 from scenegraph.model.spec import SceneSpec
@@ -231,7 +231,7 @@ class _Builder(CameraFraming):
             p = p.copy()
             info = self.info[eid]
             if info.kind == "flyer" and eid not in supported and p[1] < 0.05:
-                p[1] = _ALTITUDE.get(info.name, 3.0)
+                p[1] = max(_ALTITUDE.get(info.name, 3.0), clear_altitude(eid, self.spec, self.members, placed, self.size))
             if road is not None and info.kind == "vehicle" and eid not in supported:
                 along = np.zeros(3)
                 along[road.axis] = 1.0

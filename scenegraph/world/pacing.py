@@ -163,3 +163,17 @@ def trim_trajectories(scene, end: float) -> None:
             q = slerp(tr.rotations[k - 1][:, None], tr.rotations[k][:, None], np.array([u]))[:, 0]
             changes["rotations"] = np.vstack([tr.rotations[:k], q])[: len(times)]
         scene.update(tr.id, **changes)
+
+
+def clear_altitude(eid: str, spec, members, placed: dict, size: dict, clearance: float = 1.5) -> float:
+    """The height a flyer cruises at to clear the things its actions fly over, to or round (their top plus
+    ``clearance``); 0 when its actions name none."""
+    top = 0.0
+    for a in spec.actions:
+        if eid not in members(a.actor):
+            continue
+        for r in (a.via, a.to, a.target, getattr(a, "relative_to", None)):
+            for o in (members(r) if r else []):
+                if o in placed and o != eid:
+                    top = max(top, float(placed[o][0][1] + size[o][1]))
+    return top + clearance if top > 0 else 0.0

@@ -145,7 +145,7 @@ class ObstacleMap:
         p = np.asarray(p, dtype=np.float64)
         q = np.asarray(q, dtype=np.float64)
         hit = self.first_hit(p, q, radius, y0, y1, ignore)
-        if hit is None or depth > 6:
+        if hit is None or depth > 3:
             return [q]
         k, _ = hit
         corners = self._corners(k, radius + 0.1)
@@ -268,9 +268,15 @@ def yield_in_time(actors: dict, order: list[str], resmooth, horizon: float, exem
                 b = actors[other]
                 if np.any(hi[[0, 2]] < pb.min(axis=0)[[0, 2]] - max(b.size)) or np.any(lo[[0, 2]] > pb.max(axis=0)[[0, 2]] + max(b.size)):
                     continue
-                hit = _boxes_overlap(pa, ya, a.size, pb, yb, b.size, 0.1)
+                # broad phase per sample: bounding circles of the two footprints
+                reach = 0.5 * (math.hypot(a.size[0], a.size[2]) + math.hypot(b.size[0], b.size[2])) + 0.1
+                dxz = pa[:, [0, 2]] - pb[:, [0, 2]]
+                near = np.flatnonzero(np.einsum("ij,ij->i", dxz, dxz) < reach * reach)
+                if not near.size:
+                    continue
+                hit = _boxes_overlap(pa[near], ya[near], a.size, pb[near], yb[near], b.size, 0.1)
                 if hit.any():
-                    f = int(np.argmax(hit))
+                    f = int(near[np.argmax(hit)])
                     if first is None or f < first[0]:
                         first = (f, other)
             if first is None:

@@ -265,14 +265,20 @@ def smooth_keys(keys: list, limits: MotionLimits, fps: float, *, flying_start: b
         grid = np.linspace(t[a], t[b], max(int(math.ceil((t[b] - t[a]) * fps * 8)), 16) + 1)
         v = _speed_profile(t[a : b + 1], speeds, v_start, v_end, limits, grid)
         s = np.concatenate([[0.0], np.cumsum(0.5 * (v[1:] + v[:-1]) * np.diff(grid))])
+        scale = 1.0
         if s[-1] > _EPS:
-            s *= cum[-1] / s[-1]
+            scale = cum[-1] / s[-1]
+            s *= scale
         else:
             s = np.linspace(0.0, cum[-1], len(grid))
         g = frames(float(t[a]), float(t[b]))
         sg = np.interp(g, grid, s)
         pts, tan = _along(geo, cum, sg)
-        pts = _soften(pts)
+        uniform = len(g) < 2 or abs((g[-1] - g[-2]) - step) < 1e-6
+        if uniform:
+            pts = _soften(pts)
+        else:  # the run's last key falls between frames: filter the frame-spaced part only
+            pts = np.vstack([_soften(pts[:-1]), pts[-1:]])
         if turn_on_path:
             yy = _yaw(tan, last_yaw)
             # the heading never jumps: unwrap against the current yaw
@@ -280,11 +286,12 @@ def smooth_keys(keys: list, limits: MotionLimits, fps: float, *, flying_start: b
         else:
             yy = np.interp(g, t[a : b + 1], np.unwrap(yaw_in[a : b + 1]))
         emit(g, pts, yy)
+        end_dir = tan[-1] / max(float(np.linalg.norm(tan[-1])), 1e-12)
+        end_vel = end_dir * v[-1] * scale
     # after the last run: planned yaw keys (a look) and the final hold
     tail = [(float(t[k]), float(yaw_in[k])) for k in range(len(keys)) if t[k] > last_t + 1e-6]
     if runs and open_end and not moving[runs[-1][1]:].any() and coast_until is not None and coast_until > last_t:
-        a, b = runs[-1]
-        vel = dp[b - 1] / dt[b - 1]
+        vel = end_vel
         g = frames(last_t, float(coast_until))
         pts = last_p + (g - last_t)[:, None] * vel
         emit(g, pts, np.full(len(g), last_yaw))

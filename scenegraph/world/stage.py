@@ -277,6 +277,9 @@ class Actor:
         q = m.outside(q, radius, y0, y1, ignore, toward=p)
         legs = m.route(p, q, radius, y0, y1, ignore)
         total = sum(float(np.linalg.norm(b - a)) for a, b in zip([p] + legs, legs)) or 1.0
+        if len(legs) > 9 or total > 2.5 * float(np.linalg.norm(q - p)) + 2.0:  # no short way round: straight on
+            legs = [q]
+            total = float(np.linalg.norm(q - p)) or 1.0
         done, y_start = 0.0, self.position[1]
         here = p
         for w in legs:
