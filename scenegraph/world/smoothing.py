@@ -88,15 +88,18 @@ def _fillet(pts: np.ndarray, speeds: np.ndarray, limits: MotionLimits) -> np.nda
     return _chaikin(res[keep], 3)
 
 
-def _soften(pts: np.ndarray) -> np.ndarray:
+def _soften(pts: np.ndarray, rest_start: bool = False, rest_end: bool = False) -> np.ndarray:
     """Positions (M, 3) filtered twice with a 5-tap binomial kernel (ends held): removes the per-frame
-    jitter of a path sampled off a polyline without changing where or when it goes."""
+    jitter of a path sampled off a polyline without changing where or when it goes.  An end at rest is
+    mirrored (zero velocity there), an end under way is extended straight (odd reflection)."""
     if len(pts) < 7:
         return pts
     k = np.array([1.0, 4.0, 6.0, 4.0, 1.0]) / 16.0
     out = pts.copy()
     for _ in range(2):
-        pad = np.vstack([2 * out[:1] - out[2:0:-1], out, 2 * out[-1:] - out[-2:-4:-1]])  # odd reflection
+        head = out[2:0:-1] if rest_start else 2 * out[:1] - out[2:0:-1]
+        tail = out[-2:-4:-1] if rest_end else 2 * out[-1:] - out[-2:-4:-1]
+        pad = np.vstack([head, out, tail])
         sm = sum(k[i] * pad[i:i + len(out)] for i in range(5))
         out[2:-2] = sm[2:-2]
     return out
@@ -276,9 +279,9 @@ def smooth_keys(keys: list, limits: MotionLimits, fps: float, *, flying_start: b
         pts, tan = _along(geo, cum, sg)
         uniform = len(g) < 2 or abs((g[-1] - g[-2]) - step) < 1e-6
         if uniform:
-            pts = _soften(pts)
+            pts = _soften(pts, v_start == 0.0, v_end == 0.0)
         else:  # the run's last key falls between frames: filter the frame-spaced part only
-            pts = np.vstack([_soften(pts[:-1]), pts[-1:]])
+            pts = np.vstack([_soften(pts[:-1], v_start == 0.0, v_end == 0.0), pts[-1:]])
         if turn_on_path:
             yy = _yaw(tan, last_yaw)
             # the heading never jumps: unwrap against the current yaw
