@@ -35,7 +35,12 @@ def spec_for(movers: int, objects: int, seed: int = 0):
             ents.append({"id": f"m{k}", "class": "person" if k % 3 else "dog", "position": pos})
             goal = f"o{int(rng.integers(objects))}"
             acts.append({"actor": f"m{k}", "verb": "walk" if k % 3 else "run", "to": goal})
-    return SceneSpec.model_validate({"entities": ents, "actions": acts})
+    # more entities than a prompt's spec may hold (SceneSpec's limit): built field by field
+    from scenegraph.model.spec import ActionSpec, EntitySpec, EnvironmentSpec
+
+    return SceneSpec.model_construct(entities=[EntitySpec.model_validate(e) for e in ents],
+                                     actions=[ActionSpec.model_validate(a) for a in acts], relations=[], camera=[],
+                                     environment=EnvironmentSpec(), duration=None)
 
 
 def main(argv: list[str] | None = None) -> int:
