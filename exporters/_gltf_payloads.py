@@ -33,6 +33,8 @@ def material_json(mat: Any, textures: dict[str, int]) -> dict:
     out: dict[str, Any] = {"name": mat.name, "pbrMetallicRoughness": pbr, "extras": {"scenegraph": {"id": mat.id}}}
     emissive = np.asarray(mat.emissive, np.float64)
     strength = float(emissive.max()) if emissive.size else 0.0
+    if strength > 0 and "baseColorTexture" in pbr:  # a glowing image (the sky's gradient) glows in its colours
+        out["emissiveTexture"] = {"index": textures[mat.id]}
     if strength > 0:
         if strength > 1.0:
             out["emissiveFactor"] = floats(emissive / strength)

@@ -363,12 +363,14 @@ class Reader:
         return None
 
     def mesh_info(self, i: int) -> tuple[Any, np.ndarray | None]:
-        """(glTF material index, (2, 3) bounds) of the node's first triangle primitive."""
+        """(glTF material index, (2, 3) bounds) of the node's proxy: the bounds of all its triangle
+        primitives, the material of the first that is not a part finish's (glass, tyres ... keep theirs)."""
         mi = self.nodes[i].get("mesh")
         if mi is None:
             return None, None
         mesh = self.c.item("meshes", mi, f"nodes[{i}].mesh")
         prims = mesh.get("primitives", [])
+        material, boxes, first = None, [], None
         for prim in prims if isinstance(prims, list) else []:
             if isinstance(prim, dict) and prim.get("mode", 4) != MODE_POINTS and "POSITION" in prim.get("attributes", {}):
                 acc = self.c.item("accessors", prim["attributes"]["POSITION"], "POSITION")
@@ -377,8 +379,25 @@ class Reader:
                 else:
                     pos = self.c.accessor(prim["attributes"]["POSITION"], "POSITION")
                     b = np.stack([pos.min(axis=0), pos.max(axis=0)]) if len(pos) else None
-                return prim.get("material"), b
-        return None, None
+                if b is not None:
+                    boxes.append(b)
+                if first is None:
+                    first = prim.get("material")
+                if material is None and not self._part_material(prim.get("material")):
+                    material = prim.get("material")
+        if first is None and not boxes:
+            return None, None
+        bounds = np.stack([np.min([b[0] for b in boxes], axis=0), np.max([b[1] for b in boxes], axis=0)]) if boxes else None
+        return (material if material is not None else first), bounds
+
+    def _part_material(self, index: Any) -> bool:
+        """Whether glTF material ``index`` is one of our part finishes (see :mod:`scenegraph.appearance.finishes`)."""
+        mats = self.doc.get("materials") if isinstance(self.doc, dict) else None
+        if not isinstance(index, int) or not isinstance(mats, list) or not 0 <= index < len(mats):
+            return False
+        extras = mats[index].get("extras") if isinstance(mats[index], dict) else None
+        ours = extras.get("scenegraph") if isinstance(extras, dict) else None
+        return isinstance(ours, dict) and ours.get("part") is True
 
 
 def _interleaved(coefs: list[np.ndarray]) -> np.ndarray | None:

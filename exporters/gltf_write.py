@@ -70,6 +70,7 @@ class _Writer:
         self.images: list[dict] = []
         self.copies: list[tuple[Path, str]] = []  # (source, name next to the .gltf)
         self.extensions: set[str] = set()
+        self.part_index: dict[str, int] = {}  # part finish name -> glTF material index
 
     # -- pieces --------------------------------------------------------------
     def materials(self) -> dict[str, int]:
@@ -105,29 +106,53 @@ class _Writer:
             self.extensions.add(EXT_EMISSIVE_STRENGTH)
         return {m.id: i for i, m in enumerate(self.scene.materials())}
 
-    def proxy_primitive(self, ent: Any, mat_index: int | None, cache: dict) -> dict:
-        from scenegraph.appearance.proxy import proxy_mesh
+    def proxy_primitives(self, ent: Any, mat_index: int | None, cache: dict) -> list[dict]:
+        """The proxy's triangle primitives: the body with the entity's material, then one per part finish
+        (glass, rubber, a glowing lamp ... :mod:`scenegraph.appearance.finishes`) with its own material."""
+        from scenegraph.appearance.proxy import proxy_parts
 
         key = (ent.proxy, np.asarray(ent.bounds, np.float64).tobytes())
         if key not in cache:
-            mesh = proxy_mesh(ent.proxy, ent.bounds)
             b = self.buf
-            idx = mesh.indices.reshape(-1)
-            if idx.size and int(idx.max()) < 65535:
-                idx = idx.astype(np.uint16)
-            cache[key] = {
-                "attributes": {
-                    "POSITION": b.accessor(mesh.positions, target=ARRAY_BUFFER, minmax=True),
-                    "NORMAL": b.accessor(mesh.normals, target=ARRAY_BUFFER),
-                    "TEXCOORD_0": b.accessor(mesh.uvs, target=ARRAY_BUFFER),
-                },
-                "indices": b.accessor(idx, target=ELEMENT_ARRAY_BUFFER),
-                "mode": MODE_TRIANGLES,
-            }
-        prim = dict(cache[key])
-        if mat_index is not None:
-            prim["material"] = mat_index
-        return prim
+            prims = []
+            for mesh, finish in proxy_parts(ent.proxy, ent.bounds):
+                idx = mesh.indices.reshape(-1)
+                if idx.size and int(idx.max()) < 65535:
+                    idx = idx.astype(np.uint16)
+                prim = {
+                    "attributes": {
+                        "POSITION": b.accessor(mesh.positions, target=ARRAY_BUFFER, minmax=True),
+                        "NORMAL": b.accessor(mesh.normals, target=ARRAY_BUFFER),
+                        "TEXCOORD_0": b.accessor(mesh.uvs, target=ARRAY_BUFFER),
+                    },
+                    "indices": b.accessor(idx, target=ELEMENT_ARRAY_BUFFER),
+                    "mode": MODE_TRIANGLES,
+                }
+                if finish is not None:
+                    prim["material"] = self.part_material(finish)
+                prims.append(prim)
+            cache[key] = prims
+        out = []
+        for p in cache[key]:
+            prim = dict(p)
+            if "material" not in prim and mat_index is not None:
+                prim["material"] = mat_index
+            out.append(prim)
+        return out
+
+    def part_material(self, finish: Any) -> int:
+        """The glTF index of a part finish's material (added once, after the scene's materials)."""
+        from scenegraph.appearance.finishes import part_material
+
+        mats = self.doc.setdefault("materials", [])
+        if finish.name not in self.part_index:
+            m = material_json(part_material(finish), {})
+            m["extras"]["scenegraph"]["part"] = True
+            if m.get("extensions", {}).get(EXT_EMISSIVE_STRENGTH):
+                self.extensions.add(EXT_EMISSIVE_STRENGTH)
+            mats.append(m)
+            self.part_index[finish.name] = len(mats) - 1
+        return self.part_index[finish.name]
 
     def splat_primitive(self, g: Any, prepared: tuple | None = None) -> dict:
         """The POINTS primitive of Gaussians ``g``; ``prepared`` is :func:`_splat_arrays` of them, if done already."""
@@ -288,14 +313,14 @@ class _Writer:
                 node["scale"] = sc
             mi = mat_index[mat] if mat is not None else None
             if e.gaussians is not None:
-                prims = [self.proxy_primitive(e, mi, prim_cache)] if e.proxy else []
+                prims = self.proxy_primitives(e, mi, prim_cache) if e.proxy else []
                 prims.append(self.splat_primitive(e.gaussians, splats[eid]))
                 meshes.append({"name": f"{e.name} splats", "primitives": prims})
                 node["mesh"] = len(meshes) - 1
             elif e.kind == "object" and e.proxy:
                 key = (e.proxy, e.bounds.tobytes(), mi)
                 if key not in mesh_cache:
-                    meshes.append({"name": e.proxy, "primitives": [self.proxy_primitive(e, mi, prim_cache)]})
+                    meshes.append({"name": e.proxy, "primitives": self.proxy_primitives(e, mi, prim_cache)})
                     mesh_cache[key] = len(meshes) - 1
                 node["mesh"] = mesh_cache[key]
             if e.kind == "camera":

@@ -42,6 +42,7 @@ __all__ = ["write_stage", "reduce_samples"]
 _POS_TOL = 1e-6  # metres (relative above 1 m): samples a linear segment reproduces are dropped
 _ROT_TOL = 1e-7
 _ZIP_EPOCH = 946684800  # 2000-01-01 UTC
+PART_MATERIALS = ROOT + "/PartMaterials"  # part finishes (glass, rubber ...): no scene materials, the reader skips them
 
 
 def write_stage(scene: Any, path: str | os.PathLike, *, timeline: Any = None, **options: Any) -> None:
@@ -317,6 +318,7 @@ class _Prototypes:
         self.a = a
         self.paths: dict[tuple, str] = {}
         self.used: set[str] = set()
+        self.part_paths: set[str] = set()
 
     def path_for(self, shape: str, bounds: np.ndarray) -> str:
         key = (shape, bounds.tobytes())
@@ -341,7 +343,56 @@ class _Prototypes:
         lo, hi = mesh.bounds
         a.attr(prim, "extent", T.Float3Array, Vt.Vec3fArray([Gf.Vec3f(*lo.tolist()), Gf.Vec3f(*hi.tolist())]))
         a.attr(prim, "subdivisionScheme", T.Token, "none", uniform=True)
+        self._subsets(prim, path, shape, bounds)
         self.paths[key] = path
+        return path
+
+    def _subsets(self, prim: Any, path: str, shape: str, bounds: np.ndarray) -> None:
+        """A GeomSubset per part finish (glass, rubber, lamp ...) bound to that finish's material; the
+        rest of the faces take the entity's binding."""
+        from pxr import Vt
+
+        from scenegraph.appearance.proxy import proxy_face_finishes
+
+        groups, finishes = proxy_face_finishes(shape, bounds)
+        if not finishes:
+            return
+        a, T = self.a, self.a.T
+        a.attr(prim, "subsetFamily:materialBind:familyType", T.Token, "nonOverlapping", uniform=True)
+        for g, finish in enumerate(finishes):
+            faces = np.flatnonzero(groups == g).astype(np.int32)
+            sub = a.prim(f"{path}/{prim_name(finish.name, set())}", "GeomSubset")
+            a.attr(sub, "elementType", T.Token, "face", uniform=True)
+            a.attr(sub, "familyName", T.Token, "materialBind", uniform=True)
+            a.attr(sub, "indices", T.IntArray, Vt.IntArray.FromNumpy(faces))
+            a.api_schemas(sub, ["MaterialBindingAPI"])
+            a.rel(sub, "material:binding", self._part_material(finish))
+
+    def _part_material(self, finish: Any) -> str:
+        """The path of a part finish's Material (under a scope the reader skips: it is no scene material)."""
+        from pxr import Gf
+
+        from scenegraph.appearance.finishes import part_material
+
+        path = f"{PART_MATERIALS}/{finish.name}"
+        if path in self.part_paths:
+            return path
+        a, T = self.a, self.a.T
+        if not self.part_paths:
+            scope = a.prim(PART_MATERIALS, "Scope")
+            scope.customData = {KEY: {"role": "part_materials"}}
+        self.part_paths.add(path)
+        mat = part_material(finish)
+        mprim = a.prim(path, "Material")
+        sprim = a.prim(f"{path}/PreviewSurface", "Shader")
+        a.attr(sprim, "info:id", T.Token, "UsdPreviewSurface", uniform=True)
+        for name, value in material_inputs(mat).items():
+            if isinstance(value, tuple):
+                a.attr(sprim, f"inputs:{name}", T.Color3f, Gf.Vec3f(*value))
+            else:
+                a.attr(sprim, f"inputs:{name}", T.Float, value)
+        a.attr(sprim, "outputs:surface", T.Token)
+        a.connect(a.attr(mprim, "outputs:surface", T.Token), f"{path}/PreviewSurface.outputs:surface")
         return path
 
 
@@ -397,8 +448,30 @@ def _write_entity(ctx: _Context, ent: Any, path: str, name: str, order: int) -> 
         if mat is not None:
             a.api_schemas(mprim, ["MaterialBindingAPI"])
             a.rel(mprim, "material:binding", ctx.mat_paths[mat.id])
+        if ent.cls == "sky":  # USD's environment is a DomeLight; the dome mesh stays for glTF-minded tools, hidden
+            a.attr(mprim, "visibility", a.T.Token, "invisible")
+            _write_dome(a, f"{path}/{prim_name(name + '_dome_light', ctx.used)}", scene)
     if ent.gaussians is not None:
         _write_splats(a, f"{path}/{prim_name(name + '_splats', ctx.used)}", ent.gaussians)
+
+
+def _write_dome(a: _Author, path: str, scene: Any) -> None:
+    """A DomeLight in the sky's colours (the mean of horizon and zenith, from scene.metadata's sky); the
+    reader skips it (customData role)."""
+    from pxr import Gf
+
+    env = scene.metadata.get("environment") if isinstance(scene.metadata, dict) else None
+    sky = env.get("sky") if isinstance(env, dict) else None
+    if not isinstance(sky, dict):
+        return
+    try:
+        color = 0.5 * (np.asarray(sky["horizon"], np.float64) + np.asarray(sky["zenith"], np.float64))
+    except (KeyError, TypeError, ValueError):
+        return
+    prim = a.prim(path, "DomeLight")
+    prim.customData = {KEY: {"role": "environment"}}
+    a.attr(prim, "inputs:color", a.T.Color3f, Gf.Vec3f(*np.clip(color, 0.0, 1.0).tolist()))
+    a.attr(prim, "inputs:intensity", a.T.Float, 1.0)
 
 
 def _write_camera(a: _Author, path: str, cam: Any) -> Any:

@@ -24,17 +24,24 @@ from typing import Any, Sequence
 import numpy as np
 
 from scenegraph.model.gaussians import Gaussians, rgb_to_sh
-from scenegraph.appearance.proxy import proxy_colors, proxy_mesh, proxy_sharp_edges
+from scenegraph.appearance.proxy import proxy_mesh, proxy_sharp_edges, proxy_vertex_colors
 from scenegraph.appearance.shapes import Mesh, face_normals
 from scenegraph.errors import BackendError, ModelError
 
-__all__ = ["assign_gaussians", "proxy_gaussians", "sample_surface", "disc_sizes", "DEFAULT_COLOR", "DEFAULT_OPACITY"]
+__all__ = ["assign_gaussians", "mesh_only", "proxy_gaussians", "sample_surface", "disc_sizes", "DEFAULT_COLOR", "DEFAULT_OPACITY"]
 
 DEFAULT_COLOR = (0.8, 0.8, 0.8)
 #: classes that keep only their proxy mesh: huge flat surfaces, whose splats would be metres
 #: wide and blow up near a camera (renderers draw these as meshes)
-SURFACE_CLASSES = frozenset({"ground", "road", "floor"})
+SURFACE_CLASSES = frozenset({"ground", "road", "floor", "sidewalk", "kerb", "crossing", "path", "water", "ceiling",
+                             "parking_lines", "sky"})
 DEFAULT_OPACITY = 0.9
+
+
+def mesh_only(entity: Any) -> bool:
+    """Whether an entity keeps only its proxy mesh (no Gaussians): a surface class, or a piece of a setting's
+    kit (``attributes["kit"]``: facades, walls, street lights ... are drawn as the meshes they are)."""
+    return entity.cls in SURFACE_CLASSES or bool(entity.attributes.get("kit"))
 _MODES = ("proxy", "fit")
 
 
@@ -144,14 +151,14 @@ def proxy_gaussians(
         face, radius = np.zeros(n, np.int64), np.full(max(len(mesh.indices), 1), 1e-6)
     tangent = radius[face]
     if len(mesh.indices) and np.any(weights > 0):  # discs shrink near creases and outlines: crisp edges
-        edge = _crease_distance(mesh, proxy_sharp_edges(shape), face, pos)
+        edge = _crease_distance(mesh, proxy_sharp_edges(shape, b), face, pos)
         tangent = np.clip(0.7 * edge, 0.35 * tangent, tangent)
     tangent = np.maximum(tangent, 1e-7)
     pos = np.clip(pos, b[0], b[1])  # rounding must not leave the box
     scales = np.stack([tangent, tangent, np.maximum(0.1 * tangent, 1e-8)], axis=1)
     rgb = np.broadcast_to(base, (n, 3))
     if tints and len(mesh.indices):
-        rgb = rgb * proxy_colors(shape, mesh)[mesh.indices[face, 0].astype(np.int64)]
+        rgb = proxy_vertex_colors(shape, mesh, base)[mesh.indices[face, 0].astype(np.int64)]
     rgb = np.clip(rgb, 0.0, 1.0)
     return Gaussians(
         means=pos,
@@ -179,7 +186,7 @@ def assign_gaussians(
 ) -> list[str]:
     """Give each object entity without Gaussians (all objects if ``overwrite``) a cloud in its local frame.
 
-    Surfaces (:data:`SURFACE_CLASSES`: ground, road, floor) keep their proxy mesh only.
+    Surfaces (:data:`SURFACE_CLASSES`: ground, road, floor ...) and kit pieces keep their proxy mesh only.
 
     ``mode``: ``proxy`` (fast, numpy) or ``fit`` (``n_views`` renders of the
     proxy at ``view_size`` px, then :func:`fit_gaussians`, ``fit_steps`` if
@@ -194,7 +201,7 @@ def assign_gaussians(
     fit = _fitter() if mode == "fit" else None
     done = []
     for ent in scene.entities("object"):
-        if ent.cls in SURFACE_CLASSES or (ent.gaussians is not None and not overwrite):
+        if mesh_only(ent) or (ent.gaussians is not None and not overwrite):
             continue
         mat = scene.material_of(ent.id)
         base = mat.base_color if mat is not None else DEFAULT_COLOR
@@ -225,7 +232,7 @@ def _fit_entity(fit: Any, shape: str, bounds: Any, base: Any, init: Gaussians, *
     from scenegraph.appearance.mesh_render import render_proxy_views
 
     mesh = proxy_mesh(shape, bounds)
-    views = render_proxy_views(mesh, base, vertex_colors=proxy_colors(shape, mesh), n_views=n_views, size=size, seed=seed)
+    views = render_proxy_views(mesh, (1.0, 1.0, 1.0), vertex_colors=proxy_vertex_colors(shape, mesh, base), n_views=n_views, size=size, seed=seed)
     kwargs: dict[str, Any] = {} if steps is None else {"steps": steps}
     result = fit(views, init=init, num_gaussians=len(init), bounds=bounds, sh_degree=0, seed=seed, progress=False, **kwargs)
     return result.gaussians

@@ -12,7 +12,8 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from scenegraph.appearance.assign import SURFACE_CLASSES
+from scenegraph.appearance.assign import SURFACE_CLASSES, mesh_only
+from scenegraph.render.sky import is_sky_entity
 from scenegraph.errors import ModelError, SceneGraphError
 from scenegraph.model import Scene
 
@@ -96,7 +97,7 @@ def _posed_cloud(scene: Scene, world: np.ndarray, index: dict[str, int]) -> Any:
 
     clouds = []
     for e in scene.entities("object"):
-        if e.cls in SURFACE_CLASSES:
+        if mesh_only(e):
             continue
         g = e.gaussians
         if g is None or len(g) == 0:
@@ -126,6 +127,8 @@ def _instance_pass(scene: Scene, world: np.ndarray, index: dict[str, int], camer
     best = np.full((h, w), np.inf, np.float32)
     inst = np.full((h, w), -1, np.int32)
     for e in scene.entities("object"):
+        if is_sky_entity(e):  # the sky is the background, not a thing in the picture
+            continue
         _, alpha, depth = render_mesh(_posed_proxy(e, world[index[e.id]]), camera, (1.0, 1.0, 1.0))
         hit = (alpha > 0) & (depth > 0) & (depth < best)
         best[hit] = depth[hit]
@@ -134,19 +137,23 @@ def _instance_pass(scene: Scene, world: np.ndarray, index: dict[str, int], camer
 
 
 def _surface_pass(scene: Scene, world: np.ndarray, index: dict[str, int], camera: Any, background: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(rgb, alpha, depth) of the ground-like entities (SURFACE_CLASSES) as shaded meshes over ``background``."""
+    """(rgb, alpha, depth) of the ground-like entities (SURFACE_CLASSES) and kit pieces as shaded meshes over ``background``."""
     from scenegraph.appearance.mesh_render import render_mesh
+    from scenegraph.appearance.proxy import proxy_mesh, proxy_vertex_colors
 
     h, w = camera.height, camera.width
     rgb = np.broadcast_to(background, (h, w, 3)).astype(np.float32)
     alpha = np.zeros((h, w), np.float32)
     best = np.full((h, w), np.inf, np.float32)
     for e in scene.entities("object"):
-        if e.cls not in SURFACE_CLASSES:
+        if not mesh_only(e) or is_sky_entity(e):
             continue
         mat = scene.material_of(e.id)
         color = mat.base_color if mat is not None else (0.5, 0.5, 0.5)
-        c, a, d = render_mesh(_posed_proxy(e, world[index[e.id]]), camera, color, background=background)
+        posed = _posed_proxy(e, world[index[e.id]])
+        shape = e.proxy or e.cls
+        tints = proxy_vertex_colors(shape, proxy_mesh(shape, e.bounds), color)  # markings, windows, lamps
+        c, a, d = render_mesh(posed, camera, (1.0, 1.0, 1.0), vertex_colors=tints, background=background)
         hit = (a > 0) & (d > 0) & (d < best)
         best[hit], rgb[hit], alpha[hit] = d[hit], c[hit], a[hit]
     return rgb, alpha, np.where(np.isfinite(best), best, 0.0).astype(np.float32)
@@ -210,7 +217,7 @@ def render(
     if renderer not in ("builtin", "splats"):
         raise ModelError(f"render: unknown renderer {renderer!r} (builtin, splats; blender through scenegraph.pipeline.render)")
     tl = timeline if timeline is not None else simulate(scene)
-    if renderer == "splats" and any(e.gaussians is None and e.cls not in SURFACE_CLASSES for e in scene.entities("object")):
+    if renderer == "splats" and any(e.gaussians is None and not mesh_only(e) for e in scene.entities("object")):
         # e.g. a file edited in Blender, which drops splat attributes: objects without
         # Gaussians are drawn with proxy-sampled ones (deterministic per scene seed)
         from scenegraph.appearance.assign import assign_gaussians

@@ -93,17 +93,17 @@ class LitRenderer:
         got = self._local.get(e.id)
         if got is None:
             from scenegraph.appearance.assign import SURFACE_CLASSES
-            from scenegraph.appearance.proxy import proxy_colors, proxy_mesh
+            from scenegraph.appearance.proxy import proxy_mesh, proxy_vertex_colors
 
             mesh = proxy_mesh(e.proxy or e.cls, e.bounds)
             mat = self.scene.material_of(e.id)
             base = np.asarray(mat.base_color if mat is not None else (0.6, 0.6, 0.6), dtype=np.float64)
-            try:
-                tints = proxy_colors(e.proxy or e.cls, mesh).astype(np.float64)
+            try:  # the body in its material's colour, parts with a finish (markings, windows, bark) in theirs
+                albedo = proxy_vertex_colors(e.proxy or e.cls, mesh, base).astype(np.float64)
             except Exception:  # noqa: BLE001 - a mesh without tints is plain
-                tints = np.ones((len(mesh), 3))
+                albedo = np.broadcast_to(base, (len(mesh), 3)).copy()
             got = _Local(mesh.positions.astype(np.float64), mesh.normals.astype(np.float64), mesh.indices.astype(np.int64),
-                         base * tints, float(mat.roughness) if mat is not None else 0.6,
+                         albedo, float(mat.roughness) if mat is not None else 0.6,
                          float(mat.metallic) if mat is not None else 0.0,
                          np.asarray(mat.emissive if mat is not None else (0, 0, 0), dtype=np.float64),
                          e.cls in SURFACE_CLASSES)

@@ -24,14 +24,15 @@ from scenegraph.world import semantics
 from scenegraph.world.stage import orbit_start
 from scenegraph.world.pacing import clear_altitude, keep_apart, prepare_paths, scene_setting, smooth_actors, trim_trajectories
 from scenegraph.world.framing import ASPECT, YFOV, CameraFraming
+from scenegraph.world.setting import furnish, ground_word as ground_word_of, kit_for
+from scenegraph.world.setting_paths import make_way
+from scenegraph.world.sky import sky_for, sun_direction
 from scenegraph.world.shots import look_rotation, plan_shots
 from scenegraph.model.spec import SceneSpec
 
 __all__ = ["build_scene"]
 
 _GENERIC = catalog.ClassInfo("thing", (0.5, 0.5, 0.5))
-#: sun illuminance (lux; glTF directional lights are in lux, Blender's importer divides by 683 for W/m2)
-_SUN_LUX = {"day": 2000.0, "low": 1200.0, "night": 150.0}
 _WORLD = 80.0  # half size (m) of the ground and road
 _DROP_HEIGHT = 2.0  # metres above the ground a dropped thing starts
 _ALTITUDE = {"bird": 4.0, "drone": 2.0, "plane": 60.0, "helicopter": 25.0}  # metres, for flyers that move
@@ -115,11 +116,11 @@ class _Builder(CameraFraming):
         env = self.spec.environment
         crossers = [a for a in self.spec.actions if a.verb == "cross" or a.direction == "across"]
         kerbside = any(p in ("near_kerb", "far_kerb", "road") for a in self.spec.actions for p in (a.from_, a.to, a.via, a.target))
-        if env.road or crossers or kerbside or env.setting == "street":
+        kit = kit_for(env.setting)
+        if env.road or crossers or kerbside or kit in ("street", "highway"):
             lateral = any(a.direction in ("left_to_right", "right_to_left") or a.from_ in ("left", "right") for a in crossers)
             self.road = Road(axis=2 if lateral else 0)
-        ground_word = env.ground or {"street": "concrete", "park": "grass", "field": "grass", "beach": "sand",
-                                     "yard": "grass", "room": "wood", "kitchen": "tile", "office": "carpet"}.get(env.setting or "")
+        ground_word = env.ground or ground_word_of(kit)
         if ground_word is None:  # things stand on something: a plain floor unless the prompt says what
             ground_word = "concrete"
         if ground_word is not None:
@@ -136,7 +137,8 @@ class _Builder(CameraFraming):
             hi = [_WORLD, 0.002, _WORLD]
             lo[self.road.across], hi[self.road.across] = -ROAD_HALF_WIDTH, ROAD_HALF_WIDTH
             self.scene.add_entity(Entity("road_1", cls="road", bounds=(lo, hi), attributes={"static": True,
-                                         "axis": "x" if self.road.axis == 0 else "z"}), material=mat.id)
+                                         "axis": "x" if self.road.axis == 0 else "z", "kit": "street", "surface": True,
+                                         "top": 0.002}), material=mat.id)
 
     def relations(self) -> list[tuple[str, str, str]]:
         """The layout's relations by entity id (the spec's extended ones mapped, see world.semantics)."""
@@ -290,13 +292,18 @@ class _Builder(CameraFraming):
             self.scene.set_trajectory(eid, traj.id)
             del ent
 
+    def setting(self, placed: dict[str, tuple[np.ndarray, float]]) -> None:
+        """The setting's kit around the action (after the camera is framed, before motion plans around it)."""
+        occupied = [(placed[e][0], 0.5 * self.size[e][[0, 2]]) for e in placed if e in self.size]
+        furnish(self.scene, self.stage, self.spec.environment, self.road, seed=self.seed, warnings=self.warnings,
+                occupied=occupied)
+
     def lights(self) -> None:
         env = self.spec.environment
-        night = env.time_of_day == "night" or env.sky == "night"
-        low = env.time_of_day in ("dawn", "dusk", "evening") or env.sky == "sunset"
-        sun_dir = np.array([-0.4, -(0.25 if low else 0.8), -0.45])
-        color = (0.6, 0.7, 1.0) if night else ((1.0, 0.75, 0.5) if low else (1.0, 0.97, 0.92))
-        sun_lux = _SUN_LUX["night" if night else ("low" if low else "day")]
+        look = sky_for(env.time_of_day, env.sky)
+        sun_dir = sun_direction(look)
+        color = look.sun_color
+        sun_lux = look.sun_lux
         self.scene.add_entity(Entity("sun_1", name="sun", kind="light", cls="light",
                                      transform=Transform((0.0, 20.0, 0.0), look_rotation(sun_dir)),
                                      light=LightParams("directional", color=color, intensity=sun_lux)))
@@ -359,7 +366,9 @@ def build_scene(spec: SceneSpec, *, seed: int = 0, fps: float | None = None, dur
     placed = b.layout(rels)
     b.starting_poses(placed, rels)
     b.stage_and_camera(placed)
+    b.setting(placed)
     spans = b.motion(placed, rels)
+    make_way(b.scene, b.road, b.actors)
     b.commit_motion(spans)
     for s, r, o in rels:
         try:
