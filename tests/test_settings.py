@@ -211,4 +211,4 @@ def test_gltf_and_usd_carry_part_materials_the_sky_and_lights(street, tmp_path):
     assert {m.id for m in back.materials()} == {m.id for m in night.materials()}
     back = scenegraph.pipeline.load(str(tmp_path / "s.glb"))
     assert {m.id for m in back.materials()} == {m.id for m in night.materials()}
-    assert back.entity("road_1").bounds.tolist() == pytest.approx(night.entity("road_1").bounds.tolist(), abs=1e-5)
+    np.testing.assert_allclose(back.entity("road_1").bounds, night.entity("road_1").bounds, atol=1e-5)

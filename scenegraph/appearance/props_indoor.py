@@ -293,7 +293,11 @@ def container(bp) -> list:
         parts = [(transform_mesh(revolve(prof, 16), scale=(w, h, d)), 1.0), (transform_mesh(cylinder(0.19, 0.95, 1.0, 12), scale=(w, h, d)), "dark")]
         return parts
     if bp.has("jar", "urn", "vase", "pitcher", "canister"):
-        return _profile_container(bp, [(0.35, 0.0), (0.5, 0.4), (0.45, 0.8), (0.35, 0.92), (0.38, 1.0)], rim=False)
+        parts = _profile_container(bp, [(0.35, 0.0), (0.5, 0.4), (0.45, 0.8), (0.35, 0.9), (0.38, 0.95)], rim=False)
+        if bp.has("jar", "canister"):  # a lid with a knob
+            parts += [(transform_mesh(cylinder(0.4, 0.93, 0.98, 16), scale=(w, h, d)), "dark" if rng.random() < 0.5 else 0.8),
+                      (transform_mesh(sphere(0.08, (0.0, 0.98, 0.0), 3, 8), scale=(w, h, d)), "dark")]
+        return parts
     # a box: carton or chest with a lid seam and, by seed, tape or handles
     lid = 0.85 * h
     parts = [(box_mesh((-w / 2, 0.0, -d / 2), (w / 2, lid, d / 2)), 1.0), (box_mesh((-w / 2 - 0.005, lid, -d / 2 - 0.005), (w / 2 + 0.005, h, d / 2 + 0.005)), 0.9)]

@@ -153,7 +153,10 @@ def rock(bp) -> list:
     rng = bp.rng()
     main = lumpy((0.5 * w, 0.5 * h, 0.5 * d), (0.0, 0.5 * h, 0.0), rng, 0.22, 7, 12)
     parts: list = [(main, 1.0)]
-    if rng.random() < 0.5 and not bp.has("pebble"):
+    if not bp.has("pebble"):  # a smaller stone leaning on it, or a moss patch on top
+        if rng.random() < 0.5:
+            parts.append((lumpy((0.35 * w, 0.12 * h, 0.3 * d), (0.0, 0.82 * h, 0.0), rng, 0.15, 4, 8), "leaf_dark"))
+            return parts
         parts.append((lumpy((0.22 * w, 0.25 * h, 0.2 * d), (0.3 * w, 0.22 * h, 0.25 * d), rng, 0.2, 5, 9), 0.9))
     return parts
 

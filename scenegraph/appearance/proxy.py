@@ -149,6 +149,9 @@ def _built(how: str, name: str, variant: int, extent: tuple | None) -> _Built:
         groups.append(np.full(len(m), g, np.int32))
     tint_arr = np.ascontiguousarray(np.concatenate(tints), dtype=np.float32)
     group_arr = np.concatenate(groups)
+    if finishes and not np.any(group_arr < 0):  # no body: the first part takes the entity's material
+        group_arr = group_arr - 1
+        finishes = finishes[1:]
     for a in (tint_arr, group_arr):
         a.setflags(write=False)
     return _Built(mesh, tint_arr, group_arr, tuple(finishes))

@@ -159,13 +159,14 @@ class Kit:
     def clear(self, at: np.ndarray, size: Any, gap: float = 0.5, yaw: float = 0.0, action_gap: float | None = None) -> bool:
         """Whether the box keeps ``gap`` from every placed thing, ``action_gap`` (default ``gap``) from the
         action area, stays off the line of sight from the camera to the action and away from the eye."""
+        ext = _aabb_half(size, yaw)
         half = 0.5 * math.hypot(size[0], size[2])
         for c, h in self.occupied:
-            if abs(at[0] - c[0]) < h[0] + half + gap and abs(at[2] - c[2]) < h[1] + half + gap:
+            if abs(at[0] - c[0]) < h[0] + ext[0] + gap and abs(at[2] - c[2]) < h[1] + ext[1] + gap:
                 return False
         c, h = self.action
         ag = gap if action_gap is None else action_gap
-        if abs(at[0] - c[0]) < h[0] + half + ag and abs(at[2] - c[2]) < h[1] + half + ag:
+        if abs(at[0] - c[0]) < h[0] + ext[0] + ag and abs(at[2] - c[2]) < h[1] + ext[1] + ag:
             return False
         if np.hypot(at[0] - self.eye[0], at[2] - self.eye[2]) < half + 1.5:
             return False
@@ -176,9 +177,8 @@ class Kit:
             return False
         return True
 
-    def occupy(self, at: np.ndarray, size: Any) -> None:
-        r = 0.5 * math.hypot(size[0], size[2])
-        self.occupied.append((np.asarray(at, np.float64), np.array([r, r])))
+    def occupy(self, at: np.ndarray, size: Any, yaw: float = 0.0) -> None:
+        self.occupied.append((np.asarray(at, np.float64), _aabb_half(size, yaw)))
 
     def scatter(self, n: int, make: Any, r0: float, r1: float, tries: int = 300, size: Any = (1.0, 1.0, 1.0),
                 margin: float = 1.1) -> int:
@@ -199,6 +199,12 @@ class Kit:
 
     def lamp_light(self, eid: str, at: np.ndarray, kind: str) -> None:
         self.lamps.append((eid, np.asarray(at, np.float64), kind))
+
+
+def _aabb_half(size: Any, yaw: float) -> np.ndarray:
+    """Half extents (x, z) of the axis-aligned box round a (w, _, d) box turned by ``yaw``."""
+    c, s = abs(math.cos(yaw)), abs(math.sin(yaw))
+    return np.array([c * size[0] / 2 + s * size[2] / 2, s * size[0] / 2 + c * size[2] / 2])
 
 
 def _sky(scene: Any, look: SkyLook) -> None:

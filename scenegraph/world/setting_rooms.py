@@ -86,15 +86,15 @@ def _furnish_room(kit: Any, back: str, wall_at: np.ndarray, lo: np.ndarray, hi: 
         length = min(0.6 * span, 4.2)
         at = base + n * 0.3 - along * (span / 2 - length / 2 - 0.05)
         at[1] = 0.0
-        if kit.clear(at, (length, 0.92, 0.6), gap=0.1, action_gap=-50.0):
+        if kit.clear(at, (length, 0.92, 0.6), gap=0.1, yaw=yaw, action_gap=-50.0):
             kit.add("counter_1", "counter", at, (length, 0.92, 0.6), kit.material("white", "paint"), proxy="counter", yaw=yaw)
             f = at + along * (length / 2 + 0.45)
-            if kit.clear(f, (0.7, 1.8, 0.7), gap=0.05, action_gap=-50.0):
+            if kit.clear(f, (0.7, 1.8, 0.7), gap=0.05, yaw=yaw, action_gap=-50.0):
                 kit.add("fridge_1", "fridge", f + n * 0.05, (0.7, 1.8, 0.7), kit.material("white", "metal"), yaw=yaw)
     elif kit.kit == "office":
         at = base + n * 0.2 + along * (span / 2 - 0.7)
         at[1] = 0.0
-        if kit.clear(at, (1.0, 1.9, 0.35), gap=0.1, action_gap=-50.0):
+        if kit.clear(at, (1.0, 1.9, 0.35), gap=0.1, yaw=yaw, action_gap=-50.0):
             kit.add("shelf_1", "shelf", at, (1.0, 1.9, 0.35), kit.material("brown", "wood"), proxy="bookshelf#1", yaw=yaw)
     else:
         at = base + n * 0.35 - along * (span / 2 - 0.4)
