@@ -137,7 +137,8 @@ def test_readme_scene_is_lit_with_a_sky(tmp_path):
     scene = scenegraph.build("A pedestrian crosses the street from left to right, pauses at the kerb for two seconds, "
                              "then continues while a red car turns into the scene", seed=0)
     (fr,) = render(scene, frames=[60], width=160)
-    assert (fr.instance == -1)[:10].all() and fr.rgb[:10].min() > 0.1  # the top rows: sky, never black
+    sky = fr.instance[:10] == -1  # the top rows between the street's facades: sky, never black
+    assert sky.mean() > 0.2 and fr.rgb[:10][sky].min() > 0.1
     car = fr.mask("car_1") if fr.mask("car_1").any() else None
     if car is not None:
         r, g, b = fr.rgb[car].mean(axis=0)
