@@ -448,11 +448,31 @@ def _write_entity(ctx: _Context, ent: Any, path: str, name: str, order: int) -> 
         if mat is not None:
             a.api_schemas(mprim, ["MaterialBindingAPI"])
             a.rel(mprim, "material:binding", ctx.mat_paths[mat.id])
+            _body_subset(a, mprim, ent, ctx.mat_paths[mat.id])
         if ent.cls == "sky":  # USD's environment is a DomeLight; the dome mesh stays for glTF-minded tools, hidden
             a.attr(mprim, "visibility", a.T.Token, "invisible")
             _write_dome(a, f"{path}/{prim_name(name + '_dome_light', ctx.used)}", scene)
     if ent.gaussians is not None:
         _write_splats(a, f"{path}/{prim_name(name + '_splats', ctx.used)}", ent.gaussians)
+
+
+def _body_subset(a: _Author, mprim: Any, ent: Any, material_path: str) -> None:
+    """Where the proxy has part finishes (GeomSubsets in its prototype), the rest of its faces as a subset of
+    their own bound to the entity's material: importers such as Blender's bind a subset-split mesh by its
+    subsets only."""
+    from pxr import Vt
+
+    from scenegraph.appearance.proxy import proxy_face_finishes
+
+    groups, finishes = proxy_face_finishes(ent.proxy, np.asarray(ent.bounds))
+    if not finishes:
+        return
+    sub = a.prim(f"{mprim.path}/body", "GeomSubset")
+    a.attr(sub, "elementType", a.T.Token, "face", uniform=True)
+    a.attr(sub, "familyName", a.T.Token, "materialBind", uniform=True)
+    a.attr(sub, "indices", a.T.IntArray, Vt.IntArray.FromNumpy(np.flatnonzero(groups < 0).astype(np.int32)))
+    a.api_schemas(sub, ["MaterialBindingAPI"])
+    a.rel(sub, "material:binding", material_path)
 
 
 def _write_dome(a: _Author, path: str, scene: Any) -> None:

@@ -227,19 +227,21 @@ def _mound(w: float, h: float, d: float, variant: int) -> Mesh:
 
 
 def sky_dome(ext: np.ndarray, variant: int = 0) -> Parts:
-    """A sky hemisphere seen from inside (normals and winding inward), UV v = 0 at the zenith, 1 at and
-    below the horizon (a gradient texture runs down it); a skirt reaches below the ground."""
+    """A sky dome seen from inside (normals and winding inward), UV v = 0 at the zenith, 1 at and below the
+    horizon (a gradient texture runs down it), with a skirt down to the bounds' floor (``ext`` y beyond the
+    radius) so no void shows past the ground's edge."""
     r = 0.5 * float(min(ext[0], ext[2]))
+    skirt = max(float(ext[1]) - r, 0.0)
     rings, segments = 16, 32
     angles = np.linspace(0.0, math.pi / 2, rings + 1)  # from the horizon up to the zenith
-    prof = [(r, -0.0)] + [(r * math.cos(a), r * math.sin(a)) for a in angles]
-    nrm = [(-1.0, 0.0)] + [(-math.cos(a), -math.sin(a)) for a in angles]
+    low = -math.asin(min(skirt / max(r, 1e-9), 1.0)) if skirt > 0 else 0.0
+    prof = ([(r * math.cos(low), r * math.sin(low))] if skirt > 0 else []) + [(r * math.cos(a), r * math.sin(a)) for a in angles]
+    nrm = ([(-math.cos(low), -math.sin(low))] if skirt > 0 else []) + [(-math.cos(a), -math.sin(a)) for a in angles]
     m = lathe(prof, nrm, segments)
     idx = m.indices[:, [0, 2, 1]]  # inward
     p = m.positions.astype(np.float64)
     elev = np.arcsin(np.clip(p[:, 1] / max(r, 1e-9), -1.0, 1.0))
-    uv = np.stack([m.uvs[:, 0], 1.0 - elev / (math.pi / 2)], axis=1)
-    # the bounds' floor: a ring just under the horizon keeps the dome's bounds at y = 0 .. r
+    uv = np.stack([m.uvs[:, 0], np.clip(1.0 - elev / (math.pi / 2), 0.0, 1.0)], axis=1)
     return [(Mesh(p, m.normals, uv, idx), 1.0)]
 
 

@@ -213,7 +213,7 @@ def _sky(scene: Any, look: SkyLook) -> None:
     if mat.id not in scene:
         scene.add_material(mat)
     r = SKY_RADIUS
-    scene.add_entity(Entity("sky", name="sky", cls="sky", proxy="sky_dome", bounds=((-r, 0.0, -r), (r, r, r)),
+    scene.add_entity(Entity("sky", name="sky", cls="sky", proxy="sky_dome", bounds=((-r, -0.1 * r, -r), (r, r, r)),
                             attributes={"static": True, "kit": "sky"}), material=mat.id)
 
 
