@@ -294,7 +294,7 @@ def _write_materials(a: _Author, scene: Any) -> dict[str, str]:
                 a.attr(sprim, f"inputs:{name}", T.Float, value)
         a.attr(sprim, "outputs:surface", T.Token)
         a.connect(a.attr(mprim, "outputs:surface", T.Token), f"{path}/PreviewSurface.outputs:surface")
-        if mat.texture:
+        if mat.texture and not mat.texture.startswith("data:"):  # USD cannot resolve a data: URI; glTF carries it
             diffuse = sprim.attributes["inputs:diffuseColor"]
             a.connect(diffuse, f"{path}/Texture.outputs:rgb")
             tprim = a.prim(f"{path}/Texture", "Shader")

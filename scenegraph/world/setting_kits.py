@@ -64,7 +64,7 @@ def street(kit: Any, road: Any) -> None:
                 continue
             facing = _pt(road, 0.0, -side)  # the arm reaches out over the road
             eid = kit.add(None, "lamp_post", at, size, light_mat, proxy="street light#1", yaw=yaw_of(facing), name=None)
-            kit.lamp_light(eid, at + [0.0, 5.6, 0.0] + facing * 0.9, "street")
+            kit.lamp_light(eid, at + [0.0, 5.45, 0.0] + facing * 0.9, "street")  # just under the lamp head
     # facades beyond the sidewalks
     line = hw + KERB_WIDTH + SIDEWALK_WIDTH
     n = 0

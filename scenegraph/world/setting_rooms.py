@@ -71,7 +71,7 @@ def room(kit: Any, road: Any) -> None:
         lamp = kit.material("white", "metal")
         at = center + [0.0, height - 0.6, 0.0]
         eid = kit.add("ceiling_lamp_1", "lamp", at, (0.5, 0.6, 0.5), lamp, proxy="ceiling_lamp")
-        kit.lamp_light(eid, at + [0.0, 0.15, 0.0], "room")
+        kit.lamp_light(eid, at + [0.0, -0.1, 0.0], "room")  # under the shade, not inside it
     _furnish_room(kit, back, walls[back][0], lo, hi)
 
 
@@ -101,7 +101,7 @@ def _furnish_room(kit: Any, back: str, wall_at: np.ndarray, lo: np.ndarray, hi: 
         at[1] = 0.0
         if kit.clear(at, (0.4, 1.6, 0.4), gap=0.1, action_gap=-50.0):
             eid = kit.add("floor_lamp_1", "lamp", at, (0.4, 1.6, 0.4), kit.material("white", "fabric"), proxy="floor lamp#1")
-            kit.lamp_light(eid, at + [0.0, 1.45, 0.0], "room")
+            kit.lamp_light(eid, at + [0.0, 1.3, 0.0], "room")  # under the shade
 
 
 ROOM_KITS = {"kitchen": room, "living_room": room, "bedroom": room, "office": room}
