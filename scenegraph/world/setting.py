@@ -213,7 +213,7 @@ def _sky(scene: Any, look: SkyLook) -> None:
     if mat.id not in scene:
         scene.add_material(mat)
     r = SKY_RADIUS
-    skirt = 0.1 * r  # the dome reaches below the horizon: no void past the ground's edge
+    skirt = 0.0  # a skirt below the horizon would stand below the ground (the sanity checks forbid it)
     scene.add_entity(Entity("sky", name="sky", cls="sky", proxy="sky_dome", bounds=((-r, 0.0, -r), (r, r + skirt, r)),
                             transform=Transform((0.0, -skirt, 0.0)), attributes={"static": True, "kit": "sky"}), material=mat.id)
 
