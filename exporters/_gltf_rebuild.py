@@ -109,8 +109,9 @@ class _Rebuild:
         r.fps = self.scene.fps
         self._timeline: Any = False
         # every node's rest TRS and animation keys are as the writer left them (the scene's motion digest)
+        parts = r.part_nodes()
         self.untouched = isinstance(stored_motion, str) and stored_motion == file_motion_digest(
-            [r.rest(i) for i in range(len(r.nodes))], self.chans)
+            [r.rest(i) for i in range(len(r.nodes)) if i not in parts], {i: c for i, c in self.chans.items() if i not in parts})
         self.mat_ids: dict[int, str] = {}
 
     # -- helpers -------------------------------------------------------------
@@ -207,11 +208,16 @@ class _Rebuild:
             self.set_motion(eid, rest, chans, changes)
         if ent.kind == "object":
             gi, _ = r.mesh_info(i)
+            body = r.part_child(i, "skin") if "mesh" not in node else None
+            if body is not None:  # a character: its clothes are the skinned body's first primitive
+                gi, _ = r.mesh_info(body)
             mid = self.material_for(gi)
             cur = scene.material_of(eid)
             if mid != (cur.id if cur else None):
                 scene.set_material(eid, mid)
         g = r.gaussians(i)
+        if g is None and (k := r.part_child(i, "splats")) is not None:
+            g = r.gaussians(k)
         if g is not None:
             changes["gaussians"] = g
         if changes:

@@ -117,17 +117,47 @@ class Reader:
         order: list[int] = []
         seen: set[int] = set()
         stack = [r for r in reversed(roots)]
+        skip = self.part_nodes()
         while stack:
             i = stack.pop()
             c.item("nodes", i, "scene.nodes")
             if i in seen:
                 raise FormatError(c.where(f"nodes[{i}] is reached twice (a cycle or a shared node)"))
             seen.add(i)
-            order.append(i)
-            stack.extend(reversed(self.nodes[i].get("children", [])))
+            kids = self.nodes[i].get("children", [])
+            if i in skip:  # an entity's parts (joints, skinned body, wheels, splats): derived, not entities
+                skip.update(k for k in kids if isinstance(k, int))
+            else:
+                order.append(i)
+            stack.extend(reversed(kids))
         for r in roots:
             parent.pop(r, None)
         return order, parent
+
+    def part_nodes(self) -> set[int]:
+        """Nodes that are parts of an entity (``extras.scenegraph.part``) or joints of a skin."""
+        from exporters._gltf_parts import part_of
+
+        out = {i for i, n in enumerate(self.nodes) if part_of(n) is not None}
+        for skin in self.c.items("skins"):
+            joints = skin.get("joints") if isinstance(skin, dict) else None
+            out.update(j for j in joints or [] if isinstance(j, int) and not isinstance(j, bool) and 0 <= j < len(self.nodes))
+        return out
+
+    def part_child(self, i: int, role: str) -> int | None:
+        """The node that is entity node ``i``'s ``role`` part (skinned body, splats), if any."""
+        if not hasattr(self, "_parts"):
+            from exporters._gltf_parts import part_of
+
+            self._parts: dict[tuple, int] = {}
+            for k, n in enumerate(self.nodes):
+                of = part_of(n)
+                if of:
+                    self._parts.setdefault((of, _sg(n).get("part")), k)
+        if not self._parts:
+            return None
+        sg = _sg(self.nodes[i])
+        return self._parts.get((sg.get("id") if sg else None, role))
 
     def rest(self, i: int) -> dict[str, np.ndarray]:
         n = self.nodes[i]

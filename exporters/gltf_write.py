@@ -45,6 +45,7 @@ from exporters._gltf_common import (
 from exporters._checks import check_timeline
 from exporters._gltf_animation import Background, Layout, lay_out
 from exporters._gltf_output import Buffer, column_bounds, write_glb, write_gltf
+from exporters._gltf_parts import Parts
 from exporters._gltf_payloads import camera_json, entity_meta, light_json, links, material_json, read_image
 from scenegraph.model import jsonable, serialize
 from scenegraph.errors import FormatError
@@ -298,6 +299,9 @@ class _Writer:
         lights: list[dict] = []
         mesh_cache: dict[tuple, int] = {}
         prim_cache: dict[tuple, dict] = {}
+        self.splats = splats
+        self.entity_material = {eid: mat_index[m] for eid, m in mat_of.items() if m in mat_index}
+        parts = Parts(self)
         roots: list[int] = []
         no_relations: list[str] = []
         for j, (e, tr, rot, sc) in enumerate(zip(order, rest_lists["translation"], rest_lists["rotation"], rest_lists["scale"])):
@@ -312,17 +316,9 @@ class _Writer:
             if sc is not None:
                 node["scale"] = sc
             mi = mat_index[mat] if mat is not None else None
-            if e.gaussians is not None:
-                prims = self.proxy_primitives(e, mi, prim_cache) if e.proxy else []
-                prims.append(self.splat_primitive(e.gaussians, splats[eid]))
-                meshes.append({"name": f"{e.name} splats", "primitives": prims})
-                node["mesh"] = len(meshes) - 1
-            elif e.kind == "object" and e.proxy:
-                key = (e.proxy, e.bounds.tobytes(), mi)
-                if key not in mesh_cache:
-                    meshes.append({"name": e.proxy, "primitives": self.proxy_primitives(e, mi, prim_cache)})
-                    mesh_cache[key] = len(meshes) - 1
-                node["mesh"] = mesh_cache[key]
+            mesh = parts.entity_mesh(e, mi, meshes, prim_cache, mesh_cache, j)  # characters, vehicles, splats: _gltf_parts
+            if mesh is not None:
+                node["mesh"] = mesh
             if e.kind == "camera":
                 cameras.append(camera_json(e))
                 node["camera"] = len(cameras) - 1
@@ -346,6 +342,7 @@ class _Writer:
                 "entity": entity_meta(e),
             }}
             nodes.append(node)
+        channels = channels + parts.finish(nodes, meshes, roots, self.samplers)
 
         document = {
             "format": serialize.FORMAT,

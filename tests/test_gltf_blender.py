@@ -78,8 +78,9 @@ def test_blender_imports_a_file_with_splats(tmp_path):
     exporters.export(scene, path, timeline=scenes.timeline_for(scene))
     out = tmp_path / "inspect.json"
     _bpy("inspect", str(path), str(scene.fps), "0", str(out))
-    ids = {o["id"] for o in json.loads(out.read_text())["objects"].values()}
-    assert ids == {e.id for e in scene.entities()}
+    objs = json.loads(out.read_text())["objects"]
+    assert {o["id"] for o in objs.values() if o["id"]} == {e.id for e in scene.entities()}
+    assert objs["Person splats"]["parent"] == "Person"  # the splats are a child of their own, hideable
 
 
 @pytest.mark.slow

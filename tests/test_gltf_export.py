@@ -78,10 +78,12 @@ def test_nodes_carry_names_hierarchy_and_ids(tmp_path, demo_plain):
     scene, tl = demo_plain
     gltf.write(scene, tmp_path / "s.glb", timeline=tl)
     doc = open_container(tmp_path / "s.glb").doc
-    assert [n["name"] for n in doc["nodes"]] == [e.name for e in scene.entities()]
+    n = len(scene.entities())
+    assert [n["name"] for n in doc["nodes"][:n]] == [e.name for e in scene.entities()]
+    assert all("part" in node["extras"]["scenegraph"] for node in doc["nodes"][n:])  # parts come after the entities
     car, car_node = _node(doc, "Car")
     wheel, _ = _node(doc, "Wheel")
-    assert car_node["children"] == [wheel]
+    assert [k for k in car_node["children"] if "part" not in doc["nodes"][k]["extras"]["scenegraph"]] == [wheel]
     assert wheel not in doc["scenes"][0]["nodes"] and car in doc["scenes"][0]["nodes"]
     sg = car_node["extras"]["scenegraph"]
     assert (sg["id"], sg["class"], sg["material"], sg["trajectory"]) == ("car_1", "car", "mat_red", "traj_car")
@@ -167,7 +169,9 @@ def test_gaussians_follow_khr_gaussian_splatting(tmp_path, demo):
     gltf.write(scene, tmp_path / "s.glb", timeline=tl)
     c = open_container(tmp_path / "s.glb")
     g = scene.entity("person_1").gaussians
-    mesh = c.doc["meshes"][_node(c.doc, "Person")[1]["mesh"]]
+    mesh = c.doc["meshes"][_node(c.doc, "Person splats")[1]["mesh"]]
+    assert len(mesh["primitives"]) == 1  # the splats have a node of their own, a child of the entity's
+    assert _node(c.doc, "Person splats")[0] in _node(c.doc, "Person")[1]["children"]
     prim = [p for p in mesh["primitives"] if p.get("mode") == 0][0]
     assert prim["extensions"]["KHR_gaussian_splatting"] == {
         "kernel": "ellipse", "colorSpace": "srgb_rec709_display", "projection": "perspective", "sortingMethod": "cameraDistance"}

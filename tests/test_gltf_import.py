@@ -175,7 +175,7 @@ def test_deleted_nodes_drop_entities_and_relations(written):
 
 def test_added_nodes_become_new_entities(written):
     scene, path, doc = written
-    doc["nodes"].append({"name": "Lamp post", "translation": [3, 0, 3], "mesh": doc["nodes"][_index(doc, "Car")]["mesh"]})
+    doc["nodes"].append({"name": "Lamp post", "translation": [3, 0, 3], "mesh": doc["nodes"][_index(doc, "Ball")]["mesh"]})
     doc["nodes"].append({"name": "Cam 2", "camera": 0, "translation": [0, 1.5, 8]})
     doc["nodes"][_index(doc, "Car")]["children"].append(len(doc["nodes"]) - 1)
     doc["scenes"][0]["nodes"].append(len(doc["nodes"]) - 2)
@@ -185,7 +185,7 @@ def test_added_nodes_become_new_entities(written):
     assert (lamp.name, lamp.kind, lamp.cls) == ("Lamp post", "object", "thing")
     assert lamp.transform.translation.tolist() == [3, 0, 3]
     assert back.material_of("Lamp_post").id == "mat_red"
-    assert np.allclose(lamp.bounds, scene.entity("car_1").bounds)
+    assert np.allclose(lamp.bounds, scene.entity("ball_1").bounds)
     cam = back.entity("Cam_2")
     assert cam.kind == "camera" and back.parent_of("Cam_2").id == "car_1"
     assert abs(cam.camera.yfov - 0.8) < 1e-9

@@ -1,0 +1,293 @@
+"""Procedural motion cycles for rigged characters, computed from the Timeline alone.
+
+``pose_track(scene, timeline, entity_id)`` is a pure function: it reads the
+entity's root motion (what the world simulated and the artist edits) and the
+scene's actions, and returns each joint's local rotation per frame and the
+root joint's translation (the hips bob and drop when sitting).  Nothing is
+stored in the Timeline.
+
+How feet stay planted: the gait phase advances with the distance travelled
+along the body's forward axis divided by the stride length (not with time), so
+a step takes as long as the body needs to cover it; each foot touches down at
+its nominal place in the body frame, and for the rest of its stance its world
+position is held and reached by two-bone inverse kinematics.  Stride length,
+stance fraction, arm swing and lean blend smoothly with speed: idle (standing,
+breathing), walk, run (a flight phase); quadrupeds walk in a lateral sequence
+and blend into a trot.  Actions of the scene's ``metadata["actions"]`` layer on
+top with eased in/out weights: ``wave`` (right arm), ``sit`` (hips down,
+thighs forward), ``jump`` (tuck); a rising or falling root also tucks the legs.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from scenegraph.appearance.rig import Rig, rig_for
+from scenegraph.model.rotations import quat_multiply, trs_matrix
+
+__all__ = ["Pose", "pose_track", "joint_world_positions", "character_rigs", "skin_matrices"]
+
+
+@dataclass(frozen=True, eq=False)
+class Pose:
+    """Per frame: joint rotations (F, J, 4) xyzw float32 local to the parent joint (rest is identity),
+    and the root joint's translation (F, 3) float32 in the entity frame."""
+
+    rotations: np.ndarray
+    root: np.ndarray
+
+
+def _smoothstep(e0: float, e1: float, x: Any) -> np.ndarray:
+    t = np.clip((np.asarray(x, np.float64) - e0) / (e1 - e0), 0.0, 1.0)
+    return t * t * (3.0 - 2.0 * t)
+
+
+def _qx(a: Any) -> np.ndarray:
+    a = np.asarray(a, np.float64) * 0.5
+    z = np.zeros_like(a)
+    return np.stack([np.sin(a), z, z, np.cos(a)], axis=-1)
+
+
+def _qy(a: Any) -> np.ndarray:
+    a = np.asarray(a, np.float64) * 0.5
+    z = np.zeros_like(a)
+    return np.stack([z, np.sin(a), z, np.cos(a)], axis=-1)
+
+
+def _qz(a: Any) -> np.ndarray:
+    a = np.asarray(a, np.float64) * 0.5
+    z = np.zeros_like(a)
+    return np.stack([z, z, np.sin(a), np.cos(a)], axis=-1)
+
+
+def _nlerp(a: np.ndarray, b: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """Blend rotations a -> b by w (..., ) along the shorter arc, normalised."""
+    b = np.where((np.sum(a * b, axis=-1) < 0)[..., None], -b, b)
+    q = a + (b - a) * np.asarray(w)[..., None]
+    return q / np.linalg.norm(q, axis=-1, keepdims=True)
+
+
+def _entity_matrices(timeline: Any, j: int) -> np.ndarray:
+    """World matrices (F, 4, 4) of timeline column j."""
+    if timeline.parents and timeline.parents[j] >= 0:
+        return timeline.world_matrices()[:, j]
+    return trs_matrix(timeline.position[:, j], timeline.rotation[:, j], timeline.scale[:, j])
+
+
+def _windows(scene: Any, entity: Any) -> dict[str, list[tuple[float, float]]]:
+    """The entity's action spans by verb, from ``scene.metadata["actions"]`` (actor = its spec ref)."""
+    ref = entity.attributes.get("spec_ref")
+    out: dict[str, list[tuple[float, float]]] = {}
+    for a in (scene.metadata or {}).get("actions") or []:
+        if not isinstance(a, dict) or a.get("actor") not in (ref, entity.id):
+            continue
+        try:
+            out.setdefault(str(a.get("verb")), []).append((float(a["start"]), float(a["end"])))
+        except (KeyError, TypeError, ValueError):
+            continue
+    return out
+
+
+def _weight(t: np.ndarray, spans: list[tuple[float, float]], ease: float) -> np.ndarray:
+    w = np.zeros_like(t)
+    for s, e in spans:
+        e = max(e, s + 2 * ease)
+        w = np.maximum(w, _smoothstep(s - ease, s + ease, t) * (1.0 - _smoothstep(e - ease, e + ease, t)))
+    return w
+
+
+def _smooth(x: np.ndarray, n: int) -> np.ndarray:
+    if n <= 1 or x.size < 3:
+        return x
+    k = np.ones(n) / n
+    pad = np.pad(x, (n // 2, n - 1 - n // 2), mode="edge")
+    return np.convolve(pad, k, mode="valid")
+
+
+def _two_bone(target: np.ndarray, a: float, b: float, knee: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(roll about Z, pitch about X of the upper bone, bend about X of the lower one) (F,) reaching
+    ``target`` (F, 3) relative to the upper joint, bones of lengths a, b hanging down at rest."""
+    x, y, z = target[:, 0], -target[:, 1], target[:, 2]
+    roll = np.arctan2(x, np.maximum(y, 1e-6))
+    yy = np.sqrt(x * x + y * y)
+    d = np.clip(np.sqrt(yy * yy + z * z), abs(a - b) + 1e-6, (a + b) * 0.9999)
+    phi = np.arctan2(z, yy)
+    psi = np.arccos(np.clip((a * a + d * d - b * b) / (2 * a * d), -1.0, 1.0))
+    inner = np.arccos(np.clip((a * a + b * b - d * d) / (2 * a * b), -1.0, 1.0))
+    return roll, -(phi + knee * psi), knee * (math.pi - inner)
+
+
+def pose_track(scene: Any, timeline: Any, entity_id: str, rig: Rig | None = None) -> Pose | None:
+    """The pose of a rigged entity over the Timeline's frames (None when its class has no skeleton)."""
+    ent = scene.entity(entity_id)
+    rig = rig or rig_for(ent, int(getattr(scene, "seed", 0)))
+    if rig is None:
+        return None
+    j = timeline.index(entity_id)
+    t = np.asarray(timeline.time, np.float64)
+    F, J = t.size, len(rig.names)
+    M = _entity_matrices(timeline, j)
+    Minv = np.linalg.inv(M)
+    unit = np.cbrt(np.abs(np.linalg.det(M[:, :3, :3])))  # the entity's scale: strides scale with it
+    fwd = M[:, :3, 2] / np.maximum(np.linalg.norm(M[:, :3, 2], axis=1, keepdims=True), 1e-12)
+    step = np.diff(M[:, :3, 3], axis=0)
+    ds = np.concatenate([[0.0], np.einsum("fi,fi->f", step, fwd[1:]) / unit[1:]])  # body-frame metres forward
+    dt = np.diff(t, prepend=t[0] - (t[1] - t[0] if F > 1 else 1.0))
+    dt = np.where(dt > 0, dt, 1.0)
+    fps = 1.0 / float(np.median(dt)) if F > 1 else 24.0
+    v = _smooth(np.abs(ds) / dt, max(1, int(round(0.25 * fps))))
+    vy = _smooth(np.gradient(M[:, 1, 3], t) if F > 1 else np.zeros(F), max(1, int(round(0.15 * fps))))
+
+    bind = rig.bind_world()
+    legs = rig.legs
+    a = float(np.linalg.norm(rig.offsets[legs[0].lower]))
+    b = float(np.linalg.norm(rig.offsets[legs[0].foot]))
+    L = a + b
+    human = rig.kind == "human"
+    v_run = (2.0 if human else 1.0) * math.sqrt(9.81 * L) * (0.8 if human else 0.9)
+    r = _smoothstep(0.75 * v_run, 1.1 * v_run, v)  # walk -> run / trot
+    beta = 0.6 - 0.22 * r if human else 0.65 - 0.2 * r
+    d = (0.3 + 0.1 * r) * L  # the foot's reach fore and aft of the hip at full stride
+    v_walk = (0.55 if human else 0.45) * math.sqrt(9.81 * L)
+    stride_full = 2 * d / beta
+    stride = stride_full * np.clip(0.35 + 0.65 * v / np.maximum(v_walk + r * (v_run - v_walk), 1e-6), 0.35, 1.0)
+    half = beta * stride / 2  # stance covers beta of a stride: the foot moves back exactly as the body moves on
+    phase = np.cumsum(ds / stride)
+    w_move = _smoothstep(0.05, 0.45, v)
+    clear = (0.1 + 0.08 * r) * L * w_move
+
+    acts = _windows(scene, ent)
+    w_sit = _weight(t, acts.get("sit", []), 0.4)
+    w_jump = np.maximum(_weight(t, acts.get("jump", []), 0.15), _smoothstep(0.6, 1.2, np.abs(vy)))
+    w_wave = _weight(t, acts.get("wave", []), 0.3)
+
+    rot = np.zeros((F, J, 4))
+    rot[..., 3] = 1.0
+    root = np.repeat(rig.offsets[0][None], F, axis=0)
+    # feet: nominal targets in the body frame, held in the world during stance
+    targets = []
+    for leg in legs:
+        off = leg.phase + (0.25 * r if (not human and leg.knee > 0) else 0.0)  # front legs drift into a trot
+        u = np.mod(phase + off, 1.0)
+        hip = bind[leg.upper]
+        rest_foot = bind[leg.foot]
+        tgt = np.empty((F, 3))
+        stance = u < beta
+        # where each stance run plants the foot (world), by its first frame
+        plants: dict[int, np.ndarray] = {}
+        for f in range(F):
+            if stance[f] and (f == 0 or not stance[f - 1]):
+                nominal = rest_foot + (0.0, 0.0, half[f] * (1.0 - 2.0 * u[f] / beta[f]) * w_move[f])
+                plants[f] = M[f] @ np.append(nominal, 1.0)
+        starts = sorted(plants)
+        plant = None
+        lift_world = M[0] @ np.append(rest_foot, 1.0)
+        k = 0
+        for f in range(F):
+            if stance[f]:
+                if f in plants:
+                    plant = plants[f]
+                    k = starts.index(f) + 1
+                tgt[f] = (Minv[f] @ plant)[:3]
+                lift_world = plant
+                continue
+            s = (u[f] - beta[f]) / (1.0 - beta[f])
+            e = s * s * (3.0 - 2.0 * s)  # leaves the ground and lands without sliding
+            if k < len(starts):  # the next footfall is known: swing there in the world
+                p = lift_world + (plants[starts[k]] - lift_world) * e
+                tgt[f] = (Minv[f] @ p)[:3]
+            else:
+                lift = (Minv[f] @ lift_world)[:3]
+                land = rest_foot + (0.0, 0.0, half[f] * w_move[f])
+                tgt[f] = lift + (land - lift) * e
+            tgt[f, 1] += clear[f] * math.sin(math.pi * s)
+        targets.append((leg, hip, tgt, stance))
+    # the hips drop so that the planted feet stay within reach
+    drop = np.zeros(F)
+    for leg, hip, tgt, stance in targets:
+        rel = tgt - hip
+        need = np.sqrt(np.maximum((0.985 * L) ** 2 - rel[:, 0] ** 2 - rel[:, 2] ** 2, 0.0))
+        drop = np.maximum(drop, np.where(stance, np.maximum(-rel[:, 1] - need, 0.0), 0.0))
+    drop = _smooth(drop, 3)
+    sit_drop = max(bind[0][1] - (bind[legs[0].lower][1] + 0.02 * rig.height), 0.0) if human else 0.4 * bind[0][1]
+    root[:, 1] -= drop * (1 - w_sit) + sit_drop * w_sit
+    for leg, hip, tgt, _ in targets:
+        rel = tgt - (hip - (0.0, 0.0, 0.0)) + np.stack([np.zeros(F), drop, np.zeros(F)], axis=1)
+        roll, pitch, bend = _two_bone(rel, a, b, leg.knee)
+        up = quat_multiply(_qz(roll), _qx(pitch))
+        rot[:, leg.upper] = up
+        rot[:, leg.lower] = _qx(bend)
+        rot[:, leg.foot] = quat_multiply(_qx(-(pitch + bend)), _qz(-roll))
+        # sitting: thighs forward, shins down; jumping: a tuck
+        k = leg.knee
+        sit_up, sit_lo = (_qx(-1.5), _qx(1.5)) if human else (_qx(-0.6 * k), _qx(1.0 * k))
+        rot[:, leg.upper] = _nlerp(rot[:, leg.upper], np.broadcast_to(sit_up, (F, 4)), w_sit)
+        rot[:, leg.lower] = _nlerp(rot[:, leg.lower], np.broadcast_to(sit_lo, (F, 4)), w_sit)
+        rot[:, leg.foot] = _nlerp(rot[:, leg.foot], np.broadcast_to([0, 0, 0, 1.0], (F, 4)), w_sit)
+        rot[:, leg.upper] = _nlerp(rot[:, leg.upper], np.broadcast_to(_qx(-0.8 * k), (F, 4)), w_jump)
+        rot[:, leg.lower] = _nlerp(rot[:, leg.lower], np.broadcast_to(_qx(1.3 * k), (F, 4)), w_jump)
+    cyc = 2 * math.pi * phase
+    breath = np.sin(2 * math.pi * t / 3.5)
+    n = rig.names.index
+    if human:
+        swing = (0.3 + 0.25 * r) * w_move
+        bend_el = 0.15 + 0.1 * w_move + 1.1 * r
+        for side, sgn in (("L", 1.0), ("R", -1.0)):
+            fwd_angle = -sgn * swing * np.cos(cyc)  # the arm swings with the opposite leg
+            rot[:, n(f"upper_arm_{side}")] = quat_multiply(_qz(sgn * 0.08), _qx(-fwd_angle))
+            rot[:, n(f"lower_arm_{side}")] = _qx(-bend_el)
+        rot[:, n("spine")] = _qx((0.04 + 0.14 * r) * w_move + 0.015 * breath * (1 - w_move))
+        rot[:, n("chest")] = quat_multiply(_qy(0.12 * w_move * np.cos(cyc)), _qx(0.02 * breath))
+        rot[:, n("neck")] = _qx(-(0.03 + 0.1 * r) * w_move)
+        # wave with the right arm: raised out to the side, the forearm rocking
+        ua, la = n("upper_arm_R"), n("lower_arm_R")
+        raised = np.broadcast_to(quat_multiply(_qz(-2.5), _qx(-0.2)), (F, 4))
+        rot[:, ua] = _nlerp(rot[:, ua], raised, w_wave)
+        rot[:, la] = _nlerp(rot[:, la], _qz(-0.35 + 0.45 * np.sin(2 * math.pi * 1.6 * t)), w_wave)
+        for side in ("L", "R"):
+            if side == "R":
+                keep = 1.0 - w_wave
+                rot[:, n(f"upper_arm_{side}")] = _nlerp(rot[:, n(f"upper_arm_{side}")], np.broadcast_to(_qx(-0.35), (F, 4)), w_sit * keep)
+            else:
+                rot[:, n(f"upper_arm_{side}")] = _nlerp(rot[:, n(f"upper_arm_{side}")], np.broadcast_to(_qx(-0.35), (F, 4)), w_sit)
+            rot[:, n(f"upper_arm_{side}")] = _nlerp(rot[:, n(f"upper_arm_{side}")], np.broadcast_to(_qx(-2.4), (F, 4)), w_jump)
+    else:
+        rot[:, n("tail")] = quat_multiply(_qy(0.35 * np.sin(2 * math.pi * 1.5 * t)), _qx(-0.2 * r))
+        rot[:, n("neck")] = _qx(0.06 * w_move * np.sin(2 * cyc) + 0.03 * breath)
+    return Pose(rot.astype(np.float32), root.astype(np.float32))
+
+
+def character_rigs(scene: Any) -> dict[str, Rig]:
+    """Every entity with a skeleton, by id (scene order)."""
+    seed = int(getattr(scene, "seed", 0))
+    out = {}
+    for e in scene.entities():
+        rig = rig_for(e, seed)
+        if rig is not None:
+            out[e.id] = rig
+    return out
+
+
+def _local_matrices(rig: Rig, pose: Pose) -> np.ndarray:
+    F = pose.rotations.shape[0]
+    offs = np.repeat(rig.offsets[None], F, axis=0)
+    offs[:, 0] = pose.root
+    return trs_matrix(offs, pose.rotations.astype(np.float64), np.ones((F, len(rig.names), 3)))
+
+
+def skin_matrices(rig: Rig, pose: Pose) -> np.ndarray:
+    """Each joint's transform (F, J, 4, 4) in the entity frame at every frame."""
+    local = _local_matrices(rig, pose)
+    world = np.empty_like(local)
+    for jj, p in enumerate(rig.parents):
+        world[:, jj] = local[:, jj] if p < 0 else world[:, p] @ local[:, jj]
+    return world
+
+
+def joint_world_positions(rig: Rig, pose: Pose, entity_matrices: np.ndarray) -> np.ndarray:
+    """Each joint's world position (F, J, 3), given the entity's world matrices (F, 4, 4)."""
+    m = entity_matrices[:, None] @ skin_matrices(rig, pose)
+    return m[..., :3, 3]

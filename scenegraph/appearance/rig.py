@@ -1,0 +1,301 @@
+"""Skeletons and skinned meshes for characters: humans (adult, child) and four-legged animals.
+
+``rig_for(entity, seed)`` gives a :class:`Rig` (or None for things without a
+skeleton): named joints in a tree, each joint's rest offset from its parent
+(rest rotations are identity, so a joint's axes are the entity's: +Y up, +Z
+forward, +X the character's left), and the mesh split by material role
+(``clothes`` takes the entity's own material; ``skin``, ``trousers``,
+``hair``, ``shoes`` ... get colours picked from the seed and the prompt's
+words), every vertex bound to one joint.  Everything is in the entity's local
+frame and metres, origin at the feet, so the bind pose stands in the
+entity's bounds.  Same entity and seed -> same arrays.
+
+>>> from scenegraph.model import Entity
+>>> r = rig_for(Entity("p", cls="person", bounds=((-0.25, 0, -0.15), (0.25, 1.75, 0.15))))
+>>> len(r.names) >= 15, r.names[0], round(float(r.bind_world()[r.index("head")][1]), 2)
+(True, 'hips', 1.54)
+"""
+from __future__ import annotations
+
+import functools
+import zlib
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from scenegraph.appearance.shapes import Mesh, box_mesh, ellipsoid, limb, merge, sphere
+
+__all__ = ["Rig", "Leg", "rig_for", "rig_kind", "QUADRUPED_SPECIES"]
+
+_CHILD_WORDS = {"child", "kid", "boy", "girl", "toddler", "baby", "children", "kids"}
+_HUMAN_CLASSES = {"person", "man", "woman", "child", "pedestrian", "human", "jogger", "runner"}
+#: species -> (leg fraction of height, neck rise, head radius, tail rise, ears pointy, snout length)
+QUADRUPED_SPECIES: dict[str, tuple[float, float, float, float, bool, float]] = {
+    "dog": (0.42, 0.17, 0.14, 0.25, False, 0.7),
+    "cat": (0.38, 0.15, 0.18, 0.6, True, 0.4),
+    "horse": (0.5, 0.3, 0.1, 0.05, True, 1.1),
+    "cow": (0.4, 0.12, 0.12, 0.05, True, 0.8),
+    "sheep": (0.35, 0.12, 0.13, 0.05, False, 0.6),
+    "deer": (0.55, 0.3, 0.11, 0.1, True, 0.8),
+    "goat": (0.45, 0.2, 0.12, 0.2, True, 0.7),
+    "pig": (0.3, 0.05, 0.15, 0.1, True, 0.6),
+    "fox": (0.4, 0.15, 0.14, 0.2, True, 0.8),
+    "wolf": (0.45, 0.15, 0.13, 0.2, True, 0.8),
+    "bear": (0.35, 0.1, 0.13, 0.05, False, 0.6),
+    "lion": (0.45, 0.15, 0.14, 0.3, False, 0.6),
+    "tiger": (0.4, 0.12, 0.14, 0.3, False, 0.6),
+    "elephant": (0.5, 0.05, 0.18, 0.1, False, 1.6),
+    "rabbit": (0.25, 0.2, 0.2, 0.2, True, 0.4),
+}
+_SKIN = [(0.93, 0.76, 0.64), (0.84, 0.64, 0.5), (0.72, 0.52, 0.38), (0.55, 0.38, 0.26), (0.38, 0.25, 0.17)]
+_HAIR = [(0.08, 0.06, 0.05), (0.25, 0.16, 0.09), (0.55, 0.4, 0.22), (0.8, 0.68, 0.45), (0.45, 0.45, 0.45)]
+_TROUSERS = [(0.1, 0.14, 0.3), (0.15, 0.15, 0.15), (0.35, 0.3, 0.22), (0.25, 0.3, 0.35), (0.5, 0.45, 0.38)]
+_SHOES = [(0.06, 0.05, 0.05), (0.35, 0.2, 0.1), (0.85, 0.85, 0.85)]
+
+
+@dataclass(frozen=True)
+class Leg:
+    """A leg's joints (upper, lower, foot) as rig indices, its gait phase offset (cycles) and knee sign
+    (+1: the foot swings back when the knee bends, as a human knee; -1: a hind leg's hock)."""
+
+    upper: int
+    lower: int
+    foot: int
+    phase: float
+    knee: float
+
+
+@dataclass(frozen=True, eq=False)
+class Rig:
+    """A skeleton and its skinned mesh, in the entity's local frame."""
+
+    kind: str  # "human" | "quadruped"
+    names: tuple[str, ...]
+    parents: tuple[int, ...]  # -1 for the root joint (a child of the entity's node)
+    offsets: np.ndarray  # (J, 3) rest translation from the parent joint (the entity origin for the root)
+    parts: tuple[tuple[str, Mesh, np.ndarray], ...]  # (material role, mesh, joint of each vertex (V,))
+    colors: dict  # material role -> linear RGB; "clothes" is left to the entity's material
+    legs: tuple[Leg, ...]
+    height: float
+    child: bool = False
+
+    def index(self, name: str) -> int:
+        return self.names.index(name)
+
+    def bind_world(self) -> np.ndarray:
+        """Each joint's rest position (J, 3) in the entity frame."""
+        out = np.zeros((len(self.names), 3))
+        for j, p in enumerate(self.parents):
+            out[j] = self.offsets[j] + (out[p] if p >= 0 else 0.0)
+        return out
+
+
+def _h(word: str, seed: int) -> int:
+    return zlib.crc32(f"{word}|{seed}".encode())
+
+
+def rig_kind(entity: Any) -> str | None:
+    """'human', 'quadruped' or None: which skeleton an entity's class gets (from the catalogue's
+    archetype where it has one, else from the class name)."""
+    if entity.kind != "object":
+        return None
+    cls = str(entity.cls).lower()
+    arche = None
+    try:
+        from scenegraph.model.catalog import lookup
+
+        info = lookup(cls)
+        arche = getattr(info, "archetype", None) if info is not None else None
+        if info is not None:
+            cls = info.name
+    except Exception:  # noqa: BLE001 - the catalogue is optional here
+        info = None
+    proxy = str(entity.proxy or "").lower()
+    if proxy and proxy not in (cls, "person") and proxy not in QUADRUPED_SPECIES:
+        return None  # the artist chose another shape
+    if arche == "biped" or cls in _HUMAN_CLASSES:
+        return "human"
+    if arche == "quadruped" or cls in QUADRUPED_SPECIES:
+        return "quadruped"
+    return None
+
+
+def rig_for(entity: Any, seed: int = 0) -> Rig | None:
+    """The rig of an entity (None when its class has no skeleton); cached by what shapes it."""
+    kind = rig_kind(entity)
+    if kind is None:
+        return None
+    b = np.asarray(entity.bounds, np.float64)
+    words = tuple(sorted(str(w).lower() for w in (entity.attributes.get("words") or ()) if isinstance(w, str)))
+    key = (kind, str(entity.cls).lower(), tuple(np.round(b.ravel(), 6).tolist()), words, _h(entity.id, seed))
+    return _build(*key)
+
+
+@functools.lru_cache(maxsize=256)
+def _build(kind: str, cls: str, bounds: tuple, words: tuple, h: int) -> Rig:
+    b = np.array(bounds).reshape(2, 3)
+    if kind == "human":
+        return _human(cls, b, words, h)
+    return _quadruped(cls, b, h)
+
+
+def _rng(h: int) -> np.random.Generator:
+    return np.random.default_rng(h)
+
+
+class _Builder:
+    def __init__(self) -> None:
+        self.names: list[str] = []
+        self.parents: list[int] = []
+        self.pos: list[np.ndarray] = []
+        self.parts: dict[str, list[tuple[Mesh, int]]] = {}
+
+    def joint(self, name: str, parent: str | None, at: Any) -> int:
+        self.names.append(name)
+        self.parents.append(self.names.index(parent) if parent else -1)
+        self.pos.append(np.asarray(at, np.float64))
+        return len(self.names) - 1
+
+    def part(self, role: str, joint: str, mesh: Mesh) -> None:
+        self.parts.setdefault(role, []).append((mesh, self.names.index(joint)))
+
+    def finish(self, kind: str, colors: dict, legs: tuple, height: float, child: bool = False) -> Rig:
+        pos = np.array(self.pos)
+        offsets = np.array([p - (pos[q] if q >= 0 else 0.0) for p, q in zip(pos, self.parents)])
+        offsets.setflags(write=False)
+        parts = []
+        for role in sorted(self.parts, key=lambda r: (r != "clothes", r)):
+            meshes = [m for m, _ in self.parts[role]]
+            joints = np.concatenate([np.full(len(m), j, np.uint8) for m, j in self.parts[role]])
+            joints.setflags(write=False)
+            parts.append((role, merge(meshes), joints))
+        return Rig(kind, tuple(self.names), tuple(self.parents), offsets, tuple(parts), colors, legs, height, child)
+
+
+def _human(cls: str, b: np.ndarray, words: tuple, h: int) -> Rig:
+    rng = _rng(h)
+    H = float(b[1, 1] - b[0, 1]) or 1.75
+    child = cls == "child" or bool(_CHILD_WORDS & set(words)) or H < 1.35
+    build = float(rng.uniform(0.9, 1.12))
+    if {"fat", "large", "heavy", "stocky", "big"} & set(words):
+        build *= 1.25
+    if {"thin", "slim", "skinny", "slender"} & set(words):
+        build *= 0.85
+    leg = 0.47 if child else float(rng.uniform(0.51, 0.54))
+    head = 0.17 if child else 0.13
+    w = build
+    y0 = float(b[0, 1])
+    ankle = 0.045 * H
+    hip = leg * H
+    knee = ankle + 0.5 * (hip - ankle) + 0.01 * H
+    neck = H * (1.0 - head) - 0.03 * H
+    chest = hip + 0.55 * (neck - hip)
+    spine = hip + 0.2 * (neck - hip)
+    sh_y = neck - 0.02 * H
+    sh_x = (0.115 if not child else 0.105) * H * w
+    arm = (0.34 if not child else 0.31) * H
+    elbow, wrist = sh_y - 0.55 * arm, sh_y - arm
+    hip_x = 0.055 * H * w
+    B = _Builder()
+    B.joint("hips", None, (0, y0 + hip, 0))
+    B.joint("spine", "hips", (0, y0 + spine, 0))
+    B.joint("chest", "spine", (0, y0 + chest, 0))
+    B.joint("neck", "chest", (0, y0 + neck, 0))
+    B.joint("head", "neck", (0, y0 + neck + 0.04 * H, 0))
+    for s, side in ((1, "L"), (-1, "R")):
+        B.joint(f"shoulder_{side}", "chest", (s * 0.03 * H, y0 + sh_y, 0))
+        B.joint(f"upper_arm_{side}", f"shoulder_{side}", (s * sh_x, y0 + sh_y, 0))
+        B.joint(f"lower_arm_{side}", f"upper_arm_{side}", (s * (sh_x + 0.01 * H), y0 + elbow, 0))
+        B.joint(f"hand_{side}", f"lower_arm_{side}", (s * (sh_x + 0.015 * H), y0 + wrist, 0))
+    for s, side in ((1, "L"), (-1, "R")):
+        B.joint(f"upper_leg_{side}", "hips", (s * hip_x, y0 + hip, 0))
+        B.joint(f"lower_leg_{side}", f"upper_leg_{side}", (s * hip_x, y0 + knee, 0))
+        B.joint(f"foot_{side}", f"lower_leg_{side}", (s * hip_x, y0 + ankle, 0))
+    P = {n: p for n, p in zip(B.names, B.pos)}
+    r_limb = 0.034 * H * w
+    sleeves = bool(rng.random() < 0.5)
+    B.part("trousers", "hips", ellipsoid((0.1 * H * w, 0.07 * H, 0.065 * H * w), P["hips"] + (0, -0.005 * H, 0), 6, 12))
+    B.part("clothes", "spine", ellipsoid((0.095 * H * w, 0.1 * H, 0.06 * H * w), P["spine"] + (0, 0.06 * H, 0), 6, 12))
+    B.part("clothes", "chest", ellipsoid((0.12 * H * w, 0.1 * H, 0.07 * H * w), P["chest"] + (0, 0.05 * H, 0), 6, 12))
+    B.part("skin", "neck", limb(P["neck"] - (0, 0.02 * H, 0), P["head"] + (0, 0.02 * H, 0), 0.028 * H, 8))
+    hc = np.array([0.0, y0 + H - 0.5 * head * H, 0.0])
+    hr = 0.5 * head * H
+    B.part("skin", "head", ellipsoid((0.8 * hr, hr, 0.9 * hr), hc, 8, 12))
+    B.part("skin", "head", sphere(0.12 * hr, hc + (0, -0.1 * hr, 0.9 * hr), 3, 6))
+    B.part("hair", "head", ellipsoid((0.86 * hr, 0.62 * hr, 0.95 * hr), hc + (0, 0.45 * hr, -0.08 * hr), 5, 12))
+    for s, side in ((1, "L"), (-1, "R")):
+        ua, la, ha = P[f"upper_arm_{side}"], P[f"lower_arm_{side}"], P[f"hand_{side}"]
+        B.part("clothes", f"shoulder_{side}", ellipsoid((0.05 * H * w, 0.035 * H, 0.045 * H * w), ua + (-s * 0.01 * H, -0.005 * H, 0), 4, 8))
+        B.part("clothes", f"upper_arm_{side}", limb(ua + (0, 0.01 * H, 0), la - (0, 0.01 * H, 0), 0.9 * r_limb, 8))
+        B.part("clothes" if sleeves else "skin", f"lower_arm_{side}", limb(la + (0, 0.01 * H, 0), ha, 0.75 * r_limb, 8))
+        B.part("skin", f"hand_{side}", ellipsoid((0.018 * H, 0.045 * H, 0.03 * H), ha + (0, -0.04 * H, 0), 4, 8))
+        ul, ll, ft = P[f"upper_leg_{side}"], P[f"lower_leg_{side}"], P[f"foot_{side}"]
+        B.part("trousers", f"upper_leg_{side}", limb(ul + (0, 0.03 * H, 0), ll - (0, 0.01 * H, 0), 1.3 * r_limb, 8))
+        B.part("trousers", f"lower_leg_{side}", limb(ll + (0, 0.01 * H, 0), ft, 1.0 * r_limb, 8))
+        fw = 0.03 * H
+        B.part("shoes", f"foot_{side}", box_mesh((ft[0] - fw, y0, -0.035 * H), (ft[0] + fw, y0 + ankle + 0.01 * H, 0.1 * H)))
+    colors = {
+        "skin": _SKIN[int(rng.integers(len(_SKIN)))],
+        "hair": _HAIR[int(rng.integers(len(_HAIR)))],
+        "trousers": _TROUSERS[int(rng.integers(len(_TROUSERS)))],
+        "shoes": _SHOES[int(rng.integers(len(_SHOES)))],
+    }
+    names = B.names
+    legs = tuple(Leg(names.index(f"upper_leg_{s}"), names.index(f"lower_leg_{s}"), names.index(f"foot_{s}"), ph, 1.0)
+                 for s, ph in (("L", 0.0), ("R", 0.5)))
+    return B.finish("human", colors, legs, H, child)
+
+
+def _quadruped(cls: str, b: np.ndarray, h: int) -> Rig:
+    rng = _rng(h)
+    leg_f, neck_f, head_f, tail_f, pointy, snout = QUADRUPED_SPECIES.get(cls, QUADRUPED_SPECIES["dog"])
+    w, hh, d = (b[1] - b[0]).tolist()
+    y0, zc = float(b[0, 1]), float(0.5 * (b[0, 2] + b[1, 2]))
+    body_r = 0.2 * hh
+    leg_top = leg_f * hh
+    body_y = leg_top + 0.8 * body_r
+    hr = head_f * hh
+    zf, zb = zc + 0.27 * d, zc - 0.27 * d
+    B = _Builder()
+    B.joint("hips", None, (0, y0 + body_y, zb))
+    B.joint("spine", "hips", (0, y0 + body_y, zc))
+    B.joint("chest", "spine", (0, y0 + body_y, zf))
+    head_c = np.array([0.0, y0 + body_y + neck_f * hh, zc + 0.36 * d + 0.3 * hr])
+    B.joint("neck", "chest", (0, y0 + body_y + 0.2 * body_r, zc + 0.3 * d))
+    B.joint("head", "neck", head_c - (0, 0, 0.3 * hr))
+    B.joint("tail", "hips", (0, y0 + body_y + 0.3 * body_r, zc - 0.36 * d))
+    ankle = 0.06 * leg_top
+    legs = []
+    for front, z, par in ((True, zf, "chest"), (False, zb, "hips")):
+        for s, side in ((1, "L"), (-1, "R")):
+            tag = f"{'front' if front else 'hind'}_{side}"
+            x = s * 0.25 * w
+            B.joint(f"upper_{tag}", par, (x, y0 + leg_top + 0.3 * body_r, z))
+            B.joint(f"lower_{tag}", f"upper_{tag}", (x, y0 + 0.5 * leg_top, z))
+            B.joint(f"foot_{tag}", f"lower_{tag}", (x, y0 + ankle, z))
+    P = {n: p for n, p in zip(B.names, B.pos)}
+    B.part("clothes", "spine", ellipsoid((0.42 * w, body_r, 0.2 * d), P["spine"], 6, 12))
+    B.part("clothes", "hips", ellipsoid((0.42 * w, 0.95 * body_r, 0.2 * d), P["hips"] + (0, 0, -0.02 * d), 6, 12))
+    B.part("clothes", "chest", ellipsoid((0.45 * w, 1.05 * body_r, 0.2 * d), P["chest"] + (0, 0, 0.02 * d), 6, 12))
+    B.part("clothes", "neck", limb(P["neck"], head_c, 0.6 * hr, 8))
+    B.part("clothes", "head", ellipsoid((0.85 * hr, hr, 1.1 * hr), head_c, 6, 10))
+    B.part("snout", "head", ellipsoid((0.5 * hr, 0.45 * hr, snout * hr), head_c + (0.0, -0.3 * hr, 0.6 * hr + 0.6 * snout * hr), 4, 8))
+    for s in (-1, 1):
+        ear = (0.2 * hr, 0.45 * hr, 0.12 * hr) if pointy else (0.15 * hr, 0.55 * hr, 0.3 * hr)
+        B.part("snout", "head", ellipsoid(ear, head_c + (s * 0.55 * hr, (0.8 if pointy else -0.1) * hr, -0.1 * hr), 3, 6))
+    tail_end = P["tail"] + (0, tail_f * hh - 0.3 * body_r, -0.15 * d)
+    B.part("clothes", "tail", limb(P["tail"], tail_end, max(0.05 * w, 0.01), 6))
+    r_leg = 0.12 * w
+    for tag in ("front_L", "front_R", "hind_L", "hind_R"):
+        u, lo, f = P[f"upper_{tag}"], P[f"lower_{tag}"], P[f"foot_{tag}"]
+        B.part("clothes", f"upper_{tag}", limb(u + (0, 0.3 * body_r, 0), lo, r_leg * 1.15, 8))
+        B.part("clothes", f"lower_{tag}", limb(lo, f, r_leg * 0.8, 8))
+        B.part("hoof", f"foot_{tag}", box_mesh((f[0] - r_leg, y0, f[2] - r_leg), (f[0] + r_leg, f[1] + 0.5 * r_leg, f[2] + 1.4 * r_leg)))
+    k = float(rng.uniform(0.55, 0.8))
+    colors = {"snout": (k * 0.8, k * 0.65, k * 0.55), "hoof": (0.08, 0.07, 0.06)}
+    n = B.names
+    # a walk's footfall order: hind left, front left, hind right, front right (a lateral sequence)
+    legs = tuple(Leg(n.index(f"upper_{t}"), n.index(f"lower_{t}"), n.index(f"foot_{t}"), ph, 1.0 if t.startswith("front") else -1.0)
+                 for t, ph in (("front_L", 0.25), ("front_R", 0.75), ("hind_L", 0.0), ("hind_R", 0.5)))
+    return B.finish("quadruped", colors, legs, hh)
