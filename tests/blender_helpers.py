@@ -14,6 +14,10 @@ Run as a script so Blender's global state and slow start stay out of the test pr
         with Blender's glTF exporter (extras, +Y up, animations, cameras, lights)
     python blender_helpers.py roundtrip IN OUT
         import IN and export OUT unchanged; prints the seconds each took
+    python blender_helpers.py rigs FILE FRAMES OUT.json
+        import FILE; write per object: type, parent, vertices and loose vertices of meshes, material
+        slots, armature bones, the action's pose-bone curves, and each bone's world head position at
+        each frame in FRAMES (Blender Z-up)
 """
 from __future__ import annotations
 
@@ -108,6 +112,40 @@ def roundtrip(src: str, dst: str) -> None:
     print(json.dumps({"import_s": t1 - t0, "export_s": t2 - t1}))
 
 
+def rigs(path: str, frames: str, out: str) -> None:
+    import bpy
+
+    _import(path)
+    scene = bpy.context.scene
+    objs = {}
+    for o in bpy.data.objects:
+        rec = {"type": o.type, "parent": o.parent.name if o.parent else None}
+        if o.type == "MESH":
+            used = {v for p in o.data.polygons for v in p.vertices}
+            rec.update(vertices=len(o.data.vertices), loose=len(o.data.vertices) - len(used), materials=len(o.data.materials),
+                       armature=next((m.object.name for m in o.modifiers if m.type == "ARMATURE" and m.object), None))
+        if o.type == "ARMATURE":
+            action = o.animation_data.action if o.animation_data else None
+            curves = []
+            if action is not None:
+                curves = [fc.data_path for fc in getattr(action, "fcurves", [])]
+                if not curves:  # Blender 5 layered actions: curves live in channelbags
+                    for layer in action.layers:
+                        for strip in layer.strips:
+                            for bag in strip.channelbags:
+                                curves += [fc.data_path for fc in bag.fcurves]
+            rec.update(bones=[b.name for b in o.data.bones], action=action.name if action else None,
+                       bone_curves=sum(1 for c in curves if c.startswith("pose.bones")), heads={})
+        objs[o.name] = rec
+    for f in [int(x) for x in frames.split(",") if x]:
+        scene.frame_set(f)
+        for o in bpy.data.objects:
+            if o.type == "ARMATURE":
+                objs[o.name]["heads"][str(f)] = {pb.name: list(o.matrix_world @ pb.head) for pb in o.pose.bones}
+    with open(out, "w") as fh:
+        json.dump(objs, fh)
+
+
 if __name__ == "__main__":
     cmd, *args = sys.argv[1:]
-    {"inspect": inspect, "edit": edit, "roundtrip": roundtrip}[cmd](*args)
+    {"inspect": inspect, "edit": edit, "roundtrip": roundtrip, "rigs": rigs}[cmd](*args)

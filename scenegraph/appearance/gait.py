@@ -147,10 +147,10 @@ def pose_track(scene: Any, timeline: Any, entity_id: str, rig: Rig | None = None
     b = float(np.linalg.norm(rig.offsets[legs[0].foot]))
     L = a + b
     human = rig.kind == "human"
-    v_run = (2.0 if human else 1.0) * math.sqrt(9.81 * L) * (0.8 if human else 0.9)
-    r = _smoothstep(0.75 * v_run, 1.1 * v_run, v)  # walk -> run / trot
+    v_run = 0.75 * math.sqrt(9.81 * L)  # the walk-run (walk-trot) switch near Froude number 0.5
+    r = _smoothstep(0.85 * v_run, 1.15 * v_run, v)  # walk -> run / trot
     beta = 0.6 - 0.22 * r if human else 0.65 - 0.2 * r
-    d = (0.3 + 0.1 * r) * L  # the foot's reach fore and aft of the hip at full stride
+    d = (0.36 + 0.09 * r) * L  # the foot's reach fore and aft of the hip at full stride
     v_walk = (0.55 if human else 0.45) * math.sqrt(9.81 * L)
     stride_full = 2 * d / beta
     stride = stride_full * np.clip(0.35 + 0.65 * v / np.maximum(v_walk + r * (v_run - v_walk), 1e-6), 0.35, 1.0)
