@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from exporters._checks import check_timeline
+from exporters._usd_parts import write_parts
 from exporters._usd_common import (
     KEY,
     MARKER,
@@ -438,7 +439,9 @@ def _write_entity(ctx: _Context, ent: Any, path: str, name: str, order: int) -> 
             "xformDigest": digest,
         }
     }
-    if ent.kind == "object" and ent.proxy:
+    if ent.kind == "object" and ent.proxy and write_parts(ctx, ent, path, name, mat):
+        pass  # a character (UsdSkel) or a vehicle of parts: exporters/_usd_parts.py
+    elif ent.kind == "object" and ent.proxy:
         from pxr import Sdf
 
         proto = ctx.protos.path_for(ent.proxy, np.asarray(ent.bounds))

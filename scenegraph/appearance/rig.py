@@ -100,18 +100,17 @@ def rig_kind(entity: Any) -> str | None:
     archetype where it has one, else from the class name)."""
     if entity.kind != "object":
         return None
-    cls = str(entity.cls).lower()
-    arche = None
-    try:
-        from scenegraph.model.catalog import lookup
+    return _kind_of(str(entity.cls).lower(), str(entity.proxy or "").lower())
 
-        info = lookup(cls)
-        arche = getattr(info, "archetype", None) if info is not None else None
-        if info is not None:
-            cls = info.name
-    except Exception:  # noqa: BLE001 - the catalogue is optional here
-        info = None
-    proxy = str(entity.proxy or "").lower()
+
+@functools.lru_cache(maxsize=1024)
+def _kind_of(cls: str, proxy: str) -> str | None:
+    from scenegraph.model.catalog import lookup
+
+    info = lookup(cls)
+    arche = getattr(info, "archetype", None) if info is not None else None
+    if info is not None:
+        cls = info.name
     if proxy and proxy not in (cls, "person") and proxy not in QUADRUPED_SPECIES:
         return None  # the artist chose another shape
     if arche == "biped" or cls in _HUMAN_CLASSES:

@@ -74,10 +74,17 @@ def _role(tint: Any) -> str:
 
 def vehicle_parts(entity: Any) -> VehicleParts | None:
     """The parts of a vehicle entity (None for other classes)."""
-    key = canonical_shape(entity.proxy or entity.cls)
-    if entity.kind != "object" or key not in VEHICLES:
+    if entity.kind != "object":
+        return None
+    key = _shape(str(entity.proxy or entity.cls))
+    if key not in VEHICLES:
         return None
     return _parts(key, tuple(np.asarray(entity.bounds, np.float64).ravel().tolist()))
+
+
+@functools.lru_cache(maxsize=1024)
+def _shape(name: str) -> str:
+    return canonical_shape(name)
 
 
 @functools.lru_cache(maxsize=128)
