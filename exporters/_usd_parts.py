@@ -24,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from exporters._usd_common import KEY, prim_name
+from exporters._usd_common import KEY, PROTOTYPES, ROOT, prim_name
 
 __all__ = ["write_parts"]
 
@@ -45,10 +45,19 @@ def write_parts(ctx: Any, ent: Any, path: str, name: str, mat: Any) -> bool:
     return False
 
 
-def _look(a: Any, path: str, color: Any, metallic: float, roughness: float, emissive: Any) -> str:
+def _look(ctx: Any, role: str, color: Any, metallic: float, roughness: float, emissive: Any) -> str:
+    """A shared Material (UsdPreviewSurface) for a part role and colour, under /World/PartLooks."""
     from pxr import Gf
 
-    T = a.T
+    a, T = ctx.a, ctx.a.T
+    looks = ctx.__dict__.setdefault("part_looks", {})
+    key = (role, tuple(round(float(c), 6) for c in color))
+    if key in looks:
+        return looks[key]
+    if "scope" not in looks:
+        looks["scope"] = f"{ROOT}/{prim_name('PartLooks', ctx.used)}"
+        a.prim(looks["scope"], "Scope").customData = {KEY: {"role": "looks"}}
+    path = f"{looks['scope']}/{prim_name(role, ctx.__dict__.setdefault('part_look_names', set()))}"
     mprim = a.prim(path, "Material")
     mprim.customData = {KEY: {"role": "look"}}
     sprim = a.prim(f"{path}/PreviewSurface", "Shader")
@@ -59,6 +68,7 @@ def _look(a: Any, path: str, color: Any, metallic: float, roughness: float, emis
     a.attr(sprim, "inputs:emissiveColor", T.Color3f, Gf.Vec3f(*[4.0 * float(c) for c in emissive]))
     a.attr(sprim, "outputs:surface", T.Token)
     a.connect(a.attr(mprim, "outputs:surface", T.Token), f"{path}/PreviewSurface.outputs:surface")
+    looks[key] = path
     return path
 
 
@@ -81,11 +91,11 @@ def _mesh(a: Any, path: str, mesh: Any, role: str) -> Any:
 
 
 def _subsets(a: Any, mesh_path: str, mesh_prim: Any, groups: list[tuple[str, np.ndarray, str]]) -> None:
-    """One materialBind GeomSubset per (name, face indices, material path)."""
+    """One materialBind GeomSubset per (name, face indices, material path); faces in none keep the mesh's binding."""
     from pxr import Vt
 
     T = a.T
-    a.attr(mesh_prim, "subsetFamily:materialBind:familyType", T.Token, "partition", uniform=True)
+    a.attr(mesh_prim, "subsetFamily:materialBind:familyType", T.Token, "nonOverlapping", uniform=True)
     for sub, faces, material in groups:
         s = a.prim(f"{mesh_path}/{sub}", "GeomSubset")
         a.attr(s, "elementType", T.Token, "face", uniform=True)
@@ -161,40 +171,44 @@ def _character(ctx: Any, ent: Any, rig: Any, path: str, name: str, mat: Any) -> 
     a.attr(body, "primvars:skel:jointWeights", T.FloatArray, Vt.FloatArray.FromNumpy(np.ones(idx.size, np.float32)),
            interpolation="vertex", elementSize=1)
     a.attr(body, "primvars:skel:geomBindTransform", T.Matrix4d, Gf.Matrix4d(1.0))
-    looks = f"{root}/Looks"
-    a.prim(looks, "Scope").customData = {KEY: {"role": "looks"}}
     groups = []
     for role, f in faces:
         if role == "clothes" and mat is not None:
             target = ctx.mat_paths[mat.id]
         else:
-            target = _look(a, f"{looks}/{role}", rig.colors.get(role, (0.5, 0.5, 0.5)), 0.0, 0.7, (0, 0, 0))
+            target = _look(ctx, role, rig.colors.get(role, (0.5, 0.5, 0.5)), 0.0, 0.7, (0, 0, 0))
         groups.append((role, f, target))
     _subsets(a, body_path, body, groups)
 
 
 def _vehicle(ctx: Any, ent: Any, vp: Any, path: str, name: str, mat: Any) -> None:
-    from pxr import Gf, Vt
+    from pxr import Gf, Sdf, Vt
 
     from scenegraph.appearance.vehicle import PART_LOOKS, wheel_track
 
     a, T = ctx.a, ctx.a.T
-    looks = f"{path}/{prim_name(name + '_looks', ctx.used)}"
-    a.prim(looks, "Scope").customData = {KEY: {"role": "looks"}}
-    made: dict[str, str] = {}
 
     def look(role: str) -> str:
-        if role not in made:
-            made[role] = _look(a, f"{looks}/{role}", *PART_LOOKS[role])
-        return made[role]
+        return _look(ctx, role, *PART_LOOKS[role])
 
-    mesh, faces = _merge(list(vp.body))
-    mpath = f"{path}/{prim_name(name + '_proxy', ctx.used)}"
-    mprim = _mesh(a, mpath, mesh, "proxy")
-    a.api_schemas(mprim, ["MaterialBindingAPI"])
+    protos = ctx.protos
+    key = ("parts", ent.proxy, np.asarray(ent.bounds).tobytes())
+    proto = protos.paths.get(key)
+    if proto is None:  # the body is shared by every vehicle of the same shape and size, as other proxies are
+        if not protos.paths:
+            a.prim(PROTOTYPES, "Scope", Sdf.SpecifierClass)
+        proto = f"{PROTOTYPES}/{prim_name(ent.proxy, protos.used)}"
+        mesh, faces = _merge(list(vp.body))
+        pprim = _mesh(a, proto, mesh, "proxy")
+        pprim.customData = {}
+        _subsets(a, proto, pprim, [(role, f, look(role)) for role, f in faces if role != "body"])
+        protos.paths[key] = proto
+    mprim = a.prim(f"{path}/{prim_name(name + '_proxy', ctx.used)}", "Mesh")
+    mprim.referenceList.prependedItems = [Sdf.Reference("", Sdf.Path(proto))]
+    mprim.customData = {KEY: {"role": "proxy"}}
     if mat is not None:
+        a.api_schemas(mprim, ["MaterialBindingAPI"])
         a.rel(mprim, "material:binding", ctx.mat_paths[mat.id])
-    _subsets(a, mpath, mprim, [(role, f, look(role)) for role, f in faces if role != "body"])
     rots = wheel_track(ctx.scene, ctx.timeline, ent.id, vp) if ctx.timeline.frame_count > 1 else None
     for k, (w, wm) in enumerate(zip(vp.wheels, vp.wheel_meshes)):
         wpath = f"{path}/{prim_name(f'{name}_wheel_{k + 1}', ctx.used)}"
