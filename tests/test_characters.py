@@ -288,3 +288,22 @@ def test_car_is_made_of_parts_and_its_wheels_spin_at_speed_over_radius(tmp_path)
         else:
             assert np.abs(yaw[k]).max() < 0.5
     assert gltf.read(path) == scene
+
+
+def test_birds_flap_in_the_air_and_fold_their_wings_on_the_ground():
+    from scenegraph.model import Scene, Trajectory
+
+    s = Scene(fps=24, duration=4.0, seed=5)
+    s.add_trajectory(Trajectory("t", times=[0, 1, 3, 4], positions=[(0, 0, 0), (0, 0, 0.5), (0, 4, 12), (0, 4, 18)]))
+    s.add_entity(Entity("b", cls="bird", bounds=((-0.12, 0, -0.12), (0.12, 0.2, 0.12))), trajectory="t")
+    tl = scenes.hand_timeline(s)
+    rig = rig_for(s.entity("b"), s.seed)
+    assert rig.kind == "bird" and len(rig.names) >= 12
+    world = joint_world_positions(rig, pose_track(s, tl, "b"), _entity_matrices(tl, 0))
+    tip, hips = rig.index("wing_tip_L"), rig.index("hips")
+    rel = world[:, tip] - world[:, hips]
+    ground, air = slice(0, 12), slice(int(3.2 * 24), 96)
+    assert np.ptp(rel[ground, 1]) < 0.02 and abs(rel[ground, 0]).max() < 0.12  # folded along the body
+    assert np.ptp(rel[air, 1]) > 0.15  # flapping: the tip sweeps up and down
+    ups = np.sum(np.diff(np.sign(np.diff(rel[air, 1]))) < 0)
+    assert ups >= 3  # several beats a second

@@ -77,6 +77,24 @@ def _entity_matrices(timeline: Any, j: int) -> np.ndarray:
     return trs_matrix(timeline.position[:, j], timeline.rotation[:, j], timeline.scale[:, j])
 
 
+def _unit(M: np.ndarray) -> np.ndarray:
+    """The mean scale (F,) of affine matrices (F, 4, 4) whose 3x3 part is a rotation times a scale."""
+    return np.cbrt(np.prod(np.linalg.norm(M[:, :3, :3], axis=1), axis=1))
+
+
+def _inverse(M: np.ndarray) -> np.ndarray:
+    """Inverses of TRS matrices (F, 4, 4) without LAPACK (whose threads crawl on a busy machine):
+    (R S)^-1 = S^-2 (R S)^T."""
+    A = M[:, :3, :3]
+    s2 = np.maximum(np.einsum("fij,fij->fj", A, A), 1e-30)
+    inv_a = np.swapaxes(A, 1, 2) / s2[:, :, None]
+    out = np.zeros_like(M)
+    out[:, :3, :3] = inv_a
+    out[:, :3, 3] = -np.einsum("fij,fj->fi", inv_a, M[:, :3, 3])
+    out[:, 3, 3] = 1.0
+    return out
+
+
 def _windows(scene: Any, entity: Any) -> dict[str, list[tuple[float, float]]]:
     """The entity's action spans by verb, from ``scene.metadata["actions"]`` (actor = its spec ref)."""
     ref = entity.attributes.get("spec_ref")
@@ -130,8 +148,8 @@ def pose_track(scene: Any, timeline: Any, entity_id: str, rig: Rig | None = None
     t = np.asarray(timeline.time, np.float64)
     F, J = t.size, len(rig.names)
     M = _entity_matrices(timeline, j)
-    Minv = np.linalg.inv(M)
-    unit = np.cbrt(np.abs(np.linalg.det(M[:, :3, :3])))  # the entity's scale: strides scale with it
+    Minv = _inverse(M)
+    unit = _unit(M)  # the entity's scale: strides scale with it
     fwd = M[:, :3, 2] / np.maximum(np.linalg.norm(M[:, :3, 2], axis=1, keepdims=True), 1e-12)
     step = np.diff(M[:, :3, 3], axis=0)
     ds = np.concatenate([[0.0], np.einsum("fi,fi->f", step, fwd[1:]) / unit[1:]])  # body-frame metres forward
@@ -195,14 +213,14 @@ def pose_track(scene: Any, timeline: Any, entity_id: str, rig: Rig | None = None
                 lift_world = plant
                 continue
             s = (u[f] - beta[f]) / (1.0 - beta[f])
-            e = s * s * (3.0 - 2.0 * s)  # leaves the ground and lands without sliding
+            e = min(s / 0.8, 1.0)
+            e = e * e * (3.0 - 2.0 * e)  # over the landing spot before it comes down: no slide at touch-down
             if k < len(starts):  # the next footfall is known: swing there in the world
                 p = lift_world + (plants[starts[k]] - lift_world) * e
                 tgt[f] = (Minv[f] @ p)[:3]
-            else:
-                lift = (Minv[f] @ lift_world)[:3]
-                land = rest_foot + (0.0, 0.0, half[f] * w_move[f])
-                tgt[f] = lift + (land - lift) * e
+            else:  # the last swing of the clip: land where the body will be at its end
+                land = M[-1] @ np.append(rest_foot + (0.0, 0.0, half[-1] * w_move[-1]), 1.0)
+                tgt[f] = (Minv[f] @ (lift_world + (land - lift_world) * e))[:3]
             tgt[f, 1] += clear[f] * math.sin(math.pi * s)
         targets.append((leg, hip, tgt, stance))
     # the hips drop so that the planted feet stay within reach
@@ -211,7 +229,7 @@ def pose_track(scene: Any, timeline: Any, entity_id: str, rig: Rig | None = None
         rel = tgt - hip
         need = np.sqrt(np.maximum((0.985 * L) ** 2 - rel[:, 0] ** 2 - rel[:, 2] ** 2, 0.0))
         drop = np.maximum(drop, np.where(stance, np.maximum(-rel[:, 1] - need, 0.0), 0.0))
-    drop = _smooth(drop, 3)
+    drop = np.maximum(_smooth(_smooth(drop, 5), 3), drop)  # smooth, yet never short of reach
     sit_drop = max(bind[0][1] - (bind[legs[0].lower][1] + 0.02 * rig.height), 0.0) if human else 0.4 * bind[0][1]
     root[:, 1] -= drop * (1 - w_sit) + sit_drop * w_sit
     for leg, hip, tgt, _ in targets:
@@ -254,6 +272,23 @@ def pose_track(scene: Any, timeline: Any, entity_id: str, rig: Rig | None = None
             else:
                 rot[:, n(f"upper_arm_{side}")] = _nlerp(rot[:, n(f"upper_arm_{side}")], np.broadcast_to(_qx(-0.35), (F, 4)), w_sit)
             rot[:, n(f"upper_arm_{side}")] = _nlerp(rot[:, n(f"upper_arm_{side}")], np.broadcast_to(_qx(-2.4), (F, 4)), w_jump)
+    elif rig.kind == "bird":
+        # wings: folded along the body on the ground, flapping (tips lagging) in the air
+        y = M[:, 1, 3]
+        w_fly = np.maximum.reduce([_smoothstep(0.3, 0.8, y), _smoothstep(1.5, 3.0, v), _smoothstep(0.3, 0.8, np.abs(vy)),
+                                   _weight(t, acts.get("fly", []) + acts.get("take_off", []) + acts.get("land", []), 0.3)])
+        span = float(np.linalg.norm(rig.offsets[n("wing_tip_L")]))
+        freq = 3.5 / math.sqrt(max(2.0 * span, 0.05))
+        beat = 2 * math.pi * freq * t
+        for side, sgn in (("L", 1.0), ("R", -1.0)):
+            folded = np.broadcast_to(quat_multiply(_qy(sgn * 1.45), _qz(-sgn * 0.15)), (F, 4))
+            flap = _qz(sgn * (0.15 + 0.75 * np.sin(beat)))
+            rot[:, n(f"wing_{side}")] = _nlerp(folded, flap, w_fly)
+            rot[:, n(f"wing_tip_{side}")] = _nlerp(np.broadcast_to(_qy(-sgn * 0.3), (F, 4)), _qz(sgn * 0.4 * np.sin(beat - 0.8)), w_fly)
+        for leg in legs:  # legs tucked back in flight
+            rot[:, leg.upper] = _nlerp(rot[:, leg.upper], np.broadcast_to(_qx(0.9), (F, 4)), w_fly)
+            rot[:, leg.lower] = _nlerp(rot[:, leg.lower], np.broadcast_to(_qx(-1.2), (F, 4)), w_fly)
+        rot[:, n("neck")] = _qx(0.15 * w_move * (1 - w_fly) * np.sin(2 * cyc))  # the pigeon's head bob
     else:
         rot[:, n("tail")] = quat_multiply(_qy(0.35 * np.sin(2 * math.pi * 1.5 * t)), _qx(-0.2 * r))
         rot[:, n("neck")] = _qx(0.06 * w_move * np.sin(2 * cyc) + 0.03 * breath)

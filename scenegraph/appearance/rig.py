@@ -29,6 +29,7 @@ from scenegraph.appearance.shapes import Mesh, box_mesh, ellipsoid, limb, merge,
 __all__ = ["Rig", "Leg", "rig_for", "rig_kind", "QUADRUPED_SPECIES"]
 
 _CHILD_WORDS = {"child", "kid", "boy", "girl", "toddler", "baby", "children", "kids"}
+_BIRDS = {"bird", "duck", "pigeon", "seagull", "sparrow", "crow", "goose", "swan", "eagle", "owl", "parrot", "chicken", "hen"}
 _HUMAN_CLASSES = {"person", "man", "woman", "child", "pedestrian", "human", "jogger", "runner"}
 #: species -> (leg fraction of height, neck rise, head radius, tail rise, ears pointy, snout length)
 QUADRUPED_SPECIES: dict[str, tuple[float, float, float, float, bool, float]] = {
@@ -70,7 +71,7 @@ class Leg:
 class Rig:
     """A skeleton and its skinned mesh, in the entity's local frame."""
 
-    kind: str  # "human" | "quadruped"
+    kind: str  # "human" | "quadruped" | "bird"
     names: tuple[str, ...]
     parents: tuple[int, ...]  # -1 for the root joint (a child of the entity's node)
     offsets: np.ndarray  # (J, 3) rest translation from the parent joint (the entity origin for the root)
@@ -96,7 +97,7 @@ def _h(word: str, seed: int) -> int:
 
 
 def rig_kind(entity: Any) -> str | None:
-    """'human', 'quadruped' or None: which skeleton an entity's class gets (from the catalogue's
+    """'human', 'quadruped', 'bird' or None: which skeleton an entity's class gets (from the catalogue's
     archetype where it has one, else from the class name)."""
     if entity.kind != "object":
         return None
@@ -111,12 +112,14 @@ def _kind_of(cls: str, proxy: str) -> str | None:
     arche = getattr(info, "archetype", None) if info is not None else None
     if info is not None:
         cls = info.name
-    if proxy and proxy not in (cls, "person") and proxy not in QUADRUPED_SPECIES:
+    if proxy and proxy not in (cls, "person") and proxy not in QUADRUPED_SPECIES and proxy not in _BIRDS:
         return None  # the artist chose another shape
     if arche == "biped" or cls in _HUMAN_CLASSES:
         return "human"
     if arche == "quadruped" or cls in QUADRUPED_SPECIES:
         return "quadruped"
+    if arche == "bird" or cls in _BIRDS:
+        return "bird"
     return None
 
 
@@ -136,6 +139,8 @@ def _build(kind: str, cls: str, bounds: tuple, words: tuple, h: int) -> Rig:
     b = np.array(bounds).reshape(2, 3)
     if kind == "human":
         return _human(cls, b, words, h)
+    if kind == "bird":
+        return _bird(cls, b, h)
     return _quadruped(cls, b, h)
 
 
@@ -298,3 +303,45 @@ def _quadruped(cls: str, b: np.ndarray, h: int) -> Rig:
     legs = tuple(Leg(n.index(f"upper_{t}"), n.index(f"lower_{t}"), n.index(f"foot_{t}"), ph, 1.0 if t.startswith("front") else -1.0)
                  for t, ph in (("front_L", 0.25), ("front_R", 0.75), ("hind_L", 0.0), ("hind_R", 0.5)))
     return B.finish("quadruped", colors, legs, hh)
+
+
+def _bird(cls: str, b: np.ndarray, h: int) -> Rig:
+    """A bird standing on two legs, wings spread in the bind pose (the gait folds or flaps them)."""
+    rng = _rng(h)
+    w, hh, d = (b[1] - b[0]).tolist()
+    y0, zc = float(b[0, 1]), float(0.5 * (b[0, 2] + b[1, 2]))
+    span = 1.1 * max(d, w * 2)  # half the wingspan
+    B = _Builder()
+    B.joint("hips", None, (0, y0 + 0.42 * hh, zc - 0.05 * d))
+    B.joint("neck", "hips", (0, y0 + 0.55 * hh, zc + 0.15 * d))
+    B.joint("head", "neck", (0, y0 + 0.72 * hh, zc + 0.24 * d))
+    B.joint("tail", "hips", (0, y0 + 0.45 * hh, zc - 0.3 * d))
+    for s, side in ((1, "L"), (-1, "R")):
+        B.joint(f"wing_{side}", "hips", (s * 0.2 * w, y0 + 0.55 * hh, zc))
+        B.joint(f"wing_tip_{side}", f"wing_{side}", (s * (0.2 * w + 0.5 * span), y0 + 0.55 * hh, zc - 0.03 * d))
+    for s, side in ((1, "L"), (-1, "R")):
+        B.joint(f"thigh_{side}", "hips", (s * 0.07 * w, y0 + 0.3 * hh, zc))
+        B.joint(f"shin_{side}", f"thigh_{side}", (s * 0.07 * w, y0 + 0.16 * hh, zc))
+        B.joint(f"foot_{side}", f"shin_{side}", (s * 0.07 * w, y0 + 0.02 * hh, zc))
+    P = {n: p for n, p in zip(B.names, B.pos)}
+    B.part("clothes", "hips", ellipsoid((0.3 * w, 0.26 * hh, 0.32 * d), P["hips"], 6, 10))
+    B.part("clothes", "neck", ellipsoid((0.16 * w, 0.14 * hh, 0.14 * d), P["neck"] + (0, 0.02 * hh, 0), 4, 8))
+    B.part("clothes", "head", sphere(0.17 * hh, P["head"] + (0, 0.04 * hh, 0.02 * d), 5, 8))
+    flat = cls in ("duck", "goose", "swan")
+    bill = ellipsoid((0.1 * w, 0.03 * hh, 0.14 * d), P["head"] + (0, 0.02 * hh, 0.2 * d), 3, 6) if flat else \
+        ellipsoid((0.04 * w, 0.03 * hh, 0.1 * d), P["head"] + (0, 0.04 * hh, 0.18 * d), 3, 6)
+    B.part("beak", "head", bill)
+    B.part("clothes", "tail", ellipsoid((0.14 * w, 0.03 * hh, 0.16 * d), P["tail"] + (0, 0, -0.08 * d), 3, 8))
+    for s, side in ((1, "L"), (-1, "R")):
+        a, t = P[f"wing_{side}"], P[f"wing_tip_{side}"]
+        B.part("wing", f"wing_{side}", ellipsoid((0.27 * span, 0.02 * hh + 0.004, 0.2 * d), (a + t) / 2, 3, 10))
+        B.part("wing", f"wing_tip_{side}", ellipsoid((0.3 * span, 0.015 * hh + 0.003, 0.13 * d), t + (s * 0.25 * span, 0, -0.04 * d), 3, 10))
+        B.part("beak", f"shin_{side}", limb(P[f"shin_{side}"], P[f"foot_{side}"], 0.012 * hh + 0.002, 5))
+        B.part("beak", f"thigh_{side}", limb(P[f"thigh_{side}"], P[f"shin_{side}"], 0.016 * hh + 0.002, 5))
+        f = P[f"foot_{side}"]
+        B.part("beak", f"foot_{side}", box_mesh((f[0] - 0.04 * w, y0, f[2] - 0.02 * d), (f[0] + 0.04 * w, y0 + 0.02 * hh, f[2] + 0.12 * d)))
+    k = float(rng.uniform(0.7, 1.0))
+    colors = {"beak": (0.95, 0.6, 0.15), "wing": (0.45 * k, 0.45 * k, 0.48 * k)}
+    n = B.names
+    legs = tuple(Leg(n.index(f"thigh_{s}"), n.index(f"shin_{s}"), n.index(f"foot_{s}"), ph, -1.0) for s, ph in (("L", 0.0), ("R", 0.5)))
+    return B.finish("bird", colors, legs, hh)

@@ -144,7 +144,7 @@ def wheel_track(scene: Any, timeline: Any, entity_id: str, parts: VehicleParts |
     Spin about the wheel's axle (+X) by distance rolled forward / radius; steering wheels also yaw by
     atan(wheelbase * curvature), curvature = yaw rate / speed, clipped to +-0.6 rad.
     """
-    from scenegraph.appearance.gait import _entity_matrices, _smooth
+    from scenegraph.appearance.gait import _entity_matrices, _smooth, _unit
 
     parts = parts or vehicle_parts(scene.entity(entity_id))
     if parts is None or not parts.wheels:
@@ -152,7 +152,7 @@ def wheel_track(scene: Any, timeline: Any, entity_id: str, parts: VehicleParts |
     j = timeline.index(entity_id)
     t = np.asarray(timeline.time, np.float64)
     M = _entity_matrices(timeline, j)
-    unit = np.cbrt(np.abs(np.linalg.det(M[:, :3, :3])))
+    unit = _unit(M)
     fwd = M[:, :3, 2] / np.maximum(np.linalg.norm(M[:, :3, 2], axis=1, keepdims=True), 1e-12)
     step = np.diff(M[:, :3, 3], axis=0)
     ds = np.concatenate([[0.0], np.einsum("fi,fi->f", step, fwd[1:]) / unit[1:]])
