@@ -73,8 +73,11 @@ def test_human_rig_has_a_named_skeleton_and_varies_by_seed_and_words():
     assert len(colours) >= 3  # clothing varies by entity and seed
     assert rig_for(person, 0).colors == rig.colors  # ... and is the same for the same ones
     wide = rig_for(Entity("p", cls="person", bounds=person.bounds, attributes={"words": ["fat"]}), 0)
-    width = lambda r: float(np.ptp(next(m for role, m, _ in r.parts if role == "clothes").positions[:, 0]))  # noqa: E731
-    assert width(wide) > width(rig) * 1.15
+    def torso(r):  # the width of the belly (the part on the spine joint), where build shows
+        m, joints = next((m, j) for role, m, j in r.parts if role == "clothes")
+        return float(np.ptp(m.positions[joints == r.index("spine"), 0]))
+
+    assert torso(wide) > torso(rig) * 1.1
     kid = rig_for(Entity("c", cls="child", bounds=((-0.18, 0, -0.11), (0.18, 1.2, 0.11))), 0)
     assert kid.child and not rig.child
     head = lambda r: (r.height - r.bind_world()[r.index("neck")][1]) / r.height  # noqa: E731
@@ -307,3 +310,27 @@ def test_birds_flap_in_the_air_and_fold_their_wings_on_the_ground():
     assert np.ptp(rel[air, 1]) > 0.15  # flapping: the tip sweeps up and down
     ups = np.sum(np.diff(np.sign(np.diff(rel[air, 1]))) < 0)
     assert ups >= 3  # several beats a second
+
+
+def test_character_splats_sit_on_the_body_and_follow_the_joints():
+    from scenegraph.appearance.assign import assign_gaussians
+    from scenegraph.appearance.skinning import SkinnedClouds, bind_to_joints
+
+    scene, tl = _walk_or_run(1.4)
+    assign_gaussians(scene, per_entity=3000)
+    g = scene.entity("p").gaussians
+    rig = rig_for(scene.entity("p"), scene.seed)
+    assert abs(float(g.means[:, 1].max()) - 1.75) < 0.08  # sampled on the skinned body, head to feet
+    joint = bind_to_joints(rig, g.means)
+    foot = rig.index("foot_L")
+    on_foot = joint == foot
+    assert on_foot.sum() > 20
+    skins = SkinnedClouds(scene, tl)
+    pose = pose_track(scene, tl, "p")
+    world = joint_world_positions(rig, pose, np.repeat(np.eye(4)[None], tl.frame_count, axis=0))  # entity frame
+    for f in (10, 30):
+        posed = skins.deform("p", g, f)
+        moved = posed.means[on_foot] - g.means[on_foot]
+        want = world[f, foot] - rig.bind_world()[foot]
+        assert np.abs(moved.mean(axis=0) - want).max() < 0.03  # the foot's splats go where the foot goes
+    assert skins.deform("p", g, 0).means.shape == g.means.shape

@@ -25,10 +25,11 @@ import numpy as np
 
 from scenegraph.model.gaussians import Gaussians, rgb_to_sh
 from scenegraph.appearance.proxy import proxy_mesh, proxy_sharp_edges, proxy_vertex_colors
+from scenegraph.appearance.rig import rig_for
 from scenegraph.appearance.shapes import Mesh, face_normals
 from scenegraph.errors import BackendError, ModelError
 
-__all__ = ["assign_gaussians", "mesh_only", "proxy_gaussians", "sample_surface", "disc_sizes", "DEFAULT_COLOR", "DEFAULT_OPACITY"]
+__all__ = ["assign_gaussians", "mesh_only", "proxy_gaussians", "rig_gaussians", "sample_surface", "disc_sizes", "DEFAULT_COLOR", "DEFAULT_OPACITY"]
 
 DEFAULT_COLOR = (0.8, 0.8, 0.8)
 #: classes that keep only their proxy mesh: huge flat surfaces, whose splats would be metres
@@ -169,6 +170,22 @@ def proxy_gaussians(
     )
 
 
+def rig_gaussians(rig: Any, base_color: Sequence[float], *, n: int, seed: Any, opacity: float) -> Gaussians:
+    """``n`` flat discs (SH degree 0) on the rig's bind-pose body, coloured by material role."""
+    from scenegraph.appearance.shapes import merge
+
+    mesh = merge([m for _, m, _ in rig.parts])
+    colours = np.concatenate([np.broadcast_to(np.asarray(base_color if role == "clothes" else rig.colors.get(role, base_color),
+                                                         np.float64), (len(m), 3)) for role, m, _ in rig.parts])
+    rng = np.random.default_rng(seed)
+    radius, weights = disc_sizes(mesh, n)
+    pos, nrm, face = sample_surface(mesh, n, rng, weights)
+    tangent = np.maximum(radius[face], 1e-7)
+    rgb = np.clip(colours[mesh.indices[face, 0].astype(np.int64)], 0.0, 1.0)
+    return Gaussians(means=pos, quats=_quats_z_to(nrm), scales=np.stack([tangent, tangent, 0.1 * tangent], axis=1),
+                     opacities=np.full(n, float(opacity)), sh=rgb_to_sh(rgb)[:, None, :])
+
+
 def _entity_seed(seed: int, entity_id: str) -> list[int]:
     return [int(seed), zlib.crc32(entity_id.encode("utf-8"))]
 
@@ -207,7 +224,11 @@ def assign_gaussians(
         base = mat.base_color if mat is not None else DEFAULT_COLOR
         opacity = DEFAULT_OPACITY * (mat.alpha if mat is not None else 1.0)
         shape = ent.proxy or ent.cls
-        g = proxy_gaussians(shape, ent.bounds, base, n=per_entity, seed=_entity_seed(seed, ent.id), opacity=max(opacity, 0.05))
+        rig = rig_for(ent, getattr(scene, "seed", 0)) if fit is None else None
+        if rig is not None:  # a character: on its skinned body, so the splats follow its joints
+            g = rig_gaussians(rig, base, n=per_entity, seed=_entity_seed(seed, ent.id), opacity=max(opacity, 0.05))
+        else:
+            g = proxy_gaussians(shape, ent.bounds, base, n=per_entity, seed=_entity_seed(seed, ent.id), opacity=max(opacity, 0.05))
         if fit is not None:
             g = _fit_entity(fit, shape, ent.bounds, base, g, seed=seed, steps=fit_steps, n_views=n_views, size=view_size)
         scene.update(ent.id, gaussians=g)

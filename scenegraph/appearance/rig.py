@@ -24,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from scenegraph.appearance.shapes import Mesh, box_mesh, ellipsoid, limb, merge, sphere
+from scenegraph.appearance.shapes import Mesh, box_mesh, ellipsoid, limb, merge, sphere, transform_mesh
 
 __all__ = ["Rig", "Leg", "rig_for", "rig_kind", "QUADRUPED_SPECIES"]
 
@@ -164,8 +164,20 @@ class _Builder:
     def part(self, role: str, joint: str, mesh: Mesh) -> None:
         self.parts.setdefault(role, []).append((mesh, self.names.index(joint)))
 
-    def finish(self, kind: str, colors: dict, legs: tuple, height: float, child: bool = False) -> Rig:
+    def finish(self, kind: str, colors: dict, legs: tuple, height: float, child: bool = False, bounds: Any = None) -> Rig:
         pos = np.array(self.pos)
+        if bounds is not None:  # shrink about the feet's centre where the body pokes out of the entity's bounds
+            b = np.asarray(bounds, np.float64)
+            allp = np.concatenate([m.positions for parts in self.parts.values() for m, _ in parts]).astype(np.float64)
+            lo, hi = allp.min(axis=0), allp.max(axis=0)
+            c = np.array([(b[0, 0] + b[1, 0]) / 2, b[0, 1], (b[0, 2] + b[1, 2]) / 2])
+            with np.errstate(divide="ignore", invalid="ignore"):
+                k = np.nanmin(np.stack([np.ones(3), np.where(hi > c, (b[1] - c) / (hi - c), 1.0),
+                                        np.where(lo < c, (c - b[0]) / (c - lo), 1.0)]), axis=0)
+            k = np.clip(k, 0.05, 1.0) * (1.0 - 1e-6)
+            if np.any(k < 1.0 - 1e-6):
+                pos = c + (pos - c) * k
+                self.parts = {r: [(transform_mesh(m, scale=k, translate=c - c * k), j) for m, j in parts] for r, parts in self.parts.items()}
         offsets = np.array([p - (pos[q] if q >= 0 else 0.0) for p, q in zip(pos, self.parents)])
         offsets.setflags(write=False)
         parts = []
@@ -197,10 +209,11 @@ def _human(cls: str, b: np.ndarray, words: tuple, h: int) -> Rig:
     chest = hip + 0.55 * (neck - hip)
     spine = hip + 0.2 * (neck - hip)
     sh_y = neck - 0.02 * H
-    sh_x = (0.115 if not child else 0.105) * H * w
+    span = w ** 0.25  # build thickens the torso and limbs more than it widens the frame
+    sh_x = (0.115 if not child else 0.105) * H * span
     arm = (0.34 if not child else 0.31) * H
     elbow, wrist = sh_y - 0.55 * arm, sh_y - arm
-    hip_x = 0.055 * H * w
+    hip_x = 0.055 * H * span
     B = _Builder()
     B.joint("hips", None, (0, y0 + hip, 0))
     B.joint("spine", "hips", (0, y0 + spine, 0))
@@ -238,7 +251,7 @@ def _human(cls: str, b: np.ndarray, words: tuple, h: int) -> Rig:
         B.part("trousers", f"upper_leg_{side}", limb(ul + (0, 0.03 * H, 0), ll - (0, 0.01 * H, 0), 1.3 * r_limb, 8))
         B.part("trousers", f"lower_leg_{side}", limb(ll + (0, 0.01 * H, 0), ft, 1.0 * r_limb, 8))
         fw = 0.03 * H
-        B.part("shoes", f"foot_{side}", box_mesh((ft[0] - fw, y0, -0.035 * H), (ft[0] + fw, y0 + ankle + 0.01 * H, 0.1 * H)))
+        B.part("shoes", f"foot_{side}", box_mesh((ft[0] - fw, y0, -0.035 * H), (ft[0] + fw, y0 + ankle + 0.01 * H, 0.105 * H)))
     colors = {
         "skin": _SKIN[int(rng.integers(len(_SKIN)))],
         "hair": _HAIR[int(rng.integers(len(_HAIR)))],
@@ -248,7 +261,7 @@ def _human(cls: str, b: np.ndarray, words: tuple, h: int) -> Rig:
     names = B.names
     legs = tuple(Leg(names.index(f"upper_leg_{s}"), names.index(f"lower_leg_{s}"), names.index(f"foot_{s}"), ph, 1.0)
                  for s, ph in (("L", 0.0), ("R", 0.5)))
-    return B.finish("human", colors, legs, H, child)
+    return B.finish("human", colors, legs, H, child, b)
 
 
 def _quadruped(cls: str, b: np.ndarray, h: int) -> Rig:
@@ -302,7 +315,7 @@ def _quadruped(cls: str, b: np.ndarray, h: int) -> Rig:
     # a walk's footfall order: hind left, front left, hind right, front right (a lateral sequence)
     legs = tuple(Leg(n.index(f"upper_{t}"), n.index(f"lower_{t}"), n.index(f"foot_{t}"), ph, 1.0 if t.startswith("front") else -1.0)
                  for t, ph in (("front_L", 0.25), ("front_R", 0.75), ("hind_L", 0.0), ("hind_R", 0.5)))
-    return B.finish("quadruped", colors, legs, hh)
+    return B.finish("quadruped", colors, legs, hh, bounds=b)
 
 
 def _bird(cls: str, b: np.ndarray, h: int) -> Rig:
@@ -344,4 +357,4 @@ def _bird(cls: str, b: np.ndarray, h: int) -> Rig:
     colors = {"beak": (0.95, 0.6, 0.15), "wing": (0.45 * k, 0.45 * k, 0.48 * k)}
     n = B.names
     legs = tuple(Leg(n.index(f"thigh_{s}"), n.index(f"shin_{s}"), n.index(f"foot_{s}"), ph, -1.0) for s, ph in (("L", 0.0), ("R", 0.5)))
-    return B.finish("bird", colors, legs, hh)
+    return B.finish("bird", colors, legs, hh)  # spread wings reach past the folded bird's bounds

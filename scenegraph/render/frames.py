@@ -90,8 +90,9 @@ def _decompose(m: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return similarity, residual
 
 
-def _posed_cloud(scene: Scene, world: np.ndarray, index: dict[str, int]) -> Any:
-    """All objects' Gaussians in world space at one frame (None if no object has any)."""
+def _posed_cloud(scene: Scene, world: np.ndarray, index: dict[str, int], skins: Any = None, frame: int = 0) -> Any:
+    """All objects' Gaussians in world space at one frame (None if no object has any); ``skins``
+    (:class:`~scenegraph.appearance.skinning.SkinnedClouds`) poses characters' splats by their joints."""
     from scenegraph.model.gaussians import Gaussians
     from scenegraph.appearance.ops import merge, transform
 
@@ -102,6 +103,8 @@ def _posed_cloud(scene: Scene, world: np.ndarray, index: dict[str, int]) -> Any:
         g = e.gaussians
         if g is None or len(g) == 0:
             continue
+        if skins:
+            g = skins.deform(e.id, g, frame)
         similarity, residual = _decompose(world[index[e.id]])
         if not np.allclose(residual, 1.0, atol=1e-6):  # non-uniform scale: exact for means, axis-aligned for shapes
             g = Gaussians(g.means * residual, g.quats, g.scales * residual, g.opacities, g.sh)
@@ -159,12 +162,13 @@ def _surface_pass(scene: Scene, world: np.ndarray, index: dict[str, int], camera
     return rgb, alpha, np.where(np.isfinite(best), best, 0.0).astype(np.float32)
 
 
-def _splat_frame(scene: Scene, world: np.ndarray, index: dict[str, int], pin: Any, bg: np.ndarray, backend: str) -> tuple:
+def _splat_frame(scene: Scene, world: np.ndarray, index: dict[str, int], pin: Any, bg: np.ndarray, backend: str,
+                 skins: Any = None, frame: int = 0) -> tuple:
     """(rgb, alpha, depth, instance) of the unlit splat preview: every object's Gaussians over the shaded surfaces."""
     from scenegraph.appearance.rasterize import render_gaussians
 
     surf_rgb, surf_alpha, surf_depth = _surface_pass(scene, world, index, pin, bg)
-    cloud = _posed_cloud(scene, world, index)
+    cloud = _posed_cloud(scene, world, index, skins, frame)
     if cloud is not None:  # splats over the surfaces (objects stand on them, so in front)
         res = render_gaussians(cloud, pin, background=(0.0, 0.0, 0.0), backend=backend)
         s_rgb, s_alpha, s_depth = (np.asarray(t.detach().cpu().numpy(), dtype=np.float32) for t in res)
@@ -238,6 +242,11 @@ def render(
 
         maker = PassMaker(scene, tl, camera, w, h, world=world_all)
     todo = parse_frames(frames, tl.frame_count)
+    skins = None
+    if renderer != "builtin":
+        from scenegraph.appearance.skinning import SkinnedClouds
+
+        skins = SkinnedClouds(scene, tl)  # characters' splats follow their joints
     lit = None
     if renderer == "builtin":
         from scenegraph.render.lit import LitRenderer
@@ -249,7 +258,7 @@ def render(
         if lit is not None:
             rgb, alpha, depth, inst = lit.frame(world, index, pin, background)
         else:
-            rgb, alpha, depth, inst = _splat_frame(scene, world, index, pin, bg, backend)
+            rgb, alpha, depth, inst = _splat_frame(scene, world, index, pin, bg, backend, skins, f)
         visible = [] if vis is None else [tl.ids[i] for i in np.flatnonzero(vis.visible[f])]
         fr = RenderedFrame(f, float(tl.time[f]), camera, tuple(tl.ids), rgb, alpha, depth, inst, visible)
         if maker is not None:
