@@ -251,11 +251,14 @@ def render(
     if renderer == "builtin":
         from scenegraph.render.lit import LitRenderer
 
-        lit = LitRenderer(scene, splat_backend=backend)
+        from scenegraph.appearance.skinning import PosedMeshes
+
+        lit = LitRenderer(scene, splat_backend=backend, skins=PosedMeshes(scene, tl))  # characters by their joints, wheels spinning
     for f in todo:
         world = world_all[f]
         pin = PinholeCamera.from_scene_camera(params, world[index[camera]], w, h)
         if lit is not None:
+            lit.frame_index = f
             rgb, alpha, depth, inst = lit.frame(world, index, pin, background)
         else:
             rgb, alpha, depth, inst = _splat_frame(scene, world, index, pin, bg, backend, skins, f)

@@ -80,9 +80,11 @@ class LitRenderer:
     sky).  ``background`` (3,) replaces the sky with a flat colour.
     """
 
-    def __init__(self, scene: Any, *, splat_backend: str = "auto") -> None:
+    def __init__(self, scene: Any, *, splat_backend: str = "auto", skins: Any = None) -> None:
         self.scene = scene
         self.splat_backend = splat_backend
+        self.skins = skins  # appearance.skinning.PosedMeshes: characters and vehicles as posed at self.frame_index
+        self.frame_index = 0
         self._local: dict[str, _Local] = {}
         objects = [e for e in scene.entities("object") if not is_sky_entity(e)]
         self.objects = objects
@@ -95,13 +97,17 @@ class LitRenderer:
             from scenegraph.appearance.assign import SURFACE_CLASSES
             from scenegraph.appearance.proxy import proxy_mesh, proxy_vertex_colors
 
-            mesh = proxy_mesh(e.proxy or e.cls, e.bounds)
             mat = self.scene.material_of(e.id)
             base = np.asarray(mat.base_color if mat is not None else (0.6, 0.6, 0.6), dtype=np.float64)
-            try:  # the body in its material's colour, parts with a finish (markings, windows, bark) in theirs
-                albedo = proxy_vertex_colors(e.proxy or e.cls, mesh, base).astype(np.float64)
-            except Exception:  # noqa: BLE001 - a mesh without tints is plain
-                albedo = np.broadcast_to(base, (len(mesh), 3)).copy()
+            rigged = self.skins.rest(e.id, base) if self.skins is not None else None
+            if rigged is not None:  # a character or a vehicle: its body and parts, paint in the material's colour
+                mesh, albedo = rigged[0], np.asarray(rigged[1], np.float64)
+            else:
+                mesh = proxy_mesh(e.proxy or e.cls, e.bounds)
+                try:  # the body in its material's colour, parts with a finish (markings, windows, bark) in theirs
+                    albedo = proxy_vertex_colors(e.proxy or e.cls, mesh, base).astype(np.float64)
+                except Exception:  # noqa: BLE001 - a mesh without tints is plain
+                    albedo = np.broadcast_to(base, (len(mesh), 3)).copy()
             got = _Local(mesh.positions.astype(np.float64), mesh.normals.astype(np.float64), mesh.indices.astype(np.int64),
                          albedo, float(mat.roughness) if mat is not None else 0.6,
                          float(mat.metallic) if mat is not None else 0.0,
@@ -118,8 +124,9 @@ class LitRenderer:
             loc = self._local_mesh(e)
             m = world[index[e.id]]
             lin = m[:3, :3]
-            pos.append(loc.positions @ lin.T + m[:3, 3])
-            n = loc.normals @ np.linalg.inv(lin)
+            lp, ln = (loc.positions, loc.normals) if self.skins is None else self.skins.pose(e.id, loc.positions, loc.normals, self.frame_index)
+            pos.append(lp @ lin.T + m[:3, 3])
+            n = ln @ np.linalg.inv(lin)
             nrm.append(n / np.maximum(np.linalg.norm(n, axis=1, keepdims=True), 1e-12))
             alb.append(loc.albedo)
             idx.append(loc.indices + base)
