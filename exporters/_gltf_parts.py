@@ -121,15 +121,18 @@ class Parts:
             prim["material"] = material
         return prim
 
-    def _times(self) -> int:
-        if not hasattr(self, "_time_acc"):
-            t = np.asarray(self.tl.time, np.float64).astype("<f4")
-            self._time_acc = self.w.buf.accessor(t, minmax=([float(t.min())], [float(t.max())]))
-        return self._time_acc
+    def _times(self, times: np.ndarray | None = None) -> int:
+        """The accessor of the frame times (or of ``times``, one per distinct set)."""
+        t = np.asarray(self.tl.time if times is None else times, np.float64).astype("<f4")
+        cache = self.__dict__.setdefault("_time_acc", {})
+        key = t.tobytes()
+        if key not in cache:
+            cache[key] = self.w.buf.accessor(t, minmax=([float(t.min())], [float(t.max())]))
+        return cache[key]
 
-    def _channel(self, channels: list, samplers: list, node: int, path: str, values: np.ndarray) -> None:
+    def _channel(self, channels: list, samplers: list, node: int, path: str, values: np.ndarray, times: np.ndarray | None = None) -> None:
         acc = self.w.buf.accessor(np.ascontiguousarray(values, "<f4"))
-        samplers.append({"input": self._times(), "output": acc, "interpolation": "LINEAR"})
+        samplers.append({"input": self._times(times), "output": acc, "interpolation": "LINEAR"})
         channels.append({"sampler": len(samplers) - 1, "target": {"node": node, "path": path}})
 
     # -- after the entity pass ---------------------------------------------------
@@ -145,9 +148,9 @@ class Parts:
                 nodes.append({"name": f"{e.name} splats", "mesh": len(meshes) - 1, "extras": {"scenegraph": {**tag, "part": "splats"}}})
                 kids.append(len(nodes) - 1)
             elif kind == "wheels":
-                from scenegraph.appearance.vehicle import wheel_track
+                from scenegraph.appearance.vehicle import wheel_keys
 
-                rots = wheel_track(self.scene, self.tl, e.id, data) if animate else None
+                keys = wheel_keys(self.scene, self.tl, e.id, data) if animate else None
                 for k, (w, wm) in enumerate(zip(data.wheels, data.wheel_meshes)):
                     prims = [self.primitive(m, self.part_material(role)) for role, m in wm]
                     meshes.append({"name": f"{e.proxy} wheel", "primitives": prims})
@@ -156,8 +159,8 @@ class Parts:
                             "extras": {"scenegraph": {**tag, "part": "wheel", "radius": w.radius, "steers": w.steers}}}
                     nodes.append(node)
                     kids.append(len(nodes) - 1)
-                    if rots is not None:
-                        self._channel(channels, samplers, len(nodes) - 1, "rotation", rots[:, k])
+                    if keys is not None:
+                        self._channel(channels, samplers, len(nodes) - 1, "rotation", keys[1][:, k], keys[0])
             elif kind == "rig":
                 self._rig(e, data, nodes, meshes, roots, kids, channels, samplers, tag, animate)
         return channels

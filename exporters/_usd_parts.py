@@ -184,7 +184,7 @@ def _character(ctx: Any, ent: Any, rig: Any, path: str, name: str, mat: Any) -> 
 def _vehicle(ctx: Any, ent: Any, vp: Any, path: str, name: str, mat: Any) -> None:
     from pxr import Gf, Sdf, Vt
 
-    from scenegraph.appearance.vehicle import PART_LOOKS, wheel_track
+    from scenegraph.appearance.vehicle import PART_LOOKS, wheel_keys
 
     a, T = ctx.a, ctx.a.T
 
@@ -209,16 +209,19 @@ def _vehicle(ctx: Any, ent: Any, vp: Any, path: str, name: str, mat: Any) -> Non
     if mat is not None:
         a.api_schemas(mprim, ["MaterialBindingAPI"])
         a.rel(mprim, "material:binding", ctx.mat_paths[mat.id])
-    rots = wheel_track(ctx.scene, ctx.timeline, ent.id, vp) if ctx.timeline.frame_count > 1 else None
+    keys = wheel_keys(ctx.scene, ctx.timeline, ent.id, vp) if ctx.timeline.frame_count > 1 else None
+    if keys is not None:  # time codes are frames
+        c = keys[0] * float(ctx.timeline.fps)
+        codes = np.where(np.abs(c - np.round(c)) < 1e-6, np.round(c), c).tolist()
     for k, (w, wm) in enumerate(zip(vp.wheels, vp.wheel_meshes)):
         wpath = f"{path}/{prim_name(f'{name}_wheel_{k + 1}', ctx.used)}"
         wx = a.prim(wpath, "Xform")
         wx.customData = {KEY: {"role": "wheel", "radius": w.radius, "steers": w.steers}}
         a.attr(wx, "xformOp:translate", T.Float3, Gf.Vec3f(*w.center))
         orient = a.attr(wx, "xformOp:orient", T.Quatf, Gf.Quatf(1.0))
-        if rots is not None:
-            for f, q in enumerate(rots[:, k].tolist()):
-                a.layer.SetTimeSample(orient.path, float(f), Gf.Quatf(q[3], q[0], q[1], q[2]))
+        if keys is not None:
+            for code, q in zip(codes, keys[1][:, k].tolist()):
+                a.layer.SetTimeSample(orient.path, code, Gf.Quatf(q[3], q[0], q[1], q[2]))
         a.attr(wx, "xformOpOrder", T.TokenArray, Vt.TokenArray(["xformOp:translate", "xformOp:orient"]), uniform=True)
         wmesh, wfaces = _merge(list(wm))
         tyre = _mesh(a, f"{wpath}/Tyre", wmesh, "wheel_mesh")

@@ -334,3 +334,28 @@ def test_character_splats_sit_on_the_body_and_follow_the_joints():
         want = world[f, foot] - rig.bind_world()[foot]
         assert np.abs(moved.mean(axis=0) - want).max() < 0.03  # the foot's splats go where the foot goes
     assert skins.deform("p", g, 0).means.shape == g.means.shape
+
+
+def test_fast_wheels_get_keys_between_frames_so_they_never_turn_backwards(tmp_path):
+    from scenegraph.model import Scene, Trajectory
+
+    s = Scene(fps=24, duration=2.0, seed=1)
+    s.add_trajectory(Trajectory("t", times=[0, 2], positions=[(0, 0, 0), (0, 0, 54)]))  # 27 m/s, highway speed
+    s.add_entity(Entity("car_1", name="Car", cls="car", bounds=((-0.9, 0, -2.25), (0.9, 1.5, 2.25))), trajectory="t")
+    tl = scenes.hand_timeline(s)
+    gltf.write(s, tmp_path / "fast.glb", timeline=tl)
+    c = open_container(tmp_path / "fast.glb")
+    doc = c.doc
+    anim = doc["animations"][0]
+    wheel = next(i for i, n in enumerate(doc["nodes"]) if n["extras"]["scenegraph"].get("part") == "wheel")
+    radius = doc["nodes"][wheel]["extras"]["scenegraph"]["radius"]
+    sampler = anim["samplers"][next(ch for ch in anim["channels"] if ch["target"]["node"] == wheel)["sampler"]]
+    times = np.asarray(c.accessor(sampler["input"], "t"), np.float64)
+    q = np.asarray(c.accessor(sampler["output"], "q"), np.float64)
+    assert times.size > tl.frame_count  # keys between frames
+    turn = _angle(quat_multiply(q[:-1] * np.array([-1, -1, -1, 1]), q[1:]))
+    assert turn.max() < 2.6  # each step the short way round is the right way round
+    rate = turn / np.diff(times)
+    assert abs(np.median(rate) - 27.0 / radius) / (27.0 / radius) < 0.02
+    issues = _validate(tmp_path / "fast.glb")["issues"]
+    assert issues["numErrors"] == 0 and issues["numWarnings"] == 0, issues["messages"]

@@ -144,7 +144,17 @@ def wheel_track(scene: Any, timeline: Any, entity_id: str, parts: VehicleParts |
     Spin about the wheel's axle (+X) by distance rolled forward / radius; steering wheels also yaw by
     atan(wheelbase * curvature), curvature = yaw rate / speed, clipped to +-0.6 rad.
     """
+    keys = wheel_keys(scene, timeline, entity_id, parts, max_turn=math.inf)
+    return None if keys is None else keys[1]
+
+
+def wheel_keys(scene: Any, timeline: Any, entity_id: str, parts: VehicleParts | None = None,
+               max_turn: float = 2.5) -> tuple[np.ndarray, np.ndarray] | None:
+    """Key times (K,) and wheel rotations (K, W, 4) float32: :func:`wheel_track` at every frame, with keys
+    added between frames wherever a wheel turns more than ``max_turn`` radians in one (a fast car's
+    wheels would otherwise interpolate the short way round, backwards)."""
     from scenegraph.appearance.gait import _entity_matrices, _smooth, _unit
+    from scenegraph.model.rotations import quat_multiply
 
     parts = parts or vehicle_parts(scene.entity(entity_id))
     if parts is None or not parts.wheels:
@@ -164,6 +174,11 @@ def wheel_track(scene: Any, timeline: Any, entity_id: str, parts: VehicleParts |
     zs = [w.center[2] for w in parts.wheels]
     base = max(max(zs) - min(zs), 1e-6)
     steer = np.clip(np.arctan(base * curv), -0.6, 0.6)
+    r_min = min(w.radius for w in parts.wheels)
+    sub = int(math.ceil(np.abs(ds).max() / max(r_min, 1e-9) / max_turn)) if np.isfinite(max_turn) and t.size > 1 else 1
+    if sub > 1:  # sub-frame keys, the distance and steering linear in between
+        tk = np.concatenate([np.linspace(t[i], t[i + 1], sub, endpoint=False) for i in range(t.size - 1)] + [t[-1:]])
+        dist, steer, t = np.interp(tk, t, dist), np.interp(tk, t, steer), tk
     out = np.empty((t.size, len(parts.wheels), 4))
     for k, w in enumerate(parts.wheels):
         a = dist / w.radius * 0.5
@@ -171,11 +186,9 @@ def wheel_track(scene: Any, timeline: Any, entity_id: str, parts: VehicleParts |
         if w.steers:
             h = steer * 0.5
             yq = np.stack([np.zeros_like(h), np.sin(h), np.zeros_like(h), np.cos(h)], axis=-1)
-            from scenegraph.model.rotations import quat_multiply
-
             spin = quat_multiply(yq, spin)
         out[:, k] = spin
-    return out.astype(np.float32)
+    return t, out.astype(np.float32)
 
 
 def spin_rate(wheel: Wheel, speed: float) -> float:
