@@ -65,6 +65,9 @@ def _qz(a: Any) -> np.ndarray:
 
 def _nlerp(a: np.ndarray, b: np.ndarray, w: np.ndarray) -> np.ndarray:
     """Blend rotations a -> b by w (..., ) along the shorter arc, normalised."""
+    w = np.asarray(w)
+    if not w.any():  # most layers (sit, jump, wave ...) are off most of the time
+        return a
     b = np.where((np.sum(a * b, axis=-1) < 0)[..., None], -b, b)
     q = a + (b - a) * np.asarray(w)[..., None]
     return q / np.linalg.norm(q, axis=-1, keepdims=True)
@@ -192,36 +195,24 @@ def pose_track(scene: Any, timeline: Any, entity_id: str, rig: Rig | None = None
         u = np.mod(phase + off, 1.0)
         hip = bind[leg.upper]
         rest_foot = bind[leg.foot]
-        tgt = np.empty((F, 3))
         stance = u < beta
-        # where each stance run plants the foot (world), by its first frame
-        plants: dict[int, np.ndarray] = {}
-        for f in range(F):
-            if stance[f] and (f == 0 or not stance[f - 1]):
-                nominal = rest_foot + (0.0, 0.0, half[f] * (1.0 - 2.0 * u[f] / beta[f]) * w_move[f])
-                plants[f] = M[f] @ np.append(nominal, 1.0)
-        starts = sorted(plants)
-        plant = None
-        lift_world = M[0] @ np.append(rest_foot, 1.0)
-        k = 0
-        for f in range(F):
-            if stance[f]:
-                if f in plants:
-                    plant = plants[f]
-                    k = starts.index(f) + 1
-                tgt[f] = (Minv[f] @ plant)[:3]
-                lift_world = plant
-                continue
-            s = (u[f] - beta[f]) / (1.0 - beta[f])
-            e = min(s / 0.8, 1.0)
-            e = e * e * (3.0 - 2.0 * e)  # over the landing spot before it comes down: no slide at touch-down
-            if k < len(starts):  # the next footfall is known: swing there in the world
-                p = lift_world + (plants[starts[k]] - lift_world) * e
-                tgt[f] = (Minv[f] @ p)[:3]
-            else:  # the last swing of the clip: land where the body will be at its end
-                land = M[-1] @ np.append(rest_foot + (0.0, 0.0, half[-1] * w_move[-1]), 1.0)
-                tgt[f] = (Minv[f] @ (lift_world + (land - lift_world) * e))[:3]
-            tgt[f, 1] += clear[f] * math.sin(math.pi * s)
+        # each stance run plants the foot in the world at its first frame; swings go from one plant to the next
+        first = stance & np.concatenate([[True], ~stance[:-1]])
+        starts = np.flatnonzero(first)
+        nominal = np.repeat(np.append(rest_foot, 1.0)[None], F, axis=0)
+        nominal[:, 2] += half * (1.0 - 2.0 * u / beta) * w_move
+        plants = np.einsum("fij,fj->fi", M[starts], nominal[starts])  # (R, 4)
+        run = np.cumsum(first) - 1  # the stance run a frame is in, or the one before its swing (-1: none yet)
+        end_land = M[-1] @ np.append(rest_foot + (0.0, 0.0, half[-1] * w_move[-1]), 1.0)  # where the last swing lands
+        before = np.vstack([(M[0] @ np.append(rest_foot, 1.0))[None], plants])  # index run + 1
+        after = np.vstack([plants, end_land[None]])  # index run + 1: the next plant, or the end
+        s_sw = np.clip((u - beta) / (1.0 - beta), 0.0, 1.0)
+        e = np.minimum(s_sw / 0.8, 1.0)
+        e = e * e * (3.0 - 2.0 * e)  # over the landing spot before it comes down: no slide at touch-down
+        lift_w, land_w = before[run + 1], after[np.minimum(run + 1, len(after) - 1)]
+        world = np.where(stance[:, None], lift_w, lift_w + (land_w - lift_w) * e[:, None])
+        tgt = np.einsum("fij,fj->fi", Minv, world)[:, :3]
+        tgt[:, 1] += np.where(stance, 0.0, clear * np.sin(math.pi * s_sw))
         targets.append((leg, hip, tgt, stance))
     # the hips drop so that the planted feet stay within reach
     drop = np.zeros(F)

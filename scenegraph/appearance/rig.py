@@ -12,11 +12,12 @@ entity's bounds.  Same entity and seed -> same arrays.
 
 >>> from scenegraph.model import Entity
 >>> r = rig_for(Entity("p", cls="person", bounds=((-0.25, 0, -0.15), (0.25, 1.75, 0.15))))
->>> len(r.names) >= 15, r.names[0], round(float(r.bind_world()[r.index("head")][1]), 2)
-(True, 'hips', 1.54)
+>>> len(r.names) >= 15, r.names[0], round(float(r.bind_world()[r.index("head")][1]), 1)
+(True, 'hips', 1.5)
 """
 from __future__ import annotations
 
+import dataclasses
 import functools
 import zlib
 from dataclasses import dataclass
@@ -190,15 +191,29 @@ class _Builder:
 
 
 def _human(cls: str, b: np.ndarray, words: tuple, h: int) -> Rig:
+    """A person: the build, leg length and sleeves (a few levels, so bodies are shared) and the colours from the seed."""
     rng = _rng(h)
+    shape = (int(rng.integers(4)), int(rng.integers(3)), bool(rng.random() < 0.5))
+    colors = {
+        "skin": _SKIN[int(rng.integers(len(_SKIN)))],
+        "hair": _HAIR[int(rng.integers(len(_HAIR)))],
+        "trousers": _TROUSERS[int(rng.integers(len(_TROUSERS)))],
+        "shoes": _SHOES[int(rng.integers(len(_SHOES)))],
+    }
+    return dataclasses.replace(_human_body(cls, tuple(b.ravel().tolist()), words, *shape), colors=colors)
+
+
+@functools.lru_cache(maxsize=256)
+def _human_body(cls: str, bounds: tuple, words: tuple, build_level: int, leg_level: int, sleeves: bool) -> Rig:
+    b = np.array(bounds).reshape(2, 3)
     H = float(b[1, 1] - b[0, 1]) or 1.75
     child = cls == "child" or bool(_CHILD_WORDS & set(words)) or H < 1.35
-    build = float(rng.uniform(0.9, 1.12))
+    build = 0.9 + 0.22 * build_level / 3
     if {"fat", "large", "heavy", "stocky", "big"} & set(words):
         build *= 1.25
     if {"thin", "slim", "skinny", "slender"} & set(words):
         build *= 0.85
-    leg = 0.47 if child else float(rng.uniform(0.51, 0.54))
+    leg = 0.47 if child else 0.51 + 0.015 * leg_level
     head = 0.17 if child else 0.13
     w = build
     y0 = float(b[0, 1])
@@ -231,7 +246,6 @@ def _human(cls: str, b: np.ndarray, words: tuple, h: int) -> Rig:
         B.joint(f"foot_{side}", f"lower_leg_{side}", (s * hip_x, y0 + ankle, 0))
     P = {n: p for n, p in zip(B.names, B.pos)}
     r_limb = 0.034 * H * w
-    sleeves = bool(rng.random() < 0.5)
     B.part("trousers", "hips", ellipsoid((0.1 * H * w, 0.07 * H, 0.065 * H * w), P["hips"] + (0, -0.005 * H, 0), 6, 12))
     B.part("clothes", "spine", ellipsoid((0.095 * H * w, 0.1 * H, 0.06 * H * w), P["spine"] + (0, 0.06 * H, 0), 6, 12))
     B.part("clothes", "chest", ellipsoid((0.12 * H * w, 0.1 * H, 0.07 * H * w), P["chest"] + (0, 0.05 * H, 0), 6, 12))
@@ -252,12 +266,7 @@ def _human(cls: str, b: np.ndarray, words: tuple, h: int) -> Rig:
         B.part("trousers", f"lower_leg_{side}", limb(ll + (0, 0.01 * H, 0), ft, 1.0 * r_limb, 8))
         fw = 0.03 * H
         B.part("shoes", f"foot_{side}", box_mesh((ft[0] - fw, y0, -0.035 * H), (ft[0] + fw, y0 + ankle + 0.01 * H, 0.105 * H)))
-    colors = {
-        "skin": _SKIN[int(rng.integers(len(_SKIN)))],
-        "hair": _HAIR[int(rng.integers(len(_HAIR)))],
-        "trousers": _TROUSERS[int(rng.integers(len(_TROUSERS)))],
-        "shoes": _SHOES[int(rng.integers(len(_SHOES)))],
-    }
+    colors: dict = {}
     names = B.names
     legs = tuple(Leg(names.index(f"upper_leg_{s}"), names.index(f"lower_leg_{s}"), names.index(f"foot_{s}"), ph, 1.0)
                  for s, ph in (("L", 0.0), ("R", 0.5)))
@@ -265,7 +274,14 @@ def _human(cls: str, b: np.ndarray, words: tuple, h: int) -> Rig:
 
 
 def _quadruped(cls: str, b: np.ndarray, h: int) -> Rig:
-    rng = _rng(h)
+    k = float(_rng(h).uniform(0.55, 0.8))
+    colors = {"snout": (k * 0.8, k * 0.65, k * 0.55), "hoof": (0.08, 0.07, 0.06)}
+    return dataclasses.replace(_quadruped_body(cls, tuple(b.ravel().tolist())), colors=colors)
+
+
+@functools.lru_cache(maxsize=256)
+def _quadruped_body(cls: str, bounds: tuple) -> Rig:
+    b = np.array(bounds).reshape(2, 3)
     leg_f, neck_f, head_f, tail_f, pointy, snout = QUADRUPED_SPECIES.get(cls, QUADRUPED_SPECIES["dog"])
     w, hh, d = (b[1] - b[0]).tolist()
     y0, zc = float(b[0, 1]), float(0.5 * (b[0, 2] + b[1, 2]))
@@ -309,8 +325,7 @@ def _quadruped(cls: str, b: np.ndarray, h: int) -> Rig:
         B.part("clothes", f"upper_{tag}", limb(u + (0, 0.3 * body_r, 0), lo, r_leg * 1.15, 8))
         B.part("clothes", f"lower_{tag}", limb(lo, f, r_leg * 0.8, 8))
         B.part("hoof", f"foot_{tag}", box_mesh((f[0] - r_leg, y0, f[2] - r_leg), (f[0] + r_leg, f[1] + 0.5 * r_leg, f[2] + 1.4 * r_leg)))
-    k = float(rng.uniform(0.55, 0.8))
-    colors = {"snout": (k * 0.8, k * 0.65, k * 0.55), "hoof": (0.08, 0.07, 0.06)}
+    colors: dict = {}
     n = B.names
     # a walk's footfall order: hind left, front left, hind right, front right (a lateral sequence)
     legs = tuple(Leg(n.index(f"upper_{t}"), n.index(f"lower_{t}"), n.index(f"foot_{t}"), ph, 1.0 if t.startswith("front") else -1.0)
@@ -320,7 +335,14 @@ def _quadruped(cls: str, b: np.ndarray, h: int) -> Rig:
 
 def _bird(cls: str, b: np.ndarray, h: int) -> Rig:
     """A bird standing on two legs, wings spread in the bind pose (the gait folds or flaps them)."""
-    rng = _rng(h)
+    k = float(_rng(h).uniform(0.7, 1.0))
+    colors = {"beak": (0.95, 0.6, 0.15), "wing": (0.45 * k, 0.45 * k, 0.48 * k)}
+    return dataclasses.replace(_bird_body(cls, tuple(b.ravel().tolist())), colors=colors)
+
+
+@functools.lru_cache(maxsize=256)
+def _bird_body(cls: str, bounds: tuple) -> Rig:
+    b = np.array(bounds).reshape(2, 3)
     w, hh, d = (b[1] - b[0]).tolist()
     y0, zc = float(b[0, 1]), float(0.5 * (b[0, 2] + b[1, 2]))
     span = 1.1 * max(d, w * 2)  # half the wingspan
@@ -353,8 +375,7 @@ def _bird(cls: str, b: np.ndarray, h: int) -> Rig:
         B.part("beak", f"thigh_{side}", limb(P[f"thigh_{side}"], P[f"shin_{side}"], 0.016 * hh + 0.002, 5))
         f = P[f"foot_{side}"]
         B.part("beak", f"foot_{side}", box_mesh((f[0] - 0.04 * w, y0, f[2] - 0.02 * d), (f[0] + 0.04 * w, y0 + 0.02 * hh, f[2] + 0.12 * d)))
-    k = float(rng.uniform(0.7, 1.0))
-    colors = {"beak": (0.95, 0.6, 0.15), "wing": (0.45 * k, 0.45 * k, 0.48 * k)}
+    colors: dict = {}
     n = B.names
     legs = tuple(Leg(n.index(f"thigh_{s}"), n.index(f"shin_{s}"), n.index(f"foot_{s}"), ph, -1.0) for s, ph in (("L", 0.0), ("R", 0.5)))
     return B.finish("bird", colors, legs, hh)  # spread wings reach past the folded bird's bounds
