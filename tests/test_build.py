@@ -136,10 +136,17 @@ def test_street_gets_ground_road_and_lights():
 
 
 def test_unknown_class_from_a_model_builds_with_a_warning():
-    spec = SceneSpec.model_validate({"entities": [{"class": "giraffe"}]})
+    spec = SceneSpec.model_validate({"entities": [{"class": "wugglebeast"}, {"class": "table"}, {"class": "zorp"}],
+                                     "relations": [{"subject": "zorp", "relation": "on", "object": "table"}],
+                                     "actions": [{"actor": "wugglebeast", "verb": "walk", "direction": "left"}]})
     scene = build_scene(spec)
-    assert scene.entity("giraffe_1").cls == "giraffe"
-    assert any("giraffe" in w for w in scene.metadata["warnings"])
+    assert scene.entity("wugglebeast_1").cls == "wugglebeast"
+    lines = [w for w in scene.metadata["warnings"] if "stand-in" in w]
+    assert len(lines) == 1 and "wugglebeast" in lines[0] and "zorp" in lines[0]
+    size = lambda e: np.ptp(scene.entity(e).bounds, axis=0)  # noqa: E731
+    assert 1.0 < size("wugglebeast_1")[1] < 2.0  # it walks: about a person's height
+    assert size("zorp_1").max() <= 0.3 + 1e-9  # it stands on a table: a small thing
+    assert scene.entity("zorp_1").transform.translation[1] == pytest.approx(0.75)
 
 
 def test_empty_spec_and_contradictions_are_refused():

@@ -16,6 +16,7 @@ recognisable object raises SpecError.
 """
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,13 +24,32 @@ from pydantic import ValidationError
 
 from scenegraph.model import catalog
 from scenegraph.director import rules_lexicon as lex
+from scenegraph.director.rules_clauses import ClauseReader
 from scenegraph.director.rules_nouns import DETERMINERS, NounParser
 from scenegraph.errors import SpecError
 from scenegraph.model.spec import SceneSpec, format_validation_error
 
 __all__ = ["parse"]
 
-_MOTION = ("move", "walk", "drive", "run", "cross", "roll")
+_MOTION = ("move", "walk", "drive", "run", "cross", "roll", "fly", "swim", "jump", "climb", "descend", "ride", "push",
+           "carry", "approach", "pass", "weave", "chase", "follow", "lead", "overtake", "meet", "return", "land",
+           "take_off", "circle")
+
+
+#: verbs that stay where they are (a relation after them is where they do it)
+_STILL = ("pause", "wait", "sit", "stand", "lie", "look_at", "wave", "turn")
+#: verbs whose relation names where they end up ('jumps on the bed', 'climbs into the car')
+_TO_PLACE = ("jump", "climb", "land", "fall", "drop", "throw", "approach", "descend", "take_off", "move")
+
+
+#: verbs whose direct object is the other actor (SceneSpec 'target')
+_RELATIVE = ("follow", "chase", "overtake", "meet", "approach", "lead", "pass", "weave", "circle", "ride", "push",
+             "carry")
+_STILL_ONLY = ("look_at", "wave", "pause", "wait")
+
+
+def t_participle(word: str) -> bool:
+    return word in lex.PARTICIPLES
 
 
 
@@ -58,9 +78,19 @@ class _Clause:
     joined: bool = False  # the last token was 'and' between subjects
     subj_open: bool = False  # the last noun phrase was the subject (so 'and' adds another)
     was_open: bool = False  # subj_open before the current token
+    np_end: int = -1  # the index just after the last noun phrase read
+    where: str | None = None  # 'a bench where four people sit': the bench
+    during: str | None = None  # a relation kept during the current motion, waiting for its object
+    event: str | None = None  # 'after' / 'before' / 'when' clause being read: its kind
+    event_from: int = 0  # index in acts where the event clause's actions start
+    main: list = field(default_factory=list)  # actions of the main clause when the event clause follows it
+    main_shots: list = field(default_factory=list)
+    shots_here: list = field(default_factory=list)
+    sentence_from: int = 0  # index in acts of the sentence's first action
+    pending_event: Any = None  # (kind, actions) of a leading event clause, for the main clause's first verb
 
 
-class _Parser(NounParser):
+class _Parser(ClauseReader, NounParser):
     """Verbs, relations, timing and camera moves over the noun phrases of :class:`NounParser`."""
 
     def add_action(self, actors: list[str], verb: str, timing: dict[str, Any]) -> list[_Act]:
@@ -105,9 +135,10 @@ class _Parser(NounParser):
     # -- the clause loop ---------------------------------------------------
     def sentence(self, toks: list[str]) -> None:
         """Read one sentence left to right; each reader takes what it understands at i and says where to go on."""
-        c = _Clause()
-        readers = (self._numbers, self._connectors, self._prepositions, self._pronoun, self._verb,
-                   self._scene_words, self._noun, self._glue)
+        c = _Clause(sentence_from=len(self.acts))
+        self.chain_open = False
+        readers = (self._repetition, self._formation, self._events, self._where, self._numbers, self._connectors,
+                   self._prepositions, self._pronoun, self._verb, self._scene_words, self._noun, self._glue)
         i = 0
         while i < len(toks):
             c.was_open, c.subj_open = c.subj_open, False
@@ -119,6 +150,7 @@ class _Parser(NounParser):
             else:
                 self.unknown.append(toks[i])
                 i += 1
+        self.close_event(c, at_end=True)
         if c.subject and c.subject != ["camera"]:
             self.last_subject = c.subject
 
@@ -193,15 +225,17 @@ class _Parser(NounParser):
             return i + 1
         if t.startswith("§rel:"):
             rel = t.split(":", 1)[1]
-            if rel in ("under", "above"):
-                approx = "near" if rel == "under" else "on"
-                if not c.cur:
-                    self.notes.append(f"'{rel}' is approximated as '{approx}' (the layout has no '{rel}' relation)")
-                rel = approx
+            verb = c.cur[0].fields["verb"] if c.cur else None
             moved = c.cur and any(b.actor == c.cur[0].actor and b.fields["verb"] in _MOTION for b in self.acts)
-            if c.cur and (c.cur[0].fields["verb"] not in ("pause", "wait") or moved):
-                crossing = c.cur[0].fields["verb"] == "cross"
-                c.pending_prep = "via" if rel == "near" or crossing else ("on" if rel == "on" else "to")
+            if c.cur and (verb not in _STILL or moved):
+                if verb == "cross":
+                    c.pending_prep = "via"
+                elif verb in _STILL or verb in _TO_PLACE:  # 'pauses next to the car', 'jumps on the bed'
+                    c.pending_prep = {"on": "onto", "inside": "into", "near": "to"}.get(rel, "to")
+                    if rel not in ("on", "inside", "near"):
+                        c.during = rel
+                else:  # 'runs on the left of the car': a placement during the run, not where it ends
+                    c.during = rel
             else:
                 c.pending_rel = rel
             return i + 1
@@ -210,7 +244,7 @@ class _Parser(NounParser):
     def _prepositions(self, c: _Clause, toks: list[str], i: int) -> int | None:
         """'in', 'with', prepositions, left / right and pace adverbs."""
         t = toks[i]
-        if t == "in" and not c.cur and c.shot is None and self.noun_phrase(toks, i + 1)[0] is not None:
+        if t == "in" and not c.cur and c.shot is None and self.noun_phrase(toks, i + 1, dry=True)[0] is not None:
             c.pending_rel = "in"  # 'inside' if the subject fits in the object, else 'near'
             return i + 1
         if t == "with" and not c.cur and c.subject and c.subject != ["camera"]:
@@ -221,6 +255,17 @@ class _Parser(NounParser):
                 c.subject.append(key)
                 self.mentions.append(key)
                 return j
+        if t in ("§outof", "§awayfrom", "§onto"):
+            c.pending_prep = {"§outof": "from", "§awayfrom": "away", "§onto": "onto"}[t]
+            if not c.cur:
+                c.pending_rel = "on" if t == "§onto" else None
+            return i + 1
+        if t == "between":
+            return self.between(c, toks, i)
+        if t == "past" and c.cur and not self._np_follows(toks, i + 1):
+            for a in c.cur:  # 'a bus driving past': across the picture
+                a.fields.setdefault("direction", "left_to_right")
+            return i + 1
         if t in ("to", "towards", "toward", "into", "from", "past", "via", "through", "at", "off", "over",
                  "after", "with", "up", "down", "onto", "across", "along"):
             if t in ("up", "down") and c.shot is not None and not c.cur:
@@ -247,10 +292,33 @@ class _Parser(NounParser):
             return i + 1
         return None
 
+    def between(self, c: _Clause, toks: list[str], i: int) -> int:
+        """'between the two chairs', 'between a tree and a house': a relation, or a way through for a mover."""
+        a, j, _ = self.noun_phrase(toks, i + 1)
+        if a is None:
+            return i + 1
+        b = None
+        if j < len(toks) and toks[j] == "and":
+            b, k, _ = self.noun_phrase(toks, j + 1)
+            if b is not None:
+                j = k
+        self.mentions += [x for x in (a, b) if x]
+        self.last_np = b or a
+        c.np_end = j
+        if c.cur and c.cur[0].fields["verb"] not in _STILL:
+            for act in c.cur:
+                act.fields["via"] = a
+            return j
+        subj = [s for s in c.subject if s != "camera"] or ([self.last_np] if self.last_np else [])
+        for s in subj:
+            if s not in (a, b):
+                self.between_rels.append((s, a, b))
+        return j
+
     def _pronoun(self, c: _Clause, toks: list[str], i: int) -> int | None:
         """He, she, it, they: the subject again, or the latest other thing as an object."""
         t = toks[i]
-        if t in lex.PRONOUNS and not (t in ("her", "his", "its", "their") and self.noun_phrase(toks, i)[1] > i):
+        if t in lex.PRONOUNS and not (t in ("her", "his", "its", "their") and self.noun_phrase(toks, i, dry=True)[1] > i):
             ref = (self.last_subject if t in ("he", "she", "they", "him", "her", "them") else
                    ([self.last_np] if self.last_np else self.last_subject))
             if ref and not c.cur and t in ("it", "he", "she", "they"):
@@ -265,56 +333,102 @@ class _Parser(NounParser):
         return None
 
     def _verb(self, c: _Clause, toks: list[str], i: int) -> int | None:
-        """Camera moves, motion verbs (one action per subject) and static verbs."""
+        """Camera moves, verbs (one action per actor: the subject, or the noun a participle follows) and states."""
         t = toks[i]
         nxt = toks[i + 1] if i + 1 < len(toks) else ""
         # camera verbs
-        if c.subject == ["camera"] and t in lex.CAMERA_VERBS:
+        if c.subject == ["camera"] and t in lex.CAMERA_VERBS and not c.cur:
             c.shot = self.add_shot(lex.CAMERA_VERBS[t], c.timing)
             c.timing = {}
             return i + 1
         if t in ("face", "faces") and c.subject and c.subject != ["camera"] and not c.cur:
             c.pending_rel = "facing"  # a pose, not an action: the layout turns it
             return i + 1
-        if t in lex.VERB_FORMS:
-            verb = lex.VERB_FORMS[t]
-            actors = c.subject or self.last_subject
-            if c.subject == ["camera"]:
-                kind = {"orbit": "orbit", "follow": "track", "look_at": "static", "move": "dolly",
-                        "pause": "static", "wait": "static"}.get(verb)
-                if kind is None:
-                    self.unknown.append(t)
-                else:
-                    back = nxt in ("back", "away", "out", "§dir:backward")
-                    c.shot = self.add_shot(kind, c.timing, ("out" if back else "in") if kind == "dolly" else None)
-                    c.timing = {}
+        forced = t.startswith("§verb:")
+        verb = t.split(":", 1)[1] if forced else lex.VERB_FORMS.get(t)
+        if verb is None and t in lex.CONTEXT_VERBS and self.verb_position(c, toks, i):
+            verb = lex.CONTEXT_VERBS[t]
+        if verb is None:
+            if t in lex.STATIC_VERBS:
+                self.static_verb(c, t)
                 return i + 1
-            if not actors:
+            return None
+        # a participle right after a noun that is not the subject: that noun acts ('a man riding a bicycle')
+        participle = (t in lex.PARTICIPLES and c.np_end == i and self.last_np is not None
+                      and self.last_np not in c.subject)
+        actors = [self.last_np] if participle else (c.subject or self.last_subject)
+        if c.subject == ["camera"] and not participle:
+            kind = {"orbit": "orbit", "circle": "orbit", "follow": "track", "chase": "track", "look_at": "static",
+                    "move": "dolly", "approach": "dolly", "pause": "static", "wait": "static", "fly": "track",
+                    "lead": "track", "turn": "pan", "climb": "tilt", "return": "dolly"}.get(verb)
+            if kind is None:
                 self.unknown.append(t)
-                return i + 1
-            if c.lead_while and c.first_in_sentence:
-                c.timing = {"while": c.first_in_sentence[0].fields["id"], **c.timing}
-                c.lead_while = False
-            if verb == "continue":
-                c.cur = [self.continue_action(a, dict(c.timing)) for a in actors]
             else:
-                c.cur = self.add_action(actors, verb, dict(c.timing))
-                stem = lex.VERB_STEMS.get(t, t)
-                for a in c.cur:
-                    if stem in ("enter",):
-                        a.fields["direction"] = "into_scene"
-                    elif stem in ("leave", "exit"):
-                        a.fields["direction"] = "out_of_scene"
-            if not c.first_in_sentence:
-                c.first_in_sentence = list(c.cur)
+                back = nxt in ("back", "away", "out", "§dir:backward")
+                c.shot = self.add_shot(kind, c.timing, ("out" if back else "in") if kind == "dolly" else None)
+                c.timing = {}
+            return i + 1
+        if not actors or actors == ["camera"]:
+            self.unknown.append(t)
+            return i + 1
+        stem = lex.VERB_STEMS.get(t, t)
+        if verb in lex.POSTURES and not forced and not self.acting(actors, c) and nxt not in ("down", "up"):
+            self.static_verb(c, t, posture=verb)  # 'a woman sits on the bench': where she is, not what she does
+            return i + 1
+        if c.lead_while and c.first_in_sentence:
+            c.timing = {"while": c.first_in_sentence[0].fields["id"], **c.timing}
+            c.lead_while = False
+        timing = dict(c.timing)
+        if participle:  # at the same time as the clause it belongs to
+            timing = {"while": c.first_in_sentence[0].fields["id"]} if c.first_in_sentence else {}
+        if verb == "continue":
+            cur = [self.continue_action(a, timing) for a in actors]
+        elif verb == "return" and nxt in ("to", "towards", "toward"):
+            cur = self.add_action(actors, "move", timing)
+        else:
+            cur = self.add_action(actors, verb, timing)
+            for a in cur:
+                if stem in ("enter",):
+                    a.fields["direction"] = "into_scene"
+                elif stem in ("leave", "exit"):
+                    a.fields["direction"] = "out_of_scene"
+        self.after_verb(c, cur)
+        self.chain_open = False
+        if not participle:
             self.last_subject = list(actors)
             c.timing = {}
-            c.pending_prep = c.pending_rel = None
-            return i + 1
-        if t in lex.STATIC_VERBS:
-            c.cur = []
-            return i + 1
-        return None
+        c.cur = cur
+        if not c.first_in_sentence:
+            c.first_in_sentence = list(c.cur)
+        c.pending_prep = c.pending_rel = c.during = None
+        return i + 1
+
+    def verb_position(self, c: _Clause, toks: list[str], i: int) -> bool:
+        """Whether a word that may be a noun or a verb ('box', 'plants') stands where a verb goes."""
+        prev = toks[i - 1] if i else ""
+        if prev in DETERMINERS or lex.number_value(prev) is not None:
+            return False
+        if c.subject and c.subject != ["camera"] and not c.cur:
+            return c.was_open or prev in ("and", "§then", "§while", "to", ",") or prev in lex.PACE_WORDS \
+                or prev in lex.STOP_WORDS
+        return c.np_end == i and t_participle(toks[i])
+
+    def acting(self, actors: list[str], c: _Clause) -> bool:
+        """Whether these actors already did something, or this clause is a step of a sequence."""
+        return bool(c.timing) or any(a.actor in actors for a in self.acts)
+
+    def static_verb(self, c: _Clause, t: str, posture: str | None = None) -> None:
+        """'is', 'stands', 'sitting' ...: the clause describes where things are; 'where' binds its place."""
+        c.cur = []
+        if c.where is not None and c.subject and c.subject != ["camera"]:
+            rel = "on" if posture in ("sit", "lie") else "near"
+            info = catalog.lookup(self._ent(c.where).cls) if self._ent(c.where) else None
+            if rel == "on" and info is not None and not info.support:
+                rel = "near"
+            for s in c.subject:
+                if s != c.where:
+                    self.rels.append((s, rel, c.where))
+            c.where = None
 
     def _scene_words(self, c: _Clause, toks: list[str], i: int) -> int | None:
         """Time of day and sky words."""
@@ -333,6 +447,12 @@ class _Parser(NounParser):
         """A noun phrase: a new subject, or the object of a relation, preposition, verb or shot."""
         key, j, special = self.noun_phrase(toks, i)
         if j > i:
+            c.np_end = j
+            if special == "none":  # 'no cars': nothing is built
+                self.negated.append(" ".join(toks[i:j]))
+                c.pending_rel = c.pending_prep = c.during = None
+                c.joined = False
+                return j
             if special == "camera":
                 c.subject = ["camera"] if not c.cur else c.subject
                 if c.cur and c.pending_prep in ("to", "towards", "toward"):
@@ -350,7 +470,12 @@ class _Parser(NounParser):
                 after_and = i > 0 and toks[i - 1] in ("and", ",") and c.pending_rel is None and c.pending_prep is None
                 if after_and and c.cur:
                     c.cur, c.shot, c.joined = [], None, False
-                if c.pending_rel is not None or c.cur or c.shot is not None:
+                if c.during is not None and c.cur:
+                    for a in c.cur:  # 'runs on the left of the car': kept during the run
+                        if a.actor != key:
+                            a.fields["relation"], a.fields["relative_to"] = c.during, key
+                    c.during = c.pending_prep = c.pending_rel = None
+                elif c.pending_rel is not None or c.cur or c.shot is not None:
                     self.attach_np(key, c.cur, c.pending_prep, c.pending_rel, c.subject, shot=c.shot)
                     c.pending_prep = c.pending_rel = None
                 else:
@@ -372,16 +497,19 @@ class _Parser(NounParser):
             c.subject, c.cur, c.shot, c.subj_open = [self.last_np], [], None, False
             return i + 1
         if t == "and":
+            self.chain_open = False
             c.joined = c.was_open and not c.cur
             return i + 1
         if t == ",":
+            self.close_event(c)
+            self.chain_open = False
             return i + 1
         if t in lex.STOP_WORDS or t in DETERMINERS or t.startswith("§"):
             return i + 1
         return None
 
     def _np_follows(self, toks: list[str], i: int) -> bool:
-        return i < len(toks) and self.noun_phrase(toks, i)[1] > i
+        return i < len(toks) and self.noun_phrase(toks, i, dry=True)[1] > i
 
     def apply_marker(self, kind: str, value: str, cur: list[_Act], shot: dict | None, subject: list[str],
                      prep: str | None, toks: list[str], i: int) -> str | None:
@@ -412,14 +540,10 @@ class _Parser(NounParser):
                     a.fields["to"] = "far_kerb" if value == "far_kerb" else ("near_kerb" if value == "kerb" else value)
             self.env["road"] = True
             return None
-        if kind == "at":
-            if cur and cur[0].fields["verb"] in _MOTION:
-                for a in cur:
-                    a.fields["to"] = value
-            else:
-                for key in subject:
-                    if key != "camera":
-                        self.sides.setdefault(key, value)
+        if kind == "at":  # 'on the left', 'in the background': where it is (also while it moves)
+            for key in ([a.actor for a in cur] if cur else subject):
+                if key != "camera":
+                    self.sides.setdefault(key, value)
             return None
         return None
 
@@ -431,24 +555,38 @@ class _Parser(NounParser):
             return
         if shot is not None and not cur:
             subject = [self.last_np] if self.last_np else []
-        if rel is not None and (not cur or cur[0].fields["verb"] in ("pause", "wait")):
+        if rel is not None and (not cur or cur[0].fields["verb"] in _STILL):
             subj = [s for s in subject if s != "camera"] or ([self.last_np] if self.last_np else [])
-            support = ("on", "in", "inside")
-            if rel in support and self.rels and self.rels[-1][1] in support and self.rels[-1][2] == self.last_np:
-                subj = [self.last_np]  # a mug on a book on the table; a toy in the box on the rug
+            if self.rels and self.rels[-1][2] == self.last_np and self.chain_open:
+                subj = [self.last_np]  # a mug on a book on the table; a robot in a box under a table
             for s in subj:
                 if s != key:
                     self.rels.append((s, self._inside_or_near(s, key) if rel == "in" else rel, key))
+            self.chain_open = True
             return
         for a in cur:
             verb = a.fields["verb"]
+            if a.actor == key:
+                continue
             if prep in ("to", "towards", "toward", "into", "onto", "on"):
-                if verb == "look_at":
-                    a.fields["target"] = key
+                if verb in ("look_at", "wave", "throw") and prep != "into":
+                    a.fields["target" if verb != "throw" else "to"] = key
+                elif verb in _RELATIVE and verb not in ("approach", "meet"):
+                    a.fields["to"] = key
                 else:
                     a.fields["to"] = key
-                if prep in ("onto", "on") and verb in _MOTION:
+                if prep in ("onto", "on") and verb not in _STILL_ONLY:
                     a.fields["direction"] = "up"  # 'jumps onto the chair': ends on top of it
+            elif prep == "away":
+                a.fields["from"] = key
+            elif prep == "after" and verb in _MOTION:
+                a.fields.update(verb="chase", target=key)  # 'runs after the cat'
+            elif prep == "up" and verb in _MOTION:
+                a.fields["to"] = key
+                a.fields["direction"] = "up"  # 'climbs up the tree'
+            elif prep == "down" and verb in _MOTION and self._ent(key) is not None and \
+                    (catalog.lookup(self._ent(key).cls) or catalog.CATALOG["box"]).support and verb in ("climb", "descend"):
+                a.fields["from"] = key
             elif prep in ("from", "off"):
                 a.fields["from"] = key
                 if verb == "drop" and not any(r[0] == a.actor for r in self.rels):
@@ -465,12 +603,17 @@ class _Parser(NounParser):
                 else:
                     a.fields["to"] = key
             elif prep == "with":
-                pass
+                if verb in ("wave", "look_at"):
+                    a.fields.setdefault("target", key)  # plays with a toy car
             else:  # a direct object
-                if verb in ("throw", "drop", "follow", "look_at", "orbit"):
+                if verb in ("throw", "drop", "look_at", "orbit", "wave") or verb in _RELATIVE:
                     a.fields.setdefault("target", key)
-                elif verb == "cross":
+                elif verb in ("cross", "jump"):
                     a.fields["via"] = key
+                elif verb in ("climb",):
+                    a.fields.update(to=key, direction="up")
+                elif verb in ("leave", "exit") or a.fields.get("direction") == "out_of_scene":
+                    a.fields["from"] = key
                 else:
                     a.fields["to"] = key
 
@@ -479,27 +622,38 @@ class _Parser(NounParser):
         for toks in self.tokens():
             self.sentence(toks)
         warnings = list(dict.fromkeys(self.notes))
-        unknown = [w for w in dict.fromkeys(self.unknown) if w not in lex.STOP_WORDS]
+        unknown = [w for w in dict.fromkeys(self.unknown) if w not in lex.STOP_WORDS and not w.startswith("§")]
+        check_english(self.prompt, self.tokens(), unknown, bool(self.ents))
         if not self.ents:
             words = f" (words not understood: {', '.join(unknown)})" if unknown else ""
-            raise SpecError(f"no object recognised in the prompt {self.prompt!r}{words}; "
+            what = f"; it says there are none of: {', '.join(self.negated)}" if self.negated else ""
+            raise SpecError(f"the prompt names nothing to build{what}{words}: "
                             "name things such as 'a red car', 'a person', 'a table'")
-        if unknown:
+        if unknown:  # (nouns outside the lexicon are stand-ins: the builder names them with their sizes)
             warnings.insert(0, f"words not understood and ignored: {', '.join(unknown)}")
         self.side_relations(warnings)
+        self.partners()
         for a in self.acts:  # verbs that need an object but got none
             f = a.fields
             kind = (catalog.lookup(self._ent(f["actor"]).cls) or catalog.CATALOG["box"]).kind
-            if f["verb"] in ("follow", "look_at") and "target" not in f or (
+            if f["verb"] in ("follow", "look_at", "chase", "overtake") and "target" not in f or (
                     f["verb"] == "throw" and "target" not in f and kind in ("person", "animal")):
-                new = "move" if f["verb"] == "follow" else "wait"
+                new = "move" if f["verb"] in ("follow", "chase", "overtake") else "wait"
                 warnings.append(f"'{f['actor']} {f['verb']}' names nothing to {f['verb'].replace('_', ' ')}: "
                                 f"it does '{new}' instead")
                 f["verb"] = new
+        total = sum(e.count for e in self.ents)
+        if total > MAX_OBJECTS:
+            raise SpecError(f"the prompt asks for {total} objects; at most {MAX_OBJECTS} can be built in one scene")
+        relations = [{"subject": s, "relation": r, "object": o} for s, r, o in dict.fromkeys(self.rels)]
+        relations += [{"subject": s, "relation": "between", "object": a, **({"object2": b} if b else {})}
+                      for s, a, b in dict.fromkeys(self.between_rels)]
         data = {
-            "entities": [{"id": e.key, "class": e.cls, "word": e.word, "count": e.count, "color": e.color, "material": e.material,
-                          "size": e.size, "attributes": e.attributes, "position": e.position} for e in self.ents],
-            "relations": [{"subject": s, "relation": r, "object": o} for s, r, o in dict.fromkeys(self.rels)],
+            "entities": [{"id": e.key, "class": e.cls, "word": e.word, "source": (e.source or "")[:120] or None,
+                          "count": e.count, "color": e.color, "material": e.material, "size": e.size,
+                          "attributes": e.attributes, "position": e.position, "formation": e.formation}
+                         for e in self.ents],
+            "relations": relations,
             "actions": [a.fields for a in self.acts],
             "camera": self.shots,
             "environment": self.env,
@@ -509,6 +663,37 @@ class _Parser(NounParser):
         except ValidationError as exc:
             raise SpecError(f"the prompt {self.prompt!r} gave an inconsistent plan: {format_validation_error(exc)}") from None
 
+    def partners(self) -> None:
+        """'a man and a woman meet': each meets the other; a lone 'meet' meets the latest other thing named."""
+        meets = [a for a in self.acts if a.fields["verb"] in ("meet",) and "target" not in a.fields]
+        for a in meets:
+            others = [b.actor for b in meets if b.actor != a.actor]
+            if others:
+                a.fields["target"] = others[0]
+                continue
+            other = next((k for k in reversed(self.mentions) if k != a.actor), None)
+            if other is not None:
+                a.fields["target"] = other
+            else:
+                a.fields["verb"] = "move"
+
+
+#: the most objects (counting the members of groups) one prompt may ask for
+MAX_OBJECTS = 300
+#: the longest prompt read (characters)
+MAX_PROMPT = 20000
+
+
+def check_english(prompt: str, sentences: list[list[str]], unknown: list[str], named: bool) -> None:
+    """Refuse a prompt that does not read as English: most of its words unknown to the tables and to lemminflect."""
+    words = [t for toks in sentences for t in toks if t[:1].isalpha()]
+    if not words:
+        raise SpecError("the prompt has no words: describe a scene, e.g. 'a red car drives from left to right'")
+    strange = [w for w in unknown if w.isalpha() and not lex.known_word(w)]
+    if len(strange) > 0.5 * len(set(words)) and len(strange) >= 2 or (not named and strange and len(strange) >= len(words) / 2):
+        raise SpecError(f"the prompt does not read as English ({len(strange)} of {len(set(words))} words unknown, "
+                        f"e.g. {', '.join(strange[:3])}): describe a scene in English")
+
 
 def parse(prompt: str) -> tuple[SceneSpec, list[str]]:
     """Parse an English scene description into a SceneSpec; returns (spec, warnings).
@@ -517,4 +702,14 @@ def parse(prompt: str) -> tuple[SceneSpec, list[str]]:
     """
     if not isinstance(prompt, str) or not prompt.strip():
         raise SpecError("the prompt is empty: describe a scene, e.g. 'a red car drives from left to right'")
+    if len(prompt) > MAX_PROMPT:
+        raise SpecError(f"the prompt is {len(prompt)} characters long; the limit is {MAX_PROMPT}")
+    bad = sorted({f"U+{ord(ch):04X}" for ch in prompt if unicodedata.category(ch) == "Cc" and ch not in "\n\t\r"})
+    if bad:
+        raise SpecError(f"the prompt contains control characters ({', '.join(bad[:5])}): remove them")
+    letters = [ch for ch in prompt if ch.isalpha()]
+    foreign = sum(1 for ch in letters if ord(ch) > 0x24F)
+    if letters and foreign > 0.3 * len(letters):
+        raise SpecError("the prompt is not in English (most letters are not Latin): the rules director reads English;"
+                        " use an LLM director (--director openai:URL) for other languages")
     return _Parser(prompt).spec()

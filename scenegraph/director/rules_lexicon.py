@@ -5,77 +5,142 @@ before parsing, longest phrase first.
 """
 from __future__ import annotations
 
+import functools
 import re
 
 __all__ = ["VERB_FORMS", "STATIC_VERBS", "PHRASES", "NUMBERS", "STOP_WORDS", "SETTINGS", "TIME_WORDS",
            "SKY_WORDS", "PRONOUNS", "CONNECTORS", "TIME_UNITS", "DIST_UNITS",
            "CAMERA_VERBS", "PACE_WORDS", "phrase_pattern", "number_value"]
 
-#: verb stems -> SceneSpec verb (forms are derived: -s, -es, -ing, -ed)
+#: verb stems -> SceneSpec verb; their inflected forms come from data/verb_forms.tsv (made with lemminflect)
 _VERBS = {
-    "walk": "walk", "stroll": "walk", "wander": "walk", "march": "walk", "step": "walk", "stride": "walk",
-    "limp": "walk", "hike": "walk", "pace": "walk", "trot": "walk", "amble": "walk",
-    "run": "run", "jog": "run", "sprint": "run", "race": "run", "dash": "run", "rush": "run", "hurry": "run",
-    "gallop": "run", "chase": "follow",
-    "drive": "drive", "ride": "drive", "cycle": "drive", "speed": "drive", "zoom": "drive", "cruise": "drive",
-    "sail": "drive", "swim": "move", "fly": "move", "soar": "move", "glide": "move", "hover": "wait",
+    **dict.fromkeys(("walk", "stroll", "wander", "march", "step", "stride", "limp", "hike", "pace", "trot", "amble",
+                     "tiptoe", "shuffle", "saunter", "strut", "waddle", "stagger", "plod", "trudge", "crawl", "creep",
+                     "sneak", "patrol", "roam", "prowl", "skip", "promenade"), "walk"),
+    **dict.fromkeys(("run", "jog", "sprint", "race", "dash", "rush", "hurry", "gallop", "bolt", "scurry", "scamper",
+                     "charge", "flee", "escape", "canter", "stampede"), "run"),
+    **dict.fromkeys(("drive", "cycle", "pedal", "speed", "zoom", "cruise", "sail", "motor", "steer", "skate",
+                     "skateboard", "ski", "surf", "row", "paddle", "accelerate", "reverse", "taxi"), "drive"),
+    **dict.fromkeys(("fly", "soar", "glide", "flutter", "swoop", "float", "drift", "flap"), "fly"),
+    **dict.fromkeys(("swim", "dive"), "swim"),
+    **dict.fromkeys(("jump", "hop", "leap", "vault", "bounce"), "jump"),
+    **dict.fromkeys(("climb", "scale", "ascend", "clamber", "scramble"), "climb"),
+    **dict.fromkeys(("descend",), "descend"),
+    **dict.fromkeys(("fall", "tumble", "topple", "collapse", "slip", "trip", "plummet", "plunge"), "fall"),
+    **dict.fromkeys(("land", "alight", "touch"), "land"),
+    **dict.fromkeys(("takeoff", "liftoff"), "take_off"),
+    **dict.fromkeys(("sit", "kneel", "squat", "crouch", "perch"), "sit"),
+    **dict.fromkeys(("stand", "rise"), "stand"),
+    **dict.fromkeys(("lie", "sleep", "nap", "recline", "sunbathe", "lay"), "lie"),
+    **dict.fromkeys(("ride", "mount"), "ride"),
+    **dict.fromkeys(("push", "shove", "wheel", "pull", "drag", "tow", "haul", "roll_along"), "push"),
+    **dict.fromkeys(("carry", "bring", "fetch", "deliver", "hold", "transport", "lug"), "carry"),
+    **dict.fromkeys(("chase", "pursue", "hunt"), "chase"),
+    **dict.fromkeys(("follow", "trail", "tail", "shadow"), "follow"),
+    **dict.fromkeys(("overtake", "outrun", "outpace", "overhaul"), "overtake"),
+    **dict.fromkeys(("meet", "greet", "join", "hug", "embrace"), "meet"),
+    **dict.fromkeys(("approach", "reach", "arrive", "near"), "approach"),
+    **dict.fromkeys(("lead", "guide", "escort"), "lead"),
+    **dict.fromkeys(("pass", "bypass"), "pass"),
+    **dict.fromkeys(("return",), "return"),
+    **dict.fromkeys(("weave", "zigzag", "slalom", "meander"), "weave"),
+    **dict.fromkeys(("circle", "loop", "encircle"), "circle"),
+    **dict.fromkeys(("wave", "nod", "bow", "clap", "cheer", "dance", "box", "fight", "wrestle", "juggle", "celebrate",
+                     "shake", "wiggle", "stretch", "exercise", "play"), "wave"),
+    **dict.fromkeys(("open", "close", "shut", "grab", "take", "pick", "eat", "drink", "read", "write", "type",
+                     "paint", "cook", "wash", "clean", "fix", "repair", "build", "use", "touch", "feed", "pet",
+                     "kiss", "talk", "speak", "call", "shout", "sing", "point", "photograph", "film", "sniff",
+                     "smell", "inspect", "check", "examine", "water", "lift", "hit", "knock", "ring", "unlock",
+                     "lock", "sweep", "mop", "chop", "cut", "bite", "chew", "lick", "scratch", "hand", "give",
+                     "show", "buy", "sell", "order", "serve", "pour", "fill", "empty", "load", "unload", "pack",
+                     "unpack", "wear", "put", "place", "set", "hang", "plant"), "look_at"),
     "move": "move", "go": "move", "travel": "move", "come": "move", "head": "move", "slide": "move",
-    "crawl": "walk", "pass": "move", "approach": "move", "enter": "move", "leave": "move", "exit": "move",
-    "return": "move", "climb": "move", "jump": "move", "hop": "move", "skate": "drive", "roll": "roll",
-    "bounce": "roll", "cross": "cross", "pause": "pause", "stop": "pause", "halt": "pause", "freeze": "pause",
-    "wait": "wait", "linger": "wait", "idle": "wait", "rest": "wait",
-    "turn": "turn", "swerve": "turn", "follow": "follow", "trail": "follow", "pursue": "follow",
-    "throw": "throw", "toss": "throw", "kick": "throw", "launch": "throw", "pitch": "throw", "lob": "throw",
-    "drop": "drop", "fall": "drop", "tumble": "drop", "orbit": "orbit", "circle": "orbit", "spin": "orbit",
-    "look": "look_at", "watch": "look_at", "stare": "look_at", "glance": "look_at", "gaze": "look_at",
-    "face": "look_at", "continue": "continue", "resume": "continue", "proceed": "continue", "carry": "continue",
-    "keep": "continue",
+    "enter": "move", "leave": "move", "exit": "move", "migrate": "move", "advance": "move", "retreat": "move",
+    "back": "move", "slither": "move", "wriggle": "move", "scuttle": "move",
+    "roll": "roll", "cross": "cross", "traverse": "cross",
+    **dict.fromkeys(("pause", "stop", "halt", "freeze", "brake"), "pause"),
+    **dict.fromkeys(("wait", "linger", "idle", "rest", "hover", "stay", "loiter"), "wait"),
+    **dict.fromkeys(("turn", "swerve", "rotate", "spin", "veer"), "turn"),
+    **dict.fromkeys(("throw", "toss", "kick", "launch", "pitch", "lob", "hurl", "fling", "shoot", "bowl"), "throw"),
+    **dict.fromkeys(("drop", "release", "spill"), "drop"),
+    **dict.fromkeys(("orbit",), "orbit"),
+    **dict.fromkeys(("look", "watch", "stare", "glance", "gaze", "observe", "face", "regard", "eye"), "look_at"),
+    **dict.fromkeys(("continue", "resume", "proceed", "keep"), "continue"),
 }
-_IRREGULAR_FORMS = {"ran": "run", "went": "go", "goes": "go", "came": "come", "drove": "drive", "rode": "ride",
-                    "flew": "fly", "flies": "fly", "flying": "fly", "threw": "throw", "thrown": "throw",
-                    "fell": "fall", "falls": "fall", "swam": "swim", "left": None, "driven": "drive",
-                    "dropped": "drop", "dropping": "drop", "stopped": "stop", "stopping": "stop",
-                    "running": "run", "jogging": "jog", "swimming": "swim", "hopping": "hop",
-                    "circles": "circle", "crosses": "cross", "passes": "pass", "approaches": "approach",
-                    "races": "race", "rushes": "rush", "dashes": "dash", "marches": "march",
-                    "hurries": "hurry", "tosses": "toss", "watches": "watch", "chases": "chase",
-                    "pitches": "pitch", "reaches": "approach", "arrives": "approach",
-                    "spun": "spin", "spinning": "spin", "sped": "speed"}
-
-STATIC_VERBS = {"is", "are", "be", "sits", "sit", "sitting", "stands", "stand", "standing", "lies", "lie", "lying",
-                "rests", "resting", "parked", "park", "stays", "stay", "hangs", "hang", "grows", "placed", "stood",
-                "sat", "lay", "remains", "remain", "waiting_static", "has", "have", "there", "appears", "seen",
-                "visible", "located", "positioned", "idles", "sleeps", "sleeping", "perched", "perches", "leans",
-                "leaning", "stacked", "standing_still"}
+#: verbs that are a posture or a state when nothing moved before ('a woman sits on the bench')
+POSTURES = {"sit": "on", "stand": "near", "lie": "on"}
+#: stems whose forms are static when they describe the picture: 'is', 'stands', 'parked' ...
+_STATIC_STEMS = ("be", "have", "stay", "remain", "appear", "sit", "stand", "lie", "rest", "park", "hang", "grow",
+                 "place", "locate", "position", "perch", "lean", "stack", "seat", "line", "scatter", "surround",
+                 "float", "sleep", "idle", "wait")
 
 
-def _forms(stem: str) -> list[str]:
-    out = [stem, stem + "s", stem + "ing", stem + "ed"]
-    if stem.endswith("e"):
-        out += [stem[:-1] + "ing", stem + "d"]
-    if stem.endswith(("s", "sh", "ch", "x", "z", "o")):
-        out.append(stem + "es")
-    if stem.endswith("y") and stem[-2] not in "aeiou":
-        out += [stem[:-1] + "ies", stem[:-1] + "ied"]
-    if re.fullmatch(r".*[^aeiou][aeiou][bdgmnpt]", stem):
-        out += [stem + stem[-1] + "ing", stem + stem[-1] + "ed"]
-    return out
+def verb_stems() -> list[str]:
+    """Every verb stem the director knows (inflected by scenegraph.director.make_data)."""
+    return sorted(set(_VERBS) | set(_STATIC_STEMS))
 
 
-VERB_FORMS: dict[str, str] = {}
-for _stem, _verb in _VERBS.items():
-    for _f in _forms(_stem):
-        VERB_FORMS.setdefault(_f, _verb)
-for _f, _stem in _IRREGULAR_FORMS.items():
-    if _stem is not None:
-        VERB_FORMS[_f] = _VERBS[_stem]
-for _f in ("left", "stand", "stands", "rest", "rests", "park"):  # 'left' is a direction; 'rests' is static
-    VERB_FORMS.pop(_f, None)
-#: verbs whose direct object is the mover (``kicks the ball``: the ball flies) or the target
-VERB_STEMS = {f: s for s in _VERBS for f in _forms(s)} | {k: v for k, v in _IRREGULAR_FORMS.items() if v}
+def _verb_table() -> dict[str, str]:
+    from scenegraph.model.lexicon import DATA
+
+    table = {}
+    for row in (DATA / "verb_forms.tsv").read_text(encoding="utf-8").splitlines():
+        form, _, stem = row.partition("\t")
+        if form and stem:
+            table[form] = stem
+    for stem in verb_stems():
+        table.setdefault(stem, stem)
+    return table
+
+
+#: inflected form -> stem ('rode' -> 'ride')
+VERB_STEMS: dict[str, str] = {f: s for f, s in _verb_table().items() if s in _VERBS}
+#: inflected form -> SceneSpec verb (or 'continue')
+VERB_FORMS: dict[str, str] = {f: _VERBS[s] for f, s in VERB_STEMS.items()}
+for _f in ("left", "park", "parked", "parks", "face", "back", "backs", "backed", "set", "sets", "near", "nears",
+           "land", "lands", "pass", "ring", "rings", "show", "shows", "showing", "bow", "bows", "box", "boxes",
+           "order", "place", "places", "plant", "plants", "rest", "rests", "hand", "hands", "eye", "eyes",
+           "water", "bowl", "bowls", "skip", "skips", "head", "heads", "lay", "lays", "fly", "lie", "lies", "lying",
+           "sit", "sits", "sitting", "stand", "stands", "standing", "sat", "stood", "lain", "hang", "hangs",
+           "hanging", "hung", "lock", "locks", "call", "calls", "sleep", "sleeps",
+           "sleeping", "float", "floats", "floating", "perch", "perches", "perched", "perching", "stay", "stays",
+           "play", "plays", "touch", "match", "point", "points"):
+    VERB_FORMS.pop(_f, None)  # a direction, a noun first, or a posture decided in context (see rules)
+#: forms that are verbs only in context (verb position): nouns or postures elsewhere
+CONTEXT_VERBS: dict[str, str] = {f: _VERBS[s] for f, s in VERB_STEMS.items() if f not in VERB_FORMS and f != "left"}
+STATIC_VERBS = {f for f, s in _verb_table().items() if s in _STATIC_STEMS} | {
+    "there", "seen", "visible", "located", "positioned", "standing_still", "waiting_static"}
+#: every verb form, context ones included
+ANY_VERB = set(VERB_FORMS) | set(CONTEXT_VERBS)
+#: -ing forms (participles: 'a man riding a bicycle')
+PARTICIPLES = {f for f, s in VERB_STEMS.items() if f.endswith("ing")}
 
 #: multi-word phrases -> marker tokens (regex, marker); applied in order, longest first
 PHRASES: list[tuple[str, str]] = [
+    (r"back and forth|to and fro|backwards and forwards|forwards and backwards|there and back|up and down", "§bf"),
+    (r"side by side|abreast|shoulder to shoulder|next to each other|beside each other|alongside each other", "§form:side_by_side"),
+    (r"one behind the other|one after the other|in (?:a )?single file|nose to tail|in (?:a )?columns?|in (?:a )?(?:straight )?line|in a queue|lined up", "§form:line"),
+    (r"in (?:a )?(?:straight )?rows?", "§form:row"),
+    (r"in (?:a )?(?:circle|ring)", "§form:circle"),
+    (r"in pairs|two by two|in twos", "§form:pairs"),
+    (r"as soon as|right after|just after|shortly after|immediately after", "once"),
+    (r"(?:takes?|took|taking|lifts?|lifted|lifting) off", "§verb:take_off"),
+    (r"(?:sits?|sat|sitting) down", "§verb:sit"),
+    (r"(?:stands?|stood|standing|gets?|got|getting) up", "§verb:stand"),
+    (r"(?:lies|lay|lying|lays) down", "§verb:lie"),
+    (r"(?:carry|carries|carried|carrying) on", "continue"),
+    (r"(?:far away|a long way|far) from", "§rel:far_from"),
+    (r"out of(?= (?:the|a|an|his|her|its|their) (?!scene|view|frame|shot|picture|image|sight))", "§outof"),
+    (r"away from(?! (?:the )?(?:camera|viewer|us|lens))", "§awayfrom"),
+    (r"onto|on to", "§onto"),
+    (r"living room|sitting room|lounge room", "living-room"),
+    (r"dining room", "dining-room"),
+    (r"bed ?room", "bedroom"),
+    (r"bath ?room", "bathroom"),
+    (r"class ?room", "classroom"),
+    (r"parking lot|car park|parking garage", "parking-lot"),
+    (r"(?:race ?track|running track)", "racetrack"),
+    (r"outer space", "space"),
     (r"(?:all the way )?from (?:the )?left(?: side)?(?: of the (?:scene|screen|frame|image|picture))? to (?:the )?right(?: side)?", "§dir:left_to_right"),
     (r"(?:all the way )?from (?:the )?right(?: side)?(?: of the (?:scene|screen|frame|image|picture))? to (?:the )?left(?: side)?", "§dir:right_to_left"),
     (r"left to right", "§dir:left_to_right"),
@@ -84,7 +149,9 @@ PHRASES: list[tuple[str, str]] = [
     (r"away from (?:the )?(?:camera|viewer|us|lens)", "§dir:away_from_camera"),
     (r"(?:into|in to) (?:the )?(?:scene|view|frame|shot|picture|image)|onto the screen|on screen|on to the screen", "§dir:into_scene"),
     (r"out of (?:the )?(?:scene|view|frame|shot|picture|image|sight)|off ?screen|off (?:the )?(?:screen|frame)", "§dir:out_of_scene"),
-    (r"in (?:a )?circles?|round and round|in a loop", "§dir:around"),
+    (r"in circles|round and round|in a loop|in loops", "§dir:around"),
+    (r"(?:to the |on the |at the )?left(?: side| edge| half)? of (?:the )?(?:picture|image|frame|screen|scene|shot|view)", "§at:left"),
+    (r"(?:to the |on the |at the )?right(?: side| edge| half)? of (?:the )?(?:picture|image|frame|screen|scene|shot|view)", "§at:right"),
     (r"(?:to the |on the )?left of|to the left side of|on the left side of", "§rel:left_of"),
     (r"(?:to the |on the )?right of|to the right side of|on the right side of", "§rel:right_of"),
     (r"(?:to|towards|toward) the left|leftwards?|to its left|to his left|to her left", "§dir:left"),
@@ -107,7 +174,7 @@ PHRASES: list[tuple[str, str]] = [
     (r"next to|beside|besides|near|nearby|close to|by|alongside", "§rel:near"),
     (r"under|underneath|beneath|below", "§rel:under"),
     (r"above|over the top of|high above", "§rel:above"),
-    (r"on top of|on|onto|upon|atop|sitting on|standing on|lying on|resting on|perched on|parked on", "§rel:on"),
+    (r"on top of|on|upon|atop", "§rel:on"),
     (r"inside|inside of|within", "§rel:inside"),
     (r"facing", "§rel:facing"),
     (r"looks? away and (?:then )?(?:comes? |looks? |turns? |pans? )?back|looking away and back", "§shot:look_away_and_back"),
@@ -123,7 +190,6 @@ PHRASES: list[tuple[str, str]] = [
     (r"km ?/ ?h|kph|kilometres per hour|kilometers per hour", "kmh"),
     (r"m ?/ ?s|metres per second|meters per second", "mps"),
     (r"miles per hour", "mph"),
-    (r"living room|bed ?room|dining room|class ?room", "room"),
     (r"table ?-? ?top|tabletop", "table"),
     (r"across", "§dir:across"),
     (r"around|round|about", "§dir:around"),
@@ -139,26 +205,45 @@ def phrase_pattern() -> re.Pattern:
 NUMBERS = {"zero": 0, "one": 1, "a": 1, "an": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
            "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14,
            "fifteen": 15, "sixteen": 16, "seventeen": 17, "eighteen": 18, "nineteen": 19, "twenty": 20,
-           "thirty": 30, "forty": 40, "fifty": 50, "hundred": 100, "half": 0.5, "single": 1, "both": 2}
+           "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90,
+           "hundred": 100, "half": 0.5, "single": 1, "both": 2}
 
 
 def number_value(word: str) -> float | None:
-    """The value of a numeral or number word, or None."""
+    """The value of a numeral or number word ('twenty-five' too), or None."""
     if word in NUMBERS:
         return float(NUMBERS[word])
+    if "-" in word:
+        parts = [NUMBERS.get(p) for p in word.split("-")]
+        if len(parts) == 2 and None not in parts and parts[0] >= 20 and parts[1] < 10:
+            return float(parts[0] + parts[1])
+        return None
     try:
-        return float(word)
+        v = float(word)
     except ValueError:
         return None
+    return v if v == v and abs(v) < 1e6 else None
 
 
-SETTINGS = {"street": "street", "road": "street", "crossing": "street", "crosswalk": "street", "intersection": "street",
-            "avenue": "street", "highway": "street", "sidewalk": "street", "pavement": "street", "city": "street",
-            "town": "street", "park": "park", "garden": "yard", "yard": "yard", "backyard": "yard", "lawn": "park",
-            "room": "room", "kitchen": "kitchen", "office": "office", "field": "field", "pitch": "field",
-            "meadow": "field", "court": "field", "stadium": "field", "beach": "beach", "shore": "beach",
-            "desert": "beach", "table": "table", "playground": "park", "parking": "street", "square": "street",
-            "plaza": "street", "lot": "street", "forest": "park", "woods": "park", "indoors": "room", "outdoors": "park"}
+#: setting words -> the setting recorded on the scene (a kit word, or the word itself)
+SETTINGS = {
+    **dict.fromkeys(("street", "road", "crossing", "crosswalk", "intersection", "avenue", "sidewalk", "pavement",
+                     "junction", "lane", "boulevard", "alley", "roundabout"), "street"),
+    **{w: w for w in ("highway", "motorway", "freeway", "city", "town", "village", "downtown", "square", "plaza",
+                      "parking-lot", "park", "playground", "garden", "yard", "backyard", "lawn", "field", "meadow",
+                      "pitch", "court", "stadium", "racetrack", "runway", "beach", "shore", "coast", "desert",
+                      "forest", "woods", "jungle", "savannah", "savanna", "lake", "river", "sea", "ocean",
+                      "harbour", "harbor", "port", "marina", "island", "mountains", "countryside", "farmland",
+                      "moon", "mars", "space", "arctic", "tundra", "canyon", "valley", "swamp", "marsh", "snowfield",
+                      "underwater", "riverbank", "room", "kitchen", "office", "living-room", "dining-room", "bedroom",
+                      "bathroom", "classroom", "hallway", "corridor", "attic", "basement", "garage", "warehouse",
+                      "gym", "studio", "lobby", "library", "restaurant", "cafe", "supermarket", "mall", "shop",
+                      "station", "airport", "hospital", "school", "church", "museum", "farm", "campsite",
+                      "construction-site", "factory", "theater", "theatre", "cinema", "arena", "rink", "pool",
+                      "table")},
+    "indoors": "room", "outdoors": "park", "outside": "park", "inside_room": "room", "lot": "parking-lot",
+    "savanna": "savannah", "seaside": "beach", "waterfront": "harbour", "bay": "harbour", "tabletop": "table",
+}
 GROUND_WORDS = {"grass": "grass", "grassy": "grass", "sand": "sand", "sandy": "sand", "snow": "snow", "snowy": "snow",
                 "mud": "dirt", "muddy": "dirt", "dirt": "dirt", "gravel": "stone", "concrete": "concrete",
                 "asphalt": "asphalt", "tiles": "tile", "tiled": "tile", "floor": None, "ground": None, "water": "water"}
@@ -184,7 +269,7 @@ STOP_WORDS = {
     "later", "does", "do", "so", "where", "together", "side-by-side", "abreast", "across", "around", "beside",
     "shows", "show", "showing", "we", "see", "sees", "you", "our", "your", "my", "i", "me", "has", "have",
     "having", "like", "stopping", "long", "time", "distance", "again", "ready", "closer", "nearer", "further",
-    "farther",
+    "farther", "sky", "air", "horizon", "heavens", "midair",
 }
 
 TIME_UNITS = {"second", "seconds", "sec", "secs", "s"}
@@ -199,3 +284,26 @@ CAMERA_VERBS = {"pan": "pan", "pans": "pan", "panning": "pan", "tilt": "tilt", "
 #: adverbs of pace
 PACE_WORDS = {**dict.fromkeys(("slowly", "gently", "lazily", "calmly", "carefully", "leisurely"), "slow"),
               **dict.fromkeys(("quickly", "fast", "rapidly", "swiftly", "briskly", "hurriedly"), "fast")}
+
+#: words that are never the name of a thing (function words the tables above leave out)
+NOT_NOUNS = {"very", "quite", "really", "rather", "almost", "nearly", "not", "never", "always", "sometimes", "often",
+             "but", "yet", "because", "if", "than", "as", "like", "unlike", "without", "within", "instead",
+             "else", "ever", "only", "even", "much", "many", "more", "most", "less", "least", "few", "other",
+             "such", "own", "whole", "entire", "various", "different", "same", "next", "last", "first", "second",
+             "third", "fourth", "fifth", "final", "once", "twice", "thrice", "times", "time", "until", "till",
+             "before", "since", "during", "whenever", "wherever", "how", "why", "which", "whose", "what",
+             "something", "anything", "everything", "nothing", "someone", "anyone", "everyone", "nobody"}
+
+
+def known_word(word: str) -> bool:
+    """Whether lemminflect's English dictionary knows ``word`` (imported on first need)."""
+    return _known(word)
+
+
+@functools.lru_cache(maxsize=8192)
+def _known(word: str) -> bool:
+    try:
+        from lemminflect import getAllInflections, getAllLemmas
+    except ImportError:  # pragma: no cover
+        return True
+    return bool(getAllLemmas(word)) or bool(getAllInflections(word))

@@ -23,7 +23,12 @@ _SIZE_WORDS = {"tiny": "tiny", "little": "small", "small": "small", "smaller": "
                "long": "long", "wide": "wide", "medium": "medium", "normal": "medium"}
 _TONES = {"dark", "light", "pale", "bright", "deep", "pastel"}
 DETERMINERS = {"a", "an", "the", "this", "that", "these", "those", "another", "my", "his", "her", "its", "their",
-                "our", "your", "some", "one"}
+                "our", "your", "some", "one", "no", "each", "every"}
+_NEGATIONS = ("no",)
+_SINGULAR_DETS = ("a", "an", "one", "this", "that", "another", "each", "every")
+_SETTING_PREPS = ("in", "at", "into", "across", "through", "along", "on", "around", "near", "inside", "towards",
+                  "toward", "to", "from", "over")
+DET_LIKE = ("the", "a", "an", "this", "that", "our", "my", "his", "her", "their")
 _PLURAL_DETS = {"these", "those"}
 #: 'on the left' / 'in the background' as an order along an axis: (axis rank, relation towards a higher rank)
 _SIDE_ORDER = {"left": (0, 0), "center": (0, 1), "right": (0, 2), "back": (1, 0), "front": (1, 1)}
@@ -42,6 +47,8 @@ class Entity:
     attributes: list[str] = field(default_factory=list)
     position: list[float] | None = None
     word: str | None = None  # the noun the prompt used, when it is not the class name
+    source: str | None = None  # the words of the prompt it came from
+    formation: str | None = None
 
 
 class NounParser:
@@ -61,6 +68,10 @@ class NounParser:
         self.mentions: list[str] = []  # entity keys in the order they are mentioned
         self.companions: dict[str, str] = {}  # 'a man with a dog': dog -> man
         self.sides: dict[str, str] = {}  # 'a tree on the left': tree -> left
+        self.standins: list[str] = []  # unknown nouns built as stand-ins
+        self.chain_open = False  # the last noun phrase was a relation's object: 'on a book on the table'
+        self.negated: list[str] = []  # 'no cars'
+        self.between_rels: list[tuple[str, str, str | None]] = []  # (subject, object, object2)
 
     # -- tokens ------------------------------------------------------------
     def tokens(self) -> list[list[str]]:
@@ -107,13 +118,45 @@ class NounParser:
         self.ents.append(Entity(key, cls, count, color, material, size, attrs, word=word))
         return key
 
-    def noun_phrase(self, toks: list[str], i: int) -> tuple[str | None, int, str | None]:
+    def noun_phrase(self, toks: list[str], i: int, dry: bool = False) -> tuple[str | None, int, str | None]:
         """(entity key | None, next index, special) for a noun phrase starting at ``i``.
 
-        special is 'camera', a setting word, or None.  Returns (None, i, None) if none starts here.
+        special is 'camera', a setting word, 'none' (a negated phrase: 'no cars'), or None.
+        Returns (None, i, None) if none starts here.  ``dry``: only look (key '?' for an entity).
         """
-        if i >= len(toks):
+        np_ = self.scan(toks, i)
+        if np_ is None:
             return None, i, None
+        if np_.get("special") is not None or dry:
+            return ("?" if np_.get("cls") else None), np_["end"], np_.get("special")
+        return self.make_entity(np_), np_["end"], None
+
+    def match_noun(self, toks: list[str], j: int, det: str | None = None) -> tuple[Any, int] | None:
+        """(ClassInfo, width) of the longest lexicon name starting at ``j``, or None (``det``: its determiner)."""
+        width = 1
+        while j + width < len(toks) and width < 4 and toks[j + width][0].isalpha():
+            width += 1
+        for w in range(width, 0, -1):
+            words = toks[j:j + w]
+            info = catalog.lookup(" ".join(words))
+            if info is None:
+                continue
+            if w > 1 and words[-1] in lex.ANY_VERB and catalog.lookup(" ".join(words[:-1])) is not None:
+                nxt = toks[j + w] if j + w < len(toks) else ""
+                if catalog.singular(words[-2]) != words[-2]:
+                    continue  # 'the kids box': a plural noun and its verb
+                if catalog.singular(words[-1]) != words[-1] and (
+                        det in _SINGULAR_DETS or not (nxt in lex.ANY_VERB or nxt in lex.STATIC_VERBS)):
+                    continue  # 'a bus stops behind ...': a noun and its verb, not 'bus stops'
+            if w == 1 and self._adjective_here(toks, j):
+                return None
+            return info, w
+        return None
+
+    def scan(self, toks: list[str], i: int) -> dict | None:
+        """What a noun phrase starting at ``i`` says, without making anything (None: no noun phrase)."""
+        if i >= len(toks):
+            return None
         j = i
         det = None
         count = 1
@@ -127,33 +170,16 @@ class NounParser:
         start_adj = j
         while j < len(toks):
             t = toks[j]
-            two = f"{t} {toks[j + 1]}" if j + 1 < len(toks) else ""
-            info = None
-            if two and catalog.lookup(two) and not toks[j + 1].startswith("§") and not (
-                    toks[j + 1] in lex.VERB_FORMS and catalog.singular(toks[j + 1]) != toks[j + 1] and catalog.lookup(t)):
-                info, width = catalog.lookup(two), 2
-            elif catalog.lookup(t) and not self._adjective_here(toks, j):
-                info, width = catalog.lookup(t), 1
-            if info is not None:
-                word = toks[j + width - 1]
-                plural = count > 1 or (catalog.singular(word) != word and word not in ("glass", "bus", "dress"))
-                if plural and count == 1:
-                    count = 2 if det in _PLURAL_DETS or det is None or det == "the" else count
-                    if det is None or det == "the":
-                        count = max(count, 2)
-                color = " ".join(colors) if colors else None
-                new = det in (None, "a", "an", "another", "one") or (det is not None and lex.number_value(det) is not None)
-                if det is None and self._exists(info.name):
-                    new = False
-                said = catalog.singular(two if width == 2 else t)
-                key = self.entity(info.name, new=new, count=count, color=canonical_color(color) if color else None,
-                                  material=material, size=size, attrs=attrs,
-                                  word=said if said != info.name else None)
-                return key, j + width, None
+            hit = self.match_noun(toks, j, det) if t[0].isalpha() else None
+            if hit is not None and not (t in lex.SETTINGS and self._setting_here(toks, j)):
+                info, width = hit
+                return {"cls": info.name, "info": info, "det": det, "count": count, "colors": colors,
+                        "material": material, "size": size, "attrs": attrs, "said": " ".join(toks[j:j + width]),
+                        "end": j + width, "special": "none" if det in _NEGATIONS else None}
             if t == "camera":
-                return None, j + 1, "camera"
+                return {"special": "camera", "end": j + 1}
             if t in lex.SETTINGS or t in lex.GROUND_WORDS:
-                return None, j + 1, t
+                return {"special": t, "end": j + 1}
             if t in COLORS or t in _TONES:
                 colors.append(t)
             elif t in _SIZE_WORDS:
@@ -161,12 +187,55 @@ class NounParser:
             elif is_material_word(t):
                 material = material_word(t)
             elif t.startswith("§") or t == "," or t in lex.STOP_WORDS or t in lex.VERB_FORMS or t in lex.STATIC_VERBS \
-                    or lex.number_value(t) is not None or j - start_adj >= 3:
+                    or lex.number_value(t) is not None or j - start_adj >= 3 or t in DETERMINERS or t in lex.PRONOUNS:
                 break
             else:
                 attrs.append(t)
             j += 1
-        return None, i, None
+        if attrs and (det is not None or colors or size or material) and self.noun_like(attrs[-1]):
+            # an unknown noun ('a shiny gizmo'): a stand-in, named by the word
+            said = attrs[-1]
+            return {"cls": None, "info": None, "det": det, "count": count, "colors": colors, "material": material,
+                    "size": size, "attrs": attrs[:-1], "said": said, "end": j,
+                    "special": "none" if det in _NEGATIONS else None}
+        return None
+
+    @staticmethod
+    def _setting_here(toks: list[str], j: int) -> bool:
+        """'in the park', 'at the station': a setting word after a place preposition is the setting."""
+        prev = toks[j - 1] if j > 0 else ""
+        return prev in _SETTING_PREPS or (prev in DET_LIKE and j > 1 and toks[j - 2] in _SETTING_PREPS)
+
+    @staticmethod
+    def noun_like(word: str) -> bool:
+        """A word outside the tables that may name a thing: not a verb, adverb or number word."""
+        return (len(word) >= 3 and word.isalpha() and not word.endswith("ly") and word not in lex.CONTEXT_VERBS
+                and word not in lex.NOT_NOUNS)
+
+    def make_entity(self, np_: dict) -> str:
+        """The entity key for a scanned noun phrase (an existing one for 'the ...' of a thing named before)."""
+        det, count, said, info = np_["det"], np_["count"], np_["said"], np_["info"]
+        last = said.split()[-1]
+        one = catalog.singular(said)
+        plural = count > 1 or (catalog.singular(last) != last and last not in ("glass", "bus", "dress", "series"))
+        if plural and count == 1 and (det in _PLURAL_DETS or det is None or det == "the"):
+            count = 2
+        colors = np_["colors"]
+        color = " ".join(colors) if colors else None
+        new = det in (None, "a", "an", "another", "one") or (det is not None and lex.number_value(det) is not None)
+        cls = info.name if info is not None else one
+        if info is None:
+            self.standins.append(one)
+        if det is None and self._exists(cls):
+            new = False
+        key = self.entity(cls, new=new, count=count, color=canonical_color(color) if color else None,
+                          material=np_["material"], size=np_["size"], attrs=np_["attrs"],
+                          word=one if one != cls else None)
+        ent = self._ent(key)
+        if ent is not None and ent.source is None:
+            words = [w for w in ([det] if det else []) + colors + ([np_["size"]] if np_["size"] else []) + np_["attrs"]]
+            ent.source = " ".join(words + [said])
+        return key
 
     def _adjective_here(self, toks: list[str], j: int) -> bool:
         """True when a colour/material word that is also a noun ('orange', 'glass') modifies a following noun."""

@@ -17,7 +17,9 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-__all__ = ["ClassInfo", "CATALOG", "ARCHETYPES", "lookup", "singular", "bounds_of", "SIZE_FACTORS"]
+from scenegraph.model.lexicon import load as _load_lexicon
+
+__all__ = ["ClassInfo", "CATALOG", "ARCHETYPES", "lookup", "singular", "all_classes", "bounds_of", "SIZE_FACTORS"]
 
 #: what decides an entity's geometry and motion (see /CONTRACT: one generator per archetype)
 ARCHETYPES: tuple[str, ...] = (
@@ -51,6 +53,7 @@ class ClassInfo:
     synonyms: tuple[str, ...] = field(default_factory=tuple)
     archetype: str = "prop"
     verbs: tuple[str, ...] = field(default_factory=tuple)
+    spread: float = 0.15
 
     @property
     def mobile(self) -> bool:
@@ -70,9 +73,9 @@ _PERSON = dict(kind="person", walk=1.4, run=3.5, material="fabric", color="blue"
 _CLASSES = [
     # people
     _c("person", (0.5, 1.75, 0.3), **_PERSON, syn=("pedestrian", "people", "human", "somebody", "someone", "figure", "jogger", "runner", "walker", "player", "athlete")),
-    _c("man", (0.5, 1.78, 0.3), **_PERSON, syn=("men", "guy", "gentleman", "boy")),
-    _c("woman", (0.46, 1.65, 0.28), **_PERSON, syn=("women", "lady", "girl")),
-    _c("child", (0.35, 1.2, 0.22), **{**_PERSON, "walk": 1.1, "run": 3.0}, syn=("children", "kid", "kids", "toddler")),
+    _c("man", (0.5, 1.78, 0.3), **_PERSON, syn=("men", "guy", "gentleman", "bloke", "dude", "sir")),
+    _c("woman", (0.46, 1.65, 0.28), **_PERSON, syn=("women", "lady", "madam")),
+    _c("child", (0.35, 1.2, 0.22), **{**_PERSON, "walk": 1.1, "run": 3.0}, syn=("children", "kid", "kids", "boy", "girl", "youngster")),
     # animals
     _c("dog", (0.3, 0.6, 0.9), "animal", 1.5, 5.0, material="fur", color="brown", syn=("puppy", "hound")),
     _c("cat", (0.2, 0.3, 0.5), "animal", 1.0, 4.0, material="fur", color="orange", syn=("kitten",)),
@@ -211,29 +214,57 @@ for _info in _CLASSES:
 
 
 def singular(word: str) -> str:
-    """The singular of an English noun (lower case); plurals of the catalogue's words only need rules."""
+    """The singular of an English noun (lower case): the lexicon's own forms, else lemminflect's lemma."""
     w = word.lower()
     if w in _IRREGULAR:
         return _IRREGULAR[w]
-    if w in _INDEX or len(w) < 4:
+    if w in _INDEX:
         return w
-    if w.endswith("ies") and len(w) > 4:
-        return w[:-3] + "y"
-    if re.search(r"(ches|shes|sses|xes|zes)$", w):
-        return w[:-2]
-    if w.endswith("s") and not w.endswith("ss") and not w.endswith("us"):
-        return w[:-1]
-    return w
+    lex = _lexicon()
+    if w in lex.index:
+        return w
+    if w in lex.forms:
+        return lex.forms[w]
+    head, _, last = w.rpartition(" ")
+    if head:
+        return f"{head} {singular(last)}"
+    return lex.lemma(w)
 
 
 def lookup(word: str) -> ClassInfo | None:
-    """The catalogue class a noun (singular or plural, or a synonym; may be two words) names, or None."""
+    """The class a noun (singular or plural, or a synonym; may be several words) names, or None.
+
+    The ~85 core classes come first, then the open-vocabulary lexicon (data/lexicon.txt).
+    """
     w = " ".join(word.lower().replace("_", " ").split())
-    name = _INDEX.get(w) or _INDEX.get(singular(w))
-    if name is None and " " in w:
-        head, _, last = w.rpartition(" ")
-        name = _INDEX.get(f"{head} {singular(last)}")
-    return CATALOG[name] if name else None
+    name = _INDEX.get(w)
+    if name == w:
+        return CATALOG[name]
+    lex = _lexicon()
+    one: str | None = w
+    if name is None and w not in lex.index:
+        one = lex.forms.get(w) or _IRREGULAR.get(w)
+        if one is None and " " in w:
+            head, _, last = w.rpartition(" ")
+            one = f"{head} {lex.forms.get(last) or _IRREGULAR.get(last, last)}"
+        if one is None:
+            return None
+    if one in lex.refined:
+        return lex.refined[one]
+    name = _INDEX.get(one)
+    if name is not None:
+        return CATALOG[name]
+    hit = lex.index.get(one)
+    return lex.classes[hit] if hit is not None else None
+
+
+def all_classes() -> dict[str, ClassInfo]:
+    """Every class by name: the core catalogue and the lexicon (loaded on first use)."""
+    return _lexicon().classes
+
+
+def _lexicon():
+    return _load_lexicon(CATALOG, _INDEX, ClassInfo)
 
 
 def bounds_of(size: tuple[float, float, float] | np.ndarray) -> np.ndarray:

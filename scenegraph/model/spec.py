@@ -35,6 +35,7 @@ __all__ = [
     "RELATIONS",
     "FORMATIONS",
     "SETTINGS",
+    "SETTING_KITS",
     "PLACES",
     "DIRECTIONS",
     "SIZES",
@@ -84,6 +85,22 @@ FORMATIONS: tuple[str, ...] = Formation.__args__  # type: ignore[attr-defined]
 
 #: settings with a kit of their own (ground, road ...); any other setting word is kept for the look
 SETTINGS: tuple[str, ...] = ("street", "room", "park", "table", "field", "beach", "kitchen", "office", "yard")
+#: other setting words -> the kit whose ground and road they use until they have their own
+SETTING_KITS: dict[str, str] = {
+    **dict.fromkeys(("highway", "motorway", "freeway", "city", "town", "village", "downtown", "square", "plaza",
+                     "parking-lot", "runway", "station", "airport"), "street"),
+    **dict.fromkeys(("playground", "lawn", "garden", "backyard", "forest", "woods", "jungle", "campsite",
+                     "countryside", "farm", "farmland", "riverbank", "mountains", "valley", "swamp", "marsh",
+                     "island"), "park"),
+    **dict.fromkeys(("meadow", "pitch", "court", "stadium", "racetrack", "savannah", "arena", "tundra", "snowfield"),
+                    "field"),
+    **dict.fromkeys(("shore", "coast", "desert", "lake", "river", "sea", "ocean", "harbour", "harbor", "port", "marina",
+                     "canyon", "moon", "mars", "underwater"), "beach"),
+    **dict.fromkeys(("living-room", "dining-room", "bedroom", "bathroom", "hallway", "corridor", "attic", "basement",
+                     "lobby", "library", "restaurant", "cafe", "supermarket", "mall", "shop", "hospital", "school",
+                     "church", "museum", "gym", "studio", "theater", "theatre", "cinema", "rink", "classroom"), "room"),
+    **dict.fromkeys(("garage", "warehouse", "factory", "construction-site", "space", "arctic", "pool"), "office"),
+}
 
 _STRICT = ConfigDict(extra="forbid", populate_by_name=True, frozen=False)
 
@@ -97,6 +114,7 @@ class EntitySpec(BaseModel):
     cls: str = Field(alias="class", description="a lower-case English noun: car, person, dog, table, ...")
     name: Optional[str] = Field(None, description="a human-readable name")
     word: Optional[str] = Field(None, max_length=40, description="the noun the prompt used, e.g. 'kitten' (class 'cat'): entity ids and names come from it")
+    source: Optional[str] = Field(None, max_length=120, description="the words of the prompt it came from, e.g. 'two red cars'")
     count: int = Field(1, ge=1, le=_lim.MAX_SPEC_INSTANCES)
     color: Optional[str] = Field(None, description="colour words, e.g. 'red', 'dark blue'")
     material: Optional[str] = Field(None, description="material word: paint, metal, wood, glass, fabric, plastic, ...")

@@ -78,11 +78,13 @@ class _Builder(CameraFraming):
     # -- stages ----------------------------------------------------------
     def entities(self) -> None:
         counters: dict[str, int] = {}
+        standins: list[str] = []
         for i, es in enumerate(self.spec.entities):
             info = catalog.lookup(es.cls)
-            if info is None:
-                self.warnings.append(f"class {es.cls!r} is not in the catalogue; built as a 0.5 m box")
-                info = catalog.ClassInfo(es.cls.lower(), _GENERIC.size)
+            if info is None:  # a stand-in, sized from what the spec says it does and where it is
+                size0, arch, keys = semantics.standin(self.spec, i, catalog.lookup)
+                info = catalog.ClassInfo(es.cls.lower(), size0, archetype=arch, **keys)
+                standins.append(f"{es.cls} ({' x '.join(f'{v:g}' for v in size0)} m {arch})")
             size = np.array(info.size) * np.array(catalog.SIZE_FACTORS.get(es.size or "medium", (1, 1, 1)))
             mat = material_for(es.color, es.material, default_color=info.color, default_material=info.material)
             if mat.id not in self.scene:
@@ -111,6 +113,8 @@ class _Builder(CameraFraming):
                 self.size[eid] = size
                 ids.append(eid)
             self.members_of[i] = ids
+        if standins:
+            self.warnings.append(f"not in the catalogue, built as stand-ins: {', '.join(dict.fromkeys(standins))}")
 
     def environment(self) -> None:
         env = self.spec.environment

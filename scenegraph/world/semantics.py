@@ -98,3 +98,33 @@ def formation_offsets(formation: str, n: int, size: np.ndarray) -> np.ndarray:
             ang = 2 * math.pi * i / n
             out[i] = [radius * math.sin(ang), 0.0, radius * (math.cos(ang) - 1.0)]
     return out
+
+
+def standin(spec: SceneSpec, index: int, known: Callable[[str], object]) -> tuple[tuple[float, float, float], str, dict]:
+    """(size, archetype, ClassInfo keywords) for an entity whose class is in no catalogue, from its context:
+    what it does (drives: a car's size; walks: a person's; flies: a bird's), what it stands on or in
+    (a small thing, scaled to the support), what stands on it (a table's size)."""
+    es = spec.entities[index]
+    refs = {r for r in (es.id, es.name, es.cls) if r}
+    verbs = {a.verb for a in spec.actions if a.actor in refs}
+    speeds: dict = {}
+    if verbs & {"drive", "ride"}:
+        return (1.8, 1.5, 4.5), "car", {"kind": "vehicle", "drive": 8.0}
+    if verbs & {"fly", "take_off", "land"}:
+        return (0.4, 0.3, 0.4), "bird", {"kind": "flyer", "walk": 0.5, "drive": 6.0}
+    if verbs & {"swim"}:
+        return (0.3, 0.3, 0.8), "fish", {"kind": "animal", "drive": 1.5}
+    if verbs - {"look_at", "pause", "wait", "drop", "fall", "roll", "turn"}:
+        speeds = {"kind": "person", "walk": 1.2, "run": 3.0}
+        return (0.5, 1.2, 0.4), "biped", speeds
+    for r in spec.relations:
+        if r.subject in refs and r.relation in ("on", "inside", "under", "above"):
+            i = spec.resolve(r.object)
+            other = known(spec.entities[i].cls) if i is not None else None
+            if other is not None:
+                w, h, d = other.size  # type: ignore[attr-defined]
+                side = float(min(0.3, 0.35 * min(w, d), 0.6 * h if r.relation in ("inside", "under") else 0.3))
+                return (side, side, side), "prop", {}
+        if r.object in refs and r.relation in ("on", "under"):
+            return (1.0, 0.75, 0.8), "furniture", {"support": True}
+    return (0.5, 0.5, 0.5), "prop", {}
