@@ -12,7 +12,6 @@ origin at the bottom centre with the front facing +Z, i.e.
 """
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field, replace
 
 import numpy as np
