@@ -91,6 +91,10 @@ def _size(path: Any) -> str:
 def _cmd_build(args: argparse.Namespace) -> int:
     from scenegraph import pipeline
 
+    if not args.output and not args.explain:
+        from scenegraph.errors import SpecError
+
+        raise SpecError("build: give an output file (-o FILE) or --explain")
     with _outputs(args.output) as outs:
         scene = pipeline.build(
             args.prompt,
@@ -103,12 +107,17 @@ def _cmd_build(args: argparse.Namespace) -> int:
             refine_steps=args.refine_steps,
             progress=args.refine is not None,
         )
-        for w in scene.metadata.get("warnings", []):
-            print(f"warning: {w}", file=sys.stderr)
+        if args.explain:
+            from scenegraph.world.explain import explain
+
+            print(explain(scene))
+        else:
+            for w in scene.metadata.get("warnings", []):
+                print(f"warning: {w}", file=sys.stderr)
         for out in outs.paths:
             pipeline.export(scene, outs.stage(out))
         outs.commit()
-    if not args.quiet:
+    if not args.quiet and outs.paths:
         print(_summary(scene, outs.paths))
     return 0
 
@@ -241,7 +250,8 @@ def _parser() -> argparse.ArgumentParser:
 
     b = sub.add_parser("build", help="turn a description into a scene and write it", description="Turn a text description into an animated scene and write it to every -o file (.json, .glb, .gltf, .usda, .usdc, .usdz).")
     b.add_argument("prompt", help="the scene description, in English")
-    b.add_argument("-o", "--output", action="append", required=True, metavar="FILE", help="output file; repeat for several formats")
+    b.add_argument("-o", "--output", action="append", default=[], metavar="FILE", help="output file; repeat for several formats (required unless --explain)")
+    b.add_argument("--explain", action="store_true", help="print what was understood: entities and their words, relations, each actor's actions in time order")
     b.add_argument("--seed", type=_seed, default=0, help="random seed (default 0)")
     b.add_argument("--director", default="rules", help="rules (default), transformers:PATH or openai:URL[#model]")
     b.add_argument("--fps", type=_positive_float, default=None, help="frames per second (default 24)")

@@ -33,6 +33,13 @@ def test_lookup_finds_compounds_plurals_and_synonyms(word, name, archetype):
     assert info is not None and (info.name, info.archetype) == (name, archetype)
 
 
+def test_every_default_look_is_a_known_colour_and_material():
+    from scenegraph.model.materials import COLORS, MATERIALS
+
+    for c in catalog.all_classes().values():
+        assert c.material in MATERIALS and c.color in COLORS, c.name
+
+
 def test_sizes_are_plausible_for_well_known_things():
     size = lambda w: catalog.lookup(w).size  # noqa: E731
     assert size("elephant")[1] > size("horse")[1] > size("dog")[1] > size("mouse")[1]

@@ -42,8 +42,18 @@ def _plurals(word: str) -> list[str]:
 
 
 def noun_forms(names: list[str]) -> list[str]:
-    """'plural<TAB>singular' rows for multi- and single-word names (inflecting the last word)."""
+    """'plural<TAB>singular' rows for multi- and single-word names (inflecting the last word); a name
+    that is the plural of another name ('shoes' beside 'shoe') maps to it too."""
+    from lemminflect import getAllLemmas
+
     rows = {}
+    known = set(names)
+    for name in names:
+        head, _, last = name.rpartition(" ")
+        for one in getAllLemmas(last, upos="NOUN").get("NOUN", ()):
+            single = f"{head} {one}".strip()
+            if single != name and single in known:
+                rows.setdefault(name, single)
     for name in names:
         head, _, last = name.rpartition(" ")
         if last == "of":

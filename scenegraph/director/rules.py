@@ -294,6 +294,7 @@ class _Parser(ClauseReader, NounParser):
 
     def between(self, c: _Clause, toks: list[str], i: int) -> int:
         """'between the two chairs', 'between a tree and a house': a relation, or a way through for a mover."""
+        chained = self.last_np if (self.chain_open and self.rels and self.rels[-1][2] == self.last_np) else None
         a, j, _ = self.noun_phrase(toks, i + 1)
         if a is None:
             return i + 1
@@ -309,8 +310,8 @@ class _Parser(ClauseReader, NounParser):
             for act in c.cur:
                 act.fields["via"] = a
             return j
-        subj = [s for s in c.subject if s != "camera"] or ([self.last_np] if self.last_np else [])
-        for s in subj:
+        subj = [chained] if chained else ([s for s in c.subject if s != "camera"] or ([self.last_np] if self.last_np else []))
+        for s in subj:  # (a chain: 'a box under a table between two chairs' puts the table between them)
             if s not in (a, b):
                 self.between_rels.append((s, a, b))
         return j
@@ -354,8 +355,8 @@ class _Parser(ClauseReader, NounParser):
                 return i + 1
             return None
         # a participle right after a noun that is not the subject: that noun acts ('a man riding a bicycle')
-        participle = (t in lex.PARTICIPLES and c.np_end == i and self.last_np is not None
-                      and self.last_np not in c.subject)
+        participle = (c.np_end == i and self.last_np is not None and self.last_np not in c.subject
+                      and (t in lex.PARTICIPLES or bool(c.cur) or c.shot is not None))
         actors = [self.last_np] if participle else (c.subject or self.last_subject)
         if c.subject == ["camera"] and not participle:
             kind = {"orbit": "orbit", "circle": "orbit", "follow": "track", "chase": "track", "look_at": "static",
@@ -372,7 +373,8 @@ class _Parser(ClauseReader, NounParser):
             self.unknown.append(t)
             return i + 1
         stem = lex.VERB_STEMS.get(t, t)
-        if verb in lex.POSTURES and not forced and not self.acting(actors, c) and nxt not in ("down", "up"):
+        if verb in lex.POSTURES and not forced and not self.acting(actors, c) and nxt not in ("down", "up") \
+                and not self._timed_after(toks, i + 1):
             self.static_verb(c, t, posture=verb)  # 'a woman sits on the bench': where she is, not what she does
             return i + 1
         if c.lead_while and c.first_in_sentence:
@@ -402,6 +404,16 @@ class _Parser(ClauseReader, NounParser):
             c.first_in_sentence = list(c.cur)
         c.pending_prep = c.pending_rel = c.during = None
         return i + 1
+
+    @staticmethod
+    def _timed_after(toks: list[str], j: int) -> bool:
+        """'sits for three seconds': a duration follows, so the posture is an action in time."""
+        for k in range(j, min(j + 4, len(toks) - 1)):
+            if lex.number_value(toks[k]) is not None and toks[k + 1] in lex.TIME_UNITS | {"minute", "minutes"}:
+                return True
+            if toks[k] == "," or toks[k].startswith("§"):
+                return False
+        return False
 
     def verb_position(self, c: _Clause, toks: list[str], i: int) -> bool:
         """Whether a word that may be a noun or a verb ('box', 'plants') stands where a verb goes."""
@@ -460,6 +472,10 @@ class _Parser(ClauseReader, NounParser):
                         a.fields["direction"] = "towards_camera"
             elif special is not None:
                 self.setting(special, c.pending_rel, c.subject)
+                if c.cur and c.pending_prep in ("along", "down", "up") and lex.SETTINGS.get(special) in (
+                        "street", "highway", "motorway", "freeway", "racetrack", "runway"):
+                    for a in c.cur:  # 'rides down the road': along it, across the picture
+                        a.fields.setdefault("direction", "left_to_right")
                 if special in ("street", "road", "crossing", "crosswalk") and c.cur:
                     for a in c.cur:
                         if a.fields["verb"] in ("walk", "run", "move") and a.fields.get("direction") == "across":
@@ -619,11 +635,12 @@ class _Parser(ClauseReader, NounParser):
 
     # -- result ------------------------------------------------------------
     def spec(self) -> tuple[SceneSpec, list[str]]:
-        for toks in self.tokens():
+        sentences = self.tokens()
+        for toks in sentences:
             self.sentence(toks)
         warnings = list(dict.fromkeys(self.notes))
         unknown = [w for w in dict.fromkeys(self.unknown) if w not in lex.STOP_WORDS and not w.startswith("§")]
-        check_english(self.prompt, self.tokens(), unknown, bool(self.ents))
+        check_english(self.prompt, sentences, unknown, bool(self.ents))
         if not self.ents:
             words = f" (words not understood: {', '.join(unknown)})" if unknown else ""
             what = f"; it says there are none of: {', '.join(self.negated)}" if self.negated else ""
@@ -664,7 +681,28 @@ class _Parser(ClauseReader, NounParser):
             raise SpecError(f"the prompt {self.prompt!r} gave an inconsistent plan: {format_validation_error(exc)}") from None
 
     def partners(self) -> None:
-        """'a man and a woman meet': each meets the other; a lone 'meet' meets the latest other thing named."""
+        """'a man and a woman meet': each meets the other; a lone 'meet' meets the latest other thing named.
+        What is chased, overtaken or followed and does nothing itself moves the way its pursuer goes."""
+        for a in list(self.acts):
+            f = a.fields
+            other = f.get("target")
+            if f["verb"] not in ("chase", "overtake", "follow") or other is None or self._ent(other) is None:
+                continue
+            if any(b.actor == other for b in self.acts):
+                continue
+            info = catalog.lookup(self._ent(other).cls)
+            if info is None or not info.mobile:
+                continue
+            usual = next((v for v in info.verbs if v in ("walk", "run", "drive", "fly", "swim", "move")), None)
+            verb = usual or ("drive" if info.drive and not info.walk else "walk")
+            if f["verb"] == "chase" and verb == "walk":
+                verb = "run"
+            way = {k: f[k] for k in ("to", "via", "direction", "from") if k in f}
+            if not way:
+                way = {"direction": "left_to_right"}
+                f.setdefault("direction", "left_to_right")
+            new = self.add_action([other], verb, {"while": f["id"]})[0]
+            new.fields.update(way)
         meets = [a for a in self.acts if a.fields["verb"] in ("meet",) and "target" not in a.fields]
         for a in meets:
             others = [b.actor for b in meets if b.actor != a.actor]

@@ -26,8 +26,7 @@ DETERMINERS = {"a", "an", "the", "this", "that", "these", "those", "another", "m
                 "our", "your", "some", "one", "no", "each", "every"}
 _NEGATIONS = ("no",)
 _SINGULAR_DETS = ("a", "an", "one", "this", "that", "another", "each", "every")
-_SETTING_PREPS = ("in", "at", "into", "across", "through", "along", "on", "around", "near", "inside", "towards",
-                  "toward", "to", "from", "over")
+_SETTING_PREPS = ("in", "at", "across", "through", "along", "on", "around", "inside", "within", "throughout")
 DET_LIKE = ("the", "a", "an", "this", "that", "our", "my", "his", "her", "their")
 _PLURAL_DETS = {"these", "those"}
 #: 'on the left' / 'in the background' as an order along an axis: (axis rank, relation towards a higher rank)
@@ -186,6 +185,11 @@ class NounParser:
                 size = _SIZE_WORDS[t]
             elif is_material_word(t):
                 material = material_word(t)
+            elif (t in lex.VERB_FORMS and j == start_adj and det in ("a", "an", "the") and not t.endswith(("ing", "ed"))
+                  and self.noun_like(t)):
+                attrs.append(t)  # 'a guide leads ...': after an article, a verb's form names a thing
+                j += 1
+                break
             elif t.startswith("§") or t == "," or t in lex.STOP_WORDS or t in lex.VERB_FORMS or t in lex.STATIC_VERBS \
                     or lex.number_value(t) is not None or j - start_adj >= 3 or t in DETERMINERS or t in lex.PRONOUNS:
                 break
@@ -209,8 +213,7 @@ class NounParser:
     @staticmethod
     def noun_like(word: str) -> bool:
         """A word outside the tables that may name a thing: not a verb, adverb or number word."""
-        return (len(word) >= 3 and word.isalpha() and not word.endswith("ly") and word not in lex.CONTEXT_VERBS
-                and word not in lex.NOT_NOUNS)
+        return (len(word) >= 3 and word.isalpha() and not word.endswith("ly") and word not in lex.NOT_NOUNS)
 
     def make_entity(self, np_: dict) -> str:
         """The entity key for a scanned noun phrase (an existing one for 'the ...' of a thing named before)."""

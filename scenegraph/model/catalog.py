@@ -220,10 +220,10 @@ def singular(word: str) -> str:
     if w in _INDEX:
         return w
     lex = _lexicon()
-    if w in lex.index:
-        return w
     if w in lex.forms:
         return lex.forms[w]
+    if w in lex.index:
+        return w
     head, _, last = w.rpartition(" ")
     if head:
         return f"{head} {singular(last)}"

@@ -36,12 +36,70 @@ KIND_OF = {
 }
 
 
+class _Classes(dict):
+    """name -> ClassInfo; lexicon rows are parsed into ClassInfo on first access."""
+
+    def __init__(self, core: dict):
+        super().__init__(core)
+        self.rows: dict[str, Any] = {}
+        self.make: Any = None
+
+    def __missing__(self, name: str) -> Any:
+        info = self.make(self.rows[name])
+        self[name] = info
+        return info
+
+    def __contains__(self, name: object) -> bool:
+        return dict.__contains__(self, name) or name in self.rows
+
+    def __len__(self) -> int:
+        return len(set(self.keys()) | set(self.rows))
+
+    def values(self):  # type: ignore[override]
+        for name in list(self.rows):
+            self[name]
+        return dict.values(self)
+
+    def items(self):  # type: ignore[override]
+        self.values()
+        return dict.items(self)
+
+
+class _Refined(dict):
+    """core synonym -> ClassInfo of its core class with the word's own size, made on first access."""
+
+    def __init__(self, lex: "Lexicon", core: dict, cls: Any):
+        super().__init__()
+        self.lex, self.core, self.cls = lex, core, cls
+
+    def get(self, name: Any, default: Any = None) -> Any:  # type: ignore[override]
+        if dict.__contains__(self, name):
+            return dict.__getitem__(self, name)
+        pair = self.lex.refined_rows.get(name)
+        if pair is None:
+            return default
+        info, target = _row(pair[0], self.cls), pair[1]
+        out = replace(info, name=target, synonyms=(), archetype=self.core[target].archetype, kind=self.core[target].kind)
+        self[name] = out
+        return out
+
+    def __contains__(self, name: object) -> bool:
+        return self.get(name) is not None
+
+    def __getitem__(self, name: Any) -> Any:
+        out = self.get(name)
+        if out is None:
+            raise KeyError(name)
+        return out
+
+
 @dataclass
 class Lexicon:
-    classes: dict[str, Any] = field(default_factory=dict)  # name -> ClassInfo (core ones included)
+    classes: Any = None  # name -> ClassInfo (core ones included); lexicon rows parsed on first access
     index: dict[str, str] = field(default_factory=dict)  # name or synonym -> class name
     forms: dict[str, str] = field(default_factory=dict)  # plural form -> singular
-    refined: dict[str, Any] = field(default_factory=dict)  # core synonym -> its class with the word's own size
+    refined: Any = None  # core synonym -> its class with the word's own size
+    refined_rows: dict[str, Any] = field(default_factory=dict)
     longest: int = 1  # the most words a name has
 
     def lemma(self, word: str) -> str:
@@ -55,7 +113,7 @@ def _lemma(word: str) -> str:
         from lemminflect import getLemma
     except ImportError:  # pragma: no cover - a core dependency; keep lookups working without it
         return word
-    out = getLemma(word, upos="NOUN", lemmatize_oov=False)
+    out = getLemma(word, upos="NOUN", lemmatize_oov=True)
     return out[0] if out else word
 
 
@@ -122,7 +180,8 @@ def load(core: dict, core_index: dict[str, str], ClassInfo: Any) -> Lexicon:  # 
     if lex is not None:
         return lex
 
-    lex = Lexicon(classes=dict(core), index=dict(core_index))
+    lex = Lexicon(classes=_Classes(core), index=dict(core_index))
+    lex.refined = _Refined(lex, core, ClassInfo)
 
     def make(name, syns, size, archetype, keys):
         verbs = tuple(v for v in keys.get("verbs", "").split("/") if v)
@@ -132,27 +191,34 @@ def load(core: dict, core_index: dict[str, str], ClassInfo: Any) -> Lexicon:  # 
                          syns, archetype, verbs, float(keys.get("spread", 0.15)))
 
     compiled = DATA / "lexicon.tsv"
-    if compiled.exists():
-        infos = [_row(r, ClassInfo) for r in compiled.read_text(encoding="utf-8").splitlines() if r]
-    else:  # pragma: no cover - a source checkout before make_data ran
-        infos = parse_lines((DATA / "lexicon.txt").read_text(encoding="utf-8").splitlines(), make)
-    for info in infos:
-        target = lex.index.get(info.name)
-        if target is not None and target != info.name and target in core:
+    if not compiled.exists():  # pragma: no cover - a source checkout before make_data ran
+        for info in parse_lines((DATA / "lexicon.txt").read_text(encoding="utf-8").splitlines(), make):
+            if info.name not in lex.index:
+                lex.classes.rows[info.name] = info
+                lex.index[info.name] = info.name
+            for syn in info.synonyms:
+                lex.index.setdefault(syn, lex.index[info.name])
+    rows = compiled.read_text(encoding="utf-8").splitlines() if compiled.exists() else []
+    lex.classes.make = lambda row: _row(row, ClassInfo) if isinstance(row, str) else row
+    for row in rows:  # names only now; a row becomes a ClassInfo when it is first looked up
+        name, syns, _ = row.split("\t", 2)
+        target = lex.index.get(name)
+        if target is not None and target != name and target in core:
             # a core synonym with its own size ('skyscraper' of 'building'): the core class, this size
-            lex.refined[info.name] = replace(info, name=target, synonyms=(), archetype=core[target].archetype,
-                                             kind=core[target].kind)
+            lex.refined_rows[name] = (row, target)
         if target is None:
-            lex.classes[info.name] = info
-            lex.index[info.name] = info.name
-            target = info.name
-        for s in info.synonyms:
-            lex.index.setdefault(s, target)
+            lex.classes.rows[name] = row
+            lex.index[name] = name
+            target = name
+        for syn in syns.split("|") if syns else ():
+            lex.index.setdefault(syn, target)
+    for name in list(lex.classes.rows):
+        lex.index.setdefault(name, name)
     forms = DATA / "forms.tsv"
     if forms.exists():
         for row in forms.read_text(encoding="utf-8").splitlines():
             plural, _, one = row.partition("\t")
-            if plural and one and plural not in lex.index:
+            if plural and one:
                 lex.forms[plural] = one
     lex.longest = max(len(n.split()) for n in lex.index)
     _CACHE[id(core)] = lex

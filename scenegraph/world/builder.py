@@ -33,6 +33,7 @@ from scenegraph.model.spec import SceneSpec
 __all__ = ["build_scene"]
 
 _GENERIC = catalog.ClassInfo("thing", (0.5, 0.5, 0.5))
+_HOLDERS = ("container", "furniture", "prop", "building", "car", "truck", "bus", "boat", "train", "aircraft")
 _WORLD = 80.0  # half size (m) of the ground and road
 _DROP_HEIGHT = 2.0  # metres above the ground a dropped thing starts
 _ALTITUDE = {"bird": 4.0, "drone": 2.0, "plane": 60.0, "helicopter": 25.0}  # metres, for flyers that move
@@ -147,6 +148,12 @@ class _Builder(CameraFraming):
     def relations(self) -> list[tuple[str, str, str]]:
         """The layout's relations by entity id (the spec's extended ones mapped, see world.semantics)."""
         rels, self.own_relations = semantics.layout_relations(self.spec, self.members, self.size)
+        for s, r, o in rels:  # 'a robot inside a box': a container grows to hold what is in it
+            need = self.size[s] * [1.15, 1.05, 1.15]
+            if r == "inside" and np.any(need > self.size[o]) and self.info[o].archetype in _HOLDERS:
+                self.size[o] = np.maximum(self.size[o], need)
+                self.scene.update(o, bounds=catalog.bounds_of(self.size[o]))
+                self.warnings.append(f"{o} is made {' x '.join(f'{v:.2g}' for v in self.size[o])} m to hold {s}")
         return list(dict.fromkeys(rels))
 
     def formations(self) -> dict[str, tuple[str, np.ndarray, np.ndarray]]:
@@ -199,6 +206,19 @@ class _Builder(CameraFraming):
             for eid, off in zip(ids, offsets):
                 placed[eid] = (p0 + off, yaw0)
         semantics.after_layout(self.own_relations, placed, self.size)
+        tied = {s for s, r, _ in rels if r in ("on", "inside")} | {e for i, es in enumerate(self.spec.entities)
+                                                                  if es.position is not None for e in self.members_of[i]}
+        companions: dict[str, list[str]] = {}
+        for s, r, o in rels:  # what stands by a mover goes with it; what it stands by, too
+            if r not in ("on", "inside"):
+                companions.setdefault(o, []).append(s)
+                companions.setdefault(s, []).append(o)
+        firsts: dict[str, str] = {}
+        for a in self.spec.actions:  # a mover's first destination: not where it already stands
+            for eid in self.members(a.actor):
+                if not firsts.get(eid) and a.to and self.members(a.to):
+                    firsts[eid] = self.members(a.to)[0]
+        semantics.keep_apart([(m, d) for m, d in firsts.items() if d], placed, self.size, tied, companions)
         along = 0.0
         for eid in parked:  # nose to tail by the kerb on the far side of the road, facing along it
             p = np.zeros(3)
@@ -268,6 +288,9 @@ class _Builder(CameraFraming):
         for eid, sup in supports.items():
             self.actors[eid].support = self.actors[sup]
         prepare_paths(self.actors, self.spec, self.members, self.road)
+        for i, es in enumerate(self.spec.entities):  # how a group moves: side by side, or one behind the other
+            for eid in self.members_of[i]:
+                self.actors[eid].formation = es.formation
         return plan_motion(self.spec.actions, self.members, self.actors, self.stage, self.locate, self.warnings)
 
     def commit_motion(self, spans: dict) -> None:

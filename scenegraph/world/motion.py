@@ -79,6 +79,8 @@ def _is_vehicle(actor: Actor) -> bool:
     return actor.info is not None and actor.info.kind == "vehicle"
 
 
+#: verbs that leave the actor where it is ('comes back' returns to where the last motion began)
+_IN_PLACE = ("return", "pause", "wait", "look_at", "wave", "sit", "stand", "lie", "turn", "throw", "drop")
 _OTHERS = ("jump", "climb", "descend", "fly", "fall", "land", "take_off", "sit", "stand", "lie", "swim", "ride", "push",
            "carry", "meet", "approach", "lead", "pass", "return", "weave", "circle", "wave")
 _STILL = ("pause", "wait", "look_at", "throw", "drop")
@@ -147,7 +149,7 @@ class _Planner:
                 actor.open_end = False
                 actor.ignore = self._contacts(a)
                 for sub in subs:
-                    if sub.verb != "return":
+                    if sub.verb not in _IN_PLACE:
                         actor.origin = actor.position.copy()  # where 'comes back' goes
                     self.do(k, sub, actor, m, len(ids))
                 if not actor.open_end and not self._continues(k, eid):
@@ -226,6 +228,8 @@ class _Planner:
                 update["speed"] = (thing.info.drive or thing.info.run or thing.info.cruise_speed) * pace_factor(a.pace, archetype_of(thing.info))
         if not (a.to or a.via or a.direction or a.from_ or a.relation):
             update["direction"] = "forward"
+            if a.verb == "ride" and a.distance is None:  # a ride goes some way, not a step
+                update["distance"] = max(8.0, 3.0 * float(update.get("speed") or 1.0))
         return a.model_copy(update=update)
 
     def other(self, a: ActionSpec, actor: Actor, member: int, n: int, where: str) -> None:
@@ -314,11 +318,15 @@ class _Planner:
         if d == "out_of_scene" and not a.to:
             side = "left" if actor.position[0] < st.center[0] else "right"
             end = st.offscreen(actor.position * [1, 0, 1], np.array([-1.0 if side == "left" else 1.0, 0, 0]), actor.size)
-        if a.to:
+        if a.to and member and self.members(a.to) and getattr(self, "group_end", None) is not None:
+            end = self.group_end.copy()  # a group goes to one place: its members keep their offsets there
+        elif a.to:
             end = self.locate(a.to, actor)
             if d == "up" and self.members(a.to):  # onto it: the middle of its top
                 thing = self.actors[self.members(a.to)[0]]
                 end = thing.position + [0.0, thing.size[1], 0.0]
+        if member == 0:
+            self.group_end = end.copy() if end is not None else None
         here = start if start is not None else actor.position
         via = self.locate(a.via, actor) if a.via else None
         if end is None and via is not None and d is None:  # 'walks past the statue': on beyond it, same way
@@ -335,6 +343,9 @@ class _Planner:
         actor.open_end = (not a.to and not a.duration and not a.distance
                           and d not in ("towards_camera", "into_scene", "up", "down"))
         offset = self._offset(here, end, lateral)  # members of a group keep side by side
+        if getattr(actor, "formation", None) in ("line", "column") and len(self.members(a.actor)) > 1:  # ... or one behind the other
+            v = (end - here) * [1, 0, 1]
+            offset = -v / max(float(np.linalg.norm(v)), 1e-9) * member * (actor.size[2] + 0.8)
         if not actor.moved and self.start_time(self._k, a, actor) <= 1e-6 and actor.support is None and (
                 through or not a.from_ or a.from_.startswith("offscreen")):
             actor.flying_start = actor.moving = True  # caught under way, as a shot starts mid-action

@@ -159,6 +159,7 @@ def hop(actor: Actor, height: float | None = None) -> None:
     p = actor.position.copy()
     actor._key(actor.t + up, p + [0.0, h, 0.0], actor.yaw)
     actor._key(actor.t + up, p, actor.yaw)
+    actor.wait_until(actor.t + 0.2)  # lands before the next jump
     actor.moved = True
 
 

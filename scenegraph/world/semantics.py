@@ -38,6 +38,8 @@ def layout_relations(spec: SceneSpec, members: Callable[[str], list[str]],
         objs = members(r.object)
         if r.relation == "between":
             pair = objs[:2] if r.object2 is None else objs[:1] + members(r.object2)[:1]
+            if len(pair) == 2:
+                rels.append((pair[1], "right_of", pair[0]))  # the two stand apart, left and right of the gap
             for s in members(r.subject):
                 if len(pair) == 2 and s not in pair:
                     rels += [(s, "right_of", pair[0]), (s, "left_of", pair[1])]
@@ -50,7 +52,7 @@ def layout_relations(spec: SceneSpec, members: Callable[[str], list[str]],
                 if s == o:
                     continue
                 rel = r.relation
-                if rel == "under":
+                if rel == "under":  # inside its box when it fits; else beside it, then moved below its top
                     fits = size[s][1] < size[o][1] * 0.95 and size[s][0] <= size[o][0] and size[s][2] <= size[o][2]
                     rel = "inside" if fits else "near"
                 elif rel == "above":
@@ -73,6 +75,8 @@ def after_layout(own: list[tuple[str, str, str]], placed: dict[str, tuple[np.nda
         p = p.copy()
         if rel == "under":
             p[1] = q[1]
+            if size[s][1] < size[o][1]:  # lower than its top: in the middle of its footprint
+                p[0], p[2] = q[0], q[2]
         elif rel == "above":
             p[1] = q[1] + size[o][1] + ABOVE_GAP
         elif rel == "far_from":
@@ -128,3 +132,25 @@ def standin(spec: SceneSpec, index: int, known: Callable[[str], object]) -> tupl
         if r.object in refs and r.relation in ("on", "under"):
             return (1.0, 0.75, 0.8), "furniture", {"support": True}
     return (0.5, 0.5, 0.5), "prop", {}
+
+
+def keep_apart(pairs: list[tuple[str, str]], placed: dict[str, tuple[np.ndarray, float]], size: dict[str, np.ndarray],
+               fixed: set[str], companions: dict[str, list[str]], distance: float = 3.0) -> None:
+    """Move each mover of (mover, destination) at least ``distance`` metres (box to box) from where it goes,
+    so that 'runs to the fence' is a run; along the line between them, else to the left.  Its companions
+    (what stands near it) move with it; a mover that is fixed or stands on something stays."""
+    for mover, dest in pairs:
+        if mover in fixed or mover not in placed or dest not in placed or dest in companions.get(mover, []):
+            continue
+        p, yaw = placed[mover]
+        q = placed[dest][0]
+        reach = 0.5 * (max(size[mover][0], size[mover][2]) + max(size[dest][0], size[dest][2]))
+        d = (p - q) * [1, 0, 1]
+        n = float(np.linalg.norm(d))
+        if n - reach >= distance:
+            continue
+        u = d / n if n > 1e-6 else np.array([-1.0, 0.0, 0.0])
+        shift = q * [1, 0, 1] + u * (reach + distance) - p * [1, 0, 1]
+        for eid in [mover, *companions.get(mover, [])]:
+            if eid in placed and eid not in fixed | {dest}:
+                placed[eid] = (placed[eid][0] + shift, placed[eid][1])
