@@ -149,7 +149,8 @@ class _Builder(CameraFraming):
         """The layout's relations by entity id (the spec's extended ones mapped, see world.semantics)."""
         rels, self.own_relations = semantics.layout_relations(self.spec, self.members, self.size)
         for s, r, o in rels:  # 'a robot inside a box': a container grows to hold what is in it
-            need = self.size[s] * [1.15, 1.05, 1.15]
+            foot = max(self.size[s][0], self.size[s][2]) * 1.5  # the layout fits it at any heading (x sqrt 2)
+            need = np.array([foot, self.size[s][1] * 1.05, foot])
             if r == "inside" and np.any(need > self.size[o]) and self.info[o].archetype in _HOLDERS:
                 self.size[o] = np.maximum(self.size[o], need)
                 self.scene.update(o, bounds=catalog.bounds_of(self.size[o]))

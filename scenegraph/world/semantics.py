@@ -52,9 +52,10 @@ def layout_relations(spec: SceneSpec, members: Callable[[str], list[str]],
                 if s == o:
                     continue
                 rel = r.relation
-                if rel == "under":  # inside its box when it fits; else beside it, then moved below its top
+                if rel == "under":  # inside its box when it fits (and holds nothing); else beside it, moved after
                     fits = size[s][1] < size[o][1] * 0.95 and size[s][0] <= size[o][0] and size[s][2] <= size[o][2]
-                    rel = "inside" if fits else "near"
+                    holds = any(x.relation in ("on", "inside") and s in members(x.object) for x in spec.relations)
+                    rel = "inside" if fits and not holds else "near"
                 elif rel == "above":
                     rel = "on"
                 elif rel == "far_from":
@@ -66,12 +67,26 @@ def layout_relations(spec: SceneSpec, members: Callable[[str], list[str]],
 
 def after_layout(own: list[tuple[str, str, str]], placed: dict[str, tuple[np.ndarray, float]],
                  size: dict[str, np.ndarray]) -> None:
-    """Move boxes for what the solver's relations only approximate (in place)."""
+    """Move boxes for what the solver's relations only approximate (in place); what stands on or in a
+    moved box moves with it."""
+    held: dict[str, list[str]] = {}
+    for s, rel, o in own:
+        if rel in ("on", "inside"):
+            held.setdefault(o, []).append(s)
+
+    def carry(eid: str, delta: np.ndarray, seen: set) -> None:
+        for child in held.get(eid, []):
+            if child in placed and child not in seen:
+                seen.add(child)
+                placed[child] = (placed[child][0] + delta, placed[child][1])
+                carry(child, delta, seen)
+
     for s, rel, o in own:
         if s not in placed or o not in placed:
             continue
         p, yaw = placed[s]
         q = placed[o][0]
+        before = p
         p = p.copy()
         if rel == "under":
             p[1] = q[1]
@@ -82,6 +97,7 @@ def after_layout(own: list[tuple[str, str, str]], placed: dict[str, tuple[np.nda
         elif rel == "far_from":
             p[0] = max(p[0], q[0] + 0.5 * (size[o][0] + size[s][0]) + FAR)
         placed[s] = (p, yaw)
+        carry(s, p - before, {s})
 
 
 def formation_offsets(formation: str, n: int, size: np.ndarray) -> np.ndarray:
