@@ -43,7 +43,7 @@ def test_a_walk_starts_from_rest_with_bounded_acceleration_and_jerk():
 
 def test_the_police_car_on_the_highway_drives_at_highway_speed_for_the_whole_clip():
     scene, tl = world("a police car drives quickly on the highway")
-    sp, acc, _ = kinematics(tl, "car_1")
+    sp, acc, _ = kinematics(tl, "police_car_1")  # the word the prompt used names it
     assert setting_speed("car", "highway", 10.0) == pytest.approx(27.0)
     assert np.median(sp) > 25.0 and sp.min() > 25.0  # under way from the first frame, never parks
     assert scene.duration >= 3.0 and acc.max() < 1.0
