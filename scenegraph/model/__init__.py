@@ -12,7 +12,7 @@ Everything :mod:`scenegraph.model` exported before it became a package is re-exp
 """
 from __future__ import annotations
 
-from scenegraph.model.scene import (
+from scenegraph.model.payloads import (
     EDGE_KINDS,
     ENTITY_KINDS,
     SPATIAL_RELATIONS,
@@ -21,9 +21,10 @@ from scenegraph.model.scene import (
     Entity,
     LightParams,
     Material,
-    Scene,
     Trajectory,
     Transform,
+)
+from scenegraph.model.rotations import (
     quat_from_axis_angle,
     quat_from_yaw,
     quat_multiply,
@@ -32,6 +33,7 @@ from scenegraph.model.scene import (
     quat_to_matrix,
     trs_matrix,
 )
+from scenegraph.model.scene import Scene
 
 __all__ = [
     "ENTITY_KINDS",

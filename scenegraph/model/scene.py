@@ -30,47 +30,14 @@ from scenegraph.model import codec
 from scenegraph.model.files import atomic_write, gc_paused
 from scenegraph.model.payloads import (
     EDGE_KINDS,
-    ENTITY_KINDS,
     SPATIAL_RELATIONS,
-    CameraParams,
-    Dynamics,
     Entity,
-    LightParams,
     Material,
     Trajectory,
-    Transform,
     _check_range,
 )
-from scenegraph.model.rotations import (
-    quat_from_axis_angle,
-    quat_from_yaw,
-    quat_multiply,
-    quat_normalize,
-    quat_rotate,
-    quat_to_matrix,
-    trs_matrix,
-)
 
-__all__ = [
-    "ENTITY_KINDS",
-    "SPATIAL_RELATIONS",
-    "EDGE_KINDS",
-    "Transform",
-    "Material",
-    "CameraParams",
-    "LightParams",
-    "Dynamics",
-    "Entity",
-    "Trajectory",
-    "Scene",
-    "quat_normalize",
-    "quat_multiply",
-    "quat_rotate",
-    "quat_from_axis_angle",
-    "quat_to_matrix",
-    "quat_from_yaw",
-    "trs_matrix",
-]
+__all__ = ["Scene"]  # the payloads and rotations it uses are re-exported by scenegraph.model
 
 # --------------------------------------------------------------------------
 # the scene

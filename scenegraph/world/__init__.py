@@ -12,8 +12,8 @@ Everything :mod:`scenegraph.world` exported before it became a package is re-exp
 """
 from __future__ import annotations
 
-from scenegraph.world.dynamics import Bodies, WorldState, step
-from scenegraph.world.simulate import MAX_SUBSTEP, MAX_TIMELINE_BYTES, SETTLE_SPEED, simulate
+from scenegraph.world.dynamics import MAX_SUBSTEP, SETTLE_SPEED, Bodies, WorldState, step
+from scenegraph.world.simulate import MAX_TIMELINE_BYTES, simulate
 from scenegraph.world.timeline import Timeline, Visibility, VisibilityEvent
 
 __all__ = [

@@ -29,21 +29,10 @@ import math
 import numpy as np
 
 from scenegraph.errors import SimulationError
-from scenegraph.world.dynamics import MAX_SUBSTEP, RESTING, SETTLE_SPEED, Bodies, WorldState, release_state, step
-from scenegraph.world.timeline import Timeline, Visibility, VisibilityEvent
+from scenegraph.world.dynamics import MAX_SUBSTEP, RESTING, Bodies, release_state, step
+from scenegraph.world.timeline import Timeline
 
-__all__ = [
-    "Timeline",
-    "Visibility",
-    "VisibilityEvent",
-    "WorldState",
-    "Bodies",
-    "step",
-    "simulate",
-    "MAX_SUBSTEP",
-    "SETTLE_SPEED",
-    "MAX_TIMELINE_BYTES",
-]
+__all__ = ["simulate", "MAX_TIMELINE_BYTES"]  # the package re-exports these with the Timeline types
 
 #: the Timeline (plus visibility) may not need more than this many bytes
 MAX_TIMELINE_BYTES = 8 * 1024**3
