@@ -11,7 +11,7 @@ the same input always gives the same arrays.
 >>> m = proxy_mesh("car", [[-0.9, 0.0, -2.25], [0.9, 1.5, 2.25]])
 >>> m.bounds.tolist()
 [[-0.8999999761581421, 0.0, -2.25], [0.8999999761581421, 1.5, 2.25]]
->>> canonical_shape("Automobile"), canonical_shape("lamp post"), canonical_shape("spaceship")
+>>> canonical_shape("Automobile"), canonical_shape("lamp post"), canonical_shape("flurbo")
 ('car', 'lamp_post', 'box')
 """
 from __future__ import annotations
