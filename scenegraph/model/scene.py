@@ -329,6 +329,7 @@ class Scene:
     def update(self, node_id: str, **changes: Any) -> Any:
         """Replace fields of a node's payload (validated); returns the new payload.
 
+        >>> from scenegraph.model import Transform
         >>> s = Scene(); _ = s.add_entity(Entity("box"))
         >>> s.update("box", transform=Transform((1, 0, 0))).transform.translation.tolist()
         [1.0, 0.0, 0.0]
