@@ -311,7 +311,7 @@ class _Builder(CameraFraming):
             positions = [k[1] for k in actor.keys]
             info = self.info[eid]
             if actor.looks or (info.mobile and info.kind != "ball"):  # the smoothed heading, slerped between keys
-                heading, rots = "keyframes", [quat_from_yaw(k[2]) for k in actor.keys]
+                heading, rots = "keyframes", quat_from_yaw(np.array([k[2] for k in actor.keys], dtype=np.float64))
             else:
                 heading, rots = "fixed", None
             traj = Trajectory(f"traj_{eid}", times, positions, rotations=rots, interpolation="linear",
