@@ -212,3 +212,18 @@ def test_gltf_and_usd_carry_part_materials_the_sky_and_lights(street, tmp_path):
     back = scenegraph.pipeline.load(str(tmp_path / "s.glb"))
     assert {m.id for m in back.materials()} == {m.id for m in night.materials()}
     np.testing.assert_allclose(back.entity("road_1").bounds, night.entity("road_1").bounds, atol=1e-5)
+
+
+def test_a_prompt_naming_a_piece_the_room_kit_also_brings_keeps_its_own_id():
+    """"a book is on the shelf" in a classroom: the prompt's shelf is shelf_1 with the book on its top;
+    the room kit's own shelf takes the next free id instead of failing the build."""
+    import scenegraph
+    from scenegraph.world import simulate
+
+    scene = scenegraph.build("In the classroom, a book is on the shelf.", seed=0)
+    assert "kit" not in scene.entity("shelf_1").attributes
+    kit_shelves = [e.id for e in scene.entities() if e.cls == "shelf" and e.attributes.get("kit")]
+    assert kit_shelves and "shelf_1" not in kit_shelves
+    tl = simulate(scene)
+    top = scene.entity("shelf_1").bounds[1][1] * tl.scale[0, tl.index("shelf_1"), 1] + tl.world_position("shelf_1")[0, 1]
+    assert abs(tl.world_position("book_1")[0, 1] - top) < 0.02

@@ -127,7 +127,8 @@ class Kit:
     def add(self, eid: str | None, cls: str, at: Any, size: Any, mat: str, *, proxy: str | None = None, yaw: float = 0.0,
             surface: bool = False, name: str | None = None, **attrs: Any) -> str:
         """A kit entity of ``size`` (w, h, d) standing at ``at`` (its bottom centre), turned ``yaw`` about +Y."""
-        eid = eid or self.next_id(cls)
+        if eid is None or eid in self.scene:  # a prompt's own "shelf_1" keeps its id; the kit's takes the next free one
+            eid = self.next_id(eid.rsplit("_", 1)[0] if eid else cls)
         w, h, d = (float(v) for v in size)
         a = {"static": True, "kit": self.kit, **attrs}
         if surface:
