@@ -227,3 +227,12 @@ def test_a_prompt_naming_a_piece_the_room_kit_also_brings_keeps_its_own_id():
     tl = simulate(scene)
     top = scene.entity("shelf_1").bounds[1][1] * tl.scale[0, tl.index("shelf_1"), 1] + tl.world_position("shelf_1")[0, 1]
     assert abs(tl.world_position("book_1")[0, 1] - top) < 0.02
+
+
+@pytest.mark.parametrize("prompt", ["Twelve buses are in the park.", "A helicopter flies over the lake while a boat stays still."])
+def test_a_wide_action_still_gets_its_kit_scattered_around_it(prompt):
+    """The action can be wider than the ring a kit scatters trees and bushes in; the ring moves out."""
+    import scenegraph
+
+    scene = scenegraph.build(prompt, seed=0)
+    assert any(e.attributes.get("kit") for e in scene.entities())

@@ -185,6 +185,8 @@ class Kit:
                 margin: float = 1.1) -> int:
         """Put up to ``n`` things ``make(at, i)`` in the view, ``r0``..``r1`` m from the action's centre."""
         c = self.action[0]
+        if r1 < r0:  # a wide action (twelve buses) pushes the ring outwards instead of failing
+            r1 = r0 + 6.0
         placed = 0
         for _ in range(tries):
             if placed >= n:
