@@ -69,3 +69,13 @@ def text_to_image_pipeline(root: Path) -> Path:
     out = root / "sd"
     pipe.save_pretrained(str(out))
     return out
+
+
+def img2img_pipeline(root: Path) -> Path:
+    """A tiny StableDiffusionImg2ImgPipeline folder (the refiner's kind)."""
+    diffusers = pytest.importorskip("diffusers")
+    pipe = diffusers.StableDiffusionImg2ImgPipeline(safety_checker=None, feature_extractor=None, requires_safety_checker=False,
+                                                    **components(root))
+    out = root / "refiner"
+    pipe.save_pretrained(str(out))
+    return out

@@ -14,50 +14,12 @@ from scenegraph.appearance.refine import check_refiner_folder, color_name, refin
 from scenegraph.errors import BackendError, ModelError
 from scenegraph.model.materials import material_for
 from scenegraph.model import Entity, Material
-
-
-def _byte_chars() -> list[str]:
-    """The 256 printable stand-ins byte-level BPE (GPT-2 / CLIP) uses for bytes."""
-    keep = list(range(ord("!"), ord("~") + 1)) + list(range(ord("¡"), ord("¬") + 1)) + list(range(ord("®"), ord("ÿ") + 1))
-    extra = [b for b in range(256) if b not in keep]
-    return [chr(b) for b in keep] + [chr(256 + i) for i in range(len(extra))]
+from tests._tiny_diffusers import img2img_pipeline
 
 
 def _tiny_pipeline(root: Path) -> Path:
-    """Save a tiny UNet / VAE / CLIP text encoder / tokenizer / scheduler as a diffusers img2img folder."""
-    torch = pytest.importorskip("torch")
-    diffusers = pytest.importorskip("diffusers")
-    transformers = pytest.importorskip("transformers")
-    chars = _byte_chars()
-    vocab = {c: i for i, c in enumerate(chars + [c + "</w>" for c in chars] + ["re", "red</w>", "ca", "car</w>"])}
-    vocab["<|startoftext|>"], vocab["<|endoftext|>"] = len(vocab), len(vocab) + 1
-    (root / "vocab").mkdir(parents=True)
-    (root / "vocab" / "vocab.json").write_text(json.dumps(vocab))
-    (root / "vocab" / "merges.txt").write_text("#version: 0.2\nr e\nre d</w>\nc a\nca r</w>\n")
-    tokenizer = transformers.CLIPTokenizer(str(root / "vocab" / "vocab.json"), str(root / "vocab" / "merges.txt"), model_max_length=77)
-    torch.manual_seed(0)
-    unet = diffusers.UNet2DConditionModel(
-        block_out_channels=(8, 16), layers_per_block=1, sample_size=32, in_channels=4, out_channels=4,
-        down_block_types=("DownBlock2D", "CrossAttnDownBlock2D"), up_block_types=("CrossAttnUpBlock2D", "UpBlock2D"),
-        cross_attention_dim=16, attention_head_dim=2, norm_num_groups=4,
-    )
-    vae = diffusers.AutoencoderKL(
-        block_out_channels=[8, 16], in_channels=3, out_channels=3, latent_channels=4, norm_num_groups=4, layers_per_block=1,
-        down_block_types=["DownEncoderBlock2D"] * 2, up_block_types=["UpDecoderBlock2D"] * 2,
-    )
-    text_encoder = transformers.CLIPTextModel(transformers.CLIPTextConfig(
-        bos_token_id=vocab["<|startoftext|>"], eos_token_id=vocab["<|endoftext|>"], pad_token_id=vocab["<|endoftext|>"],
-        vocab_size=len(vocab), hidden_size=16, intermediate_size=32, num_attention_heads=2, num_hidden_layers=2,
-        max_position_embeddings=77, projection_dim=16,
-    ))
-    scheduler = diffusers.DDIMScheduler(beta_schedule="scaled_linear", beta_start=0.00085, beta_end=0.012, clip_sample=False, set_alpha_to_one=False, steps_offset=1)
-    pipe = diffusers.StableDiffusionImg2ImgPipeline(
-        vae=vae, text_encoder=text_encoder, tokenizer=tokenizer, unet=unet, scheduler=scheduler,
-        safety_checker=None, feature_extractor=None, requires_safety_checker=False,
-    )
-    out = root / "refiner"
-    pipe.save_pretrained(str(out))
-    return out
+    """A tiny random img2img pipeline folder, built from configs (no download)."""
+    return img2img_pipeline(root)
 
 
 @pytest.fixture(scope="module")
