@@ -18,15 +18,20 @@ def train_ply() -> Path:
     return TESTDATA / "train-1000.ply"
 
 
-@pytest.fixture
-def one_torch_thread():
-    """Run a test with one torch intra-op thread: on a shared 2-core machine a second thread
-    mostly waits at every small op's barrier (rasterizer and fitting tests use many small ops)."""
+def _one_torch_thread():
+    """Run with one torch intra-op thread: on a shared 2-core machine a second thread mostly
+    waits at every small op's barrier (rasterizer, fitting and tiny-model tests use many small ops)."""
     torch = pytest.importorskip("torch")
     n = torch.get_num_threads()
     torch.set_num_threads(1)
     yield
     torch.set_num_threads(n)
+
+
+one_torch_thread = pytest.fixture(_one_torch_thread, name="one_torch_thread")
+#: the same for a whole module whose module-scoped fixtures train tiny models
+#: (``pytestmark = pytest.mark.usefixtures("one_torch_thread_per_module")``)
+one_torch_thread_per_module = pytest.fixture(_one_torch_thread, scope="module", name="one_torch_thread_per_module")
 
 
 def pytest_collection_modifyitems(config, items):

@@ -19,13 +19,7 @@ BOUNDS = np.array([[-0.9, 0.0, -2.25], [0.9, 1.5, 2.25]])
 OPTS = dict(steps=20, views=4, size=32, lr=0.1, backend="torch")
 
 
-@pytest.fixture(scope="module", autouse=True)
-def _one_thread():
-    torch = pytest.importorskip("torch")
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
+pytestmark = pytest.mark.usefixtures("one_torch_thread_per_module")
 
 
 @pytest.fixture(scope="module")
