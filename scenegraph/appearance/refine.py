@@ -10,26 +10,20 @@ the same machine.  Cameras and alpha masks pass through unchanged.
 """
 from __future__ import annotations
 
-import json
 import os
 from pathlib import Path
 from typing import Any, Sequence
 
 import numpy as np
 
+from scenegraph.appearance.diffusers_folder import TEXT_ENCODER, UNET, VAE, check_pipeline_folder, load_pipeline
 from scenegraph.world.views import PosedView
-from scenegraph.errors import BackendError, ModelError
+from scenegraph.errors import ModelError
 
 __all__ = ["refine_views", "refiner_prompt", "check_refiner_folder", "color_name"]
 
 #: components a Stable Diffusion img2img folder needs, and the weight files that may hold each
-_REQUIRED = {
-    "unet": ("diffusion_pytorch_model.safetensors", "diffusion_pytorch_model.bin"),
-    "vae": ("diffusion_pytorch_model.safetensors", "diffusion_pytorch_model.bin"),
-    "text_encoder": ("model.safetensors", "pytorch_model.bin"),
-    "tokenizer": (),
-    "scheduler": (),
-}
+_REQUIRED = {"unet": UNET, "vae": VAE, "text_encoder": TEXT_ENCODER, "tokenizer": (), "scheduler": ()}
 #: material words that add nothing to a prompt ("a red paint car")
 _SILENT_MATERIALS = {"paint", "skin", "fur", "feather", "leaf", "plastic"}
 
@@ -72,51 +66,13 @@ def refiner_prompt(entity: Any, material: Any = None) -> str:
 
 def check_refiner_folder(model_path: str | os.PathLike) -> Path:
     """The folder as a Path if it looks like a diffusers img2img pipeline; BackendError naming what is missing."""
-    p = Path(model_path)
-    if not p.exists():
-        raise BackendError(f"refiner weights not found: {p} does not exist (point --refiner at a local diffusers folder)")
-    if not p.is_dir():
-        raise BackendError(f"refiner weights: {p} is a file, expected a diffusers pipeline folder")
-    index = p / "model_index.json"
-    if not index.is_file():
-        raise BackendError(f"refiner weights: {p} is not a diffusers pipeline folder (no model_index.json)")
-    try:
-        listed = json.loads(index.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise BackendError(f"refiner weights: {index} is unreadable ({exc})") from None
-    for comp, weight_files in _REQUIRED.items():
-        if not isinstance(listed.get(comp), list) or listed[comp][0] is None:
-            raise BackendError(f"refiner weights: {index} lists no {comp!r} component")
-        folder = p / comp
-        if not folder.is_dir():
-            raise BackendError(f"refiner weights: {p} has no {comp}/ folder")
-        if weight_files and not any((folder / f).is_file() for f in weight_files):
-            raise BackendError(f"refiner weights: {folder} holds no weights ({' or '.join(weight_files)})")
-    return p
+    return check_pipeline_folder(model_path, _REQUIRED, what="refiner weights",
+                                 hint="point --refiner at a local diffusers folder")
 
 
 def _load_pipeline(path: Path, device: str | None) -> tuple[Any, Any]:
     """The img2img pipeline in ``path`` on ``device`` (default: CUDA when present), and the torch module."""
-    try:
-        import torch
-        from diffusers import StableDiffusionImg2ImgPipeline
-    except ImportError as exc:
-        raise BackendError(f"the refiner needs torch, diffusers and transformers ({exc}); pip install 'scenegraph[ml]'") from None
-    if device is None:
-        device = "cuda" if torch.cuda.is_available() else "cpu"
-    dtype = torch.float16 if device.startswith("cuda") else torch.float32
-    try:
-        pipe = StableDiffusionImg2ImgPipeline.from_pretrained(
-            str(path), local_files_only=True, torch_dtype=dtype, safety_checker=None, requires_safety_checker=False
-        )
-    except Exception as exc:  # diffusers raises OSError, ValueError, KeyError ... for broken folders
-        raise BackendError(f"refiner weights: cannot load the pipeline in {path} ({type(exc).__name__}: {exc})") from None
-    max_tokens = getattr(pipe.text_encoder.config, "max_position_embeddings", 77)
-    if not 0 < getattr(pipe.tokenizer, "model_max_length", 0) <= max_tokens:  # tokenizer saved without a limit
-        pipe.tokenizer.model_max_length = max_tokens
-    pipe = pipe.to(device)
-    pipe.set_progress_bar_config(disable=True)
-    return pipe, torch
+    return load_pipeline("StableDiffusionImg2ImgPipeline", path, device, what="refiner weights")
 
 
 def refine_views(

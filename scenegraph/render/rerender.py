@@ -41,6 +41,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
+from scenegraph.appearance.diffusers_folder import TEXT_ENCODER, UNET, VAE, check_pipeline_folder, load_pipeline
 from scenegraph.errors import BackendError, ModelError, SceneGraphError
 from scenegraph.model import Scene
 
@@ -48,10 +49,7 @@ __all__ = ["rerender", "check_controlnet_folder", "warp_error", "RerenderResult"
 
 CONTROLS = ("depth", "edge", "seg")
 _NEGATIVE = "blurry, distorted, text, watermark"
-_WEIGHTS = {"unet": ("diffusion_pytorch_model.safetensors", "diffusion_pytorch_model.bin"),
-            "vae": ("diffusion_pytorch_model.safetensors", "diffusion_pytorch_model.bin"),
-            "controlnet": ("diffusion_pytorch_model.safetensors", "diffusion_pytorch_model.bin"),
-            "text_encoder": ("model.safetensors", "pytorch_model.bin"), "tokenizer": (), "scheduler": ()}  # fmt: skip
+_WEIGHTS = {"unet": UNET, "vae": VAE, "controlnet": UNET, "text_encoder": TEXT_ENCODER, "tokenizer": (), "scheduler": ()}
 
 
 @dataclass
@@ -69,48 +67,13 @@ class RerenderResult:
 
 def check_controlnet_folder(model: str | os.PathLike) -> Path:
     """The folder if it holds a diffusers ControlNet pipeline; BackendError naming what is missing or wrong."""
-    p = Path(model)
-    if not p.exists():
-        raise BackendError(f"rerender model: {p} does not exist (point --model at a local diffusers ControlNet pipeline folder)")
-    index = p / "model_index.json"
-    if not p.is_dir() or not index.is_file():
-        raise BackendError(f"rerender model: {p} is not a diffusers pipeline folder (no model_index.json)")
-    try:
-        listed = json.loads(index.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise BackendError(f"rerender model: {index} is unreadable ({exc})") from None
-    kind = str(listed.get("_class_name", "?"))
-    if "controlnet" not in listed or "ControlNet" not in kind:
-        raise BackendError(f"rerender model: {p} holds a {kind}, not a ControlNet pipeline "
-                           "(e.g. StableDiffusionControlNetImg2ImgPipeline with a controlnet/ component)")
-    for comp, files in _WEIGHTS.items():
-        if not isinstance(listed.get(comp), list) or listed[comp][0] is None:
-            raise BackendError(f"rerender model: {index} lists no {comp!r} component")
-        if not (p / comp).is_dir():
-            raise BackendError(f"rerender model: {p} has no {comp}/ folder")
-        if files and not any((p / comp / f).is_file() for f in files):
-            raise BackendError(f"rerender model: {p / comp} holds no weights ({' or '.join(files)})")
-    return p
+    return check_pipeline_folder(
+        model, _WEIGHTS, what="rerender model", hint="point --model at a local diffusers ControlNet pipeline folder",
+        class_word="ControlNet", class_example="e.g. StableDiffusionControlNetImg2ImgPipeline with a controlnet/ component")
 
 
 def _load(model: Path, device: str | None) -> tuple[Any, Any]:
-    try:
-        import torch
-        from diffusers import StableDiffusionControlNetImg2ImgPipeline
-    except ImportError as exc:
-        raise BackendError(f"rerender needs torch, diffusers and transformers ({exc}): pip install 'scenegraph[ml]'") from None
-    if device is None:
-        device = "cuda" if torch.cuda.is_available() else "cpu"
-    dtype = torch.float16 if device.startswith("cuda") else torch.float32
-    try:
-        pipe = StableDiffusionControlNetImg2ImgPipeline.from_pretrained(
-            str(model), local_files_only=True, torch_dtype=dtype, safety_checker=None, requires_safety_checker=False)
-    except Exception as exc:  # diffusers raises OSError, ValueError, KeyError ... for broken folders
-        raise BackendError(f"rerender model: cannot load the pipeline in {model} ({type(exc).__name__}: {exc})") from None
-    limit = getattr(pipe.text_encoder.config, "max_position_embeddings", 77)
-    if not 0 < getattr(pipe.tokenizer, "model_max_length", 0) <= limit:
-        pipe.tokenizer.model_max_length = limit
-    return pipe.to(device), torch
+    return load_pipeline("StableDiffusionControlNetImg2ImgPipeline", model, device, what="rerender model")
 
 
 def _warp(image: np.ndarray, flow: np.ndarray) -> np.ndarray:
