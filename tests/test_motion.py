@@ -273,3 +273,21 @@ def test_jumping_onto_a_chair_ends_on_its_seat_top():
     cat, chair = tl.world_position("cat_1"), tl.world_position("chair_1")[0]
     assert cat[0, 1] == pytest.approx(0.0) and cat[-1, 1] == pytest.approx(0.9, abs=1e-3)
     assert np.linalg.norm((cat[-1] - chair)[[0, 2]]) < 1e-3
+
+
+def test_a_chased_ball_rolls_away_with_the_dog_after_it():
+    _, tl = world("A dog chases a ball.")
+    dog, ball = tl.world_position("dog_1"), tl.world_position("ball_1")
+    assert np.linalg.norm(ball[-1] - ball[0]) > 3.0  # the ball rolls away
+    assert np.linalg.norm(dog[-1] - dog[0]) > 3.0  # and the dog runs after it
+    way = (ball[-1] - ball[0]) / np.linalg.norm(ball[-1] - ball[0])
+    assert float(np.dot(dog[-1] - dog[0], way)) > 3.0  # the same way
+    assert float(np.dot(ball[-1] - dog[-1], way)) > 0.0  # still behind the ball
+
+
+def test_chasing_or_following_something_that_stays_put_goes_to_it():
+    scene, tl = world("A cat chases a leaf.")
+    cat, leaf = tl.world_position("cat_1"), tl.world_position("leaf_1")
+    assert np.allclose(leaf, leaf[0])  # a leaf does not run away
+    d = np.linalg.norm((cat - leaf)[:, [0, 2]], axis=1)
+    assert d[0] > 1.5 and d[-1] < 1.0  # the cat was away from it and ends at it

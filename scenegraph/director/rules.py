@@ -691,9 +691,9 @@ class _Parser(ClauseReader, NounParser):
             if any(b.actor == other for b in self.acts):
                 continue
             info = catalog.lookup(self._ent(other).cls)
-            if info is None or not info.mobile:
+            if info is None or not (info.mobile or "roll" in info.verbs):  # a chased ball rolls away
                 continue
-            usual = next((v for v in info.verbs if v in ("walk", "run", "drive", "fly", "swim", "move")), None)
+            usual = next((v for v in info.verbs if v in ("walk", "run", "drive", "fly", "swim", "roll", "move")), None)
             verb = usual or ("drive" if info.drive and not info.walk else "walk")
             if f["verb"] == "chase" and verb == "walk":
                 verb = "run"

@@ -167,6 +167,12 @@ class _Planner:
                 actor, leader = self.actors[eid], self.actors[self.members(a.target)[0]]
                 if a.verb == "overtake":
                     ends.append(relative.overtake(actor, leader, t0, m))
+                elif not leader.moved:  # chasing or following something that stays put: go to it
+                    actor.wait_until(max(t0, actor.t))
+                    to = a.model_copy(update={"verb": "run" if a.verb == "chase" else "walk", "to": a.target,
+                                              "target": None})
+                    self.do(k, to, actor, m, len(ids))
+                    ends.append(actor.t)
                 else:
                     ends.append(self.follow(a, actor, t0, m))
             self.span[k] = (t0, max(self.span[k][1], *ends))
