@@ -31,6 +31,7 @@ from scenegraph.model.materials import material_for
 from scenegraph.model.payloads import Entity, LightParams, Material, Transform
 from scenegraph.model.rotations import quat_from_yaw
 from scenegraph.world.sky import SkyLook, gradient_png, sky_for
+from scenegraph.world.vehicle_lights import add_vehicle_lights
 
 __all__ = ["KITS", "kit_for", "ground_word", "furnish", "surface_top", "SKY_RADIUS", "Kit"]
 
@@ -260,6 +261,8 @@ def furnish(scene: Any, stage: Any, env: Any, road: Any, *, seed: int, warnings:
         warnings.append(f"setting {word!r} is not one the kits know ({', '.join(sorted(KITS))}): built a plain ground")
     look = sky_for(getattr(env, "time_of_day", None), getattr(env, "sky", None))
     kit = Kit(scene, stage, kit_name or "ground", seed, occupied, look)
+    if look.lights_on:  # before the kit: its parked cars stay dark
+        add_vehicle_lights(scene)
     if "ground" in scene:
         scene.update("ground", attributes={**scene.entity("ground").attributes, "kit": kit.kit, "surface": True, "top": 0.0})
     if kit_name in BUILDERS:
