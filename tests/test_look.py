@@ -82,3 +82,37 @@ def test_headlights_light_the_road_ahead_in_the_builtin_render():
 
     dark, lit = frame(False), frame(True)
     assert lit.mean() > 1.5 * dark.mean(), (lit.mean(), dark.mean())
+
+
+def test_quadrupeds_have_a_body_neck_head_ears_tail_and_four_jointed_legs_by_species():
+    from scenegraph.appearance.rig import rig_for
+    from scenegraph.model import Entity
+
+    def rig(cls, w, h, d):
+        return rig_for(Entity("a", cls=cls, bounds=((-w / 2, 0, -d / 2), (w / 2, h, d / 2))), 0)
+
+    cat, horse, dog = rig("cat", 0.2, 0.3, 0.5), rig("horse", 0.6, 1.6, 2.4), rig("dog", 0.3, 0.6, 0.9)
+    for r, h, d in ((cat, 0.3, 0.5), (horse, 1.6, 2.4), (dog, 0.6, 0.9)):
+        assert r.kind == "quadruped" and len(r.names) >= 22 and len(r.legs) == 4
+        for name in ("hips", "spine", "chest", "neck", "head", "ear_L", "ear_R", "tail", "tail_2", "tail_3",
+                     "upper_front_L", "lower_hind_R", "foot_hind_L"):
+            assert name in r.names
+        bind = r.bind_world()
+        head, chest, hips = bind[r.index("head")], bind[r.index("chest")], bind[r.index("hips")]
+        assert head[2] > chest[2] > hips[2] and head[1] > chest[1]  # the head is ahead of and above the chest
+        pts = np.concatenate([m.positions for _, m, _ in r.parts])
+        assert pts[:, 1].min() >= -1e-6 and pts[:, 1].max() <= h + 1e-4 and np.ptp(pts[:, 2]) <= d + 1e-4
+        assert np.ptp(pts[:, 1]) > 0.9 * h  # fills its bounds' height (no squashed body)
+        roles = {role for role, _, _ in r.parts}
+        assert {"clothes", "dark"} <= roles  # eyes and nose
+        # one smooth torso: the body's cross-section is continuous from rump to chest (no beads)
+        m, joints = next((m, j) for role, m, j in r.parts if role == "clothes")
+        body = m.positions[np.isin(joints, [r.index("hips"), r.index("spine"), r.index("chest")])]
+        zs = np.linspace(np.percentile(body[:, 2], 10), np.percentile(body[:, 2], 90), 12)
+        depth = [np.ptp(body[np.abs(body[:, 2] - z) < 0.06 * d, 1]) for z in zs]
+        assert min(depth) > 0.6 * max(depth)
+    leg = lambda r: r.bind_world()[r.index("upper_front_L")][1] / r.height  # noqa: E731
+    assert leg(horse) > leg(cat)  # a horse stands on longer legs
+    tail = lambda r, d: np.linalg.norm(r.bind_world()[r.index("tail_3")] - r.bind_world()[r.index("tail")]) / d  # noqa: E731
+    assert tail(cat, 0.5) > 1.5 * tail(horse, 2.4)  # and a cat has the longer tail
+    assert "hoof" in {role for role, _, _ in horse.parts} and "hoof" not in {role for role, _, _ in cat.parts}

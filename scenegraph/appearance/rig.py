@@ -174,7 +174,8 @@ class _Builder:
             c = np.array([(b[0, 0] + b[1, 0]) / 2, b[0, 1], (b[0, 2] + b[1, 2]) / 2])
             with np.errstate(divide="ignore", invalid="ignore"):
                 k = np.nanmin(np.stack([np.ones(3), np.where(hi > c, (b[1] - c) / (hi - c), 1.0),
-                                        np.where(lo < c, (c - b[0]) / (c - lo), 1.0)]), axis=0)
+                                        np.where(lo < c - 1e-6, (c - b[0]) / (c - lo), 1.0)]), axis=0)
+                k[1] = min(1.0, (b[1, 1] - c[1]) / (hi[1] - c[1])) if hi[1] > c[1] else 1.0  # only the top squeezes the height
             k = np.clip(k, 0.05, 1.0) * (1.0 - 1e-6)
             if np.any(k < 1.0 - 1e-6):
                 pos = c + (pos - c) * k
@@ -275,62 +276,22 @@ def _human_body(cls: str, bounds: tuple, words: tuple, build_level: int, leg_lev
 
 def _quadruped(cls: str, b: np.ndarray, h: int) -> Rig:
     k = float(_rng(h).uniform(0.55, 0.8))
-    colors = {"snout": (k * 0.8, k * 0.65, k * 0.55), "hoof": (0.08, 0.07, 0.06)}
+    colors = {"snout": (k * 0.8, k * 0.65, k * 0.55), "hoof": (0.08, 0.07, 0.06), "dark": (0.02, 0.018, 0.015),
+              "horn": (0.75, 0.68, 0.55), "mane": (k * 0.35, k * 0.25, k * 0.15)}
     return dataclasses.replace(_quadruped_body(cls, tuple(b.ravel().tolist())), colors=colors)
 
 
 @functools.lru_cache(maxsize=256)
 def _quadruped_body(cls: str, bounds: tuple) -> Rig:
+    from scenegraph.appearance.rig_animals import quadruped_body
+
     b = np.array(bounds).reshape(2, 3)
-    leg_f, neck_f, head_f, tail_f, pointy, snout = QUADRUPED_SPECIES.get(cls, QUADRUPED_SPECIES["dog"])
-    w, hh, d = (b[1] - b[0]).tolist()
-    y0, zc = float(b[0, 1]), float(0.5 * (b[0, 2] + b[1, 2]))
-    body_r = 0.2 * hh
-    leg_top = leg_f * hh
-    body_y = leg_top + 0.8 * body_r
-    hr = head_f * hh
-    zf, zb = zc + 0.27 * d, zc - 0.27 * d
     B = _Builder()
-    B.joint("hips", None, (0, y0 + body_y, zb))
-    B.joint("spine", "hips", (0, y0 + body_y, zc))
-    B.joint("chest", "spine", (0, y0 + body_y, zf))
-    head_c = np.array([0.0, y0 + body_y + neck_f * hh, zc + 0.36 * d + 0.3 * hr])
-    B.joint("neck", "chest", (0, y0 + body_y + 0.2 * body_r, zc + 0.3 * d))
-    B.joint("head", "neck", head_c - (0, 0, 0.3 * hr))
-    B.joint("tail", "hips", (0, y0 + body_y + 0.3 * body_r, zc - 0.36 * d))
-    ankle = 0.06 * leg_top
-    legs = []
-    for front, z, par in ((True, zf, "chest"), (False, zb, "hips")):
-        for s, side in ((1, "L"), (-1, "R")):
-            tag = f"{'front' if front else 'hind'}_{side}"
-            x = s * 0.25 * w
-            B.joint(f"upper_{tag}", par, (x, y0 + leg_top + 0.3 * body_r, z))
-            B.joint(f"lower_{tag}", f"upper_{tag}", (x, y0 + 0.5 * leg_top, z))
-            B.joint(f"foot_{tag}", f"lower_{tag}", (x, y0 + ankle, z))
-    P = {n: p for n, p in zip(B.names, B.pos)}
-    B.part("clothes", "spine", ellipsoid((0.42 * w, body_r, 0.2 * d), P["spine"], 6, 12))
-    B.part("clothes", "hips", ellipsoid((0.42 * w, 0.95 * body_r, 0.2 * d), P["hips"] + (0, 0, -0.02 * d), 6, 12))
-    B.part("clothes", "chest", ellipsoid((0.45 * w, 1.05 * body_r, 0.2 * d), P["chest"] + (0, 0, 0.02 * d), 6, 12))
-    B.part("clothes", "neck", limb(P["neck"], head_c, 0.6 * hr, 8))
-    B.part("clothes", "head", ellipsoid((0.85 * hr, hr, 1.1 * hr), head_c, 6, 10))
-    B.part("snout", "head", ellipsoid((0.5 * hr, 0.45 * hr, snout * hr), head_c + (0.0, -0.3 * hr, 0.6 * hr + 0.6 * snout * hr), 4, 8))
-    for s in (-1, 1):
-        ear = (0.2 * hr, 0.45 * hr, 0.12 * hr) if pointy else (0.15 * hr, 0.55 * hr, 0.3 * hr)
-        B.part("snout", "head", ellipsoid(ear, head_c + (s * 0.55 * hr, (0.8 if pointy else -0.1) * hr, -0.1 * hr), 3, 6))
-    tail_end = P["tail"] + (0, tail_f * hh - 0.3 * body_r, -0.15 * d)
-    B.part("clothes", "tail", limb(P["tail"], tail_end, max(0.05 * w, 0.01), 6))
-    r_leg = 0.12 * w
-    for tag in ("front_L", "front_R", "hind_L", "hind_R"):
-        u, lo, f = P[f"upper_{tag}"], P[f"lower_{tag}"], P[f"foot_{tag}"]
-        B.part("clothes", f"upper_{tag}", limb(u + (0, 0.3 * body_r, 0), lo, r_leg * 1.15, 8))
-        B.part("clothes", f"lower_{tag}", limb(lo, f, r_leg * 0.8, 8))
-        B.part("hoof", f"foot_{tag}", box_mesh((f[0] - r_leg, y0, f[2] - r_leg), (f[0] + r_leg, f[1] + 0.5 * r_leg, f[2] + 1.4 * r_leg)))
-    colors: dict = {}
+    order = quadruped_body(B, cls, b)
     n = B.names
-    # a walk's footfall order: hind left, front left, hind right, front right (a lateral sequence)
     legs = tuple(Leg(n.index(f"upper_{t}"), n.index(f"lower_{t}"), n.index(f"foot_{t}"), ph, 1.0 if t.startswith("front") else -1.0)
-                 for t, ph in (("front_L", 0.25), ("front_R", 0.75), ("hind_L", 0.0), ("hind_R", 0.5)))
-    return B.finish("quadruped", colors, legs, hh, bounds=b)
+                 for t, ph in order)
+    return B.finish("quadruped", {}, legs, float(b[1, 1] - b[0, 1]), bounds=b)
 
 
 def _bird(cls: str, b: np.ndarray, h: int) -> Rig:
