@@ -303,7 +303,7 @@ def _parser() -> argparse.ArgumentParser:
     r = sub.add_parser("render", help="render frames and ground-truth passes", description="Render a scene's frames through one camera: rgb_NNNN.png, passes_NNNN.npz (rgb, alpha, depth, instance, flow_forward/backward, normal, semantic), boxes_NNNN.json and passes.json (ids, classes, visibility) in the -o folder; layout in docs/passes.md.")
     r.add_argument("scene")
     r.add_argument("-o", "--output", required=True, metavar="FOLDER")
-    r.add_argument("--camera", default=None, help="camera entity id (default: the first camera)")
+    r.add_argument("--camera", default=None, help="camera entity id (default: the live shot's camera at each frame, see scene.metadata shots)")
     r.add_argument("--frames", default=None, help="N or START:STOP[:STEP] (default: all)")
     r.add_argument("--width", type=int, default=320, help="image width in pixels (height follows the camera aspect)")
     r.add_argument("--background", type=_colour, default=None, metavar="R,G,B",

@@ -210,7 +210,10 @@ def render(
     from scenegraph.world.views import PinholeCamera
     from scenegraph.world import simulate
 
+    from scenegraph.world.coverage import active_cameras
+
     cams = scene.cameras()
+    cut = camera is None  # the live camera of each frame (a scene with cuts lists its shots)
     if camera is None:
         if not cams:
             raise ModelError("render: the scene has no camera")
@@ -234,13 +237,9 @@ def render(
     index = {eid: i for i, eid in enumerate(tl.ids)}
     bg = np.asarray(background if background is not None else (0.0, 0.0, 0.0), dtype=np.float32).reshape(3)
     world_all = tl.world_matrices()
-    vis = tl.visibility.get(camera)
     out = []
-    maker = None
-    if passes:
-        from scenegraph.render.passes import PassMaker
-
-        maker = PassMaker(scene, tl, camera, w, h, world=world_all)
+    live = active_cameras(scene, tl.time) if cut else [camera] * tl.frame_count
+    makers: dict = {}
     todo = parse_frames(frames, tl.frame_count)
     skins = None
     if renderer != "builtin":
@@ -256,7 +255,14 @@ def render(
         lit = LitRenderer(scene, splat_backend=backend, skins=PosedMeshes(scene, tl))  # characters by their joints, wheels spinning
     for f in todo:
         world = world_all[f]
-        pin = PinholeCamera.from_scene_camera(params, world[index[camera]], w, h)
+        camera = live[f]
+        vis = tl.visibility.get(camera)
+        pin = PinholeCamera.from_scene_camera(scene.entity(camera).camera, world[index[camera]], w, h)
+        maker = None
+        if passes:
+            from scenegraph.render.passes import PassMaker
+
+            maker = makers.get(camera) or makers.setdefault(camera, PassMaker(scene, tl, camera, w, h, world=world_all))
         if lit is not None:
             lit.frame_index = f
             rgb, alpha, depth, inst = lit.frame(world, index, pin, background)

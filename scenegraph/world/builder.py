@@ -411,6 +411,7 @@ def build_scene(spec: SceneSpec, *, seed: int = 0, fps: float | None = None, dur
         elif spans or spec.camera:
             b.scene.duration = round(max(spans_end(spans), shots_end) + 1.0, 3)
     trim_trajectories(b.scene, b.scene.duration)
+    b.cover(spans)  # follow cameras and cuts where the still camera cannot film the plan
     b.scene.metadata.update({
         "director": re.sub(r"//[^/@]*@", "//", director),  # never keep credentials written into a URL
         "spec": spec.model_dump(mode="json", by_alias=True, exclude_none=True),

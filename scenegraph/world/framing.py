@@ -14,7 +14,7 @@ import numpy as np
 
 from scenegraph.world.stage import PAVEMENT, ROAD_HALF_WIDTH
 
-__all__ = ["YFOV", "ASPECT", "MAIN_FILL", "frame_points", "CameraFraming"]
+__all__ = ["YFOV", "ASPECT", "MAIN_FILL", "frame_points", "CameraFraming", "write_shots"]
 
 YFOV = math.radians(50.0)
 ASPECT = 16.0 / 9.0
@@ -126,6 +126,22 @@ class CameraFraming:
         self.stage.tan_v = math.tan(YFOV / 2)
         self.stage.tan_h = self.stage.tan_v * ASPECT
 
+    def cover(self, spans: dict) -> None:
+        """After motion and the clip's length are known: when the establishing camera cannot film the plan
+        (the main subject too small, an actor out of the picture while it acts), follow cameras and cuts
+        take over (:mod:`scenegraph.world.coverage`).  A prompt that says how the camera moves is obeyed."""
+        from scenegraph.world.coverage import plan_coverage
+
+        if self.spec.camera or "camera_1" not in self.scene:
+            return
+        objs = [e.id for e in self.scene.entities("object") if e.id in self.size]
+        main = objs[0] if objs else None
+        actors = {e: a for e, a in self.actors.items() if e in self.size}
+        shots = plan_coverage(self.spec, self.members, actors, self.size, spans, self.camera_eye, self.camera_target,
+                              float(self.scene.duration), float(self.scene.fps), YFOV, ASPECT, main, objs)
+        if shots:
+            write_shots(self.scene, shots)
+
     def _hidden(self, eid: str, eye: np.ndarray, placed: dict[str, tuple[np.ndarray, float]]) -> bool:
         """True when the sight line from ``eye`` to the middle of ``eid`` passes through another object's box."""
         p = placed[eid][0] + [0.0, 0.5 * self.size[eid][1], 0.0]
@@ -143,3 +159,35 @@ class CameraFraming:
             if t_near <= t_far and 0.0 < t_far and t_near < 0.98:
                 return True
         return False
+
+
+def write_shots(scene, shots: list) -> None:
+    """Put coverage shots (:class:`scenegraph.world.coverage.Shot`) into ``scene``: the first on ``camera_1``,
+    each further one on a camera of its own (``camera_2`` ...), and with more than one shot the cut list in
+    ``scene.metadata["shots"]`` plus each camera's ``attributes["shot"]`` (its live time range)."""
+    from scenegraph.model import Entity, Trajectory, Transform
+
+    first = scene.entity("camera_1")
+    cut = len(shots) > 1
+    listing = []
+    for k, shot in enumerate(shots):
+        cid = "camera_1" if k == 0 else f"camera_{k + 1}"
+        span = {"start": round(float(shot.start), 4), "end": round(float(shot.end), 4)}
+        attrs = {**first.attributes, "shot": span} if cut else dict(first.attributes)
+        if k == 0:
+            scene.update(cid, transform=Transform(shot.positions[0], shot.rotations[0]), attributes=attrs)
+        else:
+            scene.add_entity(Entity(cid, name=f"camera {k + 1}", kind="camera", cls="camera", camera=first.camera,
+                                    transform=Transform(shot.positions[0], shot.rotations[0]), attributes=attrs))
+        if len(shot.times) > 1:
+            tid = f"traj_{cid}"
+            traj = Trajectory(tid, shot.times, shot.positions, rotations=shot.rotations, interpolation="linear",
+                              heading="keyframes")
+            if tid in scene:
+                scene.update(tid, times=traj.times, positions=traj.positions, rotations=traj.rotations)
+            else:
+                scene.add_trajectory(traj)
+                scene.set_trajectory(cid, tid)
+        listing.append({"camera": cid, **span, "subjects": list(shot.subjects)})
+    if cut:
+        scene.metadata["shots"] = listing

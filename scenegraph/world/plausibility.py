@@ -14,10 +14,12 @@
 - ``facing``: a mover going faster than 0.5 m/s while facing more than 45
   degrees away from its direction of travel (backward moves and rolling
   things excepted);
-- ``unseen``: a named object that no camera sees at any frame;
+- ``unseen``: a named object that the live camera never sees (with a cut
+  list in ``scene.metadata["shots"]`` each camera counts only while it is
+  live, see :func:`scenegraph.world.coverage.active_cameras`);
 - ``subject_size``: the main subject (the first entity the prompt names)
-  never reaching :data:`SUBJECT_FILL` of the frame height (a small thing
-  beside much bigger ones needs less).
+  never reaching :data:`SUBJECT_FILL` of the frame height in the live
+  camera (a small thing beside much bigger ones needs less).
 
 Limits per archetype come from :mod:`scenegraph.world.profiles`.
 """
@@ -28,6 +30,7 @@ import math
 import numpy as np
 
 from scenegraph.model import catalog
+from scenegraph.world.coverage import active_cameras
 from scenegraph.world.profiles import limits_for
 
 __all__ = ["check_world", "CHECKS", "OVERLAP_TOLERANCE", "SUBJECT_FILL", "subject_fill", "world_boxes"]
@@ -200,16 +203,18 @@ def check_world(scene, timeline) -> dict[str, list[str]]:
             out["below_ground"].append(f"{e.id} goes {-bottom:.2f} m below the ground")
     out["overlap"] = _overlaps(scene, timeline, ids)
     named = [e for e in objs if e.attributes.get("spec_ref")]
+    live = np.array(active_cameras(scene, timeline.time)) if scene.cameras() else np.array([])
     if timeline.visibility and named:
         seen = np.zeros(len(timeline.ids), bool)
-        for vis in timeline.visibility.values():
-            seen |= vis.in_frustum.any(axis=0)
+        for cam, vis in timeline.visibility.items():
+            seen |= vis.in_frustum[live == cam].any(axis=0)
         for e in named:
             if not seen[timeline.index(e.id)]:
-                out["unseen"].append(f"{e.id} is never in a camera's view")
+                out["unseen"].append(f"{e.id} is never in the live camera's view")
     main = _main_subject(scene)
     if main is not None and scene.cameras():
-        fill = max(float(subject_fill(scene, timeline, main, c.id).max()) for c in scene.cameras())
+        fill = max((float(subject_fill(scene, timeline, main, c.id)[live == c.id].max(initial=0.0))
+                    for c in scene.cameras()), default=0.0)
         size = np.ptp(scene.entity(main).bounds, axis=0)
         biggest = max(float(np.ptp(e.bounds, axis=0)[1]) for e in named) if named else size[1]
         need = SUBJECT_FILL if size[1] >= 0.25 * biggest else SUBJECT_FILL * size[1] / (0.25 * biggest)
