@@ -5,8 +5,10 @@ Run:  PYTHONPATH=. python benchmarks/plausibility.py [--prompts FILE] [--seed N]
 Per world (scenegraph.world.plausibility.check_world): no teleport (speed over the class's cap), no jerk
 (acceleration over its limit), no overlap between unrelated objects, nothing below the ground, movers
 facing their direction of travel, every named object seen by a camera, the main subject's size.
-A build that fails counts as not clean (``build_failed``).  Prints the share of clean worlds and the
-failure count per check; ``--verbose`` lists every problem per prompt.  Also times planning 50 movers
+A build that fails counts as not clean (``build_failed``).  A line starting with ``!`` is a prompt the right
+answer to which is a clear refusal (a SceneGraphError naming the problem, e.g. a camera move with nothing
+to film): it counts as clean when it is refused that way (``refused``) and as ``built_instead_of_refused``
+when a world comes out.  Prints the share of clean worlds and the failure count per check; ``--verbose`` lists every problem per prompt.  Also times planning 50 movers
 among 200 objects (``--planner``).
 """
 from __future__ import annotations
@@ -43,11 +45,21 @@ def main(argv: list[str] | None = None) -> int:
     clean = 0
     details = []
     t0 = time.perf_counter()
+    from scenegraph.errors import SceneGraphError
+
+    refused = 0
     for p in prompts:
+        refuse = p.startswith("!")
+        p = p.lstrip("!").strip()
         try:
             scene = scenegraph.build(p, seed=args.seed, gaussians="none")
             tl = scenegraph.simulate(scene)
             problems = check_world(scene, tl)
+            if refuse:
+                problems = {"built_instead_of_refused": ["a world was built where a clear refusal is the answer"]}
+        except SceneGraphError as exc:
+            problems = {} if refuse else {"build_failed": [f"{type(exc).__name__}: {exc}"]}
+            refused += refuse
         except Exception as exc:  # a build that fails is a world that is not clean
             problems = {"build_failed": [f"{type(exc).__name__}: {exc}"]}
         bad = {k: v for k, v in problems.items() if v}
@@ -61,7 +73,8 @@ def main(argv: list[str] | None = None) -> int:
         "prompts": len(prompts),
         "clean": clean,
         "clean_share": round(clean / max(len(prompts), 1), 4),
-        "failures": {k: fails.get(k, 0) for k in (*CHECKS, "build_failed")},
+        "refused_as_expected": refused,
+        "failures": {k: fails.get(k, 0) for k in (*CHECKS, "build_failed", "built_instead_of_refused")},
         "seconds": round(time.perf_counter() - t0, 1),
     }
     if args.verbose:

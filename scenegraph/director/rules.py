@@ -24,6 +24,7 @@ from pydantic import ValidationError
 
 from scenegraph.model import catalog
 from scenegraph.director import rules_lexicon as lex
+from scenegraph.director.rules_camera import CameraReader
 from scenegraph.director.rules_clauses import ClauseReader
 from scenegraph.director.rules_nouns import DETERMINERS, NounParser
 from scenegraph.errors import SpecError
@@ -90,7 +91,7 @@ class _Clause:
     pending_event: Any = None  # (kind, actions) of a leading event clause, for the main clause's first verb
 
 
-class _Parser(ClauseReader, NounParser):
+class _Parser(ClauseReader, NounParser, CameraReader):
     """Verbs, relations, timing and camera moves over the noun phrases of :class:`NounParser`."""
 
     def add_action(self, actors: list[str], verb: str, timing: dict[str, Any]) -> list[_Act]:
@@ -111,6 +112,8 @@ class _Parser(ClauseReader, NounParser):
         shot: dict[str, Any] = {"type": kind}
         if direction:
             shot["direction"] = direction
+        if timing.get("pace"):  # 'slowly pans'
+            shot["pace"] = timing["pace"]
         if "start" in timing:
             shot["start"] = timing["start"]
         elif timing.get("then") and self.acts:
@@ -138,7 +141,7 @@ class _Parser(ClauseReader, NounParser):
         c = _Clause(sentence_from=len(self.acts))
         self.chain_open = False
         readers = (self._repetition, self._formation, self._events, self._where, self._numbers, self._connectors,
-                   self._prepositions, self._pronoun, self._verb, self._scene_words, self._noun, self._glue)
+                   self._camera_words, self._prepositions, self._pronoun, self._verb, self._scene_words, self._noun, self._glue)
         i = 0
         while i < len(toks):
             c.was_open, c.subj_open = c.subj_open, False
@@ -641,9 +644,12 @@ class _Parser(ClauseReader, NounParser):
         warnings = list(dict.fromkeys(self.notes))
         unknown = [w for w in dict.fromkeys(self.unknown) if w not in lex.STOP_WORDS and not w.startswith("§")]
         check_english(self.prompt, sentences, unknown, bool(self.ents))
-        if not self.ents:
+        if not self.ents and not self.env.get("setting"):  # a setting alone ('the camera pans across the city') is a scene
             words = f" (words not understood: {', '.join(unknown)})" if unknown else ""
             what = f"; it says there are none of: {', '.join(self.negated)}" if self.negated else ""
+            if self.shots:
+                raise SpecError(f"the prompt says how the camera moves but names nothing to film{words}: name a place "
+                                "or things, e.g. 'the camera pans left across a park', 'the camera pans left past a red car'")
             raise SpecError(f"the prompt names nothing to build{what}{words}: "
                             "name things such as 'a red car', 'a person', 'a table'")
         if unknown:  # (nouns outside the lexicon are stand-ins: the builder names them with their sizes)

@@ -197,7 +197,7 @@ class ShotSpec(BaseModel):
 
     model_config = _STRICT
 
-    type: Literal["static", "pan", "tilt", "track", "follow", "dolly", "orbit", "look_away_and_back"]
+    type: Literal["static", "pan", "tilt", "track", "follow", "dolly", "orbit", "look_away_and_back", "truck", "crane"]
     target: Optional[str] = Field(None, description="entity the camera frames, tracks or orbits")
     direction: Optional[Literal["left", "right", "up", "down", "in", "out"]] = None
     angle: Optional[float] = Field(None, description="degrees, for pan / tilt / orbit")
@@ -205,6 +205,7 @@ class ShotSpec(BaseModel):
     start: Optional[float] = Field(None, ge=0, le=_lim.MAX_SPEC_DURATION)
     after: Optional[str] = Field(None, description="id of the action after whose end the shot starts")
     duration: Optional[float] = Field(None, gt=0, le=_lim.MAX_SPEC_DURATION)
+    pace: Optional[Literal["slow", "fast"]] = Field(None, description="'slowly' doubles the move's default time, 'quickly' halves it")
 
 
 class LightSpec(BaseModel):
@@ -368,8 +369,10 @@ scene and reply with ONE JSON object that follows the given JSON Schema
   action), or "then": true to start when the previous action ends. An actor's
   actions run one after another by default; different actors start together.
 - camera: shots (static, pan, tilt, track, follow, dolly, orbit,
-  look_away_and_back) with a "target" entity id where one is named; "start"
-  in seconds or "after" an action's "id" when the shot waits for it.
+  look_away_and_back, truck = sideways, crane = up/down) with a "target"
+  entity id where one is named; "direction", "angle" (degrees), "pace"
+  (slow/fast); "start" in seconds or "after" an action's "id" when the shot
+  waits for it. "pans left, then back" is two pans (left, then right).
 - environment: setting (any word: street, kitchen, forest, beach, moon, ...),
   ground material, road (true for streets), sky, time_of_day, lights.
 - duration: total seconds, only if the description says it.

@@ -357,7 +357,7 @@ class _Builder(CameraFraming):
         rot0 = look_rotation(target - eye)
         ends = {a.id: spans[k][1] for k, a in enumerate(self.spec.actions) if a.id is not None and k in spans}
         keys, end = plan_shots(self.spec.camera, eye, target, self.members, self.actors, spans_end(spans), ends,
-                               self.warnings)
+                               self.warnings, self.scene.fps, YFOV, ASPECT)
         if keys:
             eye, rot0 = keys[0][1], keys[0][2]
         self.scene.add_entity(Entity("camera_1", name="camera", kind="camera", cls="camera", camera=params,
@@ -385,8 +385,8 @@ def build_scene(spec: SceneSpec, *, seed: int = 0, fps: float | None = None, dur
     """
     if not isinstance(spec, SceneSpec):
         raise SpecError(f"build_scene expects a SceneSpec, got {type(spec).__name__}")
-    if not spec.entities:
-        raise SpecError("the spec has no entities: nothing to build")
+    if not spec.entities and kit_for(spec.environment.setting) is None:  # a setting alone is a scene to film
+        raise SpecError("the spec has no entities and no setting with a kit: nothing to build")
     b = _Builder(spec, seed, fps, duration, prompt)
     b.entities()
     b.environment()

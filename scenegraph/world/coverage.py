@@ -335,11 +335,10 @@ def _runs(labels: list, fps: float) -> list[tuple[int, int, frozenset]]:
 
 def plan_coverage(spec, members, actors: dict, sizes: dict, spans: dict, eye: np.ndarray, target: np.ndarray,
                   end: float, fps: float, yfov: float, aspect: float, main: str | None,
-                  named: list[str]) -> list[Shot] | None:
-    """The shots that film the plan, or None when the establishing camera (``eye`` looking at ``target``)
-    alone films it well (see the module docstring).  ``named``: the ids of everything the prompt names."""
-    from scenegraph.world.shots import look_rotation
-
+                  named: list[str], rot: np.ndarray) -> list[Shot] | None:
+    """The shots that film the plan, or None when the establishing camera (``eye`` looking at ``target``, its
+    rotation ``rot`` (4,) xyzw) alone films it well (see the module docstring).  ``named``: the ids of
+    everything the prompt names."""
     if not actors or end <= 0:
         return None
     times = np.arange(int(math.floor(end * fps + 1e-9)) + 1, dtype=np.float64) / fps
@@ -350,7 +349,6 @@ def plan_coverage(spec, members, actors: dict, sizes: dict, spans: dict, eye: np
     eye = np.asarray(eye, dtype=np.float64)
     if _static_ok(cast, framer, eye, main, need):
         return None
-    rot = look_rotation(-framer.back)
     every = np.arange(len(times))
     eyes, fits = _follow(cast, framer, every, main, need, fps)
     shots: list[tuple[int, int, np.ndarray, list[str]]] = []
@@ -360,7 +358,9 @@ def plan_coverage(spec, members, actors: dict, sizes: dict, spans: dict, eye: np
             who = sorted(label)
             lead = main if main in label else (who[0] if who else main)
             sub_need = readable_fill(float(sizes[lead][1]), biggest) if lead else need
-            e, _ = _follow(cast, framer, np.arange(a, b), lead, sub_need, fps, only=label)
+            e, ok = _follow(cast, framer, np.arange(a, b), lead, sub_need, fps, only=label)
+            if not ok and lead:  # this run's actors are too far apart too: its lead first
+                e, _ = _follow(cast, framer, np.arange(a, b), lead, sub_need, fps, only=frozenset([lead]))
             shots.append((a, b, e, who))
     else:
         if not fits:  # one framing cannot hold everyone: the main subject first, the others where they fit

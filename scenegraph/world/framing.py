@@ -83,6 +83,9 @@ class CameraFraming:
                         q[road.across] = road.center + side * (ROAD_HALF_WIDTH + PAVEMENT)
                         pts += [q, q + [0.0, self.size[eid][1], 0.0]]
         center = self.stage.center
+        if not objs:  # a setting alone: a wide view across it from eye height, the horizon just above the middle
+            self._vista(center)
+            return
         pts = np.array(pts) if pts else np.array([center, center + [0.0, 1.0, 0.0]])
         lo, hi = pts.min(axis=0), pts.max(axis=0)
         top = float(hi[1])
@@ -114,11 +117,21 @@ class CameraFraming:
                 if not self._hidden(main, target + back * dist, {k: v for k, v in placed.items() if k not in entering or k == main}):
                     break
                 back, dist = place_camera(math.radians(degrees), True)
-        eye = target + back * dist
+        self._aim(target + back * dist, target, -back)
+
+    def _vista(self, center: np.ndarray, distance: float = 8.0, height: float = 1.2) -> None:
+        target = center + [0.0, height, 0.0]
+        back = np.array([0.0, math.sin(math.radians(3.0)), math.cos(math.radians(3.0))])
+        self._aim(target + back * distance, target)
+
+    def _aim(self, eye: np.ndarray, target: np.ndarray, fwd: np.ndarray | None = None) -> None:
+        """camera_1 at t = 0: at ``eye`` looking at ``target`` (along the unit ``fwd``, if given): the stage's view
+        for left/right and off-screen."""
         self.stage.eye = eye
         self.camera_eye, self.camera_target = eye, target
         world = np.eye(4)
-        fwd = -back
+        if fwd is None:
+            fwd = (target - eye) / np.linalg.norm(target - eye)
         right = np.cross(fwd, [0.0, 1.0, 0.0])
         right /= np.linalg.norm(right)
         world[:3, 0], world[:3, 1], world[:3, 2], world[:3, 3] = right, np.cross(right, fwd), -fwd, eye
@@ -131,6 +144,7 @@ class CameraFraming:
         (the main subject too small, an actor out of the picture while it acts), follow cameras and cuts
         take over (:mod:`scenegraph.world.coverage`).  A prompt that says how the camera moves is obeyed."""
         from scenegraph.world.coverage import plan_coverage
+        from scenegraph.world.shots import look_rotation
 
         if self.spec.camera or "camera_1" not in self.scene:
             return
@@ -138,7 +152,8 @@ class CameraFraming:
         main = objs[0] if objs else None
         actors = {e: a for e, a in self.actors.items() if e in self.size}
         shots = plan_coverage(self.spec, self.members, actors, self.size, spans, self.camera_eye, self.camera_target,
-                              float(self.scene.duration), float(self.scene.fps), YFOV, ASPECT, main, objs)
+                              float(self.scene.duration), float(self.scene.fps), YFOV, ASPECT, main, objs,
+                              look_rotation(np.asarray(self.camera_target) - self.camera_eye))
         if shots:
             write_shots(self.scene, shots)
 

@@ -2,10 +2,14 @@
 
 Shots run one after another (or at ``start``); each starts from the pose the
 previous one left.  Pan left turns the view towards -X (a positive yaw), tilt
-up raises it; ``track`` / ``follow`` keep the start offset to the target and
-look at it; ``dolly in`` moves along the view towards the target; ``orbit``
-circles the target; ``look_away_and_back`` pans 90 degrees away, holds, and
-pans back (the world goes on meanwhile).
+up raises it; ``track`` / ``follow`` keep the target framed from the camera's
+direction, smoothly (:func:`scenegraph.world.coverage.follow_shot`: a
+Gaussian-smoothed path, closer where the target would be too small);
+``dolly in`` moves along the view towards the target; ``truck`` moves
+sideways, ``crane`` up or down (still looking at what it looked at);
+``orbit`` circles the target; ``look_away_and_back`` pans 90 degrees away,
+holds, and pans back (the world goes on meanwhile).  Moves ease in and out;
+``pace`` "slow" doubles a move's default time, "fast" halves it.
 """
 from __future__ import annotations
 
@@ -17,8 +21,12 @@ import numpy as np
 from scenegraph.errors import SpecError
 from scenegraph.model import quat_from_axis_angle, quat_from_yaw, quat_multiply
 from scenegraph.model.spec import ShotSpec
+from scenegraph.world.coverage import follow_shot
 
-__all__ = ["plan_shots", "look_rotation", "project_points", "entity_in_picture"]
+__all__ = ["plan_shots", "look_rotation", "project_points", "entity_in_picture", "EASE_STEPS"]
+
+EASE_STEPS = 8  # keys per eased move
+_PACE = {"slow": 2.0, "fast": 0.5}
 
 
 def look_rotation(forward: np.ndarray) -> np.ndarray:
@@ -41,7 +49,8 @@ def _forward(yaw: float, pitch: float) -> np.ndarray:
 
 def plan_shots(shots: list[ShotSpec], eye: np.ndarray, target: np.ndarray, members: Callable[[str], list[str]],
                actors: dict, action_end: float, action_ends: dict[str, float] | None = None,
-               warnings: list[str] | None = None) -> tuple[list[tuple[float, np.ndarray, np.ndarray]], float]:
+               warnings: list[str] | None = None, fps: float = 24.0, yfov: float = math.radians(50.0),
+               aspect: float = 16.0 / 9.0) -> tuple[list[tuple[float, np.ndarray, np.ndarray]], float]:
     """Keys (time, position (3,), rotation (4,) xyzw) for the shots, and the time the last one ends.
 
     ``action_ends`` maps action ids to their end times (for ``after``); what
@@ -75,6 +84,23 @@ def plan_shots(shots: list[ShotSpec], eye: np.ndarray, target: np.ndarray, membe
             raise SpecError(f"camera[{k}] ({shot.type}): target {shot.target!r} is not an entity")
         return actors[ids[0]]
 
+    def ease(t0: float, dur: float, p1: np.ndarray, y1: float, pt1: float, aim: np.ndarray | None = None) -> None:
+        """From the current pose to (p1, y1, pt1) over ``dur`` seconds, easing in and out (smoothstep); with
+        ``aim`` the camera looks at that point all the way instead."""
+        p0, y0, pt0 = pos.copy(), yaw, pitch
+        for i in range(1, EASE_STEPS + 1):
+            u = i / EASE_STEPS
+            w = u * u * (3 - 2 * u)
+            p = p0 + (p1 - p0) * w
+            if aim is not None:
+                y, pt = _angles(aim - p)
+            else:
+                y, pt = y0 + (y1 - y0) * w, pt0 + (pt1 - pt0) * w
+            key(t0 + dur * u, p, y, pt)
+
+    def length(shot: ShotSpec, default: float) -> float:
+        return shot.duration or default * _PACE.get(shot.pace or "", 1.0)
+
     moved = False
     for k, shot in enumerate(shots):
         if shot.start is not None:
@@ -95,13 +121,28 @@ def plan_shots(shots: list[ShotSpec], eye: np.ndarray, target: np.ndarray, membe
             default = "left" if shot.type == "pan" else "up"
             d = shot.direction or default
             ang = math.radians(shot.angle if shot.angle is not None else (30.0 if shot.type == "pan" else 15.0))
-            dur = shot.duration or 3.0
+            dur = length(shot, 3.0)
             if d in ("left", "right"):
-                key(t + dur, pos, yaw + (ang if d == "left" else -ang), pitch)
+                ease(t, dur, pos, yaw + (ang if d == "left" else -ang), pitch)
             else:
-                key(t + dur, pos, yaw, max(min(pitch + (ang if d == "up" else -ang), 1.5), -1.5))
+                ease(t, dur, pos, yaw, max(min(pitch + (ang if d == "up" else -ang), 1.5), -1.5))
+        elif shot.type in ("truck", "crane"):
+            focus = actor.position + [0.0, actor.size[1] / 2, 0.0] if actor is not None else look
+            span = float(np.linalg.norm(focus - pos))
+            if shot.type == "truck":  # sideways, the view kept
+                fwd = _forward(yaw, 0.0)
+                right = np.array([-fwd[2], 0.0, fwd[0]])
+                way = -1.0 if (shot.direction or "left") == "left" else 1.0
+                step = right * way * (shot.distance or max(1.5, 0.3 * span))
+                ease(t, length(shot, 3.0), pos + step, yaw, pitch)
+            else:  # up or down, still looking at what it looked at
+                way = -1.0 if shot.direction == "down" else 1.0
+                rise = way * (shot.distance or max(2.0, 0.5 * span))
+                p1 = pos + [0.0, rise, 0.0]
+                p1[1] = max(p1[1], 0.3)
+                ease(t, length(shot, 4.0), p1, yaw, pitch, aim=focus)
         elif shot.type == "look_away_and_back":
-            dur = shot.duration or 3.0
+            dur = length(shot, 3.0)
             y0 = yaw
             key(t + dur / 3, pos, y0 + math.pi / 2, pitch)
             key(t + dur / 3, pos, y0 + math.pi / 2, pitch)
@@ -111,7 +152,7 @@ def plan_shots(shots: list[ShotSpec], eye: np.ndarray, target: np.ndarray, membe
             v = focus - pos
             dist = shot.distance or 0.4 * float(np.linalg.norm(v))
             sign = -1.0 if shot.direction == "out" else 1.0
-            key(t + (shot.duration or 3.0), pos + sign * v / np.linalg.norm(v) * dist, yaw, pitch)
+            ease(t, length(shot, 3.0), pos + sign * v / np.linalg.norm(v) * dist, yaw, pitch)
         elif shot.type in ("track", "follow"):
             if actor is None:  # track whatever moves first, if anything does
                 actor = next((x for x in actors.values() if len(x.keys) > 1), None)
@@ -123,11 +164,10 @@ def plan_shots(shots: list[ShotSpec], eye: np.ndarray, target: np.ndarray, membe
             end = start + shot.duration if shot.duration else max(action_end, start + 1.0)
             # the last shot goes on through the second the clip runs past the actions
             last = end + (1.0 if k == len(shots) - 1 and not shot.duration else 0.0)
-            offset = pos - look  # the framing distance and angle, centred on the target
-            for tt in np.arange(start, last + 1e-9, 1.0 / 24):
-                p = actor.position_at(tt) + [0.0, actor.size[1] / 2, 0.0]
-                y, pt = _angles(-offset)
-                key(float(tt), p + offset, y, pt)
+            times, eyes = follow_shot(actor, actor.size, pos, look, start, last, fps, yfov, aspect)
+            y, pt = _angles(look - pos)  # the direction the camera had: left and right stay as they were
+            for tt, p in zip(times, eyes):
+                key(float(tt), p, y, pt)
             t = min(t, end) if last > end else t
         elif shot.type == "orbit":
             c = actor.position + [0.0, actor.size[1] / 2, 0.0] if actor is not None else look
@@ -137,9 +177,9 @@ def plan_shots(shots: list[ShotSpec], eye: np.ndarray, target: np.ndarray, membe
             total = math.radians(shot.angle if shot.angle is not None else 360.0)
             if shot.direction == "right":
                 total = -total
-            dur = shot.duration or 8.0
             n = max(8, int(abs(total) / math.radians(10)))
             t0 = t
+            dur = length(shot, 8.0)
             for i in range(1, n + 1):
                 a = ang0 + total * i / n
                 p = c + [radius * math.sin(a), rel[1], radius * math.cos(a)]
