@@ -11,8 +11,9 @@ After motion is planned, :func:`plan_coverage` checks the establishing camera
   asked to do).
 
 When the still camera cannot do that, a *follow* camera takes over: it keeps
-the establishing camera's direction (so left and right read the same and the
-horizon stays where the setting put it) and trucks, cranes and dollies with a
+the establishing camera's heading (so left and right read the same), looks
+down between 4 and 20 degrees (:func:`follow_direction`: the horizon in the
+upper part of the picture, the ground behind the subject) and trucks, cranes and dollies with a
 smoothed centre of whoever acts, at a distance where the main subject fills
 about :data:`FOLLOW_FILL` of the picture while everyone acting stays in it;
 the things the actions name (the tree run round, the table jumped onto) stay
@@ -35,8 +36,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-__all__ = ["Shot", "FOLLOW_FILL", "BLEND", "readable_fill", "sample_actor", "smooth", "plan_coverage",
-           "follow_shot", "Framer", "active_cameras"]
+from scenegraph.model import quat_from_axis_angle, quat_from_yaw, quat_multiply
+
+__all__ = ["look_rotation", "Shot", "FOLLOW_FILL", "BLEND", "readable_fill", "sample_actor", "smooth", "plan_coverage",
+           "follow_shot", "follow_direction", "Framer", "active_cameras"]
 
 FOLLOW_FILL = 0.3  # the share of the picture height a follow camera gives the main subject, where it can
 BLEND = 1.2  # seconds a follow camera takes to push in from the establishing view
@@ -47,6 +50,28 @@ _LEAVE = ("out_of_scene",)
 _PASS = ("left_to_right", "right_to_left", "across", "into_scene", "out_of_scene")
 _TOWARDS = ("towards_camera", "away_from_camera")
 _QUIET = ("pause", "wait", "look_at")
+
+
+FOLLOW_ELEVATION = (math.radians(4.0), math.radians(20.0))  # a follow camera looks down at least / at most
+
+
+def look_rotation(forward: np.ndarray) -> np.ndarray:
+    """Quaternion (4,) xyzw turning a camera's -Z to ``forward`` with +Y up (yaw, then pitch)."""
+    f = np.asarray(forward, dtype=np.float64)
+    f = f / np.linalg.norm(f)
+    yaw = math.atan2(-f[0], -f[2])
+    pitch = math.atan2(f[1], math.hypot(f[0], f[2]))
+    return quat_multiply(quat_from_yaw(yaw), quat_from_axis_angle((1.0, 0.0, 0.0), pitch))
+
+
+def follow_direction(back: np.ndarray) -> np.ndarray:
+    """The establishing camera's direction (``back``: from the subject to the eye) for a close camera: the
+    same heading, looking down between :data:`FOLLOW_ELEVATION` (a high view over obstacles is for far away)."""
+    b = np.asarray(back, dtype=np.float64)
+    flat = math.hypot(b[0], b[2])
+    heading = b[[0, 2]] / flat if flat > 1e-9 else np.array([0.0, 1.0])
+    elev = float(np.clip(math.atan2(b[1], max(flat, 1e-9)), *FOLLOW_ELEVATION))
+    return np.array([heading[0] * math.cos(elev), math.sin(elev), heading[1] * math.cos(elev)])
 
 
 @dataclass
@@ -297,11 +322,11 @@ def _follow(cast: _Cast, framer: Framer, frames: np.ndarray, lead: str | None, n
     return c + np.outer(d, framer.back), fits
 
 
-def _blend(start_eye: np.ndarray, eyes: np.ndarray, times: np.ndarray, t0: float) -> np.ndarray:
+def _blend_weight(times: np.ndarray, t0: float) -> np.ndarray:
+    """0 -> 1 (smoothstep) over :data:`BLEND` seconds from ``t0`` (at most 30% of a short clip)."""
     span = min(BLEND, 0.3 * float(times[-1] - times[0])) if len(times) > 1 else BLEND
     u = np.clip((times - t0) / max(span, 1e-6), 0.0, 1.0)
-    w = u * u * (3 - 2 * u)
-    return start_eye[None] * (1 - w[:, None]) + eyes * w[:, None]
+    return u * u * (3 - 2 * u)
 
 
 def _runs(labels: list, fps: float) -> list[tuple[int, int, frozenset]]:
@@ -349,6 +374,7 @@ def plan_coverage(spec, members, actors: dict, sizes: dict, spans: dict, eye: np
     eye = np.asarray(eye, dtype=np.float64)
     if _static_ok(cast, framer, eye, main, need):
         return None
+    framer = Framer(follow_direction(framer.back), yfov, aspect)  # closer in, lower down
     every = np.arange(len(times))
     eyes, fits = _follow(cast, framer, every, main, need, fps)
     shots: list[tuple[int, int, np.ndarray, list[str]]] = []
@@ -367,21 +393,27 @@ def plan_coverage(spec, members, actors: dict, sizes: dict, spans: dict, eye: np
             eyes, _ = _follow(cast, framer, every, main, need, fps, only=frozenset([main]) if main else None)
         shots.append((0, len(times), eyes, sorted({e for s in cast.acting for e in s})))
     out = []
+    near = look_rotation(-framer.back)
     for k, (a, b, e, who) in enumerate(shots):
         t = times[a:b] if len(shots) > 1 else times
-        if k == 0:
-            e = _blend(eye, e, t, 0.0)
+        rots = np.repeat(near[None], len(t), axis=0)
+        if k == 0:  # from the establishing view, pushing in
+            w = _blend_weight(t, 0.0)
+            e = eye[None] * (1 - w[:, None]) + e * w[:, None]
+            q0 = np.asarray(rot, dtype=np.float64) * (1.0 if float(np.dot(rot, near)) >= 0 else -1.0)
+            rots = q0[None] * (1 - w[:, None]) + near[None] * w[:, None]
+            rots /= np.linalg.norm(rots, axis=1, keepdims=True)
         start, stop = float(times[a]), (float(times[b]) if b < len(times) else float(end))
-        out.append(Shot(start, stop, t, e, np.repeat(rot[None], len(t), axis=0), who))
+        out.append(Shot(start, stop, t, e, rots, who))
     return out
 
 
 def follow_shot(actor, size: np.ndarray, eye: np.ndarray, target: np.ndarray, start: float, end: float,
-                fps: float, yfov: float, aspect: float, need: float = 0.15) -> tuple[np.ndarray, np.ndarray]:
-    """'The camera follows X': times (K,) and eyes (K, 3) from ``start`` to ``end`` that keep ``actor`` framed,
-    smoothly, from the direction the camera had (``eye`` towards ``target``) and no farther than it was
-    unless X would not fit."""
-    framer = Framer(np.asarray(eye, float) - np.asarray(target, float), yfov, aspect)
+                fps: float, yfov: float, aspect: float, need: float = 0.15) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """'The camera follows X': times (K,), eyes (K, 3) and the view direction (3,) from ``start`` to ``end``
+    that keep ``actor`` framed, smoothly, from the heading the camera had (``eye`` towards ``target``;
+    :func:`follow_direction`) and no farther than it was unless X would be too small."""
+    framer = Framer(follow_direction(np.asarray(eye, float) - np.asarray(target, float)), yfov, aspect)
     times = np.arange(start, end + 1e-9, 1.0 / fps)
     if len(times) < 2:
         times = np.array([start, max(end, start + 1.0 / fps)])
@@ -390,7 +422,7 @@ def follow_shot(actor, size: np.ndarray, eye: np.ndarray, target: np.ndarray, st
                  False, set())
     hint = float(np.linalg.norm(np.asarray(eye, float) - np.asarray(target, float)))
     eyes, _ = _follow(cast, framer, np.arange(len(times)), actor.id, need, fps, distance_hint=hint)
-    return times, eyes
+    return times, eyes, -framer.back
 
 
 def active_cameras(scene, times: np.ndarray) -> list[str]:

@@ -19,23 +19,13 @@ from typing import Callable
 import numpy as np
 
 from scenegraph.errors import SpecError
-from scenegraph.model import quat_from_axis_angle, quat_from_yaw, quat_multiply
 from scenegraph.model.spec import ShotSpec
-from scenegraph.world.coverage import follow_shot
+from scenegraph.world.coverage import follow_shot, look_rotation
 
 __all__ = ["plan_shots", "look_rotation", "project_points", "entity_in_picture", "EASE_STEPS"]
 
 EASE_STEPS = 8  # keys per eased move
 _PACE = {"slow": 2.0, "fast": 0.5}
-
-
-def look_rotation(forward: np.ndarray) -> np.ndarray:
-    """Quaternion (4,) xyzw turning a camera's -Z to ``forward`` with +Y up (yaw, then pitch)."""
-    f = np.asarray(forward, dtype=np.float64)
-    f = f / np.linalg.norm(f)
-    yaw = math.atan2(-f[0], -f[2])
-    pitch = math.atan2(f[1], math.hypot(f[0], f[2]))
-    return quat_multiply(quat_from_yaw(yaw), quat_from_axis_angle((1.0, 0.0, 0.0), pitch))
 
 
 def _angles(forward: np.ndarray) -> tuple[float, float]:
@@ -164,8 +154,8 @@ def plan_shots(shots: list[ShotSpec], eye: np.ndarray, target: np.ndarray, membe
             end = start + shot.duration if shot.duration else max(action_end, start + 1.0)
             # the last shot goes on through the second the clip runs past the actions
             last = end + (1.0 if k == len(shots) - 1 and not shot.duration else 0.0)
-            times, eyes = follow_shot(actor, actor.size, pos, look, start, last, fps, yfov, aspect)
-            y, pt = _angles(look - pos)  # the direction the camera had: left and right stay as they were
+            times, eyes, forward = follow_shot(actor, actor.size, pos, look, start, last, fps, yfov, aspect)
+            y, pt = _angles(forward)  # the heading the camera had: left and right stay as they were
             for tt, p in zip(times, eyes):
                 key(float(tt), p, y, pt)
             t = min(t, end) if last > end else t
