@@ -18,7 +18,10 @@ smoothed centre of whoever acts, at a distance where the main subject fills
 about :data:`FOLLOW_FILL` of the picture while everyone acting stays in it;
 the things the actions name (the tree run round, the table jumped onto) stay
 in view when that keeps the subject readable.  It starts on the establishing
-view and pushes in over :data:`BLEND` seconds.
+view and pushes in (smoothly, at most :data:`PUSH_ACCEL`) where the clip has
+time for it; where it has not, it starts on the follow framing if that sees
+everything the prompt names at some point, else the establishing view is a
+short shot of its own and the clip cuts to the follow camera.
 
 When one framing cannot hold everyone acting at a readable size (actors far
 apart, or actions one after another in different places) the clip is cut:
@@ -38,11 +41,11 @@ import numpy as np
 
 from scenegraph.model import quat_from_axis_angle, quat_from_yaw, quat_multiply
 
-__all__ = ["look_rotation", "Shot", "FOLLOW_FILL", "BLEND", "readable_fill", "sample_actor", "smooth", "plan_coverage",
+__all__ = ["look_rotation", "Shot", "FOLLOW_FILL", "PUSH_ACCEL", "readable_fill", "sample_actor", "smooth", "plan_coverage",
            "follow_shot", "follow_direction", "Framer", "active_cameras"]
 
 FOLLOW_FILL = 0.3  # the share of the picture height a follow camera gives the main subject, where it can
-BLEND = 1.2  # seconds a follow camera takes to push in from the establishing view
+PUSH_ACCEL = 3.0  # m/s^2: the most a push-in from the establishing view accelerates (smoothstep: 6 d / T^2)
 SMOOTH = 0.5  # seconds: sigma of the Gaussian that smooths what the camera follows
 MIN_DISTANCE = 1.0  # metres: no camera comes closer to what it films
 MIN_SHOT = 1.5  # seconds: no shot is shorter (a cut needs time to read)
@@ -314,17 +317,15 @@ def _follow(cast: _Cast, framer: Framer, frames: np.ndarray, lead: str | None, n
         cx = np.stack([np.concatenate([x, np.repeat(p[:1], m - len(x), axis=0)]) for x, p in zip(ctx, pts)])
         dctx = framer.distance(np.concatenate([must, cx], axis=1), c, fill=0.85)
         want = np.maximum(want, np.minimum(dctx, far))
-    # a dolly, not a zoom in and out at every step: hold the widest need of the next second, smoothly
-    win = max(1, int(round(fps)))
-    held = np.array([want[max(0, i - win // 2): i + win].max() for i in range(len(want))])
-    d = smooth(held, sig * 2)
-    d = np.maximum(d, dist)
+    # a dolly, not a zoom in and out at every step: the widest need within half a second either side, smoothed
+    win = max(1, int(round(0.5 * fps)))
+    held = np.array([want[max(0, i - win): i + win + 1].max() for i in range(len(want))])
+    d = smooth(held, 0.2 * fps)
     return c + np.outer(d, framer.back), fits
 
 
-def _blend_weight(times: np.ndarray, t0: float) -> np.ndarray:
-    """0 -> 1 (smoothstep) over :data:`BLEND` seconds from ``t0`` (at most 30% of a short clip)."""
-    span = min(BLEND, 0.3 * float(times[-1] - times[0])) if len(times) > 1 else BLEND
+def _blend_weight(times: np.ndarray, t0: float, span: float) -> np.ndarray:
+    """0 -> 1 (smoothstep) over ``span`` seconds from ``t0``."""
     u = np.clip((times - t0) / max(span, 1e-6), 0.0, 1.0)
     return u * u * (3 - 2 * u)
 
@@ -392,13 +393,37 @@ def plan_coverage(spec, members, actors: dict, sizes: dict, spans: dict, eye: np
         if not fits:  # one framing cannot hold everyone: the main subject first, the others where they fit
             eyes, _ = _follow(cast, framer, every, main, need, fps, only=frozenset([main]) if main else None)
         shots.append((0, len(times), eyes, sorted({e for s in cast.acting for e in s})))
-    out = []
     near = look_rotation(-framer.back)
+    # how the clip opens: pushing in from the establishing view where there is time for it, else straight on
+    # the follow framing where that sees everything named, else the establishing view as a shot of its own
+    push = max(math.sqrt(6.0 * float(np.linalg.norm(shots[0][2][0] - eye)) / PUSH_ACCEL), 0.5)
+    first = float(times[shots[0][1] - 1])  # how long the first shot runs
+    opening = "push" if push <= 0.4 * end and push <= 0.6 * first else "cut"
+    if opening == "cut":
+        seen = set()
+        for a, b, e, _ in shots:
+            for eid in named:
+                if eid in cast.boxes and eid not in seen:
+                    centre = cast.boxes[eid][a:b].mean(axis=1)[:, None, :]
+                    if framer.inside(e, centre, margin=0.95).any():
+                        seen.add(eid)
+        opening = "none" if seen >= {e for e in named if e in cast.boxes} else "cut"
+    out = []
+    if opening == "cut":  # the establishing view first, then the follow shots from t_cut on
+        cut_f = int(np.clip(round(0.25 * len(times)), round(0.8 * fps), round(2.0 * fps)))
+        cut_f = min(cut_f, shots[0][1] - int(round(MIN_SHOT * fps)))
+        if cut_f < round(0.5 * fps):  # no time for a shot of its own: a quicker push-in
+            opening, push = "push", min(push, 0.6 * first)
+    if opening == "cut":
+        out.append(Shot(0.0, float(times[cut_f]), times[:1], eye[None], np.asarray(rot, np.float64)[None],
+                        sorted(cast.acting[0])))
+        a0, b0, e0, w0 = shots[0]
+        shots[0] = (cut_f, b0, e0[cut_f - a0:], w0)
     for k, (a, b, e, who) in enumerate(shots):
-        t = times[a:b] if len(shots) > 1 else times
+        t = times[a:b]
         rots = np.repeat(near[None], len(t), axis=0)
-        if k == 0:  # from the establishing view, pushing in
-            w = _blend_weight(t, 0.0)
+        if k == 0 and opening == "push":
+            w = _blend_weight(t, 0.0, push)
             e = eye[None] * (1 - w[:, None]) + e * w[:, None]
             q0 = np.asarray(rot, dtype=np.float64) * (1.0 if float(np.dot(rot, near)) >= 0 else -1.0)
             rots = q0[None] * (1 - w[:, None]) + near[None] * w[:, None]
