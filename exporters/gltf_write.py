@@ -341,6 +341,8 @@ class _Writer:
                 "bounds": e.bounds.ravel().tolist(),
                 "entity": entity_meta(e),
             }}
+            if e.kind == "camera" and isinstance(e.attributes.get("shot"), dict):
+                node["extras"]["scenegraph"]["shot"] = e.attributes["shot"]  # when it is live (a cut list)
             nodes.append(node)
         channels = channels + parts.finish(nodes, meshes, roots, self.samplers)
 
@@ -376,6 +378,9 @@ class _Writer:
                 "document": document_text,
             }},
         }]
+        shots = scene.metadata.get("shots") if isinstance(scene.metadata, dict) else None
+        if isinstance(shots, list) and shots:  # the cut list: which camera node is live when
+            doc["scenes"][0]["extras"]["scenegraph"]["shots"] = jsonable.plain(shots)
         if nodes:
             doc["nodes"] = nodes
         if meshes:

@@ -439,6 +439,10 @@ def _write_entity(ctx: _Context, ent: Any, path: str, name: str, order: int) -> 
             "xformDigest": digest,
         }
     }
+    shot = ent.attributes.get("shot") if ent.kind == "camera" else None
+    if isinstance(shot, dict):  # when the camera is live (a cut list): seconds
+        for key in ("start", "end"):
+            a.attr(prim, f"scenegraph:shot:{key}", a.T.Double, float(shot[key]))
     if ent.kind == "object" and ent.proxy and write_parts(ctx, ent, path, name, mat):
         pass  # a character (UsdSkel) or a vehicle of parts: exporters/_usd_parts.py
     elif ent.kind == "object" and ent.proxy:
