@@ -42,7 +42,7 @@ import numpy as np
 from scenegraph.model import quat_from_axis_angle, quat_from_yaw, quat_multiply
 
 __all__ = ["look_rotation", "Shot", "FOLLOW_FILL", "PUSH_ACCEL", "readable_fill", "sample_actor", "smooth", "plan_coverage",
-           "follow_shot", "follow_direction", "Framer", "active_cameras"]
+           "follow_shot", "follow_direction", "Framer", "active_cameras", "clearance"]
 
 FOLLOW_FILL = 0.3  # the share of the picture height a follow camera gives the main subject, where it can
 PUSH_ACCEL = 3.0  # m/s^2: the most a push-in from the establishing view accelerates (smoothstep: 6 d / T^2)
@@ -226,9 +226,10 @@ class _Cast:
     leaving: dict[str, float]  # id -> when it starts to leave the picture
     towards: bool  # someone comes towards or goes away from the camera
     passing: set[str]  # actors that cross, enter or leave the view
+    obstacles: np.ndarray | None = None  # (N, 2, 3) boxes (lo, hi) of what stands still: no camera goes in or behind
 
 
-def _cast(spec, members, actors, sizes, spans, times, main) -> _Cast:
+def _cast(spec, members, actors, sizes, spans, times, main, obstacles=None) -> _Cast:
     boxes = {eid: _boxes(a, times, sizes[eid]) for eid, a in actors.items()}
     acting = [set() for _ in times]
     context = [set() for _ in times]
@@ -261,8 +262,12 @@ def _cast(spec, members, actors, sizes, spans, times, main) -> _Cast:
         for f in range(len(times)):
             if not acting[f] and (main not in leaving or times[f] < leaving[main] + 0.5):
                 acting[f].add(main)
+    still = [np.stack([boxes[e][0].min(axis=0), boxes[e][0].max(axis=0)]) for e, a in actors.items()
+             if len(a.keys) < 2 and a.dynamics is None and e not in {m for s in acting for m in s}]
+    obs = [np.asarray(o, dtype=np.float64) for o in (obstacles if obstacles is not None else [])] + still
+    obs = [o for o in obs if max(o[1][0] - o[0][0], o[1][2] - o[0][2]) >= 1.0 and o[1][1] - o[0][1] >= 0.5]
     return _Cast(times, boxes, [frozenset(x) for x in acting], [frozenset(x) for x in context], leaving,
-                 towards, passing)
+                 towards, passing, np.array(obs).reshape(-1, 2, 3))
 
 
 def _static_ok(cast: _Cast, framer: Framer, eye: np.ndarray, main: str | None, need: float) -> bool:
@@ -321,7 +326,28 @@ def _follow(cast: _Cast, framer: Framer, frames: np.ndarray, lead: str | None, n
     win = max(1, int(round(0.5 * fps)))
     held = np.array([want[max(0, i - win): i + win + 1].max() for i in range(len(want))])
     d = smooth(held, 0.2 * fps)
+    if cast.obstacles is not None and len(cast.obstacles):  # in front of a wall or a shop, never inside it
+        clear = clearance(c, framer.back, cast.obstacles) - 0.5
+        far_win = max(1, int(round(2.0 * fps)))
+        clear = np.array([clear[max(0, i - far_win): i + far_win + 1].min() for i in range(len(clear))])
+        clear = smooth(np.minimum(clear, 1e4), 0.5 * fps)
+        d = np.minimum(d, np.maximum(clear, MIN_DISTANCE))
     return c + np.outer(d, framer.back), fits
+
+
+def clearance(origins: np.ndarray, direction: np.ndarray, boxes: np.ndarray) -> np.ndarray:
+    """(F,) how far rays from ``origins`` (F, 3) along the unit ``direction`` (3,) go before they enter one of
+    ``boxes`` (N, 2, 3) (inf where they meet none; a box round the origin does not count)."""
+    if not len(boxes):
+        return np.full(len(origins), np.inf)
+    d = np.where(np.abs(direction) < 1e-12, 1e-12, direction)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        t1 = (boxes[None, :, 0, :] - origins[:, None, :]) / d
+        t2 = (boxes[None, :, 1, :] - origins[:, None, :]) / d
+    near = np.minimum(t1, t2).max(axis=-1)
+    far = np.maximum(t1, t2).min(axis=-1)
+    hit = (near <= far) & (near > 0)
+    return np.where(hit, near, np.inf).min(axis=1)
 
 
 def _blend_weight(times: np.ndarray, t0: float, span: float) -> np.ndarray:
@@ -361,14 +387,15 @@ def _runs(labels: list, fps: float) -> list[tuple[int, int, frozenset]]:
 
 def plan_coverage(spec, members, actors: dict, sizes: dict, spans: dict, eye: np.ndarray, target: np.ndarray,
                   end: float, fps: float, yfov: float, aspect: float, main: str | None,
-                  named: list[str], rot: np.ndarray) -> list[Shot] | None:
+                  named: list[str], rot: np.ndarray, obstacles: list | None = None) -> list[Shot] | None:
     """The shots that film the plan, or None when the establishing camera (``eye`` looking at ``target``, its
     rotation ``rot`` (4,) xyzw) alone films it well (see the module docstring).  ``named``: the ids of
-    everything the prompt names."""
+    everything the prompt names; ``obstacles``: (lo, hi) world boxes of the setting's pieces (a follow camera
+    stays in front of them)."""
     if not actors or end <= 0:
         return None
     times = np.arange(int(math.floor(end * fps + 1e-9)) + 1, dtype=np.float64) / fps
-    cast = _cast(spec, members, actors, sizes, spans, times, main)
+    cast = _cast(spec, members, actors, sizes, spans, times, main, obstacles)
     framer = Framer(np.asarray(eye, float) - np.asarray(target, float), yfov, aspect)
     biggest = max((float(sizes[e][1]) for e in named if e in sizes), default=1.0)
     need = readable_fill(float(sizes[main][1]), biggest) if main is not None else 0.0

@@ -14,7 +14,7 @@ import numpy as np
 
 from scenegraph.world.stage import PAVEMENT, ROAD_HALF_WIDTH
 
-__all__ = ["YFOV", "ASPECT", "MAIN_FILL", "frame_points", "CameraFraming", "write_shots"]
+__all__ = ["YFOV", "ASPECT", "MAIN_FILL", "frame_points", "CameraFraming", "write_shots", "kit_boxes"]
 
 YFOV = math.radians(50.0)
 ASPECT = 16.0 / 9.0
@@ -153,7 +153,7 @@ class CameraFraming:
         actors = {e: a for e, a in self.actors.items() if e in self.size}
         shots = plan_coverage(self.spec, self.members, actors, self.size, spans, self.camera_eye, self.camera_target,
                               float(self.scene.duration), float(self.scene.fps), YFOV, ASPECT, main, objs,
-                              look_rotation(np.asarray(self.camera_target) - self.camera_eye))
+                              look_rotation(np.asarray(self.camera_target) - self.camera_eye), kit_boxes(self.scene))
         if shots:
             write_shots(self.scene, shots)
 
@@ -206,3 +206,20 @@ def write_shots(scene, shots: list) -> None:
         listing.append({"camera": cid, **span, "subjects": list(shot.subjects)})
     if cut:
         scene.metadata["shots"] = listing
+
+
+def kit_boxes(scene) -> list[np.ndarray]:
+    """World boxes (2, 3) (lo, hi) of the setting's standing pieces (buildings, walls, furniture of a kit; not
+    the ground, road, pavements or sky)."""
+    from scenegraph.model.rotations import quat_rotate
+
+    out = []
+    for e in scene.entities("object"):
+        if not e.attributes.get("kit") or e.attributes.get("surface") or e.cls in ("ground", "road", "sky", "sun"):
+            continue
+        lo, hi = np.asarray(e.bounds, dtype=np.float64)
+        corners = np.array([[x, y, z] for x in (lo[0], hi[0]) for y in (lo[1], hi[1]) for z in (lo[2], hi[2])])
+        t = e.transform
+        world = quat_rotate(np.asarray(t.rotation, dtype=np.float64), corners * np.asarray(t.scale)) + t.translation
+        out.append(np.stack([world.min(axis=0), world.max(axis=0)]))
+    return out
