@@ -116,3 +116,65 @@ def test_quadrupeds_have_a_body_neck_head_ears_tail_and_four_jointed_legs_by_spe
     tail = lambda r, d: np.linalg.norm(r.bind_world()[r.index("tail_3")] - r.bind_world()[r.index("tail")]) / d  # noqa: E731
     assert tail(cat, 0.5) > 1.5 * tail(horse, 2.4)  # and a cat has the longer tail
     assert "hoof" in {role for role, _, _ in horse.parts} and "hoof" not in {role for role, _, _ in cat.parts}
+
+
+BLENDER_NIGHT = '''
+import json, sys
+sys.path.insert(0, sys.argv[-3])
+import bpy, numpy as np
+import scenegraph_addon
+
+def render(out):
+    sc = bpy.context.scene
+    sc.camera = next(o for o in bpy.data.objects if o.type == "CAMERA")
+    sc.frame_set(12)
+    sc.render.engine = "CYCLES"; sc.cycles.samples = 8; sc.cycles.use_denoising = False; sc.cycles.device = "CPU"
+    sc.render.resolution_x, sc.render.resolution_y, sc.render.resolution_percentage = 96, 54, 100
+    sc.render.image_settings.file_format = "PNG"; sc.render.filepath = out
+    bpy.ops.render.render(write_still=True)
+    img = bpy.data.images.load(out)
+    return float(np.array(img.pixels[:]).reshape(-1, 4)[:, :3].mean() * 255)
+
+res = {}
+for path in sys.argv[-2:]:
+    bpy.ops.wm.read_factory_settings(use_empty=True)
+    bpy.ops.import_scene.gltf(filepath=path) if path.endswith(".glb") else bpy.ops.wm.usd_import(filepath=path)
+    plain = render(path + "_plain.png")
+    bpy.ops.wm.read_factory_settings(use_empty=True)
+    scenegraph_addon.import_scene_file(bpy.context, path)
+    sc = bpy.context.scene
+    lamp = next(o.data.energy for o in bpy.data.objects if o.type == "LIGHT" and o.get("scenegraph_id", "").startswith("lamp_light"))
+    res[path[-4:]] = {"plain": plain, "look": render(path + "_look.png"), "ev": sc.view_settings.exposure,
+                      "world": sc.world is not None and sc.world.name, "lamp_w": lamp}
+print("RESULT" + json.dumps(res))
+'''
+
+
+@pytest.mark.blender
+@pytest.mark.slow
+def test_a_kitchen_at_night_imported_into_blender_renders_exposed_in_cycles(tmp_path):
+    """Blender's glTF import of a night scene at exposure 0 is nearly black and its USD import blown out;
+    the add-on's import (apply_look) converts the lights photometrically and exposes like our renders."""
+    pytest.importorskip("bpy")
+    import math
+    import sys
+
+    from exporters import export
+
+    scene = scenegraph.build("A cat walks across the kitchen at night", seed=0, duration=1.0, gaussians="none")
+    export(scene, tmp_path / "k.glb")
+    export(scene, tmp_path / "k.usda")
+    script = tmp_path / "night.py"
+    script.write_text(BLENDER_NIGHT)
+    plugins = Path(__file__).resolve().parents[1] / "plugins" / "blender"
+    r = subprocess.run([sys.executable, str(script), str(plugins), str(tmp_path / "k.glb"), str(tmp_path / "k.usda")],
+                       capture_output=True, text=True, timeout=600)
+    assert r.returncode == 0, r.stderr[-3000:]
+    res = json.loads(next(x for x in r.stdout.splitlines() if x.startswith("RESULT"))[6:])
+    lamp = next(e.light for e in scene.entities("light") if e.id.startswith("lamp_light"))
+    assert res[".glb"]["plain"] < 6.0  # what a plain import shows: nearly black
+    for ext in (".glb", "usda"):
+        got = res[ext]
+        assert got["look"] > 20.0, (ext, got)  # mean sRGB level of the Cycles frame, 0-255
+        assert got["ev"] > 3.0 and got["world"] == "scenegraph_sky"
+        assert got["lamp_w"] == pytest.approx(lamp.intensity * 4 * math.pi / 683, rel=1e-4)  # the glTF importer's units

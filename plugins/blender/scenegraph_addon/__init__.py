@@ -39,7 +39,9 @@ def import_scene_file(context, path: str) -> list:
     """Import a scenegraph .glb/.gltf/.usd* file with Blender's own importer; returns the new objects.
 
     Each object gets a ``scenegraph_id`` custom property (from the file's
-    metadata) so edits can be mapped back to the scene graph.
+    metadata) so edits can be mapped back to the scene graph.  Lights, exposure,
+    emission and the world are then set as in our own renders
+    (:func:`scenegraph.render.blender_look.apply_look`), for .glb and USD alike.
     """
     from scenegraph import pipeline
 
@@ -56,10 +58,14 @@ def import_scene_file(context, path: str) -> list:
     by_name = {e.name: e.id for e in scene.entities()}
     for obj in new:
         meta = obj.get("scenegraph")  # glTF node extras arrive as a custom property group
-        entity_id = obj.get(_ID_PROP) or (meta.get("id") if hasattr(meta, "get") else None) or by_name.get(obj.name)
+        entity_id = (obj.get(_ID_PROP) or (meta.get("id") if hasattr(meta, "get") else None) or by_name.get(obj.name)
+                     or (obj.name if obj.name in scene else None))  # USD prims are named by id
         if entity_id:
             obj[_ID_PROP] = entity_id
     _apply_scene_settings(context, scene.fps, scene.duration)
+    from scenegraph.render.blender_look import apply_look
+
+    apply_look(bpy, scene, new)  # photometric lights, the scene's exposure, emission and the sky as the world
     context.scene["scenegraph_prompt"] = scene.prompt
     context.scene[_SOURCE_PROP] = os.path.abspath(path)  # where the splats are, for the export
     return new
@@ -134,7 +140,10 @@ class SCENEGRAPH_OT_export(bpy.types.Operator):
         if not path.lower().endswith((".glb", ".gltf")):
             self.report({"ERROR"}, "export to a .glb or .gltf file")
             return {"CANCELLED"}
-        bpy.ops.export_scene.gltf(filepath=path, export_extras=True, export_yup=True, export_animations=True, export_cameras=True, export_lights=True)
+        from scenegraph.render.blender_look import authored_emission
+
+        with authored_emission(bpy):  # the emission strengths the file had, not the exposure-compensated ones
+            bpy.ops.export_scene.gltf(filepath=path, export_extras=True, export_yup=True, export_animations=True, export_cameras=True, export_lights=True)
         try:
             scene = pipeline.load(path)
         except scenegraph.SceneGraphError as exc:
