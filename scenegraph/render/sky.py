@@ -32,7 +32,7 @@ __all__ = ["Lighting", "PointLight", "frame_lighting", "time_of_day", "SKY_COLOU
            "is_sky_entity"]
 
 NIGHT_KEY_LUX = 40.0  # a night exposure: 40 lux on a white surface reads white
-MOON_MAX = 0.18  # moonlight at most this fraction of a day's sun
+MOON_MAX = 0.3  # moonlight at most this fraction of a day's sun
 DEFAULT_SUN = (0.4, 1.0, 0.6)  # towards the sun when a scene has no directional light (as the mesh renderer's light)
 
 #: period -> (zenith, horizon, ground bounce) display-linear colours

@@ -323,8 +323,15 @@ class _Builder(CameraFraming):
     def setting(self, placed: dict[str, tuple[np.ndarray, float]]) -> None:
         """The setting's kit around the action (after the camera is framed, before motion plans around it)."""
         occupied = [(placed[e][0], 0.5 * self.size[e][[0, 2]]) for e in placed if e in self.size]
+        named = {i for x in [*self.spec.actions, *self.spec.relations] for v in x.model_dump().values()
+                 if isinstance(v, str) for i in self.members(v)}  # things the prompt moves or places
+        free = [e for e in placed if e not in named]
         furnish(self.scene, self.stage, self.spec.environment, self.road, seed=self.seed, warnings=self.warnings,
-                occupied=occupied)
+                occupied=occupied, free=free)
+        for eid in free:  # a kit that gave one of them a place (a parked car at the kerb): the plan starts there
+            tr = self.scene.entity(eid).transform
+            if self.scene.entity(eid).attributes.get("parked"):
+                placed[eid] = (np.array(tr.translation, np.float64), 2.0 * math.atan2(tr.rotation[1], tr.rotation[3]))
 
     def lights(self) -> None:
         env = self.spec.environment

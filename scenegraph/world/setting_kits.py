@@ -2,13 +2,16 @@
 from __future__ import annotations
 
 import math
+import re
 from typing import Any
 
 import numpy as np
 
+from scenegraph.model.payloads import Transform
+from scenegraph.model.rotations import quat_from_yaw
 from scenegraph.world.stage import yaw_of
 
-__all__ = ["BUILDERS", "KERB_HEIGHT", "SIDEWALK_WIDTH"]
+__all__ = ["BUILDERS", "KERB_HEIGHT", "SIDEWALK_WIDTH", "wants_parked_cars"]
 
 KERB_HEIGHT = 0.15
 ROAD_TOP = 0.01
@@ -84,6 +87,78 @@ def street(kit: Any, road: Any) -> None:
                 fsize = (width, height, depth)
                 kit.add(f"building_{n}", "building", at, fsize, mat, proxy=f"facade#{2 * n + int(night)}", yaw=yaw_of(facing))
             along += width + float(kit.rng.uniform(0.0, 1.5))
+    if wants_parked_cars(kit.scene.prompt):
+        _kerbside_cars(kit, road, mid)
+
+
+_PARKED = re.compile(r"\bparked\b|\bparking\s+(?:cars?|vehicles?|vans?)\b|\bcars?\s+(?:are\s+|were\s+)?(?:parked|parking)\b",
+                     re.IGNORECASE)
+_CAR_COLOURS = ("silver", "white", "black", "dark grey", "red", "dark blue", "grey", "beige", "dark green", "white")
+_CAR = (1.8, 1.5, 4.5)
+
+
+def wants_parked_cars(prompt: str | None) -> bool:
+    """Whether the prompt asks for parked cars ("a street with parked cars", "cars parked along ...").
+
+    >>> wants_parked_cars("A man walks along a street with parked cars"), wants_parked_cars("A car drives by")
+    (True, False)
+    """
+    return bool(prompt) and _PARKED.search(prompt) is not None
+
+
+def _prompt_cars(kit: Any) -> list[str]:
+    """The prompt's own cars that nothing moves or places ("a street with parked cars"): the kit parks them
+    first (their layout spots are given up)."""
+    from scenegraph.model.catalog import lookup
+
+    out = []
+    for eid in kit.free:
+        info = lookup(str(kit.scene.entity(eid).cls))
+        if info is not None and info.archetype == "car":
+            out.append(eid)
+            p = kit.scene.entity(eid).transform.translation
+            kit.occupied = [(c, h) for c, h in kit.occupied if np.hypot(c[0] - p[0], c[2] - p[2]) > 1e-6]
+    kit.free = [e for e in kit.free if e not in out]
+    return out
+
+
+def _parked_car(kit: Any, at: np.ndarray, facing: np.ndarray, own: list[str]) -> str | None:
+    """A car parked at ``at`` facing ``facing``: the next of the prompt's own (``own``, popped) or a kit car."""
+    yaw = yaw_of(facing)
+    if not kit.clear(at, _CAR, gap=0.4, yaw=yaw, action_gap=-1e6) or not kit.seen(at, _CAR, yaw, margin=1.3):
+        return None
+    if own:
+        eid = own.pop(0)
+        e = kit.scene.entity(eid)
+        kit.scene.update(eid, transform=Transform(tuple(float(v) for v in at), quat_from_yaw(yaw), e.transform.scale),
+                         attributes={**e.attributes, "parked": True})
+    else:
+        colour = _CAR_COLOURS[int(kit.rng.integers(len(_CAR_COLOURS)))]
+        eid = kit.add(None, "car", at, _CAR, kit.material(colour, "paint"), proxy="car", yaw=yaw, parked=True)
+    kit.occupied.append((at.copy(), np.array([2.3, 2.3])))
+    return eid
+
+
+def _kerbside_cars(kit: Any, road: Any, mid: float) -> list[str]:
+    """Cars parked nose to tail along both kerbs, in the direction of their side's traffic, leaving the
+    crossing clear and a gap here and there (movers' paths are cleared later by ``make_way``)."""
+    out = []
+    own = _prompt_cars(kit)
+    hw = road.half_width
+    slots = []
+    for side in (-1, 1):
+        across = road.center + side * (hw - 1.15)
+        facing = _pt(road, float(side), 0.0)
+        along = mid - 60.0 + float(kit.rng.uniform(0.0, 3.0))
+        while along < mid + 60.0:
+            if abs(along - mid) > 5.5 and kit.rng.random() > 0.2:
+                slots.append((abs(along - mid), side, along, across, facing))
+            along += 6.0 + float(kit.rng.uniform(0.0, 1.5))
+    for _, _, along, across, facing in sorted(slots, key=lambda s: (s[0], s[1])):  # the prompt's cars nearest the action
+        eid = _parked_car(kit, _pt(road, along, across, ROAD_TOP), facing, own)
+        if eid:
+            out.append(eid)
+    return out
 
 
 def _off_sightline(kit: Any, at: np.ndarray, size: Any) -> bool:
@@ -264,6 +339,12 @@ def parking_lot(kit: Any, road: Any) -> None:
         if kit.clear(p, (0.3, 7.0, 0.3), gap=0.2) and kit.seen(p, (0.3, 7.0, 0.3), margin=1.3):
             eid = kit.add(None, "lamp_post", p, (0.3, 7.0, 0.3), metal, proxy="street light#1")
             kit.lamp_light(eid, p + [0.0, 6.6, 0.9], "street")
+    if wants_parked_cars(kit.scene.prompt):  # cars in about half the bays of both rows, noses in
+        own = _prompt_cars(kit)
+        for row in (-1, 1):  # the bays of kit_shapes.parking_lines: 2.5 m wide, 5 m deep, an aisle of 4 m between
+            for dx in np.arange(-20.0 + 1.0 + 1.31, 19.0, 2.5):
+                if kit.rng.random() < 0.55:
+                    _parked_car(kit, at + [dx, 0.001, row * 4.5], np.array([0.0, 0.0, float(row)]), own)
 
 
 def _rooms() -> dict:
