@@ -5,7 +5,10 @@ gigabytes or spin for many seconds before it reports an error.  So a USD file is
 steps:
 
 1. :func:`check_crate` checks the crate's header, table of contents and section headers against
-   the file size (for a ``.usdz``, every crate inside it), in this process, before usd-core sees it;
+   the file size (for a ``.usdz``, every crate inside it), and
+   :func:`exporters._usda_scan.check_usda_file` the brackets, strings and comments of every text
+   layer (usd-core's text parser can spend seconds on a stray ``[`` in a large array), in this
+   process, before usd-core sees it (the layers it references: in the reader child, before each opens);
 2. in a child process (see :mod:`exporters._usd_worker`: forked from a warm worker that has
    usd-core imported, so a read costs milliseconds more, not an interpreter start) with its
    address space capped (:func:`memory_limit`) and a deadline (:func:`time_limit`),
@@ -14,8 +17,12 @@ steps:
    folders (see :mod:`exporters._confine`) before the stage is composed;
 3. the child composes and reads the stage and hands the Scene back pickled.
 
-A child that runs out of memory, time, or crashes becomes a FormatError naming the file.  Set
-``SCENEGRAPH_USD_SANDBOX=0`` to read in this process instead (same checks, no bounds).
+A child that runs out of memory, time, or crashes becomes a FormatError naming the file.  Where
+``os.fork`` does not exist (Windows), or with ``SCENEGRAPH_USD_SANDBOX=spawn``, the reader process
+reads each file itself instead of forking: the time limit kills that process, and its memory is
+capped where the OS has ``resource`` limits (Linux); elsewhere a RuntimeWarning says, once, that the
+read is bounded in time only (see :func:`sandbox_mode`).  Set ``SCENEGRAPH_USD_SANDBOX=0`` to read
+in this process instead (the same pre-checks, no bounds).
 """
 from __future__ import annotations
 
@@ -23,14 +30,12 @@ import atexit
 import json
 import os
 import pickle
-import select
 import shutil
 import struct
 import subprocess
 import sys
 import tempfile
 import threading
-import time
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -38,7 +43,7 @@ from typing import Any
 from scenegraph.errors import FormatError
 from scenegraph.model.limits import env_number
 
-__all__ = ["check_crate", "check_layer_references", "read_bounded", "memory_limit", "time_limit"]
+__all__ = ["check_crate", "check_layer_references", "read_bounded", "memory_limit", "time_limit", "sandbox_mode", "sandbox_enabled"]
 
 CRATE_MAGIC = b"PXR-USDC"
 _BOOTSTRAP = 88  # ident[8], version[8], tocOffset int64, reserved int64[8]
@@ -228,16 +233,22 @@ def check_layer_references(path: Path, roots: list[Path]) -> None:
     from pxr import Sdf
 
     from exporters._confine import HINT, is_inside
+    from exporters._usda_scan import check_usda_file
 
     base = path.resolve().parent
     allowed = (base,) + tuple(roots)
     queue = [str(path.resolve())]
     seen: set[str] = set()
+    checked: set[Path] = set()
     while queue:
         layer_path = queue.pop()
         if layer_path in seen:
             continue
         seen.add(layer_path)
+        outer_file = Path(_outer_file(layer_path))
+        if layer_path != str(path.resolve()) and outer_file not in checked:  # the root layer was checked before the fork
+            checked.add(outer_file)
+            check_usda_file(outer_file)
         layer = Sdf.Layer.FindOrOpen(layer_path)
         if layer is None:
             raise FormatError(f"{layer_path}: not a readable USD layer")
@@ -265,30 +276,106 @@ def check_layer_references(path: Path, roots: list[Path]) -> None:
 # --------------------------------------------------------------------------
 
 _lock = threading.Lock()
-_worker: subprocess.Popen | None = None
+_worker: "_Worker | None" = None
 #: peak resident memory (kB) of the last bounded reader child (benchmarks/fuzz.py reports it)
 last_child_peak_kb = 0
+_START_S = 120.0  # the worker's start-up (importing usd-core), not counted in a read's time limit
+_warned_spawn = False
 
 
-def _start_worker() -> subprocess.Popen:
-    env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join(p for p in sys.path if p)
-    for name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
-        env.setdefault(name, "1")  # a single-threaded worker forks safely
-    env.setdefault("MALLOC_ARENA_MAX", "2")  # glibc reserves 64 MB of address space per thread arena
-    proc = subprocess.Popen([sys.executable, "-m", "exporters._usd_worker"], stdin=subprocess.PIPE,
-                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env, close_fds=True)
-    return proc
+def sandbox_mode() -> str:
+    """How USD files are read: ``"fork"`` (a child forked per read from a warm reader process, capped in
+    memory and time: Linux, macOS), ``"spawn"`` (where ``os.fork`` does not exist, e.g. Windows, or
+    ``SCENEGRAPH_USD_SANDBOX=spawn``: the reader process reads each file itself; the time limit kills it,
+    and its memory is capped only where the OS has ``resource`` limits; a RuntimeWarning says so once
+    where it has not) or ``"off"`` (``SCENEGRAPH_USD_SANDBOX=0``: in this process, pre-checks only)."""
+    env = os.environ.get("SCENEGRAPH_USD_SANDBOX", "1").strip().lower()
+    if env in ("0", "off", "no", "false"):
+        return "off"
+    if env == "spawn" or not hasattr(os, "fork") or sys.platform == "win32":
+        return "spawn"
+    return "fork"
+
+
+def sandbox_enabled() -> bool:
+    """Whether USD files are read in a separate, bounded process (``sandbox_mode() != "off"``)."""
+    return sandbox_mode() != "off"
+
+
+def _memory_capped_in_spawn_mode() -> bool:
+    try:
+        import resource  # noqa: F401
+    except ImportError:
+        return False
+    return sys.platform.startswith("linux")  # macOS accepts RLIMIT_AS but does not enforce it
+
+
+class _Worker:
+    """The reader process and a thread that queues its reply lines (portable: no select on pipes)."""
+
+    def __init__(self) -> None:
+        import queue
+
+        env = dict(os.environ)
+        env["PYTHONPATH"] = os.pathsep.join(p for p in sys.path if p)
+        for name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+            env.setdefault(name, "1")  # a single-threaded worker forks safely
+        env.setdefault("MALLOC_ARENA_MAX", "2")  # glibc reserves 64 MB of address space per thread arena
+        self.proc = subprocess.Popen([sys.executable, "-m", "exporters._usd_worker"], stdin=subprocess.PIPE,
+                                     stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env, close_fds=True)
+        self.lines: "queue.Queue[bytes | None]" = queue.Queue()
+        threading.Thread(target=self._pump, args=(self.proc.stdout, self.lines), daemon=True).start()
+        self.ready = False
+
+    @staticmethod
+    def _pump(stream: Any, lines: Any) -> None:
+        try:
+            for line in stream:
+                lines.put(line)
+        except (OSError, ValueError):
+            pass
+        lines.put(None)  # end of output: the process is gone
+
+    def readline(self, timeout: float) -> tuple[str, bytes | None]:
+        """("line", bytes), ("eof", None) or ("timeout", None) within ``timeout`` seconds."""
+        import queue
+
+        try:
+            line = self.lines.get(timeout=max(timeout, 0.0))
+        except queue.Empty:
+            return "timeout", None
+        return ("eof", None) if line is None else ("line", line)
+
+    def send(self, request: dict) -> bool:
+        try:
+            self.proc.stdin.write(json.dumps(request).encode() + b"\n")  # type: ignore[union-attr]
+            self.proc.stdin.flush()  # type: ignore[union-attr]
+            return True
+        except (BrokenPipeError, OSError, ValueError):
+            return False
+
+    def alive(self) -> bool:
+        return self.proc.poll() is None
+
+    def kill(self) -> None:
+        try:
+            self.proc.kill()
+            self.proc.wait(timeout=10)
+        except Exception:
+            pass
+
+    def stop(self) -> None:
+        try:
+            self.proc.stdin.close()  # type: ignore[union-attr]
+            self.proc.wait(timeout=2)
+        except Exception:
+            self.kill()
 
 
 def _stop_worker() -> None:
     global _worker
     if _worker is not None:
-        try:
-            _worker.stdin.close()  # type: ignore[union-attr]
-            _worker.wait(timeout=2)
-        except Exception:
-            _worker.kill()
+        _worker.stop()
         _worker = None
 
 
@@ -306,54 +393,73 @@ if hasattr(os, "register_at_fork"):
     os.register_at_fork(after_in_child=_forget_worker_after_fork)
 
 
-def _readline(proc: subprocess.Popen, deadline: float) -> bytes | None:
-    fd = proc.stdout.fileno()  # type: ignore[union-attr]
-    buf = b""
-    while not buf.endswith(b"\n"):
-        left = deadline - time.monotonic()
-        if left <= 0:
-            return None
-        ready, _, _ = select.select([fd], [], [], left)
-        if not ready:
-            return None
-        chunk = os.read(fd, 65536)
-        if not chunk:
-            return None
-        buf += chunk
-    return buf
+def _ready_worker() -> "_Worker | None":
+    """The reader process, started if needed and past its start-up (None if it cannot start)."""
+    global _worker
+    for _ in (0, 1):
+        if _worker is None or not _worker.alive():
+            _worker = _Worker()
+        if _worker.ready:
+            return _worker
+        kind, line = _worker.readline(_START_S)
+        if kind == "line" and b'"ready"' in (line or b""):
+            _worker.ready = True
+            return _worker
+        _worker.kill()
+        _worker = None
+    return None
 
 
-def sandbox_enabled() -> bool:
-    return os.environ.get("SCENEGRAPH_USD_SANDBOX", "1") != "0" and hasattr(os, "fork") and sys.platform != "win32"
+def _warn_spawn() -> None:
+    global _warned_spawn
+    if _warned_spawn or _memory_capped_in_spawn_mode():
+        return
+    _warned_spawn = True
+    import warnings
+
+    warnings.warn("USD files are read in a separate process bounded in time only: this platform cannot fork it "
+                  "or cap its memory (a damaged file may take much memory before it fails)", RuntimeWarning, stacklevel=4)
 
 
 def read_bounded(path: Path, roots: list[Path]) -> Any:
-    """The Scene in the USD file ``path``, read in a bounded child process (see the module docstring)."""
+    """The Scene in the USD file ``path``, read in a bounded reader process (see the module docstring
+    and :func:`sandbox_mode`)."""
     global _worker, last_child_peak_kb
     size = path.stat().st_size
     mem, seconds = memory_limit(size), time_limit(size)
-    request = {"path": str(path), "roots": [str(r) for r in roots], "memory": mem, "seconds": seconds}
+    fork = sandbox_mode() == "fork"
+    if not fork:
+        _warn_spawn()
+    request = {"path": str(path), "roots": [str(r) for r in roots], "memory": mem, "seconds": seconds, "fork": fork}
     with _lock:
         out_dir = tempfile.mkdtemp(prefix="scenegraph-usd-read-")
         try:
             request["out"] = os.path.join(out_dir, "scene.pickle")
+            reply = None
             for attempt in (0, 1):
-                if _worker is None or _worker.poll() is not None:
-                    _worker = _start_worker()
-                try:
-                    _worker.stdin.write(json.dumps(request).encode() + b"\n")  # type: ignore[union-attr]
-                    _worker.stdin.flush()  # type: ignore[union-attr]
-                except (BrokenPipeError, OSError):
+                worker = _ready_worker()
+                if worker is None:
+                    break
+                if not worker.send(request):
                     _stop_worker()
                     continue
-                line = _readline(_worker, time.monotonic() + seconds + 60.0)  # the worker's start-up included
-                if line is not None:
+                # forked: the worker enforces the limit and answers; spawned: this process does
+                kind, line = worker.readline(seconds + (30.0 if fork else 0.0))
+                if kind == "line":
+                    reply = json.loads(line)
+                    if not fork and reply.get("status") != "ok":
+                        _stop_worker()  # a failed read may leave usd-core's state damaged: start afresh
                     break
-                _worker.kill()
+                worker.kill()
                 _worker = None
-            else:
+                if kind == "timeout":
+                    reply = {"status": "timeout"}
+                    break
+                if not fork:  # the process died reading the file (usd-core aborted or faulted)
+                    reply = {"status": "crash", "message": "the reader process died"}
+                    break
+            if reply is None:
                 raise FormatError(f"{path}: the USD reader process did not answer")
-            reply = json.loads(line)
             last_child_peak_kb = int(reply.get("peak_kb") or 0)
             status = reply.get("status")
             if status == "ok":

@@ -57,6 +57,7 @@ def read_stage(path: str | os.PathLike) -> Any:
     """
     from exporters import _usd_guard
     from exporters._confine import allowed_paths
+    from exporters._usda_scan import check_usda_file
 
     path = Path(path)
     if path.suffix.lower() not in SUFFIXES:
@@ -71,6 +72,7 @@ def read_stage(path: str | os.PathLike) -> Any:
     if path.suffix.lower() == ".usdz":
         check_usdz(path)
     _usd_guard.check_crate(path)
+    check_usda_file(path)  # text whose brackets do not balance: usd-core's parser can take seconds on it
     roots = list(allowed_paths())
     if _usd_guard.sandbox_enabled():
         return _usd_guard.read_bounded(path, roots)
