@@ -11,7 +11,6 @@ from __future__ import annotations
 import ctypes
 import errno
 import hashlib
-import json
 import os
 import re
 import shutil
@@ -226,28 +225,29 @@ def bin_name(path: Path, parts: list[Any]) -> str:
     return f"{path.stem}.{h.hexdigest()}.bin"
 
 
-def _old_bin(path: Path) -> Path | None:
-    """The content-addressed .bin the .gltf now at ``path`` (or where it is published) names, if any."""
-    from scenegraph.model.outputs import published_folder
+class _OtherBins:
+    """Removes the content-addressed buffers of the .gltf named ``stem`` other than ``keep``: the one it
+    replaced, and any a writer racing this one published before this one's .gltf won (run under the
+    folder's lock, right after the .gltf is in place, so no writer is between its .bin and its .gltf)."""
 
-    target = published_folder(path.parent) / path.name
-    try:
-        if target.stat().st_size > (64 << 20):
-            return None
-        uri = json.loads(target.read_bytes())["buffers"][0]["uri"]
-    except (OSError, ValueError, KeyError, IndexError, TypeError, RecursionError):
-        return None
-    if isinstance(uri, str) and _BIN_NAME.fullmatch(uri) and uri.startswith(path.stem + "."):
-        return target.parent / uri
-    return None
+    def __init__(self, stem: str, keep: str | None) -> None:
+        self.pattern = re.compile(re.escape(stem) + r"\.[0-9a-f]{12}\.bin")
+        self.keep = keep
 
-
-_BIN_NAME = re.compile(r"[^/\\]+\.[0-9a-f]{12}\.bin")
+    def __call__(self, folder: Path) -> None:
+        try:
+            names = os.listdir(folder)
+        except OSError:
+            return
+        for name in names:
+            if name != self.keep and self.pattern.fullmatch(name):
+                _unlink(str(folder / name))
 
 
 def write_gltf(path: Path, doc: dict, buf: Buffer, copies: list[tuple[Path, str]]) -> None:
+    from scenegraph.model.outputs import folder_lock, remove_when_replaced
+
     temps: list[tuple[str, Path]] = []
-    old_bin = _old_bin(path)
     try:
         if buf.length:
             parts = buf.parts()
@@ -270,12 +270,11 @@ def write_gltf(path: Path, doc: dict, buf: Buffer, copies: list[tuple[Path, str]
         with fh:
             fh.write(_json_bytes(doc, indent=True))
             fh.write(b"\n")
-        for tmp, dest in temps:  # the .gltf itself last
-            os.replace(tmp, dest)
-        if old_bin is not None and old_bin.name != doc.get("buffers", [{}])[0].get("uri"):
-            from scenegraph.model.outputs import remove_when_replaced
-
-            remove_when_replaced(path.parent, old_bin)  # the buffer of the .gltf this one replaced
+        with folder_lock(path.parent):  # a staging folder is private; an ordinary one may have other writers
+            for tmp, dest in temps:  # the .gltf itself last
+                os.replace(tmp, dest)
+            # the buffers this .gltf no longer names: now, or once published (Outputs.commit)
+            remove_when_replaced(path.parent, _OtherBins(path.stem, doc.get("buffers", [{}])[0].get("uri") if buf.length else None))
     except BaseException:
         for tmp, _ in temps:
             _unlink(tmp)

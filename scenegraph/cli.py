@@ -200,15 +200,20 @@ def _cmd_fit(args: argparse.Namespace) -> int:
 def _cmd_render(args: argparse.Namespace) -> int:
     from scenegraph import pipeline
     from scenegraph.render import write_frames
+    from scenegraph.render.output import render_folder
     from scenegraph.render.progress import progress_bar
 
+    out = render_folder(args.output)  # checked before any work; every file staged below, then published whole
     scene = _load_with_splats(args.scene, args.splats_from)
     extra = {"engine": args.engine, "samples": args.samples} if args.renderer == "blender" else {}
     frames = pipeline.render_frames(scene, renderer=args.renderer, camera=args.camera, frames=args.frames, width=args.width,
                                     background=args.background, backend=args.backend, progress=progress_bar(quiet=args.quiet),
                                     passes=not args.no_passes, warn=lambda m: print(f"warning: {m}", file=sys.stderr), **extra)
-    for path in write_frames(frames, args.output):
-        print(path)
+    with out:
+        written = write_frames(frames, out.stage())
+        out.commit()
+    for path in written:
+        print(Path(args.output) / path.name)
     return 0
 
 

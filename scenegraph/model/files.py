@@ -69,11 +69,13 @@ def atomic_write(path: str | os.PathLike, data: bytes | str) -> None:
             fh.write(data)
         os.chmod(tmp, default_file_mode())
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as exc:
         try:
             os.unlink(tmp)
         except FileNotFoundError:
             pass
+        if isinstance(exc, OSError):  # a full disk, a file-size limit, a folder made read-only meanwhile
+            raise FormatError(f"{path}: cannot write ({exc.strerror or exc})") from None
         raise
 
 

@@ -27,6 +27,7 @@ import os
 import re
 import shutil
 import signal
+import sys
 import tempfile
 import time
 from collections.abc import Iterable, Iterator
@@ -35,28 +36,63 @@ from typing import Any
 
 from scenegraph.errors import FormatError
 
-__all__ = ["Outputs", "check_output", "clean_stale", "terminate_raises", "STAGING_PREFIX", "published_folder", "remove_when_replaced"]
+__all__ = ["Outputs", "OutputFolder", "check_output", "clean_stale", "terminate_raises", "STAGING_PREFIX", "published_folder",
+           "remove_when_replaced", "folder_lock"]
 
 STAGING_PREFIX = ".scenegraph-staging-"
 _STALE_STAGING = re.compile(re.escape(STAGING_PREFIX) + r"(\d+)-")
 _STALE_TEMP = re.compile(r"^\..+\.sgtmp(\d+)\..*\.tmp$")
+#: a previous output folder moved aside while its replacement was renamed in (only where folders cannot be exchanged)
+_STALE_PREVIOUS = re.compile(re.escape(STAGING_PREFIX) + r"(\d+)-previous-(.+)$")
 #: staging folder -> the folder its files are published into (writers resolve relative textures there)
 _PUBLISHED: dict[str, Path] = {}
-#: staging folder -> files to remove once its files are published (what they replace, e.g. an old .bin)
-_OBSOLETE: dict[str, list[Path]] = {}
+#: staging folder -> what to remove once its files are published: files, or callables given the folder
+#: they were published into (e.g. the .bin files a .gltf no longer names)
+_OBSOLETE: dict[str, list[Any]] = {}
 
 
-def remove_when_replaced(folder: str | os.PathLike, obsolete: str | os.PathLike) -> None:
+def remove_when_replaced(folder: str | os.PathLike, obsolete: Any) -> None:
     """Remove ``obsolete`` once the files written into ``folder`` are in place: right away for an ordinary
-    folder, after :meth:`Outputs.commit` for a staging folder (never if the command fails)."""
+    folder, after :meth:`Outputs.commit` for a staging folder (never if the command fails).  ``obsolete``
+    is a path, or a callable given the folder the files are in, which removes what it must; both run under
+    :func:`folder_lock` when they run at commit (call this under that lock for an ordinary folder)."""
     key = os.path.abspath(folder)
     if key in _PUBLISHED:
-        _OBSOLETE.setdefault(key, []).append(Path(obsolete))
+        _OBSOLETE.setdefault(key, []).append(obsolete)
+        return
+    _remove(obsolete, Path(folder))
+
+
+def _remove(obsolete: Any, folder: Path) -> None:
+    if callable(obsolete):
+        obsolete(folder)
         return
     try:
         os.unlink(obsolete)
-    except FileNotFoundError:
+    except (FileNotFoundError, IsADirectoryError, PermissionError):
         pass
+
+
+@contextlib.contextmanager
+def folder_lock(folder: str | os.PathLike) -> Iterator[None]:
+    """An exclusive advisory lock on ``folder`` (flock on the folder itself, no lock file), held while a
+    writer publishes files that belong together (a .gltf and its .bin) and removes what they replace, so
+    two writers of the same files never remove each other's; a no-op where flock is unavailable."""
+    try:
+        import fcntl
+
+        fd = os.open(folder, os.O_RDONLY)
+    except (ImportError, OSError):
+        yield
+        return
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+        except OSError:
+            pass
+        yield
+    finally:
+        os.close(fd)  # releases the lock
 
 
 def published_folder(folder: str | os.PathLike) -> Path:
@@ -116,6 +152,11 @@ def clean_stale(folder: str | os.PathLike, min_age_s: float = 2.0) -> list[str]:
         try:
             if now - entry.stat(follow_symlinks=False).st_mtime < min_age_s:
                 continue
+            previous = _STALE_PREVIOUS.match(entry.name)
+            if previous and entry.is_dir(follow_symlinks=False) and not os.path.lexists(os.path.join(folder, previous.group(2))):
+                os.rename(entry.path, os.path.join(folder, previous.group(2)))  # killed between the two renames: put it back
+                removed.append(entry.name)
+                continue
             if entry.is_dir(follow_symlinks=False):
                 shutil.rmtree(entry.path, ignore_errors=True)
             else:
@@ -173,15 +214,17 @@ class Outputs:
             names = sorted(n for n in os.listdir(folder) if n != main and not n.endswith(".tmp"))
             if not os.path.exists(folder / main):
                 raise FormatError(f"{key}: the writer wrote nothing")
-            for name in names + [main]:
-                src = folder / name
-                if src.is_file():
-                    os.replace(src, Path(os.path.dirname(key)) / name)
-            for old in _OBSOLETE.pop(str(folder), []):
-                try:
-                    os.unlink(old)
-                except OSError:
-                    pass
+            target = Path(os.path.dirname(key))
+            with folder_lock(target):
+                for name in names + [main]:
+                    src = folder / name
+                    if src.is_file():
+                        os.replace(src, target / name)
+                for old in _OBSOLETE.pop(str(folder), []):
+                    try:
+                        _remove(old, target)
+                    except OSError:
+                        pass
         self._committed = True
         self._cleanup()
         return list(self.paths)
@@ -198,6 +241,146 @@ class Outputs:
 
     def __exit__(self, *exc: Any) -> None:
         self._cleanup()
+
+
+class OutputFolder:
+    """A folder one command writes as a whole (``render -o FOLDER``, ``rerender -o FOLDER``).
+
+    Checked before any work: not an existing file, its parent folder writable (missing parents are
+    made), and nothing inside but what the command itself writes (``owned(name)`` is True for each
+    entry's name; its stale staging is ignored), so replacing it loses nothing of the user's.  The
+    command writes everything into :meth:`stage`, a fresh folder beside the target; :meth:`commit`
+    then puts it in place in one step (an atomic exchange of the two folders on Linux; elsewhere two
+    renames, which the next run undoes if it was killed between them) and removes the previous
+    contents.  Leaving without commit (an error, Ctrl-C, SIGTERM under :func:`terminate_raises`)
+    removes the staging folder: a previous complete output stays as it was.  A symbolic link to a
+    folder is followed: the folder it names is replaced, the link stays.
+
+    >>> import re, tempfile, pathlib
+    >>> d = pathlib.Path(tempfile.mkdtemp()) / "frames"
+    >>> with OutputFolder(d, re.compile(r"f_\\d+\\.txt").fullmatch) as out:
+    ...     for i in range(3):
+    ...         _ = (out.stage() / f"f_{i}.txt").write_text(str(i))
+    ...     _ = out.commit()
+    >>> with OutputFolder(d, re.compile(r"f_\\d+\\.txt").fullmatch) as out:
+    ...     _ = (out.stage() / "f_9.txt").write_text("9")
+    ...     raise_here = True   # no commit: an error or an interrupt
+    >>> sorted(p.name for p in d.iterdir())   # the previous output, whole
+    ['f_0.txt', 'f_1.txt', 'f_2.txt']
+    """
+
+    def __init__(self, path: str | os.PathLike, owned: Any, *, what: str = "output folder") -> None:
+        self.path = Path(path)
+        self.owned = owned
+        self.what = what
+        self._staging: Path | None = None
+        self._made: list[Path] = []
+        self._committed = False
+        self.target = Path(os.path.realpath(self.path))
+        if self.target.exists() and not self.target.is_dir():
+            raise FormatError(f"{self.path}: exists and is not a folder; the {what} must be a folder")
+        ancestor = self.target.parent
+        while not ancestor.exists() and ancestor != ancestor.parent:
+            ancestor = ancestor.parent
+        if not ancestor.is_dir():
+            raise FormatError(f"{self.path}: {ancestor} is not a folder")
+        if not os.access(ancestor, os.W_OK | os.X_OK):
+            raise FormatError(f"{self.path}: folder {ancestor} is not writable")
+        if self.target.is_dir() and not os.access(self.target, os.R_OK | os.W_OK | os.X_OK):
+            raise FormatError(f"{self.path}: the folder is not readable and writable")
+        self._check_owned()
+        if self.target.parent.is_dir():
+            clean_stale(self.target.parent)
+
+    def _check_owned(self) -> None:
+        if not self.target.is_dir():
+            return
+        try:
+            names = sorted(os.listdir(self.target))
+        except OSError as exc:
+            raise FormatError(f"{self.path}: cannot list the folder ({exc.strerror})") from None
+        foreign = [n for n in names if not (self.owned(n) or _STALE_STAGING.match(n) or _STALE_TEMP.match(n))]
+        if foreign:
+            shown = ", ".join(repr(n) for n in foreign[:3]) + (f" and {len(foreign) - 3} more" if len(foreign) > 3 else "")
+            raise FormatError(f"{self.path}: holds {shown}, which this command did not write; the {self.what} is replaced "
+                              f"as a whole, so give a new or empty folder")
+
+    def stage(self) -> Path:
+        """The folder to write everything into (made on the first call)."""
+        if self._staging is None:
+            parent = self.target.parent
+            missing = []
+            p = parent
+            while not p.exists():
+                missing.append(p)
+                p = p.parent
+            try:
+                for m in reversed(missing):
+                    m.mkdir()
+                    self._made.append(m)
+                self._staging = Path(tempfile.mkdtemp(prefix=f"{STAGING_PREFIX}{os.getpid()}-", dir=parent))
+            except OSError as exc:
+                raise FormatError(f"{self.path}: cannot write in {parent} ({exc.strerror})") from None
+        return self._staging
+
+    def commit(self) -> Path:
+        """Put the staged folder in place of the target (see the class docstring); returns the target as given."""
+        staging = self.stage()
+        self._check_owned()  # nothing foreign appeared while the command ran
+        try:
+            if not os.path.lexists(self.target):
+                os.rename(staging, self.target)
+            elif _exchange(staging, self.target):
+                shutil.rmtree(staging, ignore_errors=True)  # it now holds the previous contents
+            else:
+                aside = self.target.parent / f"{STAGING_PREFIX}{os.getpid()}-previous-{self.target.name}"
+                if len(aside.name) > 255:
+                    aside = Path(tempfile.mkdtemp(prefix=f"{STAGING_PREFIX}{os.getpid()}-", dir=self.target.parent))
+                    os.rmdir(aside)
+                os.rename(self.target, aside)
+                os.rename(staging, self.target)
+                shutil.rmtree(aside, ignore_errors=True)
+        except OSError as exc:
+            raise FormatError(f"{self.path}: cannot put the {self.what} in place ({exc.strerror})") from None
+        self._staging = None
+        self._committed = True
+        self._made.clear()
+        return self.path
+
+    def __enter__(self) -> "OutputFolder":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        if self._staging is not None:
+            shutil.rmtree(self._staging, ignore_errors=True)
+            self._staging = None
+        for m in reversed(self._made):  # parents this command made and did not fill
+            try:
+                m.rmdir()
+            except OSError:
+                break
+        self._made.clear()
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Swap the folders ``a`` and ``b`` in one step (Linux renameat2 RENAME_EXCHANGE); False where unsupported."""
+    if not sys.platform.startswith("linux"):
+        return False
+    import ctypes
+    import errno
+
+    try:
+        fn = ctypes.CDLL(None, use_errno=True).renameat2
+    except (OSError, AttributeError):
+        return False
+    at_fdcwd, rename_exchange = -100, 2
+    fn.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint]
+    if fn(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange) == 0:
+        return True
+    err = ctypes.get_errno()
+    if err in (errno.EINVAL, errno.ENOSYS, errno.EOPNOTSUPP, errno.EPERM):
+        return False
+    raise OSError(err, os.strerror(err), str(b))
 
 
 class _Terminated(SystemExit):

@@ -32,8 +32,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
-import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -42,7 +40,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from scenegraph.appearance.diffusers_folder import TEXT_ENCODER, UNET, VAE, check_pipeline_folder, load_pipeline
-from scenegraph.errors import BackendError, ModelError, SceneGraphError
+from scenegraph.errors import BackendError, ModelError
 from scenegraph.model import Scene
 
 __all__ = ["rerender", "check_controlnet_folder", "warp_error", "RerenderResult", "CONTROLS"]
@@ -232,8 +230,9 @@ def rerender(
         except ImportError as exc:
             raise BackendError(f"rerender needs torch, diffusers and transformers ({exc}): pip install 'scenegraph[ml]'") from None
     out = Path(output)
-    if out.exists() and not out.is_dir():
-        raise SceneGraphError(f"{out}: exists and is not a folder")
+    from scenegraph.render.output import rerender_folder
+
+    folder = rerender_folder(out)  # checked before any work; published whole below
 
     from scenegraph.world import simulate
 
@@ -267,9 +266,7 @@ def rerender(
     scene_prompt = prompt or _scene_prompt(scene, [e.id for e in maker.objects], refs)
     fps = scene.fps / (shots[1].frame - shots[0].frame if len(shots) > 1 else 1)
 
-    parent = out.parent if str(out.parent) else Path(".")
-    parent.mkdir(parents=True, exist_ok=True)
-    stage = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=parent))
+    stage = folder.stage()
     try:
         result = RerenderResult(out, prompts={"scene": scene_prompt, **refs})
         (stage / "controls" / "masks").mkdir(parents=True)
@@ -345,13 +342,8 @@ def rerender(
                         temporal_weight=temporal_weight, warp_error=result.warp_error,
                         input_warp_error=warp_error([to_srgb8(s.rgb) for s in shots], flows, valids))
         (stage / "rerender.json").write_text(json.dumps(meta, indent=2) + "\n")
-        out.mkdir(parents=True, exist_ok=True)
-        for src in sorted(stage.rglob("*")):
-            if src.is_file():
-                dst = out / src.relative_to(stage)
-                dst.parent.mkdir(parents=True, exist_ok=True)
-                os.replace(src, dst)
-                result.files.append(dst)
+        result.files = [out / src.relative_to(stage) for src in sorted(stage.rglob("*")) if src.is_file()]
+        folder.commit()
     finally:
-        shutil.rmtree(stage, ignore_errors=True)
+        folder.__exit__(None, None, None)  # removes the staging folder unless committed
     return result
