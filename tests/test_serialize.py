@@ -109,7 +109,7 @@ def test_failed_save_leaves_old_file_and_no_temp(tmp_path, monkeypatch):
         raise OSError("disk full")
 
     monkeypatch.setattr(os, "replace", boom)
-    with pytest.raises(OSError):
+    with pytest.raises(FormatError, match=r"scene\.json: cannot write \(disk full\)"):  # typed, one line
         save_json(s, p)
     assert p.read_bytes() == before
     assert sorted(os.listdir(tmp_path)) == ["scene.json"]
