@@ -3,7 +3,6 @@ hostile -o paths end in one line, exit 2 and nothing written."""
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 import textwrap
