@@ -210,3 +210,124 @@ def test_parked_cars_line_the_kerb_or_fill_the_bays_only_when_asked():
     assert len(bays) >= 6
     lines = lot.entity("parking_lines_1").transform.translation
     assert all(abs(abs(e.transform.translation[2] - lines[2]) - 4.5) < 1e-6 for e in bays if e.attributes.get("kit"))
+
+
+def _creature(cls, size, path, actions=(), seed=3, duration=4.0):
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).parent))
+    import _gltf_scenes as scenes
+
+    from scenegraph.appearance.gait import _entity_matrices, joint_world_positions, pose_track
+    from scenegraph.appearance.rig import rig_for
+    from scenegraph.model import Entity, Scene, Trajectory
+
+    s = Scene(fps=24, duration=duration, seed=seed)
+    s.metadata["actions"] = [{"actor": "a", "verb": v, "start": a, "end": b} for v, a, b in actions]
+    s.add_trajectory(Trajectory("t", times=np.linspace(0, duration, len(path)).tolist(), positions=path))
+    w, h, d = size
+    s.add_entity(Entity("a", cls=cls, bounds=((-w / 2, 0, -d / 2), (w / 2, h, d / 2))), trajectory="t")
+    tl = scenes.hand_timeline(s)
+    rig = rig_for(s.entity("a"), s.seed)
+    pose = pose_track(s, tl, "a")
+    return s, tl, rig, pose, joint_world_positions(rig, pose, _entity_matrices(tl, 0))
+
+
+def _animated(pose) -> int:
+    """How many joints turn by more than 0.05 rad over the clip."""
+    q = pose.rotations.astype(np.float64)
+    dots = np.abs(np.einsum("fjc,jc->fj", q, q[0]))
+    return int(np.sum(2 * np.arccos(np.clip(dots.min(axis=0), -1, 1)) > 0.05))
+
+
+def test_fish_swim_with_a_travelling_tail_beat_faster_when_faster():
+    beats = {}
+    for speed in (0.3, 0.9):
+        _, _, rig, pose, world = _creature("goldfish", (0.1, 0.2, 0.4), [(0, 0.5, 0), (0, 0.5, 4 * speed)])
+        assert rig.kind == "fish" and len(rig.names) >= 8 and _animated(pose) >= 6
+        tail = world[:, rig.index("tail_fin")] - world[:, rig.index("body")]
+        lateral = tail[:, 0]
+        assert np.ptp(lateral) > 0.04, np.ptp(lateral)  # the tail sweeps side to side
+        beats[speed] = int(np.sum(np.diff(np.sign(lateral - lateral.mean())) != 0))
+    assert beats[0.9] > 1.5 * beats[0.3]
+    _, _, rig, pose, world = _creature("dolphin", (0.5, 0.6, 2.5), [(0, 1.0, 0), (0, 1.0, 8.0)])
+    tail = world[:, rig.index("tail_fin")] - world[:, rig.index("body")]
+    assert np.ptp(tail[:, 1]) > 3 * np.ptp(tail[:, 0])  # a dolphin beats its fluke up and down
+
+
+def test_snakes_slither_with_a_wave_that_travels_back_along_the_body():
+    _, _, rig, pose, world = _creature("snake", (0.08, 0.08, 2.0), [(0, 0, 0), (0, 0, 2.0)])
+    assert rig.kind == "snake" and len(rig.names) >= 10 and not rig.legs and _animated(pose) >= 8
+    x = world[:, :, 0]  # sideways offset of each joint from the straight path
+    assert np.ptp(x[:, len(rig.names) // 2]) > 0.1  # the body bends side to side
+    assert (world[:, :, 1] < 0.1).all()  # and stays on the ground
+    # the bend a joint has at one moment, the joint behind it has a little later: the wave runs tailwards
+    a, b = x[:, 3] - x[:, 3].mean(), x[:, 5] - x[:, 5].mean()
+    lags = [float(np.dot(a[: len(a) - k], b[k:])) for k in range(0, 24)]
+    assert int(np.argmax(lags)) > 0
+
+
+def test_insects_walk_on_a_tripod_of_six_legs_spiders_on_eight_and_flyers_beat_their_wings():
+    _, _, ant, pose, world = _creature("ant", (0.003, 0.003, 0.008), [(0, 0, 0), (0, 0, 0.04)])
+    assert ant.kind == "insect" and len(ant.legs) == 6 and len(ant.names) >= 20 and _animated(pose) >= 12
+    feet = {ant.names[leg.foot]: world[:, leg.foot] - world[:, ant.index("thorax")] for leg in ant.legs}
+    z = {k: f[:, 2] - f[:, 2].mean() for k, f in feet.items()}
+    assert np.corrcoef(z["foot_1_L"], z["foot_2_R"])[0, 1] > 0.9  # one tripod
+    assert np.corrcoef(z["foot_1_L"], z["foot_1_R"])[0, 1] < -0.6  # against the other
+    _, _, spider, _, _ = _creature("spider", (0.05, 0.03, 0.05), [(0, 0, 0), (0, 0, 0.1)])
+    assert len(spider.legs) == 8 and "wing_L" not in spider.names
+    _, _, bee, pose, world = _creature("bee", (0.02, 0.02, 0.025), [(0, 0, 0), (0, 0.0, 0.01), (0, 1.0, 1.0), (0, 1.0, 2.0)])
+    assert "wing_L" in bee.names
+    wing = world[:, bee.index("wing_L")]
+    q = pose.rotations[:, bee.index("wing_L")].astype(np.float64)
+    air = slice(60, 96)
+    assert np.ptp(q[air, 2]) > 0.3 and np.ptp(q[:12, 2]) < 0.05  # the wings beat in the air, rest on the ground
+    assert np.isfinite(wing).all()
+
+
+def test_people_carry_climb_and_swim_from_the_scene_actions():
+    size = (0.5, 1.75, 0.3)
+    _, _, rig, _, w = _creature("person", size, [(0, 0, 0), (0, 0, 2.0)], [("carry", 0.0, 4.0)])
+    hands = 0.5 * (w[:, rig.index("hand_L")] + w[:, rig.index("hand_R")])
+    chest = w[:, rig.index("chest")]
+    mid = slice(30, 70)
+    assert (hands[mid, 2] - chest[mid, 2] > 0.2).all() and (abs(hands[mid, 1] - chest[mid, 1]) < 0.35).all()
+    _, _, rig, _, w = _creature("person", size, [(0, 0, 0), (0, 2.0, 0)], [("climb", 0.0, 4.0)])
+    head = w[:, rig.index("head")]
+    for side in ("L", "R"):
+        hand = w[:, rig.index(f"hand_{side}")]
+        assert (hand[mid, 1] > head[mid, 1]).all()  # reaching above the head
+        assert np.ptp(hand[mid, 1] - head[mid, 1]) > 0.05  # hand over hand
+    _, _, rig, _, w = _creature("person", size, [(0, 0.4, 0), (0, 0.4, 2.0)], [("swim", 0.0, 4.0)])
+    head, hips = w[:, rig.index("head")], w[:, rig.index("hips")]
+    assert (head[mid, 2] - hips[mid, 2] > 0.4).all() and (abs(head[mid, 1] - hips[mid, 1]) < 0.35).all()  # lying along the water
+
+
+@pytest.mark.slow
+def test_fish_snake_and_insect_export_as_validator_clean_skins(tmp_path):
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).parent))
+    import _gltf_scenes as scenes
+
+    from exporters import gltf
+    from scenegraph.model import Entity, Scene, Trajectory
+
+    s = Scene(fps=24, duration=2.0, seed=1)
+    for k, (cls, size) in enumerate((("goldfish", (0.1, 0.2, 0.4)), ("snake", (0.08, 0.08, 2.0)), ("ant", (0.05, 0.04, 0.1)),
+                                     ("butterfly", (0.1, 0.03, 0.06)), ("horse", (0.6, 1.6, 2.4)))):
+        s.add_trajectory(Trajectory(f"t{k}", times=[0, 2], positions=[(2.0 * k, 0, 0), (2.0 * k, 0, 1.0)]))
+        w, h, d = size
+        s.add_entity(Entity(f"a{k}", cls=cls, bounds=((-w / 2, 0, -d / 2), (w / 2, h, d / 2))), trajectory=f"t{k}")
+    tl = scenes.hand_timeline(s)
+    gltf.write(s, tmp_path / "c.glb", timeline=tl)
+    issues = _validate(tmp_path / "c.glb")["issues"]
+    assert issues["numErrors"] == 0 and issues["numWarnings"] == 0, issues["messages"][:5]
+    doc = _glb_doc(tmp_path / "c.glb")
+    assert len(doc["skins"]) == 5
+    animated = {ch["target"]["node"] for a in doc.get("animations", []) for ch in a["channels"] if ch["target"]["path"] == "rotation"}
+    for skin in doc["skins"]:
+        assert len(set(skin["joints"]) & animated) >= 6
+    a = (tmp_path / "c.glb").read_bytes()
+    gltf.write(s, tmp_path / "d.glb", timeline=tl)
+    assert (tmp_path / "d.glb").read_bytes() == a  # byte-deterministic

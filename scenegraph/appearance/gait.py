@@ -25,6 +25,7 @@ from typing import Any
 
 import numpy as np
 
+from scenegraph.appearance.gait_math import _nlerp, _qx, _qy, _qz, _smoothstep, _weight
 from scenegraph.appearance.rig import Rig, rig_for
 from scenegraph.model.rotations import quat_multiply, trs_matrix
 
@@ -40,37 +41,9 @@ class Pose:
     root: np.ndarray
 
 
-def _smoothstep(e0: float, e1: float, x: Any) -> np.ndarray:
-    t = np.clip((np.asarray(x, np.float64) - e0) / (e1 - e0), 0.0, 1.0)
-    return t * t * (3.0 - 2.0 * t)
 
 
-def _qx(a: Any) -> np.ndarray:
-    a = np.asarray(a, np.float64) * 0.5
-    z = np.zeros_like(a)
-    return np.stack([np.sin(a), z, z, np.cos(a)], axis=-1)
 
-
-def _qy(a: Any) -> np.ndarray:
-    a = np.asarray(a, np.float64) * 0.5
-    z = np.zeros_like(a)
-    return np.stack([z, np.sin(a), z, np.cos(a)], axis=-1)
-
-
-def _qz(a: Any) -> np.ndarray:
-    a = np.asarray(a, np.float64) * 0.5
-    z = np.zeros_like(a)
-    return np.stack([z, z, np.sin(a), np.cos(a)], axis=-1)
-
-
-def _nlerp(a: np.ndarray, b: np.ndarray, w: np.ndarray) -> np.ndarray:
-    """Blend rotations a -> b by w (..., ) along the shorter arc, normalised."""
-    w = np.asarray(w)
-    if not w.any():  # most layers (sit, jump, wave ...) are off most of the time
-        return a
-    b = np.where((np.sum(a * b, axis=-1) < 0)[..., None], -b, b)
-    q = a + (b - a) * np.asarray(w)[..., None]
-    return q / np.linalg.norm(q, axis=-1, keepdims=True)
 
 
 def _entity_matrices(timeline: Any, j: int) -> np.ndarray:
@@ -111,13 +84,6 @@ def _windows(scene: Any, entity: Any) -> dict[str, list[tuple[float, float]]]:
             continue
     return out
 
-
-def _weight(t: np.ndarray, spans: list[tuple[float, float]], ease: float) -> np.ndarray:
-    w = np.zeros_like(t)
-    for s, e in spans:
-        e = max(e, s + 2 * ease)
-        w = np.maximum(w, _smoothstep(s - ease, s + ease, t) * (1.0 - _smoothstep(e - ease, e + ease, t)))
-    return w
 
 
 def _smooth(x: np.ndarray, n: int) -> np.ndarray:
@@ -162,6 +128,11 @@ def pose_track(scene: Any, timeline: Any, entity_id: str, rig: Rig | None = None
     v = _smooth(np.abs(ds) / dt, max(1, int(round(0.25 * fps))))
     vy = _smooth(np.gradient(M[:, 1, 3], t) if F > 1 else np.zeros(F), max(1, int(round(0.15 * fps))))
 
+    if rig.kind in ("fish", "snake", "insect"):
+        from scenegraph.appearance.gait_creatures import creature_pose
+
+        rot_c, root_c = creature_pose(rig, t, M, ds, v, vy, _windows(scene, ent), str(ent.cls).lower())
+        return Pose(rot_c, root_c)
     bind = rig.bind_world()
     legs = rig.legs
     a = float(np.linalg.norm(rig.offsets[legs[0].lower]))
@@ -263,6 +234,7 @@ def pose_track(scene: Any, timeline: Any, entity_id: str, rig: Rig | None = None
             else:
                 rot[:, n(f"upper_arm_{side}")] = _nlerp(rot[:, n(f"upper_arm_{side}")], np.broadcast_to(_qx(-0.35), (F, 4)), w_sit)
             rot[:, n(f"upper_arm_{side}")] = _nlerp(rot[:, n(f"upper_arm_{side}")], np.broadcast_to(_qx(-2.4), (F, 4)), w_jump)
+        root[:, 1] += _human_actions(rot, rig, t, M, acts)
     elif rig.kind == "bird":
         # wings: folded along the body on the ground, flapping (tips lagging) in the air
         y = M[:, 1, 3]
@@ -284,6 +256,53 @@ def pose_track(scene: Any, timeline: Any, entity_id: str, rig: Rig | None = None
         rot[:, n("tail")] = quat_multiply(_qy(0.35 * np.sin(2 * math.pi * 1.5 * t)), _qx(-0.2 * r))
         rot[:, n("neck")] = _qx(0.06 * w_move * np.sin(2 * cyc) + 0.03 * breath)
     return Pose(rot.astype(np.float32), root.astype(np.float32))
+
+
+def _human_actions(rot: np.ndarray, rig: Rig, t: np.ndarray, M: np.ndarray, acts: dict) -> np.ndarray:
+    """Layer carry, push, climb, swim and fall onto a person's pose (in place); returns the hips' extra lift (F,).
+
+    carry: both forearms bent up in front of the chest, as if holding a box; push: arms reaching forward;
+    climb: hand over hand above the head and knees lifted in turn, one reach per 0.35 m risen (a slow
+    cycle where the root does not rise); swim: the body level in the water, arms circling in turn (front
+    crawl) and a flutter kick; fall: arms flung up and out, legs apart."""
+    n = rig.names.index
+    F = t.size
+    w_carry = _weight(t, acts.get("carry", []), 0.3)
+    w_push = _weight(t, acts.get("push", []), 0.3)
+    w_climb = _weight(t, acts.get("climb", []) + acts.get("descend", []), 0.25)
+    w_swim = _weight(t, acts.get("swim", []), 0.4)
+    w_fall = _weight(t, acts.get("fall", []), 0.1)
+    lift = np.zeros(F)
+    if not (w_carry.any() or w_push.any() or w_climb.any() or w_swim.any() or w_fall.any()):
+        return lift
+    rise = np.concatenate([[0.0], np.cumsum(np.abs(np.diff(M[:, 1, 3])))])
+    climb = rise / 0.7 + 0.6 * t  # a full cycle (both hands) per 0.7 m risen
+    stroke = 0.8 * t  # front-crawl strokes per second, each arm
+    for side, sgn, off in (("L", 1.0, 0.0), ("R", -1.0, 0.5)):
+        ua, la = n(f"upper_arm_{side}"), n(f"lower_arm_{side}")
+        ul, ll = n(f"upper_leg_{side}"), n(f"lower_leg_{side}")
+        one = lambda q: np.broadcast_to(q, (F, 4))  # noqa: E731
+        rot[:, ua] = _nlerp(rot[:, ua], one(quat_multiply(_qz(sgn * 0.15), _qx(-0.75))), w_carry)
+        rot[:, la] = _nlerp(rot[:, la], one(_qx(-1.35)), w_carry)
+        rot[:, ua] = _nlerp(rot[:, ua], one(quat_multiply(_qz(sgn * 0.1), _qx(-1.35))), w_push)
+        rot[:, la] = _nlerp(rot[:, la], one(_qx(-0.3)), w_push)
+        c = np.sin(2 * math.pi * (climb + off))
+        rot[:, ua] = _nlerp(rot[:, ua], quat_multiply(_qz(sgn * 0.25), _qx(-2.55 - 0.35 * c)), w_climb)
+        rot[:, la] = _nlerp(rot[:, la], _qx(-0.35 - 0.45 * np.maximum(-c, 0.0)), w_climb)
+        rot[:, ul] = _nlerp(rot[:, ul], _qx(-0.2 - 0.7 * np.maximum(c, 0.0)), w_climb)
+        rot[:, ll] = _nlerp(rot[:, ll], _qx(0.3 + 1.0 * np.maximum(c, 0.0)), w_climb)
+        a = 2 * math.pi * (stroke + off)
+        rot[:, ua] = _nlerp(rot[:, ua], quat_multiply(_qz(sgn * 0.2), _qx(-a)), w_swim)  # the arm wheels over
+        rot[:, la] = _nlerp(rot[:, la], _qx(-0.25 - 0.25 * np.maximum(np.sin(a), 0.0)), w_swim)
+        rot[:, ul] = _nlerp(rot[:, ul], _qx(0.25 * np.sin(2 * math.pi * 2.0 * t + math.pi * 2 * off)), w_swim)
+        rot[:, ll] = _nlerp(rot[:, ll], one(_qx(0.15)), w_swim)
+        rot[:, ua] = _nlerp(rot[:, ua], _qz(sgn * (2.3 + 0.3 * np.sin(2 * math.pi * 3.0 * t + 3 * off))), w_fall)
+        rot[:, ul] = _nlerp(rot[:, ul], one(_qz(sgn * 0.35)), w_fall)
+    hips = n("hips")
+    rot[:, hips] = _nlerp(rot[:, hips], np.broadcast_to(_qx(1.35), (F, 4)), w_swim)  # lying along the water, face down
+    rot[:, n("spine")] = _nlerp(rot[:, n("spine")], np.broadcast_to(_qx(0.25), (F, 4)), w_push)
+    rot[:, n("neck")] = _nlerp(rot[:, n("neck")], np.broadcast_to(_qx(-0.6), (F, 4)), w_swim)  # looks ahead
+    return lift
 
 
 def character_rigs(scene: Any) -> dict[str, Rig]:

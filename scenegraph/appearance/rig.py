@@ -1,4 +1,5 @@
-"""Skeletons and skinned meshes for characters: humans (adult, child) and four-legged animals.
+"""Skeletons and skinned meshes for characters: humans (adult, child), four-legged animals, birds, fish,
+snakes and insects (the animal bodies are built in :mod:`scenegraph.appearance.rig_animals`).
 
 ``rig_for(entity, seed)`` gives a :class:`Rig` (or None for things without a
 skeleton): named joints in a tree, each joint's rest offset from its parent
@@ -32,6 +33,10 @@ __all__ = ["Rig", "Leg", "rig_for", "rig_kind", "QUADRUPED_SPECIES"]
 _CHILD_WORDS = {"child", "kid", "boy", "girl", "toddler", "baby", "children", "kids"}
 _BIRDS = {"bird", "duck", "pigeon", "seagull", "sparrow", "crow", "goose", "swan", "eagle", "owl", "parrot", "chicken", "hen"}
 _HUMAN_CLASSES = {"person", "man", "woman", "child", "pedestrian", "human", "jogger", "runner"}
+_FISH = {"fish", "goldfish", "shark", "salmon", "trout", "carp", "tuna", "whale", "dolphin", "orca", "porpoise", "clownfish"}
+_SNAKES = {"snake", "worm", "eel", "serpent", "python", "cobra", "viper", "earthworm"}
+_INSECTS = {"insect", "bug", "ant", "bee", "butterfly", "fly", "wasp", "moth", "dragonfly", "mosquito", "hornet", "ladybug",
+            "beetle", "spider", "cricket", "grasshopper", "cockroach", "caterpillar"}
 #: species -> (leg fraction of height, neck rise, head radius, tail rise, ears pointy, snout length)
 QUADRUPED_SPECIES: dict[str, tuple[float, float, float, float, bool, float]] = {
     "dog": (0.42, 0.17, 0.14, 0.25, False, 0.7),
@@ -72,7 +77,7 @@ class Leg:
 class Rig:
     """A skeleton and its skinned mesh, in the entity's local frame."""
 
-    kind: str  # "human" | "quadruped" | "bird"
+    kind: str  # "human" | "quadruped" | "bird" | "fish" | "snake" | "insect"
     names: tuple[str, ...]
     parents: tuple[int, ...]  # -1 for the root joint (a child of the entity's node)
     offsets: np.ndarray  # (J, 3) rest translation from the parent joint (the entity origin for the root)
@@ -98,7 +103,7 @@ def _h(word: str, seed: int) -> int:
 
 
 def rig_kind(entity: Any) -> str | None:
-    """'human', 'quadruped', 'bird' or None: which skeleton an entity's class gets (from the catalogue's
+    """'human', 'quadruped', 'bird', 'fish', 'snake', 'insect' or None: which skeleton an entity's class gets (from the catalogue's
     archetype where it has one, else from the class name)."""
     if entity.kind != "object":
         return None
@@ -113,10 +118,16 @@ def _kind_of(cls: str, proxy: str) -> str | None:
     arche = getattr(info, "archetype", None) if info is not None else None
     if info is not None:
         cls = info.name
-    if proxy and proxy not in (cls, "person") and proxy not in QUADRUPED_SPECIES and proxy not in _BIRDS:
+    if proxy and proxy not in (cls, "person") and proxy not in QUADRUPED_SPECIES and proxy not in _BIRDS | _FISH | _SNAKES | _INSECTS:
         return None  # the artist chose another shape
     if arche == "biped" or cls in _HUMAN_CLASSES:
         return "human"
+    if cls in _SNAKES or (arche == "snake" and cls not in _FISH):
+        return "snake"
+    if cls in _INSECTS or arche == "insect":
+        return "insect"
+    if cls in _FISH or arche == "fish":
+        return "fish"
     if arche == "quadruped" or cls in QUADRUPED_SPECIES:
         return "quadruped"
     if arche == "bird" or cls in _BIRDS:
@@ -142,7 +153,33 @@ def _build(kind: str, cls: str, bounds: tuple, words: tuple, h: int) -> Rig:
         return _human(cls, b, words, h)
     if kind == "bird":
         return _bird(cls, b, h)
+    if kind in ("fish", "snake", "insect"):
+        return _creature(kind, cls, b, h)
     return _quadruped(cls, b, h)
+
+
+def _creature(kind: str, cls: str, b: np.ndarray, h: int) -> Rig:
+    k = float(_rng(h).uniform(0.7, 1.0))
+    colors = {"dark": (0.02, 0.018, 0.015), "fin": (0.5 * k, 0.45 * k, 0.4 * k), "wing": (0.8, 0.82, 0.85)}
+    return dataclasses.replace(_creature_body(kind, cls, tuple(b.ravel().tolist())), colors=colors)
+
+
+@functools.lru_cache(maxsize=256)
+def _creature_body(kind: str, cls: str, bounds: tuple) -> Rig:
+    from scenegraph.appearance import rig_animals as ra
+
+    b = np.array(bounds).reshape(2, 3)
+    B = _Builder()
+    legs: tuple = ()
+    if kind == "fish":
+        ra.fish_body(B, cls, b)
+    elif kind == "snake":
+        ra.snake_body(B, cls, b)
+    else:
+        n = B.names
+        order = ra.insect_body(B, cls, b)
+        legs = tuple(Leg(n.index(f"upper_{t}"), n.index(f"lower_{t}"), n.index(f"foot_{t}"), ph, 1.0) for t, ph in order)
+    return B.finish(kind, {}, legs, float(b[1, 1] - b[0, 1]), bounds=b if kind != "insect" or cls not in ("butterfly", "moth") else None)
 
 
 def _rng(h: int) -> np.random.Generator:

@@ -282,3 +282,158 @@ def quadruped_body(B: Any, cls: str, b: np.ndarray) -> tuple:
             B.part("clothes", f"foot_{tag}", ellipsoid((0.62 * lr, 0.42 * lr, 0.9 * lr), (f[0], y0 + 0.42 * lr, f[2] + 0.35 * lr), 4, 8))
     # a walk's footfall order: hind left, front left, hind right, front right (a lateral sequence)
     return (("front_L", 0.25), ("front_R", 0.75), ("hind_L", 0.0), ("hind_R", 0.5))
+
+
+# --------------------------------------------------------------------------
+# fish, snakes, insects
+# --------------------------------------------------------------------------
+
+#: fish that beat their tail up and down (a horizontal fluke): whales and dolphins
+CETACEANS = ("whale", "dolphin", "orca", "porpoise")
+SPINE = ("spine_1", "spine_2", "spine_3", "tail_fin")
+
+
+def fish_body(B: Any, cls: str, b: np.ndarray) -> None:
+    """A fish along +Z: a fusiform body loft (nose, deepest a third back, a slim tail stalk) on a chain of
+    joints from the body to the tail fin, a forked tail fin (a horizontal fluke for whales and dolphins),
+    a dorsal fin, two pectoral fins and eyes."""
+    W, H, D = (b[1] - b[0]).tolist()
+    x_c, y0, z0 = float(0.5 * (b[0, 0] + b[1, 0])), float(b[0, 1]), float(b[0, 2])
+    whale = cls in CETACEANS
+    yc = y0 + 0.5 * H
+    body_d = 0.8 * D  # the tail fin takes the rest
+    zt = z0 + 0.2 * D  # where the tail fin starts
+    B.joint("body", None, (x_c, yc, zt + 0.6 * body_d))
+    B.joint("head", "body", (x_c, yc, zt + 0.8 * body_d))
+    B.joint("spine_1", "body", (x_c, yc, zt + 0.45 * body_d))
+    B.joint("spine_2", "spine_1", (x_c, yc, zt + 0.28 * body_d))
+    B.joint("spine_3", "spine_2", (x_c, yc, zt + 0.12 * body_d))
+    B.joint("tail_fin", "spine_3", (x_c, yc, zt))
+    B.joint("fin_L", "body", (x_c + 0.3 * W, yc - 0.15 * H, zt + 0.62 * body_d))
+    B.joint("fin_R", "body", (x_c - 0.3 * W, yc - 0.15 * H, zt + 0.62 * body_d))
+    u = np.linspace(0.0, 1.0, 17)  # 0 = the tail stalk, 1 = the nose
+    prof = np.interp(u, [0.0, 0.12, 0.4, 0.68, 0.85, 0.95, 1.0], [0.12, 0.2, 0.62, 0.98, 0.9, 0.6, 0.15])
+    cen = np.stack([np.full_like(u, x_c), yc + (0.04 * H * np.sin(math.pi * u) if not whale else 0.0 * u), zt + u * body_d], 1)
+    rx, ry = (0.5 * W if not whale else 0.5 * W), (0.5 * H * (0.82 if not whale else 0.8))
+    rad = np.stack([rx * prof, ry * prof], 1)
+    order = ["tail_fin", "spine_3", "spine_2", "spine_1", "body", "head"]
+    cuts = [0, 2, 4, 7, 9, 13, 16]
+    for k, j in enumerate(order):
+        B.part("clothes", j, loft(cen[cuts[k]:cuts[k + 1] + 1], rad[cuts[k]:cuts[k + 1] + 1], 12))
+    tail = np.array(B.pos[B.names.index("tail_fin")])
+    span = 0.5 * (W if whale else H) * 1.1
+    for s in (-1, 1):  # two lobes of the tail fin, thin, swept back
+        tip = tail + ((s * span, 0.0, -0.2 * D) if whale else (0.0, s * span, -0.2 * D))
+        mid = 0.5 * (tail + tip) + (0, 0, 0.03 * D)
+        wide, thin = 0.3 * span, 0.03 * (W if not whale else H)  # a lobe: wide in the fin's plane, thin across it
+        B.part("fin", "tail_fin", loft(np.array([tail + (0, 0, 0.02 * D), mid, tip]),
+                                       np.array([[wide, thin], [0.8 * wide, thin], [0.1 * wide, 0.4 * thin]]),
+                                       8, (0, 1, 0) if not whale else (1, 0, 0)))
+    top = yc + ry * 0.95
+    fin_z = zt + 0.55 * body_d
+    B.part("fin", "spine_1", loft(np.array([[x_c, top - 0.1 * H, fin_z + 0.12 * D], [x_c, top + 0.12 * H, fin_z], [x_c, top + 0.2 * H, fin_z - 0.1 * D]]),
+                                  np.array([[0.03 * W, 0.12 * H], [0.025 * W, 0.08 * H], [0.005 * W, 0.01 * H]]), 6, (0, 1, 0)))
+    for s, side in ((1, "L"), (-1, "R")):
+        f = np.array(B.pos[B.names.index(f"fin_{side}")])
+        B.part("fin", f"fin_{side}", ellipsoid((0.25 * W, 0.03 * H, 0.1 * D), f + (s * 0.2 * W, -0.05 * H, -0.06 * D), 3, 8))
+        B.part("dark", "head", sphere(0.07 * H, (x_c + s * 0.38 * W, yc + 0.12 * H, zt + 0.9 * body_d), 3, 6))
+
+
+def snake_body(B: Any, cls: str, b: np.ndarray, n: int = 10) -> None:
+    """A snake (or worm, eel) along +Z: a chain of ``n`` joints from the head back, one tapering loft
+    over them, a flattened head with eyes (none on a worm), a tongue-dark mouth line."""
+    W, H, D = (b[1] - b[0]).tolist()
+    x_c, y0, z0 = float(0.5 * (b[0, 0] + b[1, 0])), float(b[0, 1]), float(b[0, 2])
+    r = 0.5 * min(W, H)
+    yc = y0 + r
+    zs = np.linspace(b[1, 2] - 0.04 * D, z0 + 0.02 * D, n)
+    B.joint("head", None, (x_c, yc, zs[0]))
+    for k in range(1, n):
+        B.joint(f"body_{k}", "head" if k == 1 else f"body_{k - 1}", (x_c, yc, zs[k]))
+    # the loft runs from the nose back to the tail tip; rings between joints k and k+1 follow joint k
+    m = 4 * n + 1
+    z = np.linspace(b[1, 2], z0, m)
+    u = np.linspace(0.0, 1.0, m)
+    worm = cls == "worm"
+    prof = np.interp(u, [0.0, 0.02, 0.06, 0.1, 0.16, 0.6, 1.0], [0.35, 0.8, 1.0, 0.8, 0.95, 0.9, 0.12] if not worm
+                     else [0.6, 0.9, 1.0, 1.0, 1.0, 0.95, 0.6])
+    cen = np.stack([np.full(m, x_c), y0 + r * prof, z], 1)
+    rad = np.stack([r * prof * (1.0 if worm else 1.15), r * prof * (1.0 if worm else 0.85)], 1)
+    joint_at = np.clip(np.searchsorted(-zs, -z, side="right") - 1, 0, n - 1)
+    names = ["head"] + [f"body_{k}" for k in range(1, n)]
+    for k in range(n):
+        idx = np.flatnonzero(joint_at == k)
+        if len(idx) == 0:
+            continue
+        a, bb = max(int(idx[0]) - 1, 0), min(int(idx[-1]) + 1, m - 1)  # one ring's overlap: the skin stays closed
+        B.part("clothes", names[k], loft(cen[a:bb + 1], rad[a:bb + 1], 10))
+    if not worm:
+        for s in (-1, 1):
+            B.part("dark", "head", sphere(0.22 * r, (x_c + s * 0.75 * r, y0 + 1.3 * r, b[1, 2] - 0.05 * D), 3, 6))
+
+
+_WINGED = ("bee", "butterfly", "fly", "wasp", "moth", "dragonfly", "mosquito", "hornet", "ladybug", "beetle")
+
+
+def insect_body(B: Any, cls: str, b: np.ndarray) -> tuple:
+    """An insect (a spider: eight legs, no wings or antennae) along +Z: head, thorax and abdomen, six legs of
+    three joints splayed out and down to the ground (knees high), antennae, and a pair of wings for the
+    kinds that fly (big and flat for a butterfly or moth).  Returns the legs' (tag, phase): a tripod gait."""
+    W, H, D = (b[1] - b[0]).tolist()
+    x_c, y0 = float(0.5 * (b[0, 0] + b[1, 0])), float(b[0, 1])
+    spider = cls == "spider"
+    flat_wings = cls in ("butterfly", "moth")
+    L = D if not flat_wings else 0.5 * D  # body length (a butterfly's wings make its bounds)
+    zc = 0.5 * (b[0, 2] + b[1, 2])
+    yb = y0 + (0.45 if not flat_wings else 0.35) * H
+    rb = 0.16 * L
+    B.joint("thorax", None, (x_c, yb, zc + 0.08 * L))
+    B.joint("head", "thorax", (x_c, yb + 0.02 * L, zc + 0.3 * L))
+    B.joint("abdomen", "thorax", (x_c, yb, zc - 0.05 * L))
+    pairs = 4 if spider else 3
+    legs = []
+    reach = 0.4 * min(W, 1.2 * L) if not flat_wings else 0.35 * L
+    for p in range(pairs):
+        zp = zc + 0.08 * L + (0.12 - 0.12 * p) * L if not spider else zc + (0.14 - 0.08 * p) * L
+        for s, side in ((1, "L"), (-1, "R")):
+            tag = f"{p + 1}_{side}"
+            B.joint(f"upper_{tag}", "thorax", (x_c + s * 0.5 * rb, yb, zp))
+            B.joint(f"lower_{tag}", f"upper_{tag}", (x_c + s * 0.5 * reach, yb + 0.15 * L, zp + (0.1 - 0.1 * p) * L))
+            B.joint(f"foot_{tag}", f"lower_{tag}", (x_c + s * reach, y0, zp + (0.16 - 0.16 * p) * L * (0.6 if spider else 1.0)))
+            phase = (0.0 if (p % 2 == 0) == (side == "L") else 0.5)
+            legs.append((tag, phase))
+    if not spider and cls in _WINGED:
+        for s, side in ((1, "L"), (-1, "R")):
+            B.joint(f"wing_{side}", "thorax", (x_c + s * 0.4 * rb, yb + 0.8 * rb, zc + 0.1 * L))
+    P = {n: np.array(p) for n, p in zip(B.names, B.pos)}
+    th = P["thorax"]
+    body = "dark" if flat_wings else "clothes"  # a butterfly's colour is its wings'
+    B.part(body, "thorax", ellipsoid((rb, 0.9 * rb, 1.3 * rb), th, 6, 10))
+    hd = P["head"] + (0, 0, 0.05 * L)
+    B.part(body, "head", ellipsoid((0.8 * rb, 0.75 * rb, 0.75 * rb), hd, 5, 8))
+    for s in (-1, 1):
+        B.part("dark", "head", sphere(0.35 * rb, hd + (s * 0.6 * rb, 0.15 * rb, 0.35 * rb), 3, 6))
+    abd = _curve([th - (0, 0, 1.0 * rb), P["abdomen"] - (0, 0.05 * L, 0.2 * L), P["abdomen"] - (0, 0.02 * L, 0.48 * L)], 8)
+    ab_r = np.interp(np.linspace(0, 1, 8), [0, 0.25, 0.6, 1.0], [0.6, 1.35, 1.25, 0.15]) * rb * (1.5 if spider else 1.0)
+    if flat_wings:
+        ab_r *= 0.55
+    B.part(body, "abdomen", loft(abd, np.stack([ab_r, 0.9 * ab_r], 1), 10))
+    if not spider:
+        for s in (-1, 1):
+            ant = _curve([hd + (s * 0.3 * rb, 0.5 * rb, 0.5 * rb), hd + (s * 0.9 * rb, 2.0 * rb, 1.5 * rb), hd + (s * 1.6 * rb, 2.6 * rb, 2.6 * rb)], 5)
+            B.part("dark", "head", loft(ant, np.full((5, 2), 0.07 * rb), 4))
+    for tag, _ in legs:
+        u, lo, f = P[f"upper_{tag}"], P[f"lower_{tag}"], P[f"foot_{tag}"]
+        B.part("dark", f"upper_{tag}", loft(np.array([u, lo]), np.array([[0.2, 0.2], [0.14, 0.14]]) * rb, 5))
+        B.part("dark", f"lower_{tag}", loft(np.array([lo, f + (0, 0.02 * L, 0)]), np.array([[0.14, 0.14], [0.07, 0.07]]) * rb, 5))
+        B.part("dark", f"foot_{tag}", sphere(0.09 * rb, f + (0, 0.02 * L, 0), 2, 4))
+    for s, side in ((1, "L"), (-1, "R")):
+        if f"wing_{side}" not in B.names:
+            continue
+        w0 = P[f"wing_{side}"]
+        if flat_wings:  # a butterfly's fore and hind wings, spread flat
+            B.part("clothes", f"wing_{side}", ellipsoid((0.26 * W, 0.01 * H + 1e-4, 0.32 * D), w0 + (s * 0.27 * W, 0, 0.12 * D), 3, 10))
+            B.part("clothes", f"wing_{side}", ellipsoid((0.2 * W, 0.01 * H + 1e-4, 0.24 * D), w0 + (s * 0.2 * W, -0.01 * H, -0.18 * D), 3, 10))
+        else:  # clear wings folded back over the abdomen at rest, spread by the gait in flight
+            B.part("wing", f"wing_{side}", ellipsoid((0.9 * rb, 0.06 * rb, 2.2 * rb), w0 + (s * 0.7 * rb, 0.05 * rb, -1.6 * rb), 3, 8))
+    return tuple(legs)

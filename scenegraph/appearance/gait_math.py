@@ -1,0 +1,55 @@
+"""Small pieces the motion cycles share (:mod:`scenegraph.appearance.gait`, :mod:`~scenegraph.appearance.gait_creatures`):
+quaternions about one axis, blends, eased weights of action windows.
+
+>>> q = _qy(np.pi / 2)
+>>> np.round(q, 3).tolist()
+[0.0, 0.707, 0.0, 0.707]
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+__all__ = ["_smoothstep", "_qx", "_qy", "_qz", "_nlerp", "_weight"]
+
+
+def _smoothstep(e0: float, e1: float, x: Any) -> np.ndarray:
+    t = np.clip((np.asarray(x, np.float64) - e0) / (e1 - e0), 0.0, 1.0)
+    return t * t * (3.0 - 2.0 * t)
+
+
+def _qx(a: Any) -> np.ndarray:
+    a = np.asarray(a, np.float64) * 0.5
+    z = np.zeros_like(a)
+    return np.stack([np.sin(a), z, z, np.cos(a)], axis=-1)
+
+
+def _qy(a: Any) -> np.ndarray:
+    a = np.asarray(a, np.float64) * 0.5
+    z = np.zeros_like(a)
+    return np.stack([z, np.sin(a), z, np.cos(a)], axis=-1)
+
+
+def _qz(a: Any) -> np.ndarray:
+    a = np.asarray(a, np.float64) * 0.5
+    z = np.zeros_like(a)
+    return np.stack([z, z, np.sin(a), np.cos(a)], axis=-1)
+
+
+def _nlerp(a: np.ndarray, b: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """Blend rotations a -> b by w (..., ) along the shorter arc, normalised."""
+    w = np.asarray(w)
+    if not w.any():  # most layers (sit, jump, wave ...) are off most of the time
+        return a
+    b = np.where((np.sum(a * b, axis=-1) < 0)[..., None], -b, b)
+    q = a + (b - a) * np.asarray(w)[..., None]
+    return q / np.linalg.norm(q, axis=-1, keepdims=True)
+
+
+def _weight(t: np.ndarray, spans: list[tuple[float, float]], ease: float) -> np.ndarray:
+    w = np.zeros_like(t)
+    for s, e in spans:
+        e = max(e, s + 2 * ease)
+        w = np.maximum(w, _smoothstep(s - ease, s + ease, t) * (1.0 - _smoothstep(e - ease, e + ease, t)))
+    return w
