@@ -12,7 +12,10 @@ Also prints the speed figures of the issue: the median of direct + build for a
 30-word prompt (target <= 20 ms) and the lexicon's lazy load in a fresh process
 (target <= 50 ms).
 
-usage: python benchmarks/fidelity.py [--fps 8] [--show-failures] [--category NAME]
+The first round's prompts are here; the second round's, written in other phrasings, are in
+benchmarks/fidelity_more.py.  "sets" in the output gives the pass rates of each set apart.
+
+usage: python benchmarks/fidelity.py [--fps 8] [--show-failures] [--category NAME] [--set all|old|new]
 """
 from __future__ import annotations
 
@@ -56,6 +59,8 @@ class World:
         return sorted(out, key=lambda i: int(i.rsplit("_", 1)[1]))
 
     def one(self, word: str) -> str:
+        if word in self.scene and word in self.tl.ids:
+            return word  # already an entity id ('cup_1')
         ids = self.ids(word)
         if not ids:
             raise KeyError(f"no entity named {word!r} (have {[e.id for e in self.objects]})")
@@ -63,6 +68,13 @@ class World:
 
     def count(self, word: str) -> int:
         return len(self.ids(word))
+
+    def any(self, *words: str) -> str:
+        """The first of ``words`` that names an entity ('kitchen table' or else 'table'), for a compound noun."""
+        for word in words:
+            if self.ids(word):
+                return self.ids(word)[0]
+        return self.one(words[-1])
 
     def cls(self, word: str) -> str:
         return self.scene.entity(self.one(word)).cls
@@ -149,11 +161,12 @@ class World:
 
 
 Check = Callable[[World], bool]
-CASES: list[tuple[str, str, Check]] = []
+CASES: list[tuple[str, str, Check, str]] = []  # (category, prompt, check, set: 'old' | 'new')
+_SET = "old"
 
 
 def case(category: str, prompt: str, check: Check) -> None:
-    CASES.append((category, prompt, check))
+    CASES.append((category, prompt, check, _SET))
 
 
 # ---------------------------------------------------------------------------
@@ -423,16 +436,29 @@ case("open vocabulary", "Three zorbles stand near the barn.", lambda w: w.count(
 case("open vocabulary", "A quokka hops past a eucalyptus tree.", lambda w: w.count("quokka") == 1 and w.moves("quokka"))
 
 
+# the second round's prompts (benchmarks/fidelity_more.py)
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import fidelity_more  # noqa: E402
+
+_SET = "new"
+fidelity_more.register(case)
+
 # ---------------------------------------------------------------------------
 # the run
 # ---------------------------------------------------------------------------
 
 
-def run_cases(fps: float, only: str | None, show: bool) -> dict:
+def _rates(per: dict[str, list[bool]]) -> dict:
+    return {cat: {"prompts": len(v), "passed": sum(v), "pass_rate": round(sum(v) / len(v), 3)} for cat, v in per.items()}
+
+
+def run_cases(fps: float, only: str | None, show: bool, which: str = "all") -> tuple[dict, dict]:
+    """(per category, per set and category) pass counts."""
     per: dict[str, list[bool]] = defaultdict(list)
+    per_set: dict[str, dict[str, list[bool]]] = defaultdict(lambda: defaultdict(list))
     failures: list[tuple[str, str, str]] = []
-    for cat, prompt, check in CASES:
-        if only and cat != only:
+    for cat, prompt, check, group in CASES:
+        if (only and cat != only) or (which != "all" and group != which):
             continue
         try:
             ok = bool(check(World(prompt, fps)))
@@ -440,12 +466,14 @@ def run_cases(fps: float, only: str | None, show: bool) -> dict:
         except Exception as exc:  # a build error or a missing entity is a failure of the prompt
             ok, why = False, f"{type(exc).__name__}: {exc}"[:160]
         per[cat].append(ok)
+        per_set[group][cat].append(ok)
         if not ok:
             failures.append((cat, prompt, why))
     if show:
         for cat, prompt, why in failures:
             print(f"FAIL [{cat}] {prompt} -- {why}", file=sys.stderr)
-    return {cat: {"prompts": len(v), "passed": sum(v), "pass_rate": round(sum(v) / len(v), 3)} for cat, v in per.items()}
+    return _rates(per), {g: {"prompts": sum(len(v) for v in d.values()), "passed": sum(sum(v) for v in d.values()),
+                             "categories": _rates(d)} for g, d in per_set.items()}
 
 
 THIRTY = ("A red car drives from left to right while a man walks his dog to the bench, "
@@ -483,13 +511,15 @@ def main() -> None:
     ap.add_argument("--category")
     ap.add_argument("--show-failures", action="store_true")
     ap.add_argument("--no-speed", action="store_true")
+    ap.add_argument("--set", choices=("all", "old", "new"), default="all",
+                    help="old: the first round's prompts; new: benchmarks/fidelity_more.py")
     args = ap.parse_args()
     t0 = time.perf_counter()
-    cats = run_cases(args.fps, args.category, args.show_failures)
+    cats, sets = run_cases(args.fps, args.category, args.show_failures, args.set)
     total = sum(c["prompts"] for c in cats.values())
     passed = sum(c["passed"] for c in cats.values())
     out = {"prompts": total, "passed": passed, "pass_rate": round(passed / max(total, 1), 3), "categories": cats,
-           "seconds": round(time.perf_counter() - t0, 1)}
+           "sets": sets, "seconds": round(time.perf_counter() - t0, 1)}
     if not args.no_speed:
         out["speed"] = speed()
     print(json.dumps(out, indent=2))

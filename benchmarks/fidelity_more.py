@@ -1,0 +1,249 @@
+"""The second set of fidelity prompts (round two of issue #13): new phrasings, checked on the world state.
+
+Written as a user would write them, before looking at how the rules director reads them:
+word order turned round, synonyms, passive voice, "there is/are", numbers in digits and
+words, relative clauses, pronouns, several sentences, time words (until, while, after N
+seconds, before, at the same time, meanwhile, then ... back, again, N times) and
+relations (among, across, through, along, into, out of, towards, away from, far from,
+on top of, in the middle of), everyday and compound nouns.
+
+``register(case)`` adds them to :mod:`fidelity`'s list; ``fidelity.py --set new`` runs only these.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+INF = float("inf")
+
+
+def _between_x(w, a: str, b: str, c: str) -> bool:
+    xa, xb, xc = w.p(a)[0, 0], w.p(b)[0, 0], w.p(c)[0, 0]
+    return min(xb, xc) < xa < max(xb, xc)
+
+
+def _all_move(w, word: str, n: int | None = None, metres: float = 0.5) -> bool:
+    ids = w.ids(word)
+    return bool(ids) and (n is None or len(ids) == n) and all(w.moves(i, metres) for i in ids)
+
+
+def _turns(w, mover: str, centre: str) -> float:
+    """Turns (in revolutions) ``mover`` makes around ``centre`` over the clip."""
+    d = (w.p(mover) - w.p(centre))[:, [0, 2]]
+    ang = np.unwrap(np.arctan2(d[:, 0], d[:, 1]))
+    return abs(float(ang[-1] - ang[0])) / (2 * np.pi)
+
+
+def _rises(w, word: str) -> int:
+    y = w.p(word)[:, 1] - w.p(word)[0, 1]
+    return len(np.flatnonzero(np.diff((y > 0.05).astype(int)) == 1))
+
+
+def _stops(w, word: str, metres: float = 0.02) -> float:
+    """Time (s) after which ``word`` no longer moves."""
+    p = w.p(word)
+    step = np.linalg.norm(np.diff(p, axis=0), axis=1)
+    k = np.flatnonzero(step > metres * (w.tl.time[1] - w.tl.time[0]) * 8)
+    return float(w.tl.time[k[-1] + 1]) if len(k) else 0.0
+
+
+def register(case) -> None:  # noqa: C901 - a list of prompts
+    # -- spatial ------------------------------------------------------------------
+    S = "spatial"
+    case(S, "There is a lamp on top of the desk.", lambda w: w.rel("lamp", "on", "desk"))
+    case(S, "A cat is sleeping beneath the kitchen table.",
+         lambda w: w.rel("cat", "under", w.any("kitchen table", "table")))
+    case(S, "Behind the house stands a tall oak tree.", lambda w: w.rel(w.any("oak tree", "oak", "tree"), "behind", "house"))
+    case(S, "The bicycle leans against the wall, to the right of the door.",
+         lambda w: w.rel("bicycle", "right_of", "door"))
+    case(S, "In the middle of the square there is a fountain with four benches around it.",
+         lambda w: w.count("fountain") == 1 and w.count("bench") == 4)
+    case(S, "Two cups are on the table and a teapot stands between them.",
+         lambda w: w.count("cup") == 2 and w.count("teapot") == 1 and _between_x(w, "teapot", "cup_1", "cup_2"))
+    case(S, "The laptop was placed on the desk by the window.", lambda w: w.rel("laptop", "on", "desk"))
+    case(S, "A car is parked far away from the tree.", lambda w: w.rel("car", "far_from", "tree"))
+    case(S, "To the left of the bed is a wooden chair.", lambda w: w.rel("chair", "left_of", "bed"))
+    case(S, "On the shelf there are three books.",
+         lambda w: w.count("book") == 3 and all(w.rel(b, "on", "shelf") for b in w.ids("book")))
+    case(S, "A mouse hides inside the cupboard.", lambda w: w.rel("mouse", "inside", "cupboard"))
+    case(S, "High above the house, a kite is flying.",
+         lambda w: w.box("kite")[0][1] > w.box("house")[1][1])
+    case(S, "The dog sits in front of the fireplace.", lambda w: w.rel("dog", "in_front_of", "fireplace"))
+    case(S, "A plate with an apple on it is on the counter.",
+         lambda w: w.rel("apple", "on", "plate") and w.rel("plate", "on", "counter"))
+    case(S, "A red ball lies among the flowers.",
+         lambda w: w.count("ball") == 1 and w.count("flower") >= 2 and min(w.gap("ball", f) for f in w.ids("flower")) < 2.0)
+    case(S, "A motorbike is parked next to the van, and a helmet lies on the ground beside it.",
+         lambda w: w.rel("motorbike", "near", "van") and w.count("helmet") == 1)
+    case(S, "A little wooden hut stands by the lake.", lambda w: w.count("hut") == 1)
+    case(S, "There's a pumpkin on the doorstep.", lambda w: w.count("pumpkin") == 1 and w.rel("pumpkin", "on", "doorstep"))
+
+    # -- motion binding ---------------------------------------------------------------
+    M = "motion binding"
+    case(M, "A bus is driven slowly down the street.", lambda w: w.moves("bus"))
+    case(M, "Past the old church walks a priest.", lambda w: w.moves("priest") and w.still("church"))
+    case(M, "The horse that the girl is riding trots across the meadow.",
+         lambda w: w.moves("horse") and w.moves("girl")
+         and float(np.max(np.linalg.norm((w.p("girl") - w.p("horse"))[:, [0, 2]], axis=1))) < 0.6)
+    case(M, "A boy kicks a ball towards the goal.", lambda w: w.moves("ball"))
+    case(M, "A squirrel climbs up the tree.", lambda w: w.moves("squirrel") and w.p("squirrel")[-1, 1] > w.p("squirrel")[0, 1] + 0.5)
+    case(M, "An old man pushes a shopping cart through the supermarket.",
+         lambda w: w.moves(w.any("old man", "man")) and w.moves(w.any("shopping cart", "cart")))
+    case(M, "A tractor pulls a trailer across the field.", lambda w: w.moves("tractor") and w.moves("trailer"))
+    case(M, "A mother and her daughter walk along the beach with their dog.",
+         lambda w: w.moves("mother") and w.moves("daughter") and w.moves("dog"))
+    case(M, "Three cars drive past a parked truck.", lambda w: _all_move(w, "car", 3) and w.still("truck"))
+    case(M, "A skier glides down the slope.", lambda w: w.moves("skier"))
+    case(M, "A fox runs away from the hunter.",
+         lambda w: w.moves("fox") and w.gap("fox", "hunter") > w.gap("fox", "hunter", 0) + 1.0 and w.still("hunter"))
+    case(M, "A seagull flies over the boat while a fisherman stands still on the pier.",
+         lambda w: w.moves("seagull") and w.still("fisherman"))
+    case(M, "A girl on a scooter rolls past the bakery.",
+         lambda w: w.moves("girl") and w.moves("scooter") and w.still("bakery"))
+    case(M, "The truck is overtaken by a motorbike.", lambda w: w.moves("truck") and w.moves("motorbike"))
+    case(M, "A cat sits on the wall and watches a bird that hops across the lawn.",
+         lambda w: w.moves("bird") and not w.moves("cat", 0.3))
+
+    # -- counting ----------------------------------------------------------------------
+    C = "counting"
+    case(C, "There are 14 candles on the cake.", lambda w: w.count("candle") == 14 and w.count("cake") == 1)
+    case(C, "Nineteen balloons float above the playground.", lambda w: w.count("balloon") == 19)
+    case(C, "Seventeen pigeons sit on the roof of the barn.", lambda w: w.count("pigeon") == 17)
+    case(C, "A dozen eggs are in the basket.", lambda w: w.count("egg") == 12 and w.count("basket") == 1)
+    case(C, "I can see 3 cats and 2 dogs in the garden.", lambda w: w.count("cat") == 3 and w.count("dog") == 2)
+    case(C, "Five boats float on the lake; two of them are red.", lambda w: w.count("boat") == 5)
+    case(C, "Eighteen sheep graze in the meadow.", lambda w: w.count("sheep") == 18)
+    case(C, "There is only one car on the road.", lambda w: w.count("car") == 1)
+    case(C, "Two tall giraffes and a baby elephant walk to the water hole.",
+         lambda w: w.count("giraffe") == 2 and w.count("elephant") == 1)
+    case(C, "Ten soldiers march past the palace.", lambda w: _all_move(w, "soldier", 10) and w.still("palace"))
+    case(C, "The parking lot has 9 cars in it.", lambda w: w.count("car") == 9)
+    case(C, "Sixteen chairs are arranged around a long table.", lambda w: w.count("chair") == 16 and w.count("table") == 1)
+    case(C, "Both dogs bark at the mailman.", lambda w: w.count("dog") == 2 and w.count("mailman") == 1)
+    case(C, "A flock of 11 birds sits on the power line.", lambda w: w.count("bird") == 11)
+    case(C, "There are no people in the street, just four parked cars.",
+         lambda w: w.count("car") == 4 and w.count("person") == 0)
+
+    # -- sequences ------------------------------------------------------------------------
+    Q = "sequences"
+    case(Q, "The girl runs to the swing and then walks back to the bench.",
+         lambda w: w.arrive("girl", "swing") < w.arrive("girl", "bench") < INF)
+    case(Q, "After 3 seconds the car starts driving towards the garage.",
+         lambda w: w.start("car") >= 2.9 and w.moves("car"))
+    case(Q, "A man opens the door. Then he walks into the house.", lambda w: w.moves("man") and w.still("door"))
+    case(Q, "The dog runs until it reaches the tree.",
+         lambda w: w.moves("dog") and w.arrive("dog", "tree", 1.5) < INF and w.dist("dog", "tree")[-1] < 1.5)
+    case(Q, "A man walks along the street until the car stops.",
+         lambda w: w.moves("man") and w.moves("car") and abs(_stops(w, "man") - _stops(w, "car")) < 1.0)
+    case(Q, "A cat walks to the bowl, eats, and walks back to the door.",
+         lambda w: w.arrive("cat", "bowl") < w.arrive("cat", "door") < INF)
+    case(Q, "The ball bounces three times.", lambda w: _rises(w, "ball") == 3)
+    case(Q, "A bird lands on the fence, waits for a moment and flies away again.",
+         lambda w: w.arrive("bird", "fence", 1.0) < INF and w.dist("bird", "fence")[-1] > 1.5)
+    case(Q, "First the boy jumps, then the girl jumps.", lambda w: w.start("boy") + 0.3 < w.start("girl"))
+    case(Q, "A car drives to the gas station and comes back.",
+         lambda w: w.moves("car", 2.0) and float(np.linalg.norm(w.p("car")[-1] - w.p("car")[0])) < 1.0)
+    case(Q, "The runner circles the fountain twice.", lambda w: _turns(w, "runner", "fountain") > 1.8)
+    case(Q, "A woman walks into the kitchen. Meanwhile, a cat sleeps on the chair.",
+         lambda w: w.moves("woman") and w.rel("cat", "on", "chair"))
+    case(Q, "At the same time as the bus leaves, a man runs to the bus stop.",
+         lambda w: w.moves("bus") and w.moves("man") and abs(w.start("man") - w.start("bus")) < 0.6)
+    case(Q, "A horse walks to the barn, then trots back to the gate.",
+         lambda w: w.arrive("horse", "barn") < w.arrive("horse", "gate") < INF)
+    case(Q, "A duck swims across the pond and back again.",
+         lambda w: w.moves("duck", 1.5) and float(np.linalg.norm(w.p("duck")[-1] - w.p("duck")[0])) < 1.0)
+    case(Q, "While the kettle boils, the woman walks over to the fridge.",
+         lambda w: w.arrive("woman", "fridge") < INF)
+    case(Q, "The child waits by the door until the dog comes back.",
+         lambda w: w.still("child") and w.moves("dog"))
+    case(Q, "A drone takes off, hovers for two seconds and then lands.",
+         lambda w: w.p("drone")[:, 1].max() > w.p("drone")[0, 1] + 1.0 and w.p("drone")[-1, 1] < w.p("drone")[:, 1].max() - 0.5)
+
+    # -- formations --------------------------------------------------------------------------
+    F = "formations"
+    case(F, "Five soldiers march in a line.", lambda w: _all_move(w, "soldier", 5))
+    case(F, "The children stand in a circle around the tree.",
+         lambda w: w.count("child") >= 3 and float(np.ptp([w.gap(c, "tree") for c in w.ids("child")])) < 0.5)
+    case(F, "4 cars are parked in a row along the street.",
+         lambda w: w.count("car") == 4 and float(np.ptp([w.p(i)[0, 2] for i in w.ids("car")])) < 0.1)
+    case(F, "Two dogs run side by side across the field.",
+         lambda w: _all_move(w, "dog", 2)
+         and float(np.max(np.linalg.norm(w.p("dog_1") - w.p("dog_2"), axis=1))) < 3.0)
+    case(F, "Ten ducks swim one behind the other.", lambda w: _all_move(w, "duck", 10))
+    case(F, "Three cyclists ride in single file down the road.", lambda w: _all_move(w, "cyclist", 3))
+    case(F, "Six dancers form a circle.",
+         lambda w: w.count("dancer") == 6 and (lambda P: float(np.ptp(np.linalg.norm(P - P.mean(axis=0), axis=1))) < 0.1)(
+             np.array([w.p(i)[0, [0, 2]] for i in w.ids("dancer")])))
+    case(F, "The police car follows the truck along the highway.",
+         lambda w: w.moves("police car") and w.moves("truck"))
+    case(F, "A flock of geese flies in a V formation.", lambda w: w.count("goose") >= 3 and _all_move(w, "goose"))
+    case(F, "Three horses walk in a row towards the camera.",
+         lambda w: _all_move(w, "horse", 3) and float(np.ptp([w.p(i)[0, 0] for i in w.ids("horse")])) > 1.0)
+    case(F, "Four people walk in pairs along the beach.", lambda w: _all_move(w, "person", 4))
+    case(F, "A dog trails behind its owner as they walk home.", lambda w: w.moves("dog") and w.moves("owner"))
+    case(F, "Seven penguins waddle in a line towards the sea.", lambda w: _all_move(w, "penguin", 7))
+    case(F, "Two girls and a boy walk side by side to school.",
+         lambda w: w.moves("girl_1") and w.moves("girl_2") and w.moves("boy"))
+
+    # -- camera ---------------------------------------------------------------------------------
+    K = "camera"
+    case(K, "The camera slowly pans to the right over a row of houses.",
+         lambda w: w.camera_forward()[-1, 0] - w.camera_forward()[0, 0] > 0.05)
+    case(K, "We see a lighthouse; the camera zooms in on it.",
+         lambda w: float(np.linalg.norm(w.camera()[-1] - w.p("lighthouse")[-1]))
+         < float(np.linalg.norm(w.camera()[0] - w.p("lighthouse")[0])) - 0.3)
+    case(K, "The camera tracks the runner as she sprints down the track.",
+         lambda w: w.moves("runner") and w.visible_throughout("runner", 0.8))
+    case(K, "The camera circles around a statue in the square.",
+         lambda w: float(np.ptp(w.camera()[:, 0])) > 1.0 and w.visible_throughout("statue", 0.9))
+    case(K, "A static shot of a cat sleeping on a windowsill.",
+         lambda w: float(np.ptp(w.camera(), axis=0).max()) < 1e-3 and w.visible_throughout("cat"))
+    case(K, "The camera tilts down from the sky to a boat on the sea.",
+         lambda w: w.camera_forward()[-1, 1] - w.camera_forward()[0, 1] < -0.05)
+    case(K, "The camera pulls back to reveal a huge castle.",
+         lambda w: float(np.linalg.norm(w.camera()[-1] - w.p("castle")[-1]))
+         > float(np.linalg.norm(w.camera()[0] - w.p("castle")[0])) + 0.3)
+    case(K, "The camera follows a car driving along a coastal road.",
+         lambda w: w.moves("car") and w.visible_throughout("car", 0.8))
+
+    # -- indoor --------------------------------------------------------------------------------
+    I = "indoor"
+    case(I, "In the bathroom, a towel hangs next to the mirror.",
+         lambda w: w.rel("towel", "near", "mirror") and (w.spec.environment.setting or "") == "bathroom")
+    case(I, "A boy does his homework at the desk in his bedroom.",
+         lambda w: w.count("boy") == 1 and w.count("desk") == 1 and w.gap("boy", "desk") < 1.5)
+    case(I, "The cat knocks a glass off the kitchen counter.",
+         lambda w: w.p("glass")[-1, 1] < w.p("glass")[0, 1] - 0.3)
+    case(I, "Inside the garage, a bicycle leans against the car.", lambda w: w.rel("bicycle", "near", "car"))
+    case(I, "A woman sits on the couch and watches TV.", lambda w: w.rel("woman", "on", "couch"))
+    case(I, "There are two armchairs facing the fireplace in the living room.",
+         lambda w: w.count("armchair") == 2 and w.count("fireplace") == 1)
+    case(I, "A child walks from the door to the dining table.",
+         lambda w: w.moves("child") and w.arrive("child", w.any("dining table", "table")) < INF)
+    case(I, "The office has four desks and a printer.", lambda w: w.count("desk") == 4 and w.count("printer") == 1)
+    case(I, "A waiter walks between the tables of the restaurant.",
+         lambda w: w.moves("waiter") and w.count("table") >= 2)
+    case(I, "A lamp hangs from the ceiling above the dining table.",
+         lambda w: w.box("lamp")[0][1] > w.box(w.any("dining table", "table"))[1][1])
+    case(I, "In the kitchen, the mother puts a pot on the stove.", lambda w: w.count("pot") == 1 and w.count("stove") == 1)
+
+    # -- open vocabulary ---------------------------------------------------------------------
+    O = "open vocabulary"
+    case(O, "A lawnmower stands in the garden next to a watering can.",
+         lambda w: w.count("lawnmower") == 1 and w.count("watering can") == 1)
+    case(O, "A unicycle rolls past the ice cream truck.",
+         lambda w: w.moves("unicycle") and w.count("ice cream truck") == 1)
+    case(O, "An alpaca walks to the water trough.", lambda w: w.moves("alpaca") and w.count("water trough") == 1)
+    case(O, "A vintage typewriter sits on the writing desk.",
+         lambda w: w.rel("typewriter", "on", w.any("writing desk", "desk")))
+    case(O, "A golden retriever chases a frisbee across the lawn.",
+         lambda w: w.moves("golden retriever") and w.cls("golden retriever") == "dog")
+    case(O, "A cement mixer drives past the skyscraper.", lambda w: w.moves("cement mixer") and w.still("skyscraper"))
+    case(O, "A snowman stands next to a sled.", lambda w: w.count("snowman") == 1 and w.count("sled") == 1)
+    case(O, "A hoverboard glides along the boardwalk.", lambda w: w.moves("hoverboard"))
+    case(O, "A grizzly bear wades through the river.", lambda w: w.count("grizzly bear") == 1 and w.moves("grizzly bear"))
+    case(O, "A toaster and a microwave sit on the counter.",
+         lambda w: w.rel("toaster", "on", "counter") and w.rel("microwave", "on", "counter"))
+    case(O, "The axolotl swims slowly around the aquarium.", lambda w: w.count("axolotl") == 1 and w.moves("axolotl"))
+    case(O, "A flock of flamingos stands in the lagoon.", lambda w: w.count("flamingo") >= 2)
+    case(O, "A street sweeper drives past a fire hydrant.",
+         lambda w: w.moves("street sweeper") and w.still("fire hydrant"))
