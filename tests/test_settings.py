@@ -216,14 +216,14 @@ def test_gltf_and_usd_carry_part_materials_the_sky_and_lights(street, tmp_path):
 
 def test_a_prompt_naming_a_piece_the_room_kit_also_brings_keeps_its_own_id():
     """"a book is on the shelf" in a classroom: the prompt's shelf is shelf_1 with the book on its top;
-    the room kit's own shelf takes the next free id instead of failing the build."""
+    the room kit brings no shelf of its own (the prompt's is the one), and still its walls."""
     import scenegraph
     from scenegraph.world import simulate
 
     scene = scenegraph.build("In the classroom, a book is on the shelf.", seed=0)
     assert "kit" not in scene.entity("shelf_1").attributes
-    kit_shelves = [e.id for e in scene.entities() if e.cls == "shelf" and e.attributes.get("kit")]
-    assert kit_shelves and "shelf_1" not in kit_shelves
+    assert [e.id for e in scene.entities() if e.cls == "shelf"] == ["shelf_1"]
+    assert any(e.cls == "wall" and e.attributes.get("kit") for e in scene.entities())
     tl = simulate(scene)
     top = scene.entity("shelf_1").bounds[1][1] * tl.scale[0, tl.index("shelf_1"), 1] + tl.world_position("shelf_1")[0, 1]
     assert abs(tl.world_position("book_1")[0, 1] - top) < 0.02
@@ -236,3 +236,16 @@ def test_a_wide_action_still_gets_its_kit_scattered_around_it(prompt):
 
     scene = scenegraph.build(prompt, seed=0)
     assert any(e.attributes.get("kit") for e in scene.entities())
+
+
+@pytest.mark.parametrize("prompt, word, n", [("Six trees are in the park.", "tree", 6),
+                                             ("Two benches stand in the park.", "bench", 2),
+                                             ("In the kitchen, a cat sits on the counter.", "counter", 1)])
+def test_the_kit_adds_no_furnishing_of_a_kind_the_prompt_names(prompt, word, n):
+    """A user who asks for six trees in a park counts six: the park's own trees (or benches, a kitchen's
+    counter) are left out when the prompt names that kind; the rest of the kit is still there."""
+    import scenegraph
+
+    scene = scenegraph.build(prompt, seed=0)
+    assert len([e for e in scene.entities() if e.id.rsplit("_", 1)[0] == word or e.cls == word]) == n
+    assert any(e.attributes.get("kit") and e.cls != "ground" for e in scene.entities())

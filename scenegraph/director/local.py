@@ -34,7 +34,7 @@ _ENTITY_REFS = {
 }
 _PLACE_REFS = {("ActionSpec", f) for f in ("target", "from", "to", "via")}
 # SceneSpec fields that name an action by its id (an action never names itself)
-_ACTION_REFS = {"ActionSpec": ("after", "while"), "ShotSpec": ("after",)}
+_ACTION_REFS = {"ActionSpec": ("after", "while", "until"), "ShotSpec": ("after",)}
 
 
 def _require() -> tuple[Any, Any]:

@@ -27,14 +27,12 @@ from scenegraph.director import rules_lexicon as lex
 from scenegraph.director.rules_camera import CameraReader
 from scenegraph.director.rules_clauses import ClauseReader
 from scenegraph.director.rules_nouns import DETERMINERS, NounParser
+from scenegraph.director.rules_order import MOTION as _MOTION, PLURAL_PRONOUNS, OrderReader
 from scenegraph.errors import SpecError
 from scenegraph.model.spec import SceneSpec, format_validation_error
 
 __all__ = ["parse"]
 
-_MOTION = ("move", "walk", "drive", "run", "cross", "roll", "fly", "swim", "jump", "climb", "descend", "ride", "push",
-           "carry", "approach", "pass", "weave", "chase", "follow", "lead", "overtake", "meet", "return", "land",
-           "take_off", "circle")
 
 
 #: verbs that stay where they are (a relation after them is where they do it)
@@ -89,9 +87,13 @@ class _Clause:
     shots_here: list = field(default_factory=list)
     sentence_from: int = 0  # index in acts of the sentence's first action
     pending_event: Any = None  # (kind, actions) of a leading event clause, for the main clause's first verb
+    front: bool = False  # the sentence opens with a place phrase: 'Behind the house stands a tree'
+    fronted: list = field(default_factory=list)  # its (relation, preposition, entity), for the subject to come
+    pending_verb: int | None = None  # 'Past the church walks a priest': the verb, read once the subject comes
+    waiting: list = field(default_factory=list)  # the held phrase, for the subject's verb
 
 
-class _Parser(ClauseReader, NounParser, CameraReader):
+class _Parser(ClauseReader, OrderReader, NounParser, CameraReader):
     """Verbs, relations, timing and camera moves over the noun phrases of :class:`NounParser`."""
 
     def add_action(self, actors: list[str], verb: str, timing: dict[str, Any]) -> list[_Act]:
@@ -154,6 +156,8 @@ class _Parser(ClauseReader, NounParser, CameraReader):
                 self.unknown.append(toks[i])
                 i += 1
         self.close_event(c, at_end=True)
+        if c.waiting:
+            self.resolve_fronted(c, [])
         if c.subject and c.subject != ["camera"]:
             self.last_subject = c.subject
 
@@ -202,6 +206,10 @@ class _Parser(ClauseReader, NounParser, CameraReader):
         t = toks[i]
         n = len(toks)
         if t == "§then":
+            if c.event is not None and c.event.startswith("post_") and c.main:  # 'X until Y, then Z': Z is X's
+                who = list(dict.fromkeys(a.actor for a in c.main))
+                self.close_event(c, at_end=True)
+                c.subject = who
             c.timing = {"then": True} if c.cur or self.acts or self.shots else {}
             c.cur, c.shot, c.pending_prep, c.pending_rel = [], None, None, None
             return i + 1
@@ -241,6 +249,7 @@ class _Parser(ClauseReader, NounParser, CameraReader):
                     c.during = rel
             else:
                 c.pending_rel = rel
+                c.front = c.front or (i == 0 and not c.subject)
             return i + 1
         return None
 
@@ -249,9 +258,14 @@ class _Parser(ClauseReader, NounParser, CameraReader):
         t = toks[i]
         if t == "in" and not c.cur and c.shot is None and self.noun_phrase(toks, i + 1, dry=True)[0] is not None:
             c.pending_rel = "in"  # 'inside' if the subject fits in the object, else 'near'
+            c.front = c.front or (i == 0 and not c.subject)
             return i + 1
         if t == "with" and not c.cur and c.subject and c.subject != ["camera"]:
             key, j, _ = self.noun_phrase(toks, i + 1)
+            k = self.with_on_it(toks, j, key, c.subject[0]) if key is not None else None
+            if k is not None:
+                self.mentions.append(key)
+                return k
             if key is not None:  # 'a man with a dog walks': both act, side by side
                 self.rels.append((key, "near", c.subject[0]))
                 self.companions[key] = c.subject[0]
@@ -271,6 +285,7 @@ class _Parser(ClauseReader, NounParser, CameraReader):
             return i + 1
         if t in ("to", "towards", "toward", "into", "from", "past", "via", "through", "at", "off", "over",
                  "after", "with", "up", "down", "onto", "across", "along"):
+            c.front = c.front or (i == 0 and not c.subject and t not in ("after", "with"))
             if t in ("up", "down") and c.shot is not None and not c.cur:
                 c.shot["direction"] = t
             elif t == "up" and not self._np_follows(toks, i + 1) and c.cur:
@@ -288,6 +303,11 @@ class _Parser(ClauseReader, NounParser, CameraReader):
                 if a.fields["verb"] in ("turn", *_MOTION):
                     a.fields["direction"] = t
             return i + 1
+        if t == "away" and c.cur:  # 'runs away', 'flies away again': it leaves
+            for a in c.cur:
+                if a.fields["verb"] in _MOTION and not (a.fields.get("to") or a.fields.get("direction")):
+                    a.fields["direction"] = "out_of_scene"
+            return i + 1
         if t in lex.PACE_WORDS:
             c.timing["pace"] = lex.PACE_WORDS[t]
             for a in c.cur:
@@ -298,7 +318,13 @@ class _Parser(ClauseReader, NounParser, CameraReader):
     def between(self, c: _Clause, toks: list[str], i: int) -> int:
         """'between the two chairs', 'between a tree and a house': a relation, or a way through for a mover."""
         chained = self.last_np if (self.chain_open and self.rels and self.rels[-1][2] == self.last_np) else None
+        c.front = c.front or (i == 0 and not c.subject)
         a, j, _ = self.noun_phrase(toks, i + 1)
+        if a is None and j < len(toks) and toks[i + 1] in PLURAL_PRONOUNS:  # 'between them': the latest group
+            subj = set(c.subject)
+            a = next((k for k in reversed(self.mentions) if k not in subj and self._ent(k) is not None
+                      and self._ent(k).count > 1), None)
+            j = i + 2
         if a is None:
             return i + 1
         b = None
@@ -309,9 +335,11 @@ class _Parser(ClauseReader, NounParser, CameraReader):
         self.mentions += [x for x in (a, b) if x]
         self.last_np = b or a
         c.np_end = j
+        if self.hold_fronted_between(c, a, b):
+            return j
         if c.cur and c.cur[0].fields["verb"] not in _STILL:
-            for act in c.cur:
-                act.fields["via"] = a
+            for act in c.cur:  # 'weaves between the cones': in and out of the group; else a way through
+                act.fields["target" if act.fields["verb"] == "weave" else "via"] = a
             return j
         subj = [chained] if chained else ([s for s in c.subject if s != "camera"] or ([self.last_np] if self.last_np else []))
         for s in subj:  # (a chain: 'a box under a table between two chairs' puts the table between them)
@@ -323,6 +351,8 @@ class _Parser(ClauseReader, NounParser, CameraReader):
         """He, she, it, they: the subject again, or the latest other thing as an object."""
         t = toks[i]
         if t in lex.PRONOUNS and not (t in ("her", "his", "its", "their") and self.noun_phrase(toks, i, dry=True)[1] > i):
+            if self.pronoun_object(c, t):
+                return i + 1
             ref = (self.last_subject if t in ("he", "she", "they", "him", "her", "them") else
                    ([self.last_np] if self.last_np else self.last_subject))
             if ref and not c.cur and t in ("it", "he", "she", "they"):
@@ -360,6 +390,9 @@ class _Parser(ClauseReader, NounParser, CameraReader):
         # a participle right after a noun that is not the subject: that noun acts ('a man riding a bicycle')
         participle = (c.np_end == i and self.last_np is not None and self.last_np not in c.subject
                       and (t in lex.PARTICIPLES or bool(c.cur) or c.shot is not None))
+        if c.fronted and not c.subject and not participle:
+            c.pending_verb = i  # 'Past the church walks a priest': the subject comes after its verb
+            return i + 1
         actors = [self.last_np] if participle else (c.subject or self.last_subject)
         if c.subject == ["camera"] and not participle:
             kind = {"orbit": "orbit", "circle": "orbit", "follow": "track", "chase": "track", "look_at": "static",
@@ -406,6 +439,8 @@ class _Parser(ClauseReader, NounParser, CameraReader):
         if not c.first_in_sentence:
             c.first_in_sentence = list(c.cur)
         c.pending_prep = c.pending_rel = c.during = None
+        if c.waiting and not participle:
+            self.resolve_fronted(c, cur)
         return i + 1
 
     @staticmethod
@@ -435,6 +470,8 @@ class _Parser(ClauseReader, NounParser, CameraReader):
     def static_verb(self, c: _Clause, t: str, posture: str | None = None) -> None:
         """'is', 'stands', 'sitting' ...: the clause describes where things are; 'where' binds its place."""
         c.cur = []
+        if c.waiting and c.subject:
+            self.resolve_fronted(c, [])
         if c.where is not None and c.subject and c.subject != ["camera"]:
             rel = "on" if posture in ("sit", "lie") else "near"
             info = catalog.lookup(self._ent(c.where).cls) if self._ent(c.where) else None
@@ -485,6 +522,8 @@ class _Parser(ClauseReader, NounParser, CameraReader):
                             a.fields["verb"] = "cross"
                             del a.fields["direction"]
                 c.pending_rel = c.pending_prep = None
+            elif key is not None and self.hold_fronted(c, key):
+                pass
             elif key is not None:
                 after_and = i > 0 and toks[i - 1] in ("and", ",") and c.pending_rel is None and c.pending_prep is None
                 if after_and and c.cur:
@@ -503,6 +542,9 @@ class _Parser(ClauseReader, NounParser, CameraReader):
                     else:
                         c.subject = [key]
                     c.subj_open = True
+                    if c.fronted:
+                        self.last_np = key
+                        self.apply_fronted(c, toks)
                 self.last_np = key
                 self.mentions.append(key)
             c.joined = False
@@ -709,6 +751,10 @@ class _Parser(ClauseReader, NounParser, CameraReader):
                 f.setdefault("direction", "left_to_right")
             new = self.add_action([other], verb, {"while": f["id"]})[0]
             new.fields.update(way)
+        for a in self.acts:  # 'the bus arrives': it comes into view and stops there
+            f = a.fields
+            if f["verb"] == "approach" and not any(f.get(k) for k in ("target", "to", "via", "direction", "from")):
+                f["direction"] = "into_scene"
         meets = [a for a in self.acts if a.fields["verb"] in ("meet",) and "target" not in a.fields]
         for a in meets:
             others = [b.actor for b in meets if b.actor != a.actor]

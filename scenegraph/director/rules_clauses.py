@@ -20,6 +20,7 @@ from __future__ import annotations
 from typing import Any
 
 from scenegraph.director import rules_lexicon as lex
+from scenegraph.director.rules_order import MOTION as MOTION_VERBS
 
 __all__ = ["ClauseReader", "CONJUNCTIONS"]
 
@@ -195,8 +196,11 @@ class ClauseReader:
     def _tie(self, main: list, event_acts: list, kind: str, c: Any, leading: bool = False) -> None:
         if not main or not event_acts:
             return
+        if kind == "until":
+            self._until(main, event_acts)
+            return
         self._stopped(event_acts)
-        if kind in ("after", "until"):
+        if kind == "after":
             first, then = event_acts, main
         else:  # before: the event clause happens after the main one
             first, then = main, event_acts
@@ -211,7 +215,31 @@ class ClauseReader:
                     a.fields.pop(k, None)
                 a.fields["after"] = last
 
-    def _stopped(self, event_acts: list) -> None:
+    def _until(self, main: list, event_acts: list) -> None:
+        """'A until B': A runs with B and ends when B does ('walks until the car stops'); B by A's own actor
+        says where A ends ('runs until it reaches the tree': to the tree) or only that it ends ('until it stops')."""
+        own = {a.actor for a in main}
+        if {b.actor for b in event_acts} <= own:
+            for b in event_acts:
+                goal = b.fields.get("to") or (b.fields.get("target") if b.fields["verb"] in ("approach", "meet") else None)
+                for a in main:
+                    if goal and a.actor == b.actor and a.fields["verb"] in MOTION_VERBS and not a.fields.get("to"):
+                        a.fields["to"] = goal
+                        a.fields.pop("direction", None)
+                self.acts.remove(b)
+            return
+        event_acts = self._stopped(event_acts)
+        self.acts[:] = [a for a in self.acts if a not in main] + main  # the event first: 'until' names it
+        heads = {}
+        for a in main:
+            if a.actor not in heads:
+                heads[a.actor] = a
+                for k in ("then", "while", "start", "after"):
+                    a.fields.pop(k, None)
+                a.fields["while"] = event_acts[0].fields["id"]
+                a.fields["until"] = event_acts[-1].fields["id"]
+
+    def _stopped(self, event_acts: list) -> list:
         """'after the ball stops': a stop of something that never moved follows its usual motion first."""
         from scenegraph.model import catalog
 
@@ -233,6 +261,9 @@ class ClauseReader:
             for k in ("then", "while", "start", "after"):
                 a.fields.pop(k, None)
             a.fields["duration"] = a.fields.get("duration", 0.5)
+            event_acts = [moving if b is a else b for b in event_acts]
+            event_acts.insert(event_acts.index(moving) + 1, a)
+        return event_acts
 
     # -- where ------------------------------------------------------------------
     def _where(self, c: Any, toks: list[str], i: int) -> int | None:

@@ -165,6 +165,10 @@ class NounParser:
             if v is not None and det not in ("a", "an", "one"):
                 count = int(v) if v >= 1 else 1
             j += 1
+            v2 = lex.number_value(toks[j]) if v is None and j < len(toks) and toks[j] not in ("a", "an") else None
+            if v2 is not None and v2 >= 2 and v2 == int(v2):  # 'the two trees', 'her three cats'
+                count = int(v2)
+                j += 1
         colors, material, size, attrs = [], None, None, []
         start_adj = j
         while j < len(toks):

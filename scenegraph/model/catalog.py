@@ -217,9 +217,10 @@ def singular(word: str) -> str:
     w = word.lower()
     if w in _IRREGULAR:
         return _IRREGULAR[w]
-    if w in _INDEX:
-        return w
     lex = _lexicon()
+    if w in _INDEX:  # a synonym that is the plural of another name of its class ('flowers') is a plural
+        one = lex.forms.get(w)
+        return one if one is not None and _INDEX.get(one) == _INDEX[w] else w
     if w in lex.forms:
         return lex.forms[w]
     if w in lex.index:

@@ -34,8 +34,6 @@ __all__ = [
     "VERBS",
     "RELATIONS",
     "FORMATIONS",
-    "SETTINGS",
-    "SETTING_KITS",
     "PLACES",
     "DIRECTIONS",
     "SIZES",
@@ -83,25 +81,6 @@ RELATIONS: tuple[str, ...] = Relation.__args__  # type: ignore[attr-defined]
 Formation = Literal["row", "line", "column", "circle", "side_by_side", "pairs"]
 FORMATIONS: tuple[str, ...] = Formation.__args__  # type: ignore[attr-defined]
 
-#: settings with a kit of their own (ground, road ...); any other setting word is kept for the look
-SETTINGS: tuple[str, ...] = ("street", "room", "park", "table", "field", "beach", "kitchen", "office", "yard")
-#: other setting words -> the kit whose ground and road they use until they have their own
-SETTING_KITS: dict[str, str] = {
-    **dict.fromkeys(("highway", "motorway", "freeway", "city", "town", "village", "downtown", "square", "plaza",
-                     "parking-lot", "runway", "station", "airport"), "street"),
-    **dict.fromkeys(("playground", "lawn", "garden", "backyard", "forest", "woods", "jungle", "campsite",
-                     "countryside", "farm", "farmland", "riverbank", "mountains", "valley", "swamp", "marsh",
-                     "island"), "park"),
-    **dict.fromkeys(("meadow", "pitch", "court", "stadium", "racetrack", "savannah", "arena", "tundra", "snowfield"),
-                    "field"),
-    **dict.fromkeys(("shore", "coast", "desert", "lake", "river", "sea", "ocean", "harbour", "harbor", "port", "marina",
-                     "canyon", "moon", "mars", "underwater"), "beach"),
-    **dict.fromkeys(("living-room", "dining-room", "bedroom", "bathroom", "hallway", "corridor", "attic", "basement",
-                     "lobby", "library", "restaurant", "cafe", "supermarket", "mall", "shop", "hospital", "school",
-                     "church", "museum", "gym", "studio", "theater", "theatre", "cinema", "rink", "classroom"), "room"),
-    **dict.fromkeys(("garage", "warehouse", "factory", "construction-site", "space", "arctic", "pool"), "office"),
-}
-
 _STRICT = ConfigDict(extra="forbid", populate_by_name=True, frozen=False)
 
 
@@ -147,6 +126,8 @@ class ActionSpec(BaseModel):
     previous action (or starts at 0).  ``delay`` seconds are added.  An
     event-relative start ("after the ball stops, the child runs") is ``after``
     the action whose end is the event; "before" is the same link the other way.
+    ``until`` names an earlier action that ends this one: at its end, or at its
+    start when it is a stop (pause / wait): "walks until the car stops".
 
     Repetition: ``repeat`` times ("twice", "three times"; an orbit or circle
     goes round that many times); ``back_and_forth`` goes to the destination
@@ -183,6 +164,7 @@ class ActionSpec(BaseModel):
     start: Optional[float] = Field(None, ge=0, le=_lim.MAX_SPEC_DURATION, description="start time in seconds")
     after: Optional[str] = Field(None, description="id of the action this one follows")
     while_: Optional[str] = Field(None, alias="while", description="id of the action this one runs with")
+    until: Optional[str] = Field(None, description="id of an earlier action whose end ends this one (a stop or wait: its start): 'walks until the car stops'")
     then: bool = Field(False, description="starts when the previous action in the list ends")
     delay: float = Field(0.0, ge=0, le=_lim.MAX_SPEC_DURATION, description="seconds added to the start")
     repeat: int = Field(1, ge=1, le=20, description="how many times ('twice' = 2)")
@@ -224,7 +206,7 @@ class EnvironmentSpec(BaseModel):
 
     model_config = _STRICT
 
-    setting: Optional[str] = Field(None, max_length=40, description="setting word: street, room, park, kitchen, forest, desert, moon, ... (kits exist for SETTINGS)")
+    setting: Optional[str] = Field(None, max_length=40, description="setting word: street, room, park, kitchen, forest, desert, moon, ... (scenegraph.world.setting.KITS lists the words with a kit)")
     ground: Optional[str] = Field(None, description="ground material word: grass, asphalt, sand, wood, tile, ...")
     road: bool = False
     sky: Optional[Literal["clear", "cloudy", "overcast", "sunset", "night"]] = None
@@ -295,7 +277,7 @@ class SceneSpec(BaseModel):
             need(a.relative_to, f"actions[{k}].relative_to")
             for f in ("from_", "to", "via"):
                 need(getattr(a, f), f"actions[{k}].{f.rstrip('_')}", places=True)
-            for f in ("after", "while_"):
+            for f in ("after", "while_", "until"):
                 ref = getattr(a, f)
                 if ref is not None and ref not in action_ids:
                     problems.append(f"actions[{k}].{f.rstrip('_')}: no action has id {ref!r}")
@@ -366,7 +348,9 @@ scene and reply with ONE JSON object that follows the given JSON Schema
   "to". "duration" in seconds for pauses, waits and "for N seconds". Timing:
   "start" in seconds, or "after" / "while" naming another action's "id"
   ("after the ball stops, the boy runs": the run is "after" the ball's
-  action), or "then": true to start when the previous action ends. An actor's
+  action), or "then": true to start when the previous action ends;
+  "until" names the action that ends this one ("a man walks until the car
+  stops": the walk is "while" the car's drive and "until" its stop). An actor's
   actions run one after another by default; different actors start together.
 - camera: shots (static, pan, tilt, track, follow, dolly, orbit,
   look_away_and_back, truck = sideways, crane = up/down) with a "target"

@@ -148,13 +148,9 @@ class _Builder(CameraFraming):
     def relations(self) -> list[tuple[str, str, str]]:
         """The layout's relations by entity id (the spec's extended ones mapped, see world.semantics)."""
         rels, self.own_relations = semantics.layout_relations(self.spec, self.members, self.size)
-        for s, r, o in rels:  # 'a robot inside a box': a container grows to hold what is in it
-            foot = max(self.size[s][0], self.size[s][2]) * 1.5  # the layout fits it at any heading (x sqrt 2)
-            need = np.array([foot, self.size[s][1] * 1.05, foot])
-            if r == "inside" and np.any(need > self.size[o]) and self.info[o].archetype in _HOLDERS:
-                self.size[o] = np.maximum(self.size[o], need)
-                self.scene.update(o, bounds=catalog.bounds_of(self.size[o]))
-                self.warnings.append(f"{o} is made {' x '.join(f'{v:.2g}' for v in self.size[o])} m to hold {s}")
+        holders = {e for e in self.size if self.info[e].archetype in _HOLDERS}
+        for eid in semantics.fit_contents(rels, self.own_relations, self.size, holders, self.warnings):
+            self.scene.update(eid, bounds=catalog.bounds_of(self.size[eid]))  # 'a robot inside a box': sized to fit
         return list(dict.fromkeys(rels))
 
     def formations(self) -> dict[str, tuple[str, np.ndarray, np.ndarray]]:
@@ -264,6 +260,9 @@ class _Builder(CameraFraming):
                 along[road.axis] = 1.0
                 p[road.across] = road.lane(along)
                 yaw = yaw_of(along)
+            elif road is not None and eid not in supported and semantics.walks_along(self.spec, eid, self.members, road.axis, info):
+                side = 1.0 if p[road.across] >= road.center else -1.0  # on the pavement, not the carriageway
+                p[road.across] = road.center + side * max(abs(p[road.across] - road.center), road.half_width + PAVEMENT * 0.6)
             placed[eid] = (p, yaw)
         first = {}
         for a in self.spec.actions:

@@ -36,7 +36,7 @@ import numpy as np
 from scenegraph.errors import SpecError
 from scenegraph.model import Dynamics
 from scenegraph.model.spec import PLACES, ActionSpec
-from scenegraph.world import relative
+from scenegraph.world import formation, relative
 from scenegraph.world.profiles import archetype_of, pace_factor, setting_speed
 from scenegraph.world.stage import (PAVEMENT, ROAD_HALF_WIDTH, Actor, Road, Stage, forward_of, orbit_start,  # noqa: F401
                               right_of, yaw_of)
@@ -137,6 +137,8 @@ class _Planner:
                 t0 = self.start_time(k, a, self.actors[ids[0]])
                 self.span[k] = (t0, t0 + (a.duration or 0.0))
                 continue
+            if a.until is not None:
+                a = self.until(k, a, self.actors[ids[0]])
             subs = relative.expand(a)
             t0s, t1s = [], []
             for m, eid in enumerate(ids):
@@ -180,6 +182,21 @@ class _Planner:
             relative.attach(self.actors[child], self.actors[parent], kind, t0)
             self.actors[child].carrier = (parent, t0)  # smoothed with its carrier, rigidly
         return self.span
+
+    def until(self, k: int, a: ActionSpec, actor: Actor) -> ActionSpec:
+        """'walks until the car stops': the action lasts until the named action ends (a stop: starts)."""
+        j = self.by_id.get(a.until)
+        if j is None or j not in self.span:
+            self.warnings.append(f"actions[{k}] ({a.actor} {a.verb}): 'until' {a.until!r} is not an earlier action; ignored")
+            return a
+        b = self.actions[j]
+        t1 = self.span[j][1] - (b.duration or 2.0) if b.verb in ("pause", "wait") else self.span[j][1]  # a stop: braked
+        left = max(t1 - max(self.start_time(k, a, actor), actor.t), 0.5)
+        if a.verb in ("pause", "wait", "sit", "stand", "lie", "wave", "look_at", "turn"):
+            return a.model_copy(update={"duration": left})
+        if a.to or a.via or a.target or a.duration or a.distance:
+            return a
+        return a.model_copy(update={"distance": max(0.5, left * _speed(a, actor, setting=self.stage.setting))})
 
     def _contacts(self, a: ActionSpec) -> set[str]:
         """The things an action lets its actor touch (what it sits on, lands on, climbs, carries ...)."""
@@ -303,6 +320,8 @@ class _Planner:
             relative.place_during(actor, thing, a.relation, a.direction, speed, a.distance)
             return
         lateral = (member - (n - 1) / 2.0) * (max(actor.size[0], actor.size[2]) + 0.8)
+        if member == 0:
+            self.group_from = actor.position.copy()
         start: np.ndarray | None = None
         end: np.ndarray | None = None
         d = "left_to_right" if a.direction == "across" else a.direction
@@ -315,6 +334,9 @@ class _Planner:
             if start is None and not actor.moved:
                 start = st.place(("offscreen_" if through else "") + fr, actor, at)
             end = st.place(("offscreen_" if through else "") + to, actor, at) if not a.to else None
+            if a.distance and not a.to:  # 'walks 5 metres to the right', 'walks until ...': that far
+                here0 = start if start is not None else actor.position
+                end = here0 + np.array([1.0 if to == "right" else -1.0, 0.0, 0.0]) * a.distance
         if d == "into_scene":
             side = "left" if (a.from_ or "").endswith("left") or (a.to == "left") else "right"
             if start is None or not (a.from_ or "").startswith("offscreen"):
@@ -356,10 +378,16 @@ class _Planner:
                 through or not a.from_ or a.from_.startswith("offscreen")):
             actor.flying_start = actor.moving = True  # caught under way, as a shot starts mid-action
             actor.speed = speed
+        kept = formation.kept_path(self, a, actor, member, start, via, end)  # a group keeps the formation it stands in
+        if kept is not None:
+            self._timed(a, actor, kept, speed)
+            return
         if start is not None and not actor.moved:
             actor.teleport(start + offset)
         elif start is not None:
             actor.go(start + offset, speed)
+        if member == 0:
+            self.group_path = [here.copy()] + ([via] if via is not None else []) + [end + offset]
         self._timed(a, actor, ([via] if via is not None else []) + [end + offset], speed)
 
     def _offset(self, p: np.ndarray, q: np.ndarray | None, lateral: float) -> np.ndarray:

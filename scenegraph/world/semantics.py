@@ -23,7 +23,7 @@ import numpy as np
 
 from scenegraph.model.spec import SceneSpec
 
-__all__ = ["ABOVE_GAP", "FAR", "layout_relations", "after_layout", "formation_offsets"]
+__all__ = ["ABOVE_GAP", "FAR", "layout_relations", "fit_contents", "walks_along", "after_layout", "formation_offsets"]
 
 ABOVE_GAP = 0.6  # metres between the top of a thing and what is above it
 FAR = 8.0  # metres added between 'far from' things
@@ -63,6 +63,47 @@ def layout_relations(spec: SceneSpec, members: Callable[[str], list[str]],
                 rels.append((s, rel, o))
                 own.append((s, r.relation, o))
     return rels, own
+
+
+def fit_contents(rels: list[tuple[str, str, str]], own: list[tuple[str, str, str]], size: dict[str, np.ndarray],
+                 holders: set[str], warnings: list[str]) -> list[str]:
+    """Sizes from context for 'inside': a container (in ``holders``) grows to hold what is in it, up to the
+    room it has ('a box under a table' stays lower than the table); what still does not fit is made
+    smaller ('a small robot inside a box under a table').  Changes ``size`` in place; returns the ids resized."""
+    cap: dict[str, float] = {}
+    for s, rel, o in own:  # under something: lower than its top
+        if rel == "under" and s in size and o in size:
+            cap[s] = min(cap.get(s, np.inf), 0.9 * float(size[o][1]))
+    changed = []
+    for s, r, o in rels:
+        if r != "inside" or o not in holders:
+            continue
+        foot = max(size[s][0], size[s][2]) * 1.5  # the layout fits it at any heading (x sqrt 2)
+        need = np.array([foot, size[s][1] * 1.05, foot])
+        room = cap.get(o, np.inf)
+        if need[1] > room:
+            k = room / need[1]
+            size[s] = size[s] * k
+            need = need * k
+            changed.append(s)
+            warnings.append(f"{s} is made {k:.2g} times its size to fit in {o}")
+        if np.any(need > size[o]):
+            size[o] = np.maximum(size[o], need)
+            changed.append(o)
+            warnings.append(f"{o} is made {' x '.join(f'{v:.2g}' for v in size[o])} m to hold {s}")
+    return list(dict.fromkeys(changed))
+
+
+def walks_along(spec: SceneSpec, eid: str, members: Callable[[str], list[str]], axis: int, info) -> bool:
+    """Whether ``eid`` goes on foot along a road running along ``axis`` (0: x, 2: z) in its first action:
+    it uses the pavement ('a woman jogs along the road'), it does not cross or go to something."""
+    if info is None or info.kind not in ("person", "animal"):
+        return False
+    first = next((a for a in spec.actions if eid in members(a.actor)), None)
+    if first is None or first.verb not in ("walk", "run", "move") or first.to or first.relation:
+        return False
+    along = {0: ("left_to_right", "right_to_left", "left", "right"), 2: ("towards_camera", "away_from_camera")}
+    return first.direction in along.get(axis, ())
 
 
 def after_layout(own: list[tuple[str, str, str]], placed: dict[str, tuple[np.ndarray, float]],

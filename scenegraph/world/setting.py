@@ -59,6 +59,9 @@ _GROUND = {"street": "concrete", "highway": "grass", "park": "grass", "kitchen":
            "bedroom": "wood", "office": "carpet", "beach": "sand", "lake": "grass", "field": "grass", "forest": "dirt",
            "desert": "sand", "parking_lot": "asphalt"}
 ROOMS = ("kitchen", "living_room", "bedroom", "office")
+#: kit pieces left out when the prompt names their kind (by class or name): the prompt's own are the ones
+FURNISHINGS = frozenset(("tree", "bench", "bush", "rock", "cactus", "umbrella", "lamp_post", "floor_lamp", "shelf",
+                         "counter", "fridge", "dune"))
 
 
 def kit_for(word: str | None) -> str | None:
@@ -105,6 +108,9 @@ class Kit:
         self.rng = np.random.default_rng([int(seed), 4242])
         self.occupied = [(np.asarray(c, np.float64), np.asarray(h, np.float64)) for c, h in occupied]
         self.counts: dict[str, int] = {}
+        # what the prompt names itself: the kit adds no furnishing of that kind ('six trees in the park' are six)
+        self.named = {w for e in scene.entities("object") if not e.attributes.get("kit")
+                      for w in (e.cls, e.id.rsplit("_", 1)[0])}
         self.lamps: list[tuple[str, np.ndarray, str]] = []  # (entity id, light position, kind: street | room)
         self.free: list[str] = []  # the prompt's things no action or relation names
         c = np.asarray(stage.center, np.float64)
@@ -127,8 +133,13 @@ class Kit:
         return mat.id
 
     def add(self, eid: str | None, cls: str, at: Any, size: Any, mat: str, *, proxy: str | None = None, yaw: float = 0.0,
-            surface: bool = False, name: str | None = None, **attrs: Any) -> str:
-        """A kit entity of ``size`` (w, h, d) standing at ``at`` (its bottom centre), turned ``yaw`` about +Y."""
+            surface: bool = False, name: str | None = None, **attrs: Any) -> str | None:
+        """A kit entity of ``size`` (w, h, d) standing at ``at`` (its bottom centre), turned ``yaw`` about +Y.
+
+        None (nothing added) for a furnishing (:data:`FURNISHINGS`) of a kind the prompt names itself."""
+        base = eid.rsplit("_", 1)[0] if eid else cls
+        if base in FURNISHINGS and (base in self.named or cls in self.named):
+            return None
         if eid is None or eid in self.scene:  # a prompt's own "shelf_1" keeps its id; the kit's takes the next free one
             eid = self.next_id(eid.rsplit("_", 1)[0] if eid else cls)
         w, h, d = (float(v) for v in size)
@@ -202,8 +213,9 @@ class Kit:
                 placed += 1
         return placed
 
-    def lamp_light(self, eid: str, at: np.ndarray, kind: str) -> None:
-        self.lamps.append((eid, np.asarray(at, np.float64), kind))
+    def lamp_light(self, eid: str | None, at: np.ndarray, kind: str) -> None:
+        if eid is not None:
+            self.lamps.append((eid, np.asarray(at, np.float64), kind))
 
 
 def _aabb_half(size: Any, yaw: float) -> np.ndarray:

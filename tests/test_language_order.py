@@ -1,0 +1,125 @@
+"""Round two of the rules director's English, checked on built and simulated scenes: sentences that open
+with a place, pronoun objects, 'until', groups that keep their formation while they move, sizes from
+context, people on the pavement.  (tests/test_language.py holds round one.)"""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from scenegraph.director import direct
+from scenegraph.world.builder import build_scene
+from scenegraph.world.simulate import simulate
+
+
+def world(prompt: str):
+    spec, _ = direct(prompt)
+    scene = build_scene(spec, prompt=prompt)
+    return spec, scene, simulate(scene, fps=12)
+
+
+def path(tl, eid):
+    return tl.world_position(eid).astype(np.float64)
+
+
+def box(scene, tl, eid, f=0):
+    b = np.asarray(scene.entity(eid).bounds)
+    return path(tl, eid)[f] + b[0], path(tl, eid)[f] + b[1]
+
+
+def rels(spec):
+    return {(r.subject, r.relation, r.object) for r in spec.relations}
+
+
+@pytest.mark.parametrize("prompt, rel", [
+    ("Behind the house stands a tall oak tree.", ("oak_tree", "behind", "house")),
+    ("On the shelf there are three books.", ("book", "on", "shelf")),
+    ("High above the house, a kite is flying.", ("kite", "above", "house")),
+    ("To the left of the bed is a wooden chair.", ("chair", "left_of", "bed")),
+    ("A plate with an apple on it is on the counter.", ("apple", "on", "plate")),
+])
+def test_a_sentence_may_open_with_where_its_subject_is(prompt, rel):
+    spec, _ = direct(prompt)
+    assert rel in rels(spec)
+    assert not any(r.subject == rel[2] for r in spec.relations if r.object == rel[0])  # not the other way round
+
+
+def test_a_fronted_place_with_a_motion_verb_is_the_way_it_goes():
+    spec, _ = direct("Past the old church walks a priest.")
+    (act,) = spec.actions
+    assert (act.actor, act.verb, act.via) == ("priest", "walk", "church")
+    spec, _ = direct("Behind the fence, a dog runs from left to right.")
+    (act,) = spec.actions
+    assert (act.relation, act.relative_to, act.direction) == ("behind", "fence", "left_to_right")
+
+
+def test_between_them_names_the_group_before_and_the_teapot_stands_between_the_cups():
+    spec, scene, tl = world("Two cups are on the table and a teapot stands between them.")
+    x = {e: path(tl, e)[0, 0] for e in ("cup_1", "cup_2", "teapot_1")}
+    assert min(x["cup_1"], x["cup_2"]) < x["teapot_1"] < max(x["cup_1"], x["cup_2"])
+
+
+def test_until_another_actor_ends_the_action_when_that_one_stops():
+    spec, scene, tl = world("A man walks along the street until the car stops.")
+    walk = next(a for a in spec.actions if a.actor == "man")
+    assert walk.until is not None and walk.while_ is not None
+    car, man = path(tl, "car_1"), path(tl, "man_1")
+
+    def stop(p):
+        step = np.linalg.norm(np.diff(p, axis=0), axis=1)
+        return float(tl.time[np.flatnonzero(step > 0.01)[-1] + 1])
+
+    assert abs(stop(man) - stop(car)) < 1.0 and np.ptp(man[:, 0]) > 2.0
+
+
+def test_until_it_reaches_is_the_destination():
+    spec, scene, tl = world("The dog runs until it reaches the tree.")
+    (act,) = spec.actions
+    assert act.to == "tree" and act.until is None
+    d = np.linalg.norm((path(tl, "dog_1") - path(tl, "tree_1"))[:, [0, 2]], axis=1)
+    reach = float(np.asarray(scene.entity("tree_1").bounds)[1][0])  # the tree's half width
+    assert d[-1] < reach + 1.5 and d[0] > d[-1] + 1.0
+
+
+def test_waits_until_then_the_main_clause_goes_on():
+    spec, _ = direct("A girl waits until the bus arrives, then gets on it.")
+    girl = [a for a in spec.actions if a.actor == "girl"]
+    assert [a.verb for a in girl] == ["wait", "move"] and girl[1].to == "bus" and girl[0].until is not None
+
+
+@pytest.mark.parametrize("prompt, n", [("Two horses gallop side by side.", 2), ("Two dogs run side by side across the field.", 2)])
+def test_a_group_side_by_side_stays_side_by_side_while_it_moves(prompt, n):
+    spec, scene, tl = world(prompt)
+    word = spec.entities[0].cls
+    ids = [f"{word}_{i}" for i in range(1, n + 1)]
+    gaps = np.linalg.norm(path(tl, ids[0]) - path(tl, ids[1]), axis=1)
+    assert all(np.ptp(path(tl, i)[:, [0, 2]], axis=0).max() > 2.0 for i in ids)
+    assert gaps.max() < 3.0
+
+
+def test_a_group_in_a_line_walks_in_single_file_every_member_as_far_as_the_first():
+    spec, scene, tl = world("Three ducks walk in a line to the pond.")
+    lengths = [float(np.linalg.norm(np.diff(path(tl, f"duck_{i}"), axis=0), axis=1).sum()) for i in (1, 2, 3)]
+    assert min(lengths) > 0.8 * max(lengths) and min(lengths) > 1.0
+
+
+def test_a_thing_inside_a_box_under_a_table_is_made_small_enough_to_fit():
+    spec, scene, tl = world("A small robot is inside a box under a table between two chairs.")
+    rlo, rhi = box(scene, tl, "robot_1")
+    blo, bhi = box(scene, tl, "box_1")
+    tlo, thi = box(scene, tl, "table_1")
+    assert np.all(rlo >= blo - 0.05) and np.all(rhi <= bhi + 0.05)  # inside the box
+    assert bhi[1] <= thi[1] and blo[0] < thi[0] and bhi[0] > tlo[0]  # the box is under the table
+
+
+def test_someone_jogging_along_the_road_uses_the_pavement_and_the_bus_passes_behind():
+    spec, scene, tl = world("A woman jogs along the road with a bus driving past in the background.")
+    woman, bus = path(tl, "woman_1"), path(tl, "bus_1")
+    road = np.asarray(scene.entity("road_1").bounds)
+    assert np.all(np.abs(woman[:, 2]) > road[1][2])  # off the carriageway
+    assert np.all(bus[:, 2] < woman[:, 2]) and np.ptp(bus[:, 0]) > 5.0
+
+
+def test_plural_synonyms_count_and_among_is_near():
+    spec, scene, tl = world("A red ball lies among the flowers.")
+    assert [(e.cls, e.count) for e in spec.entities if e.id.startswith("flower")] == [("plant", 2)]
+    assert ("ball", "near", "flower") in rels(spec)
