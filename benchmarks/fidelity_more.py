@@ -162,7 +162,8 @@ def register(case) -> None:  # noqa: C901 - a list of prompts
     F = "formations"
     case(F, "Five soldiers march in a line.", lambda w: _all_move(w, "soldier", 5))
     case(F, "The children stand in a circle around the tree.",
-         lambda w: w.count("child") >= 3 and float(np.ptp([w.gap(c, "tree") for c in w.ids("child")])) < 0.5)
+         lambda w: w.count("child") >= 3 and float(np.ptp([np.linalg.norm((w.p(c)[0] - w.p("tree")[0])[[0, 2]])
+                                                           for c in w.ids("child")])) < 0.5)
     case(F, "4 cars are parked in a row along the street.",
          lambda w: w.count("car") == 4 and float(np.ptp([w.p(i)[0, 2] for i in w.ids("car")])) < 0.1)
     case(F, "Two dogs run side by side across the field.",

@@ -123,3 +123,60 @@ def test_plural_synonyms_count_and_among_is_near():
     spec, scene, tl = world("A red ball lies among the flowers.")
     assert [(e.cls, e.count) for e in spec.entities if e.id.startswith("flower")] == [("plant", 2)]
     assert ("ball", "near", "flower") in rels(spec)
+
+
+@pytest.mark.parametrize("prompt, actor, verb, target", [
+    ("The truck is overtaken by a motorbike.", "motorbike", "overtake", "truck"),
+    ("The horse that the girl is riding trots across the meadow.", "girl", "ride", "horse"),
+    ("A girl on a scooter rolls past the bakery.", "girl", "ride", "scooter"),
+    ("A dog trails behind its owner.", "dog", "follow", "owner"),
+])
+def test_who_does_it_in_passives_object_clauses_and_riders(prompt, actor, verb, target):
+    spec, _ = direct(prompt)
+    assert any(a.actor == actor and a.verb == verb and a.target == target for a in spec.actions)
+    assert not any(a.actor == target and a.verb == verb for a in spec.actions)
+
+
+def test_a_companion_named_after_the_verb_goes_along():
+    spec, scene, tl = world("A mother and her daughter walk along the beach with their dog.")
+    assert all(np.ptp(path(tl, e)[:, [0, 2]], axis=0).max() > 1.0 for e in ("mother_1", "daughter_1", "dog_1"))
+
+
+@pytest.mark.parametrize("prompt, word, n", [("There are 14 candles on the cake.", "candle", 14),
+                                             ("A flock of 11 birds sits on the power line.", "bird", 11),
+                                             ("There are no people in the street, just four parked cars.", "car", 4),
+                                             ("The children stand in a circle around the tree.", "child", 5)])
+def test_counts_that_must_fit_are_built(prompt, word, n):
+    spec, scene, tl = world(prompt)
+    ids = [e.id for e in scene.entities() if e.id.rsplit("_", 1)[0] == word and not e.attributes.get("kit")]
+    assert len(ids) == n
+
+
+def test_a_group_around_something_stands_in_a_circle_centred_on_it():
+    spec, scene, tl = world("Four chairs stand around the table.")
+    table = path(tl, "table_1")[0]
+    d = [float(np.linalg.norm((path(tl, f"chair_{i}")[0] - table)[[0, 2]])) for i in range(1, 5)]
+    assert np.ptp(d) < 0.05 and min(d) > 0.5
+
+
+def test_knocked_off_things_fall_and_a_new_word_of_a_known_class_is_a_new_thing():
+    spec, scene, tl = world("The cat knocks a glass off the kitchen counter.")
+    assert path(tl, "glass_1")[-1, 1] < path(tl, "glass_1")[0, 1] - 0.3
+    spec, _ = direct("First the boy jumps, then the girl jumps.")
+    assert [a.actor for a in spec.actions] == ["boy", "girl"]
+
+
+def test_a_static_shot_and_a_pan_to_the_right():
+    spec, _ = direct("A static shot of a cat sleeping on a windowsill.")
+    assert [s.type for s in spec.camera] == ["static"] and [e.cls for e in spec.entities] == ["cat", "windowsill"]
+    spec, _ = direct("The camera slowly pans to the right over a row of houses.")
+    assert spec.camera[0].type == "pan" and spec.camera[0].direction == "right"
+
+
+def test_a_swimmer_crosses_the_water_and_a_flyer_leaves_upwards():
+    spec, scene, tl = world("A duck swims across the pond and back again.")
+    duck = path(tl, "duck_1")
+    assert np.ptp(duck[:, 0]) > 1.5 and np.linalg.norm(duck[-1] - duck[0]) < 1.0
+    spec, scene, tl = world("A bird lands on the fence, waits for a moment and flies away again.")
+    bird = path(tl, "bird_1")
+    assert bird[-1, 1] > bird[:, 1].min() + 0.5

@@ -56,6 +56,7 @@ def t_participle(word: str) -> bool:
 class _Act:
     fields: dict[str, Any]
     kerb_pause: bool = False
+    stem: str = ""  # the verb the prompt used ('read' for look_at)
 
     @property
     def actor(self) -> str:
@@ -91,6 +92,7 @@ class _Clause:
     fronted: list = field(default_factory=list)  # its (relation, preposition, entity), for the subject to come
     pending_verb: int | None = None  # 'Past the church walks a priest': the verb, read once the subject comes
     waiting: list = field(default_factory=list)  # the held phrase, for the subject's verb
+    rel_object: str | None = None  # 'the horse that the girl is riding': the horse, the object of that verb
 
 
 class _Parser(ClauseReader, OrderReader, NounParser, CameraReader):
@@ -228,8 +230,17 @@ class _Parser(ClauseReader, OrderReader, NounParser, CameraReader):
                                  kind.split("_")[1] if kind.startswith("dolly") else None)
             c.timing = {}
             return i + 1
+        if t == "§dir:across" and c.cur and self._np_follows(toks, i + 1):
+            c.pending_prep = "across"  # 'swims across the pond': by way of it
+            for a in c.cur:
+                if a.fields["verb"] in _MOTION and "direction" not in a.fields:
+                    a.fields["direction"] = "across"
+            return i + 1
         if t.startswith("§dir:") or t.startswith("§from:") or t.startswith("§place:") or t.startswith("§at:"):
             kind, val_s = t[1:].split(":", 1)
+            if t == "§dir:around" and not c.cur and c.shot is None and c.subject and c.subject != ["camera"]:
+                c.pending_rel = "around"  # 'four benches around the fountain': where they stand
+                return i + 1
             handled = self.apply_marker(kind, val_s, c.cur, c.shot, c.subject, c.pending_prep, toks, i)
             if handled == "around" and i + 1 < n:
                 c.pending_prep = "around"
@@ -238,6 +249,9 @@ class _Parser(ClauseReader, OrderReader, NounParser, CameraReader):
             rel = t.split(":", 1)[1]
             verb = c.cur[0].fields["verb"] if c.cur else None
             moved = c.cur and any(b.actor == c.cur[0].actor and b.fields["verb"] in _MOTION for b in self.acts)
+            if c.cur and verb in _RELATIVE and verb not in ("ride", "push", "carry") and rel in ("behind", "near") \
+                    and not c.cur[0].fields.get("target"):
+                return i + 1  # 'trails behind its owner', 'follows close behind the car': the other is its object
             if c.cur and (verb not in _STILL or moved):
                 if verb == "cross":
                     c.pending_prep = "via"
@@ -272,6 +286,8 @@ class _Parser(ClauseReader, OrderReader, NounParser, CameraReader):
                 c.subject.append(key)
                 self.mentions.append(key)
                 return j
+        if t == "with" and c.cur and self.companion_after_verb(c, toks, i):
+            return self.companion_after_verb(c, toks, i, make=True)
         if t in ("§outof", "§awayfrom", "§onto"):
             c.pending_prep = {"§outof": "from", "§awayfrom": "away", "§onto": "onto"}[t]
             if not c.cur:
@@ -282,6 +298,10 @@ class _Parser(ClauseReader, OrderReader, NounParser, CameraReader):
         if t == "past" and c.cur and not self._np_follows(toks, i + 1):
             for a in c.cur:  # 'a bus driving past': across the picture
                 a.fields.setdefault("direction", "left_to_right")
+            return i + 1
+        if t == "at" and not c.cur and c.shot is None and c.subject and c.subject != ["camera"] and \
+                self.noun_phrase(toks, i + 1, dry=True)[0] is not None:
+            c.pending_rel = "near"  # 'a man sits at the table': there
             return i + 1
         if t in ("to", "towards", "toward", "into", "from", "past", "via", "through", "at", "off", "over",
                  "after", "with", "up", "down", "onto", "across", "along"):
@@ -355,6 +375,13 @@ class _Parser(ClauseReader, OrderReader, NounParser, CameraReader):
                 return i + 1
             ref = (self.last_subject if t in ("he", "she", "they", "him", "her", "them") else
                    ([self.last_np] if self.last_np else self.last_subject))
+            if t in ("he", "she", "him", "her") and (not ref or ref == ["camera"]):
+                ref = [k for k in reversed(self.mentions) if self.animate(k)][:1]  # 'the camera tracks the runner as she ...'
+            if t in ("they", "them") and len(ref) == 1:  # 'a dog trails its owner as they walk': both
+                last = next((a for a in reversed(self.acts) if a.actor == ref[0]), None)
+                other = last.fields.get("target") if last is not None else None
+                if other and self.animate(other) and other not in ref:
+                    ref = ref + [other]
             if ref and not c.cur and t in ("it", "he", "she", "they"):
                 c.subject = list(ref)
             elif c.cur:  # an object pronoun: the latest thing mentioned that is not the actor
@@ -393,6 +420,8 @@ class _Parser(ClauseReader, OrderReader, NounParser, CameraReader):
         if c.fronted and not c.subject and not participle:
             c.pending_verb = i  # 'Past the church walks a priest': the subject comes after its verb
             return i + 1
+        if not participle and self.passive(c, toks, i, verb):
+            return i + 1
         actors = [self.last_np] if participle else (c.subject or self.last_subject)
         if c.subject == ["camera"] and not participle:
             kind = {"orbit": "orbit", "circle": "orbit", "follow": "track", "chase": "track", "look_at": "static",
@@ -426,6 +455,7 @@ class _Parser(ClauseReader, OrderReader, NounParser, CameraReader):
         else:
             cur = self.add_action(actors, verb, timing)
             for a in cur:
+                a.stem = stem
                 if stem in ("enter",):
                     a.fields["direction"] = "into_scene"
                 elif stem in ("leave", "exit"):
@@ -441,6 +471,10 @@ class _Parser(ClauseReader, OrderReader, NounParser, CameraReader):
         c.pending_prep = c.pending_rel = c.during = None
         if c.waiting and not participle:
             self.resolve_fronted(c, cur)
+        if c.rel_object is not None and not participle:  # the clause's object is the noun it belongs to
+            obj, c.rel_object = c.rel_object, None
+            self.attach_np(obj, cur, None, None, c.subject)
+            c.subject, c.cur = [obj], []
         return i + 1
 
     @staticmethod
@@ -512,8 +546,8 @@ class _Parser(ClauseReader, OrderReader, NounParser, CameraReader):
                         a.fields["direction"] = "towards_camera"
             elif special is not None:
                 self.setting(special, c.pending_rel, c.subject)
-                if c.cur and c.pending_prep in ("along", "down", "up") and lex.SETTINGS.get(special) in (
-                        "street", "highway", "motorway", "freeway", "racetrack", "runway"):
+                if c.cur and (c.pending_prep == "along" or c.pending_prep in ("down", "up") and lex.SETTINGS.get(special) in (
+                        "street", "highway", "motorway", "freeway", "racetrack", "runway")):
                     for a in c.cur:  # 'rides down the road': along it, across the picture
                         a.fields.setdefault("direction", "left_to_right")
                 if special in ("street", "road", "crossing", "crosswalk") and c.cur:
@@ -554,7 +588,12 @@ class _Parser(ClauseReader, OrderReader, NounParser, CameraReader):
     def _glue(self, c: _Clause, toks: list[str], i: int) -> int | None:
         """Relative pronouns, 'and', commas and stop words."""
         t = toks[i]
-        if t in ("who", "which", "that") and self.last_np and not c.pending_rel:
+        if t in ("who", "which", "that", "whom") and self.last_np and not c.pending_rel:
+            nxt = toks[i + 1] if i + 1 < len(toks) else ""
+            if nxt in ("he", "she", "they", "i", "we", "you") or (nxt and self._np_follows(toks, i + 1)):
+                c.rel_object = self.last_np  # 'the horse that the girl is riding': its own subject follows
+                c.subject, c.cur, c.shot, c.subj_open = [], [], None, False
+                return i + 1
             c.subject, c.cur, c.shot, c.subj_open = [self.last_np], [], None, False
             return i + 1
         if t == "and":
@@ -574,6 +613,9 @@ class _Parser(ClauseReader, OrderReader, NounParser, CameraReader):
 
     def apply_marker(self, kind: str, value: str, cur: list[_Act], shot: dict | None, subject: list[str],
                      prep: str | None, toks: list[str], i: int) -> str | None:
+        if kind == "dir" and shot is not None and not cur and value in ("left", "right", "up", "down"):
+            shot["direction"] = value  # 'the camera pans to the right'
+            return None
         if kind == "dir":
             if value == "around" and shot is not None:
                 return "around"
@@ -652,6 +694,13 @@ class _Parser(ClauseReader, OrderReader, NounParser, CameraReader):
                 a.fields["from"] = key
                 if verb == "drop" and not any(r[0] == a.actor for r in self.rels):
                     self.rels.append((a.actor, "on", key))  # it falls off what it stood on
+                thing = a.fields.get("target")
+                if prep == "off" and thing and verb in ("look_at", "push", "throw") and thing != key and \
+                        not self.animate(thing):  # 'the cat knocks a glass off the counter': the glass falls
+                    a.fields.pop("from", None)
+                    if not any(r[0] == thing for r in self.rels):
+                        self.rels.append((thing, "on", key))
+                    self.add_action([thing], "drop", {"after": a.fields["id"]})
             elif prep in ("past", "via", "through", "over", "along", "across"):
                 a.fields["via"] = key
             elif prep == "around":
@@ -659,7 +708,9 @@ class _Parser(ClauseReader, OrderReader, NounParser, CameraReader):
                 if verb not in ("orbit", "turn"):
                     a.fields["direction"] = "around"
             elif prep == "at":
-                if verb in ("look_at", "throw"):
+                if verb == "look_at" and a.stem not in lex.SEEING and a.actor != key:
+                    self.rels.append((a.actor, "near", key))  # 'does his homework at the desk': there
+                elif verb in ("look_at", "throw"):
                     a.fields["target" if verb == "look_at" else "to"] = key
                 else:
                     a.fields["to"] = key
@@ -697,6 +748,8 @@ class _Parser(ClauseReader, OrderReader, NounParser, CameraReader):
         if unknown:  # (nouns outside the lexicon are stand-ins: the builder names them with their sizes)
             warnings.insert(0, f"words not understood and ignored: {', '.join(unknown)}")
         self.side_relations(warnings)
+        self.rings()
+        self.riders()
         self.partners()
         for a in self.acts:  # verbs that need an object but got none
             f = a.fields

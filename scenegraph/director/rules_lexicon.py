@@ -14,7 +14,7 @@ __all__ = ["VERB_FORMS", "STATIC_VERBS", "PHRASES", "NUMBERS", "STOP_WORDS", "SE
 
 #: verb stems -> SceneSpec verb; their inflected forms come from data/verb_forms.tsv (made with lemminflect)
 _VERBS = {
-    **dict.fromkeys(("walk", "stroll", "wander", "march", "step", "stride", "limp", "hike", "pace", "trot", "amble",
+    **dict.fromkeys(("walk", "stroll", "wander", "march", "step", "stride", "limp", "hike", "pace", "trot", "amble", "wade",
                      "tiptoe", "shuffle", "saunter", "strut", "waddle", "stagger", "plod", "trudge", "crawl", "creep",
                      "sneak", "patrol", "roam", "prowl", "skip", "promenade"), "walk"),
     **dict.fromkeys(("run", "jog", "sprint", "race", "dash", "rush", "hurry", "gallop", "bolt", "scurry", "scamper",
@@ -50,7 +50,8 @@ _VERBS = {
                      "chirp", "tweet", "quack", "moo", "neigh", "bleat", "honk", "hoot", "laugh", "cry", "smile",
                      "yawn", "sneeze", "graze", "peck", "boil", "bubble", "burn", "glow", "flicker", "blink",
                      "buzz", "beep", "whistle"), "wave"),
-    **dict.fromkeys(("open", "close", "shut", "grab", "take", "pick", "eat", "drink", "read", "write", "type",
+    **dict.fromkeys(("open", "close", "shut", "grab", "take", "pick", "eat", "drink", "read", "write", "type", "do",
+                     "study", "work",
                      "paint", "cook", "wash", "clean", "fix", "repair", "build", "use", "touch", "feed", "pet",
                      "kiss", "talk", "speak", "call", "shout", "sing", "point", "photograph", "film", "sniff",
                      "smell", "inspect", "check", "examine", "water", "lift", "hit", "knock", "ring", "unlock",
@@ -70,6 +71,9 @@ _VERBS = {
     **dict.fromkeys(("look", "watch", "stare", "glance", "gaze", "observe", "face", "regard", "eye"), "look_at"),
     **dict.fromkeys(("continue", "resume", "proceed", "keep"), "continue"),
 }
+#: stems of look_at whose 'at' names what is seen ('looks at the car'); for the others 'at' is a place
+SEEING = frozenset(("look", "watch", "stare", "glance", "gaze", "observe", "face", "regard", "eye", "point", "shout",
+                    "wave", "nod", "smile", "bark", "growl", "laugh"))
 #: verbs that are a posture or a state when nothing moved before ('a woman sits on the bench')
 POSTURES = {"sit": "on", "stand": "near", "lie": "on"}
 #: stems whose forms are static when they describe the picture: 'is', 'stands', 'parked' ...
@@ -124,7 +128,9 @@ PHRASES: list[tuple[str, str]] = [
     (r"side by side|abreast|shoulder to shoulder|next to each other|beside each other|alongside each other", "§form:side_by_side"),
     (r"one behind the other|one after the other|in (?:a )?single file|nose to tail|in (?:a )?columns?|in (?:a )?(?:straight )?line|in a queue|lined up", "§form:line"),
     (r"in (?:a )?(?:straight )?rows?", "§form:row"),
-    (r"in (?:a )?(?:circle|ring)", "§form:circle"),
+    (r"in (?:a )?(?:circle|ring)|(?:forms?|formed|forming|makes?|made|making) (?:a )?(?:circle|ring)", "§form:circle"),
+    (r"(?:forms?|formed|forming|makes?|made|making) (?:a )?(?:straight )?(?:line|queue|column)|in (?:a )?v(?:-| )?(?:formation|shape)|in formation", "§form:line"),
+    (r"(?:forms?|formed|forming|makes?|made|making) (?:a )?(?:straight )?row", "§form:row"),
     (r"in pairs|two by two|in twos", "§form:pairs"),
     (r"as soon as|right after|just after|shortly after|immediately after", "once"),
     (r"(?:takes?|took|taking|lifts?|lifted|lifting) off", "§verb:take_off"),
@@ -141,11 +147,12 @@ PHRASES: list[tuple[str, str]] = [
     (r"onto|on to", "§onto"),
     (r"living room|sitting room|lounge room", "living-room"),
     (r"dining room", "dining-room"),
+    (r"(?:a |the )?(?:static|still|fixed|locked[- ]off|stationary) (?:shot|camera|view)(?: (?:of|on))?", "§shot:static"),
     (r"bed ?room", "bedroom"),
     (r"bath ?room", "bathroom"),
     (r"class ?room", "classroom"),
     (r"parking lot|car park|parking garage", "parking-lot"),
-    (r"(?:race ?track|running track)", "racetrack"),
+    (r"(?:race ?track|running track|athletics track)", "racetrack"),
     (r"outer space", "space"),
     (r"(?:all the way )?from (?:the )?left(?: side)?(?: of the (?:scene|screen|frame|image|picture))? to (?:the )?right(?: side)?", "§dir:left_to_right"),
     (r"(?:all the way )?from (?:the )?right(?: side)?(?: of the (?:scene|screen|frame|image|picture))? to (?:the )?left(?: side)?", "§dir:right_to_left"),
@@ -250,7 +257,7 @@ SETTINGS = {
                       "station", "airport", "hospital", "school", "church", "museum", "farm", "campsite",
                       "construction-site", "factory", "theater", "theatre", "cinema", "arena", "rink", "nursery",
                       "ring", "boxing-ring", "hall", "kitchenette", "patio", "courtyard", "cellar", "loft")},
-    "indoors": "room", "outdoors": "park", "outside": "park", "inside_room": "room", "lot": "parking-lot",
+    "track": "racetrack", "indoors": "room", "outdoors": "park", "outside": "park", "inside_room": "room", "lot": "parking-lot",
     "savanna": "savannah", "seaside": "beach", "waterfront": "harbour", "bay": "harbour",
 }
 GROUND_WORDS = {"grass": "grass", "grassy": "grass", "sand": "sand", "sandy": "sand", "snow": "snow", "snowy": "snow",
@@ -278,7 +285,8 @@ STOP_WORDS = {
     "later", "does", "do", "so", "where", "together", "side-by-side", "abreast", "across", "around", "beside",
     "shows", "show", "showing", "we", "see", "sees", "you", "our", "your", "my", "i", "me", "has", "have",
     "having", "like", "stopping", "long", "time", "distance", "again", "ready", "closer", "nearer", "further",
-    "farther", "sky", "air", "horizon", "heavens", "midair",
+    "farther", "sky", "air", "horizon", "heavens", "midair", "first", "just", "only", "even", "can", "could",
+    "will", "would", "may", "might", "must", "should", "shall", "i", "am",
 }
 
 TIME_UNITS = {"second", "seconds", "sec", "secs", "s"}

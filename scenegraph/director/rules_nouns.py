@@ -25,6 +25,8 @@ _TONES = {"dark", "light", "pale", "bright", "deep", "pastel"}
 DETERMINERS = {"a", "an", "the", "this", "that", "these", "those", "another", "my", "his", "her", "its", "their",
                 "our", "your", "some", "one", "no", "each", "every"}
 _NEGATIONS = ("no",)
+#: auxiliaries, never a noun here ('a boy does his homework' has no doe in it)
+_AUX = frozenset(("do", "does", "did", "done", "doing", "is", "are", "was", "were", "be", "been", "has", "have", "had"))
 _SINGULAR_DETS = ("a", "an", "one", "this", "that", "another", "each", "every")
 _SETTING_PREPS = ("in", "at", "across", "through", "along", "on", "around", "inside", "within", "throughout")
 DET_LIKE = ("the", "a", "an", "this", "that", "our", "my", "his", "her", "their")
@@ -48,6 +50,7 @@ class Entity:
     word: str | None = None  # the noun the prompt used, when it is not the class name
     source: str | None = None  # the words of the prompt it came from
     formation: str | None = None
+    guessed: bool = False  # a plural without a number ('the children'): two, unless a formation needs more
 
 
 class NounParser:
@@ -103,7 +106,7 @@ class NounParser:
                size: str | None, attrs: list[str], word: str | None = None) -> str:
         if not new:
             same = [e for e in self.ents if e.cls == cls]
-            if word is not None and any(e.word == word for e in same):
+            if word is not None:  # 'the girl' is not the boy named before, though both are children
                 same = [e for e in same if e.word == word]
             for e in reversed(same):
                 if color is None or e.color in (None, color):
@@ -165,7 +168,7 @@ class NounParser:
             if v is not None and det not in ("a", "an", "one"):
                 count = int(v) if v >= 1 else 1
             j += 1
-            v2 = lex.number_value(toks[j]) if v is None and j < len(toks) and toks[j] not in ("a", "an") else None
+            v2 = lex.number_value(toks[j]) if j < len(toks) and toks[j] not in ("a", "an", "one") else None
             if v2 is not None and v2 >= 2 and v2 == int(v2):  # 'the two trees', 'her three cats'
                 count = int(v2)
                 j += 1
@@ -173,11 +176,13 @@ class NounParser:
         start_adj = j
         while j < len(toks):
             t = toks[j]
-            hit = self.match_noun(toks, j, det) if t[0].isalpha() else None
+            hit = self.match_noun(toks, j, det) if t[0].isalpha() and t not in _AUX else None
             if hit is not None and not (t in lex.SETTINGS and self._setting_here(toks, j)):
                 info, width = hit
                 return {"cls": info.name, "info": info, "det": det, "count": count, "colors": colors,
                         "material": material, "size": size, "attrs": attrs, "said": " ".join(toks[j:j + width]),
+                        "lead": [w for w in toks[i:start_adj] if lex.number_value(w) is None or w == str(count)
+                                 or lex.number_value(w) == count or w in ("a", "an")][-2:],
                         "end": j + width, "special": "none" if det in _NEGATIONS else None}
             if t == "camera":
                 return {"special": "camera", "end": j + 1}
@@ -189,6 +194,10 @@ class NounParser:
                 size = _SIZE_WORDS[t]
             elif is_material_word(t):
                 material = material_word(t)
+            elif (t in lex.STATIC_VERBS or t in lex.ANY_VERB) and t.endswith(("ed", "ing")) and t != "being" \
+                    and (det is not None or colors or size) and j + 1 < len(toks) and toks[j + 1][0].isalpha() \
+                    and self.match_noun(toks, j + 1, det) is not None:
+                attrs.append(t)  # 'four parked cars', 'a sleeping cat': a participle as an adjective
             elif (t in lex.VERB_FORMS and j == start_adj and det in ("a", "an", "the") and not t.endswith(("ing", "ed"))
                   and self.noun_like(t)):
                 attrs.append(t)  # 'a guide leads ...': after an article, a verb's form names a thing
@@ -225,7 +234,8 @@ class NounParser:
         last = said.split()[-1]
         one = catalog.singular(said)
         plural = count > 1 or (catalog.singular(last) != last and last not in ("glass", "bus", "dress", "series"))
-        if plural and count == 1 and (det in _PLURAL_DETS or det is None or det == "the"):
+        guessed = plural and count == 1 and (det in _PLURAL_DETS or det is None or det == "the")
+        if guessed:
             count = 2
         colors = np_["colors"]
         color = " ".join(colors) if colors else None
@@ -239,8 +249,11 @@ class NounParser:
                           material=np_["material"], size=np_["size"], attrs=np_["attrs"],
                           word=one if one != cls else None)
         ent = self._ent(key)
+        if ent is not None and guessed and ent.count == count:
+            ent.guessed = True
         if ent is not None and ent.source is None:
-            words = [w for w in ([det] if det else []) + colors + ([np_["size"]] if np_["size"] else []) + np_["attrs"]]
+            lead = np_.get("lead", [det] if det else [])
+            words = [w for w in lead + colors + ([np_["size"]] if np_["size"] else []) + np_["attrs"]]
             ent.source = " ".join(words + [said])
         return key
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 from typing import Any
 
 from scenegraph.director import rules_lexicon as lex
+from scenegraph.model import catalog
 
 #: verbs that move their actor (the rules director's list)
 MOTION = ("move", "walk", "drive", "run", "cross", "roll", "fly", "swim", "jump", "climb", "descend", "ride", "push",
@@ -91,6 +92,100 @@ class OrderReader:
             elif prep is not None and cur:
                 self.attach_np(obj, cur, prep, None, c.subject)
 
+    def passive(self, c: Any, toks: list[str], i: int, verb: str) -> bool:
+        """'The truck is overtaken by a motorbike': the 'by' phrase does it and the subject is its object.
+        (The phrase table has made 'by' a 'near' marker; an agent is a thing that can act.)"""
+        prev = toks[i - 1] if i else ""
+        t = toks[i]
+        if prev not in ("is", "are", "was", "were", "been", "being", "be", "gets", "get", "got") or t.endswith("ing"):
+            return False
+        if not c.subject or c.subject == ["camera"] or lex.VERB_STEMS.get(t, t) == t or verb not in MOTION + ("look_at",
+                                                                                                         "throw"):
+            return False
+        for k in range(i + 1, min(i + 8, len(toks))):
+            if toks[k] in (",", "§then", "§while", "and"):
+                return False
+            if toks[k] in ("by", "§rel:near"):
+                agent, j, _ = self.noun_phrase(toks, k + 1)
+                ent = self._ent(agent) if agent is not None else None
+                info = catalog.lookup(ent.cls) if ent is not None else None
+                if info is None or not (info.mobile or info.kind in ("person", "animal", "vehicle", "flyer")):
+                    return False
+                del toks[k:j]
+                patient = [s for s in c.subject if s != agent]
+                c.subject = [agent]
+                self.mentions.append(agent)
+                self._verb(c, toks, i)  # now the agent is the subject (and 'is' is no longer before a participle)
+                for p in patient:
+                    self.attach_np(p, c.cur, None, None, c.subject)
+                self.last_subject = [agent]
+                return True
+        return False
+
+    def companion_after_verb(self, c: Any, toks: list[str], i: int, make: bool = False) -> Any:
+        """'walk along the beach with their dog': a person or an animal named after 'with' goes along
+        (it follows the actor); ``make`` adds it and returns where to go on."""
+        if c.cur[0].fields["verb"] not in MOTION or c.cur[0].fields["verb"] in ("ride", "push", "carry"):
+            return False
+        key, j, _ = self.noun_phrase(toks, i + 1, dry=not make)
+        if key is None:
+            return False
+        if not make:
+            np_ = self.scan(toks, i + 1)
+            info = np_.get("info") if np_ else None
+            return info is not None and info.kind in ("person", "animal")
+        leader = c.cur[0].actor
+        self.rels.append((key, "near", leader))
+        self.companions[key] = leader
+        self.mentions.append(key)
+        new = self.add_action([key], "follow", {"while": c.cur[0].fields["id"]})[0]
+        new.fields["target"] = leader
+        return j
+
+    def animate(self, key: str) -> bool:
+        """Whether an entity is a person or an animal (what 'he', 'she', 'they' may name)."""
+        return _kind(self._ent(key)) in ("person", "animal", "flyer")
+
+    def rings(self) -> None:
+        """A group around something stands in a circle round it; a circle of a number not said is five."""
+        for s, r, o in self.rels:
+            ent = self._ent(s)
+            if r == "around" and ent is not None and ent.count > 1 and ent.formation in (None, "circle"):
+                ent.formation = "circle"
+        for ent in self.ents:
+            if ent.formation == "circle" and ent.guessed:
+                ent.count = max(ent.count, 5)
+        self.rels[:] = [(s, "near" if r == "around" and self._ent(s) is not None and self._ent(s).count == 1 else r, o)
+                        for s, r, o in self.rels]
+
+    def riders(self) -> None:
+        """A person on a thing that is ridden ('a girl on a scooter rolls past') rides it; a ridden thing's own
+        motion ('the horse that the girl is riding trots across the meadow') is the ride's."""
+        for a in list(self.acts):
+            f = a.fields
+            if f["verb"] not in MOTION or f["verb"] in ("ride", "push", "carry", "follow", "chase", "lead"):
+                continue
+            seat = next((o for s, r, o in self.rels if s == f["actor"] and r == "on" and _rideable(self._ent(o))), None)
+            if seat is not None and _kind(self._ent(f["actor"])) == "person":
+                f.update(verb="ride", target=seat)
+                self.rels[:] = [r for r in self.rels if r != (f["actor"], "on", seat)]
+        for a in list(self.acts):
+            f = a.fields
+            if f["verb"] != "ride" or not f.get("target"):
+                continue
+            own = [b for b in self.acts if b.actor == f["target"] and b.fields["verb"] in MOTION]
+            if not own:
+                continue
+            b = own[0]
+            for k in ("to", "via", "direction", "from", "pace", "speed", "distance", "duration"):
+                if b.fields.get(k) is not None and not f.get(k):
+                    f[k] = b.fields[k]
+            self.acts.remove(b)
+            for x in self.acts:  # what was timed on the ridden thing's motion is timed on the ride
+                for k in ("after", "while", "until"):
+                    if x.fields.get(k) == b.fields["id"]:
+                        x.fields[k] = f["id"]
+
     def pronoun_object(self, c: Any, t: str) -> bool:
         """'... between them', 'next to it': a pronoun after a relation is that relation's object."""
         if not c.pending_rel or c.cur:
@@ -110,7 +205,7 @@ class OrderReader:
 
     def with_on_it(self, toks: list[str], j: int, key: str, owner: str) -> int | None:
         """'a plate with an apple on it': the apple is on the plate (and not a second subject)."""
-        if j + 1 < len(toks) and toks[j].startswith("§rel:") and toks[j + 1] in lex.PRONOUNS:
+        if j + 1 < len(toks) and (toks[j].startswith("§rel:") or toks[j] == "§dir:around") and toks[j + 1] in lex.PRONOUNS:
             rel = toks[j].split(":", 1)[1]
             self.rels.append((key, self._inside_or_near(key, owner) if rel == "in" else rel, owner))
             return j + 2
@@ -118,3 +213,20 @@ class OrderReader:
             self.rels.append((key, self._inside_or_near(key, owner), owner))
             return j + 2
         return None
+
+
+def _kind(ent: Any) -> str | None:
+    info = catalog.lookup(ent.cls) if ent is not None else None
+    return info.kind if info is not None else None
+
+
+def _rideable(ent: Any) -> bool:
+    """Whether a person on ``ent`` rides it: a small vehicle (bicycle, scooter, skateboard, sled ...) or a
+    large animal (horse, camel, elephant)."""
+    info = catalog.lookup(ent.cls) if ent is not None else None
+    if info is None:
+        return False
+    w, h, _ = info.size
+    if info.kind == "vehicle":
+        return w < 1.3 and h < 1.7
+    return info.archetype == "quadruped" and h > 1.1

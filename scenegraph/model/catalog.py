@@ -76,7 +76,8 @@ _CLASSES = [
     _c("woman", (0.46, 1.65, 0.28), **_PERSON, syn=("women", "lady", "madam")),
     _c("child", (0.35, 1.2, 0.22), **{**_PERSON, "walk": 1.1, "run": 3.0}, syn=("children", "kid", "kids", "boy", "girl", "youngster")),
     # animals
-    _c("dog", (0.3, 0.6, 0.9), "animal", 1.5, 5.0, material="fur", color="brown", syn=("puppy", "hound")),
+    _c("dog", (0.3, 0.6, 0.9), "animal", 1.5, 5.0, material="fur", color="brown", syn=("puppy", "hound", "labrador", "retriever", "golden retriever",
+                                                                                      "german shepherd", "husky", "dalmatian", "collie")),
     _c("cat", (0.2, 0.3, 0.5), "animal", 1.0, 4.0, material="fur", color="orange", syn=("kitten",)),
     _c("bird", (0.25, 0.2, 0.25), "flyer", 0.5, 1.0, 8.0, material="feather", color="grey", syn=("pigeon", "seagull", "sparrow", "crow")),
     _c("horse", (0.6, 1.6, 2.4), "animal", 1.8, 8.0, material="fur", color="brown", syn=("pony",)),

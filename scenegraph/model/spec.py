@@ -75,7 +75,7 @@ Size = Literal["tiny", "small", "medium", "big", "huge", "tall", "short", "long"
 SIZES: tuple[str, ...] = Size.__args__  # type: ignore[attr-defined]
 
 Relation = Literal["on", "near", "left_of", "right_of", "in_front_of", "behind", "inside", "facing",
-                   "under", "above", "between", "far_from"]
+                   "under", "above", "between", "far_from", "around"]
 RELATIONS: tuple[str, ...] = Relation.__args__  # type: ignore[attr-defined]
 
 Formation = Literal["row", "line", "column", "circle", "side_by_side", "pairs"]
@@ -329,7 +329,7 @@ scene and reply with ONE JSON object that follows the given JSON Schema
 - relations: where things stand relative to each other, as seen by the camera:
   on, near, left_of, right_of, in_front_of (closer to the camera), behind,
   inside, facing, under, above, between (with "object2", or a group of two as
-  "object"), far_from.
+  "object"), far_from, around (a group standing round it, in formation circle).
 - actions: who does what. verb is one of move, walk, drive, run, cross, pause,
   wait, turn, follow, throw, drop, roll, orbit, look_at, jump, climb, descend,
   fly, fall, land, take_off, sit, stand, lie, swim, ride, push, carry, chase,

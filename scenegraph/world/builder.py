@@ -198,6 +198,8 @@ class _Builder(CameraFraming):
         out = solve_layout(items, rels, seed=self.seed, time_budget_s=1.0) if items else {}
         placed = {k: (np.asarray(p.position, dtype=np.float64), float(p.yaw)) for k, p in out.items() if k != "road_1"}
         for first, (_, offsets, _) in groups.items():
+            if first not in placed:  # parked along the kerb below, nose to tail
+                continue
             p0, yaw0 = placed[first]
             ids = [first] + [m for m, f in lead_of.items() if f == first]
             for eid, off in zip(ids, offsets):
@@ -215,6 +217,12 @@ class _Builder(CameraFraming):
             for eid in self.members(a.actor):
                 if not firsts.get(eid) and a.to and self.members(a.to):
                     firsts[eid] = self.members(a.to)[0]
+        stops: dict[str, list[str]] = {}  # 'walks to the table, then runs to the window': the window farther on
+        for a in self.spec.actions:
+            for eid in self.members(a.actor)[:1]:
+                if a.to and self.members(a.to):
+                    stops.setdefault(eid, []).append(self.members(a.to)[0])
+        semantics.spread_stops(stops, placed, self.size, tied | moving, companions)
         semantics.keep_apart([(m, d) for m, d in firsts.items() if d], placed, self.size, tied, companions)
         along = 0.0
         for eid in parked:  # nose to tail by the kerb on the far side of the road, facing along it
@@ -324,6 +332,7 @@ class _Builder(CameraFraming):
         occupied = [(placed[e][0], 0.5 * self.size[e][[0, 2]]) for e in placed if e in self.size]
         named = {i for x in [*self.spec.actions, *self.spec.relations] for v in x.model_dump().values()
                  if isinstance(v, str) for i in self.members(v)}  # things the prompt moves or places
+        named |= {e for i, es in enumerate(self.spec.entities) if es.formation for e in self.members_of[i]}  # a row stays one
         free = [e for e in placed if e not in named]
         furnish(self.scene, self.stage, self.spec.environment, self.road, seed=self.seed, warnings=self.warnings,
                 occupied=occupied, free=free)

@@ -85,6 +85,8 @@ _OTHERS = ("jump", "climb", "descend", "fly", "fall", "land", "take_off", "sit",
            "carry", "meet", "approach", "lead", "pass", "return", "weave", "circle", "wave")
 _STILL = ("pause", "wait", "look_at", "throw", "drop")
 #: verbs whose actor may touch the things the action names
+#: classes a swimmer moves on (the obstacle map leaves them out for 'swim')
+_WATER = ("swimming pool", "water", "lake", "river", "sea", "pond")
 CONTACT_VERBS = ("sit", "stand", "lie", "ride", "push", "carry", "land", "climb", "descend", "jump", "throw", "drop",
                  "fall", "take_off")
 _LATERAL = {"left_to_right": ("left", "right"), "right_to_left": ("right", "left")}
@@ -200,6 +202,8 @@ class _Planner:
 
     def _contacts(self, a: ActionSpec) -> set[str]:
         """The things an action lets its actor touch (what it sits on, lands on, climbs, carries ...)."""
+        if a.verb == "swim":  # a swimmer goes on the water, not round it
+            return {e for e, o in self.actors.items() if o.info is not None and o.info.name in _WATER}
         if a.verb not in CONTACT_VERBS and a.direction != "up":
             return set()
         return {e for r in (a.target, a.to, a.via, a.from_) if r for e in self.members(r)}
@@ -345,7 +349,11 @@ class _Planner:
                 end = np.array([st.center[0] + (-1 if side == "left" else 1) * st.half[0] * 0.3, 0.0, start[2]])
         if d == "out_of_scene" and not a.to:
             side = "left" if actor.position[0] < st.center[0] else "right"
-            end = st.offscreen(actor.position * [1, 0, 1], np.array([-1.0 if side == "left" else 1.0, 0, 0]), actor.size)
+            sx = -1.0 if side == "left" else 1.0
+            if actor.info is not None and actor.info.kind == "flyer" and actor.position[1] > 0.05:  # up and away
+                end = st.offscreen(actor.position.copy(), np.array([sx, 0.6, -0.5]), actor.size)
+            else:
+                end = st.offscreen(actor.position * [1, 0, 1], np.array([sx, 0, 0]), actor.size)
         if a.to and member and self.members(a.to) and getattr(self, "group_end", None) is not None:
             end = self.group_end.copy()  # a group goes to one place: its members keep their offsets there
         elif a.to:
@@ -384,6 +392,7 @@ class _Planner:
             return
         if start is not None and not actor.moved:
             actor.teleport(start + offset)
+            actor.origin = actor.position.copy()  # 'and back' comes back here, where it was first seen
         elif start is not None:
             actor.go(start + offset, speed)
         if member == 0:

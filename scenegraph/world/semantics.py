@@ -23,7 +23,7 @@ import numpy as np
 
 from scenegraph.model.spec import SceneSpec
 
-__all__ = ["ABOVE_GAP", "FAR", "layout_relations", "fit_contents", "walks_along", "after_layout", "formation_offsets"]
+__all__ = ["ABOVE_GAP", "FAR", "layout_relations", "fit_contents", "walks_along", "spread_stops", "after_layout", "formation_offsets"]
 
 ABOVE_GAP = 0.6  # metres between the top of a thing and what is above it
 FAR = 8.0  # metres added between 'far from' things
@@ -60,6 +60,8 @@ def layout_relations(spec: SceneSpec, members: Callable[[str], list[str]],
                     rel = "on"
                 elif rel == "far_from":
                     rel = "right_of"
+                elif rel == "around":  # beside it for the solver; the group is centred on it afterwards
+                    rel = "near"
                 rels.append((s, rel, o))
                 own.append((s, r.relation, o))
     return rels, own
@@ -91,6 +93,30 @@ def fit_contents(rels: list[tuple[str, str, str]], own: list[tuple[str, str, str
             size[o] = np.maximum(size[o], need)
             changed.append(o)
             warnings.append(f"{o} is made {' x '.join(f'{v:.2g}' for v in size[o])} m to hold {s}")
+    on: dict[str, list[str]] = {}
+    for s, r, o in rels:
+        if r == "on" and s in size and o in size:
+            on.setdefault(o, []).append(s)
+    for o, things in on.items():  # 'fourteen candles on the cake': they fit on its top
+        area = float(size[o][0] * size[o][2])
+        need = sum(float((size[s][0] + 0.05) * (size[s][2] + 0.05)) for s in things) / 0.45  # room to stand apart
+        if len(things) < 2 or need <= area:
+            continue
+        if all(max(size[s]) < 0.6 for s in things):  # small things are made smaller, to at most 0.4 times
+            k = max(math.sqrt(area / need), 0.4)
+            need = sum(float((size[s][0] * k + 0.05) * (size[s][2] * k + 0.05)) for s in things) / 0.45
+            for s in things:
+                size[s] = size[s] * k
+            changed += things
+            warnings.append(f"{', '.join(things[:3])}{' ...' if len(things) > 3 else ''} made {k:.2g} times their size to fit on {o}")
+        if need > area:  # what holds them grows: a long thing along its length, else both ways
+            w, d = float(size[o][0]), float(size[o][2])
+            if max(w, d) > 3 * min(w, d):
+                size[o][0 if w >= d else 2] *= need / area
+            else:
+                size[o][[0, 2]] *= math.sqrt(need / area)
+            changed.append(o)
+            warnings.append(f"{o} is made {' x '.join(f'{v:.2g}' for v in size[o])} m to hold {len(things)} things")
     return list(dict.fromkeys(changed))
 
 
@@ -122,8 +148,25 @@ def after_layout(own: list[tuple[str, str, str]], placed: dict[str, tuple[np.nda
                 placed[child] = (placed[child][0] + delta, placed[child][1])
                 carry(child, delta, seen)
 
+    ring: dict[str, list[str]] = {}
     for s, rel, o in own:
-        if s not in placed or o not in placed:
+        if rel == "around" and s in placed and o in placed:
+            ring.setdefault(o, []).append(s)
+    for o, group in ring.items():  # 'children stand in a circle around the tree': the tree in the middle
+        pts = np.array([placed[s][0] for s in group])
+        mid = pts.mean(axis=0) * [1, 0, 1]
+        r = float(np.linalg.norm((pts - mid) * [1, 0, 1], axis=1).mean()) if len(group) > 1 else 0.0
+        need = 0.5 * max(size[o][0], size[o][2]) + 0.5 * max(max(size[s][0], size[s][2]) for s in group) + 0.5
+        k = need / r if r > 1e-6 and r < need else 1.0
+        centre = placed[o][0] * [1, 0, 1]
+        for s, p in zip(group, pts):
+            q = centre + (p * [1, 0, 1] - mid) * k
+            q[1] = p[1]
+            delta = q - placed[s][0]
+            placed[s] = (q, placed[s][1])
+            carry(s, delta, {s})
+    for s, rel, o in own:
+        if s not in placed or o not in placed or rel == "around":
             continue
         p, yaw = placed[s]
         q = placed[o][0]
@@ -189,6 +232,37 @@ def standin(spec: SceneSpec, index: int, known: Callable[[str], object]) -> tupl
         if r.object in refs and r.relation in ("on", "under"):
             return (1.0, 0.75, 0.8), "furniture", {"support": True}
     return (0.5, 0.5, 0.5), "prop", {}
+
+
+def spread_stops(stops: dict[str, list[str]], placed: dict[str, tuple[np.ndarray, float]], size: dict[str, np.ndarray],
+                 fixed: set[str], companions: dict[str, list[str]], distance: float = 3.0) -> None:
+    """A mover's later destinations stand apart from its earlier ones: each at least ``distance`` metres (box
+    to box) from the one before and off the way there, else moved on beyond it, away from where the mover
+    starts ('walks to the table, then runs to the window' is two walks, the window not passed on the way)."""
+    for mover, dests in stops.items():
+        if mover not in placed:
+            continue
+        prev = placed[mover][0]
+        for a, b in zip(dests, dests[1:]):
+            if a not in placed or b not in placed or b in fixed or b == mover or a == b:
+                prev = placed[a][0] if a in placed else prev
+                continue
+            pa, pb = placed[a][0] * [1, 0, 1], placed[b][0] * [1, 0, 1]
+            reach = 0.5 * (max(size[a][0], size[a][2]) + max(size[b][0], size[b][2]))
+            seg = pa - prev * [1, 0, 1]
+            n = float(np.linalg.norm(seg))
+            u = seg / n if n > 1e-6 else np.array([-1.0, 0.0, 0.0])
+            rel = pb - prev * [1, 0, 1]
+            along = float(np.clip(rel @ u, 0.0, n))
+            off_way = float(np.linalg.norm(rel - u * along)) - 0.5 * max(size[b][0], size[b][2])
+            if float(np.linalg.norm(pb - pa)) - reach >= distance and (off_way >= 2.5 or rel @ u > n):
+                prev = placed[a][0]
+                continue
+            shift = pa + u * (reach + distance) - pb
+            for eid in [b, *companions.get(b, [])]:
+                if eid in placed and eid not in fixed | {a, mover}:
+                    placed[eid] = (placed[eid][0] + shift, placed[eid][1])
+            prev = placed[a][0]
 
 
 def keep_apart(pairs: list[tuple[str, str]], placed: dict[str, tuple[np.ndarray, float]], size: dict[str, np.ndarray],
