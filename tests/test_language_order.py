@@ -180,3 +180,20 @@ def test_a_swimmer_crosses_the_water_and_a_flyer_leaves_upwards():
     spec, scene, tl = world("A bird lands on the fence, waits for a moment and flies away again.")
     bird = path(tl, "bird_1")
     assert bird[-1, 1] > bird[:, 1].min() + 0.5
+
+
+def test_a_group_near_a_group_shares_it_out_and_the_middle_of_a_table_is_on_it():
+    spec, scene, tl = world("Twelve sheep are among the trees.")
+    assert len([e for e in scene.entities() if e.id.startswith("sheep_")]) == 12
+    spec, _ = direct("There is a red apple in the middle of the table.")
+    assert ("apple", "on", "table") in rels(spec)
+
+
+def test_a_rider_named_with_on_rides_what_it_is_on_and_a_bell_rings_in_place():
+    spec, _ = direct("A boy on a bicycle rides to the school.")
+    (act,) = spec.actions
+    assert (act.verb, act.target, act.to) == ("ride", "bicycle", "school")
+    spec, _ = direct("The children play until the bell rings.")
+    play = next(a for a in spec.actions if a.actor == "child")
+    bell = next(a for a in spec.actions if a.actor == "bell")
+    assert play.until == bell.id and bell.verb == "wave"

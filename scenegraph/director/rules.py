@@ -247,6 +247,10 @@ class _Parser(ClauseReader, OrderReader, NounParser, CameraReader):
             return i + 1
         if t.startswith("§rel:"):
             rel = t.split(":", 1)[1]
+            if rel == "middle":  # 'in the middle of the table': on it; of anything else: by it
+                np_ = self.scan(toks, i + 1)
+                info = np_.get("info") if np_ else None
+                rel = "on" if info is not None and info.support else "near"
             verb = c.cur[0].fields["verb"] if c.cur else None
             moved = c.cur and any(b.actor == c.cur[0].actor and b.fields["verb"] in _MOTION for b in self.acts)
             if c.cur and verb in _RELATIVE and verb not in ("ride", "push", "carry") and rel in ("behind", "near") \

@@ -163,7 +163,8 @@ class OrderReader:
         motion ('the horse that the girl is riding trots across the meadow') is the ride's."""
         for a in list(self.acts):
             f = a.fields
-            if f["verb"] not in MOTION or f["verb"] in ("ride", "push", "carry", "follow", "chase", "lead"):
+            if f["verb"] not in MOTION or f["verb"] in ("push", "carry", "follow", "chase", "lead") or (
+                    f["verb"] == "ride" and f.get("target")):
                 continue
             seat = next((o for s, r, o in self.rels if s == f["actor"] and r == "on" and _rideable(self._ent(o))), None)
             if seat is not None and _kind(self._ent(f["actor"])) == "person":

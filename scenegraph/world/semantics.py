@@ -47,8 +47,10 @@ def layout_relations(spec: SceneSpec, members: Callable[[str], list[str]],
                 elif pair and s not in pair:
                     rels.append((s, "near", pair[0]))
             continue
-        for s in members(r.subject):
-            for o in objs:
+        for k, s in enumerate(members(r.subject)):
+            # 'twelve sheep among the trees', 'three books on two shelves': each by one of them, in turn
+            share = r.relation in ("near", "on", "inside", "under", "above", "around") and len(objs) > 1
+            for o in ([objs[k % len(objs)]] if share else objs):
                 if s == o:
                     continue
                 rel = r.relation
