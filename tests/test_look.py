@@ -331,3 +331,15 @@ def test_fish_snake_and_insect_export_as_validator_clean_skins(tmp_path):
     a = (tmp_path / "c.glb").read_bytes()
     gltf.write(s, tmp_path / "d.glb", timeline=tl)
     assert (tmp_path / "d.glb").read_bytes() == a  # byte-deterministic
+
+
+def test_animals_and_people_lie_down_from_the_scene_actions():
+    _, _, rig, pose, w = _creature("dog", (0.3, 0.6, 0.9), [(0, 0, 0), (0, 0, 0.0)], [("lie", 1.0, 3.0)])
+    hips = w[:, rig.index("hips")]
+    assert hips[60, 1] < 0.45 * hips[0, 1]  # down on its belly
+    feet = np.array([w[60, leg.foot] for leg in rig.legs])
+    assert (feet[:, 1] > -0.02).all()  # its folded legs stay above the ground
+    assert _animated(pose) >= 12  # legs, neck, tail
+    _, _, rig, _, w = _creature("person", (0.5, 1.75, 0.3), [(0, 0, 0), (0, 0, 0.0)], [("lie", 1.0, 3.0)])
+    head, hips = w[60, rig.index("head")], w[60, rig.index("hips")]
+    assert head[1] < 0.4 and abs(head[2] - hips[2]) > 0.5  # lying along the ground

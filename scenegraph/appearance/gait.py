@@ -155,6 +155,7 @@ def pose_track(scene: Any, timeline: Any, entity_id: str, rig: Rig | None = None
     w_sit = _weight(t, acts.get("sit", []), 0.4)
     w_jump = np.maximum(_weight(t, acts.get("jump", []), 0.15), _smoothstep(0.6, 1.2, np.abs(vy)))
     w_wave = _weight(t, acts.get("wave", []), 0.3)
+    w_lie = _weight(t, acts.get("lie", []) + acts.get("sleep", []), 0.5) if rig.kind != "bird" else np.zeros(F)
 
     rot = np.zeros((F, J, 4))
     rot[..., 3] = 1.0
@@ -194,6 +195,9 @@ def pose_track(scene: Any, timeline: Any, entity_id: str, rig: Rig | None = None
     drop = np.maximum(_smooth(_smooth(drop, 5), 3), drop)  # smooth, yet never short of reach
     sit_drop = max(bind[0][1] - (bind[legs[0].lower][1] + 0.02 * rig.height), 0.0) if human else 0.4 * bind[0][1]
     root[:, 1] -= drop * (1 - w_sit) + sit_drop * w_sit
+    # lying down: a person on its back, an animal on its belly with its legs folded (the root drops to the ground)
+    lie_drop = bind[0][1] - (0.1 * rig.height if human else 0.38 * bind[0][1])
+    root[:, 1] -= np.maximum(lie_drop - (drop * (1 - w_sit) + sit_drop * w_sit), 0.0) * w_lie
     for leg, hip, tgt, _ in targets:
         rel = tgt - (hip - (0.0, 0.0, 0.0)) + np.stack([np.zeros(F), drop, np.zeros(F)], axis=1)
         roll, pitch, bend = _two_bone(rel, a, b, leg.knee)
@@ -209,6 +213,10 @@ def pose_track(scene: Any, timeline: Any, entity_id: str, rig: Rig | None = None
         rot[:, leg.foot] = _nlerp(rot[:, leg.foot], np.broadcast_to([0, 0, 0, 1.0], (F, 4)), w_sit)
         rot[:, leg.upper] = _nlerp(rot[:, leg.upper], np.broadcast_to(_qx(-0.8 * k), (F, 4)), w_jump)
         rot[:, leg.lower] = _nlerp(rot[:, leg.lower], np.broadcast_to(_qx(1.3 * k), (F, 4)), w_jump)
+        lie_up, lie_lo = (_qx(0.0), _qx(0.0)) if human else ((_qx(-1.35), _qx(0.2)) if k > 0 else (_qx(-1.1), _qx(2.3)))
+        rot[:, leg.upper] = _nlerp(rot[:, leg.upper], np.broadcast_to(lie_up, (F, 4)), w_lie)
+        rot[:, leg.lower] = _nlerp(rot[:, leg.lower], np.broadcast_to(lie_lo, (F, 4)), w_lie)
+        rot[:, leg.foot] = _nlerp(rot[:, leg.foot], np.broadcast_to([0, 0, 0, 1.0], (F, 4)), w_lie)
     cyc = 2 * math.pi * phase
     breath = np.sin(2 * math.pi * t / 3.5)
     n = rig.names.index
@@ -235,6 +243,7 @@ def pose_track(scene: Any, timeline: Any, entity_id: str, rig: Rig | None = None
                 rot[:, n(f"upper_arm_{side}")] = _nlerp(rot[:, n(f"upper_arm_{side}")], np.broadcast_to(_qx(-0.35), (F, 4)), w_sit)
             rot[:, n(f"upper_arm_{side}")] = _nlerp(rot[:, n(f"upper_arm_{side}")], np.broadcast_to(_qx(-2.4), (F, 4)), w_jump)
         root[:, 1] += _human_actions(rot, rig, t, M, acts)
+        rot[:, 0] = _nlerp(rot[:, 0], np.broadcast_to(_qx(-1.5), (F, 4)), w_lie)  # on its back
     elif rig.kind == "bird":
         # wings: folded along the body on the ground, flapping (tips lagging) in the air
         y = M[:, 1, 3]
@@ -254,7 +263,10 @@ def pose_track(scene: Any, timeline: Any, entity_id: str, rig: Rig | None = None
         rot[:, n("neck")] = _qx(0.15 * w_move * (1 - w_fly) * np.sin(2 * cyc))  # the pigeon's head bob
     else:
         rot[:, n("tail")] = quat_multiply(_qy(0.35 * np.sin(2 * math.pi * 1.5 * t)), _qx(-0.2 * r))
-        rot[:, n("neck")] = _qx(0.06 * w_move * np.sin(2 * cyc) + 0.03 * breath)
+        rot[:, n("neck")] = _qx(0.06 * w_move * np.sin(2 * cyc) + 0.03 * breath + 0.45 * w_lie)  # the head rests
+        for k, name in enumerate(("tail_2", "tail_3"), 1):  # the tail's wave runs out to its tip
+            if name in rig.names:
+                rot[:, n(name)] = _qy(0.3 * (1 - 0.7 * w_lie) * np.sin(2 * math.pi * 1.5 * t - 0.9 * k))
     return Pose(rot.astype(np.float32), root.astype(np.float32))
 
 
