@@ -43,6 +43,20 @@ def test_a_sentence_may_open_with_where_its_subject_is(prompt, rel):
     assert not any(r.subject == rel[2] for r in spec.relations if r.object == rel[0])  # not the other way round
 
 
+@pytest.mark.parametrize("prompt, left, right", [
+    ("On the left there is a fountain, and on the right a statue.", "fountain_1", "statue_1"),
+    ("On the right is a lamp; on the left is a sofa.", "sofa_1", "lamp_1"),
+    ("In the background a bus drives past, and in the foreground a woman waves.", None, None),
+])
+def test_a_side_named_before_its_noun_belongs_to_that_noun(prompt, left, right):
+    spec, scene, tl = world(prompt)
+    if left is None:  # the bus far away, behind the woman, and not driving to her
+        assert path(tl, "bus_1")[0, 2] < path(tl, "woman_1")[0, 2]
+        assert all(a.to is None for a in spec.actions if a.actor == "bus")
+        return
+    assert path(tl, left)[0, 0] < path(tl, right)[0, 0]
+
+
 def test_a_fronted_place_with_a_motion_verb_is_the_way_it_goes():
     spec, _ = direct("Past the old church walks a priest.")
     (act,) = spec.actions

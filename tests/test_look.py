@@ -343,3 +343,16 @@ def test_animals_and_people_lie_down_from_the_scene_actions():
     _, _, rig, _, w = _creature("person", (0.5, 1.75, 0.3), [(0, 0, 0), (0, 0, 0.0)], [("lie", 1.0, 3.0)])
     head, hips = w[60, rig.index("head")], w[60, rig.index("hips")]
     assert head[1] < 0.4 and abs(head[2] - hips[2]) > 0.5  # lying along the ground
+
+
+@pytest.mark.parametrize("prompt, cars, parked", [
+    ("4 cars are parked in a row along the street.", 4, None),  # the number given: exactly that many
+    ("Two parked cars and a bus on the street.", 2, 2),
+    ("A dog runs through the parking lot with three parked cars.", 3, 3),
+])
+def test_a_prompt_that_counts_its_parked_cars_gets_that_many(prompt, cars, parked):
+    scene = scenegraph.build(prompt, seed=0, gaussians="none")
+    found = [e for e in scene.entities("object") if e.cls == "car"]
+    assert len(found) == cars
+    if parked is not None:
+        assert sum(1 for e in found if e.attributes.get("parked")) == parked

@@ -90,6 +90,8 @@ class _Clause:
     pending_event: Any = None  # (kind, actions) of a leading event clause, for the main clause's first verb
     front: bool = False  # the sentence opens with a place phrase: 'Behind the house stands a tree'
     fronted: list = field(default_factory=list)  # its (relation, preposition, entity), for the subject to come
+    side: str | None = None  # 'On the left there is a fountain', '..., and on the right a statue': for the next noun
+    side_opens: bool = False  # that side phrase came after 'and' or a comma: its noun is a new subject
     pending_verb: int | None = None  # 'Past the church walks a priest': the verb, read once the subject comes
     waiting: list = field(default_factory=list)  # the held phrase, for the subject's verb
     rel_object: str | None = None  # 'the horse that the girl is riding': the horse, the object of that verb
@@ -240,6 +242,12 @@ class _Parser(ClauseReader, OrderReader, NounParser, CameraReader):
             kind, val_s = t[1:].split(":", 1)
             if t == "§dir:around" and not c.cur and c.shot is None and c.subject and c.subject != ["camera"]:
                 c.pending_rel = "around"  # 'four benches around the fountain': where they stand
+                return i + 1
+            opens = i > 0 and toks[i - 1] in ("and", ",", ";") and (
+                self._np_follows(toks, i + 1) or (i + 1 < n and toks[i + 1] in ("there", "is", "are", "stands", "stand")))
+            if kind == "at" and c.shot is None and (opens or not (c.cur or c.subject)):
+                c.side = val_s  # a side read before its noun belongs to the noun that follows
+                c.side_opens = opens  # and, after 'and' or a comma, starts a new subject
                 return i + 1
             handled = self.apply_marker(kind, val_s, c.cur, c.shot, c.subject, c.pending_prep, toks, i)
             if handled == "around" and i + 1 < n:
@@ -563,7 +571,8 @@ class _Parser(ClauseReader, OrderReader, NounParser, CameraReader):
             elif key is not None and self.hold_fronted(c, key):
                 pass
             elif key is not None:
-                after_and = i > 0 and toks[i - 1] in ("and", ",") and c.pending_rel is None and c.pending_prep is None
+                after_and = (i > 0 and toks[i - 1] in ("and", ",") or c.side_opens) and c.pending_rel is None \
+                    and c.pending_prep is None
                 if after_and and c.cur:
                     c.cur, c.shot, c.joined = [], None, False
                 if c.during is not None and c.cur:
@@ -583,6 +592,9 @@ class _Parser(ClauseReader, OrderReader, NounParser, CameraReader):
                     if c.fronted:
                         self.last_np = key
                         self.apply_fronted(c, toks)
+                if c.side is not None and key != "camera":
+                    self.sides.setdefault(key, c.side)
+                    c.side, c.side_opens = None, False
                 self.last_np = key
                 self.mentions.append(key)
             c.joined = False
@@ -773,7 +785,8 @@ class _Parser(ClauseReader, OrderReader, NounParser, CameraReader):
         data = {
             "entities": [{"id": e.key, "class": e.cls, "word": e.word, "source": (e.source or "")[:120] or None,
                           "count": e.count, "color": e.color, "material": e.material, "size": e.size,
-                          "attributes": e.attributes, "position": e.position, "formation": e.formation}
+                          "attributes": e.attributes, "position": e.position, "formation": e.formation,
+                          **({"count_guessed": True} if e.guessed else {})}
                          for e in self.ents],
             "relations": relations,
             "actions": [a.fields for a in self.acts],

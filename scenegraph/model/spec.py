@@ -101,6 +101,7 @@ class EntitySpec(BaseModel):
     attributes: list[str] = Field(default_factory=list, description="other adjectives, e.g. 'parked', 'old'")
     position: Optional[list[float]] = Field(None, min_length=3, max_length=3, description="explicit x, y, z in metres")
     formation: Optional[Formation] = Field(None, description="how the members of a group (count > 1) stand: in a row (left to right), line / column (one behind the other), circle, side_by_side, pairs")
+    count_guessed: bool = Field(False, description="true when the prompt gave no number ('parked cars', 'the children'): count is a guess, and a setting may add more of the kind")
 
 
 class RelationSpec(BaseModel):

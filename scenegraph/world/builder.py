@@ -334,8 +334,11 @@ class _Builder(CameraFraming):
                  if isinstance(v, str) for i in self.members(v)}  # things the prompt moves or places
         named |= {e for i, es in enumerate(self.spec.entities) if es.formation for e in self.members_of[i]}  # a row stays one
         free = [e for e in placed if e not in named]
+        actors = {m for a in self.spec.actions for m in self.members(a.actor)}
+        counted = {m for i, es in enumerate(self.spec.entities) if not es.count_guessed
+                   for m in self.members_of[i] if m not in actors}  # '4 cars are parked': that many, no more
         furnish(self.scene, self.stage, self.spec.environment, self.road, seed=self.seed, warnings=self.warnings,
-                occupied=occupied, free=free)
+                occupied=occupied, free=free, counted=counted)
         for eid in free:  # a kit that gave one of them a place (a parked car at the kerb): the plan starts there
             tr = self.scene.entity(eid).transform
             if self.scene.entity(eid).attributes.get("parked"):

@@ -113,6 +113,7 @@ class Kit:
                       for w in (e.cls, e.id.rsplit("_", 1)[0])}
         self.lamps: list[tuple[str, np.ndarray, str]] = []  # (entity id, light position, kind: street | room)
         self.free: list[str] = []  # the prompt's things no action or relation names
+        self.counted: list[str] = []  # the prompt's still things whose number it gave: no more of their kind
         c = np.asarray(stage.center, np.float64)
         self.action = (c, np.asarray(stage.half, np.float64))  # (centre (3,), half (x, z))
         self.eye = np.asarray(stage.eye if stage.eye is not None else c + [0.0, 2.0, 10.0], np.float64)
@@ -257,12 +258,13 @@ def _lights(scene: Any, kit: Kit) -> list[str]:
 
 
 def furnish(scene: Any, stage: Any, env: Any, road: Any, *, seed: int, warnings: list[str], occupied: list,
-            free: Any = ()) -> list[str]:
+            free: Any = (), counted: Any = ()) -> list[str]:
     """Lay the setting's kit, the sky and the lamps' lights into ``scene``; returns the ids added.
 
     ``env`` is the spec's EnvironmentSpec, ``road`` the builder's Road (or None), ``occupied`` the
     (centre (3,), half (x, z)) of the things the layout placed; ``free`` the ids of those no action or
-    relation names (a kit may give them a place: the prompt's parked cars go to the kerb).  Records the setting, kit, time of day
+    relation names (a kit may give them a place: the prompt's parked cars go to the kerb); ``counted`` the
+    still things whose number the prompt gave ("4 cars are parked"): a kit adds none of their kind.  Records the setting, kit, time of day
     and sky in ``scene.metadata["environment"]``.
     """
     from scenegraph.world.setting_kits import BUILDERS
@@ -277,6 +279,7 @@ def furnish(scene: Any, stage: Any, env: Any, road: Any, *, seed: int, warnings:
     look = sky_for(getattr(env, "time_of_day", None), getattr(env, "sky", None))
     kit = Kit(scene, stage, kit_name or "ground", seed, occupied, look)
     kit.free = [e for e in free if e in scene]
+    kit.counted = [e for e in counted if e in scene]
     if look.lights_on:  # before the kit: its parked cars stay dark
         add_vehicle_lights(scene)
     if "ground" in scene:

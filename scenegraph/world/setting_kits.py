@@ -122,9 +122,21 @@ def _prompt_cars(kit: Any) -> list[str]:
     return out
 
 
-def _parked_car(kit: Any, at: np.ndarray, facing: np.ndarray, own: list[str]) -> str | None:
-    """A car parked at ``at`` facing ``facing``: the next of the prompt's own (``own``, popped) or a kit car."""
+def _counted(kit: Any) -> bool:
+    """Whether the prompt gave the number of its still cars ("4 cars are parked ..."): then the kit parks
+    only the prompt's own and adds none; "a street with parked cars" leaves the number to the kit."""
+    from scenegraph.model.catalog import lookup
+
+    infos = (lookup(str(kit.scene.entity(eid).cls)) for eid in kit.counted)
+    return any(info is not None and info.archetype == "car" for info in infos)
+
+
+def _parked_car(kit: Any, at: np.ndarray, facing: np.ndarray, own: list[str], counted: bool = False) -> str | None:
+    """A car parked at ``at`` facing ``facing``: the next of the prompt's own (``own``, popped) or, unless
+    the prompt ``counted`` its cars, a kit car."""
     yaw = yaw_of(facing)
+    if counted and not own:
+        return None
     if not kit.clear(at, _CAR, gap=0.4, yaw=yaw, action_gap=-1e6) or not kit.seen(at, _CAR, yaw, margin=1.3):
         return None
     if own:
@@ -144,6 +156,7 @@ def _kerbside_cars(kit: Any, road: Any, mid: float) -> list[str]:
     crossing clear and a gap here and there (movers' paths are cleared later by ``make_way``)."""
     out = []
     own = _prompt_cars(kit)
+    counted = _counted(kit)
     hw = road.half_width
     slots = []
     for side in (-1, 1):
@@ -155,7 +168,7 @@ def _kerbside_cars(kit: Any, road: Any, mid: float) -> list[str]:
                 slots.append((abs(along - mid), side, along, across, facing))
             along += 6.0 + float(kit.rng.uniform(0.0, 1.5))
     for _, _, along, across, facing in sorted(slots, key=lambda s: (s[0], s[1])):  # the prompt's cars nearest the action
-        eid = _parked_car(kit, _pt(road, along, across, ROAD_TOP), facing, own)
+        eid = _parked_car(kit, _pt(road, along, across, ROAD_TOP), facing, own, counted)
         if eid:
             out.append(eid)
     return out
@@ -341,10 +354,11 @@ def parking_lot(kit: Any, road: Any) -> None:
             kit.lamp_light(eid, p + [0.0, 6.6, 0.9], "street")
     if wants_parked_cars(kit.scene.prompt):  # cars in about half the bays of both rows, noses in
         own = _prompt_cars(kit)
+        counted = _counted(kit)
         for row in (-1, 1):  # the bays of kit_shapes.parking_lines: 2.5 m wide, 5 m deep, an aisle of 4 m between
             for dx in np.arange(-20.0 + 1.0 + 1.31, 19.0, 2.5):
                 if kit.rng.random() < 0.55:
-                    _parked_car(kit, at + [dx, 0.001, row * 4.5], np.array([0.0, 0.0, float(row)]), own)
+                    _parked_car(kit, at + [dx, 0.001, row * 4.5], np.array([0.0, 0.0, float(row)]), own, counted)
 
 
 def _rooms() -> dict:
