@@ -237,3 +237,25 @@ def test_readable_fill_and_smooth():
     step = np.r_[np.zeros(25), np.ones(25)]
     s = smooth(step, 4.0)
     assert np.all(np.diff(s) >= -1e-12) and s[0] == pytest.approx(0.0) and s[-1] == pytest.approx(1.0)
+
+
+def test_vantage_and_shot_size_words():
+    def pitch0(prompt):
+        scene = build(prompt)
+        tl = simulate(scene)
+        return scene, tl, float(np.degrees(np.arcsin(forward(tl)[0, 1])))
+
+    scene, tl, p = pitch0("A dog sleeps on the sofa, seen from above")
+    assert p == pytest.approx(-75.0, abs=1.0) and subject_fill(scene, tl, "dog_1")[0] >= 0.15
+    scene, tl, p = pitch0("A low angle shot of a man standing in the park")
+    assert p > 5.0 and tl.world_position("camera_1")[0, 1] < 0.5  # low down, looking up
+    assert subject_fill(scene, tl, "man_1")[0] >= 0.15
+    close = build("A close-up of a cat on the table")
+    tl = simulate(close)
+    assert live_fill(close, tl, "cat_1").max() >= 0.3
+    wide = build("A wide shot of a horse standing in the field")
+    still = build("A horse standing in the field")
+    eye = lambda s: s.entity("camera_1").transform.translation  # noqa: E731
+    horse = lambda s: s.entity("horse_1").transform.translation  # noqa: E731
+    assert np.linalg.norm(eye(wide) - horse(wide)) > 1.5 * np.linalg.norm(eye(still) - horse(still))
+    assert direct("A static camera watches a car drive past")[0].camera[0].elevation is None

@@ -790,7 +790,7 @@ class _Parser(ClauseReader, OrderReader, NounParser, CameraReader):
                          for e in self.ents],
             "relations": relations,
             "actions": [a.fields for a in self.acts],
-            "camera": self.shots,
+            "camera": self.camera_shots(),
             "environment": self.env,
         }
         try:

@@ -10,7 +10,10 @@ verbs, and only while the camera is the subject of the clause:
   "pans left and then pans back", "dollies in, then comes back"): the same move reversed, same angle,
   distance and pace;
 - ``slowly`` / ``quickly`` after the move ("pans right slowly"): its pace (before the verb,
-  "slowly pans", the shot takes the clause's pace when it is made).
+  "slowly pans", the shot takes the clause's pace when it is made);
+- vantage and shot size anywhere in the prompt ("seen from above", "a low angle shot", "at eye level",
+  "close-up", "a wide shot", "from far away"): ``elevation`` / ``framing`` of the first shot, or of a
+  ``static`` shot that only says how the camera looks (:meth:`CameraReader.camera_shots`).
 """
 from __future__ import annotations
 
@@ -19,7 +22,11 @@ from typing import Any
 from scenegraph.director import rules_lexicon as lex
 from scenegraph.director.rules_nouns import DETERMINERS
 
-__all__ = ["CameraReader", "CAMERA_MOVES", "reverse_shot"]
+__all__ = ["CameraReader", "CAMERA_MOVES", "VIEWS", "reverse_shot"]
+
+#: vantage / shot-size tokens (from the lexicon's phrases) -> ShotSpec fields
+VIEWS = {"above": {"elevation": 75.0}, "high": {"elevation": 40.0}, "eye": {"elevation": 5.0},
+         "below": {"elevation": -25.0}, "close": {"framing": "close"}, "wide": {"framing": "wide"}}
 
 #: camera verbs that are also nouns (read as verbs only right after the camera, not after a determiner)
 CAMERA_MOVES = {**dict.fromkeys(("truck", "trucks", "trucking"), "truck"),
@@ -49,10 +56,22 @@ def reverse_shot(shot: dict[str, Any]) -> dict[str, Any] | None:
 class CameraReader:
     """The reader (see the module docstring); uses the parser's ``shots`` and ``add_shot``."""
 
+    def camera_shots(self) -> list[dict[str, Any]]:
+        """The shots, with the prompt's vantage and shot size on the first (a still shot if none moves)."""
+        view = self.__dict__.get("camera_view") or {}
+        if not view:
+            return self.shots
+        if not self.shots:
+            return [{"type": "static", **view}]
+        return [{**self.shots[0], **{k: v for k, v in view.items() if k not in self.shots[0]}}, *self.shots[1:]]
+
     def _camera_words(self, c: Any, toks: list[str], i: int) -> int | None:
+        t = toks[i]
+        if t.startswith("§view:"):
+            self.__dict__.setdefault("camera_view", {}).update(VIEWS.get(t.split(":", 1)[1], {}))
+            return i + 1
         if c.subject != ["camera"] or c.cur:
             return None
-        t = toks[i]
         prev = toks[i - 1] if i else ""
         if t in CAMERA_MOVES and prev not in DETERMINERS and lex.number_value(prev) is None:
             c.shot = self.add_shot(CAMERA_MOVES[t], c.timing, "down" if t in _DOWNWARD else None)

@@ -141,6 +141,13 @@ PHRASES: list[tuple[str, str]] = [
     (r"(?:gets?|got|getting|climbs?|climbed|climbing|hops?|hopped|hopping) (?:on|onto|on to|into|in|aboard)(?= (?:the|a|an|his|her|its|their|it|them)\b)", "§verb:move to"),
     (r"(?:gets?|got|getting) (?:off|out of)(?= (?:the|a|an|his|her|its|their|it|them)\b)", "§verb:move §outof"),
     (r"(?:gets?|got|getting) to", "§verb:move to"),
+    # camera vantage and shot size (scenegraph.director.rules_camera)
+    (r"(?:(?:seen|viewed|filmed|shot|looking down) )?from (?:high )?above|from overhead|(?:an? )?(?:overhead|top[- ]down|bird'?s[- ]eye|aerial) (?:view|shot|angle)|bird'?s[- ]eye|from the air", "§view:above"),
+    (r"(?:(?:seen|viewed|filmed|shot) )?from (?:a )?low angle|(?:an? )?low[- ]angle(?: view| shot)?|(?:seen|viewed|filmed|shot|looking up) from below|worm'?s[- ]eye(?: view)?|from ground level", "§view:below"),
+    (r"(?:(?:seen|viewed|filmed|shot) )?from (?:a )?high angle|(?:an? )?high[- ]angle(?: view| shot)?", "§view:high"),
+    (r"(?:at|from) eye[- ]level|(?:an? )?eye[- ]level (?:view|shot)", "§view:eye"),
+    (r"(?:an? |in )?(?:extreme )?close[- ]?ups?(?: shot| view)?|(?:seen |filmed )?up close", "§view:close"),
+    (r"(?:an? |in )?(?:wide|long|establishing)[- ](?:shot|angle|view)|(?:(?:seen|viewed|filmed|shot) )?from (?:far away|a distance|afar)", "§view:wide"),
     (r"(?:far away|a long way|far) from", "§rel:far_from"),
     (r"out of(?= (?:the|a|an|his|her|its|their) (?!scene|view|frame|shot|picture|image|sight))", "§outof"),
     (r"away from(?! (?:the )?(?:camera|viewer|us|lens))", "§awayfrom"),

@@ -189,6 +189,8 @@ class ShotSpec(BaseModel):
     after: Optional[str] = Field(None, description="id of the action after whose end the shot starts")
     duration: Optional[float] = Field(None, gt=0, le=_lim.MAX_SPEC_DURATION)
     pace: Optional[Literal["slow", "fast"]] = Field(None, description="'slowly' doubles the move's default time, 'quickly' halves it")
+    elevation: Optional[float] = Field(None, ge=-60, le=89, description="degrees the camera looks down at the subject ('from above' 75, 'high angle' 40, 'eye level' 5, 'low angle' -25)")
+    framing: Optional[Literal["close", "medium", "wide"]] = Field(None, description="close-up, medium or wide shot")
 
 
 class LightSpec(BaseModel):
@@ -358,6 +360,9 @@ scene and reply with ONE JSON object that follows the given JSON Schema
   entity id where one is named; "direction", "angle" (degrees), "pace"
   (slow/fast); "start" in seconds or "after" an action's "id" when the shot
   waits for it. "pans left, then back" is two pans (left, then right).
+  Vantage and size words ("from above", "low angle", "close-up", "wide
+  shot") are "elevation" / "framing" on a "static" shot when nothing moves
+  the camera, else on its first shot.
 - environment: setting (any word: street, kitchen, forest, beach, moon, ...),
   ground material, road (true for streets), sky, time_of_day, lights.
 - duration: total seconds, only if the description says it.

@@ -67,13 +67,17 @@ def look_rotation(forward: np.ndarray) -> np.ndarray:
     return quat_multiply(quat_from_yaw(yaw), quat_from_axis_angle((1.0, 0.0, 0.0), pitch))
 
 
-def follow_direction(back: np.ndarray) -> np.ndarray:
+def follow_direction(back: np.ndarray, elevation: float | None = None) -> np.ndarray:
     """The establishing camera's direction (``back``: from the subject to the eye) for a close camera: the
-    same heading, looking down between :data:`FOLLOW_ELEVATION` (a high view over obstacles is for far away)."""
+    same heading, looking down between :data:`FOLLOW_ELEVATION` (a high view over obstacles is for far away),
+    or ``elevation`` degrees where the prompt asks for a vantage (level for one from below)."""
     b = np.asarray(back, dtype=np.float64)
     flat = math.hypot(b[0], b[2])
     heading = b[[0, 2]] / flat if flat > 1e-9 else np.array([0.0, 1.0])
-    elev = float(np.clip(math.atan2(b[1], max(flat, 1e-9)), *FOLLOW_ELEVATION))
+    if elevation is not None:
+        elev = math.radians(float(np.clip(elevation, 0.0, 85.0)))
+    else:
+        elev = float(np.clip(math.atan2(b[1], max(flat, 1e-9)), *FOLLOW_ELEVATION))
     return np.array([heading[0] * math.cos(elev), math.sin(elev), heading[1] * math.cos(elev)])
 
 
@@ -288,7 +292,8 @@ def _static_ok(cast: _Cast, framer: Framer, eye: np.ndarray, main: str | None, n
 
 
 def _follow(cast: _Cast, framer: Framer, frames: np.ndarray, lead: str | None, need: float, fps: float,
-            distance_hint: float | None = None, only: frozenset | None = None) -> tuple[np.ndarray, bool]:
+            distance_hint: float | None = None, only: frozenset | None = None,
+            fill: float = FOLLOW_FILL) -> tuple[np.ndarray, bool]:
     """Eyes (len(frames), 3) of a camera following who acts over ``frames`` (of them, only those in ``only``
     must be in the picture; the others are kept in it where the lead stays readable); and whether everyone
     who must fitted at a readable size of ``lead``."""
@@ -304,7 +309,7 @@ def _follow(cast: _Cast, framer: Framer, frames: np.ndarray, lead: str | None, n
     lead_box = cast.boxes[lead][frames] if lead else must
     h = float(np.ptp(lead_box[0][:, 1])) if lead else 1.0
     far = framer.reach(h, need * 1.2)
-    near = framer.reach(h, FOLLOW_FILL) if distance_hint is None else min(distance_hint, far)
+    near = framer.reach(h, fill) if distance_hint is None else min(distance_hint, far)
     near = max(near, MIN_DISTANCE + 0.5 * h)
     lo, hi = must.min(axis=1), must.max(axis=1)
     centre = (lo + hi) / 2
@@ -387,11 +392,13 @@ def _runs(labels: list, fps: float) -> list[tuple[int, int, frozenset]]:
 
 def plan_coverage(spec, members, actors: dict, sizes: dict, spans: dict, eye: np.ndarray, target: np.ndarray,
                   end: float, fps: float, yfov: float, aspect: float, main: str | None,
-                  named: list[str], rot: np.ndarray, obstacles: list | None = None) -> list[Shot] | None:
+                  named: list[str], rot: np.ndarray, obstacles: list | None = None, elevation: float | None = None,
+                  fill: float | None = None) -> list[Shot] | None:
     """The shots that film the plan, or None when the establishing camera (``eye`` looking at ``target``, its
     rotation ``rot`` (4,) xyzw) alone films it well (see the module docstring).  ``named``: the ids of
     everything the prompt names; ``obstacles``: (lo, hi) world boxes of the setting's pieces (a follow camera
-    stays in front of them)."""
+    stays in front of them); ``elevation`` (degrees) and ``fill`` (of the picture height): the vantage and
+    shot size the prompt asks for."""
     if not actors or end <= 0:
         return None
     times = np.arange(int(math.floor(end * fps + 1e-9)) + 1, dtype=np.float64) / fps
@@ -400,11 +407,12 @@ def plan_coverage(spec, members, actors: dict, sizes: dict, spans: dict, eye: np
     biggest = max((float(sizes[e][1]) for e in named if e in sizes), default=1.0)
     need = readable_fill(float(sizes[main][1]), biggest) if main is not None else 0.0
     eye = np.asarray(eye, dtype=np.float64)
-    if _static_ok(cast, framer, eye, main, need):
+    fill = fill or FOLLOW_FILL
+    if _static_ok(cast, framer, eye, main, max(need, 0.8 * fill if fill > FOLLOW_FILL else 0.0)):
         return None
-    framer = Framer(follow_direction(framer.back), yfov, aspect)  # closer in, lower down
+    framer = Framer(follow_direction(framer.back, elevation), yfov, aspect)  # closer in, lower down
     every = np.arange(len(times))
-    eyes, fits = _follow(cast, framer, every, main, need, fps)
+    eyes, fits = _follow(cast, framer, every, main, need, fps, fill=fill)
     shots: list[tuple[int, int, np.ndarray, list[str]]] = []
     runs = [] if fits else _runs(list(cast.acting), fps)
     if len(runs) > 1:  # cut between the runs of frames where different actors act
@@ -412,13 +420,13 @@ def plan_coverage(spec, members, actors: dict, sizes: dict, spans: dict, eye: np
             who = sorted(label)
             lead = main if main in label else (who[0] if who else main)
             sub_need = readable_fill(float(sizes[lead][1]), biggest) if lead else need
-            e, ok = _follow(cast, framer, np.arange(a, b), lead, sub_need, fps, only=label)
+            e, ok = _follow(cast, framer, np.arange(a, b), lead, sub_need, fps, only=label, fill=fill)
             if not ok and lead:  # this run's actors are too far apart too: its lead first
-                e, _ = _follow(cast, framer, np.arange(a, b), lead, sub_need, fps, only=frozenset([lead]))
+                e, _ = _follow(cast, framer, np.arange(a, b), lead, sub_need, fps, only=frozenset([lead]), fill=fill)
             shots.append((a, b, e, who))
     else:
         if not fits:  # one framing cannot hold everyone: the main subject first, the others where they fit
-            eyes, _ = _follow(cast, framer, every, main, need, fps, only=frozenset([main]) if main else None)
+            eyes, _ = _follow(cast, framer, every, main, need, fps, only=frozenset([main]) if main else None, fill=fill)
         shots.append((0, len(times), eyes, sorted({e for s in cast.acting for e in s})))
     near = look_rotation(-framer.back)
     # how the clip opens: pushing in from the establishing view where there is time for it, else straight on

@@ -92,13 +92,17 @@ class CameraFraming:
         target = np.array([(lo[0] + hi[0]) / 2, 0.45 * top, (lo[2] + hi[2]) / 2])
 
         human_scale = (self.size[main][1] if main is not None else top) <= 4.0  # seen from eye height
+        view = self.spec.camera[0] if self.spec.camera else None  # 'from above', 'close-up', 'a wide shot' ...
+        main_fill = 0.5 if view is not None and view.framing == "close" else MAIN_FILL
+        if main_fill > MAIN_FILL and main is not None:
+            in_view = 8  # a close-up keeps its subject whole, not everything else
 
         def place_camera(elevation: float, free: bool) -> tuple[np.ndarray, float]:
             for _ in range(3):  # distance from the framing, then height from the distance
                 back = np.array([0.0, math.sin(elevation), math.cos(elevation)])
                 dist = frame_points(pts, target, back, fill=0.75)
                 if main is not None:  # close enough for the main subject to be a good part of the picture ...
-                    reach = self.size[main][1] / (2 * math.tan(YFOV / 2) * MAIN_FILL)
+                    reach = self.size[main][1] / (2 * math.tan(YFOV / 2) * main_fill)
                     dist = min(dist, reach + float((placed[main][0] - target) @ back))
                 if in_view:  # ... but never so close that a subject in view at t = 0 is cut
                     dist = max(dist, frame_points(pts[:in_view], target, back, fill=0.95))
@@ -111,7 +115,20 @@ class CameraFraming:
                                 math.radians(35))
             return back, dist
 
+        if view is not None and view.elevation is not None:  # the vantage the prompt asks for
+            back, dist = place_camera(math.radians(max(view.elevation, 0.0)), True)
+            dist *= 1.8 if view.framing == "wide" else 1.0
+            eye = target + back * dist
+            if view.elevation < 0:  # from below: closer, low down, looking up at it
+                eye = target + back * (0.6 * dist)
+                dist *= 0.6
+                eye[1] = 0.25
+                target = target + [0.0, min(dist * math.tan(math.radians(-view.elevation)), 0.9 * top), 0.0]
+            self._aim(eye, target)
+            return
         back, dist = place_camera(_ELEVATION, False)
+        if view is not None and view.framing == "wide":
+            dist *= 1.8
         if main is not None:  # look over whatever stands between the camera and the main subject
             for degrees in (25.0, 40.0, 55.0, 70.0):
                 if not self._hidden(main, target + back * dist, {k: v for k, v in placed.items() if k not in entering or k == main}):
@@ -146,14 +163,18 @@ class CameraFraming:
         from scenegraph.world.coverage import plan_coverage
         from scenegraph.world.shots import look_rotation
 
-        if self.spec.camera or "camera_1" not in self.scene:
+        view = self.spec.camera[0] if self.spec.camera else None
+        if "camera_1" not in self.scene or any(not _only_view(s) for s in self.spec.camera) or \
+                (view is not None and view.framing == "wide"):  # a move the prompt asks for, or a wide shot
             return
         objs = [e.id for e in self.scene.entities("object") if e.id in self.size]
         main = objs[0] if objs else None
         actors = {e: a for e, a in self.actors.items() if e in self.size}
         shots = plan_coverage(self.spec, self.members, actors, self.size, spans, self.camera_eye, self.camera_target,
                               float(self.scene.duration), float(self.scene.fps), YFOV, ASPECT, main, objs,
-                              look_rotation(np.asarray(self.camera_target) - self.camera_eye), kit_boxes(self.scene))
+                              look_rotation(np.asarray(self.camera_target) - self.camera_eye), kit_boxes(self.scene),
+                              elevation=view.elevation if view is not None else None,
+                              fill=0.5 if view is not None and view.framing == "close" else None)
         if shots:
             write_shots(self.scene, shots)
 
@@ -223,3 +244,9 @@ def kit_boxes(scene) -> list[np.ndarray]:
         world = quat_rotate(np.asarray(t.rotation, dtype=np.float64), corners * np.asarray(t.scale)) + t.translation
         out.append(np.stack([world.min(axis=0), world.max(axis=0)]))
     return out
+
+
+def _only_view(shot) -> bool:
+    """A still shot that only says how the camera looks ('from above', 'close-up'), not that it holds still."""
+    return (shot.type == "static" and shot.duration is None and shot.start is None and shot.after is None
+            and shot.target is None and (shot.elevation is not None or shot.framing is not None))
