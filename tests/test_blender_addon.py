@@ -52,3 +52,39 @@ def test_addon_builds_a_scene_in_blender_and_exports_it(tmp_path):
     scene_json = json.loads((tmp_path / "edited.json").read_text())
     car = next(e for e in scene_json["entities"] if e["id"] == "car_1")
     assert car["gaussians"]["count"] > 100  # Blender's exporter dropped them; the add-on carried them over
+
+
+CUTS = textwrap.dedent(
+    """
+    import json, sys
+    sys.path.insert(0, sys.argv[-2])
+    import bpy
+    import scenegraph_addon
+    bpy.ops.wm.read_factory_settings(use_empty=True)
+    scenegraph_addon.register()
+    scenegraph_addon.import_scene_file(bpy.context, sys.argv[-1])
+    sc = bpy.context.scene
+    marks = sorted((m.frame, m.camera.get("scenegraph_id")) for m in sc.timeline_markers)
+    print("RESULT" + json.dumps({"markers": marks, "camera": sc.camera.get("scenegraph_id") if sc.camera else None}))
+    """
+)
+
+
+@pytest.mark.blender
+@pytest.mark.slow
+def test_cuts_become_camera_markers_in_blender(tmp_path):
+    pytest.importorskip("bpy")
+    import exporters
+    import scenegraph
+
+    scene = scenegraph.build("A cat walks to the sofa, then a bird flies to the window", gaussians="none")
+    shots = scene.metadata["shots"]
+    glb = exporters.export(scene, tmp_path / "cuts.glb")
+    script = tmp_path / "cuts.py"
+    script.write_text(CUTS)
+    r = subprocess.run([sys.executable, str(script), str(REPO / "plugins" / "blender"), str(glb)], capture_output=True,
+                       text=True, timeout=300)
+    assert r.returncode == 0, r.stderr[-3000:]
+    res = json.loads(next(ln for ln in r.stdout.splitlines() if ln.startswith("RESULT"))[len("RESULT"):])
+    assert res["markers"] == [[round(s["start"] * scene.fps), s["camera"]] for s in shots]
+    assert res["camera"] == shots[0]["camera"]

@@ -259,3 +259,18 @@ def test_vantage_and_shot_size_words():
     horse = lambda s: s.entity("horse_1").transform.translation  # noqa: E731
     assert np.linalg.norm(eye(wide) - horse(wide)) > 1.5 * np.linalg.norm(eye(still) - horse(still))
     assert direct("A static camera watches a car drive past")[0].camera[0].elevation is None
+
+
+def test_pan_to_a_named_thing_ends_looking_at_it_and_an_orbit_comes_close_to_a_small_thing():
+    from scenegraph.world.shots import project_points
+
+    scene = build("A fountain and a tree in the park. The camera pans to the tree")
+    tl = simulate(scene)
+    last = tl.frame_count - 1
+    m = tl.world_matrices()[last, tl.index("tree_1")]
+    uv, depth = project_points(scene, tl, last, m[:3, 3][None] + [0.0, 2.0, 0.0])
+    assert depth[0] > 0 and abs(uv[0, 0] - 640) < 40  # the tree in the middle of the picture
+    scene = build("The camera orbits a cup on the table")
+    tl = simulate(scene)
+    fill = subject_fill(scene, tl, "cup_1")
+    assert fill.min() > 0 and fill[-1] >= 0.15 > fill[0] - 0.05  # it spirals in from the wide start

@@ -23,7 +23,7 @@ from scenegraph.world.motion import PAVEMENT, ROAD_HALF_WIDTH, Actor, Road, Stag
 from scenegraph.world import semantics
 from scenegraph.world.stage import orbit_start
 from scenegraph.world.pacing import clear_altitude, keep_apart, prepare_paths, scene_setting, smooth_actors, trim_trajectories
-from scenegraph.world.framing import ASPECT, YFOV, CameraFraming
+from scenegraph.world.framing import ASPECT, YFOV, CameraFraming, kit_boxes
 from scenegraph.world.setting import furnish, ground_word as ground_word_of, kit_for
 from scenegraph.world.setting_paths import make_way
 from scenegraph.world.sky import sky_for, sun_direction
@@ -375,7 +375,7 @@ class _Builder(CameraFraming):
         rot0 = look_rotation(target - eye)
         ends = {a.id: spans[k][1] for k, a in enumerate(self.spec.actions) if a.id is not None and k in spans}
         keys, end = plan_shots(self.spec.camera, eye, target, self.members, self.actors, spans_end(spans), ends,
-                               self.warnings, self.scene.fps, YFOV, ASPECT)
+                               self.warnings, self.scene.fps, YFOV, ASPECT, obstacles=kit_boxes(self.scene))
         if keys:
             eye, rot0 = keys[0][1], keys[0][2]
         self.scene.add_entity(Entity("camera_1", name="camera", kind="camera", cls="camera", camera=params,

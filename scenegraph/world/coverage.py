@@ -469,7 +469,8 @@ def plan_coverage(spec, members, actors: dict, sizes: dict, spans: dict, eye: np
 
 
 def follow_shot(actor, size: np.ndarray, eye: np.ndarray, target: np.ndarray, start: float, end: float,
-                fps: float, yfov: float, aspect: float, need: float = 0.15) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+                fps: float, yfov: float, aspect: float, need: float = 0.15,
+                obstacles: list | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """'The camera follows X': times (K,), eyes (K, 3) and the view direction (3,) from ``start`` to ``end``
     that keep ``actor`` framed, smoothly, from the heading the camera had (``eye`` towards ``target``;
     :func:`follow_direction`) and no farther than it was unless X would be too small."""
@@ -478,8 +479,9 @@ def follow_shot(actor, size: np.ndarray, eye: np.ndarray, target: np.ndarray, st
     if len(times) < 2:
         times = np.array([start, max(end, start + 1.0 / fps)])
     boxes = _boxes(actor, times, size)
+    obs = [np.asarray(o, dtype=np.float64) for o in obstacles or []]
     cast = _Cast(times, {actor.id: boxes}, [frozenset([actor.id])] * len(times), [frozenset()] * len(times), {},
-                 False, set())
+                 False, set(), np.array(obs).reshape(-1, 2, 3))
     hint = float(np.linalg.norm(np.asarray(eye, float) - np.asarray(target, float)))
     eyes, _ = _follow(cast, framer, np.arange(len(times)), actor.id, need, fps, distance_hint=hint)
     return times, eyes, -framer.back

@@ -20,7 +20,7 @@ import numpy as np
 
 from scenegraph.errors import SpecError
 from scenegraph.model.spec import ShotSpec
-from scenegraph.world.coverage import follow_shot, look_rotation
+from scenegraph.world.coverage import follow_shot, look_rotation, sample_actor
 
 __all__ = ["plan_shots", "look_rotation", "project_points", "entity_in_picture", "EASE_STEPS"]
 
@@ -40,7 +40,7 @@ def _forward(yaw: float, pitch: float) -> np.ndarray:
 def plan_shots(shots: list[ShotSpec], eye: np.ndarray, target: np.ndarray, members: Callable[[str], list[str]],
                actors: dict, action_end: float, action_ends: dict[str, float] | None = None,
                warnings: list[str] | None = None, fps: float = 24.0, yfov: float = math.radians(50.0),
-               aspect: float = 16.0 / 9.0) -> tuple[list[tuple[float, np.ndarray, np.ndarray]], float]:
+               aspect: float = 16.0 / 9.0, obstacles: list | None = None) -> tuple[list[tuple[float, np.ndarray, np.ndarray]], float]:
     """Keys (time, position (3,), rotation (4,) xyzw) for the shots, and the time the last one ends.
 
     ``action_ends`` maps action ids to their end times (for ``after``); what
@@ -112,7 +112,11 @@ def plan_shots(shots: list[ShotSpec], eye: np.ndarray, target: np.ndarray, membe
             d = shot.direction or default
             ang = math.radians(shot.angle if shot.angle is not None else (30.0 if shot.type == "pan" else 15.0))
             dur = length(shot, 3.0)
-            if d in ("left", "right"):
+            if actor is not None and shot.angle is None and shot.direction is None:  # 'pans to the tree'
+                y1, pt1 = _angles(sample_actor(actor, np.array([t + dur]))[0] + [0.0, actor.size[1] / 2, 0.0] - pos)
+                y1 = yaw + (y1 - yaw + math.pi) % (2 * math.pi) - math.pi
+                ease(t, dur, pos, y1 if shot.type == "pan" else yaw, pt1 if shot.type == "tilt" else pitch)
+            elif d in ("left", "right"):
                 ease(t, dur, pos, yaw + (ang if d == "left" else -ang), pitch)
             else:
                 ease(t, dur, pos, yaw, max(min(pitch + (ang if d == "up" else -ang), 1.5), -1.5))
@@ -154,7 +158,8 @@ def plan_shots(shots: list[ShotSpec], eye: np.ndarray, target: np.ndarray, membe
             end = start + shot.duration if shot.duration else max(action_end, start + 1.0)
             # the last shot goes on through the second the clip runs past the actions
             last = end + (1.0 if k == len(shots) - 1 and not shot.duration else 0.0)
-            times, eyes, forward = follow_shot(actor, actor.size, pos, look, start, last, fps, yfov, aspect)
+            times, eyes, forward = follow_shot(actor, actor.size, pos, look, start, last, fps, yfov, aspect,
+                                               obstacles=obstacles)
             y, pt = _angles(forward)  # the heading the camera had: left and right stay as they were
             for tt, p in zip(times, eyes):
                 key(float(tt), p, y, pt)
@@ -164,6 +169,10 @@ def plan_shots(shots: list[ShotSpec], eye: np.ndarray, target: np.ndarray, membe
             rel = pos - c
             radius = float(math.hypot(rel[0], rel[2]))
             ang0 = math.atan2(rel[0], rel[2])
+            close = radius
+            if actor is not None:  # round a small thing closer: it stays a good part of the picture
+                close = max(actor.size[1] / (2 * math.tan(yfov / 2) * 0.25), 0.5 * max(actor.size[0], actor.size[2]) + 0.5)
+            close = min(close, radius)
             total = math.radians(shot.angle if shot.angle is not None else 360.0)
             if shot.direction == "right":
                 total = -total
@@ -172,7 +181,9 @@ def plan_shots(shots: list[ShotSpec], eye: np.ndarray, target: np.ndarray, membe
             dur = length(shot, 8.0)
             for i in range(1, n + 1):
                 a = ang0 + total * i / n
-                p = c + [radius * math.sin(a), rel[1], radius * math.cos(a)]
+                u = min(1.0, 4.0 * i / n)  # spiralling in over the first quarter
+                r = radius + (close - radius) * u * u * (3 - 2 * u)
+                p = c + [r * math.sin(a), rel[1] * r / max(radius, 1e-9), r * math.cos(a)]
                 y, pt = _angles(c - p)
                 key(t0 + dur * i / n, p, y, pt)
         else:  # pragma: no cover - the schema allows nothing else

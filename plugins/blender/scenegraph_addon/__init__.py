@@ -66,9 +66,29 @@ def import_scene_file(context, path: str) -> list:
     from scenegraph.render.blender_look import apply_look
 
     apply_look(bpy, scene, new)  # photometric lights, the scene's exposure, emission and the sky as the world
+    bind_shots(context, scene, new)
     context.scene["scenegraph_prompt"] = scene.prompt
     context.scene[_SOURCE_PROP] = os.path.abspath(path)  # where the splats are, for the export
     return new
+
+
+def bind_shots(context, scene, objects: list) -> None:
+    """Make the scene's camera the live one: with a cut list (``scene.metadata["shots"]``) a timeline marker per
+    shot, at its start frame and bound to its camera, so Blender switches cameras as it plays and renders."""
+    cams = {o.get(_ID_PROP): o for o in objects if o.type == "CAMERA" and o.get(_ID_PROP)}
+    shots = scene.metadata.get("shots") if isinstance(scene.metadata, dict) else None
+    if not isinstance(shots, list) or not shots:
+        if cams and context.scene.camera is None:
+            context.scene.camera = cams.get("camera_1") or next(iter(cams.values()))
+        return
+    for shot in shots:
+        cam = cams.get(shot.get("camera"))
+        if cam is None:
+            continue
+        marker = context.scene.timeline_markers.new(f"shot {shot['camera']}", frame=int(round(float(shot["start"]) * scene.fps)))
+        marker.camera = cam
+        if float(shot["start"]) <= 0.0:
+            context.scene.camera = cam
 
 
 class SCENEGRAPH_OT_build(bpy.types.Operator):
