@@ -211,3 +211,14 @@ def test_a_rider_named_with_on_rides_what_it_is_on_and_a_bell_rings_in_place():
     play = next(a for a in spec.actions if a.actor == "child")
     bell = next(a for a in spec.actions if a.actor == "bell")
     assert play.until == bell.id and bell.verb == "wave"
+
+
+@pytest.mark.parametrize("prompt, actor, other", [
+    ("A van drives along the street while a cyclist rides behind it.", "cyclist", "van"),
+    ("A bus drives down the road and a cyclist rides next to it.", "cyclist", "bus"),
+])
+def test_a_pronoun_after_a_relation_of_a_motion_is_kept_during_it(prompt, actor, other):
+    spec, _ = direct(prompt)  # used to fail: the ridden-thing rule took the vehicle's drive as the ride
+    acts = {a.actor: a for a in spec.actions}
+    assert acts[other].verb == "drive"
+    assert acts[actor].relative_to == other and acts[actor].target is None

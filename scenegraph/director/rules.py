@@ -379,6 +379,13 @@ class _Parser(ClauseReader, OrderReader, NounParser, CameraReader):
                 self.between_rels.append((s, a, b))
         return j
 
+    def keep_during(self, c: _Clause, key: str) -> None:
+        """'runs on the left of the car': the relation to ``key`` is kept during the current motion."""
+        for a in c.cur:
+            if a.actor != key:
+                a.fields["relation"], a.fields["relative_to"] = c.during, key
+        c.during = c.pending_prep = c.pending_rel = None
+
     def _pronoun(self, c: _Clause, toks: list[str], i: int) -> int | None:
         """He, she, it, they: the subject again, or the latest other thing as an object."""
         t = toks[i]
@@ -399,7 +406,9 @@ class _Parser(ClauseReader, OrderReader, NounParser, CameraReader):
             elif c.cur:  # an object pronoun: the latest thing mentioned that is not the actor
                 acting = {a.actor for a in c.cur}
                 other = next((k for k in reversed(self.mentions) if k not in acting), None)
-                if other is not None:
+                if other is not None and c.during is not None:
+                    self.keep_during(c, other)  # 'rides behind it': behind it all the ride long
+                elif other is not None:
                     self.attach_np(other, c.cur, c.pending_prep, c.pending_rel, c.subject)
                 c.pending_prep = c.pending_rel = None
             return i + 1
@@ -576,10 +585,7 @@ class _Parser(ClauseReader, OrderReader, NounParser, CameraReader):
                 if after_and and c.cur:
                     c.cur, c.shot, c.joined = [], None, False
                 if c.during is not None and c.cur:
-                    for a in c.cur:  # 'runs on the left of the car': kept during the run
-                        if a.actor != key:
-                            a.fields["relation"], a.fields["relative_to"] = c.during, key
-                    c.during = c.pending_prep = c.pending_rel = None
+                    self.keep_during(c, key)
                 elif c.pending_rel is not None or c.cur or c.shot is not None:
                     self.attach_np(key, c.cur, c.pending_prep, c.pending_rel, c.subject, shot=c.shot)
                     c.pending_prep = c.pending_rel = None
