@@ -206,14 +206,21 @@ def _cmd_render(args: argparse.Namespace) -> int:
     out = render_folder(args.output)  # checked before any work; every file staged below, then published whole
     scene = _load_with_splats(args.scene, args.splats_from)
     extra = {"engine": args.engine, "samples": args.samples} if args.renderer == "blender" else {}
-    frames = pipeline.render_frames(scene, renderer=args.renderer, camera=args.camera, frames=args.frames, width=args.width,
-                                    background=args.background, backend=args.backend, progress=progress_bar(quiet=args.quiet),
-                                    passes=not args.no_passes, warn=lambda m: print(f"warning: {m}", file=sys.stderr), **extra)
+    options = dict(renderer=args.renderer, camera=args.camera, width=args.width, background=args.background,
+                   backend=args.backend, passes=not args.no_passes, **extra)
+    warn = lambda m: print(f"warning: {m}", file=sys.stderr)  # noqa: E731
     with out:
-        written = write_frames(frames, out.stage())
+        if args.since:  # only the frames an edit changed (scenegraph.render.since); the rest copied into the stage
+            written, plan = pipeline.render_update(scene, out.stage(), args.since, frames=args.frames,
+                                                   progress=progress_bar(quiet=args.quiet), warn=warn, **options)
+        else:
+            frames = pipeline.render_frames(scene, frames=args.frames, progress=progress_bar(quiet=args.quiet), warn=warn, **options)
+            written = write_frames(frames, out.stage()) + pipeline.render_record(scene, out.stage(), frames, **options)
         out.commit()
     for path in written:
         print(Path(args.output) / path.name)
+    if args.since:
+        print(plan.message(), file=sys.stderr)
     return 0
 
 
@@ -322,6 +329,8 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("--backend", choices=("auto", "torch", "gsplat"), default="auto", help="splat rasterizer")
     r.add_argument("--splats-from", default=None, metavar="FILE", help=_SPLATS_FROM)
     r.add_argument("--no-passes", action="store_true", help="skip the flow, normal, semantic and box passes (docs/passes.md)")
+    r.add_argument("--since", default=None, metavar="PREVIOUS_DIR", help="re-render only the frames an edit changed since the render "
+                   "in PREVIOUS_DIR, copying the rest (may be the -o folder itself)")
     r.set_defaults(func=_cmd_render)
 
     rr = sub.add_parser("rerender", help="neural video re-render conditioned on the scene's passes",

@@ -333,3 +333,23 @@ def render_frames(scene: Scene, *, renderer: str = "builtin", timeline: Any = No
         return render_blender(scene, gltf, tl, camera=camera, frames=todo, width=w, height=h,
                               background=options.get("background"), progress=options.get("progress"),
                               passes=options.get("passes", True), **blender_opts)
+
+
+def render_record(scene: Scene, output: Any, frames: list, **options: Any) -> list:
+    """Write the record (:mod:`scenegraph.render.since`) of a render into its folder, for a later ``--since``."""
+    from scenegraph.render.since import settings_for, write_record
+
+    return write_record(scene, output, settings_for(scene, **options), [fr.frame for fr in frames])
+
+
+def render_update(scene: Scene, output: Any, since: Any, *, frames: Any = None, timeline: Any = None, progress: Any = None,
+                  warn: Any = None, **options: Any) -> tuple[list, Any]:
+    """Re-render only the frames of ``scene`` an edit changed since the render in folder ``since``, into ``output``
+    (the rest copied); returns (files, :class:`scenegraph.render.since.Plan`).  Options as :func:`render_frames`."""
+    from scenegraph.render.since import render_since, settings_for
+    from scenegraph.world import simulate
+
+    tl = timeline if timeline is not None else simulate(scene)
+    return render_since(scene, output, since, lambda todo: render_frames(scene, timeline=tl, frames=todo, progress=progress,
+                                                                        warn=warn, **options),
+                        timeline=tl, frames=frames, settings=settings_for(scene, **options))

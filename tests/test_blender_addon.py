@@ -88,3 +88,48 @@ def test_cuts_become_camera_markers_in_blender(tmp_path):
     res = json.loads(next(ln for ln in r.stdout.splitlines() if ln.startswith("RESULT"))[len("RESULT"):])
     assert res["markers"] == [[round(s["start"] * scene.fps), s["camera"]] for s in shots]
     assert res["camera"] == shots[0]["camera"]
+
+
+RENDER_SCRIPT = textwrap.dedent(
+    """
+    import json, sys
+    sys.path.insert(0, sys.argv[-2])
+    import bpy
+    import scenegraph_addon
+    bpy.ops.wm.read_factory_settings(use_empty=True)
+    scenegraph_addon.register()
+    bpy.ops.scenegraph.build(prompt="a red car drives from left to right", seed=1)
+    sc = bpy.context.scene
+    folder = sys.argv[-1]
+    reports = []
+    def press():
+        assert bpy.ops.scenegraph.render_changed(folder=folder, width=64, frames="0:89:4") == {"FINISHED"}
+        reports.append(sc["scenegraph_render_report"])
+    press()  # first render: everything
+    press()  # nothing edited: everything kept
+    # the artist paints the car green
+    car = next(o for o in bpy.data.objects if o.get("scenegraph_id") == "car_1")
+    mat = car.active_material or next(m for c in car.children_recursive for m in c.data.materials if m)
+    mat.node_tree.nodes["Principled BSDF"].inputs["Base Color"].default_value = (0.05, 0.8, 0.05, 1.0)
+    press()
+    print("RESULT" + json.dumps(reports))
+    """
+)
+
+
+@pytest.mark.blender
+@pytest.mark.slow
+def test_addon_rerender_button_draws_only_the_frames_an_edit_changed(tmp_path):
+    pytest.importorskip("bpy")
+    script = tmp_path / "render.py"
+    script.write_text(RENDER_SCRIPT)
+    out = tmp_path / "frames"
+    r = subprocess.run([sys.executable, str(script), str(REPO / "plugins" / "blender"), str(out)], capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stderr[-3000:]
+    first, again, edited = json.loads(next(l for l in r.stdout.splitlines() if l.startswith("RESULT"))[len("RESULT"):])
+    assert first == "rendered 23 frames"
+    assert again == "reused 23 of 23 frames, re-rendered 0"
+    n = int(edited.split("re-rendered ")[1])  # a new colour changes no box: nothing else is made again
+    assert 0 < n < 23 and edited == f"reused {23 - n} of 23 frames, re-rendered {n}"  # the frames showing the car only
+    index = json.loads((out / "passes.json").read_text())
+    assert len(index["frames"]) == 23

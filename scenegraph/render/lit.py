@@ -30,9 +30,10 @@ import numpy as np
 from scenegraph.appearance.raster_mesh import EMPTY, clip_project, raster, resolve
 from scenegraph.render.sky import Lighting, frame_lighting, is_sky_entity, sky_colour
 
-__all__ = ["LitRenderer", "tone_map", "SHADOW_MAX"]
+__all__ = ["LitRenderer", "tone_map", "SHADOW_MAX", "SHADOW_REACH", "hull_in_view", "with_shadows"]
 
 SHADOW_MAX = 2048  # shadow map side, texels
+SHADOW_REACH = 500.0  # metres: the longest sun shadow followed when casters out of view are left out
 EXPOSURE = 0.55  # display-linear -> the tone curve's input (ACES fits expect about 0.6)
 
 
@@ -193,7 +194,7 @@ class LitRenderer:
             alb = np.einsum("pk,pkc->pc", wts, batch.albedo[src])
             pw = (ray_cam[pix] * zpix[:, None]) @ c2w[:3, :3].T + c2w[:3, 3]
             view = -rays[pix]
-            shadow = _sun_visibility(light, batch, pw, n, max(w, h))
+            shadow = _sun_visibility(light, _casters_in_view(batch, light, cam), pw, n, max(w, h))
             col = _shade(light, alb, n, view, pw, batch.item_rough[item], batch.item_metal[item], shadow)
             col += batch.item_emissive[item]
             dist = np.linalg.norm(pw - c2w[:3, 3], axis=1)
@@ -261,6 +262,49 @@ def _pass_images(batch: _Batch, proj: Any, pix: np.ndarray, tri: np.ndarray, dep
         d[pix] = depth
         inst[pix] = batch.item_entity[batch.vert_item[proj.src[tri, 0]]]
     return d.reshape(h, w), inst.reshape(h, w)
+
+
+def hull_in_view(pts: np.ndarray, cam: Any, margin: float = 2.0) -> np.ndarray:
+    """(..., ) bool per set of points (..., N, 3): False only when every point of the set lies outside one plane of
+    the camera's view pyramid (widened by ``margin`` pixels), so nothing inside their convex hull can be seen."""
+    pc = pts @ cam.world_to_camera[:3, :3].T + cam.world_to_camera[:3, 3]
+    x, y, z = pc[..., 0], pc[..., 1], pc[..., 2]
+    x0, x1 = (0.0 - margin - cam.cx) / cam.fx, (cam.width + margin - cam.cx) / cam.fx
+    y0, y1 = (0.0 - margin - cam.cy) / cam.fy, (cam.height + margin - cam.cy) / cam.fy
+    ok = np.ones(pc.shape[:-2], bool)
+    for inside in (z >= cam.znear, x >= x0 * z, x <= x1 * z, y >= y0 * z, y <= y1 * z):
+        ok &= inside.any(axis=-1)
+    return ok
+
+
+def with_shadows(pts: np.ndarray, travel: np.ndarray, floor: float) -> np.ndarray:
+    """Points (..., N, 3) and where the sunlight (direction ``travel``, pointing down) carries them on the plane
+    y = ``floor`` (at most SHADOW_REACH away): (..., 2N, 3), whose hull holds the points' shadows above that plane."""
+    t = np.clip((pts[..., 1] - floor) / max(-float(travel[1]), 1e-12), 0.0, SHADOW_REACH)
+    return np.concatenate([pts, pts + t[..., None] * travel], axis=-2)
+
+
+def _casters_in_view(batch: _Batch, light: Lighting, cam: Any) -> _Batch:
+    """``batch`` with only the shadow casters whose box, or its sun shadow down to the lowest surface, can reach
+    the view (the others cannot darken a pixel): the shadow map then fits what is seen, and an edit out of
+    view leaves the frame's pixels alone (``render --since``)."""
+    from dataclasses import replace
+
+    if light.sun_dir is None or not batch.caster_tris.any() or -float(light.sun_dir[1]) > -1e-6:
+        return batch  # no sun, or sunlight not pointing down: keep every caster
+    surface = ~batch.caster_tris
+    floor = float(batch.positions[np.unique(batch.indices[surface]), 1].min()) if surface.any() else -np.inf
+    starts = np.flatnonzero(np.r_[True, np.diff(batch.vert_item) != 0])
+    lo = np.minimum.reduceat(batch.positions, starts)
+    hi = np.maximum.reduceat(batch.positions, starts)
+    sel = np.array([[i & 1, (i >> 1) & 1, (i >> 2) & 1] for i in range(8)], bool)
+    corners = np.where(sel[None], hi[:, None], lo[:, None])  # (I, 8, 3)
+    if not np.isfinite(floor):
+        return batch
+    seen = np.zeros(int(batch.vert_item.max()) + 1, bool)
+    seen[batch.vert_item[starts]] = hull_in_view(with_shadows(corners, -np.asarray(light.sun_dir, np.float64), floor), cam)
+    keep = batch.caster_tris & seen[batch.vert_item[batch.indices[:, 0]]]
+    return batch if keep.sum() == batch.caster_tris.sum() else replace(batch, caster_tris=keep)
 
 
 def _light_frame(sun_dir: np.ndarray) -> np.ndarray:

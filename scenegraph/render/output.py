@@ -21,7 +21,7 @@ from scenegraph.model.outputs import OutputFolder
 __all__ = ["RENDER_NAMES", "RERENDER_NAMES", "render_folder", "rerender_folder"]
 
 #: what ``render`` writes in its folder (add a new file's name here)
-RENDER_NAMES = re.compile(r"(rgb_\d{4,}\.png|passes_\d{4,}\.npz|boxes_\d{4,}\.json|passes\.json)")
+RENDER_NAMES = re.compile(r"(rgb_\d{4,}\.png|passes_\d{4,}\.npz|boxes_\d{4,}\.json|passes\.json|render\.json|render_scene\.json)")
 #: what ``rerender`` writes in its folder
 RERENDER_NAMES = re.compile(r"(controls|frames|rerender\.mp4|rerender\.json|cosmos_transfer_spec\.json)")
 

@@ -144,34 +144,34 @@ class PassMaker:
 
     def boxes(self, f: int) -> list[dict]:
         """One record per object entity at frame ``f`` (see the module docstring)."""
+        buf = self.buffer(f)
+        return [self.box(f, k, *np.nonzero(buf.index == k)) for k in range(len(self.objects))]
+
+    def box(self, f: int, k: int, ys: np.ndarray, xs: np.ndarray) -> dict:
+        """The box record of object ``k`` at frame ``f`` whose visible pixels are ``ys``, ``xs``."""
         from scenegraph.model.rotations import quat_from_matrix
 
-        buf = self.buffer(f)
+        e = self.objects[k]
         cam = self.cameras[f]
-        out = []
-        for k, e in enumerate(self.objects):
-            m = self.world[f, self.index[e.id]]
-            lo, hi = e.bounds
-            corners = (lo + _CORNERS * (hi - lo)) @ m[:3, :3].T + m[:3, 3]
-            axes = np.linalg.norm(m[:3, :3], axis=0)
-            rot = m[:3, :3] / np.maximum(axes, 1e-12)
-            uv, z = project(corners, cam)
-            front = bool((z > cam.znear).all())
-            ys, xs = np.nonzero(buf.index == k)
-            rec = {
-                "id": e.id,
-                "class": e.cls,
-                "class_id": int(self.classes[e.cls]),
-                "pixels": int(xs.size),
-                "box_2d": [int(xs.min()), int(ys.min()), int(xs.max()) + 1, int(ys.max()) + 1] if xs.size else None,
-                "box_2d_amodal": [*np.round(uv.min(axis=0), 3).tolist(), *np.round(uv.max(axis=0), 3).tolist()] if front else None,
-                "corners_2d": np.round(uv, 3).tolist() if front else None,
-                "box_3d": {
-                    "center": np.round(m[:3, :3] @ (0.5 * (lo + hi)) + m[:3, 3], 6).tolist(),
-                    "size": np.round((hi - lo) * axes, 6).tolist(),
-                    "rotation": np.round(quat_from_matrix(rot), 6).tolist(),
-                    "corners": np.round(corners, 6).tolist(),
-                },
-            }
-            out.append(rec)
-        return out
+        m = self.world[f, self.index[e.id]]
+        lo, hi = e.bounds
+        corners = (lo + _CORNERS * (hi - lo)) @ m[:3, :3].T + m[:3, 3]
+        axes = np.linalg.norm(m[:3, :3], axis=0)
+        rot = m[:3, :3] / np.maximum(axes, 1e-12)
+        uv, z = project(corners, cam)
+        front = bool((z > cam.znear).all())
+        return {
+            "id": e.id,
+            "class": e.cls,
+            "class_id": int(self.classes[e.cls]),
+            "pixels": int(xs.size),
+            "box_2d": [int(xs.min()), int(ys.min()), int(xs.max()) + 1, int(ys.max()) + 1] if xs.size else None,
+            "box_2d_amodal": [*np.round(uv.min(axis=0), 3).tolist(), *np.round(uv.max(axis=0), 3).tolist()] if front else None,
+            "corners_2d": np.round(uv, 3).tolist() if front else None,
+            "box_3d": {
+                "center": np.round(m[:3, :3] @ (0.5 * (lo + hi)) + m[:3, 3], 6).tolist(),
+                "size": np.round((hi - lo) * axes, 6).tolist(),
+                "rotation": np.round(quat_from_matrix(rot), 6).tolist(),
+                "corners": np.round(corners, 6).tolist(),
+            },
+        }

@@ -1,4 +1,4 @@
-"""scenegraph for Blender: build a scene from a prompt, import and export scenegraph files.
+"""scenegraph for Blender: build a scene from a prompt, import and export scenegraph files, re-render edits.
 
 A thin add-on: every decision is made by the ``scenegraph`` package (which must
 be importable from Blender's Python: ``pip install scenegraph`` into it, or add
@@ -142,6 +142,68 @@ class SCENEGRAPH_OT_import(bpy.types.Operator):
         return {"RUNNING_MODAL"}
 
 
+def _scene_from_blender(op, context, path: str):
+    """The Blender scene as a scenegraph Scene: exported to glTF at ``path`` with ids kept, read back, and the
+    splats carried over from the file it was imported from."""
+    import scenegraph
+    from scenegraph import pipeline
+
+    from scenegraph.render.blender_look import authored_emission
+
+    with authored_emission(bpy):  # the emission strengths the file had, not the exposure-compensated ones
+        bpy.ops.export_scene.gltf(filepath=path, export_extras=True, export_yup=True, export_animations=True, export_cameras=True, export_lights=True)
+    scene = pipeline.load(path)
+    source = context.scene.get(_SOURCE_PROP)
+    if source and os.path.isfile(source):
+        try:
+            carried = pipeline.carry_splats(scene, source)
+        except scenegraph.SceneGraphError as exc:
+            op.report({"WARNING"}, f"splats not carried over from {source}: {exc}")
+        else:
+            if carried:
+                op.report({"INFO"}, f"splats of {len(carried)} entities carried over from {source}")
+    return scene
+
+
+class SCENEGRAPH_OT_render(bpy.types.Operator):
+    """Render frames and passes of the Blender scene into a folder; after an edit only the frames it changed
+    are drawn again (scenegraph render --since), the rest are kept"""
+
+    bl_idname = "scenegraph.render_changed"
+    bl_label = "Re-render changed frames"
+    folder: StringProperty(name="Folder", subtype="DIR_PATH", default="//scenegraph_render")
+    width: IntProperty(name="Width", default=320, min=16)
+    frames: StringProperty(name="Frames", default="", description="N or START:STOP[:STEP] (empty: all)")
+
+    def execute(self, context):
+        import scenegraph
+        from scenegraph import pipeline
+        from scenegraph.render import write_frames
+        from scenegraph.render.output import render_folder
+        from scenegraph.render.since import RECORD
+
+        folder = bpy.path.abspath(self.folder)
+        frames = self.frames or None
+        try:
+            with tempfile.TemporaryDirectory(prefix="scenegraph_") as tmp:
+                scene = _scene_from_blender(self, context, os.path.join(tmp, "edited.glb"))
+            with render_folder(folder) as out:  # published whole: an error leaves the previous render as it was
+                if os.path.isfile(os.path.join(folder, RECORD)):
+                    message = pipeline.render_update(scene, out.stage(), folder, frames=frames, width=self.width)[1].message()
+                else:
+                    made = pipeline.render_frames(scene, frames=frames, width=self.width)
+                    write_frames(made, out.stage())
+                    pipeline.render_record(scene, out.stage(), made, width=self.width)
+                    message = f"rendered {len(made)} frames"
+                out.commit()
+        except scenegraph.SceneGraphError as exc:
+            self.report({"ERROR"}, str(exc))
+            return {"CANCELLED"}
+        context.scene["scenegraph_render_report"] = message
+        self.report({"INFO"}, f"{folder}: {message}")
+        return {"FINISHED"}
+
+
 class SCENEGRAPH_OT_export(bpy.types.Operator):
     """Export the Blender scene as glTF with ids kept, and write the edited scene.json beside it.
 
@@ -160,24 +222,11 @@ class SCENEGRAPH_OT_export(bpy.types.Operator):
         if not path.lower().endswith((".glb", ".gltf")):
             self.report({"ERROR"}, "export to a .glb or .gltf file")
             return {"CANCELLED"}
-        from scenegraph.render.blender_look import authored_emission
-
-        with authored_emission(bpy):  # the emission strengths the file had, not the exposure-compensated ones
-            bpy.ops.export_scene.gltf(filepath=path, export_extras=True, export_yup=True, export_animations=True, export_cameras=True, export_lights=True)
         try:
-            scene = pipeline.load(path)
+            scene = _scene_from_blender(self, context, path)
         except scenegraph.SceneGraphError as exc:
             self.report({"ERROR"}, str(exc))
             return {"CANCELLED"}
-        source = context.scene.get(_SOURCE_PROP)
-        if source and os.path.isfile(source):
-            try:
-                carried = pipeline.carry_splats(scene, source)
-            except scenegraph.SceneGraphError as exc:
-                self.report({"WARNING"}, f"splats not carried over from {source}: {exc}")
-            else:
-                if carried:
-                    self.report({"INFO"}, f"splats of {len(carried)} entities carried over from {source}")
         pipeline.export(scene, os.path.splitext(path)[0] + ".json")
         return {"FINISHED"}
 
@@ -197,9 +246,10 @@ class SCENEGRAPH_PT_panel(bpy.types.Panel):
         col.operator(SCENEGRAPH_OT_build.bl_idname)
         col.operator(SCENEGRAPH_OT_import.bl_idname)
         col.operator(SCENEGRAPH_OT_export.bl_idname)
+        col.operator(SCENEGRAPH_OT_render.bl_idname)
 
 
-_CLASSES = (SCENEGRAPH_OT_build, SCENEGRAPH_OT_import, SCENEGRAPH_OT_export, SCENEGRAPH_PT_panel)
+_CLASSES = (SCENEGRAPH_OT_build, SCENEGRAPH_OT_import, SCENEGRAPH_OT_export, SCENEGRAPH_OT_render, SCENEGRAPH_PT_panel)
 
 
 def register() -> None:
