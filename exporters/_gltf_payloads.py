@@ -105,7 +105,7 @@ def links(scene: Any) -> tuple[dict[str, str], dict[str, str], dict[str, str], d
     parent: dict[str, str] = {}
     children: dict[str, list[str]] = {}
     relations: list[tuple[str, str, str]] = []
-    for u, v, rel in scene.graph.edges(data="rel"):
+    for u, v, rel in scene.edges():
         if rel == "material":
             material.setdefault(u, v)
         elif rel == "follows":

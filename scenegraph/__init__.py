@@ -7,7 +7,7 @@
 
 Heavy parts (torch, gsplat, diffusers, transformers, usd-core) are imported
 lazily by the functions that need them; importing this package needs only
-numpy, networkx and pydantic.
+numpy and pydantic (networkx only for ``Scene.graph``).
 """
 from __future__ import annotations
 

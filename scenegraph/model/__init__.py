@@ -1,7 +1,7 @@
 """The model: the scene graph and everything it is made of, with no behaviour beyond keeping
 its invariants.
 
-- :mod:`.scene` -- :class:`Scene`, the networkx graph of entities, materials, trajectories
+- :mod:`.scene` -- :class:`Scene`, the graph (:mod:`.digraph`) of entities, materials, trajectories
 - :mod:`.payloads` -- the payload dataclasses; :mod:`.rotations` -- quaternion helpers
 - :mod:`.gaussians` -- :class:`Gaussians`, an entity's splats in its local frame
 - :mod:`.spec` -- :class:`SceneSpec`, the plan a director writes

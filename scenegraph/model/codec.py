@@ -82,7 +82,7 @@ def _compact(obj: Any, d: dict) -> dict:
 def scene_to_dict(scene: Any) -> dict:
     """The canonical dict of a Scene."""
     links: dict[str, dict[str, str]] = {}  # entity id -> {"material"|"trajectory"|"parent": id}, one pass over the edges
-    for u, v, rel in scene.graph.edges(data="rel"):
+    for u, v, rel in scene.edges():
         if rel in ("material", "follows"):
             links.setdefault(u, {})["material" if rel == "material" else "trajectory"] = v
         elif rel == "parent":

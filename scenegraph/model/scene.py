@@ -1,9 +1,10 @@
-"""The scene model: entities, materials and trajectories in a networkx graph.
+"""The scene model: entities, materials and trajectories in a directed graph.
 
 Payloads (:class:`Entity`, :class:`Material`, :class:`Trajectory`, ...) are
 frozen dataclasses validated in ``__post_init__``; arrays are numpy, read-only,
-float32 for geometry and float64 for time.  :class:`Scene` owns a
-``networkx.DiGraph`` whose node ids are stable strings; every mutation goes
+float32 for geometry and float64 for time.  :class:`Scene` owns a directed
+graph (:class:`~scenegraph.model.digraph.DiGraph`, networkx's layout without
+its import time; ``Scene.graph`` gives a frozen ``networkx.DiGraph``) whose node ids are stable strings; every mutation goes
 through a method that keeps the invariants (unique ids, one parent, no cycles,
 edges between nodes of the right kinds) and raises :class:`ModelError` naming
 the node and the field otherwise.
@@ -22,11 +23,11 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-import networkx as nx
 import numpy as np
 
 from scenegraph.errors import FormatError, ModelError, NodeNotFoundError
 from scenegraph.model import codec
+from scenegraph.model.digraph import DiGraph
 from scenegraph.model.files import atomic_write, gc_paused
 from scenegraph.model.payloads import (
     EDGE_KINDS,
@@ -66,7 +67,7 @@ class Scene:
         prompt: str = "",
         metadata: Mapping[str, Any] | None = None,
     ) -> None:
-        self._g = nx.DiGraph()
+        self._g = DiGraph()
         self.fps = fps
         self.duration = duration
         self.seed = seed
@@ -107,9 +108,13 @@ class Scene:
         return int(math.floor(self.duration * self.fps + 1e-9)) + 1
 
     @property
-    def graph(self) -> nx.DiGraph:
-        """A read-only view of the graph (node attrs: ``kind``, ``data``; edge attr ``rel``)."""
-        return self._g.copy(as_view=True)
+    def graph(self) -> Any:
+        """A read-only ``networkx.DiGraph`` copy of the graph (node attrs: ``kind``, ``data``; edge attr ``rel``)."""
+        return self._g.to_networkx()
+
+    def edges(self) -> list[tuple[str, str, str]]:
+        """Every edge as (from, to, rel) in insertion order: material, follows, parent and spatial relations."""
+        return list(self._g.edges(data="rel"))
 
     # -- queries -----------------------------------------------------------
     def __contains__(self, node_id: object) -> bool:

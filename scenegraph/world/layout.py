@@ -27,11 +27,11 @@ import time
 from dataclasses import dataclass
 from typing import Iterable, Sequence
 
-import networkx as nx
 import numpy as np
 
 from scenegraph.errors import LayoutError
 from scenegraph.model import SPATIAL_RELATIONS
+from scenegraph.model.digraph import DiGraph, has_cycle, has_path, lexicographical_topological_sort
 
 __all__ = ["NEAR_GAP", "LayoutItem", "Placement", "solve_layout", "relation_text"]
 
@@ -141,7 +141,7 @@ def _find_contradictions(by_id: dict, rels: list) -> None:
                         f"layout: contradictory relations {relation_text(support[a])!r} and {relation_text(r)!r}:"
                         f" {a} sits over {b}, so it cannot also be {r[1].replace('_', ' ')} it")
     # cycles: support chains, and orders along x and z
-    graphs = {"support": nx.DiGraph(), 0: nx.DiGraph(), 2: nx.DiGraph()}
+    graphs = {"support": DiGraph(), 0: DiGraph(), 2: DiGraph()}
     for r in rels:
         if r[1] in _SUPPORT:
             graphs["support"].add_edge(r[0], r[2], rel=r)
@@ -150,10 +150,11 @@ def _find_contradictions(by_id: dict, rels: list) -> None:
             a, b = (r[0], r[2]) if sign < 0 else (r[2], r[0])  # edge a -> b: a has the smaller coordinate
             graphs[axis].add_edge(a, b, rel=r)
     for g in graphs.values():
-        try:
-            cycle = nx.find_cycle(g)
-        except nx.NetworkXNoCycle:
+        if not has_cycle(g):
             continue
+        import networkx as nx  # only to name the cycle
+
+        cycle = nx.find_cycle(g.to_networkx())
         names = " and ".join(repr(relation_text(g.edges[u, v]["rel"])) for u, v in cycle)
         raise LayoutError(f"layout: contradictory relations {names}: they form a cycle")
     for r in rels:  # a box inside something too small for it
@@ -172,7 +173,7 @@ def _fmt(v: np.ndarray) -> str:
 
 def _placement_order(items: Sequence[LayoutItem], rels: list) -> list[str]:
     """Pinned items first, then anchors, then each object before its subjects (support edges always)."""
-    g = nx.DiGraph()
+    g = DiGraph()
     rank = {it.id: i for i, it in enumerate(items)}
     g.add_nodes_from(rank)
     for s, rel, o in rels:  # supports are hard: the support is placed first
@@ -186,7 +187,7 @@ def _placement_order(items: Sequence[LayoutItem], rels: list) -> list[str]:
             first, second = s, o  # a pinned or anchor subject goes before a free object
         if not _reaches(g, second, first):
             g.add_edge(first, second)
-    return list(nx.lexicographical_topological_sort(g, key=lambda n: (_priority(items, rank, n), rank[n])))
+    return list(lexicographical_topological_sort(g, key=lambda n: (_priority(items, rank, n), rank[n])))
 
 
 def _priority(items: Sequence[LayoutItem], rank: dict, node: str) -> int:
@@ -194,8 +195,8 @@ def _priority(items: Sequence[LayoutItem], rank: dict, node: str) -> int:
     return 0 if it.fixed_position is not None else (1 if it.anchor else 2)
 
 
-def _reaches(g: nx.DiGraph, a: str, b: str) -> bool:
-    return a == b or nx.has_path(g, a, b)
+def _reaches(g: DiGraph, a: str, b: str) -> bool:
+    return a == b or has_path(g, a, b)
 
 
 class _Boxes:

@@ -129,7 +129,7 @@ def _write_samples(tl_arrays, samples, rows, cols, rest_rot) -> None:
 
 def _edges(scene, rel: str) -> dict[str, str]:
     """source -> target of every ``rel`` edge, in one pass over the graph."""
-    return {u: v for u, v, r in scene.graph.edges(data="rel") if r == rel}
+    return {u: v for u, v, r in scene.edges() if r == rel}
 
 
 def _sample_groups(scene, ents, follows, t, arrays, rest_rot) -> None:
@@ -251,7 +251,7 @@ def simulate(scene, fps: float | None = None, duration: float | None = None, *, 
     t = np.arange(frames, dtype=np.float64) / fps
     n = len(ents)
     index = {e.id: i for i, e in enumerate(ents)}
-    parent_of = {v: u for u, v, r in scene.graph.edges(data="rel") if r == "parent"}
+    parent_of = {v: u for u, v, r in scene.edges() if r == "parent"}
     parents = [index[parent_of[e.id]] if e.id in parent_of else -1 for e in ents]
     rest_t = np.array([e.transform.translation for e in ents], dtype=np.float64).reshape(n, 3)
     rest_r = np.array([e.transform.rotation for e in ents], dtype=np.float64).reshape(n, 4)
