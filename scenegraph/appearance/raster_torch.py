@@ -293,6 +293,123 @@ def _sweep_tiles(act: Any, coef: Any, starts: Any, counts: Any, pix: Any, block:
             act, st, cn, tc, tstop = act[keep], st[keep], cn[keep], tc[keep], tstop[keep]
 
 
+def _composite_forward(coef: Any, feat: Any, starts: Any, counts: Any, pix: Any, block: int, may_clamp: bool,
+                       out: Any, t_final: Any) -> None:
+    """The forward sweep (what :func:`_sweep` yields, accumulated), tile chunks shared out among one thread per
+    available core, each running torch single-threaded: no OpenMP barrier per operation, so nothing spins or
+    sleeps between the hundreds of small operations, and a busy machine slows it only by the cores it takes."""
+    import torch
+
+    nonempty = torch.nonzero(counts > 0).squeeze(1)
+    chunk = max(1, _CHUNK_ELEMENTS // (pix.shape[0] * block))
+    chunks = [nonempty[lo:lo + chunk] for lo in range(0, nonempty.numel(), chunk)]
+    ncoef = -coef.detach()
+    pix_t = pix.t().contiguous()
+    feat_t = feat.detach().t().contiguous()  # (C, M)
+
+    def run(act: Any) -> None:
+        _forward_tiles(act, ncoef, feat_t, starts, counts, pix_t, block, may_clamp, out, t_final)
+
+    workers = min(len(chunks), _threads())
+    if workers <= 1:
+        for act in chunks:
+            run(act)
+        return
+    pool, n_main = _pool(workers), torch.get_num_threads()
+    try:
+        list(pool.map(_single_threaded(run), chunks))
+    finally:
+        torch.set_num_threads(n_main)  # torch's setter also touched process-wide state (MKL, new threads)
+
+
+def _forward_tiles(act: Any, ncoef: Any, feat_t: Any, starts: Any, counts: Any, pix_t: Any, block: int, may_clamp: bool,
+                   out: Any, t_final: Any) -> None:
+    """One chunk of tiles front to back, in (tiles, Gaussians, pixels) layout: the transmittance product runs
+    along a middle axis with the pixels contiguous, and only pixels finishing in a block are masked."""
+    import torch
+    import torch.nn.functional as F
+
+    m = ncoef.shape[0]
+    npx = pix_t.shape[1]
+    st, cn = starts[act], counts[act]
+    tc = torch.ones(act.numel(), npx, dtype=ncoef.dtype)
+    tstop = torch.ones_like(tc)
+    ar = torch.arange(block)
+    empty_row = torch.tensor([0, 0, 0, 0, 0, -math.inf], dtype=ncoef.dtype)
+    acc = torch.zeros(act.numel(), feat_t.shape[0], npx, dtype=ncoef.dtype)  # (Ta, C, P): sum of w f
+    b0 = 0
+    while act.numel():
+        pos = b0 + ar
+        valid = pos[None, :] < cn[:, None]
+        idx = (st[:, None] + pos[None, :]).clamp_max(max(m - 1, 0))
+        cf = torch.where(valid[..., None], ncoef[idx], empty_row)  # (Ta, B, 6)
+        alpha = torch.matmul(cf, pix_t).exp_()  # (Ta, B, P)
+        if may_clamp:
+            alpha.clamp_(max=ALPHA_MAX)
+        F.threshold_(alpha, ALPHA_MIN, 0.0)
+        buf = torch.empty(alpha.shape[0], block + 1, npx, dtype=alpha.dtype)
+        buf[:, 0] = tc
+        torch.sub(1.0, alpha, out=buf[:, 1:])
+        buf.cumprod_(1)
+        last = buf[:, block]
+        alive = last > T_MIN
+        w = alpha.mul_(buf[:, :block])  # alpha T_excl
+        stopped = ~alive & (tc > 0)
+        n_stop = int(stopped.sum())
+        if n_stop:  # these pixels finish here: the Gaussian that takes T under T_MIN and those after it drop out
+            if 8 * n_stop > stopped.numel():  # many: one dense mask
+                inc_all = buf[:, 1:] > T_MIN
+                w.mul_(inc_all)
+                first_out = inc_all.sum(1, keepdim=True).clamp_max(block - 1)  # (Ta, 1, P)
+                tstop = torch.where(stopped, buf[:, :block].gather(1, first_out)[:, 0], tstop)
+            else:
+                ti, pi = stopped.nonzero(as_tuple=True)
+                inc = buf[ti, 1:, pi] > T_MIN  # (n, B)
+                w[ti, :, pi] = w[ti, :, pi] * inc
+                first_out = inc.sum(1, keepdim=True).clamp_max(block - 1)
+                tstop[ti, pi] = buf[ti, :block, pi].gather(1, first_out)[:, 0]
+        acc.baddbmm_(feat_t[:, idx].transpose(0, 1), w)  # (Ta, C, B) @ (Ta, B, P)
+        tc = torch.where(alive, last, torch.zeros_like(tc))
+        b0 += block
+        keep = (cn > b0) & (tc > 0).any(1)
+        if not bool(keep.all()):
+            gone = ~keep
+            t_final[act[gone]] = torch.where(tc[gone] > 0, tc[gone], tstop[gone])
+            out[act[gone]] = acc[gone].transpose(1, 2)  # tiles of different chunks are distinct
+            act, st, cn, tc, tstop, acc = act[keep], st[keep], cn[keep], tc[keep], tstop[keep], acc[keep]
+
+
+_POOL: Any = None
+
+
+def _threads() -> int:
+    from scenegraph.model.cpus import available_cores
+
+    return available_cores()
+
+
+def _pool(n: int) -> Any:
+    """A thread pool of at least ``n`` threads, made again in a forked child (the parent's threads are not there)."""
+    global _POOL
+    import os
+
+    if _POOL is None or _POOL[0] != os.getpid() or _POOL[1]._max_workers < n:
+        from concurrent.futures import ThreadPoolExecutor
+
+        _POOL = (os.getpid(), ThreadPoolExecutor(n, thread_name_prefix="scenegraph-raster"))
+    return _POOL[1]
+
+
+def _single_threaded(fn: Any) -> Any:
+    def run(*args: Any) -> Any:
+        import torch
+
+        torch.set_num_threads(1)  # this thread's own OpenMP team: none
+        return fn(*args)
+
+    return run
+
+
 class _Composite:
     """torch.autograd.Function compositing per-intersection quadratic forms; built lazily (torch import)."""
 
@@ -309,8 +426,7 @@ class _Composite:
             def forward(ctx, coef, feat, starts, counts, pix, block, may_clamp):  # noqa: ANN001
                 out = torch.zeros(counts.shape[0], pix.shape[0], feat.shape[1], dtype=coef.dtype)
                 t_final = torch.ones(counts.shape[0], pix.shape[0], dtype=coef.dtype)
-                for blk in _sweep(coef, starts, counts, pix, block, t_final, may_clamp):
-                    out[blk.act] += torch.matmul(blk.w, feat[blk.idx])  # tiles in act are distinct
+                _composite_forward(coef, feat, starts, counts, pix, block, may_clamp, out, t_final)
                 ctx.save_for_backward(coef, feat, starts, counts, pix, out, t_final)
                 ctx.block, ctx.may_clamp = block, may_clamp
                 return out, t_final
