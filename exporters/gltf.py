@@ -9,9 +9,6 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from exporters._gltf_container import open_container
-from exporters._gltf_rebuild import rebuild
-from exporters.gltf_read import Reader
 from exporters.gltf_write import write
 
 __all__ = ["read", "write"]
@@ -23,4 +20,8 @@ def read(path: str | os.PathLike) -> Any:
     Raises FormatError naming the problem for malformed, truncated, unsafe or
     unsupported files; never reads outside the file's folder.
     """
+    from exporters._gltf_container import open_container  # the reader's modules: not needed to write
+    from exporters._gltf_rebuild import rebuild
+    from exporters.gltf_read import Reader
+
     return rebuild(Reader(open_container(path)))

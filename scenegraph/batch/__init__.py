@@ -14,10 +14,19 @@ import argparse
 import sys
 from typing import Any
 
-from scenegraph.batch.items import BatchError, item_key, read_prompts
-from scenegraph.batch.runner import MANIFEST, BatchResult, read_manifest, run
-
 __all__ = ["run", "BatchResult", "BatchError", "read_manifest", "read_prompts", "item_key", "MANIFEST", "add_command"]
+
+_LAZY = {"BatchError": "items", "item_key": "items", "read_prompts": "items",
+         "MANIFEST": "runner", "BatchResult": "runner", "read_manifest": "runner", "run": "runner"}
+
+
+def __getattr__(name: str) -> Any:
+    """The batch machinery is imported when first used, not when the CLI builds its parser."""
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(f"scenegraph.batch.{_LAZY[name]}"), name)
+    raise AttributeError(f"module 'scenegraph.batch' has no attribute {name!r}")
 
 
 def _formats(text: str) -> list[str]:
@@ -25,6 +34,8 @@ def _formats(text: str) -> list[str]:
 
 
 def _command(args: argparse.Namespace) -> int:
+    from scenegraph.batch.runner import MANIFEST, run
+
     result = run(args.prompts, args.output, formats=args.formats, render=args.render, width=args.width,
                  frames=args.frames, seed=args.seed, director=args.director, gaussians=args.gaussians,
                  workers=args.workers, ray=args.ray, progress=not args.quiet)
