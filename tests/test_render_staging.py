@@ -52,7 +52,8 @@ def first_render(scene_file, tmp_path_factory) -> dict[str, bytes]:
     r = _cli("render", str(scene_file), "-o", str(out), "--frames", "0:3", *RENDER)
     assert r.returncode == 0, r.stderr
     assert r.stdout.split() == [str(out / n) for n in ("rgb_0000.png", "passes_0000.npz", "rgb_0001.png", "passes_0001.npz",
-                                                       "rgb_0002.png", "passes_0002.npz", "passes.json")]
+                                                       "rgb_0002.png", "passes_0002.npz", "passes.json",
+                                                       "render_scene.json", "render.json")]  # the record --since reads
     return _snapshot(out)
 
 
@@ -69,7 +70,8 @@ def test_a_second_render_replaces_the_first_whole(tmp_path, scene_file, first_re
     out = _previous(tmp_path, first_render)
     r = _cli("render", str(scene_file), "-o", str(out), "--frames", "5", *RENDER)
     assert r.returncode == 0, r.stderr
-    assert sorted(p.name for p in out.iterdir()) == ["passes.json", "passes_0005.npz", "rgb_0005.png"]  # no frames 0-2 left over
+    assert sorted(p.name for p in out.iterdir()) == ["passes.json", "passes_0005.npz", "render.json", "render_scene.json",
+                                                     "rgb_0005.png"]  # no frames 0-2 left over
     assert [f["frame"] for f in json.loads((out / "passes.json").read_text())["frames"]] == [5]
     assert _staging(tmp_path) == []
 
@@ -139,7 +141,7 @@ def test_a_killed_render_leaves_only_staging_that_the_next_run_removes(tmp_path,
     r = _cli("render", str(scene_file), "-o", str(out), "--frames", "1", *RENDER)
     assert r.returncode == 0, r.stderr
     assert _staging(tmp_path) == []
-    assert sorted(p.name for p in out.iterdir()) == ["passes.json", "passes_0001.npz", "rgb_0001.png"]
+    assert sorted(p.name for p in out.iterdir()) == ["passes.json", "passes_0001.npz", "render.json", "render_scene.json", "rgb_0001.png"]
 
 
 @pytest.mark.slow
@@ -163,7 +165,7 @@ def test_a_symlinked_output_folder_is_replaced_behind_its_link(tmp_path, scene_f
     r = _cli("render", str(scene_file), "-o", str(link), "--frames", "2", *RENDER)
     assert r.returncode == 0, r.stderr
     assert link.is_symlink() and os.readlink(link) == str(real)
-    assert sorted(p.name for p in real.iterdir()) == ["passes.json", "passes_0002.npz", "rgb_0002.png"]
+    assert sorted(p.name for p in real.iterdir()) == ["passes.json", "passes_0002.npz", "render.json", "render_scene.json", "rgb_0002.png"]
 
 
 # ---------------------------------------------------------------- the mechanism itself
