@@ -15,10 +15,10 @@ batched matrix product: the Gaussian exponent is a quadratic form in the
 pixel's tile-local coordinates).  The backward pass is written by hand and
 re-walks the same blocks front to back, so memory stays O(pixels + Gaussians).
 
-The forward shares chunks of tiles out among one thread per core this process
-may use, each running torch single-threaded: hundreds of small operations a
-frame then pay no OpenMP barrier each (which either spins, stealing cores on a
-busy machine, or sleeps and wakes, slow on a quiet one).
+The forward keeps (tiles, Gaussians, pixels) order so every operation runs along
+contiguous pixels, and masks only the pixels that finish in a block: fewer,
+larger operations, each one OpenMP barrier (torch's threads sleep there, see
+``OMP_WAIT_POLICY`` in :mod:`scenegraph`).
 """
 from __future__ import annotations
 
@@ -300,31 +300,18 @@ def _sweep_tiles(act: Any, coef: Any, starts: Any, counts: Any, pix: Any, block:
 
 def _composite_forward(coef: Any, feat: Any, starts: Any, counts: Any, pix: Any, block: int, may_clamp: bool,
                        out: Any, t_final: Any) -> None:
-    """The forward sweep (what :func:`_sweep` yields, accumulated), tile chunks shared out among one thread per
-    available core, each running torch single-threaded: no OpenMP barrier per operation, so nothing spins or
-    sleeps between the hundreds of small operations, and a busy machine slows it only by the cores it takes."""
+    """The forward sweep (what :func:`_sweep` yields, accumulated) in fewer, larger operations: see :func:`_forward_tiles`.
+    (Sharing the chunks among Python threads running torch single-threaded was tried: under load their GIL
+    hand-offs made it 2-3x slower than torch's own threads.)"""
     import torch
 
     nonempty = torch.nonzero(counts > 0).squeeze(1)
     chunk = max(1, _CHUNK_ELEMENTS // (pix.shape[0] * block))
-    chunks = [nonempty[lo:lo + chunk] for lo in range(0, nonempty.numel(), chunk)]
     ncoef = -coef.detach()
     pix_t = pix.t().contiguous()
     feat_t = feat.detach().t().contiguous()  # (C, M)
-
-    def run(act: Any) -> None:
-        _forward_tiles(act, ncoef, feat_t, starts, counts, pix_t, block, may_clamp, out, t_final)
-
-    workers = min(len(chunks), _threads())
-    if workers <= 1:
-        for act in chunks:
-            run(act)
-        return
-    pool, n_main = _pool(workers), torch.get_num_threads()
-    try:
-        list(pool.map(_single_threaded(run), chunks))
-    finally:
-        torch.set_num_threads(n_main)  # torch's setter also touched process-wide state (MKL, new threads)
+    for lo in range(0, nonempty.numel(), chunk):
+        _forward_tiles(nonempty[lo:lo + chunk], ncoef, feat_t, starts, counts, pix_t, block, may_clamp, out, t_final)
 
 
 def _forward_tiles(act: Any, ncoef: Any, feat_t: Any, starts: Any, counts: Any, pix_t: Any, block: int, may_clamp: bool,
@@ -384,37 +371,6 @@ def _forward_tiles(act: Any, ncoef: Any, feat_t: Any, starts: Any, counts: Any, 
             t_final[act[gone]] = torch.where(tc[gone] > 0, tc[gone], tstop[gone])
             out[act[gone]] = acc[gone].transpose(1, 2)  # tiles of different chunks are distinct
             act, st, cn, tc, tstop, acc = act[keep], st[keep], cn[keep], tc[keep], tstop[keep], acc[keep]
-
-
-_POOL: Any = None
-
-
-def _threads() -> int:
-    from scenegraph.model.cpus import available_cores
-
-    return available_cores()
-
-
-def _pool(n: int) -> Any:
-    """A thread pool of at least ``n`` threads, made again in a forked child (the parent's threads are not there)."""
-    global _POOL
-    import os
-
-    if _POOL is None or _POOL[0] != os.getpid() or _POOL[1]._max_workers < n:
-        from concurrent.futures import ThreadPoolExecutor
-
-        _POOL = (os.getpid(), ThreadPoolExecutor(n, thread_name_prefix="scenegraph-raster"))
-    return _POOL[1]
-
-
-def _single_threaded(fn: Any) -> Any:
-    def run(*args: Any) -> Any:
-        import torch
-
-        torch.set_num_threads(1)  # this thread's own OpenMP team: none
-        return fn(*args)
-
-    return run
 
 
 class _Composite:
