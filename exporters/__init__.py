@@ -62,7 +62,10 @@ def export(scene: Any, path: str | os.PathLike, *, timeline: Any = None, **optio
     if Path(path).is_dir():
         raise FormatError(f"{path}: is a folder; give a file name")
     with gc_paused():  # writers and readers make many small acyclic objects: see gc_paused
-        module.write(scene, path, timeline=timeline, **options)
+        try:
+            module.write(scene, path, timeline=timeline, **options)
+        except OSError as exc:  # a full disk, a file-size limit, a folder gone: one line, not a traceback
+            raise FormatError(f"{path}: cannot write ({exc.strerror or exc})") from None
     return Path(path)
 
 
@@ -74,9 +77,9 @@ def load(path: str | os.PathLike, *, allow_paths: Any = None) -> Any:
     is refused before it is opened (see :mod:`exporters._confine`).
     """
     from exporters import _confine
+    from scenegraph.model.files import regular_file
 
-    if not Path(path).exists():
-        raise FormatError(f"{path}: no such file")
+    regular_file(path, "a scene file")  # a FIFO or a device would block or never end
     module = _module(_READERS, path, "read")
     with _confine.allowing(allow_paths), gc_paused():
         scene = module.read(path)

@@ -171,6 +171,19 @@ def same_f32(read_value: Any, written_value: Any) -> bool:
 # --------------------------------------------------------------------------
 
 
+def tf_reason(exc: Exception) -> str:
+    """The reason in a usd-core error (``Error in '...' at line N in file F : 'REASON'``), for a one-line message."""
+    try:
+        text = str(exc)
+    except UnicodeDecodeError:  # usd-core quotes the file's own bytes, which need not be UTF-8
+        return "the file holds text that is not UTF-8"
+    reasons = re.findall(r" : '(.*?)'\s*(?:$|\n)", text)
+    if reasons:
+        return reasons[0].strip()[:300]
+    lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
+    return (lines[-1] if lines else type(exc).__name__)[:300]
+
+
 def check_usdz(path: Path) -> None:
     """Refuse a .usdz that is not a package or whose central directory declares absurd sizes.
 

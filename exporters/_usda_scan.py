@@ -95,7 +95,11 @@ def check_usda_text(data: bytes, where: str) -> None:
 
 
 def check_usda_file(path: Path) -> None:
-    """:func:`check_usda_text` on ``path`` if it is a text layer, and on every text layer inside a ``.usdz``."""
+    """:func:`check_usda_text` on ``path`` if it is a text layer, and on every text layer inside a ``.usdz``
+    (FormatError first if ``path`` is not a regular file: a FIFO would block usd-core, a device never end)."""
+    from scenegraph.model.files import regular_file
+
+    regular_file(path, "a USD layer")
     try:
         with open(path, "rb") as fh:
             head = fh.read(len(TEXT_MAGIC))

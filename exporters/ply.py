@@ -214,7 +214,10 @@ def read_ply(path: str | os.PathLike) -> PlyGaussians:
     property, a vertex count the file cannot hold (checked before anything is
     allocated), or a NaN / invalid parameter (with its vertex index).
     """
+    from scenegraph.model.files import regular_file
+
     where = str(path)
+    regular_file(path, "a splat .ply")  # a FIFO or a device would block or never end
     try:
         data = Path(path).read_bytes()
     except OSError as exc:

@@ -31,6 +31,7 @@ from exporters._usd_common import (
     light_attrs,
     material_inputs,
     prim_name,
+    tf_reason,
     xform_digest,
 )
 from scenegraph.model import serialize
@@ -82,7 +83,7 @@ def write_stage(scene: Any, path: str | os.PathLike, *, timeline: Any = None, **
             else:
                 os.replace(tmp_layer, path)
         except Tf.ErrorException as exc:
-            raise FormatError(f"{path}: usd-core refused to write the stage ({str(exc).strip()[:300]})") from None
+            raise FormatError(f"{path}: usd-core refused to write the stage ({tf_reason(exc)})") from None
     finally:
         shutil.rmtree(tmp_dir, ignore_errors=True)
 

@@ -79,6 +79,15 @@ def test_a_stray_bracket_in_a_sublayer_or_a_usdz_entry_is_refused_by_name(tmp_pa
         exporters.load(z)
 
 
+def test_a_fifo_sublayer_is_refused_at_once(tmp_path):
+    """usd-core would block opening it (until the reader's 10 s time limit)."""
+    os.mkfifo(tmp_path / "sub.usda")
+    root = tmp_path / "root.usda"
+    root.write_text('#usda 1.0\n(\n    subLayers = [@./sub.usda@]\n)\n')
+    with pytest.raises(FormatError, match=r"sub\.usda: not a regular file \(a device, FIFO or socket\)"):
+        exporters.load(root)
+
+
 @pytest.mark.parametrize("text, message", [
     (b'#usda 1.0\ndef "A" {\n    int[] a = [1, 2, 3\n}\n', r"line 4, column 1: '\}' does not close the '\[' opened on line 3, column 15"),
     (b'#usda 1.0\ndef "A" {\n    int[] a = [1, 2]]\n}\n', r"line 3, column 21: '\]' does not close the '\{' opened on line 2"),

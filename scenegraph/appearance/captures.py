@@ -27,7 +27,7 @@ from scenegraph.world.views import GL_TO_CV, PinholeCamera, PosedView
 from scenegraph.errors import BackendError, FormatError, ModelError
 from scenegraph.model.materials import srgb_to_linear
 from scenegraph.model import quat_to_matrix
-from scenegraph.model.files import file_size
+from scenegraph.model.files import file_size, regular_file
 
 __all__ = ["load_capture", "srgb_to_linear", "linear_to_srgb", "read_image"]
 
@@ -61,6 +61,7 @@ def read_image(path: str | os.PathLike, downscale: int = 1) -> tuple[np.ndarray,
         from PIL import Image
     except ImportError:
         raise BackendError("reading capture images needs Pillow: pip install 'scenegraph[capture]'") from None
+    regular_file(path, "a capture image")  # a FIFO or a device would block or never end
     try:
         with Image.open(path) as im:
             has_alpha = im.mode in ("RGBA", "LA", "PA") or "transparency" in im.info
@@ -102,6 +103,7 @@ def _read_mask(path: Path, downscale: int) -> np.ndarray:
     """A mask image as alpha (H, W) float32 in [0, 1] (grey levels taken as they are, not decoded from sRGB)."""
     from PIL import Image
 
+    regular_file(path, "a capture image")  # a FIFO or a device would block or never end
     try:
         with Image.open(path) as im:
             im = im.convert("L")

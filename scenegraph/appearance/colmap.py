@@ -30,7 +30,10 @@ MODEL_IDS = {0: ("SIMPLE_PINHOLE", 3), 1: ("PINHOLE", 4), 2: ("SIMPLE_RADIAL", 4
 
 class _Reader:
     def __init__(self, path: Path) -> None:
+        from scenegraph.model.files import regular_file
+
         self.path = path
+        regular_file(path, "a COLMAP model file")
         try:
             self.data = path.read_bytes()
         except OSError as exc:

@@ -7,13 +7,14 @@ from __future__ import annotations
 import contextlib
 import gc
 import os
+import stat
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
 from scenegraph.errors import FormatError
 
-__all__ = ["atomic_write", "default_file_mode", "file_size", "gc_paused", "temp_prefix"]
+__all__ = ["atomic_write", "default_file_mode", "file_size", "gc_paused", "regular_file", "temp_prefix"]
 
 
 @contextlib.contextmanager
@@ -79,13 +80,26 @@ def atomic_write(path: str | os.PathLike, data: bytes | str) -> None:
         raise
 
 
-def file_size(path: Path, limit: int, what: str) -> int:
-    """The size of ``path`` in bytes; FormatError when it cannot be read or is larger than ``limit``
-    (``what`` names the kind of file in the message)."""
+def regular_file(path: str | os.PathLike, what: str = "the input") -> os.stat_result:
+    """``os.stat`` of ``path`` (links followed); FormatError unless it is a regular file.  A FIFO would block
+    its reader forever and a device (``/dev/zero``, ``/dev/urandom``) never ends, so neither is opened."""
     try:
-        size = path.stat().st_size
+        st = os.stat(path)
+    except FileNotFoundError:
+        raise FormatError(f"{path}: no such file") from None
     except OSError as exc:
-        raise FormatError(f"{path}: cannot read ({exc.strerror})") from None
+        raise FormatError(f"{path}: cannot read ({exc.strerror or exc})") from None
+    if stat.S_ISDIR(st.st_mode):
+        raise FormatError(f"{path}: is a folder; {what} must be a file")
+    if not stat.S_ISREG(st.st_mode):
+        raise FormatError(f"{path}: not a regular file (a device, FIFO or socket); {what} must be a file")
+    return st
+
+
+def file_size(path: Path, limit: int, what: str) -> int:
+    """The size of ``path`` in bytes; FormatError when it is not a regular file (see :func:`regular_file`),
+    cannot be read or is larger than ``limit`` (``what`` names the kind of file in the message)."""
+    size = regular_file(path, what).st_size
     if size > limit:
         raise FormatError(f"{path}: {size} bytes is larger than {what} may be ({limit})")
     return size

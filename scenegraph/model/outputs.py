@@ -101,15 +101,63 @@ def published_folder(folder: str | os.PathLike) -> Path:
     return _PUBLISHED.get(os.path.abspath(folder), Path(folder))
 
 
+#: bytes a writer adds to an output's name for its temporary files (``.NAME.sgtmp<pid>.<random>.tmp``,
+#: a .gltf's ``NAME.<hash>.bin``)
+_TEMP_NAME_ROOM = 40
+
+
+def _shown(p: Path | str) -> str:
+    """``p`` for a one-line message: a very long path shortened in the middle."""
+    text = str(p)
+    return text if len(text) <= 160 else f"{text[:80]}...{text[-60:]} ({len(text)} characters)"
+
+
+def _exists(p: Path) -> bool:
+    try:
+        return p.exists()
+    except OSError:  # e.g. a name too long to look up
+        return False
+
+
+def _check_name_length(p: Path) -> None:
+    """FormatError when ``p``'s name or whole path is longer than the file system takes (with room for
+    the writers' temporary names), instead of an OSError half-way through the command."""
+    parent = p.parent if str(p.parent) else Path(".")
+    probe = parent
+    while not _exists(probe) and probe != probe.parent:
+        probe = probe.parent
+    try:
+        name_max = os.pathconf(probe, "PC_NAME_MAX")
+        path_max = os.pathconf(probe, "PC_PATH_MAX")
+    except (OSError, ValueError, AttributeError):
+        name_max, path_max = 255, 4096
+    name = len(os.fsencode(p.name))
+    if name > name_max - _TEMP_NAME_ROOM:
+        raise FormatError(f"{_shown(p)}: the name is {name} bytes long; at most {name_max - _TEMP_NAME_ROOM} "
+                          f"(the file system takes {name_max}, and writing needs room for a temporary name)")
+    full = len(os.fsencode(os.path.abspath(p)))
+    if full > path_max - _TEMP_NAME_ROOM - 64:
+        raise FormatError(f"{_shown(p)}: the path is {full} bytes long; at most {path_max - _TEMP_NAME_ROOM - 64}")
+
+
 def check_output(path: str | os.PathLike, suffixes: Iterable[str] | None = None, *, what: str = "output") -> Path:
-    """``path`` as a Path if a file can be written there: a known suffix (when ``suffixes`` is given), not an
-    existing folder or special file, its folder existing and writable.  FormatError otherwise."""
+    """``path`` as a Path if a file can be written there: a known suffix (when ``suffixes`` is given), a name
+    and path the file system takes, not an existing folder or special file, its folder existing and
+    writable.  FormatError otherwise."""
     p = Path(path)
     if suffixes is not None:
         known = sorted(suffixes)
         suffix = p.suffix.lower()
         if suffix not in known:
-            raise FormatError(f"{p}: cannot write {suffix or 'files without a suffix'} (supported: {', '.join(known)})")
+            raise FormatError(f"{_shown(p)}: cannot write {suffix or 'files without a suffix'} (supported: {', '.join(known)})")
+    _check_name_length(p)
+    try:
+        return _check_place(p, what)
+    except OSError as exc:  # a path the OS refuses to look at (a loop of links, a component not a folder)
+        raise FormatError(f"{_shown(p)}: cannot write there ({exc.strerror or exc})") from None
+
+
+def _check_place(p: Path, what: str) -> Path:
     if p.is_dir():
         raise FormatError(f"{p}: is a folder; the {what} must be a file name")
     if p.exists() and not p.is_file():
@@ -239,8 +287,32 @@ class Outputs:
     def __enter__(self) -> "Outputs":
         return self
 
-    def __exit__(self, *exc: Any) -> None:
+    def __exit__(self, kind: Any, error: Any, tb: Any) -> None:
+        given = {os.path.abspath(p): p for p in self.paths}
+        staged = {}
+        for key, folder in self._staged.items():
+            staged[str(folder / os.path.basename(key))] = str(given.get(key, key))
+            staged[str(folder)] = os.path.dirname(key)
         self._cleanup()
+        _name_targets(error, staged)
+
+
+def _name_targets(error: Any, staged: dict[str, str]) -> None:
+    """Re-raise a SceneGraphError that names a staging folder as the same error naming the output instead."""
+    from scenegraph.errors import SceneGraphError
+
+    if not isinstance(error, SceneGraphError) or not staged:
+        return
+    text = str(error)
+    fixed = text
+    for folder, target in staged.items():
+        fixed = fixed.replace(folder, target)
+    if fixed != text:
+        try:
+            renamed = type(error)(fixed)
+        except Exception:
+            return
+        raise renamed from None
 
 
 class OutputFolder:
@@ -276,6 +348,15 @@ class OutputFolder:
         self._staging: Path | None = None
         self._made: list[Path] = []
         self._committed = False
+        _check_name_length(self.path)
+        _check_name_length(self.path / "passes_000000.npz")  # its files have short names; their paths must fit
+        try:
+            self._check_place()
+        except OSError as exc:  # a path the OS refuses to look at (a loop of links, a component not a folder)
+            raise FormatError(f"{_shown(self.path)}: cannot write there ({exc.strerror or exc})") from None
+
+    def _check_place(self) -> None:
+        what = self.what
         self.target = Path(os.path.realpath(self.path))
         if self.target.exists() and not self.target.is_dir():
             raise FormatError(f"{self.path}: exists and is not a folder; the {what} must be a folder")
@@ -350,9 +431,11 @@ class OutputFolder:
     def __enter__(self) -> "OutputFolder":
         return self
 
-    def __exit__(self, *exc: Any) -> None:
+    def __exit__(self, kind: Any = None, error: Any = None, tb: Any = None) -> None:
+        staged = {}
         if self._staging is not None:
             shutil.rmtree(self._staging, ignore_errors=True)
+            staged[str(self._staging)] = str(self.path)
             self._staging = None
         for m in reversed(self._made):  # parents this command made and did not fill
             try:
@@ -360,6 +443,7 @@ class OutputFolder:
             except OSError:
                 break
         self._made.clear()
+        _name_targets(error, staged)  # an error naming a staged file names the output instead
 
 
 def _exchange(a: Path, b: Path) -> bool:
