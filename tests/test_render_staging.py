@@ -195,6 +195,24 @@ def test_output_folder_replaces_whole_with_or_without_an_atomic_exchange(tmp_pat
     assert sorted(p.name for p in target.parent.iterdir()) == ["out"]
 
 
+def test_a_published_folder_has_the_mode_of_a_new_folder_or_of_the_one_it_replaces(tmp_path):
+    """mkdtemp makes the staging folder private (0700); the published render folder must not be."""
+    mask = os.umask(0o022)
+    try:
+        target = tmp_path / "out"
+        with OutputFolder(target, _owned) as f:
+            _write(f, ["f_1.txt"])
+            f.commit()
+        assert target.stat().st_mode & 0o777 == 0o755
+        target.chmod(0o750)
+        with OutputFolder(target, _owned) as f:
+            _write(f, ["f_2.txt"])
+            f.commit()
+        assert target.stat().st_mode & 0o777 == 0o750 and sorted(p.name for p in target.iterdir()) == ["f_2.txt"]
+    finally:
+        os.umask(mask)
+
+
 def test_a_failed_command_removes_its_staging_and_the_parents_it_made(tmp_path):
     target = tmp_path / "a" / "b" / "out"
     with pytest.raises(RuntimeError):

@@ -400,6 +400,11 @@ class OutputFolder:
                     m.mkdir()
                     self._made.append(m)
                 self._staging = Path(tempfile.mkdtemp(prefix=f"{STAGING_PREFIX}{os.getpid()}-", dir=parent))
+                # mkdtemp makes it private (0700): give it the previous folder's mode, or a new folder's
+                mask = os.umask(0)
+                os.umask(mask)
+                mode = self.target.stat().st_mode & 0o7777 if self.target.is_dir() else 0o777 & ~mask
+                os.chmod(self._staging, mode)
             except OSError as exc:
                 raise FormatError(f"{self.path}: cannot write in {parent} ({exc.strerror})") from None
         return self._staging
