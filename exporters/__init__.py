@@ -79,6 +79,8 @@ def load(path: str | os.PathLike, *, allow_paths: Any = None) -> Any:
     from exporters import _confine
     from scenegraph.model.files import regular_file
 
+    if not Path(path).exists():
+        raise FormatError(f"{path}: no such file")
     regular_file(path, "a scene file")  # a FIFO or a device would block or never end
     module = _module(_READERS, path, "read")
     with _confine.allowing(allow_paths), gc_paused():

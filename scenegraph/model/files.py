@@ -85,8 +85,6 @@ def regular_file(path: str | os.PathLike, what: str = "the input") -> os.stat_re
     its reader forever and a device (``/dev/zero``, ``/dev/urandom``) never ends, so neither is opened."""
     try:
         st = os.stat(path)
-    except FileNotFoundError:
-        raise FormatError(f"{path}: no such file") from None
     except OSError as exc:
         raise FormatError(f"{path}: cannot read ({exc.strerror or exc})") from None
     if stat.S_ISDIR(st.st_mode):
