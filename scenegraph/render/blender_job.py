@@ -131,6 +131,11 @@ def main(job_path: str) -> int:
             ob.hide_render = True
     for lamp in bpy.data.lights:  # our renderer's lights are pi x Blender's (a Lambert surface reads albedo x E, not / pi)
         lamp.energy *= math.pi
+    from scenegraph.render.blender_look import _scale_emission
+
+    for mat in bpy.data.materials:  # emission is display-referred (a lit window reads as authored): into radiance units
+        if mat.node_tree is not None:
+            _scale_emission(mat, float(job["radiance_scale"]))
     _world(bpy, job)
     engine = _engine(bpy, job)
     cam = _camera(bpy, job)
