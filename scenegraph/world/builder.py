@@ -71,7 +71,7 @@ class _Builder(CameraFraming):
         d[1] = 0.0
         n = float(np.linalg.norm(d))
         d = d / n if n > 1e-6 else np.array([0.0, 0.0, 1.0])
-        gap = 0.5 * (max(other.size[0], other.size[2]) + max(actor.size[0], actor.size[2])) + 0.3
+        gap = semantics.box_reach(other.size, other.yaw, d) + 0.5 * max(actor.size[0], actor.size[2]) + 0.3
         p = other.position + d * gap
         p[1] = actor.position[1] if actor.position[1] > 0.5 and actor.info and actor.info.kind == "flyer" else 0.0
         return p

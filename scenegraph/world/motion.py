@@ -37,7 +37,7 @@ from scenegraph.errors import SpecError
 from scenegraph.model import Dynamics
 from scenegraph.model.spec import PLACES, ActionSpec
 from scenegraph.world import formation, relative
-from scenegraph.world.profiles import archetype_of, pace_factor, setting_speed
+from scenegraph.world.profiles import archetype_of, curve_speed, pace_factor, setting_speed
 from scenegraph.world.stage import (PAVEMENT, ROAD_HALF_WIDTH, Actor, Road, Stage, forward_of, orbit_start,  # noqa: F401
                               right_of, yaw_of)
 
@@ -169,6 +169,7 @@ class _Planner:
             ends = []
             for m, eid in enumerate(ids):
                 actor, leader = self.actors[eid], self.actors[self.members(a.target)[0]]
+                actor.synced = True
                 if a.verb == "overtake":
                     ends.append(relative.overtake(actor, leader, t0, m))
                 elif not leader.moved:  # chasing or following something that stays put: go to it
@@ -524,7 +525,7 @@ class _Planner:
             actor.teleport(c + rel)
         phase0 = math.atan2(rel[0], rel[2]) + 2 * math.pi * member / max(n, 1)
         turns = (a.angle or 360.0) / 360.0
-        speed = _speed(a, actor, setting=self.stage.setting)
+        speed = min(_speed(a, actor, setting=self.stage.setting), curve_speed(actor.limits, radius))
         total = a.duration or 2 * math.pi * radius * abs(turns) / speed
         steps = max(8, int(math.ceil(abs(turns) * 36)))
         only = sum(1 for b in self.actions if self.members(b.actor) and actor.id in self.members(b.actor)) == 1
@@ -604,7 +605,8 @@ class _Planner:
         leader = self.actors[self.members(a.target)[0]]
         gap = 0.5 * (leader.size[2] + actor.size[2]) + 1.0 + member * (actor.size[2] + 0.8)
         lt = np.array([k[0] for k in leader.keys])
-        t_end = t0 + a.duration if a.duration else max(float(lt[-1]), t0 + 1.0)
+        goes_on = leader.open_end and not a.duration and float(lt[-1]) > t0 + 0.5  # the leader never stops
+        t_end = t0 + a.duration if a.duration else (float(lt[-1]) if goes_on else max(float(lt[-1]), t0 + 1.0))
         times = np.unique(np.concatenate([[t0, t_end], lt[(lt > t0) & (lt < t_end)], np.arange(t0, t_end, 0.25)]))
         heading = forward_of(leader.keys[0][2])
         first = True
@@ -620,11 +622,14 @@ class _Planner:
             if first and not actor.moved:
                 actor.teleport(target)
                 actor.yaw = yaw_of(heading)
+                actor.keys[0] = (actor.keys[0][0], actor.position.copy(), actor.yaw)
+                actor.flying_start = leader.flying_start and t <= 1e-6  # caught under way with its leader
                 first = False
                 continue
             first = False
             actor.wait_until(t) if np.linalg.norm(target - actor.position) < 1e-6 else actor._key(max(t, actor.t + 1e-3), target, yaw_of(heading))
         actor.moved = True
+        actor.open_end = goes_on  # it keeps after its leader past the end of the plan
         return actor.t
 
 

@@ -4,6 +4,7 @@ Used by :mod:`scenegraph.world.builder` after the actions are planned.
 """
 from __future__ import annotations
 
+import math
 import re
 
 import numpy as np
@@ -64,15 +65,18 @@ def _carry(child, parent, t0: float) -> None:
     if not pk:
         return
     t = np.array([k[0] for k in pk])
-    cp, cy = _at(child.plan, t)
-    pp, py = _at(parent.plan, t)
     sp = np.array([k[1] for k in pk])
     sy = np.array([k[2] for k in pk])
-    rel = cp - pp
-    turn = sy - py
-    c, s = np.cos(turn), np.sin(turn)
-    moved = np.stack([rel[:, 0] * c + rel[:, 2] * s, rel[:, 1], -rel[:, 0] * s + rel[:, 2] * c], axis=1)
-    keys = pre + [(float(tt), q, float(y)) for tt, q, y in zip(t, sp + moved, cy + turn)]
+    # its place in the carrier's frame (held, pushed in front, ridden on top), from the last planned key:
+    # constant while carried, so a carrier's turn swings it round with the carrier and never jumps
+    tl = float(child.plan[-1][0])
+    cp, cy = _at(child.plan, np.array([tl]))
+    pp, py = _at(parent.plan, np.array([tl]))
+    rel, c0, s0 = cp[0] - pp[0], math.cos(py[0]), math.sin(py[0])
+    local = np.array([rel[0] * c0 - rel[2] * s0, rel[1], rel[0] * s0 + rel[2] * c0])
+    c, s = np.cos(sy), np.sin(sy)
+    moved = np.stack([local[0] * c + local[2] * s, np.full(len(sy), local[1]), -local[0] * s + local[2] * c], axis=1)
+    keys = pre + [(float(tt), q, float(y)) for tt, q, y in zip(t, sp + moved, sy + (cy[0] - py[0]))]
     child.keys = keys
     child.t, child.position, child.yaw = keys[-1][0], keys[-1][1].copy(), keys[-1][2]
 
@@ -82,6 +86,7 @@ def _smooth_one(actor, fps: float, coast_until: float) -> None:
         keys = smooth_keys(actor.plan, actor.limits, fps, flying_start=True, open_end=True)
     else:
         keys = smooth_keys(actor.plan, actor.limits, fps, flying_start=actor.flying_start,
+                           curve_cap=not getattr(actor, "synced", False),
                            open_end=actor.open_end, coast_until=coast_until)
     actor.keys = keys
     actor.t, actor.position, actor.yaw = keys[-1][0], keys[-1][1].copy(), keys[-1][2]

@@ -64,24 +64,50 @@ def _back(a: ActionSpec) -> ActionSpec:
                                 "distance": None, "duration": a.duration})
 
 
+def _at(actor: Actor, t: float) -> np.ndarray:
+    """Where ``actor`` is at ``t``; past its last key, one that goes on (``open_end``) keeps its last velocity."""
+    t_last = actor.keys[-1][0]
+    if t <= t_last or not actor.open_end or len(actor.keys) < 2:
+        return actor.position_at(t)
+    prev = actor.position_at(t_last - 0.1)
+    return actor.keys[-1][1] + (actor.keys[-1][1] - prev) / 0.1 * (t - t_last)
+
+
 def _heading(actor: Actor, t: float) -> np.ndarray:
-    v = (actor.position_at(t + 0.1) - actor.position_at(t)) * [1, 0, 1]
+    v = (_at(actor, t + 0.1) - _at(actor, t)) * [1, 0, 1]
     n = float(np.linalg.norm(v))
     return v / n if n > 1e-6 else forward_of(actor.keys[-1][2] if actor.keys else actor.yaw)
 
 
 def overtake(actor: Actor, leader: Actor, t0: float, member: int) -> float:
-    """From behind ``leader`` to ahead of it, passing on its left, between t0 and the end of its motion."""
+    """From behind ``leader`` to ahead of it, passing on its left, at a steady speed difference.
+
+    The overtaker pulls out while still behind (a lane change whose sideways acceleration stays within its
+    ``lateral`` limit), passes at 30% over the leader's speed (at least 2 m/s faster) and pulls back in once
+    clear ahead; past the leader's last key when the leader goes on at speed, else over the leader's motion."""
     times = np.array([k[0] for k in leader.keys])
-    t1 = float(times[-1]) if times[-1] > t0 + 0.5 else t0 + 4.0
-    gap = 0.5 * (leader.size[2] + actor.size[2]) + 2.0 + member * (actor.size[2] + 1.0)
+    half = 0.5 * (leader.size[2] + actor.size[2]) + 1.0 + member * (actor.size[2] + 1.0)  # along: clear of it
     lane = 0.5 * (leader.size[0] + actor.size[0]) + 0.8
+    v_lead = float(np.linalg.norm((_at(leader, t0 + 0.5) - _at(leader, t0)) * [1, 0, 1])) / 0.5
+    dv = max(2.0, 0.3 * v_lead)
+    tau = math.sqrt(0.5 * math.pi ** 2 * lane / actor.limits.lateral)  # a half-cosine lane change
+    need = 2.0 * tau + 2.0 * half / dv
+    if leader.open_end:
+        t1 = t0 + need
+        actor.open_end = True  # it drives on ahead
+    else:
+        t1 = max(float(times[-1]), t0 + need)
+    dv = (2.0 * half + 2.0 * dv * tau) / (t1 - t0) if not leader.open_end else dv
+    gap = half + dv * tau  # where it starts behind (and ends ahead)
+    if not actor.moved and t0 <= 1e-6 and leader.flying_start:
+        actor.flying_start = actor.moving = True  # both under way as the clip begins
     first = not actor.moved
-    for t in np.linspace(t0, t1, max(8, int((t1 - t0) / 0.25) + 1)):
-        f = (t - t0) / max(t1 - t0, 1e-6)
+    for t in np.linspace(t0, t1, max(8, int((t1 - t0) / 0.2) + 1)):
+        along = -gap + dv * (t - t0)
+        out = min(1.0, (along + gap) / max(gap - half, 1e-6), (gap - along) / max(gap - half, 1e-6))
         h = _heading(leader, float(t))
         side = -right_of(yaw_of(h))  # pass on its left
-        p = leader.position_at(float(t)) + h * gap * (2.0 * f - 1.0) + side * lane * math.sin(math.pi * min(1.0, 1.5 * f))
+        p = _at(leader, float(t)) + h * along + side * lane * (0.5 - 0.5 * math.cos(math.pi * max(0.0, out)))
         p[1] = actor.position[1]
         if first:
             actor.teleport(p)

@@ -23,7 +23,8 @@ import numpy as np
 
 from scenegraph.model.spec import SceneSpec
 
-__all__ = ["ABOVE_GAP", "FAR", "layout_relations", "fit_contents", "walks_along", "spread_stops", "after_layout", "formation_offsets"]
+__all__ = ["ABOVE_GAP", "FAR", "layout_relations", "fit_contents", "walks_along", "spread_stops", "after_layout",
+           "formation_offsets", "box_reach"]
 
 ABOVE_GAP = 0.6  # metres between the top of a thing and what is above it
 FAR = 8.0  # metres added between 'far from' things
@@ -287,3 +288,13 @@ def keep_apart(pairs: list[tuple[str, str]], placed: dict[str, tuple[np.ndarray,
         for eid in [mover, *companions.get(mover, [])]:
             if eid in placed and eid not in fixed | {dest}:
                 placed[eid] = (placed[eid][0] + shift, placed[eid][1])
+
+
+def box_reach(size, yaw: float, direction) -> float:
+    """How far (m) a box of ``size`` (w, h, d) turned by ``yaw`` reaches from its centre along the ground
+    direction ``direction`` (unit, x and z used): beside a wide thing approached at a slant is farther out."""
+    c, s = math.cos(yaw), math.sin(yaw)
+    lx = abs(direction[0] * c - direction[2] * s)
+    lz = abs(direction[0] * s + direction[2] * c)
+    return 0.5 * (size[0] * lx + size[2] * lz)
+

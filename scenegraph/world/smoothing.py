@@ -143,6 +143,80 @@ def _speed_profile(times: np.ndarray, speeds: np.ndarray, v_start: float, v_end:
     return np.maximum(v, 0.0)
 
 
+def _curvature_cap(geo: np.ndarray, cum: np.ndarray, limits: MotionLimits) -> np.ndarray:
+    """Per vertex of ``geo`` (M, 3): the highest speed (m/s) at which the body's sideways acceleration on the
+    path's curvature stays within ``limits.lateral`` (inf on straights).  Curvature is the turn at a vertex
+    over the mean length of its two segments, spread over +-2 vertices (the curve, not one kink)."""
+    cap = np.full(len(geo), np.inf)
+    if len(geo) < 3:
+        return cap
+    d = np.diff(geo, axis=0)
+    n = np.linalg.norm(d, axis=1)
+    ok = n > 1e-9
+    u = d / np.where(ok, n, 1.0)[:, None]
+    turn = np.arccos(np.clip(np.einsum("ij,ij->i", u[1:], u[:-1]), -1.0, 1.0))  # in 3D: a climb levelling off bends too
+    turn = np.where(ok[1:] & ok[:-1], turn, 0.0)
+    span = 0.5 * (n[1:] + n[:-1])
+    # the turn over a window of 5 vertices divided by the length of that window: robust to uneven sampling
+    k = 2
+    tpad = np.concatenate([np.zeros(k), turn, np.zeros(k)])
+    spad = np.concatenate([np.zeros(k), span, np.zeros(k)])
+    cs_t = np.concatenate([[0.0], np.cumsum(tpad)])
+    cs_s = np.concatenate([[0.0], np.cumsum(spad)])
+    win_t = cs_t[2 * k + 1:] - cs_t[: -2 * k - 1]
+    win_s = cs_s[2 * k + 1:] - cs_s[: -2 * k - 1]
+    kappa = np.maximum(turn / np.maximum(span, 1e-9), win_t / np.maximum(win_s, 1e-9))
+    kappa = np.where(span > 1e-9, kappa, 0.0)
+    with np.errstate(divide="ignore"):
+        cap[1:-1] = np.where(kappa > 1e-6, np.sqrt(limits.lateral / np.maximum(kappa, 1e-12)), np.inf)
+    return cap
+
+
+def _curve_capped(geo: np.ndarray, cum: np.ndarray, grid: np.ndarray, s: np.ndarray, v_start: float, v_end: float,
+                  limits: MotionLimits) -> tuple[np.ndarray, np.ndarray] | None:
+    """A run's arc length over time with its speed capped by the path's curvature (lateral acceleration
+    at most ``limits.lateral``), or None when no bend needs it.  ``grid`` (T,) times and ``s`` (T,) arc
+    lengths of the planned profile; returns a new (times, arc lengths) pair starting at ``grid[0]``, the
+    slower stretches joined by ramps bounded by the body's acceleration and braking."""
+    cap_v = _curvature_cap(geo, cum, limits)
+    if not np.isfinite(cap_v).any() or cum[-1] < 1e-6:
+        return None
+    v_plan = np.gradient(s, grid)
+    n = int(min(max(64, math.ceil(cum[-1] / 0.05)), 20000))
+    ss = np.linspace(0.0, cum[-1], n + 1)
+    vp = np.interp(ss, s, v_plan)
+    # the cap at each sample: the tightest vertex cap within half a body of it (vertices are dense near bends)
+    vc = np.interp(ss, cum, np.where(np.isfinite(cap_v), cap_v, 1e6))
+    if np.all(vp <= vc * 1.02):
+        return None
+    u = np.minimum(vp, 0.92 * vc)
+    ds = np.diff(ss)
+    acc, brk = 0.8 * limits.accel, 0.8 * limits.brake
+
+    def bounded(u: np.ndarray) -> np.ndarray:
+        u = u.copy()
+        u[0] = min(u[0], v_start) if v_start > 0 else 0.0
+        u[-1] = min(u[-1], v_end) if v_end > 0 else 0.0
+        for i in range(n):  # no harder than the body accelerates ...
+            u[i + 1] = min(u[i + 1], math.sqrt(u[i] * u[i] + 2 * acc * ds[i]))
+        for i in range(n - 1, -1, -1):  # ... or brakes
+            u[i] = min(u[i], math.sqrt(u[i + 1] * u[i + 1] + 2 * brk * ds[i]))
+        return u
+
+    u = bounded(u)
+    # the speed over distance, softened (corners of the trapezoid -> bounded jerk), then bounded again
+    w = max(1, int(round(0.5 * max(float(u.max()), 0.5) / max(float(ds.mean()), 1e-6))))
+    if w > 1 and n > 2 * w:
+        ker = np.hanning(2 * w + 1)
+        ker /= ker.sum()
+        pad = np.concatenate([np.full(w, u[0]), u, np.full(w, u[-1])])
+        u = bounded(np.convolve(pad, ker, mode="valid"))
+    mean = 0.5 * (u[1:] + u[:-1])
+    dt = ds / np.maximum(mean, 1e-3)
+    tt = grid[0] + np.concatenate([[0.0], np.cumsum(dt)])
+    return tt, ss
+
+
 def _along(path: np.ndarray, cum: np.ndarray, s: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Points (M, 3) at arc lengths ``s`` along ``path`` (cumulative lengths ``cum``) and the unit tangents there
     (blended between segment directions near each vertex so the heading turns smoothly)."""
@@ -171,12 +245,14 @@ def _yaw(vec: np.ndarray, fallback: float) -> np.ndarray:
 
 
 def smooth_keys(keys: list, limits: MotionLimits, fps: float, *, flying_start: bool = False, open_end: bool = False,
-                coast_until: float | None = None, turn_on_path: bool = True) -> list:
+                coast_until: float | None = None, turn_on_path: bool = True, curve_cap: bool = True) -> list:
     """Dense keys ``(t, position (3,), yaw)`` for the planned ``keys`` of one actor (see the module docstring).
 
     ``fps``: key rate (keys fall on the frame grid t = i / fps); ``coast_until``: with ``open_end``, the
     last run goes on at its final velocity until this time.  ``turn_on_path`` False keeps the planned yaws
-    (a thing pushed or carried faces where it is put).
+    (a thing pushed or carried faces where it is put).  ``curve_cap`` slows the body in bends so its sideways
+    acceleration stays within ``limits.lateral`` (the run then takes longer and later keys shift); False for
+    keys locked to another body's clock (a follower, an overtaker).
     """
     if len(keys) < 2:
         return list(keys)
@@ -274,6 +350,10 @@ def smooth_keys(keys: list, limits: MotionLimits, fps: float, *, flying_start: b
             s *= scale
         else:
             s = np.linspace(0.0, cum[-1], len(grid))
+        warped = _curve_capped(geo, cum, grid, s, v_start, v_end, limits) if curve_cap else None
+        if warped is not None:  # slower through the bends: the run (and what follows) takes longer
+            grid, s = warped
+            t[b:] += grid[-1] - t[b]
         g = frames(float(t[a]), float(t[b]))
         sg = np.interp(g, grid, s)
         pts, tan = _along(geo, cum, sg)

@@ -14,7 +14,7 @@ from scenegraph.model.catalog import ClassInfo
 from scenegraph.errors import SpecError
 from scenegraph.model import Dynamics
 from scenegraph.world.planner import MARGIN
-from scenegraph.world.profiles import MotionLimits, limits_for
+from scenegraph.world.profiles import MotionLimits, curve_speed, limits_for
 from scenegraph.world.smoothing import REVERSAL, start_overhead, stop_overhead
 
 __all__ = ["ROAD_HALF_WIDTH", "PAVEMENT", "Road", "Stage", "Actor", "yaw_of", "forward_of", "right_of", "wrap_angle",
@@ -195,6 +195,7 @@ class Actor:
     ignore: set = field(default_factory=set)  # things it may touch in its current action (sits on, lands on ...)
     plan: list | None = None  # the planned keys, kept when the smooth keys replace them
     carrier: tuple | None = None  # (id, from time): ridden, pushed or carried by that actor
+    synced: bool = False  # its keys are timed by another actor's (follows, overtakes): never slowed on its own
 
     def __post_init__(self) -> None:
         self.position = np.array(self.position, dtype=np.float64)
@@ -302,11 +303,14 @@ class Actor:
             self._key(self.t + 1.3 * turn / self.limits.yaw_rate, self.position, self.yaw)  # time to turn round
         elif abs(wrap_angle(yaw - self.yaw)) > 1e-6 and self.looks:
             self._key(self.t + 1e-3, self.position, yaw)
+        if not self.moved and len(self.keys) == 1 and np.hypot(d[0], d[2]) > 1e-6:
+            self.keys[0] = (self.keys[0][0], self.keys[0][1], yaw)  # it starts facing the way it goes
         self.yaw = yaw
         self._advance(target, dist / speed, yaw, speed)
 
     def arc(self, angle: float, radius: float, speed: float) -> None:
         """Turn by ``angle`` radians (positive = left) along a circle of ``radius``."""
+        speed = min(speed, curve_speed(self.limits, radius))  # slow enough for the bend
         side = right_of(self.yaw) * (-1.0 if angle > 0 else 1.0)
         center = self.position + radius * side
         n = max(2, int(math.ceil(abs(angle) / _ARC_STEP)))
