@@ -20,9 +20,12 @@ from scenegraph.errors import SpecError
 from scenegraph.model.materials import color_rgb, material_for
 from scenegraph.model import CameraParams, Entity, LightParams, Scene, Trajectory, Transform, quat_from_yaw
 from scenegraph.world.motion import PAVEMENT, ROAD_HALF_WIDTH, Actor, Road, Stage, plan_motion, yaw_of
-from scenegraph.world import semantics
+from scenegraph.world import feasible, semantics, vertical
+from scenegraph.world.phases import collect as collect_phases
+from scenegraph.world.profiles import limits_for
 from scenegraph.world.stage import orbit_start
-from scenegraph.world.pacing import clear_altitude, keep_apart, prepare_paths, scene_setting, smooth_actors, trim_trajectories
+from scenegraph.world.pacing import (clear_altitude, keep_apart, prepare_paths, run_on, scene_setting, smooth_actors,
+                                     trim_trajectories)
 from scenegraph.world.framing import ASPECT, YFOV, CameraFraming, kit_boxes
 from scenegraph.world.setting import furnish, ground_word as ground_word_of, kit_for
 from scenegraph.world.setting_paths import make_way
@@ -148,10 +151,19 @@ class _Builder(CameraFraming):
     def relations(self) -> list[tuple[str, str, str]]:
         """The layout's relations by entity id (the spec's extended ones mapped, see world.semantics)."""
         rels, self.own_relations = semantics.layout_relations(self.spec, self.members, self.size)
+        held = {s for s, r, _ in rels if r in ("on", "inside")}  # 'falls off the shelf': starts on the shelf
+        rels += [r for r in vertical.start_supports(self.spec, self.members) if r[0] not in held and self.info[r[2]].support]
+        rels = feasible.relax_relations(rels, self.size, self.info, self.warnings, self._resize)  # or the nearest feasible
         holders = {e for e in self.size if self.info[e].archetype in _HOLDERS}
         for eid in semantics.fit_contents(rels, self.own_relations, self.size, holders, self.warnings):
             self.scene.update(eid, bounds=catalog.bounds_of(self.size[eid]))  # 'a robot inside a box': sized to fit
+        self.courses = feasible.size_courses(self.spec, self.members, self.size, self.info,
+                                             lambda e: limits_for(self.info[e]), self._resize)
         return list(dict.fromkeys(rels))
+
+    def _resize(self, eid: str, size: np.ndarray) -> None:
+        self.size[eid] = np.asarray(size, dtype=np.float64)
+        self.scene.update(eid, bounds=catalog.bounds_of(self.size[eid]))
 
     def formations(self) -> dict[str, tuple[str, np.ndarray, np.ndarray]]:
         """Groups that stand in a formation: first member -> (formation, member offsets, bounding size)."""
@@ -290,9 +302,13 @@ class _Builder(CameraFraming):
 
     def motion(self, placed: dict[str, tuple[np.ndarray, float]], rels: list[tuple[str, str, str]]) -> dict:
         supports = {s: o for s, r, o in rels if r in ("on", "inside")}
+        self.ground = vertical.Ground(self.scene)  # sidewalks and kerbs: people stand on their tops
+        placed, tops, self.rests = vertical.settle(placed, supports, {s: o for s, r, o in rels if r == "on"},
+                                                   self.size, self.info, self.ground)
         for eid, (p, yaw) in placed.items():
-            top = placed[supports[eid]][0][1] + self.size[supports[eid]][1] if eid in supports else 0.0
-            self.actors[eid] = Actor(eid, self.size[eid], self.info[eid], p, yaw=yaw, support_top=top)
+            self.actors[eid] = Actor(eid, self.size[eid], self.info[eid], p, yaw=yaw, support_top=tops[eid])
+        for o, course in self.courses.items():
+            self.actors[o].course = course
         for eid, sup in supports.items():
             self.actors[eid].support = self.actors[sup]
         prepare_paths(self.actors, self.spec, self.members, self.road)
@@ -302,9 +318,11 @@ class _Builder(CameraFraming):
         return plan_motion(self.spec.actions, self.members, self.actors, self.stage, self.locate, self.warnings)
 
     def commit_motion(self, spans: dict) -> None:
+        run_on(self.actors, spans_end(spans) + 1.5)
         smooth_actors(self.actors, self.scene.fps, spans_end(spans) + 30.0)
         self.warnings += keep_apart(self.actors, self.spec, self.members, self.scene.fps, spans_end(spans) + 30.0,
                                     spans_end(spans) + 1.0)
+        vertical.follow_ground(self.actors, self.ground, self.scene.fps)
         for eid, actor in self.actors.items():
             ent = self.scene.entity(eid)
             first_t, first_p, first_yaw = actor.keys[0]
@@ -439,5 +457,6 @@ def build_scene(spec: SceneSpec, *, seed: int = 0, fps: float | None = None, dur
                         **b.scene.metadata.get("environment", {})},
         "actions": [{"index": k, "actor": spec.actions[k].actor, "verb": spec.actions[k].verb,
                      "start": round(s, 4), "end": round(e, 4)} for k, (s, e) in sorted(spans.items())],
+        "phases": collect_phases(b.actors, b.rests, b.scene.duration),
     })
     return b.scene

@@ -36,7 +36,7 @@ import numpy as np
 from scenegraph.errors import SpecError
 from scenegraph.model import Dynamics
 from scenegraph.model.spec import PLACES, ActionSpec
-from scenegraph.world import formation, relative
+from scenegraph.world import formation, relative, vertical
 from scenegraph.world.profiles import archetype_of, curve_speed, pace_factor, setting_speed
 from scenegraph.world.stage import (PAVEMENT, ROAD_HALF_WIDTH, Actor, Road, Stage, forward_of, orbit_start,  # noqa: F401
                               right_of, yaw_of)
@@ -184,6 +184,9 @@ class _Planner:
         for child, parent, kind, t0 in self.attached:
             relative.attach(self.actors[child], self.actors[parent], kind, t0)
             self.actors[child].carrier = (parent, t0)  # smoothed with its carrier, rigidly
+            self.actors[parent].phases.append((kind, t0, math.inf, {"on": child}))
+            self.actors[child].phases.append(({"carry": "carried", "push": "pushed", "ride": "ridden"}[kind], t0,
+                                              math.inf, {"on": parent}))
         return self.span
 
     def until(self, k: int, a: ActionSpec, actor: Actor) -> ActionSpec:
@@ -265,10 +268,14 @@ class _Planner:
         verb = a.verb
         target = self.members(a.target) if a.target else []
         speed = _speed(a, actor, "walk" if actor.info is None or not actor.info.drive else "drive")
+        if verb in vertical.VERBS and self.vertical(a, actor, where):
+            return
         if verb in ("sit", "stand", "lie", "wave"):
             if a.to or a.via:
                 self.move(a.model_copy(update={"verb": "walk"}), actor, member, n, where)
+            t0 = actor.t
             actor.wait_until(actor.t + (a.duration or 2.0))
+            actor.phases.append((verb, t0, actor.t, {}))
         elif verb == "return":
             back = getattr(actor, "origin", None)
             if back is None:
@@ -304,6 +311,29 @@ class _Planner:
             if verb == "approach" and not a.to:
                 update["to"] = a.target
             self.move(a.model_copy(update=update), actor, member, n, where)
+
+    def vertical(self, a: ActionSpec, actor: Actor, where: str) -> bool:
+        """Jumps, climbs and resting on things that the action names (:mod:`scenegraph.world.vertical`);
+        False when it names none (the caller plans the verb as a plain move)."""
+        roles = {"to": a.to, "from": a.from_, "via": a.via, "target": a.target}
+        things = {k: self.actors[self.members(r)[0]] for k, r in roles.items()
+                  if r and self.members(r) and self.members(r)[0] != actor.id}
+        if not things and not (a.verb == "jump" and a.direction == "down" and actor.support is not None):
+            return False
+        speed = _speed(a, actor, "run" if a.verb == "jump" else "walk")
+        try:
+            note = vertical.plan_vertical(a, actor, things, speed, 24.0)
+        except ValueError:
+            return False
+        if note:
+            self.warnings.append(f"{where}: {note}")
+        if a.verb in ("sit", "stand", "lie"):  # then rests there
+            t0 = actor.t
+            actor.wait_until(t0 + (a.duration or 2.0))
+            seat = actor.support.id if actor.support is not None else None
+            actor.phases.append((a.verb, t0, actor.t, {"on": seat} if seat else {}))
+        actor.moved = True
+        return True
 
     def go_place(self, a: ActionSpec, actor: Actor, ref: str, speed: float) -> None:
         actor.go(self.locate(ref, actor), speed)
@@ -376,6 +406,17 @@ class _Planner:
             if start is not None:
                 start = self._on_lane(start, end - start)
             end = self._on_lane(end, end - here)
+            road, heading = st.road, end - here
+            if n > 1 and abs(heading[road.axis]) >= abs(heading[road.across]):  # a group of vehicles on a road
+                lane_w = 2 * road.half_width / n
+                if lane_w >= actor.size[0] + 0.4:  # abreast, one lane each, all on the road
+                    lateral = (member - (n - 1) / 2.0) * lane_w
+                    for q in (start, end):
+                        if q is not None:
+                            q[road.across] = road.center
+                else:  # one behind the other in its lane
+                    lateral = 0.0
+                    actor.formation = "column"
         # nothing said it stops: it goes on past the end of the plan (not towards the camera, not into a place)
         actor.open_end = (not a.to and not a.duration and not a.distance
                           and d not in ("towards_camera", "into_scene", "up", "down"))
@@ -501,12 +542,28 @@ class _Planner:
             signed = -angle if side > 0 else angle
         else:
             signed = -angle if a.direction == "right" else angle
+            at = a.to or a.via
+            if at and at not in ("left", "right"):  # 'turns left at the corner': on until level with it
+                ahead = float((self.locate(at, actor) - actor.position) @ forward_of(actor.yaw))
+                if ahead > 0.5:
+                    actor.go(actor.position + forward_of(actor.yaw) * ahead, speed)
         actor.arc(signed, radius, speed)
         actor.go(actor.position + forward_of(actor.yaw) * (a.distance or (2.5 * radius if vehicle else 2.0)), speed)
 
     def orbit(self, a: ActionSpec, actor: Actor, member: int, n: int) -> None:
         ids = self.members(a.target) if a.target else []
-        if ids:
+        course = getattr(self.actors[ids[0]], "course", None) if ids else None
+        if course is not None:  # round a course, on it: one lane each, abreast at the start line
+            thing = self.actors[ids[0]]
+            c = thing.position.copy()
+            p0 = c + np.array([0.0, 0.0, course[0] + course[1] * member])  # the side towards the camera
+            p0[1] = actor.position[1]
+            if actor.moved:
+                actor.go(p0, _speed(a, actor, setting=self.stage.setting))
+            else:
+                actor.teleport(p0)
+            member, n = 0, 1
+        elif ids:
             thing = self.actors[ids[0]]
             c = thing.position.copy()
             p0 = orbit_start(c, thing.size, actor.position, actor.size)  # close around it
@@ -523,8 +580,19 @@ class _Planner:
             radius = 2.0 + actor.size[2]
             rel = np.array([0.0, 0.0, radius])
             actor.teleport(c + rel)
+        clear = radius if course is not None else _clear_radius(actor, c, radius, set(ids))  # clear of what stands by it
+        if clear != radius:
+            rel = rel * (clear / max(radius, 1e-9))
+            radius = clear
+            if actor.moved:
+                actor.go(c + rel, _speed(a, actor, setting=self.stage.setting))
+            else:
+                actor.teleport(c + rel)
         phase0 = math.atan2(rel[0], rel[2]) + 2 * math.pi * member / max(n, 1)
         turns = (a.angle or 360.0) / 360.0
+        if not actor.moved:  # it starts facing along the circle
+            actor.yaw = yaw_of(np.array([math.cos(phase0), 0.0, -math.sin(phase0)]) * math.copysign(1.0, turns))
+            actor.keys[0] = (actor.keys[0][0], actor.keys[0][1], actor.yaw)
         speed = min(_speed(a, actor, setting=self.stage.setting), curve_speed(actor.limits, radius))
         total = a.duration or 2 * math.pi * radius * abs(turns) / speed
         steps = max(8, int(math.ceil(abs(turns) * 36)))
@@ -569,14 +637,16 @@ class _Planner:
             edge = obj.position.copy()
             edge[0] = sup.position[0] + side * (0.5 * sup.size[0] + 0.5 * obj.size[0] + 0.02)
             obj.wait_until(t0)
-            obj.go(edge, 1.0)
-            obj.dynamics = Dynamics(velocity=(side * 1.0, 0.0, 0.0), start_time=obj.t)
+            obj.go(edge, 0.4)  # tips over the edge
+            obj.dynamics = Dynamics(velocity=(side * 0.4, 0.0, 0.0), start_time=obj.t)
             fall = math.sqrt(2 * max(obj.position[1], 0.01) / GRAVITY)
+            obj.phases.append(("fall", obj.t, obj.t + fall, {"from": sup.id}))
             actor.wait_until(obj.t + max(fall, 0.5))
             return
         if a.verb == "drop":
             obj.dynamics = Dynamics(velocity=(0.0, 0.0, 0.0), start_time=t0)
             fall = math.sqrt(2 * max(obj.position[1], 0.01) / GRAVITY)
+            obj.phases.append(("fall", t0, t0 + fall, {}))
             actor.wait_until(t0 + max(fall, 0.5))
             return
         if a.to and self.members(a.to):  # thrown to someone: it lands at them, not beside them
@@ -631,6 +701,23 @@ class _Planner:
         actor.moved = True
         actor.open_end = goes_on  # it keeps after its leader past the end of the plan
         return actor.t
+
+
+def _clear_radius(actor: Actor, c: np.ndarray, radius: float, ignore: set) -> float:
+    """The smallest radius >= ``radius`` (in 0.5 m steps, up to 8 m more) whose circle round ``c`` passes
+    clear of every still thing but ``ignore`` (the circled thing); ``radius`` when none is clear."""
+    m = actor.obstacles
+    if m is None or not len(m):
+        return radius
+    pad = 0.5 * math.hypot(actor.size[0], actor.size[2]) + 0.1
+    ang = np.linspace(0.0, 2 * math.pi, 49)
+    ring = np.stack([np.sin(ang), np.cos(ang)], axis=1)
+    for r in radius + 0.5 * np.arange(17):
+        pts = c[[0, 2]] + r * ring
+        y0, y1 = actor.position[1], actor.position[1] + actor.size[1]
+        if all(m.first_hit(p, q, pad, y0, y1, ignore | actor.ignore) is None for p, q in zip(pts[:-1], pts[1:])):
+            return float(r)
+    return radius
 
 
 def plan_motion(actions: list[ActionSpec], members: Callable[[str], list[str]], actors: dict[str, Actor],

@@ -13,7 +13,7 @@ from scenegraph.world.planner import ObstacleMap, separate_starts, yield_in_time
 from scenegraph.world.profiles import SETTING_SPEED
 from scenegraph.world.smoothing import smooth_keys
 
-__all__ = ["scene_setting", "smooth_actors", "trim_trajectories", "prepare_paths", "keep_apart", "mover_order"]
+__all__ = ["scene_setting", "smooth_actors", "trim_trajectories", "prepare_paths", "keep_apart", "mover_order", "run_on"]
 
 _MOVED_BY_OTHERS = ("throw", "drop", "ride", "push", "carry", "fall")
 _TOGETHER = ("follow", "chase", "lead", "meet", "approach", "ride", "push", "carry", "throw", "overtake", "pass")
@@ -82,14 +82,37 @@ def _carry(child, parent, t0: float) -> None:
 
 
 def _smooth_one(actor, fps: float, coast_until: float) -> None:
+    retimed: list[float] = []
     if actor.loop:
         keys = smooth_keys(actor.plan, actor.limits, fps, flying_start=True, open_end=True)
     else:
         keys = smooth_keys(actor.plan, actor.limits, fps, flying_start=actor.flying_start,
-                           curve_cap=not getattr(actor, "synced", False),
+                           curve_cap=not getattr(actor, "synced", False), exact=actor.exact, retimed=retimed,
                            open_end=actor.open_end, coast_until=coast_until)
+    if retimed and actor.phases:  # phases move with the keys a slowed bend shifted
+        planned = np.array([k[0] for k in actor.plan])
+        final = np.array(retimed)
+        actor.phases_out = [(n, float(np.interp(t0, planned, final)),
+                             float(np.interp(t1, planned, final)) if math.isfinite(t1) else t1, d)
+                            for n, t0, t1, d in actor.phases]
     actor.keys = keys
     actor.t, actor.position, actor.yaw = keys[-1][0], keys[-1][1].copy(), keys[-1][2]
+
+
+def run_on(actors: dict, until: float) -> None:
+    """A mover that nothing told to stop (``open_end``) goes on the way it was going until ``until`` seconds,
+    as a planned leg, so the way on is routed round what stands in it like any other leg."""
+    for a in actors.values():
+        if not (a.open_end and a.moving and len(a.keys) > 1) or a.loop or a.dynamics is not None or a.carrier:
+            continue
+        d = a.keys[-1][1] - a.keys[-2][1]
+        if a.info is None or a.info.kind != "flyer":
+            d[1] = 0.0
+        n = float(np.linalg.norm(d))
+        length = a.speed * (until - a.t)
+        if n < 1e-6 or length < 0.1:
+            continue
+        a.go(a.position + d / n * length, a.speed)
 
 
 def mover_order(spec, members) -> list[str]:

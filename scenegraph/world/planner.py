@@ -167,6 +167,81 @@ class ObstacleMap:
         out += self.route(here, q, radius, y0, y1, ignore, depth + 1)
         return out
 
+    def grid_route(self, p: np.ndarray, q: np.ndarray, radius: float, y0: float, y1: float,
+                   ignore: set = frozenset(), cell: float = 0.35, margin: float = 6.0) -> list[np.ndarray] | None:
+        """Waypoints (x, z) from ``p`` to ``q`` through a maze of footprints: a wavefront (8-connected
+        distance field) over a grid of ``cell`` m round the two points, walked back downhill and pulled
+        straight between corners; None when no way exists within ``margin`` m of the two points."""
+        p = np.asarray(p, dtype=np.float64)
+        q = np.asarray(q, dtype=np.float64)
+        lo = np.minimum(p, q) - margin
+        hi = np.maximum(p, q) + margin
+        cell = max(cell, 0.8 * radius, float(np.max(hi - lo)) / 120.0)
+        nx, nz = (np.ceil((hi - lo) / cell).astype(int) + 1)
+        gx = lo[0] + cell * np.arange(nx)
+        gz = lo[1] + cell * np.arange(nz)
+        free = np.ones((nx, nz), bool)
+        active = np.flatnonzero(self._active(y0, y1, ignore))
+        h = self.half + radius
+        for k in active:
+            r = float(np.hypot(*h[k]))
+            ix = (gx >= self.center[k, 0] - r) & (gx <= self.center[k, 0] + r)
+            iz = (gz >= self.center[k, 1] - r) & (gz <= self.center[k, 1] + r)
+            if not ix.any() or not iz.any():
+                continue
+            X, Z = np.meshgrid(gx[ix], gz[iz], indexing="ij")
+            c, s_ = math.cos(self.yaw[k]), math.sin(self.yaw[k])
+            dx, dz = X - self.center[k, 0], Z - self.center[k, 1]
+            lx, lz = dx * c - dz * s_, dx * s_ + dz * c
+            block = (np.abs(lx) < h[k, 0]) & (np.abs(lz) < h[k, 1])
+            sub = free[np.ix_(ix, iz)]
+            sub &= ~block
+            free[np.ix_(ix, iz)] = sub
+        si = tuple(np.clip(np.round((p - lo) / cell).astype(int), 0, [nx - 1, nz - 1]))
+        gi = tuple(np.clip(np.round((q - lo) / cell).astype(int), 0, [nx - 1, nz - 1]))
+        free[si] = free[gi] = True
+        dist = np.full((nx + 2, nz + 2), np.inf)
+        wall = np.ones((nx + 2, nz + 2), bool)
+        wall[1:-1, 1:-1] = ~free
+        dist[gi[0] + 1, gi[1] + 1] = 0.0
+        steps = [(dx, dz, math.hypot(dx, dz)) for dx in (-1, 0, 1) for dz in (-1, 0, 1) if dx or dz]
+        X, Z = dist.shape
+        views = [(dist[max(dx, 0): X + min(dx, 0), max(dz, 0): Z + min(dz, 0)],
+                  dist[max(-dx, 0): X + min(-dx, 0), max(-dz, 0): Z + min(-dz, 0)], w) for dx, dz, w in steps]
+        start, settled = (si[0] + 1, si[1] + 1), 0
+        for _ in range(4 * (nx + nz)):  # relax until the distance at the start stops improving
+            before = dist[start]
+            for dst, src, w in views:
+                np.minimum(dst, src + w, out=dst)
+            np.copyto(dist, np.inf, where=wall)
+            if np.isfinite(dist[start]):
+                settled = settled + 1 if dist[start] >= before - 1e-9 else 0
+                if settled >= 3:
+                    break
+        if not np.isfinite(dist[si[0] + 1, si[1] + 1]):
+            return None
+        here = (si[0] + 1, si[1] + 1)
+        cells = [here]
+        for _ in range(nx * nz):
+            if dist[here] == 0.0:
+                break
+            here = min(((here[0] + dx, here[1] + dz) for dx, dz, _ in steps), key=lambda c: dist[c])
+            cells.append(here)
+        cells_a = np.array(cells)
+        turn = np.flatnonzero(np.any(np.diff(cells_a, 2, axis=0) != 0, axis=1)) + 1 if len(cells) > 2 else np.zeros(0, int)
+        keep = np.unique(np.concatenate([[0], turn, [len(cells) - 1]]))  # the path's corners only
+        pts = [lo + cell * (cells_a[i].astype(np.float64) - 1.0) for i in keep]
+        pts[0], pts[-1] = p, q
+        out, here = [], p  # pulled straight: the farthest point in sight, repeatedly
+        i = 0
+        while i < len(pts) - 1:
+            j = len(pts) - 1
+            while j > i + 1 and self.first_hit(here, pts[j], radius, y0, y1, ignore) is not None:
+                j -= 1
+            out.append(pts[j])
+            here, i = pts[j], j
+        return out
+
     def top_along(self, p: np.ndarray, q: np.ndarray, radius: float, ignore: set = frozenset()) -> float:
         """The highest top of the footprints the leg p -> q (x, z) passes over (0 when none)."""
         if not len(self):
@@ -258,6 +333,7 @@ def yield_in_time(actors: dict, order: list[str], resmooth, horizon: float, exem
     notes = []
     for eid in order:
         a = actors[eid]
+        waited = 0.0
         for attempt in range(int(max_wait / 0.5) + 1):
             pa, ya = _sample(a.keys, t)
             lo, hi = pa.min(axis=0) - max(a.size), pa.max(axis=0) + max(a.size)
@@ -283,9 +359,14 @@ def yield_in_time(actors: dict, order: list[str], resmooth, horizon: float, exem
                 break
             f, other = first
             tc = float(t[f])
-            if tc <= 1e-6 or not getattr(a, "plan", None) or not _wait_before(a, tc, 0.5):
+            if waited >= max_wait:
+                notes.append(f"{eid} waited {max_wait:g} s for {other} and goes on")
+                break
+            wait = min(0.5 * (attempt + 1), 2.0, max_wait - waited)  # longer waits for a way that stays blocked
+            if tc <= 1e-6 or not getattr(a, "plan", None) or not _wait_before(a, tc, wait):
                 notes.append(f"{eid} and {other} could not be kept apart at {tc:.1f} s")
                 break
+            waited += wait
             resmooth(a)
         else:
             notes.append(f"{eid} waited {max_wait:g} s for {first[1]} and goes on")
@@ -310,6 +391,7 @@ def _wait_before(actor, tc: float, wait: float) -> bool:
         t0, p0, y0 = keys[first_move]
         new.insert(first_move + 1, (t0 + wait, p0.copy(), y0))
         actor.plan = _dedupe(new)
+        _shift_marks(actor, ts, wait)
         if getattr(actor, "flying_start", False) and first_move == 0:
             actor.flying_start = False
         return True
@@ -323,7 +405,17 @@ def _wait_before(actor, tc: float, wait: float) -> bool:
     extra = wait + actor.limits.ramp(actor.speed or 1.0)  # stop, stand, start again
     new = keys[: i + 1] + [(ts, pm, y1), (ts + extra, pm.copy(), y1)] + [(k[0] + extra, k[1], k[2]) for k in keys[i + 1:]]
     actor.plan = _dedupe(new)
+    _shift_marks(actor, ts, extra)
     return True
+
+
+def _shift_marks(actor, ts: float, extra: float) -> None:
+    """Exact spans and phases that begin after ``ts`` move later by ``extra`` seconds with the keys."""
+    if getattr(actor, "exact", None):
+        actor.exact = [(a + extra, b + extra) if a >= ts - 1e-9 else (a, b) for a, b in actor.exact]
+    if getattr(actor, "phases", None):
+        actor.phases = [(n, a + (extra if a >= ts - 1e-9 else 0.0), b + (extra if b >= ts - 1e-9 else 0.0), d)
+                        for n, a, b, d in actor.phases]
 
 
 def _dedupe(keys: list) -> list:

@@ -6,7 +6,8 @@
 - ``teleport``: a frame-to-frame speed over the archetype's ``speed_cap``;
 - ``jerk``: an acceleration (second difference of positions) over its
   ``accel_cap`` (bodies under dynamics are exempt from their release on:
-  gravity and bounces are theirs);
+  gravity and bounces are theirs; so are a jump's ``airborne`` phases,
+  whose take-off and touch-down are instants for the body's root at its feet);
 - ``overlap``: two unrelated objects' boxes interpenetrating by more than
   :data:`OVERLAP_TOLERANCE` on every axis (oriented boxes on the ground plane);
   related pairs (on, inside, a thrown thing and its thrower ...) may touch;
@@ -167,6 +168,10 @@ def check_world(scene, timeline) -> dict[str, list[str]]:
     spec = scene.metadata.get("spec") or {}
     backward = {a.get("actor") for a in spec.get("actions", []) if a.get("direction") == "backward"}
     mats = timeline.world_matrices() if ids else None
+    flights: dict[str, list] = {}
+    for ph in scene.metadata.get("phases") or []:
+        if isinstance(ph, dict) and ph.get("phase") == "airborne":
+            flights.setdefault(ph.get("entity"), []).append(ph)
     for e in objs:
         i = timeline.index(e.id)
         p = pos[:, i]
@@ -182,6 +187,9 @@ def check_world(scene, timeline) -> dict[str, list[str]]:
                 acc = np.linalg.norm(np.diff(v, axis=0), axis=1) * fps
                 if e.dynamics is not None:
                     acc = acc[: max(0, int(math.floor(e.dynamics.start_time * fps)) - 1)]
+                for ph in flights.get(e.id, ()):  # a jump's take-off and touch-down are instants for the feet
+                    lo_f = max(int(math.floor(ph["start"] * fps)) - 2, 0)
+                    acc[lo_f: int(math.ceil(ph["end"] * fps)) + 1] = 0.0
                 if acc.size and acc.max() > lim.accel_cap:
                     f = int(np.argmax(acc))
                     out["jerk"].append(f"{e.id} accelerates at {acc[f]:.1f} m/s2 at {timeline.time[f + 1]:.2f} s "

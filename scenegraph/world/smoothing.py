@@ -194,23 +194,24 @@ def _curve_capped(geo: np.ndarray, cum: np.ndarray, grid: np.ndarray, s: np.ndar
     acc, brk = 0.8 * limits.accel, 0.8 * limits.brake
 
     def bounded(u: np.ndarray) -> np.ndarray:
-        u = u.copy()
-        u[0] = min(u[0], v_start) if v_start > 0 else 0.0
-        u[-1] = min(u[-1], v_end) if v_end > 0 else 0.0
-        for i in range(n):  # no harder than the body accelerates ...
-            u[i + 1] = min(u[i + 1], math.sqrt(u[i] * u[i] + 2 * acc * ds[i]))
-        for i in range(n - 1, -1, -1):  # ... or brakes
-            u[i] = min(u[i], math.sqrt(u[i + 1] * u[i + 1] + 2 * brk * ds[i]))
-        return u
+        """u (speeds over ``ss``) lowered so that u^2 grows by at most 2 acc ds forwards (speeding up) and
+        2 brk ds backwards (braking): running minima of u^2 -/+ 2 a s, in closed form."""
+        w = np.square(u)
+        w[0] = min(w[0], v_start * v_start) if v_start > 0 else 0.0
+        w[-1] = min(w[-1], v_end * v_end) if v_end > 0 else 0.0
+        w = 2 * acc * ss + np.minimum.accumulate(w - 2 * acc * ss)
+        w = -2 * brk * ss + np.minimum.accumulate((w + 2 * brk * ss)[::-1])[::-1]
+        return np.sqrt(np.maximum(w, 0.0))
 
-    u = bounded(u)
+    cap = u.copy()
+    u = bounded(cap)
     # the speed over distance, softened (corners of the trapezoid -> bounded jerk), then bounded again
-    w = max(1, int(round(0.5 * max(float(u.max()), 0.5) / max(float(ds.mean()), 1e-6))))
+    w = max(1, int(round(0.25 * max(float(u.mean()), 0.3) / max(float(ds.mean()), 1e-6))))
     if w > 1 and n > 2 * w:
         ker = np.hanning(2 * w + 1)
         ker /= ker.sum()
         pad = np.concatenate([np.full(w, u[0]), u, np.full(w, u[-1])])
-        u = bounded(np.convolve(pad, ker, mode="valid"))
+        u = bounded(np.minimum(np.convolve(pad, ker, mode="valid"), cap))
     mean = 0.5 * (u[1:] + u[:-1])
     dt = ds / np.maximum(mean, 1e-3)
     tt = grid[0] + np.concatenate([[0.0], np.cumsum(dt)])
@@ -245,14 +246,17 @@ def _yaw(vec: np.ndarray, fallback: float) -> np.ndarray:
 
 
 def smooth_keys(keys: list, limits: MotionLimits, fps: float, *, flying_start: bool = False, open_end: bool = False,
-                coast_until: float | None = None, turn_on_path: bool = True, curve_cap: bool = True) -> list:
+                coast_until: float | None = None, turn_on_path: bool = True, curve_cap: bool = True,
+                exact: list | None = None, retimed: list | None = None) -> list:
     """Dense keys ``(t, position (3,), yaw)`` for the planned ``keys`` of one actor (see the module docstring).
 
     ``fps``: key rate (keys fall on the frame grid t = i / fps); ``coast_until``: with ``open_end``, the
     last run goes on at its final velocity until this time.  ``turn_on_path`` False keeps the planned yaws
     (a thing pushed or carried faces where it is put).  ``curve_cap`` slows the body in bends so its sideways
     acceleration stays within ``limits.lateral`` (the run then takes longer and later keys shift); False for
-    keys locked to another body's clock (a follower, an overtaker).
+    keys locked to another body's clock (a follower, an overtaker).  ``exact``: (t0, t1) spans whose keys are
+    kept as planned (a ballistic jump), sampled on the frame grid.  ``retimed``, a list, receives the final
+    time of every planned key (bends slowed shift what follows).
     """
     if len(keys) < 2:
         return list(keys)
@@ -267,15 +271,30 @@ def smooth_keys(keys: list, limits: MotionLimits, fps: float, *, flying_start: b
     out_p: list[np.ndarray] = [p[:1]]
     out_y: list[np.ndarray] = [yaw_in[:1]]
     # runs: maximal stretches of moving segments, split where the path reverses
+    fixed = np.zeros(len(dt), bool)
+    for e0, e1 in exact or ():
+        fixed |= (t[:-1] >= e0 - 1e-6) & (t[1:] <= e1 + 1e-6)
+    pieces: list[tuple[int, int]] = []  # exact stretches, kept as planned
+    i = 0
+    while i < len(dt):
+        if fixed[i]:
+            j = i
+            while j + 1 < len(dt) and fixed[j + 1]:
+                j += 1
+            pieces.append((i, j + 1))
+            i = j + 1
+        else:
+            i += 1
+    free = moving & ~fixed
     runs: list[tuple[int, int]] = []
     i = 0
     nseg = len(dt)
     while i < nseg:
-        if not moving[i]:
+        if not free[i]:
             i += 1
             continue
         j = i
-        while j + 1 < nseg and moving[j + 1]:
+        while j + 1 < nseg and free[j + 1]:
             a, b = dp[j], dp[j + 1]
             cos = float(a @ b) / (dist[j] * dist[j + 1])
             if math.acos(max(-1.0, min(1.0, cos))) > REVERSAL:
@@ -327,7 +346,18 @@ def smooth_keys(keys: list, limits: MotionLimits, fps: float, *, flying_start: b
             t0 = end
         emit(np.array([t1]), last_p[None], np.array([last_yaw]))
 
-    for r_i, (a, b) in enumerate(runs):
+    order = sorted([(a, b, False) for a, b in runs] + [(a, b, True) for a, b in pieces])
+    end_vel = np.zeros(3)
+    for r_i, (a, b, kept) in enumerate(order):
+        if kept:  # an exact stretch (a jump's arc) sampled on the frame grid, after the stand before it
+            keyed = [(float(t[k]), float(yaw_in[k])) for k in range(len(keys)) if last_t < t[k] <= t[a] + 1e-9]
+            if t[a] > last_t + 1e-6 or keyed:
+                hold_until(float(t[a]), float(yaw_in[a + 1]), keyed)
+            g = frames(float(t[a]), float(t[b]))
+            pts = np.stack([np.interp(g, t[a:b + 1], p[a:b + 1, i]) for i in range(3)], axis=1)
+            emit(g, pts, np.full(len(g), float(yaw_in[b])))
+            end_vel = (p[b] - p[b - 1]) / max(float(t[b] - t[b - 1]), 1e-9)
+            continue
         # the stand before this run (planned yaw keys in it turn the body; it ends facing the run)
         path = p[a : b + 1]
         speeds = dist[a:b] / dt[a:b]
@@ -337,7 +367,7 @@ def smooth_keys(keys: list, limits: MotionLimits, fps: float, *, flying_start: b
         if t[a] > last_t + 1e-6 or keyed:
             hold_until(float(t[a]), next_yaw if r_i or a else None, keyed)
         v_start = float(speeds[0]) if (a == 0 and flying_start) else 0.0
-        last_run = r_i == len(runs) - 1 and not moving[b:].any()
+        last_run = not moving[b:].any()
         v_end = float(speeds[-1]) if (open_end and last_run) else 0.0
         geo = _fillet(path, np.concatenate([speeds, speeds[-1:]]), limits)
         cum = np.concatenate([[0.0], np.cumsum(np.linalg.norm(np.diff(geo, axis=0), axis=1))])
@@ -372,6 +402,8 @@ def smooth_keys(keys: list, limits: MotionLimits, fps: float, *, flying_start: b
         end_dir = tan[-1] / max(float(np.linalg.norm(tan[-1])), 1e-12)
         end_vel = end_dir * v[-1] * scale
     # after the last run: planned yaw keys (a look) and the final hold
+    if retimed is not None:
+        retimed.extend(float(x) for x in t)
     tail = [(float(t[k]), float(yaw_in[k])) for k in range(len(keys)) if t[k] > last_t + 1e-6]
     if runs and open_end and not moving[runs[-1][1]:].any() and coast_until is not None and coast_until > last_t:
         vel = end_vel
@@ -380,5 +412,5 @@ def smooth_keys(keys: list, limits: MotionLimits, fps: float, *, flying_start: b
         emit(g, pts, np.full(len(g), last_yaw))
     elif tail:
         hold_until(float(t[-1]), None, tail)
-    return [(float(tt), pp.copy(), float(yy)) for tt, pp, yy in
-            zip(np.concatenate(out_t), np.concatenate(out_p), np.concatenate(out_y))]
+    pos = np.concatenate(out_p)  # one array; each key's position is a row of it (callers replace, never edit)
+    return list(zip(np.concatenate(out_t).tolist(), pos, np.concatenate(out_y).tolist()))

@@ -196,6 +196,9 @@ class Actor:
     plan: list | None = None  # the planned keys, kept when the smooth keys replace them
     carrier: tuple | None = None  # (id, from time): ridden, pushed or carried by that actor
     synced: bool = False  # its keys are timed by another actor's (follows, overtakes): never slowed on its own
+    notes: list | None = None  # where warnings about relaxed motion go (the build's warnings)
+    exact: list = field(default_factory=list)  # (t0, t1) spans of keys kept exactly by the smoother (a jump's arc)
+    phases: list = field(default_factory=list)  # (name, t0, t1, data): what the body does when (world.phases)
 
     def __post_init__(self) -> None:
         self.position = np.array(self.position, dtype=np.float64)
@@ -278,9 +281,17 @@ class Actor:
         q = m.outside(q, radius, y0, y1, ignore, toward=p)
         legs = m.route(p, q, radius, y0, y1, ignore)
         total = sum(float(np.linalg.norm(b - a)) for a, b in zip([p] + legs, legs)) or 1.0
-        if len(legs) > 9 or total > 2.5 * float(np.linalg.norm(q - p)) + 2.0:  # no short way round: straight on
-            legs = [q]
-            total = float(np.linalg.norm(q - p)) or 1.0
+        if len(legs) > 9 or total > 2.5 * float(np.linalg.norm(q - p)) + 2.0 or any(
+                m.first_hit(a, b, radius, y0, y1, ignore) is not None for a, b in zip([p] + legs, legs)):
+            grid = m.grid_route(p, q, radius, y0, y1, ignore)  # a maze: round it on a grid
+            if grid is not None:
+                legs = grid
+            else:  # no way round at all: straight on (the motion is relaxed, and says so)
+                legs = [q]
+                if self.notes is not None:
+                    self.notes.append(f"{self.id}: no way round what stands between it and its goal; "
+                                      f"relaxed 'keeps clear of still things' for that leg")
+            total = sum(float(np.linalg.norm(b - a)) for a, b in zip([p] + legs, legs)) or 1.0
         done, y_start = 0.0, self.position[1]
         here = p
         for w in legs:
