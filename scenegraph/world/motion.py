@@ -169,7 +169,7 @@ class _Planner:
             ends = []
             for m, eid in enumerate(ids):
                 actor, leader = self.actors[eid], self.actors[self.members(a.target)[0]]
-                actor.synced = True
+                actor.synced = leader.moved  # its keys keep time with a moving leader's
                 if a.verb == "overtake":
                     ends.append(relative.overtake(actor, leader, t0, m))
                 elif not leader.moved:  # chasing or following something that stays put: go to it
