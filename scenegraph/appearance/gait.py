@@ -82,6 +82,11 @@ def _windows(scene: Any, entity: Any) -> dict[str, list[tuple[float, float]]]:
             out.setdefault(str(a.get("verb")), []).append((float(a["start"]), float(a["end"])))
         except (KeyError, TypeError, ValueError):
             continue
+    for p in (scene.metadata or {}).get("phases") or []:  # the world's phases (scenegraph.world.phases)
+        if isinstance(p, dict) and p.get("entity") == entity.id and p.get("phase") == "sit" and p.get("on"):
+            out.setdefault("sit_on", []).append((float(p["start"]), float(p["end"])))  # the root is on the seat
+        if isinstance(p, dict) and p.get("entity") == entity.id and p.get("phase") in ("climb", "climb_down", "airborne"):
+            out.setdefault("vertical", []).append((float(p["start"]), float(p["end"])))  # feet go with the body
     return out
 
 
@@ -152,10 +157,12 @@ def pose_track(scene: Any, timeline: Any, entity_id: str, rig: Rig | None = None
     clear = (0.1 + 0.08 * r) * L * w_move
 
     acts = _windows(scene, ent)
-    w_sit = _weight(t, acts.get("sit", []), 0.4)
+    w_seat = _weight(t, acts.get("sit_on", []), 0.4)  # on a seat: the hips come down to the root, legs hang
+    w_sit = np.maximum(_weight(t, acts.get("sit", []), 0.4), w_seat)
     w_jump = np.maximum(_weight(t, acts.get("jump", []), 0.15), _smoothstep(0.6, 1.2, np.abs(vy)))
     w_wave = _weight(t, acts.get("wave", []), 0.3)
     w_lie = _weight(t, acts.get("lie", []) + acts.get("sleep", []), 0.5) if rig.kind != "bird" else np.zeros(F)
+    w_vert = _weight(t, acts.get("vertical", []), 0.1)  # climbing or airborne: no foot stays planted on the floor
 
     rot = np.zeros((F, J, 4))
     rot[..., 3] = 1.0
@@ -183,6 +190,7 @@ def pose_track(scene: Any, timeline: Any, entity_id: str, rig: Rig | None = None
         e = e * e * (3.0 - 2.0 * e)  # over the landing spot before it comes down: no slide at touch-down
         lift_w, land_w = before[run + 1], after[np.minimum(run + 1, len(after) - 1)]
         world = np.where(stance[:, None], lift_w, lift_w + (land_w - lift_w) * e[:, None])
+        world += (np.einsum("fij,fj->fi", M, nominal) - world) * w_vert[:, None]
         tgt = np.einsum("fij,fj->fi", Minv, world)[:, :3]
         tgt[:, 1] += np.where(stance, 0.0, clear * np.sin(math.pi * s_sw))
         targets.append((leg, hip, tgt, stance))
@@ -194,10 +202,11 @@ def pose_track(scene: Any, timeline: Any, entity_id: str, rig: Rig | None = None
         drop = np.maximum(drop, np.where(stance, np.maximum(-rel[:, 1] - need, 0.0), 0.0))
     drop = np.maximum(_smooth(_smooth(drop, 5), 3), drop)  # smooth, yet never short of reach
     sit_drop = max(bind[0][1] - (bind[legs[0].lower][1] + 0.02 * rig.height), 0.0) if human else 0.4 * bind[0][1]
-    root[:, 1] -= drop * (1 - w_sit) + sit_drop * w_sit
+    seat_drop = max(bind[0][1] - sit_drop - 0.06 * rig.height, 0.0) * w_seat  # on a seat: the hips on the root
+    root[:, 1] -= drop * (1 - w_sit) + sit_drop * w_sit + seat_drop
     # lying down: a person on its back, an animal on its belly with its legs folded (the root drops to the ground)
     lie_drop = bind[0][1] - (0.1 * rig.height if human else 0.38 * bind[0][1])
-    root[:, 1] -= np.maximum(lie_drop - (drop * (1 - w_sit) + sit_drop * w_sit), 0.0) * w_lie
+    root[:, 1] -= np.maximum(lie_drop - (drop * (1 - w_sit) + sit_drop * w_sit + seat_drop), 0.0) * w_lie
     for leg, hip, tgt, _ in targets:
         rel = tgt - (hip - (0.0, 0.0, 0.0)) + np.stack([np.zeros(F), drop, np.zeros(F)], axis=1)
         roll, pitch, bend = _two_bone(rel, a, b, leg.knee)

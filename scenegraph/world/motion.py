@@ -640,14 +640,16 @@ class _Planner:
             obj.go(edge, 0.4)  # tips over the edge
             obj.dynamics = Dynamics(velocity=(side * 0.4, 0.0, 0.0), start_time=obj.t)
             fall = math.sqrt(2 * max(obj.position[1], 0.01) / GRAVITY)
-            obj.phases.append(("fall", obj.t, obj.t + fall, {"from": sup.id}))
-            actor.wait_until(obj.t + max(fall, 0.5))
+            settle = vertical.settle_time(obj.position[1], obj.dynamics.restitution)
+            obj.phases += [("fall", obj.t, obj.t + fall, {"from": sup.id}), ("bounce", obj.t + fall, obj.t + settle, {})]
+            actor.wait_until(obj.t + max(settle, 0.5))  # the clip holds it until it lies still
             return
         if a.verb == "drop":
             obj.dynamics = Dynamics(velocity=(0.0, 0.0, 0.0), start_time=t0)
             fall = math.sqrt(2 * max(obj.position[1], 0.01) / GRAVITY)
-            obj.phases.append(("fall", t0, t0 + fall, {}))
-            actor.wait_until(t0 + max(fall, 0.5))
+            settle = vertical.settle_time(obj.position[1], obj.dynamics.restitution)
+            obj.phases += [("fall", t0, t0 + fall, {}), ("bounce", t0 + fall, t0 + settle, {})]
+            actor.wait_until(t0 + max(settle, 0.5))
             return
         if a.to and self.members(a.to):  # thrown to someone: it lands at them, not beside them
             dest = self.actors[self.members(a.to)[0]].position * [1, 0, 1]

@@ -18,11 +18,11 @@ Phase names (:data:`PHASES`):
   parabola, so the take-off and touch-down are instants), ``land`` (absorbing
   the landing);
 - ``climb`` (hands and feet on the thing, going up: the root rises at
-  climbing speed against it), ``climb_down``, ``descend`` (the whole way
-  down), ``slide`` (sitting, sliding down a chute), ``step_up`` (stepping or
+  climbing speed against it, or along stairs and slopes), ``climb_down``,
+  ``slide`` (sitting, sliding down a chute), ``step_up`` (stepping or
   sitting down onto a low seat or top);
-- ``fall`` (released: under gravity until it first hits the floor; it may
-  bounce and settle after), ``sit`` / ``stand`` / ``lie`` (resting; on a
+- ``fall`` (released: under gravity until it first hits the floor),
+  ``bounce`` (its bounces until it lies still), ``sit`` / ``stand`` / ``lie`` (resting; on a
   thing when ``on`` is given, the root then on its surface), ``carry`` /
   ``push`` / ``ride`` (moving with a thing held, pushed or ridden; ``on``
   names it) and ``carried`` / ``pushed`` / ``ridden`` (the thing itself; ``on``
@@ -39,7 +39,7 @@ import numpy as np
 
 __all__ = ["PHASES", "phases_of", "phase_weight", "collect"]
 
-PHASES = ("jump", "crouch", "airborne", "land", "climb", "climb_down", "descend", "slide", "step_up", "fall",
+PHASES = ("jump", "crouch", "airborne", "land", "climb", "climb_down", "slide", "step_up", "fall", "bounce",
           "sit", "stand", "lie", "carry", "push", "ride", "carried", "pushed", "ridden")
 
 

@@ -213,7 +213,7 @@ class ObstacleMap:
             before = dist[start]
             for dst, src, w in views:
                 np.minimum(dst, src + w, out=dst)
-            np.copyto(dist, np.inf, where=wall)
+                np.copyto(dist, np.inf, where=wall)  # after every shift: nothing leaks through a wall
             if np.isfinite(dist[start]):
                 settled = settled + 1 if dist[start] >= before - 1e-9 else 0
                 if settled >= 3:

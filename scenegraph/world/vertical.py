@@ -32,7 +32,7 @@ import numpy as np
 from scenegraph.world.profiles import archetype_of
 from scenegraph.world.stage import Actor, forward_of, yaw_of
 
-__all__ = ["VERBS", "GRAVITY", "CLIMB_SPEED", "SEATS", "climb_mode", "surface_height", "top_point", "jump", "climb",
+__all__ = ["VERBS", "GRAVITY", "settle_time", "CLIMB_SPEED", "SEATS", "climb_mode", "surface_height", "top_point", "jump", "climb",
            "Ground", "start_supports", "JUMP_REACH", "jump_height", "rest_on", "plan_vertical", "settle", "follow_ground"]
 
 GRAVITY = 9.81
@@ -48,6 +48,18 @@ _POLE = ("tree", "pole", "lamp post", "flagpole", "palm", "rope", "mast", "trunk
 _SLOPE = ("stairs", "steps", "staircase", "hill", "ramp", "escalator", "slope", "mountain", "dune")
 _SLIDE = ("slide",)
 _LIVING = ("person", "animal")
+
+
+def settle_time(height: float, restitution: float, settle_speed: float = 0.05) -> float:
+    """Seconds from a drop at ``height`` m until the bounces (each ``restitution`` of the last) die down below
+    ``settle_speed`` m/s: the first fall, then two flights per bounce."""
+    t = math.sqrt(2 * max(height, 1e-3) / GRAVITY)
+    v = GRAVITY * t * restitution
+    total = t
+    while v > settle_speed and restitution > 0:
+        total += 2 * v / GRAVITY
+        v *= restitution
+    return total
 
 
 def climb_mode(info) -> str:
@@ -231,7 +243,7 @@ def climb(actor: Actor, thing: Actor, up: bool, speed: float | None = None) -> N
         foot[1] = thing.position[1]
         high = thing.position + d * max(0.5 * thing.size[2] - depth - 0.1, 0.0) + [0.0, thing.size[1], 0.0]
         if mode == "slope":
-            high = far - d * (depth + 0.1) + [0.0, thing.size[1], 0.0]
+            high = far + d * (depth + 0.1) + [0.0, thing.size[1], 0.0]
         stand = high
     else:  # a face: up the side facing the actor, onto the top
         foot = _edge_point(thing, toward, depth + 0.02)
@@ -239,8 +251,8 @@ def climb(actor: Actor, thing: Actor, up: bool, speed: float | None = None) -> N
         d = d / max(float(np.linalg.norm(d)), 1e-9)
         high = foot + [0.0, top_y - foot[1], 0.0]
         stand = top_point(thing, foot, actor.size, actor.info) if thing.info is None or thing.info.support else None
-        if stand is None:  # nothing to stand on (a ladder): near its top, feet a body-third below it
-            high = foot + [0.0, max(top_y - foot[1] - 0.35 * actor.size[1], 0.3), 0.0]
+        if stand is None:  # nothing to stand on (a ladder): up until its hands reach the top
+            high = foot + [0.0, max(top_y - foot[1] - 0.6 * actor.size[1], 0.3), 0.0]
     walk = max(0.5, min(1.4, actor.speed or 1.0))
     if up:
         if float(np.linalg.norm((actor.position - foot)[[0, 2]])) > 0.05:
@@ -255,7 +267,7 @@ def climb(actor: Actor, thing: Actor, up: bool, speed: float | None = None) -> N
             actor._straight(high, max(length / max(rise / (1.6 * vz), 0.2), 0.2))
         else:
             _vertical(actor, high, vz)
-        actor.phases.append(("climb", t0, actor.t, {"on": thing.id}))
+        actor.phases.append(("climb", t0, actor.t, {"on": thing.id, "mode": mode}))
         if stand is not None and float(np.linalg.norm(stand - actor.position)) > 0.05:
             actor.stop()
             actor._straight(stand, walk * 0.6)
@@ -304,9 +316,9 @@ def climb(actor: Actor, thing: Actor, up: bool, speed: float | None = None) -> N
             else:
                 _vertical(actor, foot + [0.0, ground_y - foot[1], 0.0] if mode == "face" else low, vz)
             actor.stop()
-            actor.phases.append(("climb_down", t0, actor.t, {"on": thing.id}))
+            actor.phases.append(("climb_down", t0, actor.t, {"on": thing.id, "mode": mode}))
         actor.support, actor.support_top = None, float(ground_y)
-    actor.phases.append(("climb" if up else "descend", start, actor.t, {"on": thing.id, "mode": mode}))
+    del start
 
 
 def _face(actor: Actor, yaw: float) -> None:
