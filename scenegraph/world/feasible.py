@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["relax_relations", "size_courses", "COURSES", "GROW", "FOOTPRINT", "BULK", "is_course", "course_radius"]
+__all__ = ["relax_relations", "size_courses", "COURSES", "GROW", "FOOTPRINT", "BULK", "is_course", "is_course_word", "course_radius"]
 
 #: a holder may grow to at most this many times its own size (per axis) to hold what is put in it
 GROW = {"container": 2.0, "furniture": 1.5, "prop": 2.0, "building": 1.5, "car": 1.4, "truck": 1.3, "bus": 1.3,
@@ -84,6 +84,12 @@ def is_course(info) -> bool:
     """Whether a catalogue class (or stand-in) is a course that movers go round on (a track, a circuit ...)."""
     name = (getattr(info, "name", "") or "").lower()
     return name in COURSES or any(name.endswith(" " + w) for w in COURSES)
+
+
+def is_course_word(word: str | None) -> bool:
+    """Whether a setting word names a course ('racetrack', 'race track', 'circuit' ...)."""
+    w = (word or "").lower().replace("_", " ")
+    return bool(w) and (w in COURSES or any(w.endswith(" " + c) for c in COURSES))
 
 
 def course_radius(mover_limits, mover_size) -> float:

@@ -36,7 +36,7 @@ import numpy as np
 from scenegraph.errors import SpecError
 from scenegraph.model import Dynamics
 from scenegraph.model.spec import PLACES, ActionSpec
-from scenegraph.world import formation, relative, vertical
+from scenegraph.world import feasible, formation, relative, vertical
 from scenegraph.world.profiles import archetype_of, curve_speed, pace_factor, setting_speed
 from scenegraph.world.stage import (PAVEMENT, ROAD_HALF_WIDTH, Actor, Road, Stage, forward_of, orbit_start,  # noqa: F401
                               right_of, yaw_of)
@@ -553,9 +553,10 @@ class _Planner:
     def orbit(self, a: ActionSpec, actor: Actor, member: int, n: int) -> None:
         ids = self.members(a.target) if a.target else []
         course = getattr(self.actors[ids[0]], "course", None) if ids else None
+        if not ids and not a.target and feasible.is_course_word(self.stage.setting):  # 'race around the track'
+            course = (feasible.course_radius(actor.limits, actor.size), max(actor.size[0], 0.5) + 1.0)
         if course is not None:  # round a course, on it: one lane each, abreast at the start line
-            thing = self.actors[ids[0]]
-            c = thing.position.copy()
+            c = self.actors[ids[0]].position.copy() if ids else self.stage.center.copy()
             p0 = c + np.array([0.0, 0.0, course[0] + course[1] * member])  # the side towards the camera
             p0[1] = actor.position[1]
             if actor.moved:
