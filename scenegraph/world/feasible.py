@@ -5,7 +5,8 @@ layout, :func:`relax_relations` checks each relation against the sizes:
 
 - ``inside``: the subject must fit in the holder at any heading.  A holder
   may be made bigger to hold it, but only up to :data:`GROW` times its own
-  size (a box can be a big box; a cup cannot be a garage).  Beyond that
+  size (a box can be a big box; a cup cannot be a garage), and what goes in
+  may be made down to :data:`SHRINK` of its size.  Beyond that
   the relation is relaxed to ``near`` ("a car inside a cup": the car stands
   by the cup).
 - ``on``: the support must carry the subject: the subject's footprint at
@@ -25,11 +26,13 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["relax_relations", "size_courses", "COURSES", "GROW", "FOOTPRINT", "BULK", "is_course", "is_course_word", "course_radius"]
+__all__ = ["relax_relations", "size_courses", "COURSES", "GROW", "SHRINK", "FOOTPRINT", "BULK", "is_course", "is_course_word", "course_radius"]
 
 #: a holder may grow to at most this many times its own size (per axis) to hold what is put in it
 GROW = {"container": 2.0, "furniture": 1.5, "prop": 2.0, "building": 1.5, "car": 1.4, "truck": 1.3, "bus": 1.3,
         "boat": 1.5, "train": 1.3, "aircraft": 1.3}
+#: ... and what is put in it may be made as small as this share of its size (a toy robot in a box)
+SHRINK = 0.65
 #: what stands on a support covers at most this many times its top ...
 FOOTPRINT = 2.5
 #: ... and is at most this many times as bulky
@@ -64,6 +67,8 @@ def relax_relations(rels: list[tuple[str, str, str]], size: dict, info: dict, wa
                     new = np.maximum(size[o], need)
                     grow(o, new)
                     warnings.append(f"{o} is made {_fmt(new)} to hold {s}")
+                elif np.all(need * SHRINK <= size[o] * limit):
+                    pass  # the layout grows the holder where there is room and makes the contents smaller
                 else:
                     why = f"{s} ({_fmt(size[s])}) does not fit in {o} ({_fmt(size[o])})"
         elif r == "on":

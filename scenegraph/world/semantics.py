@@ -291,10 +291,11 @@ def keep_apart(pairs: list[tuple[str, str]], placed: dict[str, tuple[np.ndarray,
 
 
 def box_reach(size, yaw: float, direction) -> float:
-    """How far (m) a box of ``size`` (w, h, d) turned by ``yaw`` reaches from its centre along the ground
-    direction ``direction`` (unit, x and z used): beside a wide thing approached at a slant is farther out."""
+    """How far (m) the ground line from a box's centre along ``direction`` (unit, x and z used) runs inside
+    the box of ``size`` (w, h, d) turned by ``yaw``: beside a long thing approached end-on is farther out
+    than beside it approached side-on."""
     c, s = math.cos(yaw), math.sin(yaw)
     lx = abs(direction[0] * c - direction[2] * s)
     lz = abs(direction[0] * s + direction[2] * c)
-    return 0.5 * (size[0] * lx + size[2] * lz)
+    return min(0.5 * size[0] / max(lx, 1e-9), 0.5 * size[2] / max(lz, 1e-9))
 
