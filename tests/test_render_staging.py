@@ -26,6 +26,14 @@ pytest.importorskip("torch")
 RENDER = ["--width", "32", "--no-passes", "--quiet"]
 
 
+#: the CLI with every file write 0.5 s slower, to be interrupted or killed in the middle of writing
+SLOW_WRITES = ("import signal; signal.signal(signal.SIGINT, signal.default_int_handler)\n"  # as in a terminal, even when
+               # started from a shell's background job, which ignores SIGINT (CI scripts run with '&')
+               "import sys, time, runpy; import scenegraph.model.files as f; w = f.atomic_write\n"
+               "def slow(*a, **k):\n    w(*a, **k); time.sleep(0.5)\n"
+               "f.atomic_write = slow; sys.argv = ['scenegraph'] + sys.argv[1:]; runpy.run_module('scenegraph.cli', run_name='__main__')")
+
+
 def _cli(*args: str, **kw) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "scenegraph.cli", *args], capture_output=True, text=True, timeout=300, **kw)
 
@@ -100,9 +108,7 @@ def test_a_failed_write_leaves_the_previous_render_untouched(tmp_path, scene_fil
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
 def test_an_interrupt_while_the_frames_are_written_leaves_the_previous_render(tmp_path, scene_file, first_render, sig):
     out = _previous(tmp_path, first_render)
-    slow_writes = ("import sys, time, runpy; import scenegraph.model.files as f; w = f.atomic_write\n"
-                   "def slow(*a, **k):\n    w(*a, **k); time.sleep(0.5)\n"
-                   "f.atomic_write = slow; sys.argv = ['scenegraph'] + sys.argv[1:]; runpy.run_module('scenegraph.cli', run_name='__main__')")
+    slow_writes = SLOW_WRITES
     proc = subprocess.Popen([sys.executable, "-c", slow_writes, "render", str(scene_file), "-o", str(out), "--frames", "0:6", *RENDER],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 240
@@ -123,9 +129,7 @@ def test_an_interrupt_while_the_frames_are_written_leaves_the_previous_render(tm
 @pytest.mark.slow
 def test_a_killed_render_leaves_only_staging_that_the_next_run_removes(tmp_path, scene_file, first_render):
     out = _previous(tmp_path, first_render)
-    slow_writes = ("import sys, time, runpy; import scenegraph.model.files as f; w = f.atomic_write\n"
-                   "def slow(*a, **k):\n    w(*a, **k); time.sleep(0.5)\n"
-                   "f.atomic_write = slow; sys.argv = ['scenegraph'] + sys.argv[1:]; runpy.run_module('scenegraph.cli', run_name='__main__')")
+    slow_writes = SLOW_WRITES
     proc = subprocess.Popen([sys.executable, "-c", slow_writes, "render", str(scene_file), "-o", str(out), "--frames", "0:6", *RENDER],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 240
