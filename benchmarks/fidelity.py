@@ -137,13 +137,22 @@ class World:
         return {
             "left_of": pa[0] < pb[0], "right_of": pa[0] > pb[0],
             "in_front_of": pa[2] > pb[2], "behind": pa[2] < pb[2],
-            "on": abs(la[1] - hb[1]) < 0.05 and over,
+            "on": abs(la[1] - (lb[1] + self.surface(a, b))) < 0.05 and over,
             "under": ha[1] <= hb[1] + 1e-6 and la[1] < hb[1] and over,
             "above": la[1] >= hb[1] - 1e-6 and over,
             "inside": bool(np.all(la >= lb - 0.05) and np.all(ha <= hb + 0.05)),
             "near": self.gap(a, b, f) < 2.0,
             "far_from": self.gap(a, b, f) > 4.0,
         }[r]
+
+    def surface(self, a: str, b: str) -> float:
+        """Height above b's base where a rests when on b: a seat for a living thing on a chair or sofa."""
+        from scenegraph.model import catalog
+        from scenegraph.world.vertical import surface_height
+
+        eb = self.scene.entity(self.one(b))
+        size = np.ptp(np.asarray(eb.bounds), axis=0)
+        return surface_height(catalog.lookup(eb.cls), size, catalog.lookup(self.scene.entity(self.one(a)).cls))
 
     def visible_throughout(self, word: str, share: float = 0.9) -> bool:
         vis = self.tl.visibility["camera_1"].in_frustum[:, self.tl.index(self.one(word))]
