@@ -25,35 +25,12 @@ _C = np.array([[1.0, 0.0, 0.0, 0.0], [0.0, 0.0, -1.0, 0.0], [0.0, 1.0, 0.0, 0.0]
 
 
 def _world(bpy, job: dict) -> None:
-    world = bpy.data.worlds.new("scenegraph_sky")
-    bpy.context.scene.world = world
-    world.use_nodes = True
-    nt = world.node_tree
-    for n in list(nt.nodes):
-        nt.nodes.remove(n)
-    out = nt.nodes.new("ShaderNodeOutputWorld")
-    bg = nt.nodes.new("ShaderNodeBackground")
-    coord = nt.nodes.new("ShaderNodeTexCoord")
-    sep = nt.nodes.new("ShaderNodeSeparateXYZ")
-    ramp = nt.nodes.new("ShaderNodeValToRGB")
-    rng = nt.nodes.new("ShaderNodeMapRange")
-    rng.inputs["From Min"].default_value = -1.0
-    rng.inputs["From Max"].default_value = 1.0
-    scale = float(job["radiance_scale"])
+    """The scene's sky gradient as Blender's world, at the job's radiance scale (blender_look's node tree)."""
+    from scenegraph.render.blender_look import _world as sky_world
+
     sky = job["sky"]
     stops = [(0.0, sky["below"]), (0.5, sky["horizon"]), (0.62, sky["mid"]), (1.0, sky["zenith"])]
-    els = ramp.color_ramp.elements
-    while len(els) < len(stops):
-        els.new(0.5)
-    for el, (pos, col) in zip(els, stops):
-        el.position = pos
-        el.color = (*[float(c) * scale for c in col], 1.0)
-    nt.links.new(coord.outputs["Generated"], sep.inputs[0])
-    nt.links.new(sep.outputs["Z"], rng.inputs["Value"])
-    nt.links.new(rng.outputs["Result"], ramp.inputs["Fac"])
-    nt.links.new(ramp.outputs["Color"], bg.inputs["Color"])
-    bg.inputs["Strength"].default_value = 1.0
-    nt.links.new(bg.outputs["Background"], out.inputs["Surface"])
+    sky_world(bpy, [(pos, [float(c) for c in col]) for pos, col in stops], float(job["radiance_scale"]))
 
 
 def _engine(bpy, job: dict) -> str:
