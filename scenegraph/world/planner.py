@@ -63,9 +63,16 @@ class ObstacleMap:
     def __len__(self) -> int:
         return len(self.ids)
 
+    def _cos_sin(self) -> tuple[np.ndarray, np.ndarray]:
+        """cos and sin of every yaw, computed once (the map does not change after it is built)."""
+        cs = self.__dict__.get("_cs")
+        if cs is None:
+            cs = self.__dict__["_cs"] = (np.cos(self.yaw), np.sin(self.yaw))
+        return cs
+
     def _local(self, pts: np.ndarray) -> np.ndarray:
         """World (..., 2) x, z -> every obstacle's frame, (N, ..., 2)."""
-        c, s = np.cos(self.yaw), np.sin(self.yaw)
+        c, s = self._cos_sin()
         d = pts[None] - self.center.reshape((-1,) + (1,) * (pts.ndim - 1) + (2,))
         # the obstacle's local x is (cos, -sin) in (x, z); local z is (sin, cos)
         cx = c.reshape((-1,) + (1,) * (pts.ndim - 1))
@@ -75,8 +82,19 @@ class ObstacleMap:
     def _active(self, y0: float, y1: float, ignore: set) -> np.ndarray:
         keep = (self.y[:, 1] > y0 + 0.05) & (self.y[:, 0] < y1 - 0.05)
         if ignore:
-            keep &= np.array([i not in ignore for i in self.ids])
+            keep &= self._kept(ignore)
         return keep
+
+    def _kept(self, ignore: set) -> np.ndarray:
+        """(N,) bool: the footprints not in ``ignore`` (cached per ignore set: a mover asks many times)."""
+        cache = self.__dict__.setdefault("_kept_cache", {})
+        key = frozenset(ignore)
+        mask = cache.get(key)
+        if mask is None:
+            if len(cache) > 256:
+                cache.clear()
+            mask = cache[key] = np.array([i not in key for i in self.ids], dtype=bool)
+        return mask
 
     def first_hit(self, p: np.ndarray, q: np.ndarray, radius: float, y0: float, y1: float,
                   ignore: set = frozenset()) -> tuple[int, float] | None:
@@ -84,10 +102,37 @@ class ObstacleMap:
         if not len(self):
             return None
         active = self._active(y0, y1, ignore)
-        if not active.any():
+        p = np.asarray(p, dtype=np.float64)
+        q = np.asarray(q, dtype=np.float64)
+        # broad phase: only footprints whose bounding circle (inflated) meets the leg's bounding box
+        reach = self._reach() + radius * 1.4143  # the corner of the inflated footprint
+        c = self.center
+        active &= ((c[:, 0] + reach >= min(p[0], q[0])) & (c[:, 0] - reach <= max(p[0], q[0]))
+                   & (c[:, 1] + reach >= min(p[1], q[1])) & (c[:, 1] - reach <= max(p[1], q[1])))
+        near = np.flatnonzero(active)
+        if not near.size:
             return None
-        lp = self._local(np.asarray(p, dtype=np.float64))  # (N, 2)
-        lq = self._local(np.asarray(q, dtype=np.float64))
+        sub = self._subset(near)
+        hit = sub._slab_hit(p, q, radius)
+        return None if hit is None else (int(near[hit[0]]), hit[1])
+
+    def _reach(self) -> np.ndarray:
+        r = self.__dict__.get("_r")
+        if r is None:
+            r = self.__dict__["_r"] = np.hypot(self.half[:, 0], self.half[:, 1]) + 1e-6
+        return r
+
+    def _subset(self, idx: np.ndarray) -> "ObstacleMap":
+        sub = ObstacleMap.__new__(ObstacleMap)
+        c, s = self._cos_sin()
+        sub.__dict__.update(ids=None, center=self.center[idx], half=self.half[idx], yaw=self.yaw[idx], y=self.y[idx],
+                            _cs=(c[idx], s[idx]))
+        return sub
+
+    def _slab_hit(self, p: np.ndarray, q: np.ndarray, radius: float) -> tuple[int, float] | None:
+        """The slab test of :meth:`first_hit` over every footprint of this map (all active)."""
+        lp = self._local(p)  # (N, 2)
+        lq = self._local(q)
         h = self.half + radius
         d = lq - lp
         with np.errstate(divide="ignore", invalid="ignore"):
@@ -97,7 +142,7 @@ class ObstacleMap:
         tmax = np.where(np.abs(d) < 1e-12, np.where(np.abs(lp) <= h, np.inf, -np.inf), np.maximum(t1, t2))
         enter = np.max(tmin, axis=1)
         leave = np.min(tmax, axis=1)
-        hit = active & (enter < leave) & (leave > 1e-6) & (enter < 1.0 - 1e-6)
+        hit = (enter < leave) & (leave > 1e-6) & (enter < 1.0 - 1e-6)
         inside_start = np.all(np.abs(lp) < h - 1e-6, axis=1)
         hit &= ~inside_start  # a leg that starts inside (touching at the start) leaves it freely
         if not hit.any():
@@ -183,20 +228,19 @@ class ObstacleMap:
         free = np.ones((nx, nz), bool)
         active = np.flatnonzero(self._active(y0, y1, ignore))
         h = self.half + radius
-        for k in active:
-            r = float(np.hypot(*h[k]))
-            ix = (gx >= self.center[k, 0] - r) & (gx <= self.center[k, 0] + r)
-            iz = (gz >= self.center[k, 1] - r) & (gz <= self.center[k, 1] + r)
-            if not ix.any() or not iz.any():
-                continue
-            X, Z = np.meshgrid(gx[ix], gz[iz], indexing="ij")
+        r = np.hypot(h[active, 0], h[active, 1])
+        cx, cz = self.center[active, 0], self.center[active, 1]
+        # the grid lines inside each footprint's bounding square (gx, gz ascend: each a slice)
+        ix0, ix1 = np.searchsorted(gx, cx - r, "left"), np.searchsorted(gx, cx + r, "right")
+        iz0, iz1 = np.searchsorted(gz, cz - r, "left"), np.searchsorted(gz, cz + r, "right")
+        for j in np.flatnonzero((ix1 > ix0) & (iz1 > iz0)):
+            k = active[j]
             c, s_ = math.cos(self.yaw[k]), math.sin(self.yaw[k])
-            dx, dz = X - self.center[k, 0], Z - self.center[k, 1]
+            dx = (gx[ix0[j]: ix1[j]] - self.center[k, 0])[:, None]
+            dz = (gz[iz0[j]: iz1[j]] - self.center[k, 1])[None, :]
             lx, lz = dx * c - dz * s_, dx * s_ + dz * c
             block = (np.abs(lx) < h[k, 0]) & (np.abs(lz) < h[k, 1])
-            sub = free[np.ix_(ix, iz)]
-            sub &= ~block
-            free[np.ix_(ix, iz)] = sub
+            free[ix0[j]: ix1[j], iz0[j]: iz1[j]] &= ~block
         si = tuple(np.clip(np.round((p - lo) / cell).astype(int), 0, [nx - 1, nz - 1]))
         gi = tuple(np.clip(np.round((q - lo) / cell).astype(int), 0, [nx - 1, nz - 1]))
         free[si] = free[gi] = True
@@ -204,16 +248,19 @@ class ObstacleMap:
         wall = np.ones((nx + 2, nz + 2), bool)
         wall[1:-1, 1:-1] = ~free
         dist[gi[0] + 1, gi[1] + 1] = 0.0
-        steps = [(dx, dz, math.hypot(dx, dz)) for dx in (-1, 0, 1) for dz in (-1, 0, 1) if dx or dz]
+        steps = [(dx, dz) for dx in (-1, 0, 1) for dz in (-1, 0, 1) if dx or dz]
         X, Z = dist.shape
+        # per shift: the step's length, inf into a wall (so nothing leaks through one), and a scratch array
         views = [(dist[max(dx, 0): X + min(dx, 0), max(dz, 0): Z + min(dz, 0)],
-                  dist[max(-dx, 0): X + min(-dx, 0), max(-dz, 0): Z + min(-dz, 0)], w) for dx, dz, w in steps]
+                  dist[max(-dx, 0): X + min(-dx, 0), max(-dz, 0): Z + min(-dz, 0)],
+                  np.where(wall[max(dx, 0): X + min(dx, 0), max(dz, 0): Z + min(dz, 0)], np.inf, math.hypot(dx, dz)),
+                  np.empty((X - abs(dx), Z - abs(dz)))) for dx, dz in steps]
         start, settled = (si[0] + 1, si[1] + 1), 0
         for _ in range(4 * (nx + nz)):  # relax until the distance at the start stops improving
             before = dist[start]
-            for dst, src, w in views:
-                np.minimum(dst, src + w, out=dst)
-                np.copyto(dist, np.inf, where=wall)  # after every shift: nothing leaks through a wall
+            for dst, src, w, tmp in views:
+                np.add(src, w, out=tmp)
+                np.minimum(dst, tmp, out=dst)
             if np.isfinite(dist[start]):
                 settled = settled + 1 if dist[start] >= before - 1e-9 else 0
                 if settled >= 3:
@@ -225,7 +272,7 @@ class ObstacleMap:
         for _ in range(nx * nz):
             if dist[here] == 0.0:
                 break
-            here = min(((here[0] + dx, here[1] + dz) for dx, dz, _ in steps), key=lambda c: dist[c])
+            here = min(((here[0] + dx, here[1] + dz) for dx, dz in steps), key=lambda c: dist[c])
             cells.append(here)
         cells_a = np.array(cells)
         turn = np.flatnonzero(np.any(np.diff(cells_a, 2, axis=0) != 0, axis=1)) + 1 if len(cells) > 2 else np.zeros(0, int)
@@ -234,13 +281,39 @@ class ObstacleMap:
         pts[0], pts[-1] = p, q
         out, here = [], p  # pulled straight: the farthest point in sight, repeatedly
         i = 0
+        active = self._active(y0, y1, ignore)
         while i < len(pts) - 1:
             j = len(pts) - 1
-            while j > i + 1 and self.first_hit(here, pts[j], radius, y0, y1, ignore) is not None:
-                j -= 1
+            if j > i + 1:
+                blocked = self._blocked(here, np.array(pts[i + 2:]), radius, active)
+                clear = np.flatnonzero(~blocked)
+                j = i + 2 + int(clear[-1]) if clear.size else i + 1
             out.append(pts[j])
             here, i = pts[j], j
         return out
+
+    def _blocked(self, p: np.ndarray, qs: np.ndarray, radius: float, active: np.ndarray) -> np.ndarray:
+        """(M,) bool: does the leg p -> qs[m] enter an ``active`` footprint (``first_hit`` is not None), for all m."""
+        near = np.flatnonzero(active)
+        if not near.size or not len(qs):
+            return np.zeros(len(qs), bool)
+        sub = self._subset(near)
+        lp = sub._local(np.asarray(p, dtype=np.float64))  # (N, 2)
+        lq = sub._local(qs)  # (N, M, 2)
+        h = sub.half + radius  # (N, 2)
+        d = lq - lp[:, None]
+        lp_, h_ = lp[:, None], h[:, None]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            t1 = (-h_ - lp_) / d
+            t2 = (h_ - lp_) / d
+        flat = np.abs(d) < 1e-12
+        tmin = np.where(flat, np.where(np.abs(lp_) <= h_, -np.inf, np.inf), np.minimum(t1, t2))
+        tmax = np.where(flat, np.where(np.abs(lp_) <= h_, np.inf, -np.inf), np.maximum(t1, t2))
+        enter = np.max(tmin, axis=2)
+        leave = np.min(tmax, axis=2)
+        hit = (enter < leave) & (leave > 1e-6) & (enter < 1.0 - 1e-6)
+        hit &= ~np.all(np.abs(lp) < h - 1e-6, axis=1)[:, None]
+        return hit.any(axis=0)
 
     def top_along(self, p: np.ndarray, q: np.ndarray, radius: float, ignore: set = frozenset()) -> float:
         """The highest top of the footprints the leg p -> q (x, z) passes over (0 when none)."""
