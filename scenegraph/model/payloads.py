@@ -76,7 +76,8 @@ def _array(value: Any, shape: tuple[int, ...], dtype: Any, what: str) -> np.ndar
             arr = np.array(floats)
             arr.setflags(write=False)
             return arr
-    if dtype is np.float64 and len(shape) == 2 and shape[0] > 0 and shape[1] > 0 and type(value) in (list, tuple) and len(value) == shape[0]:
+    if (dtype is np.float64 and len(shape) == 2 and shape[0] > 0 and shape[1] > 0 and type(value) in (list, tuple)
+            and len(value) == shape[0] and type(value[0]) in (list, tuple)):
         rows = [_small_vector(row, shape[1]) for row in value]
         if all(r is not None for r in rows):
             arr = np.array(rows)

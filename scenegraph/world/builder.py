@@ -21,6 +21,7 @@ from scenegraph.model.materials import color_rgb, material_for
 from scenegraph.model import CameraParams, Entity, LightParams, Scene, Trajectory, Transform, quat_from_yaw
 from scenegraph.world.motion import PAVEMENT, ROAD_HALF_WIDTH, Actor, Road, Stage, plan_motion, yaw_of
 from scenegraph.world import feasible, semantics, vertical
+from scenegraph.world.keyarrays import key_arrays
 from scenegraph.world.phases import collect as collect_phases
 from scenegraph.world.profiles import limits_for
 from scenegraph.world.stage import orbit_start
@@ -59,7 +60,8 @@ class _Builder(CameraFraming):
 
     # -- references ------------------------------------------------------
     def members(self, ref: str) -> list[str]:
-        i = self.spec.resolve(ref)
+        resolved = self.__dict__.setdefault("_resolved", {})  # the spec's entities never change in a build
+        i = resolved[ref] if ref in resolved else resolved.setdefault(ref, self.spec.resolve(ref))
         return self.members_of.get(i, []) if i is not None else []
 
     def locate(self, ref: str, actor: Actor) -> np.ndarray:
@@ -332,11 +334,10 @@ class _Builder(CameraFraming):
             self.scene.update(eid, **changes)
             if len(actor.keys) < 2:
                 continue
-            times = [k[0] for k in actor.keys]
-            positions = [k[1] for k in actor.keys]
+            times, positions, yaws = key_arrays(actor.keys)
             info = self.info[eid]
             if actor.looks or (info.mobile and info.kind != "ball"):  # the smoothed heading, slerped between keys
-                heading, rots = "keyframes", quat_from_yaw(np.array([k[2] for k in actor.keys], dtype=np.float64))
+                heading, rots = "keyframes", quat_from_yaw(yaws)
             else:
                 heading, rots = "fixed", None
             traj = Trajectory(f"traj_{eid}", times, positions, rotations=rots, interpolation="linear",

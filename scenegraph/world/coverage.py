@@ -40,6 +40,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from scenegraph.model import quat_from_axis_angle, quat_from_yaw, quat_multiply
+from scenegraph.world.keyarrays import key_arrays
 
 __all__ = ["look_rotation", "Shot", "FOLLOW_FILL", "PUSH_ACCEL", "readable_fill", "sample_actor", "smooth", "plan_coverage",
            "follow_shot", "follow_direction", "Framer", "active_cameras", "clearance"]
@@ -126,14 +127,13 @@ def smooth(x: np.ndarray, sigma_frames: float, extrapolate: bool = False) -> np.
 def sample_actor(actor, times: np.ndarray, with_yaw: bool = False):
     """(F, 3) where ``actor`` (its box's bottom centre) is at ``times``: its keys, looped where it loops,
     and a ballistic fall (no bounce) from its dynamics' release on; with ``with_yaw`` also its heading (F,)."""
-    kt = np.array([k[0] for k in actor.keys], dtype=np.float64)
-    kp = np.array([k[1] for k in actor.keys], dtype=np.float64)
+    kt, kp, kyaw = key_arrays(actor.keys)
     t = np.asarray(times, dtype=np.float64)
     if actor.loop and len(kt) > 1 and kt[-1] > kt[0]:
         t = kt[0] + np.mod(t - kt[0], kt[-1] - kt[0])
     out = np.stack([np.interp(t, kt, kp[:, i]) for i in range(3)], axis=1)
     if with_yaw:
-        yaw = np.interp(t, kt, np.unwrap(np.array([k[2] for k in actor.keys], dtype=np.float64)))
+        yaw = np.interp(t, kt, np.unwrap(kyaw))
     dyn = actor.dynamics
     if dyn is not None:
         s = float(dyn.start_time)

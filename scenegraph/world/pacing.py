@@ -9,6 +9,7 @@ import re
 
 import numpy as np
 
+from scenegraph.world.keyarrays import key_arrays
 from scenegraph.world.planner import ObstacleMap, separate_starts, yield_in_time
 from scenegraph.world.profiles import SETTING_SPEED
 from scenegraph.world.smoothing import smooth_keys
@@ -50,9 +51,8 @@ def smooth_actors(actors: dict, fps: float, coast_until: float) -> None:
 
 
 def _at(keys: list, t: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    kt = np.array([k[0] for k in keys])
-    kp = np.array([k[1] for k in keys])
-    ky = np.unwrap(np.array([k[2] for k in keys]))
+    kt, kp, ky = key_arrays(keys)
+    ky = np.unwrap(ky)
     return np.stack([np.interp(t, kt, kp[:, i]) for i in range(3)], axis=1), np.interp(t, kt, ky)
 
 

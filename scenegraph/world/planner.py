@@ -27,6 +27,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from scenegraph.world.keyarrays import key_arrays
+
 __all__ = ["ObstacleMap", "separate_starts", "yield_in_time", "MARGIN", "footprint"]
 
 MARGIN = 0.25  # metres kept between a mover and a thing it passes
@@ -386,9 +388,8 @@ def _boxes_overlap(pa, ya, sa, pb, yb, sb, pad: float) -> np.ndarray:
 
 
 def _sample(keys: list, t: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    kt = np.array([k[0] for k in keys])
-    kp = np.array([k[1] for k in keys])
-    ky = np.unwrap(np.array([k[2] for k in keys]))
+    kt, kp, ky = key_arrays(keys)
+    ky = np.unwrap(ky)
     pos = np.stack([np.interp(t, kt, kp[:, i]) for i in range(3)], axis=1)
     return pos, np.interp(t, kt, ky)
 
@@ -411,12 +412,12 @@ def yield_in_time(actors: dict, order: list[str], resmooth, horizon: float, exem
             pa, ya = _sample(a.keys, t)
             lo, hi = pa.min(axis=0) - max(a.size), pa.max(axis=0) + max(a.size)
             first = None
-            for other, pb, yb in done:
+            for other, pb, yb, blo, bhi in done:
                 if frozenset((eid, other)) in exempt:
                     continue
-                b = actors[other]
-                if np.any(hi[[0, 2]] < pb.min(axis=0)[[0, 2]] - max(b.size)) or np.any(lo[[0, 2]] > pb.max(axis=0)[[0, 2]] + max(b.size)):
+                if hi[0] < blo[0] or hi[2] < blo[2] or lo[0] > bhi[0] or lo[2] > bhi[2]:
                     continue
+                b = actors[other]
                 # broad phase per sample: bounding circles of the two footprints
                 reach = 0.5 * (math.hypot(a.size[0], a.size[2]) + math.hypot(b.size[0], b.size[2])) + 0.1
                 dxz = pa[:, [0, 2]] - pb[:, [0, 2]]
@@ -444,7 +445,7 @@ def yield_in_time(actors: dict, order: list[str], resmooth, horizon: float, exem
         else:
             notes.append(f"{eid} waited {max_wait:g} s for {first[1]} and goes on")
         pa, ya = _sample(a.keys, t)
-        done.append((eid, pa, ya))
+        done.append((eid, pa, ya, pa.min(axis=0) - max(a.size), pa.max(axis=0) + max(a.size)))  # with its swept box
     return notes
 
 

@@ -25,6 +25,7 @@ import math
 
 import numpy as np
 
+from scenegraph.world.keyarrays import KeyList
 from scenegraph.world.profiles import MotionLimits
 
 __all__ = ["smooth_keys", "start_overhead", "stop_overhead", "REVERSAL"]
@@ -413,4 +414,4 @@ def smooth_keys(keys: list, limits: MotionLimits, fps: float, *, flying_start: b
     elif tail:
         hold_until(float(t[-1]), None, tail)
     pos = np.concatenate(out_p)  # one array; each key's position is a row of it (callers replace, never edit)
-    return list(zip(np.concatenate(out_t).tolist(), pos, np.concatenate(out_y).tolist()))
+    return KeyList.of(np.concatenate(out_t), pos, np.concatenate(out_y))

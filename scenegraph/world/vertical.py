@@ -29,6 +29,7 @@ import math
 
 import numpy as np
 
+from scenegraph.world.keyarrays import KeyList, key_arrays
 from scenegraph.world.profiles import archetype_of
 from scenegraph.world.stage import Actor, forward_of, yaw_of
 
@@ -539,8 +540,7 @@ def follow_ground(actors: dict, ground: "Ground", fps: float, ease: float = 0.6)
             continue
         if a.info is not None and a.info.kind == "flyer":
             continue
-        t = np.array([k[0] for k in a.keys])
-        p = np.array([k[1] for k in a.keys])
+        t, p, yaws = key_arrays(a.keys)
         if np.ptp(p[:, 1]) > 0.25 or p[:, 1].max() > 0.3:  # climbs, hops: its own heights
             continue
         h = ground.height(p[:, [0, 2]])
@@ -560,5 +560,7 @@ def follow_ground(actors: dict, ground: "Ground", fps: float, ease: float = 0.6)
             ker /= ker.sum()
             hs = np.convolve(np.concatenate([np.full(n, hg[0]), hg, np.full(n, hg[-1])]), ker, mode="valid")
             y = np.interp(s, grid, hs)
-        a.keys = [(k[0], np.array([k[1][0], yy, k[1][2]]), k[2]) for k, yy in zip(a.keys, y)]
+        p = p.copy()
+        p[:, 1] = y
+        a.keys = KeyList.of(t, p, yaws)
         a.position = a.keys[-1][1].copy()
