@@ -78,7 +78,10 @@ class Stage:
 
     def to_camera(self, pts: np.ndarray) -> np.ndarray:
         """Points (N, 3) in the t = 0 camera frame (x right, y up, -z forward)."""
-        inv = np.linalg.inv(self.world)
+        cached = self.__dict__.get("_inv")
+        if cached is None or cached[0] is not self.world:  # the camera at t = 0, inverted once
+            cached = self.__dict__["_inv"] = (self.world, np.linalg.inv(self.world))
+        inv = cached[1]
         return pts @ inv[:3, :3].T + inv[:3, 3]
 
     def in_frustum(self, pts: np.ndarray, margin: float = 1.0) -> np.ndarray:
@@ -95,10 +98,17 @@ class Stage:
         corners = np.array([[sx * r, y, sz * r] for sx in (-1, 1) for sz in (-1, 1) for y in (0.0, h)])
         p = np.array(start, dtype=np.float64)
         step = max(0.5, 0.02 * float(np.linalg.norm(p - self.eye)))  # finer near the camera, coarser far away
-        for _ in range(400):
-            if not self.in_frustum(p + corners, margin=1.02).any():
-                return p + d * step
-            p = p + d * step
+        ds = d * step
+        done = 0
+        while done < 400:  # the points p, p + ds, (p + ds) + ds, ... tested a batch at a time
+            n = min(400 - done, 8 if done == 0 else 64)
+            walk = np.cumsum(np.vstack([p[None], np.repeat(ds[None], n - 1, axis=0)]), axis=0)
+            seen = self.in_frustum((walk[:, None, :] + corners[None]).reshape(-1, 3), margin=1.02).reshape(n, -1)
+            out = np.flatnonzero(~seen.any(axis=1))
+            if out.size:
+                return walk[out[0]] + ds
+            p = walk[-1] + ds
+            done += n
         raise SpecError(f"cannot find a point outside the camera's view from {np.round(start, 2).tolist()}")
 
     def view_edge(self, start: np.ndarray, direction: np.ndarray, size: np.ndarray, limit: float) -> np.ndarray:
