@@ -12,6 +12,7 @@ is stable, e.g. ``mat_red_paint`` or ``mat_dark_blue_metal``.
 """
 from __future__ import annotations
 
+import functools
 import re
 
 import numpy as np
@@ -122,7 +123,16 @@ def material_for(color: str | None, material: str | None, *, default_color: str 
     ``color`` falls back to ``default_color`` then to the material's own colour;
     the id is ``mat_<colour words>_<material>`` (``mat_<material>`` without a colour).
     Raises SpecError for an unknown material word or colour phrase.
+    Materials are frozen, so one is made once per set of words and shared.
     """
+    try:
+        return _material(color, material, default_color, default_material)
+    except TypeError:  # not hashable (not words): made afresh, and it says what is wrong with it
+        return _material.__wrapped__(color, material, default_color, default_material)
+
+
+@functools.lru_cache(maxsize=1024)
+def _material(color: str | None, material: str | None, default_color: str | None, default_material: str) -> Material:
     mat = default_material
     if material:
         mat = material_word(material) or ""

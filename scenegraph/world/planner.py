@@ -114,9 +114,39 @@ class ObstacleMap:
         near = np.flatnonzero(active)
         if not near.size:
             return None
+        if near.size <= 16:  # a few: one at a time in plain floats (the same arithmetic, without array overhead)
+            return self._slab_hit_few(near, p, q, radius)
         sub = self._subset(near)
         hit = sub._slab_hit(p, q, radius)
         return None if hit is None else (int(near[hit[0]]), hit[1])
+
+    def _slab_hit_few(self, near: np.ndarray, p: np.ndarray, q: np.ndarray, radius: float) -> tuple[int, float] | None:
+        """:meth:`_slab_hit` for the footprints ``near``, one by one: the first entered, in index order on a tie."""
+        c, s = self._cos_sin()
+        px, pz, qx, qz = float(p[0]), float(p[1]), float(q[0]), float(q[1])
+        best, best_t = None, math.inf
+        for k in near.tolist():
+            cx, cz = float(self.center[k, 0]), float(self.center[k, 1])
+            ck, sk = float(c[k]), float(s[k])
+            dx, dz = px - cx, pz - cz
+            lp = (dx * ck - dz * sk, dx * sk + dz * ck)
+            dx, dz = qx - cx, qz - cz
+            lq = (dx * ck - dz * sk, dx * sk + dz * ck)
+            h = (float(self.half[k, 0]) + radius, float(self.half[k, 1]) + radius)
+            enter, leave = -math.inf, math.inf
+            inside = True
+            for a in (0, 1):
+                d = lq[a] - lp[a]
+                if abs(d) < 1e-12:
+                    lo, hi = (-math.inf, math.inf) if abs(lp[a]) <= h[a] else (math.inf, -math.inf)
+                else:
+                    t1, t2 = (-h[a] - lp[a]) / d, (h[a] - lp[a]) / d
+                    lo, hi = min(t1, t2), max(t1, t2)
+                enter, leave = max(enter, lo), min(leave, hi)
+                inside = inside and abs(lp[a]) < h[a] - 1e-6
+            if enter < leave and leave > 1e-6 and enter < 1.0 - 1e-6 and not inside and enter < best_t:
+                best, best_t = k, enter
+        return None if best is None else (best, float(max(best_t, 0.0)))
 
     def _reach(self) -> np.ndarray:
         r = self.__dict__.get("_r")
