@@ -1,0 +1,182 @@
+"""Roles of noun phrases for the rules director: what a noun phrase or pronoun is to the current verb.
+
+Mixed into :class:`scenegraph.director.rules._Parser`.
+
+- :meth:`RoleReader.attach_np` gives a noun phrase its role by the preposition before it: a relation's
+  object ("on the table"), a destination ("to the door"), a source ("off the table", "away from the
+  house"), a way ("past the church", "over the log"), a thing looked at, thrown to, followed or circled;
+- :meth:`RoleReader.apply_marker` applies a direction, source, place or side marker to the current actions;
+- :meth:`RoleReader._pronoun` reads he / she / it / they as the subject again, or as the latest other thing
+  named (an object pronoun: "sits on it", "picks it up");
+- :meth:`RoleReader.keep_during`: "runs on the left of the car" keeps that side during the run.
+"""
+from __future__ import annotations
+
+from scenegraph.director import rules_lexicon as lex
+from scenegraph.director.rules_order import MOTION
+from scenegraph.director.rules_state import RELATIVE, STILL, STILL_ONLY, Act, Clause
+from scenegraph.model import catalog
+
+__all__ = ["RoleReader"]
+
+
+class RoleReader:
+    """Roles of noun phrases and pronouns in the clause being read."""
+
+    acts: list
+    rels: list
+    mentions: list
+    last_np: str | None
+
+    def keep_during(self, c: Clause, key: str) -> None:
+        """'runs on the left of the car': the relation to ``key`` is kept during the current motion."""
+        for a in c.cur:
+            if a.actor != key:
+                a.fields["relation"], a.fields["relative_to"] = c.during, key
+        c.during = c.pending_prep = c.pending_rel = None
+
+    def _pronoun(self, c: Clause, toks: list[str], i: int) -> int | None:
+        """He, she, it, they: the subject again, or the latest other thing as an object."""
+        t = toks[i]
+        if t in lex.PRONOUNS and not (t in ("her", "his", "its", "their") and self.noun_phrase(toks, i, dry=True)[1] > i):
+            if self.pronoun_object(c, t):
+                return i + 1
+            ref = (self.last_subject if t in ("he", "she", "they", "him", "her", "them") else
+                   ([self.last_np] if self.last_np else self.last_subject))
+            if t in ("he", "she", "him", "her") and (not ref or ref == ["camera"]):
+                ref = [k for k in reversed(self.mentions) if self.animate(k)][:1]  # 'the camera tracks the runner as she ...'
+            if t in ("they", "them") and len(ref) == 1:  # 'a dog trails its owner as they walk': both
+                last = next((a for a in reversed(self.acts) if a.actor == ref[0]), None)
+                other = last.fields.get("target") if last is not None else None
+                if other and self.animate(other) and other not in ref:
+                    ref = ref + [other]
+            if ref and not c.cur and t in ("it", "he", "she", "they"):
+                c.subject = list(ref)
+            elif c.cur:  # an object pronoun: the latest thing mentioned that is not the actor
+                acting = {a.actor for a in c.cur}
+                other = next((k for k in reversed(self.mentions) if k not in acting), None)
+                if other is not None and c.during is not None:
+                    self.keep_during(c, other)  # 'rides behind it': behind it all the ride long
+                elif other is not None:
+                    self.attach_np(other, c.cur, c.pending_prep, c.pending_rel, c.subject)
+                c.pending_prep = c.pending_rel = None
+            return i + 1
+        return None
+
+    def apply_marker(self, kind: str, value: str, cur: list[Act], shot: dict | None, subject: list[str],
+                     prep: str | None, toks: list[str], i: int) -> str | None:
+        if kind == "dir" and shot is not None and not cur and value in ("left", "right", "up", "down"):
+            shot["direction"] = value  # 'the camera pans to the right'
+            return None
+        if kind == "dir":
+            if value == "around" and shot is not None:
+                return "around"
+            if value == "across":  # 'walks across the street' crosses it; elsewhere it goes left to right
+                for a in cur:
+                    if a.fields["verb"] in MOTION and "direction" not in a.fields:
+                        a.fields["direction"] = "across"
+                return None
+            for a in cur:
+                if a.fields["verb"] in ("pause", "wait") and value not in ("into_scene", "out_of_scene"):
+                    continue
+                a.fields["direction"] = value
+            return "around" if value == "around" else None
+        if kind == "from":
+            for a in cur:
+                a.fields["from"] = "offscreen_" + value if a.fields.get("direction") == "into_scene" else value
+            return None
+        if kind == "place":
+            for a in cur:
+                if a.fields["verb"] in ("pause", "wait"):
+                    a.fields["to"] = "near_kerb" if value == "kerb" else value
+                    prev = [b for b in self.acts if b.actor == a.actor and b is not a]
+                    a.kerb_pause = value == "kerb" and bool(prev) and prev[-1].fields["verb"] == "cross"
+                else:
+                    a.fields["to"] = "far_kerb" if value == "far_kerb" else ("near_kerb" if value == "kerb" else value)
+            self.env["road"] = True
+            return None
+        if kind == "at":  # 'on the left', 'in the background': where it is (also while it moves)
+            for key in ([a.actor for a in cur] if cur else subject):
+                if key != "camera":
+                    self.sides.setdefault(key, value)
+            return None
+        return None
+
+    def attach_np(self, key: str, cur: list[Act], prep: str | None, rel: str | None, subject: list[str],
+                  shot: dict | None = None) -> None:
+        """Give a noun phrase its role: relation object, action target / destination, or shot target."""
+        if shot is not None and not cur and "target" not in shot:
+            shot["target"] = key
+            return
+        if shot is not None and not cur:
+            subject = [self.last_np] if self.last_np else []
+        if rel is not None and (not cur or cur[0].fields["verb"] in STILL):
+            subj = [s for s in subject if s != "camera"] or ([self.last_np] if self.last_np else [])
+            if self.rels and self.rels[-1][2] == self.last_np and self.chain_open:
+                subj = [self.last_np]  # a mug on a book on the table; a robot in a box under a table
+            for s in subj:
+                if s != key:
+                    self.rels.append((s, self._inside_or_near(s, key) if rel == "in" else rel, key))
+            self.chain_open = True
+            return
+        for a in cur:
+            verb = a.fields["verb"]
+            if a.actor == key:
+                continue
+            if prep in ("to", "towards", "toward", "into", "onto", "on"):
+                if verb in ("look_at", "wave", "throw") and prep != "into":
+                    a.fields["target" if verb != "throw" else "to"] = key
+                elif verb in RELATIVE and verb not in ("approach", "meet"):
+                    a.fields["to"] = key
+                else:
+                    a.fields["to"] = key
+                if prep in ("onto", "on") and verb not in STILL_ONLY:
+                    a.fields["direction"] = "up"  # 'jumps onto the chair': ends on top of it
+            elif prep == "away":
+                a.fields["from"] = key
+            elif prep == "after" and verb in MOTION:
+                a.fields.update(verb="chase", target=key)  # 'runs after the cat'
+            elif prep == "up" and verb in MOTION:
+                a.fields["to"] = key
+                a.fields["direction"] = "up"  # 'climbs up the tree'
+            elif prep == "down" and verb in MOTION and self._ent(key) is not None and \
+                    (catalog.lookup(self._ent(key).cls) or catalog.CATALOG["box"]).support and verb in ("climb", "descend"):
+                a.fields["from"] = key
+            elif prep in ("from", "off"):
+                a.fields["from"] = key
+                if verb == "drop" and not any(r[0] == a.actor for r in self.rels):
+                    self.rels.append((a.actor, "on", key))  # it falls off what it stood on
+                thing = a.fields.get("target")
+                if prep == "off" and thing and verb in ("look_at", "push", "throw") and thing != key and \
+                        not self.animate(thing):  # 'the cat knocks a glass off the counter': the glass falls
+                    a.fields.pop("from", None)
+                    if not any(r[0] == thing for r in self.rels):
+                        self.rels.append((thing, "on", key))
+                    self.add_action([thing], "drop", {"after": a.fields["id"]})
+            elif prep in ("past", "via", "through", "over", "along", "across"):
+                a.fields["via"] = key
+            elif prep == "around":
+                a.fields["target"] = key
+                if verb not in ("orbit", "turn"):
+                    a.fields["direction"] = "around"
+            elif prep == "at":
+                if verb == "look_at" and a.stem not in lex.SEEING and a.actor != key:
+                    self.rels.append((a.actor, "near", key))  # 'does his homework at the desk': there
+                elif verb in ("look_at", "throw"):
+                    a.fields["target" if verb == "look_at" else "to"] = key
+                else:
+                    a.fields["to"] = key
+            elif prep == "with":
+                if verb in ("wave", "look_at"):
+                    a.fields.setdefault("target", key)  # plays with a toy car
+            else:  # a direct object
+                if verb in ("throw", "drop", "look_at", "orbit", "wave") or verb in RELATIVE:
+                    a.fields.setdefault("target", key)
+                elif verb in ("cross", "jump"):
+                    a.fields["via"] = key
+                elif verb in ("climb",):
+                    a.fields.update(to=key, direction="up")
+                elif verb in ("leave", "exit") or a.fields.get("direction") == "out_of_scene":
+                    a.fields["from"] = key
+                else:
+                    a.fields["to"] = key
