@@ -182,6 +182,7 @@ class _Parser(VerbReader, RoleReader, MarkerReader, ClauseReader, OrderReader, N
         self.rings()
         self.riders()
         self.partners()
+        self.rest_where_it_went()
         for a in self.acts:  # verbs that need an object but got none
             f = a.fields
             kind = (catalog.lookup(self._ent(f["actor"]).cls) or catalog.CATALOG["box"]).kind
@@ -201,7 +202,7 @@ class _Parser(VerbReader, RoleReader, MarkerReader, ClauseReader, OrderReader, N
             "entities": [{"id": e.key, "class": e.cls, "word": e.word, "source": (e.source or "")[:120] or None,
                           "count": e.count, "color": e.color, "material": e.material, "size": e.size,
                           "attributes": e.attributes, "position": e.position, "formation": e.formation,
-                          **({"count_guessed": True} if e.guessed else {})}
+                          **({"count_guessed": True} if e.guessed or e.one_named else {})}
                          for e in self.ents],
             "relations": relations,
             "actions": [a.fields for a in self.acts],

@@ -35,6 +35,7 @@ _VERBS = {
     **dict.fromkeys(("ride", "mount"), "ride"),
     **dict.fromkeys(("push", "shove", "wheel", "pull", "drag", "tow", "haul", "roll_along"), "push"),
     **dict.fromkeys(("carry", "bring", "fetch", "deliver", "hold", "transport", "lug"), "carry"),
+    **dict.fromkeys(PICK_UP := ("pick", "lift", "grab", "collect", "scoop", "snatch", "hoist"), "carry"),
     **dict.fromkeys(("chase", "pursue", "hunt"), "chase"),
     **dict.fromkeys(("follow", "trail", "tail", "shadow"), "follow"),
     **dict.fromkeys(("overtake", "outrun", "outpace", "overhaul"), "overtake"),
@@ -50,11 +51,11 @@ _VERBS = {
                      "chirp", "tweet", "quack", "moo", "neigh", "bleat", "honk", "hoot", "laugh", "cry", "smile",
                      "yawn", "sneeze", "graze", "peck", "boil", "bubble", "burn", "glow", "flicker", "blink",
                      "buzz", "beep", "whistle", "ring", "chime", "sound"), "wave"),
-    **dict.fromkeys(("open", "close", "shut", "grab", "take", "pick", "eat", "drink", "read", "write", "type", "do",
+    **dict.fromkeys(("open", "close", "shut", "take", "eat", "drink", "read", "write", "type", "do",
                      "study", "work",
                      "paint", "cook", "wash", "clean", "fix", "repair", "build", "use", "touch", "feed", "pet",
                      "kiss", "talk", "speak", "call", "shout", "sing", "point", "photograph", "film", "sniff",
-                     "smell", "inspect", "check", "examine", "water", "lift", "hit", "knock", "unlock",
+                     "smell", "inspect", "check", "examine", "water", "hit", "knock", "unlock",
                      "lock", "sweep", "mop", "chop", "cut", "bite", "chew", "lick", "scratch", "hand", "give",
                      "show", "buy", "sell", "order", "serve", "pour", "fill", "empty", "load", "unload", "pack",
                      "unpack", "wear", "put", "place", "set", "hang", "plant"), "look_at"),
@@ -68,11 +69,29 @@ _VERBS = {
     **dict.fromkeys(("throw", "toss", "kick", "launch", "pitch", "lob", "hurl", "fling", "shoot", "bowl"), "throw"),
     **dict.fromkeys(("drop", "release", "spill"), "drop"),
     **dict.fromkeys(("orbit",), "orbit"),
-    **dict.fromkeys(("look", "watch", "stare", "glance", "gaze", "observe", "face", "regard", "eye"), "look_at"),
+    **dict.fromkeys(("look", "watch", "stare", "glance", "gaze", "observe", "face", "regard", "eye", "see", "notice",
+                     "spot", "hear"), "look_at"),
     **dict.fromkeys(("continue", "resume", "proceed", "keep"), "continue"),
 }
+#: words in the names of things one goes up or down along ('climbs down the ladder', 'slides down the slide',
+#: 'walks up the stairs'); trees too (their archetype)
+CLIMBABLE = ("ladder", "stair", "steps", "slide", "hill", "ramp", "escalator", "slope", "mountain", "dune", "pole",
+             "lamp post", "mast", "rope", "trunk", "cliff", "rock wall", "climbing wall", "tower", "palm")
+
+
+def climbable(info) -> bool:
+    """Whether the catalogue class ``info`` is a thing one climbs up or goes down along (:data:`CLIMBABLE`)."""
+    if info is None:
+        return False
+    return info.archetype == "tree" or any(w in info.name for w in CLIMBABLE)
+
+
+#: stems of carry that take a thing up where it is ('picks it up'): a step, then it is held; 'up' is a particle
+PICK_UP_STEMS = frozenset(PICK_UP)
+
 #: stems of look_at whose 'at' names what is seen ('looks at the car'); for the others 'at' is a place
-SEEING = frozenset(("look", "watch", "stare", "glance", "gaze", "observe", "face", "regard", "eye", "point", "shout",
+SEEING = frozenset(("look", "watch", "stare", "glance", "gaze", "observe", "face", "regard", "eye", "see", "notice",
+                    "spot", "hear", "point", "shout",
                     "wave", "nod", "smile", "bark", "growl", "laugh"))
 #: verbs that are a posture or a state when nothing moved before ('a woman sits on the bench')
 POSTURES = {"sit": "on", "stand": "near", "lie": "on"}
@@ -111,10 +130,12 @@ for _f in ("left", "park", "parked", "parks", "face", "back", "backs", "backed",
            "sit", "sits", "sitting", "stand", "stands", "standing", "sat", "stood", "lain", "hang", "hangs",
            "hanging", "hung", "lock", "locks", "call", "calls", "sleep", "sleeps",
            "sleeping", "float", "floats", "floating", "perch", "perches", "perched", "perching", "stay", "stays",
-           "play", "plays", "touch", "match", "point", "points"):
+           "play", "plays", "touch", "match", "point", "points", "see", "sees", "saw", "seeing", "seen", "spot",
+           "spots", "spotted", "notice", "notices", "hear", "hears", "heard"):
     VERB_FORMS.pop(_f, None)  # a direction, a noun first, or a posture decided in context (see rules)
 #: forms that are verbs only in context (verb position): nouns or postures elsewhere
-CONTEXT_VERBS: dict[str, str] = {f: _VERBS[s] for f, s in VERB_STEMS.items() if f not in VERB_FORMS and f != "left"}
+CONTEXT_VERBS: dict[str, str] = {f: _VERBS[s] for f, s in VERB_STEMS.items()
+                                 if f not in VERB_FORMS and f not in ("left", "seen", "heard")}
 STATIC_VERBS = {f for f, s in _verb_table().items() if s in _STATIC_STEMS} | {
     "there", "seen", "visible", "located", "positioned", "standing_still", "waiting_static"}
 #: every verb form, context ones included
@@ -124,6 +145,7 @@ PARTICIPLES = {f for f, s in VERB_STEMS.items() if f.endswith("ing")}
 
 #: multi-word phrases -> marker tokens (regex, marker); applied in order, longest first
 PHRASES: list[tuple[str, str]] = [
+    (r"(?:i|we|you|one) (?:can |could |will |may )?(?:see|spot|notice|watch|hear)", "§viewer"),  # the viewer, not an actor
     (r"back and forth|to and fro|backwards and forwards|forwards and backwards|there and back|up and down", "§bf"),
     (r"side by side|abreast|shoulder to shoulder|next to each other|beside each other|alongside each other", "§form:side_by_side"),
     (r"one behind the other|one after the other|in (?:a )?single file|nose to tail|in (?:a )?columns?|in (?:a )?(?:straight )?line|in a queue|lined up", "§form:line"),

@@ -13,6 +13,8 @@ sentence and returns where to go on (None: not its word).
 """
 from __future__ import annotations
 
+from typing import Any
+
 from scenegraph.director import rules_lexicon as lex
 from scenegraph.director.rules_order import MOTION, PLURAL_PRONOUNS
 from scenegraph.director.rules_state import RELATIVE, STILL, TO_PLACE, Clause
@@ -178,6 +180,8 @@ class MarkerReader:
                 self.noun_phrase(toks, i + 1, dry=True)[0] is not None:
             c.pending_rel = "near"  # 'a man sits at the table': there
             return i + 1
+        if t == "up" and c.cur and c.cur[0].stem in lex.PICK_UP_STEMS:
+            return i + 1  # 'picks up the ball', 'picks it up': a particle
         if t in ("to", "towards", "toward", "into", "from", "past", "via", "through", "at", "off", "over",
                  "after", "with", "up", "down", "onto", "across", "along"):
             c.front = c.front or (i == 0 and not c.subject and t not in ("after", "with"))
@@ -198,10 +202,11 @@ class MarkerReader:
                 if a.fields["verb"] in ("turn", *MOTION):
                     a.fields["direction"] = t
             return i + 1
-        if t == "away" and c.cur:  # 'runs away', 'flies away again': it leaves
+        if t == "away" and c.cur:  # 'runs away', 'flies away again': away from what it was at, else out of view
             for a in c.cur:
-                if a.fields["verb"] in MOTION and not (a.fields.get("to") or a.fields.get("direction")):
-                    a.fields["direction"] = "out_of_scene"
+                if a.fields["verb"] in MOTION and not (a.fields.get("to") or a.fields.get("direction") or a.fields.get("from")):
+                    ref = self.away_reference(a)
+                    a.fields.update({"from": ref} if ref else {"direction": "out_of_scene"})
             return i + 1
         if t in lex.PACE_WORDS:
             c.timing["pace"] = lex.PACE_WORDS[t]
@@ -241,3 +246,21 @@ class MarkerReader:
             if s not in (a, b):
                 self.between_rels.append((s, a, b))
         return j
+
+    def away_reference(self, act: Any) -> str | None:
+        """What 'runs away' leaves: the thing the actor's latest earlier action went to, looked at or passed
+        ('lands on the fence ... and flies away'), else the latest other actor that did something to it ('the dog
+        barks at the cat and the cat runs away'); None when there is neither."""
+        me = act.actor
+        for b in reversed(self.acts):
+            if b is act:
+                continue
+            f = b.fields
+            if f["actor"] == me:
+                ref = f.get("to") or f.get("target") or f.get("via")
+                if ref and ref != me and self._ent(ref) is not None:
+                    return ref
+            elif me in (f.get("to"), f.get("target"), f.get("via")):
+                return f["actor"]
+        return None
+

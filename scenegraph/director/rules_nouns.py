@@ -51,6 +51,13 @@ class Entity:
     source: str | None = None  # the words of the prompt it came from
     formation: str | None = None
     guessed: bool = False  # a plural without a number ('the children'): two, unless a formation needs more
+    one_named: bool = False  # one thing named with an article, not a number ('the tree'): a setting may have more
+
+
+#: determiners that name one thing without giving a number ('a tree', 'the tree', 'her bike')
+_ARTICLES = (None, "a", "an", "the", "this", "that", "his", "her", "its", "their", "my", "our", "your")
+#: adjectives that make one a number ('a single tree', 'the lone tree')
+_ONLY = {"single", "lone", "sole", "only"}
 
 
 class NounParser:
@@ -245,12 +252,15 @@ class NounParser:
             self.standins.append(one)
         if det is None and self._exists(cls):
             new = False
+        before = len(self.ents)
         key = self.entity(cls, new=new, count=count, color=canonical_color(color) if color else None,
                           material=np_["material"], size=np_["size"], attrs=np_["attrs"],
                           word=one if one != cls else None)
         ent = self._ent(key)
         if ent is not None and guessed and ent.count == count:
             ent.guessed = True
+        if ent is not None and len(self.ents) > before and not plural and det in _ARTICLES and not set(np_["attrs"]) & _ONLY:
+            ent.one_named = True  # 'the tree in the park': the one the prompt means, among the park's trees
         if ent is not None and ent.source is None:
             lead = np_.get("lead", [det] if det else [])
             words = [w for w in lead + colors + ([np_["size"]] if np_["size"] else []) + np_["attrs"]]

@@ -55,6 +55,8 @@ class RoleReader:
             elif c.cur:  # an object pronoun: the latest thing mentioned that is not the actor
                 acting = {a.actor for a in c.cur}
                 other = next((k for k in reversed(self.mentions) if k not in acting), None)
+                if self.watching(c.cur[0]) and c.pending_prep in (None, "at", "after"):
+                    other = self.latest_mover(acting) or other  # 'the ball rolls off the table and the cat watches it'
                 if other is not None and c.during is not None:
                     self.keep_during(c, other)  # 'rides behind it': behind it all the ride long
                 elif other is not None:
@@ -102,6 +104,30 @@ class RoleReader:
             return None
         return None
 
+    def watching(self, act: Act) -> bool:
+        """Whether ``act`` attends to something that moves: watching, following, chasing it."""
+        verb = act.fields["verb"]
+        return verb in ("follow", "chase") or (verb == "look_at" and act.stem in lex.SEEING)
+
+    def latest_mover(self, acting: set[str]) -> str | None:
+        """The latest thing (not one of ``acting``) that moves in an earlier action: what 'it' means to a watcher."""
+        return next((b.actor for b in reversed(self.acts) if b.actor not in acting
+                     and b.fields["verb"] in (*MOTION, "fall", "drop", "throw")), None)
+
+    def along_height(self, a: Act, key: str) -> bool:
+        """Whether 'up' / 'down' ``key`` moves ``a``'s actor up or down along it: a climbing verb on anything, a
+        walker, animal or ball on a thing one climbs (:data:`rules_lexicon.CLIMBABLE`: a ladder, tree, slide,
+        stairs, hill ...); a vehicle drives onto a ramp's top instead."""
+        ent = self._ent(key)
+        if ent is None:
+            return False
+        if a.fields["verb"] in ("climb", "descend"):
+            return True
+        mover = catalog.lookup(self._ent(a.actor).cls) if self._ent(a.actor) is not None else None
+        if mover is not None and mover.kind == "vehicle":
+            return False
+        return lex.climbable(catalog.lookup(ent.cls))
+
     def attach_np(self, key: str, cur: list[Act], prep: str | None, rel: str | None, subject: list[str],
                   shot: dict | None = None) -> None:
         """Give a noun phrase its role: relation object, action target / destination, or shot target."""
@@ -136,14 +162,19 @@ class RoleReader:
                 a.fields["from"] = key
             elif prep == "after" and verb in MOTION:
                 a.fields.update(verb="chase", target=key)  # 'runs after the cat'
+            elif prep in ("up", "down") and verb in MOTION and self.along_height(a, key):
+                # 'climbs down the ladder', 'slides down the slide', 'goes up the stairs': up or down along it
+                a.fields.update(to=key, direction=prep)
+                if verb not in ("climb", "descend"):
+                    a.fields["verb"] = "climb" if prep == "up" else "descend"
             elif prep == "up" and verb in MOTION:
                 a.fields["to"] = key
-                a.fields["direction"] = "up"  # 'climbs up the tree'
-            elif prep == "down" and verb in MOTION and self._ent(key) is not None and \
-                    (catalog.lookup(self._ent(key).cls) or catalog.CATALOG["box"]).support and verb in ("climb", "descend"):
-                a.fields["from"] = key
+                a.fields["direction"] = "up"  # 'drives up the ramp': onto its top
             elif prep in ("from", "off"):
                 a.fields["from"] = key
+                if prep == "off" and verb in ("roll", "move", "fall") and not self.animate(a.actor) and \
+                        self._ent(key) is not None and (catalog.lookup(self._ent(key).cls) or catalog.CATALOG["box"]).support:
+                    a.fields["verb"] = verb = "drop"  # 'the ball rolls off the table': from its top over the edge
                 if verb == "drop" and not any(r[0] == a.actor for r in self.rels):
                     self.rels.append((a.actor, "on", key))  # it falls off what it stood on
                 thing = a.fields.get("target")

@@ -139,6 +139,8 @@ class VerbReader:
                     a.fields["direction"] = "into_scene"
                 elif stem in ("leave", "exit"):
                     a.fields["direction"] = "out_of_scene"
+                elif stem in lex.PICK_UP_STEMS:
+                    a.fields["distance"] = 0.5  # takes it up where it stands, then holds it
         self.after_verb(c, cur)
         self.chain_open = False
         if not participle:
@@ -174,6 +176,8 @@ class VerbReader:
         if c.subject and c.subject != ["camera"] and not c.cur:
             return c.was_open or prev in ("and", "§then", "§while", "to", ",") or prev in lex.PACE_WORDS \
                 or prev in lex.STOP_WORDS
+        if c.cur and c.subject and c.subject != ["camera"] and prev in ("and", "§then", ","):
+            return self.noun_phrase(toks, i, dry=True)[1] <= i  # 'walks to the bench and sits on it': a second verb
         return c.np_end == i and t_participle(toks[i])
 
     def acting(self, actors: list[str], c: Clause) -> bool:
@@ -194,3 +198,20 @@ class VerbReader:
                 if s != c.where:
                     self.rels.append((s, rel, c.where))
             c.where = None
+
+    def rest_where_it_went(self) -> None:
+        """'walks to the chair and sits', 'runs to the bed and lies down': a posture that names no place is
+        taken on what the actor's previous action went to, when one can sit or lie on that."""
+        last: dict[str, Act] = {}
+        for a in self.acts:
+            f = a.fields
+            prev = last.get(f["actor"])
+            last[f["actor"]] = a
+            if f["verb"] not in ("sit", "lie") or any(f.get(k) for k in ("to", "via", "target", "from", "relation")):
+                continue
+            dest = prev.fields.get("to") if prev is not None else None
+            ent = self._ent(dest) if dest else None
+            info = catalog.lookup(ent.cls) if ent is not None else None
+            if info is not None and info.support and not self.animate(dest):
+                f.update(to=dest, direction="up")
+
