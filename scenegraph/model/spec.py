@@ -101,7 +101,7 @@ class EntitySpec(BaseModel):
     attributes: list[str] = Field(default_factory=list, description="other adjectives, e.g. 'parked', 'old'")
     position: Optional[list[float]] = Field(None, min_length=3, max_length=3, description="explicit x, y, z in metres")
     formation: Optional[Formation] = Field(None, description="how the members of a group (count > 1) stand: in a row (left to right), line / column (one behind the other), circle, side_by_side, pairs")
-    count_guessed: bool = Field(False, description="true when the prompt gave no number ('parked cars', 'the children'): count is a guess, and a setting may add more of the kind")
+    count_guessed: bool = Field(False, description="true when the prompt gave no number ('parked cars', 'the children'; or 'the tree', one thing named with an article): count is a guess or one the prompt means, and a setting may add more of the kind")
 
 
 class RelationSpec(BaseModel):
@@ -370,7 +370,8 @@ Use only what the description says; do not invent objects.
 
 Example. "A pedestrian crosses the street from left to right, pauses at the
 kerb for two seconds, then continues while a red car turns into the scene" ->
-{"entities": [{"id": "pedestrian", "class": "person", "word": "pedestrian"}, {"id": "car", "class": "car", "color": "red"}],
+{"entities": [{"id": "pedestrian", "class": "person", "word": "pedestrian", "count_guessed": true},
+  {"id": "car", "class": "car", "color": "red", "count_guessed": true}],
  "actions": [{"id": "a1", "actor": "pedestrian", "verb": "cross", "to": "near_kerb", "direction": "left_to_right"},
   {"id": "a2", "actor": "pedestrian", "verb": "pause", "duration": 2.0},
   {"id": "a3", "actor": "pedestrian", "verb": "cross", "direction": "left_to_right", "then": true},

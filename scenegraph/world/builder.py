@@ -20,7 +20,7 @@ from scenegraph.errors import SpecError
 from scenegraph.model.materials import color_rgb, material_for
 from scenegraph.model import CameraParams, Entity, LightParams, Scene, Trajectory, Transform, quat_from_yaw
 from scenegraph.world.motion import PAVEMENT, ROAD_HALF_WIDTH, Actor, Road, Stage, plan_motion, yaw_of
-from scenegraph.world import feasible, semantics, vertical
+from scenegraph.world import feasible, formation, semantics, vertical
 from scenegraph.world.keyarrays import key_arrays
 from scenegraph.world.phases import collect as collect_phases
 from scenegraph.world.profiles import limits_for
@@ -226,10 +226,12 @@ class _Builder(CameraFraming):
             if r not in ("on", "inside"):
                 companions.setdefault(o, []).append(s)
                 companions.setdefault(s, []).append(o)
+        for m, f in lead_of.items():  # a group in formation keeps it: it moves as one with its first member
+            companions.setdefault(f, []).append(m)
         firsts: dict[str, str] = {}
         for a in self.spec.actions:  # a mover's first destination: not where it already stands
             for eid in self.members(a.actor):
-                if not firsts.get(eid) and a.to and self.members(a.to):
+                if not firsts.get(eid) and a.to and self.members(a.to) and eid not in lead_of:
                     firsts[eid] = self.members(a.to)[0]
         stops: dict[str, list[str]] = {}  # 'walks to the table, then runs to the window': the window farther on
         for a in self.spec.actions:
@@ -238,6 +240,8 @@ class _Builder(CameraFraming):
                     stops.setdefault(eid, []).append(self.members(a.to)[0])
         semantics.spread_stops(stops, placed, self.size, tied | moving, companions)
         semantics.keep_apart([(m, d) for m, d in firsts.items() if d], placed, self.size, tied, companions)
+        formation.orient_files(groups, {f: [f] + [m for m, g in lead_of.items() if g == f] for f in groups},
+                               placed, self.spec, self.members)
         along = 0.0
         for eid in parked:  # nose to tail by the kerb on the far side of the road, facing along it
             p = np.zeros(3)

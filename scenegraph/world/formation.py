@@ -11,6 +11,10 @@ from where it stands:
   along its path, each as far as it goes ("three ducks walk in a line to the
   pond": every duck walks, the last one too, and none passes another).
 
+A group in single file that walks to a thing stands in file behind its first
+member on the line to that thing (:func:`orient_files`), so the file sets off
+straight ahead and not round a corner.
+
 A group that starts somewhere else (from the left, into the scene) is spread
 by the planner as before.
 """
@@ -20,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["kept_path", "trail"]
+__all__ = ["kept_path", "trail", "orient_files"]
 
 _RIGID = ("side_by_side", "row", "pairs", "circle")
 _FILE = ("line", "column")
@@ -68,3 +72,28 @@ def trail(points: list[np.ndarray], length: float) -> list[np.ndarray]:
         out.append(q)
         left -= d
     return out or [points[-1]]
+
+
+def orient_files(groups: dict, ids_of: dict, placed: dict, spec: Any, members: Any) -> None:
+    """Turn each single-file group (``groups``: first member -> (formation, offsets, box); ``ids_of``: first
+    member -> member ids, in ``placed`` at their layout offsets behind the first, along -Z) to face the thing
+    its first action goes to: the file then stands behind its first member on the way there."""
+    for first, (kind, _, _) in groups.items():
+        if kind not in _FILE or first not in placed:
+            continue
+        act = next((a for a in spec.actions if first in members(a.actor)), None)
+        dest = members(act.to) if act is not None and act.to else []
+        if not dest or dest[0] not in placed:
+            continue
+        p0 = placed[first][0]
+        head = (placed[dest[0]][0] - p0) * [1, 0, 1]
+        n = float(np.linalg.norm(head))
+        if n < 1e-6:
+            continue
+        f = head / n
+        r = np.array([f[2], 0.0, -f[0]])  # (+X when it heads +Z, as the offsets were laid out)
+        yaw = float(np.arctan2(f[0], f[2]))
+        for eid in ids_of.get(first, [first]):
+            off = (placed[eid][0] - p0) * [1, 0, 1]
+            placed[eid] = (p0 + f * off[2] + r * off[0] + [0.0, placed[eid][0][1] - p0[1], 0.0], yaw)
+

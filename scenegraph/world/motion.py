@@ -363,6 +363,8 @@ class _Planner:
         at = self.lead.home if member and not actor.moved else None  # a group moves from its first member's place
         if a.from_:
             start = self.locate(a.from_, actor) if a.from_ not in PLACES else st.place(a.from_, actor, at)
+        if a.from_ and not (a.to or a.via or d) and self.members(a.from_) and self.members(a.from_)[0] != actor.id:
+            start, end = self.away_from(a, actor, start)  # 'runs away from the hunter': from beside it, on away
         through = _is_vehicle(actor) and not a.duration and not a.distance  # crosses the whole view
         if d in _LATERAL:
             fr, to = _LATERAL[d]
@@ -440,6 +442,22 @@ class _Planner:
         if member == 0:
             self.group_path = [here.copy()] + ([via] if via is not None else []) + [end + offset]
         self._timed(a, actor, ([via] if via is not None else []) + [end + offset], speed)
+
+    def away_from(self, a: ActionSpec, actor: Actor, start: np.ndarray | None) -> tuple:
+        """(start, end) of a move away from ``a.from_`` (a thing): an actor seen first there starts beside it; one
+        already under way goes on from where it is; either heads straight away from the thing's centre."""
+        thing = self.actors[self.members(a.from_)[0]]
+        if actor.moved or actor.t > 1e-6:
+            start = None
+        here = start if start is not None else actor.position
+        v = (here - thing.position) * [1, 0, 1]
+        n = float(np.linalg.norm(v))
+        u = v / n if n > 1e-6 else forward_of(actor.yaw)
+        step = float(np.linalg.norm((self.relative_end(a, actor) - actor.position) * [1, 0, 1]))
+        end = here + u * step
+        if actor.info is not None and actor.info.kind == "flyer" and actor.position[1] > 0.05:  # up and away
+            end[1] = here[1] + 0.5 * step
+        return start, end
 
     def _offset(self, p: np.ndarray, q: np.ndarray | None, lateral: float) -> np.ndarray:
         """Side-by-side offset for members of a group moving from ``p`` to ``q``."""

@@ -133,7 +133,9 @@ def prepare_paths(actors: dict, spec, members, road=None) -> list[str]:
     """Before the actions are planned: movers that start inside one another are moved apart, and every
     actor gets the map of what stands still (legs are routed round it).  Returns the ids moved apart."""
     movers = [e for e in mover_order(spec, members) if e in actors and e not in _carried(spec, members)]
-    moved = separate_starts(actors, [e for e in movers if actors[e].support is None], road)
+    groups = [members(es.id) for es in spec.entities if es.formation and es.id]  # laid out apart already
+    together = {frozenset((x, y)) for ids in groups for x in ids for y in ids if x != y}
+    moved = separate_starts(actors, [e for e in movers if actors[e].support is None], road, together)
     still = set(actors) - set(movers) - _carried(spec, members)
     things = [(e, actors[e].position, actors[e].yaw, actors[e].size) for e in sorted(still)
               if actors[e].size[1] > 0.1 and max(actors[e].size[0], actors[e].size[2]) < 60.0]
@@ -156,6 +158,9 @@ def exempt_pairs(spec, members, actors: dict) -> set[frozenset]:
     for eid, a in actors.items():
         if a.support is not None:
             pairs.add(frozenset((eid, a.support.id)))
+    for a in spec.actions:  # a group in formation keeps its own spacing (world.formation): no waits among them
+        ids = [e for e in members(a.actor) if getattr(actors.get(e), "formation", None)]
+        pairs |= {frozenset((x, y)) for x in ids for y in ids if x != y}
     return pairs
 
 

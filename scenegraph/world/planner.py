@@ -361,9 +361,10 @@ class ObstacleMap:
         return top
 
 
-def separate_starts(actors: dict, order: list[str], road=None) -> list[str]:
+def separate_starts(actors: dict, order: list[str], road=None, exempt: set[frozenset] = frozenset()) -> list[str]:
     """Move movers (ids in ``order``, earliest first) whose start boxes overlap an earlier one's: vehicles
-    on a road one behind the other along it, others beside it.  Returns what was moved."""
+    on a road one behind the other along it, others beside it; ``exempt`` pairs (a group standing in its
+    formation) stay.  Returns what was moved."""
     moved = []
     placed: list = []
     for eid in order:
@@ -371,6 +372,8 @@ def separate_starts(actors: dict, order: list[str], road=None) -> list[str]:
         for _ in range(8):
             clash = None
             for b in placed:
+                if frozenset((eid, b.id)) in exempt:
+                    continue
                 gap = np.abs((a.position - b.position)[[0, 2]])
                 need = np.array(footprint(a.size, a.yaw)) + np.array(footprint(b.size, b.yaw)) + 0.3
                 yo = min(a.position[1] + a.size[1], b.position[1] + b.size[1]) - max(a.position[1], b.position[1])

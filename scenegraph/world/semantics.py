@@ -190,7 +190,7 @@ def after_layout(own: list[tuple[str, str, str]], placed: dict[str, tuple[np.nda
 def formation_offsets(formation: str, n: int, size: np.ndarray) -> np.ndarray:
     """(n, 3) offsets of the members of a group from its first member, for ``formation``."""
     w, _, d = (float(v) for v in size)
-    gap_x, gap_z = w + max(0.3, 0.5 * w), d + max(0.3, 0.5 * d)
+    gap_x, gap_z = w + max(0.4, 0.5 * w), d + max(0.4, 0.5 * d)  # (over the planner's 0.3 m start clearance)
     out = np.zeros((n, 3))
     for i in range(n):
         if formation in ("row", "side_by_side"):
@@ -270,7 +270,8 @@ def spread_stops(stops: dict[str, list[str]], placed: dict[str, tuple[np.ndarray
 
 def keep_apart(pairs: list[tuple[str, str]], placed: dict[str, tuple[np.ndarray, float]], size: dict[str, np.ndarray],
                fixed: set[str], companions: dict[str, list[str]], distance: float = 3.0) -> None:
-    """Move each mover of (mover, destination) at least ``distance`` metres (box to box) from where it goes,
+    """Move each mover of (mover, destination) at least ``distance`` metres (and 1.5 of its own lengths; box to
+    box) from where it goes,
     so that 'runs to the fence' is a run; along the line between them, else to the left.  Its companions
     (what stands near it) move with it; a mover that is fixed or stands on something stays."""
     for mover, dest in pairs:
@@ -279,12 +280,13 @@ def keep_apart(pairs: list[tuple[str, str]], placed: dict[str, tuple[np.ndarray,
         p, yaw = placed[mover]
         q = placed[dest][0]
         reach = 0.5 * (max(size[mover][0], size[mover][2]) + max(size[dest][0], size[dest][2]))
+        need = max(distance, 1.5 * max(size[mover][0], size[mover][2]))  # a car's drive is a few lengths
         d = (p - q) * [1, 0, 1]
         n = float(np.linalg.norm(d))
-        if n - reach >= distance:
+        if n - reach >= need:
             continue
         u = d / n if n > 1e-6 else np.array([-1.0, 0.0, 0.0])
-        shift = q * [1, 0, 1] + u * (reach + distance) - p * [1, 0, 1]
+        shift = q * [1, 0, 1] + u * (reach + need) - p * [1, 0, 1]
         for eid in [mover, *companions.get(mover, [])]:
             if eid in placed and eid not in fixed | {dest}:
                 placed[eid] = (placed[eid][0] + shift, placed[eid][1])

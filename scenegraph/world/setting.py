@@ -108,9 +108,8 @@ class Kit:
         self.rng = np.random.default_rng([int(seed), 4242])
         self.occupied = [(np.asarray(c, np.float64), np.asarray(h, np.float64)) for c, h in occupied]
         self.counts: dict[str, int] = {}
-        # what the prompt names itself: the kit adds no furnishing of that kind ('six trees in the park' are six)
-        self.named = {w for e in scene.entities("object") if not e.attributes.get("kit")
-                      for w in (e.cls, e.id.rsplit("_", 1)[0])}
+        # what the prompt names itself, by kind: how many of the kit's own furnishings of that kind it takes the place of
+        self.named: dict[str, float] = {}
         self.lamps: list[tuple[str, np.ndarray, str]] = []  # (entity id, light position, kind: street | room)
         self.free: list[str] = []  # the prompt's things no action or relation names
         self.counted: list[str] = []  # the prompt's still things whose number it gave: no more of their kind
@@ -139,7 +138,9 @@ class Kit:
 
         None (nothing added) for a furnishing (:data:`FURNISHINGS`) of a kind the prompt names itself."""
         base = eid.rsplit("_", 1)[0] if eid else cls
-        if base in FURNISHINGS and (base in self.named or cls in self.named):
+        kind = base if base in self.named else cls
+        if base in FURNISHINGS and self.named.get(kind, 0) > 0:
+            self.named[kind] -= 1  # (inf stays inf)
             return None
         if eid is None or eid in self.scene:  # a prompt's own "shelf_1" keeps its id; the kit's takes the next free one
             eid = self.next_id(eid.rsplit("_", 1)[0] if eid else cls)
@@ -151,6 +152,16 @@ class Kit:
                                      bounds=((-w / 2, 0.0, -d / 2), (w / 2, h, d / 2)),
                                      transform=Transform(tuple(float(v) for v in at), quat_from_yaw(yaw)), attributes=a), material=mat)
         return eid
+
+    def name_kinds(self, counted: set[str]) -> None:
+        """The prompt's own things stand in for the kit's: of a kind whose number the prompt gave (``counted``:
+        'six trees in the park') the kit adds none; any other thing it names takes the place of one of the kit's
+        ('the tree in the park' is one of the park's trees)."""
+        for e in self.scene.entities("object"):
+            if e.attributes.get("kit") or e.id in ("ground",):
+                continue
+            for w in dict.fromkeys((e.cls, e.id.rsplit("_", 1)[0])):
+                self.named[w] = math.inf if e.id in counted else self.named.get(w, 0) + 1
 
     # -- where things may go ----------------------------------------------------
     def footprint(self, at: np.ndarray, size: Any, yaw: float = 0.0) -> np.ndarray:
@@ -280,6 +291,7 @@ def furnish(scene: Any, stage: Any, env: Any, road: Any, *, seed: int, warnings:
     kit = Kit(scene, stage, kit_name or "ground", seed, occupied, look)
     kit.free = [e for e in free if e in scene]
     kit.counted = [e for e in counted if e in scene]
+    kit.name_kinds(set(kit.counted))
     if look.lights_on:  # before the kit: its parked cars stay dark
         add_vehicle_lights(scene)
     if "ground" in scene:
