@@ -15,7 +15,7 @@ Also prints the speed figures of the issue: the median of direct + build for a
 The first round's prompts are here; the second round's, written in other phrasings, are in
 benchmarks/fidelity_more.py.  "sets" in the output gives the pass rates of each set apart.
 
-usage: python benchmarks/fidelity.py [--fps 8] [--show-failures] [--category NAME] [--set all|old|new]
+usage: python benchmarks/fidelity.py [--fps 8] [--show-failures] [--category NAME] [--set all|old|new|round3]
 """
 from __future__ import annotations
 
@@ -451,6 +451,8 @@ import fidelity_more  # noqa: E402
 
 _SET = "new"
 fidelity_more.register(case)
+_SET = "round3"  # the third round's (benchmarks/fidelity_more.py, register_round3)
+fidelity_more.register_round3(case)
 
 # ---------------------------------------------------------------------------
 # the run
@@ -520,8 +522,8 @@ def main() -> None:
     ap.add_argument("--category")
     ap.add_argument("--show-failures", action="store_true")
     ap.add_argument("--no-speed", action="store_true")
-    ap.add_argument("--set", choices=("all", "old", "new"), default="all",
-                    help="old: the first round's prompts; new: benchmarks/fidelity_more.py")
+    ap.add_argument("--set", choices=("all", "old", "new", "round3"), default="all",
+                    help="old: the first round's prompts; new, round3: benchmarks/fidelity_more.py")
     args = ap.parse_args()
     t0 = time.perf_counter()
     cats, sets = run_cases(args.fps, args.category, args.show_failures, args.set)

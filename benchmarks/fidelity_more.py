@@ -248,3 +248,133 @@ def register(case) -> None:  # noqa: C901 - a list of prompts
     case(O, "A flock of flamingos stands in the lagoon.", lambda w: w.count("flamingo") >= 2)
     case(O, "A street sweeper drives past a fire hydrant.",
          lambda w: w.moves("street sweeper") and w.still("fire hydrant"))
+
+
+# -- round three: the lead's new-user gaps, each as a family of phrasings ----------------------------------
+
+
+def _rise(w, word: str) -> float:
+    """Height (m) ``word`` ends above (negative: below) where it starts."""
+    y = w.p(word)[:, 1]
+    return float(y[-1] - y[0])
+
+
+def _up_along(w, word: str, thing: str, metres: float = 0.8) -> bool:
+    """Goes up by ``metres`` and stays by ``thing`` while it rises (a climb up it, not beside something else)."""
+    return _rise(w, word) > metres and w.gap(word, thing, -1) < 1.0
+
+
+def _down_along(w, word: str, thing: str, metres: float = 0.8) -> bool:
+    """Starts up on or against ``thing`` and ends at least ``metres`` lower, on the ground."""
+    return -_rise(w, word) > metres and w.gap(word, thing, 0) < 1.0 and w.p(word)[-1, 1] < 0.15
+
+
+def _facing(w, word: str, target: str, f: int = -1) -> bool:
+    """``word`` faces ``target`` at frame ``f`` (its +Z within ~45 degrees of the line to it)."""
+    from scenegraph.model.rotations import quat_rotate
+
+    q = w.tl.rotation[f, w.tl.index(w.one(word))]
+    fwd = quat_rotate(q, np.array([0.0, 0.0, 1.0]))[[0, 2]]
+    to = (w.p(target)[f] - w.p(word)[f])[[0, 2]]
+    return float(fwd @ to) > 0.7 * float(np.linalg.norm(fwd) * np.linalg.norm(to))
+
+
+def _away(w, word: str, other: str, metres: float = 2.0) -> bool:
+    """Ends ``metres`` farther from ``other`` than it starts, farther at the end than half-way, still going."""
+    d = np.linalg.norm((w.p(word) - w.p(other))[:, [0, 2]], axis=1)
+    h = len(d) // 2
+    return d[-1] > d[0] + metres and d[-1] > d[h] and w.moves(word) and \
+        float(np.linalg.norm(w.p(word)[-1] - w.p(word)[-3])) > 0.1
+
+
+def _back(w, word: str, metres: float = 2.0) -> bool:
+    """Goes ``metres`` out and comes back to within a metre of where it started."""
+    p = w.p(word)
+    return w.moves(word, metres) and float(np.linalg.norm(p[-1] - p[0])) < 1.0
+
+
+def _same_way(w, word: str, n: int, metres: float = 1.0) -> bool:
+    """All ``n`` members move ``metres`` or more, each within ~45 degrees of the first member's way."""
+    ids = w.ids(word)
+    if len(ids) != n:
+        return False
+    lead = (w.p(ids[0])[-1] - w.p(ids[0])[0])[[0, 2]]
+    for i in ids:
+        d = (w.p(i)[-1] - w.p(i)[0])[[0, 2]]
+        if float(np.linalg.norm(d)) < metres or float(d @ lead) < 0.7 * float(np.linalg.norm(d) * np.linalg.norm(lead)):
+            return False
+    return True
+
+
+def register_round3(case) -> None:  # noqa: C901 - a list of prompts
+    M, Q, F, S, I = "motion binding", "sequences", "formations", "spatial", "indoor"
+    # up and down along what is climbed, slid or walked
+    for prompt, who, thing in [("A boy climbs down the ladder.", "boy", "ladder"),
+                               ("The girl slides down the slide.", "girl", "slide"),
+                               ("A cat climbs down the tree.", "cat", "tree"),
+                               ("A man goes down the stairs.", "man", "stairs"),
+                               ("The old woman walks down the staircase.", "old woman", "staircase"),
+                               ("A kid runs down the hill.", "kid", "hill"),
+                               ("A firefighter comes down the ladder.", "firefighter", "ladder")]:
+        case(M, prompt, lambda w, a=who, b=thing: _down_along(w, a, w.any(b, "stairs")))
+    for prompt, who, thing in [("The child climbs up the tree.", "child", "tree"),
+                               ("A woman walks up the stairs.", "woman", "stairs"),
+                               ("A firefighter climbs up the ladder.", "firefighter", "ladder"),
+                               ("A squirrel runs up the tree.", "squirrel", "tree"),
+                               ("The little girl goes up the ladder.", "girl", "ladder"),
+                               ("A hiker walks up the hill.", "hiker", "hill")]:
+        case(M, prompt, lambda w, a=who, b=thing: _up_along(w, a, b))
+    # a verb with a pronoun for something named before
+    case(M, "A man walks to the bench and sits on it.",
+         lambda w: w.moves("man") and w.rel("man", "on", "bench", -1))
+    case(M, "A dog runs to the sofa and lies on it.", lambda w: w.moves("dog") and w.rel("dog", "on", "sofa", -1))
+    case(M, "The cat walks to the armchair and sits down.",
+         lambda w: w.moves("cat") and w.rel("cat", "on", "armchair", -1))
+    case(M, "A woman walks over to the bed and lies down on it.", lambda w: w.rel("woman", "on", "bed", -1))
+    case(M, "A girl walks to the ball and picks it up.",
+         lambda w: w.moves("girl") and w.p("ball")[-1, 1] > w.p("ball")[0, 1] + 0.2 and w.gap("ball", "girl", -1) < 0.5)
+    case(M, "The boy picks up the box and carries it to the car.",
+         lambda w: w.moves("box", 1.0) and w.gap("box", "car", -1) < 2.0)
+    case(M, "A dog runs to the log and jumps over it.",
+         lambda w: w.p("dog")[:, 1].max() > 0.2 and w.moves("dog", 2.0))
+    case(M, "A boy walks to the tree and walks around it.", lambda w: _turns(w, "boy", "tree") > 0.8)
+    case(M, "The ball rolls off the table and the cat watches it.",
+         lambda w: w.rel("ball", "on", "table") and w.p("ball")[-1, 1] < 0.1 and _facing(w, "cat", "ball"))
+    case(M, "A car drives past the tree and the boy watches it.",
+         lambda w: w.moves("car") and w.still("tree") and _facing(w, "boy", "car", len(w.tl.time) // 2))
+    case(M, "A bird flies over the house and a girl looks at it.",
+         lambda w: w.moves("bird") and _facing(w, "girl", "bird", len(w.tl.time) // 2))
+    # away, and on
+    case(M, "The dog barks at the cat and the cat runs away.", lambda w: _away(w, "cat", "dog"))
+    case(M, "The cat sees the dog and runs away.", lambda w: _away(w, "cat", "dog"))
+    case(M, "A dog walks away from the house.", lambda w: _away(w, "dog", "house"))
+    case(M, "A girl runs away from the big dog.", lambda w: _away(w, "girl", "dog") and w.still("dog"))
+    case(M, "A car drives to the house, then drives away.",
+         lambda w: w.arrive("car", "house", 4.0) < INF and w.dist("car", "house")[-1] > w.dist("car", "house").min() + 3.0)
+    case(M, "A man walks away from the camera.",
+         lambda w: float(np.linalg.norm(w.p("man")[-1] - w.camera()[-1])) > float(np.linalg.norm(w.p("man")[0] - w.camera()[0])) + 2.0)
+    case(M, "The deer runs away from the hunter.", lambda w: _away(w, "deer", "hunter"))
+    # there and back again
+    case(Q, "A truck drives to the house and comes back.", lambda w: _back(w, "truck"))
+    case(Q, "A bus drives to the bus stop and then returns.", lambda w: _back(w, "bus"))
+    case(Q, "A van drives to the warehouse and drives back.", lambda w: _back(w, "van"))
+    case(Q, "A girl runs to the fountain and comes back.", lambda w: _back(w, "girl", 1.0))
+    case(Q, "The tractor drives to the barn, waits there, and comes back.", lambda w: _back(w, "tractor"))
+    # a thing the prompt names once is one of the setting's own; a number it gives is exact
+    case(S, "A cat climbs the tree in the park.",
+         lambda w: w.count("tree") >= 3 and _up_along(w, "cat", "tree_1"))
+    case(S, "The dog sleeps under the tree in the park.",
+         lambda w: w.count("tree") >= 3 and w.gap("dog", "tree_1") < 1.5)
+    case(S, "A man sits on the bench in the park.", lambda w: w.count("bench") >= 2 and w.rel("man", "on", "bench_1"))
+    case(S, "There is only one tree in the park.", lambda w: w.count("tree") == 1)
+    case(S, "Two benches stand in the park.", lambda w: w.count("bench") == 2)
+    case(S, "Three trees grow in the park and a boy climbs one of them.", lambda w: w.count("tree") == 3)
+    case(I, "A woman walks to the fridge in the kitchen.", lambda w: w.count("fridge") == 1 and w.moves("woman"))
+    # a group in formation goes one way
+    for prompt, word, n in [("Five soldiers march in a line.", "soldier", 5),
+                            ("Four ducks walk one behind the other.", "duck", 4),
+                            ("Six children walk in a line to the school.", "child", 6),
+                            ("Three cows walk in single file across the field.", "cow", 3),
+                            ("Four geese waddle in a row.", "goose", 4),
+                            ("Two horses trot side by side.", "horse", 2)]:
+        case(F, prompt, lambda w, word=word, n=n: _same_way(w, word, n))
