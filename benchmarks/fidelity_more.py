@@ -378,3 +378,18 @@ def register_round3(case) -> None:  # noqa: C901 - a list of prompts
                             ("Four geese waddle in a row.", "goose", 4),
                             ("Two horses trot side by side.", "horse", 2)]:
         case(F, prompt, lambda w, word=word, n=n: _same_way(w, word, n))
+    # slopes and sledges, fetching back, driving off, riding on
+    for prompt, who, thing in [("A skier skis down the slope.", "skier", "slope"),
+                               ("The snowboarder slides down the ski slope.", "snowboarder", "ski slope"),
+                               ("A boy sleds down the hill.", "boy", "hill"),
+                               ("The children toboggan down the slope.", "child", "slope")]:
+        case(M, prompt, lambda w, a=who, b=thing: _down_along(w, a, b))
+    case(Q, "A dog runs to the ball and brings it back.",
+         lambda w: _back(w, "dog") and w.p("ball")[-1, 1] > 0.1 and w.gap("ball", "dog", -1) < 0.5)
+    case(Q, "The boy walks to the box, picks it up and carries it back.",
+         lambda w: _back(w, "boy", 1.0) and w.gap("box", "boy", -1) < 0.5)
+    for prompt, word in [("A car drives off.", "car"), ("The horse runs off.", "horse"), ("A taxi drives away.", "taxi"),
+                         ("The dog runs off, then the cat walks away.", "cat")]:
+        case(M, prompt, lambda w, word=word: w.moves(word, 2.0) and float(np.linalg.norm(w.p(word)[-1] - w.p(word)[-3])) > 0.1)
+    case(M, "The boy rides to the shop on his bike.",
+         lambda w: w.moves("boy") and w.moves("bike") and w.gap("boy", "bike", -1) < 0.3 and w.arrive("bike", "shop") < INF)

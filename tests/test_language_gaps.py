@@ -110,3 +110,24 @@ def test_a_file_of_walkers_all_go_the_first_ones_way():
     lead = ways[0][[0, 2]] / np.linalg.norm(ways[0][[0, 2]])
     for w in ways:
         assert np.linalg.norm(w) > 1.0 and w[[0, 2]] @ lead > 0.7 * np.linalg.norm(w[[0, 2]])
+
+
+def test_a_dog_brings_the_ball_back_and_off_alone_is_away():
+    spec, scene, tl = world("A dog runs to the ball and brings it back.")
+    assert [a.verb for a in spec.actions] == ["run", "carry", "return"]
+    dog, ball = path(tl, "dog_1"), path(tl, "ball_1")
+    assert np.linalg.norm(dog[-1] - dog[0]) < 1.0 and np.linalg.norm(ball[-1] - ball[0]) > 2.0  # back, with it
+    spec, _ = direct("A car drives off.")
+    assert spec.actions[0].direction == "out_of_scene"
+    spec, _ = direct("The cat jumps off the table.")
+    assert spec.actions[0].from_ == "table"
+
+
+def test_slopes_and_sledges_go_down_and_a_rider_rides_what_it_is_on():
+    for prompt in ("A skier skis down the slope.", "A boy sleds down the hill."):
+        spec, _ = direct(prompt)
+        assert (spec.actions[0].verb, spec.actions[0].direction) == ("descend", "down")
+    spec, _ = direct("Two sleds stand by the hut.")
+    assert [(e.cls, e.count) for e in spec.entities][0] == ("sled", 2)  # still a noun
+    spec, _ = direct("The boy rides to the shop on his bike.")
+    assert (spec.actions[0].verb, spec.actions[0].target, spec.actions[0].to) == ("ride", "bike", "shop")

@@ -74,8 +74,12 @@ class ClauseReader:
                 for a in c.cur:
                     a.fields["returns"] = True  # 'runs to the tree and back'
             elif a_moved(self, c.cur) and not moved:
-                for a in c.cur:  # 'walks back', 'comes back': where it came from
-                    a.fields["verb"] = "return"
+                for a in list(c.cur):  # 'walks back', 'comes back': where it came from
+                    if a.fields["verb"] == "carry" and a.fields.get("target"):  # 'brings it back': takes it along
+                        a.fields.setdefault("distance", 0.5)
+                        self.add_action([a.actor], "return", {})
+                    else:
+                        a.fields["verb"] = "return"
             return i + 1
         return None
 

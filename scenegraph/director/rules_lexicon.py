@@ -61,7 +61,8 @@ _VERBS = {
                      "unpack", "wear", "put", "place", "set", "hang", "plant"), "look_at"),
     "move": "move", "go": "move", "travel": "move", "come": "move", "head": "move", "slide": "move",
     "enter": "move", "leave": "move", "exit": "move", "migrate": "move", "advance": "move", "retreat": "move",
-    "back": "move", "slither": "move", "wriggle": "move", "scuttle": "move",
+    "back": "move", "slither": "move", "wriggle": "move", "scuttle": "move", "sled": "move", "sledge": "move",
+    "toboggan": "move", "snowboard": "move",
     "roll": "roll", "cross": "cross", "traverse": "cross",
     **dict.fromkeys(("pause", "stop", "halt", "freeze", "brake"), "pause"),
     **dict.fromkeys(("wait", "linger", "idle", "rest", "hover", "stay", "loiter"), "wait"),
@@ -131,7 +132,8 @@ for _f in ("left", "park", "parked", "parks", "face", "back", "backs", "backed",
            "hanging", "hung", "lock", "locks", "call", "calls", "sleep", "sleeps",
            "sleeping", "float", "floats", "floating", "perch", "perches", "perched", "perching", "stay", "stays",
            "play", "plays", "touch", "match", "point", "points", "see", "sees", "saw", "seeing", "seen", "spot",
-           "spots", "spotted", "notice", "notices", "hear", "hears", "heard"):
+           "spots", "spotted", "notice", "notices", "hear", "hears", "heard", "sled", "sleds", "sledge", "sledges",
+           "toboggan", "toboggans", "snowboard", "snowboards"):
     VERB_FORMS.pop(_f, None)  # a direction, a noun first, or a posture decided in context (see rules)
 #: forms that are verbs only in context (verb position): nouns or postures elsewhere
 CONTEXT_VERBS: dict[str, str] = {f: _VERBS[s] for f, s in VERB_STEMS.items()

@@ -129,6 +129,9 @@ class MarkerReader:
             if c.cur and verb in RELATIVE and verb not in ("ride", "push", "carry") and rel in ("behind", "near") \
                     and not c.cur[0].fields.get("target"):
                 return i + 1  # 'trails behind its owner', 'follows close behind the car': the other is its object
+            if c.cur and verb == "ride" and rel in ("on", "inside") and not c.cur[0].fields.get("target"):
+                c.pending_prep = None  # 'rides to the shop on his bike': what it rides
+                return i + 1
             if c.cur and (verb not in STILL or moved):
                 if verb == "cross":
                     c.pending_prep = "via"
@@ -180,6 +183,8 @@ class MarkerReader:
                 self.noun_phrase(toks, i + 1, dry=True)[0] is not None:
             c.pending_rel = "near"  # 'a man sits at the table': there
             return i + 1
+        if t == "off" and c.cur and c.cur[0].fields["verb"] in MOTION and not self._np_follows(toks, i + 1):
+            t = "away"  # 'drives off', 'the horse runs off': it leaves
         if t == "up" and c.cur and c.cur[0].stem in lex.PICK_UP_STEMS:
             return i + 1  # 'picks up the ball', 'picks it up': a particle
         if t in ("to", "towards", "toward", "into", "from", "past", "via", "through", "at", "off", "over",

@@ -153,7 +153,8 @@ class _Planner:
                 actor.open_end = False
                 actor.ignore = self._contacts(a)
                 for sub in subs:
-                    if sub.verb not in _IN_PLACE:
+                    picks_up = sub.verb == "carry" and not (sub.to or sub.via) and (sub.distance or 1.0) <= 0.5
+                    if sub.verb not in _IN_PLACE and not picks_up:  # ('picks it up' is done in place)
                         actor.origin = actor.position.copy()  # where 'comes back' goes
                     self.do(k, sub, actor, m, len(ids))
                 if not actor.open_end and not self._continues(k, eid):
