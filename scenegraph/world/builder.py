@@ -76,7 +76,11 @@ class _Builder(CameraFraming):
         d[1] = 0.0
         n = float(np.linalg.norm(d))
         d = d / n if n > 1e-6 else np.array([0.0, 0.0, 1.0])
-        gap = semantics.box_reach(other.size, other.yaw, d) + 0.5 * max(actor.size[0], actor.size[2]) + 0.3
+        reach = 0.5 * max(actor.size[0], actor.size[2])
+        for held in actor.holding:  # what it carries, pushes or rides (in front of it or under it) stops short too
+            if held is not other:
+                reach = max(reach, 0.5 * max(actor.size[0], actor.size[2]) + max(held.size[0], held.size[2]) + 0.1)
+        gap = semantics.box_reach(other.size, other.yaw, d) + reach + 0.3
         p = other.position + d * gap
         p[1] = actor.position[1] if actor.position[1] > 0.5 and actor.info and actor.info.kind == "flyer" else 0.0
         return p

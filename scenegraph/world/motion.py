@@ -256,6 +256,7 @@ class _Planner:
         if target and target[0] != actor.id:
             thing = self.actors[target[0]]
             self.attached.append((thing.id, actor.id, a.verb, actor.t))
+            actor.holding.append(thing)
             if a.verb == "ride" and a.speed is None and thing.info is not None:
                 update["speed"] = (thing.info.drive or thing.info.run or thing.info.cruise_speed) * pace_factor(a.pace, archetype_of(thing.info))
         if not (a.to or a.via or a.direction or a.from_ or a.relation):

@@ -142,6 +142,28 @@ def prepare_paths(actors: dict, spec, members, road=None) -> list[str]:
     m = ObstacleMap.build(things)
     for a in actors.values():
         a.obstacles = m
+    moved += start_clear(actors, [e for e in movers if actors[e].support is None], m, spec, members)
+    return moved
+
+
+def start_clear(actors: dict, movers: list[str], m: ObstacleMap, spec, members) -> list[str]:
+    """Movers whose start lies inside something that stands still step out of it to its nearest side,
+    unless their actions name that thing (out of the house, from the car: they may start at or in it).
+    Returns the ids moved."""
+    moved = []
+    for eid in movers:
+        a = actors[eid]
+        named = {o for act in spec.actions if eid in members(act.actor)
+                 for r in (act.from_, act.to, act.via, act.target, getattr(act, "relative_to", None)) if r
+                 for o in members(r)}
+        radius = 0.5 * max(float(a.size[0]), float(a.size[2])) + 0.1
+        y0, y1 = float(a.position[1]), float(a.position[1] + a.size[1])
+        q = a.position[[0, 2]]
+        out = m.outside(q, radius, y0, y1, a.ignore | named)
+        if np.hypot(*(out - q)) > 1e-9:
+            a.teleport(np.array([out[0], a.position[1], out[1]]))
+            a.home = a.position.copy()
+            moved.append(eid)
     return moved
 
 

@@ -205,6 +205,7 @@ class Actor:
     ignore: set = field(default_factory=set)  # things it may touch in its current action (sits on, lands on ...)
     plan: list | None = None  # the planned keys, kept when the smooth keys replace them
     carrier: tuple | None = None  # (id, from time): ridden, pushed or carried by that actor
+    holding: list = field(default_factory=list)  # the actors it rides, pushes or carries (from planning on)
     synced: bool = False  # its keys are timed by another actor's (follows, overtakes): never slowed on its own
     notes: list | None = None  # where warnings about relaxed motion go (the build's warnings)
     exact: list = field(default_factory=list)  # (t0, t1) spans of keys kept exactly by the smoother (a jump's arc)
