@@ -505,6 +505,21 @@ def _wait_before(actor, tc: float, wait: float) -> bool:
     i = int(np.searchsorted(kt, ts, side="right")) - 1
     if i >= len(keys) - 1:
         return False
+    # a stop too soon after a start from rest (or after entering at speed) cannot brake in time: the body
+    # waits where it stood (or where it came in) instead, and sets off later
+    r = i
+    while r > first_move and np.linalg.norm(keys[r][1] - keys[r - 1][1]) > 1e-6:
+        r -= 1
+    seg = np.linalg.norm(keys[i + 1][1] - keys[i][1]) / max(kt[i + 1] - kt[i], 1e-9)
+    v = float(seg) or (actor.speed or 1.0)
+    if ts - kt[r] < actor.limits.ramp(v) + actor.limits.ramp(v, braking=True):
+        t0, p0, y0 = keys[r]
+        new = keys[: r + 1] + [(t0 + wait, p0.copy(), y0)] + [(k[0] + wait, k[1], k[2]) for k in keys[r + 1:]]
+        actor.plan = _dedupe(new)
+        _shift_marks(actor, t0, wait)
+        if getattr(actor, "flying_start", False) and r == first_move == 0:
+            actor.flying_start = False
+        return True
     t0, p0, y0 = keys[i]
     t1, p1, y1 = keys[i + 1]
     u = (ts - t0) / max(t1 - t0, 1e-9)
