@@ -440,7 +440,7 @@ def yield_in_time(actors: dict, order: list[str], resmooth, horizon: float, exem
     notes = []
     for eid in order:
         a = actors[eid]
-        waited = 0.0
+        waited, detours = 0.0, 0
         for attempt in range(int(max_wait / 0.5) + 1):
             pa, ya = _sample(a.keys, t)
             lo, hi = pa.min(axis=0) - max(a.size), pa.max(axis=0) + max(a.size)
@@ -461,11 +461,15 @@ def yield_in_time(actors: dict, order: list[str], resmooth, horizon: float, exem
                 if hit.any():
                     f = int(near[np.argmax(hit)])
                     if first is None or f < first[0]:
-                        first = (f, other)
+                        first = (f, other, pb, yb)
             if first is None:
                 break
-            f, other = first
+            f, other, pb, yb = first
             tc = float(t[f])
+            if detours < 3 and np.all(np.abs(pb[f:] - pb[f]) < 1e-6) and _detour(a, actors[other], pb[f], float(yb[f])):
+                detours += 1  # it stands there from now on: waiting is no use, go round it
+                resmooth(a)
+                continue
             if waited >= max_wait:
                 notes.append(f"{eid} waited {max_wait:g} s for {other} and goes on")
                 break
@@ -528,6 +532,58 @@ def _wait_before(actor, tc: float, wait: float) -> bool:
     new = keys[: i + 1] + [(ts, pm, y1), (ts + extra, pm.copy(), y1)] + [(k[0] + extra, k[1], k[2]) for k in keys[i + 1:]]
     actor.plan = _dedupe(new)
     _shift_marks(actor, ts, extra)
+    return True
+
+
+def _detour(actor, other, pos: np.ndarray, yaw: float) -> bool:
+    """Re-plan ``actor.plan`` round ``other`` standing at ``pos`` (facing ``yaw``) for good: legs through its
+    footprint go round it, a key inside it moves out (to the side it is reached from); later keys shift by
+    the time the longer way takes.  False when nothing changes (or the plan has exact spans to keep)."""
+    keys = actor.plan
+    if not keys or len(keys) < 2 or getattr(actor, "exact", None):
+        return False
+    m = ObstacleMap.build([(other.id, np.asarray(pos, dtype=np.float64), yaw, np.asarray(other.size, dtype=np.float64))])
+    radius = 0.5 * float(actor.size[0]) + MARGIN
+    moved: dict[int, np.ndarray] = {}
+    prev = keys[0][1][[0, 2]]
+    for i, k in enumerate(keys):
+        q = k[1][[0, 2]]
+        out = m.outside(q, radius, -1e9, 1e9, toward=prev if np.linalg.norm(q - prev) > 1e-6 else None)
+        if np.linalg.norm(out - q) > 1e-9:
+            moved[i] = np.array([out[0], k[1][1], out[1]])
+        if np.linalg.norm(q - prev) > 1e-6:
+            prev = q
+    pts = [moved.get(i, k[1]) for i, k in enumerate(keys)]
+    new = [(keys[0][0], pts[0], keys[0][2])]
+    shift, shifts, changed = 0.0, [], bool(moved)
+    for i in range(1, len(keys)):
+        t0, t1 = keys[i - 1][0], keys[i][0]
+        p, q = pts[i - 1], pts[i]
+        d = float(np.linalg.norm((q - p)[[0, 2]]))
+        legs = m.route(p[[0, 2]], q[[0, 2]], radius, -1e9, 1e9) if d > 1e-6 else [q[[0, 2]]]
+        if len(legs) > 1:  # no corner behind the start or past the end (a step back is a stop and a turn)
+            u = (q - p)[[0, 2]] / max(d, 1e-9)
+            legs = [w for w in legs[:-1] if 0.05 < float((w - p[[0, 2]]) @ u) < d - 0.05] + legs[-1:]
+        if len(legs) > 1:
+            changed = True
+            speed = d / max(t1 - t0, 1e-9)
+            here, walked = p[[0, 2]], 0.0
+            for w in legs[:-1]:
+                walked += float(np.linalg.norm(w - here))
+                here = w
+                frac = walked / max(d, 1e-9)
+                new.append((t0 + shift + walked / speed, np.array([w[0], p[1] + (q[1] - p[1]) * min(frac, 1.0), w[1]]),
+                            keys[i][2]))
+            total = walked + float(np.linalg.norm(q[[0, 2]] - here))
+            extra = (total - d) / speed
+            shifts.append((t0, extra))
+            shift += extra
+        new.append((t1 + shift, q, keys[i][2]))
+    if not changed:
+        return False
+    actor.plan = _dedupe(new)
+    for ts, extra in reversed(shifts):
+        _shift_marks(actor, ts, extra)
     return True
 
 
