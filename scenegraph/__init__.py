@@ -18,6 +18,10 @@ from typing import Any
 # rasterizer runs hundreds of small ops per frame, and on a busy machine spinning threads took the
 # cores the other threads needed (a 3-frame render: 19.6 s spinning, 4.3 s passive, load 25 on 2 cores)
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+if hasattr(os, "register_at_fork"):  # a forked child of a process that ran torch's threads would hang on its next render
+    from scenegraph.model.cpus import one_thread_after_fork
+
+    os.register_at_fork(after_in_child=one_thread_after_fork)
 
 from scenegraph.errors import (
     BackendError,

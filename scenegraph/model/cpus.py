@@ -4,7 +4,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-__all__ = ["available_cores"]
+__all__ = ["available_cores", "one_thread_after_fork"]
 
 
 def available_cores() -> int:
@@ -18,6 +18,22 @@ def available_cores() -> int:
     if quota is not None:
         n = min(n, max(1, int(quota + 0.5)))
     return max(1, n)
+
+
+def one_thread_after_fork() -> None:
+    """In a child made by ``fork`` (multiprocessing's default on Linux): torch runs its ops on one thread.
+
+    torch's CPU build uses GNU OpenMP, whose thread pool does not survive a fork: once the parent
+    has run a parallel op, the child's first parallel op waits forever for threads that do not exist
+    (a forked batch worker or pool hung on its first render).  One thread runs no parallel region;
+    a child that wants more should be started with ``spawn`` or ``forkserver``.  Registered with
+    :func:`os.register_at_fork` by ``import scenegraph``; does nothing where torch is not loaded.
+    """
+    import sys
+
+    torch = sys.modules.get("torch")
+    if torch is not None and hasattr(torch, "set_num_threads"):
+        torch.set_num_threads(1)
 
 
 def _cgroup_quota() -> float | None:
