@@ -37,7 +37,7 @@ def build(n: int, seed: int = 0):
     )
 
 
-def time_backend(g, cam, backend: str, repeats: int, tile: int = 16) -> dict:
+def time_backend(g, cam, backend: str, repeats: int, tile: int | None = None) -> dict:
     import torch
 
     from scenegraph.appearance.rasterize import gaussians_to_tensors, render_gaussians
@@ -65,6 +65,7 @@ def time_backend(g, cam, backend: str, repeats: int, tile: int = 16) -> dict:
     if backend == "torch":
         out["intersections"] = res.info["n_intersections"]
         out["mean_alpha"] = round(float(res.alpha.detach().mean()), 4)
+        out["tile"] = res.info["tile"]
     return out
 
 
@@ -75,7 +76,8 @@ def main() -> None:
     ap.add_argument("--height", type=int, default=360)
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--threads", type=int, default=0, help="torch CPU threads (0: torch's default)")
-    ap.add_argument("--tile", type=int, default=16, help="tile side in pixels (16 as in 3DGS)")
+    ap.add_argument("--tile", type=int, default=0,
+                    help="tile side in pixels (0: the backend's choice, 8 or 16 by footprint for torch, 16 for gsplat)")
     ap.add_argument("--skip-cpu", action="store_true")
     ap.add_argument("--no-loaded", action="store_true", help="skip the second CPU run beside busy processes")
     args = ap.parse_args()
@@ -95,8 +97,7 @@ def main() -> None:
     out = {"gaussians": args.gaussians, "width": args.width, "height": args.height, "threads": torch.get_num_threads(),
            "load_average_1min": round(os.getloadavg()[0], 2)}  # other processes on the machine skew CPU timings
     if not args.skip_cpu:
-        out.update(time_backend(g, cam, "torch", args.repeats, args.tile))
-        out["tile"] = args.tile
+        out.update(time_backend(g, cam, "torch", args.repeats, args.tile or None))
         if not args.no_loaded:  # the same beside one busy process per core
             import subprocess
             import sys
@@ -105,7 +106,7 @@ def main() -> None:
 
             busy = [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(available_cores())]
             try:
-                loaded = time_backend(g, cam, "torch", args.repeats, args.tile)
+                loaded = time_backend(g, cam, "torch", args.repeats, args.tile or None)
             finally:
                 for p in busy:
                     p.kill()

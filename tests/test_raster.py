@@ -233,10 +233,23 @@ def test_tile_size_changes_cost_not_the_image():
     g = random_cloud(30, 17)
     cam = small_camera(48, 40)
     p = gaussians_to_tensors(g, dtype=torch.float64)
-    r16 = render_gaussians(p, cam, backend="torch")
+    r16 = render_gaussians(p, cam, backend="torch", tile_size=16)
     r8 = render_gaussians(p, cam, backend="torch", tile_size=8)
     torch.testing.assert_close(r8.rgb, r16.rgb)
     torch.testing.assert_close(r8.alpha, r16.alpha)
     assert r8.info["n_intersections"] * 64 < r16.info["n_intersections"] * 256  # fewer pixel tests
     with pytest.raises(ModelError, match="tile_size"):
         render_gaussians(p, cam, backend="torch", tile_size=12)
+
+
+def test_torch_backend_picks_the_tile_by_footprint():
+    cam = small_camera(160, 120)
+    for n, scale, want in ((200, 0.004, 8), (40, 0.3, 16)):  # footprints of a few pixels / tens of pixels
+        p = gaussians_to_tensors(random_cloud(n, n), dtype=torch.float64)
+        p["scales"] = torch.full_like(p["scales"], scale)
+        auto = render_gaussians(p, cam, backend="torch")
+        assert auto.info["tile"] == want
+        other = render_gaussians(p, cam, backend="torch", tile_size=24 - want)
+        assert other.info["tile"] == 24 - want
+        torch.testing.assert_close(auto.rgb, other.rgb)
+        assert float(auto.alpha.max()) > 0.3  # in view

@@ -27,7 +27,8 @@ from dataclasses import dataclass, field
 from typing import Any, Iterator
 
 __all__ = ["SH_C1", "SH_C2", "SH_C3", "sh_basis", "eval_sh", "project", "render_torch", "RenderResult",
-           "ALPHA_MAX", "ALPHA_MIN", "T_MIN", "EPS2D", "TILE"]
+           "ALPHA_MAX", "ALPHA_MIN", "T_MIN", "EPS2D", "TILE",
+           "pick_tile"]
 
 SH_C0 = 0.28209479177387814
 SH_C1 = 0.4886025119029199
@@ -310,34 +311,34 @@ def _composite_forward(coef: Any, feat: Any, starts: Any, counts: Any, pix: Any,
 
     nonempty = torch.nonzero(counts > 0).squeeze(1)
     chunk = max(1, _CHUNK_ELEMENTS // (pix.shape[0] * block))
-    ncoef = -coef.detach()
+    # a last row past the intersections stands for "no Gaussian" (its alpha is cut to 0): one gather, no mask
+    ncoef = torch.cat([-coef.detach(), coef.new_tensor([[0, 0, 0, 0, 0, 2 * _EXP_FLOOR]])])
     pix_t = pix.t().contiguous()
-    feat_t = feat.detach().t().contiguous()  # (C, M)
+    feat = torch.cat([feat.detach(), feat.new_zeros(1, feat.shape[1])])
     for lo in range(0, nonempty.numel(), chunk):
-        _forward_tiles(nonempty[lo:lo + chunk], ncoef, feat_t, starts, counts, pix_t, block, may_clamp, out, t_final)
+        _forward_tiles(nonempty[lo:lo + chunk], ncoef, feat, starts, counts, pix_t, block, may_clamp, out, t_final)
 
 
-def _forward_tiles(act: Any, ncoef: Any, feat_t: Any, starts: Any, counts: Any, pix_t: Any, block: int, may_clamp: bool,
+def _forward_tiles(act: Any, ncoef: Any, feat: Any, starts: Any, counts: Any, pix_t: Any, block: int, may_clamp: bool,
                    out: Any, t_final: Any) -> None:
     """One chunk of tiles front to back, in (tiles, Gaussians, pixels) layout: the transmittance product runs
-    along a middle axis with the pixels contiguous, and only pixels finishing in a block are masked."""
+    along a middle axis with the pixels contiguous, and only pixels finishing in a block are masked.
+    ``ncoef`` (M + 1, 6) and ``feat`` (M + 1, C) end with the row of no Gaussian."""
     import torch
     import torch.nn.functional as F
 
-    m = ncoef.shape[0]
+    none = ncoef.shape[0] - 1
     npx = pix_t.shape[1]
     st, cn = starts[act], counts[act]
     tc = torch.ones(act.numel(), npx, dtype=ncoef.dtype)
     tstop = torch.ones_like(tc)
     ar = torch.arange(block)
-    empty_row = torch.tensor([0, 0, 0, 0, 0, -math.inf], dtype=ncoef.dtype)
-    acc = torch.zeros(act.numel(), feat_t.shape[0], npx, dtype=ncoef.dtype)  # (Ta, C, P): sum of w f
+    acc = torch.zeros(act.numel(), feat.shape[1], npx, dtype=ncoef.dtype)  # (Ta, C, P): sum of w f
     b0 = 0
     while act.numel():
         pos = b0 + ar
-        valid = pos[None, :] < cn[:, None]
-        idx = (st[:, None] + pos[None, :]).clamp_max(max(m - 1, 0))
-        cf = torch.where(valid[..., None], ncoef[idx], empty_row)  # (Ta, B, 6)
+        idx = torch.where(pos[None, :] < cn[:, None], st[:, None] + pos[None, :], none)
+        cf = ncoef[idx]  # (Ta, B, 6)
         alpha = torch.matmul(cf, pix_t).clamp_min_(_EXP_FLOOR).exp_()  # (Ta, B, P)
         if may_clamp:
             alpha.clamp_(max=ALPHA_MAX)
@@ -364,7 +365,7 @@ def _forward_tiles(act: Any, ncoef: Any, feat_t: Any, starts: Any, counts: Any, 
                 w[ti, :, pi] = w[ti, :, pi] * inc
                 first_out = inc.sum(1, keepdim=True).clamp_max(block - 1)
                 tstop[ti, pi] = buf[ti, :block, pi].gather(1, first_out)[:, 0]
-        acc.baddbmm_(feat_t[:, idx].transpose(0, 1), w)  # (Ta, C, B) @ (Ta, B, P)
+        acc.baddbmm_(feat[idx].transpose(1, 2), w)  # (Ta, C, B) @ (Ta, B, P)
         tc = torch.where(alive, last, torch.zeros_like(tc))
         b0 += block
         keep = (cn > b0) & (tc > 0).any(1)
@@ -463,12 +464,41 @@ def _size_threads(torch: Any) -> None:
             torch.set_num_threads(available_cores())
 
 
+_TILES = (8, 16)  # the sides pick_tile chooses from
+_ISECT_COST = 48  # one tile intersection (binning, sorting, gathering) costs about as much as this many pixel tests
+
+
+def pick_tile(proj: Projected, width: int, height: int) -> int:
+    """The tile side (8 or 16 px) with the least estimated work for these footprints: every
+    intersection tests tile^2 pixels and costs about ``_ISECT_COST`` pixel tests of overhead.
+    Small splats (the cloud of a fitted scene, proxy splats far away) get 8, large ones 16;
+    the image does not depend on the tile, only the time does."""
+    import torch
+
+    with torch.no_grad():
+        r = proj.radii.to(torch.float32)
+        m2 = proj.means2d.detach().to(torch.float32)
+        vis = (proj.radii > 0).any(-1)
+        r, m2 = r[vis], m2[vis]
+        best, best_cost = TILE, math.inf
+        for t in _TILES:
+            nx = (torch.ceil(((m2[:, 0] + r[:, 0]) / t).clamp(0, -(-width // t)))
+                  - torch.floor(((m2[:, 0] - r[:, 0]) / t).clamp(0, -(-width // t))))
+            ny = (torch.ceil(((m2[:, 1] + r[:, 1]) / t).clamp(0, -(-height // t)))
+                  - torch.floor(((m2[:, 1] - r[:, 1]) / t).clamp(0, -(-height // t))))
+            cost = float((nx * ny).sum()) * (t * t + _ISECT_COST)
+            if cost < best_cost:
+                best, best_cost = t, cost
+    return best
+
+
 def render_torch(params: dict, viewmat: Any, intrinsics: tuple[float, float, float, float], width: int, height: int,
-                 background: Any, sh_degree: int, near: float = 0.01, far: float = 1e10, *, tile: int = TILE,
+                 background: Any, sh_degree: int, near: float = 0.01, far: float = 1e10, *, tile: int | None = None,
                  block: int = BLOCK) -> RenderResult:
     """Rasterize ``params`` (means, quats xyzw, scales, opacities, sh as torch tensors) on the CPU.
 
     ``viewmat`` (4, 4) world->camera tensor, ``intrinsics`` (fx, fy, cx, cy) px, ``background`` (3,) tensor.
+    ``tile`` None picks 8 or 16 by the footprints (:func:`pick_tile`); ``info["tile"]`` says which.
     Differentiable with respect to every tensor in ``params``.
     """
     import torch
@@ -479,6 +509,8 @@ def render_torch(params: dict, viewmat: Any, intrinsics: tuple[float, float, flo
     proj = project(means, quats, scales, opac, viewmat, intrinsics, width, height, near, far)
     campos = -viewmat[:3, :3].T @ viewmat[:3, 3]
     colors = eval_sh(sh, means - campos, sh_degree)
+    if tile is None:
+        tile = pick_tile(proj, width, height)
     gid, tid, starts, counts, tiles_x, tiles_y = bin_tiles(proj, width, height, tile, opac)
     # per-intersection quadratic form of the exponent in tile-centred pixel coordinates
     ox = (tid % tiles_x).to(dtype) * tile + tile / 2.0
@@ -500,5 +532,5 @@ def render_torch(params: dict, viewmat: Any, intrinsics: tuple[float, float, flo
     rgb = img[..., :3] + t_img[..., None] * background.to(dtype)
     depth = img[..., 3] / alpha.clamp_min(1e-10)
     return RenderResult(rgb, alpha, depth, {"means2d": proj.means2d, "radii": proj.radii, "depths": proj.depths,
-                                            "n_intersections": int(gid.numel()),
+                                            "n_intersections": int(gid.numel()), "tile": tile,
                                             "width": width, "height": height, "n_cameras": 1})

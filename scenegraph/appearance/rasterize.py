@@ -49,7 +49,7 @@ def available_backends() -> list[str]:
 
 def render_gaussians(gaussians: Gaussians | dict, camera: Any, width: int | None = None, height: int | None = None,
                      background: Any = (0.0, 0.0, 0.0), *, backend: str = "auto", sh_degree: int | None = None,
-                     tile_size: int = 16) -> Any:
+                     tile_size: int | None = None) -> Any:
     """Render a cloud through a :class:`~scenegraph.world.views.PinholeCamera`.
 
     Returns a :class:`~scenegraph.appearance.raster_torch.RenderResult` that unpacks as
@@ -60,8 +60,9 @@ def render_gaussians(gaussians: Gaussians | dict, camera: Any, width: int | None
     ``width``/``height`` other than the camera's rescale its intrinsics.  ``backend``:
     "auto" (gsplat on CUDA, else torch), "gsplat" or "torch".  ``sh_degree`` caps
     the SH degree used (default: all the cloud has).  ``tile_size`` is the square
-    tile side in pixels both backends bin Gaussians into (16 as in 3DGS; 8 wastes
-    fewer pixel tests on small splats in the torch backend).
+    tile side in pixels the backend bins Gaussians into: None (default) is 16 for
+    gsplat (as in 3DGS) and, for torch, 8 or 16, whichever the footprints make
+    cheaper (8 wastes fewer pixel tests on small splats); the image is the same.
     Raises BackendError for an unavailable backend, ModelError for bad inputs.
     """
     import torch
@@ -87,7 +88,7 @@ def render_gaussians(gaussians: Gaussians | dict, camera: Any, width: int | None
     if full is None:
         raise ModelError(f"render_gaussians: sh has {k} coefficients per channel, not (degree+1)^2 for degree 0-3")
     degree = full if sh_degree is None else int(sh_degree)
-    if tile_size not in (4, 8, 16, 32):
+    if tile_size is not None and tile_size not in (4, 8, 16, 32):
         raise ModelError(f"render_gaussians: tile_size must be 4, 8, 16 or 32, got {tile_size}")
     if not 0 <= degree <= full:
         raise ModelError(f"render_gaussians: sh_degree {sh_degree} outside 0..{full}")
@@ -101,7 +102,7 @@ def render_gaussians(gaussians: Gaussians | dict, camera: Any, width: int | None
     if backend == "gsplat":
         from scenegraph.appearance.raster_gsplat import render_gsplat
 
-        return render_gsplat(params, viewmat, intr, w, h, bg, degree, camera.znear, camera.zfar, tile=tile_size)
+        return render_gsplat(params, viewmat, intr, w, h, bg, degree, camera.znear, camera.zfar, tile=tile_size or 16)
     from scenegraph.appearance.raster_torch import render_torch
 
     return render_torch(params, viewmat, intr, w, h, bg, degree, camera.znear, camera.zfar, tile=tile_size)

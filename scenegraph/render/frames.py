@@ -236,7 +236,12 @@ def render(
     h = int(height or round(w / params.aspect))
     index = {eid: i for i, eid in enumerate(tl.ids)}
     bg = np.asarray(background if background is not None else (0.0, 0.0, 0.0), dtype=np.float32).reshape(3)
-    world_all = tl.world_matrices()
+    session = None
+    if renderer == "builtin":  # kept between calls on an unchanged scene (a preview draws a frame a call)
+        from scenegraph.render.session import lit_session
+
+        session = lit_session(scene, tl, backend)
+    world_all = session.world_all if session is not None else tl.world_matrices()
     out = []
     live = active_cameras(scene, tl.time) if cut else [camera] * tl.frame_count
     makers: dict = {}
@@ -246,13 +251,7 @@ def render(
         from scenegraph.appearance.skinning import SkinnedClouds
 
         skins = SkinnedClouds(scene, tl)  # characters' splats follow their joints
-    lit = None
-    if renderer == "builtin":
-        from scenegraph.render.lit import LitRenderer
-
-        from scenegraph.appearance.skinning import PosedMeshes
-
-        lit = LitRenderer(scene, splat_backend=backend, skins=PosedMeshes(scene, tl))  # characters by their joints, wheels spinning
+    lit = session.lit if session is not None else None  # characters by their joints, wheels spinning
     for f in todo:
         world = world_all[f]
         camera = live[f]
