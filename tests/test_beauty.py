@@ -122,9 +122,11 @@ def test_the_box_casts_a_shadow_on_the_ground():
 
 
 def test_point_light_lights_the_ground_at_night():
+    from scenegraph.world.sky import KEY_SCALE
+
     s = box_scene(lux=150.0, time_of_day="night")
     (dark,) = render(s, frames=[0], width=96)
-    s.add_entity(Entity("light_1", kind="light", cls="light", light=LightParams("point", intensity=200.0),
+    s.add_entity(Entity("light_1", kind="light", cls="light", light=LightParams("point", intensity=200.0 * KEY_SCALE),
                         transform=Transform((-1.5, 2.0, 1.0))))
     (lamp,) = render(s, frames=[0], width=96)
     px = pixel_of(lamp, s, (-1.5, 0.0, 1.0))

@@ -113,7 +113,7 @@ class LitRenderer:
                          albedo, float(mat.roughness) if mat is not None else 0.6,
                          float(mat.metallic) if mat is not None else 0.0,
                          np.asarray(mat.emissive if mat is not None else (0, 0, 0), dtype=np.float64),
-                         e.cls in SURFACE_CLASSES)
+                         e.cls in SURFACE_CLASSES and e.cls != "ceiling")  # a ceiling shades the room from the sun
             self._local[e.id] = got
         return got
 
@@ -373,7 +373,7 @@ def _shade(light: Lighting, alb: np.ndarray, n: np.ndarray, view: np.ndarray, pw
     up = n[:, 1:2]
     sky_avg = 0.5 * (light.zenith + light.horizon)
     sky_avg = 0.5 * sky_avg + 0.5 * sky_avg.mean()  # sky light on surfaces is greyer than the sky looks (clouds, bounce)
-    hemi = light.ground * (0.5 - 0.5 * up) + sky_avg * (0.5 + 0.5 * up)
+    hemi = (light.ground * (0.5 - 0.5 * up) + sky_avg * (0.5 + 0.5 * up)) * light.ambient
     col = diffuse_alb * hemi
     ndv = np.clip(np.einsum("pc,pc->p", n, view), 0.0, 1.0)
     refl = 2.0 * ndv[:, None] * n - view
@@ -381,7 +381,7 @@ def _shade(light: Lighting, alb: np.ndarray, n: np.ndarray, view: np.ndarray, pw
     gloss = ((1.0 - np.clip(rough, 0.0, 1.0)) ** 2)[:, None]
     refl_sky = light.horizon * (1.0 - np.clip(refl[:, 1:2], 0, 1)) + light.zenith * np.clip(refl[:, 1:2], 0, 1)
     refl_sky = np.where(refl[:, 1:2] < 0, light.ground + 0.3 * light.horizon, refl_sky)
-    col += fres * gloss * refl_sky
+    col += fres * gloss * refl_sky * light.ambient
     # the sun
     if light.sun_dir is not None and np.any(light.sun_rgb > 0):
         ndl = np.clip(n @ light.sun_dir, 0.0, 1.0) * shadow

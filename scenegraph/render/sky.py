@@ -28,10 +28,12 @@ from typing import Any
 
 import numpy as np
 
+from scenegraph.world.sky import INDOOR_KEY_LUX, NIGHT_KEY_LUX  # the exposure keys the world authors its lights for
+
 __all__ = ["Lighting", "PointLight", "frame_lighting", "time_of_day", "SKY_COLOURS", "NIGHT_KEY_LUX", "MOON_MAX",
            "is_sky_entity"]
 
-NIGHT_KEY_LUX = 40.0  # a night exposure: 40 lux on a white surface reads white
+INDOOR_AMBIENT = 0.6  # a room: walls and ceiling hide the sky; what is left stands in for the bounce light
 MOON_MAX = 0.3  # moonlight at most this fraction of a day's sun
 DEFAULT_SUN = (0.4, 1.0, 0.6)  # towards the sun when a scene has no directional light (as the mesh renderer's light)
 
@@ -77,6 +79,7 @@ class Lighting:
     exposure_lux: float
     points: list[PointLight] = field(default_factory=list)
     fog: float = 0.004  # per metre: distant things fade into the horizon colour
+    ambient: float = 1.0  # how much of the sky's hemisphere light reaches surfaces (less in a room)
 
     @property
     def level(self) -> float:
@@ -164,6 +167,7 @@ def frame_lighting(scene: Any, world: np.ndarray, index: dict[str, int]) -> Ligh
     over = _sky_override(_env_dict(scene))
     zenith, horizon, ground = over.get("zenith", zenith), over.get("horizon", horizon), over.get("ground", ground)
 
+    indoor = _env_dict(scene).get("indoor") is True
     if sun is None:
         sun_dir = np.array(DEFAULT_SUN) / np.linalg.norm(DEFAULT_SUN)
         sun_rgb = np.full(3, _SUN_SCALE[period] * (MOON_MAX if period == "night" else 1.0))
@@ -171,6 +175,9 @@ def frame_lighting(scene: Any, world: np.ndarray, index: dict[str, int]) -> Ligh
     elif period == "night":
         exposure = NIGHT_KEY_LUX
         sun_rgb = sun_col * min(sun_lux / exposure, MOON_MAX)
+    elif indoor:  # a room by day is exposed for its windows and lamps: the sun through a window is a bright patch
+        exposure = min(INDOOR_KEY_LUX, max(sun_lux, 1.0))
+        sun_rgb = sun_col * _SUN_SCALE[period] * max(sun_lux, 1.0) / exposure
     else:
         exposure = max(sun_lux, 1.0)
         sun_rgb = sun_col * _SUN_SCALE[period]
@@ -188,7 +195,8 @@ def frame_lighting(scene: Any, world: np.ndarray, index: dict[str, int]) -> Ligh
                                  spot=lp.type == "spot", cos_outer=math.cos(lp.outer_cone_angle),
                                  cos_inner=math.cos(lp.inner_cone_angle), range=lp.range))
     fog = 0.004 if period != "overcast" else 0.008
-    return Lighting(sun_dir, sun_rgb, zenith, horizon, ground, period, exposure, points, fog)
+    return Lighting(sun_dir, sun_rgb, zenith, horizon, ground, period, exposure, points, fog,
+                    INDOOR_AMBIENT if indoor else 1.0)
 
 
 def sky_colour(lighting: Lighting, dirs: np.ndarray) -> np.ndarray:

@@ -29,8 +29,8 @@ import numpy as np
 
 from scenegraph.model.materials import material_for
 from scenegraph.model.payloads import Entity, LightParams, Material, Transform
-from scenegraph.model.rotations import quat_from_yaw
-from scenegraph.world.sky import SkyLook, gradient_png, sky_for
+from scenegraph.model.rotations import quat_from_axis_angle, quat_from_yaw, quat_multiply
+from scenegraph.world.sky import INDOOR_KEY_LUX, KEY_SCALE, SkyLook, gradient_png, sky_for
 from scenegraph.world.vehicle_lights import add_vehicle_lights
 
 __all__ = ["KITS", "kit_for", "ground_word", "furnish", "surface_top", "SKY_RADIUS", "Kit"]
@@ -110,7 +110,7 @@ class Kit:
         self.counts: dict[str, int] = {}
         # what the prompt names itself, by kind: how many of the kit's own furnishings of that kind it takes the place of
         self.named: dict[str, float] = {}
-        self.lamps: list[tuple[str, np.ndarray, str]] = []  # (entity id, light position, kind: street | room)
+        self.lamps: list[tuple] = []  # (entity id, light position, kind: street | room | window, aim or None)
         self.free: list[str] = []  # the prompt's things no action or relation names
         self.counted: list[str] = []  # the prompt's still things whose number it gave: no more of their kind
         c = np.asarray(stage.center, np.float64)
@@ -225,9 +225,11 @@ class Kit:
                 placed += 1
         return placed
 
-    def lamp_light(self, eid: str | None, at: np.ndarray, kind: str) -> None:
+    def lamp_light(self, eid: str | None, at: np.ndarray, kind: str, aim: Any = None) -> None:
+        """A light for ``eid``: ``kind`` street (a spot down, on at dusk and night), room (a point light in a
+        lamp, always on) or window (daylight through a window: a wide spot along ``aim``, by day only)."""
         if eid is not None:
-            self.lamps.append((eid, np.asarray(at, np.float64), kind))
+            self.lamps.append((eid, np.asarray(at, np.float64), kind, None if aim is None else np.asarray(aim, np.float64)))
 
 
 def _aabb_half(size: Any, yaw: float) -> np.ndarray:
@@ -248,24 +250,52 @@ def _sky(scene: Any, look: SkyLook) -> None:
 
 
 def _lights(scene: Any, kit: Kit) -> list[str]:
-    """Lights for the lamps that are on: a warm spot under a street light, a point light in a room lamp."""
-    on_street = kit.look.lights_on
+    """Lights for the lamps that are on: a warm spot under a street light, a point light in a room lamp, a
+    wide spot of daylight inside each window of a room by day; intensities for the exposure keys of
+    :mod:`scenegraph.world.sky` (a room lamp is brighter at night, when it is the room's key light)."""
+    look = kit.look
+    on_street = look.lights_on
+    night = look.sun_lux < 0.5 * INDOOR_KEY_LUX
     ids = []
-    for k, (eid, at, kind) in enumerate(kit.lamps, 1):
-        if kind == "street" and not on_street:
+    for k, (eid, at, kind, aim) in enumerate(kit.lamps, 1):
+        if (kind == "street" and not on_street) or (kind == "window" and night):
             continue
         lid = f"lamp_light_{k}"
         if kind == "street":
-            lp = LightParams("spot", color=(1.0, 0.78, 0.5), intensity=1500.0, range=30.0, inner_cone_angle=0.5, outer_cone_angle=1.1)
+            lp = LightParams("spot", color=(1.0, 0.78, 0.5), intensity=150.0 * KEY_SCALE, range=30.0, inner_cone_angle=0.5,
+                             outer_cone_angle=1.1)
             rot = np.array([-math.sqrt(0.5), 0.0, 0.0, math.sqrt(0.5)])  # local -Z turned to point down
+        elif kind == "window":  # skylight through the glass: the sky's share of the day, cooler than lamplight
+            lp = LightParams("spot", color=tuple(float(round(c, 4)) for c in _daylight(look)), range=20.0,
+                             intensity=float(round(WINDOW_CD_PER_LUX * min(look.sun_lux, 3000.0), 1)),
+                             inner_cone_angle=0.35, outer_cone_angle=1.35)
+            rot = _aim_rotation(aim)
         else:
-            lp = LightParams("point", color=(1.0, 0.85, 0.65), intensity=120.0 if on_street else 60.0, range=15.0)
+            lp = LightParams("point", color=(1.0, 0.85, 0.65), intensity=(70.0 if on_street else 20.0) * KEY_SCALE, range=15.0)
             rot = np.array([0.0, 0.0, 0.0, 1.0])
         scene.add_entity(Entity(lid, name=f"{eid} light", kind="light", cls="light", light=lp,
                                 transform=Transform(tuple(float(v) for v in at), tuple(float(v) for v in rot)),
                                 attributes={"kit": kit.kit, "lamp": eid}))
         ids.append(lid)
     return ids
+
+
+WINDOW_CD_PER_LUX = 0.6  # a window's daylight spot: candela per lux of sun (about 500 lux 2.5 m into a room by day)
+
+
+def _aim_rotation(aim: np.ndarray) -> np.ndarray:
+    """Quaternion (4,) xyzw turning a light's -Z along ``aim`` (yaw, then pitch)."""
+    f = np.asarray(aim, np.float64) / np.linalg.norm(aim)
+    yaw = math.atan2(-f[0], -f[2])
+    pitch = math.atan2(f[1], math.hypot(f[0], f[2]))
+    return quat_multiply(quat_from_yaw(yaw), quat_from_axis_angle((1.0, 0.0, 0.0), pitch))
+
+
+def _daylight(look: SkyLook) -> np.ndarray:
+    """The colour of skylight through a window: the sky's horizon and zenith blended with the sun's, brightest 1."""
+    c = 0.5 * np.asarray(look.sun_color) + 0.25 * (np.asarray(look.horizon) + np.asarray(look.zenith)) / max(
+        float(np.max(np.asarray(look.horizon) + np.asarray(look.zenith))) / 2.0, 1e-6)
+    return c / max(float(c.max()), 1e-6)
 
 
 def furnish(scene: Any, stage: Any, env: Any, road: Any, *, seed: int, warnings: list[str], occupied: list,

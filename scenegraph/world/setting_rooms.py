@@ -4,7 +4,7 @@ The room's floor is the scene's ground (its material from the kit); four
 walls 0.15 m thick stand round the things in it with 1.2 m to spare and the
 t = 0 camera inside (at most 16 m a side: a camera farther away looks in
 through the missing fourth wall); the back wall has two windows, a side wall
-the door.  A ceiling (none when the camera is above 3.6 m) carries a lamp;
+the door.  A ceiling (none when the camera is above 3.6 m) carries a lamp per 5 m of room each way;
 the kitchen gets a counter run and a fridge along the back wall, the office a
 bookshelf, the living room and bedroom a floor lamp.
 """
@@ -19,6 +19,7 @@ __all__ = ["ROOM_KITS", "WALL_THICKNESS"]
 
 WALL_THICKNESS = 0.15
 _MAX_SIDE = 16.0
+_LAMP_SPACING = 5.0  # metres of room per ceiling lamp, along each side (at most 3 x 3 lamps)
 
 
 def _extent(kit: Any) -> tuple[np.ndarray, np.ndarray]:
@@ -64,15 +65,38 @@ def room(kit: Any, road: Any) -> None:
         if name == opposite[back] and not inside:
             continue  # the camera looks in from outside: no fourth wall
         variant = 2 if name == back else (1 if name == side_door else (3 if name == opposite[side_door] else 0))
-        kit.add(f"wall_{name}", "wall", at, size, plaster, proxy=f"room_wall#{variant}", side=name)
+        wid = kit.add(f"wall_{name}", "wall", at, size, plaster, proxy=f"room_wall#{variant}", side=name)
+        _window_lights(kit, wid, at, size, variant, center)
     if eye[1] < 3.6:
         kit.add("ceiling_1", "ceiling", center + [0.0, height, 0.0], (w + 2 * t, 0.1, d + 2 * t), kit.material("white", "paint"),
                 proxy="ceiling")
         lamp = kit.material("white", "metal")
-        at = center + [0.0, height - 0.6, 0.0]
-        eid = kit.add("ceiling_lamp_1", "lamp", at, (0.5, 0.6, 0.5), lamp, proxy="ceiling_lamp")
-        kit.lamp_light(eid, at + [0.0, -0.1, 0.0], "room")  # under the shade, not inside it
+        nx, nz = (int(np.clip(math.ceil(v / _LAMP_SPACING), 1, 3)) for v in (w, d))  # a lamp per cell of a big room
+        k = 0
+        for i in range(nx):
+            for j in range(nz):
+                k += 1
+                at = center + [((i + 0.5) / nx - 0.5) * w, height - 0.6, ((j + 0.5) / nz - 0.5) * d]
+                eid = kit.add(f"ceiling_lamp_{k}", "lamp", at, (0.5, 0.6, 0.5), lamp, proxy="ceiling_lamp")
+                kit.lamp_light(eid, at + [0.0, -0.1, 0.0], "room")  # under the shade, not inside it
     _furnish_room(kit, back, walls[back][0], lo, hi)
+
+
+def _window_lights(kit: Any, wid: str | None, at: np.ndarray, size: Any, variant: int, center: np.ndarray) -> None:
+    """Daylight through the windows of a wall (kit_shapes.room_wall: variant 2 has two at a quarter of its
+    length either side of the middle, variant 3 one at +a quarter; panes 0.9 m up to 2.2 m): a wide spot
+    0.3 m inside each, aimed into the room and 35 degrees down."""
+    windows = {2: (-0.5, 0.5), 3: (0.5,)}.get(variant, ())
+    along_x = size[0] >= size[2]
+    half = 0.5 * float(size[0] if along_x else size[2])
+    inward = center - at
+    inward = np.array([0.0, 0.0, math.copysign(1.0, inward[2])]) if along_x else np.array([math.copysign(1.0, inward[0]), 0.0, 0.0])
+    top = min(2.2, float(size[1]) - 0.2)
+    for f in windows:
+        p = np.array(at, np.float64) + inward * (0.5 * WALL_THICKNESS + 0.3)
+        p[0 if along_x else 2] += f * half
+        p[1] = 0.5 * (0.9 + top) + 0.3
+        kit.lamp_light(wid, p, "window", aim=inward - [0.0, math.tan(math.radians(35.0)), 0.0])
 
 
 def _furnish_room(kit: Any, back: str, wall_at: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> None:

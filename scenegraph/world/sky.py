@@ -24,7 +24,18 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
-__all__ = ["SkyLook", "sky_for", "sun_direction", "gradient_png", "sky_color_at", "TIMES"]
+__all__ = ["SkyLook", "sky_for", "sun_direction", "gradient_png", "sky_color_at", "TIMES", "NIGHT_KEY_LUX",
+           "INDOOR_KEY_LUX", "KEY_SCALE"]
+
+#: Light levels are authored for a camera at exposure 0 (stock Blender's): the *key* illuminance, the lux
+#: that reads as a well-lit white surface, is about the same in every scene.  By day outdoors it is the sun
+#: (2,000-3,000 lux); in a room by day the windows and lamps (:data:`INDOOR_KEY_LUX`); at night the street
+#: lights, lamps and headlights (:data:`NIGHT_KEY_LUX`).  Artificial lights are therefore brighter than a
+#: photometer would read (a headlight 40,000 cd, a room lamp 1,200 cd at night) by :data:`KEY_SCALE`, so a
+#: plain glTF or USD import into Blender shows a lit night, and our renderers expose for the same key.
+NIGHT_KEY_LUX = 400.0
+INDOOR_KEY_LUX = 500.0
+KEY_SCALE = 10.0  # artificial lights' candela over what a photometer would read (exposure 0 needs it)
 
 
 def _lin(srgb: tuple[int, int, int]) -> tuple[float, float, float]:
@@ -60,7 +71,7 @@ _TIMES = {
     "evening": ((70, 95, 165), (245, 175, 120), (70, 60, 55), 10.0, 70.0, (255, 190, 130), 1000.0, 0.6, True),
     "sunset": ((60, 80, 150), (250, 140, 80), (60, 50, 45), 3.0, 75.0, (255, 150, 90), 700.0, 0.5, True),
     "dusk": ((30, 40, 90), (150, 100, 120), (35, 32, 35), -2.0, 80.0, (200, 150, 170), 150.0, 0.3, True),
-    "night": ((10, 16, 40), (38, 48, 82), (12, 12, 16), 35.0, 150.0, (150, 170, 255), 40.0, 0.16, True),
+    "night": ((10, 16, 40), (38, 48, 82), (12, 12, 16), 35.0, 150.0, (150, 170, 255), 120.0, 0.16, True),
 }
 TIMES = tuple(_TIMES)
 _OVERCAST = {"cloudy": 0.75, "overcast": 0.55}

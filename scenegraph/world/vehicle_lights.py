@@ -11,7 +11,8 @@ points forward and 5 degrees down (a dipped beam), a tail light backwards.
 
 Intensities are photometric (KHR_lights_punctual: candela): a dipped
 headlight is a few thousand candela near its axis, a tail light a few
-tens.
+tens, both times :data:`~scenegraph.world.sky.KEY_SCALE` for the night's
+exposure key (so stock Blender at exposure 0 shows the beams).
 
 >>> from scenegraph.model import Entity, Scene
 >>> s = Scene()
@@ -20,7 +21,7 @@ tens.
 >>> ids, [s.parent_of(i).id for i in ids] == ["car_1"] * 4
 (['car_1_headlight_L', 'car_1_headlight_R', 'car_1_taillight_L', 'car_1_taillight_R'], True)
 >>> s.entity(ids[0]).light.type, s.entity(ids[0]).light.intensity
-('spot', 4000.0)
+('spot', 40000.0)
 """
 from __future__ import annotations
 
@@ -31,13 +32,14 @@ import numpy as np
 
 from scenegraph.model.catalog import lookup
 from scenegraph.model.payloads import Entity, LightParams, Transform
+from scenegraph.world.sky import KEY_SCALE
 
 __all__ = ["add_vehicle_lights", "LIGHTED", "HEADLIGHT_CD", "TAILLIGHT_CD"]
 
 #: archetypes that drive with lights on at night
 LIGHTED = ("car", "truck", "bus", "motorbike", "train")
-HEADLIGHT_CD = 4000.0
-TAILLIGHT_CD = 40.0
+HEADLIGHT_CD = 4000.0 * KEY_SCALE  # a photometer's few thousand cd, for the night's exposure key (world.sky)
+TAILLIGHT_CD = 40.0 * KEY_SCALE
 _DIP = math.radians(5.0)
 
 
