@@ -29,7 +29,7 @@ from scenegraph.appearance.finishes import Finish, finish_of
 from scenegraph.appearance.shapes import Mesh, box_mesh, crease_edges, merge
 from scenegraph.errors import ModelError
 
-__all__ = ["Mesh", "box_mesh", "proxy_mesh", "proxy_colors", "proxy_parts", "proxy_face_finishes", "proxy_vertex_colors", "proxy_sharp_edges",
+__all__ = ["Mesh", "box_mesh", "proxy_mesh", "proxy_colors", "proxy_parts", "proxy_face_finishes", "proxy_vertex_colors", "proxy_vertex_glow", "proxy_sharp_edges",
            "proxy_shapes", "canonical_shape"]
 
 _BUILDERS: dict[str, Callable[[], Parts]] = {**MOVERS, **PROPS}
@@ -247,6 +247,19 @@ def proxy_vertex_colors(shape: str, mesh: Mesh, base_color: Any) -> np.ndarray:
         absolute = own[built.group]
         rgb[absolute] = built.tints[absolute]
     return np.clip(rgb, 0.0, 1.0).astype(np.float32)
+
+
+def proxy_vertex_glow(shape: str, mesh: Mesh) -> np.ndarray | None:
+    """Linear RGB emission per vertex (V, 3) of ``proxy_mesh(shape, ...)`` from its glowing finishes (a lit
+    window, a lamp head), as the exporters give those parts' materials; None when no part glows."""
+    built = _for(shape, _mesh_bounds(mesh))
+    if len(mesh) != len(built.tints) or not built.finishes:
+        return None
+    glow = np.array([tuple(f.emissive) if isinstance(f, Finish) else (0.0, 0.0, 0.0) for f in built.finishes] + [(0.0, 0.0, 0.0)],
+                    np.float64)
+    if not glow.any():
+        return None
+    return glow[built.group].astype(np.float32)
 
 
 _LEGACY_NAMES = frozenset({"rubber", "glass", "dark", "trim"})  # the scalar tints keep shading the body colour

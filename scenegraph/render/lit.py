@@ -55,6 +55,7 @@ class _Local:
     metal: float
     emissive: np.ndarray
     surface: bool
+    glow: np.ndarray | None = None  # (V, 3) emission of glowing parts (lit windows, lamp heads), or None
 
 
 @dataclass
@@ -69,6 +70,7 @@ class _Batch:
     item_metal: np.ndarray
     item_emissive: np.ndarray  # (I, 3)
     caster_tris: np.ndarray  # (T,) bool: casts a sun shadow
+    vert_glow: np.ndarray | None = None  # (V, 3) emission of glowing parts, None when nothing glows
 
 
 class LitRenderer:
@@ -96,11 +98,12 @@ class LitRenderer:
         got = self._local.get(e.id)
         if got is None:
             from scenegraph.appearance.assign import SURFACE_CLASSES
-            from scenegraph.appearance.proxy import proxy_mesh, proxy_vertex_colors
+            from scenegraph.appearance.proxy import proxy_mesh, proxy_vertex_colors, proxy_vertex_glow
 
             mat = self.scene.material_of(e.id)
             base = np.asarray(mat.base_color if mat is not None else (0.6, 0.6, 0.6), dtype=np.float64)
             rigged = self.skins.rest(e.id, base) if self.skins is not None else None
+            glow = None
             if rigged is not None:  # a character or a vehicle: its body and parts, paint in the material's colour
                 mesh, albedo = rigged[0], np.asarray(rigged[1], np.float64)
             else:
@@ -109,17 +112,22 @@ class LitRenderer:
                     albedo = proxy_vertex_colors(e.proxy or e.cls, mesh, base).astype(np.float64)
                 except Exception:  # noqa: BLE001 - a mesh without tints is plain
                     albedo = np.broadcast_to(base, (len(mesh), 3)).copy()
+                try:
+                    glow = proxy_vertex_glow(e.proxy or e.cls, mesh)
+                except Exception:  # noqa: BLE001 - nothing glows
+                    glow = None
             got = _Local(mesh.positions.astype(np.float64), mesh.normals.astype(np.float64), mesh.indices.astype(np.int64),
                          albedo, float(mat.roughness) if mat is not None else 0.6,
                          float(mat.metallic) if mat is not None else 0.0,
                          np.asarray(mat.emissive if mat is not None else (0, 0, 0), dtype=np.float64),
-                         e.cls in SURFACE_CLASSES and e.cls != "ceiling")  # a ceiling shades the room from the sun
+                         e.cls in SURFACE_CLASSES and e.cls != "ceiling",  # a ceiling shades the room from the sun
+                         None if glow is None else glow.astype(np.float64))
             self._local[e.id] = got
         return got
 
     def _batch(self, world: np.ndarray, index: dict[str, int], entities: list) -> _Batch:
         pos, nrm, alb, idx, vit, casters = [], [], [], [], [], []
-        ent, rough, metal, emis = [], [], [], []
+        ent, rough, metal, emis, glows = [], [], [], [], []
         base = 0
         for i, e in enumerate(entities):
             loc = self._local_mesh(e)
@@ -137,6 +145,7 @@ class LitRenderer:
             rough.append(loc.rough)
             metal.append(loc.metal)
             emis.append(loc.emissive)
+            glows.append(loc.glow)
             base += len(loc.positions)
         if not entities:
             z3 = np.zeros((0, 3))
@@ -144,7 +153,9 @@ class LitRenderer:
                           np.zeros(0), np.zeros(0), z3, np.zeros(0, bool))
         return _Batch(np.concatenate(pos), np.concatenate(nrm), np.concatenate(alb), np.concatenate(idx),
                       np.concatenate(vit), np.asarray(ent, np.int64), np.asarray(rough), np.asarray(metal),
-                      np.asarray(emis, dtype=np.float64).reshape(-1, 3), np.concatenate(casters))
+                      np.asarray(emis, dtype=np.float64).reshape(-1, 3), np.concatenate(casters),
+                      None if all(g is None for g in glows) else
+                      np.concatenate([np.zeros((len(loc_p), 3)) if g is None else g for g, loc_p in zip(glows, pos)]))
 
     # ------------------------------------------------------------------ passes
     @staticmethod
@@ -197,6 +208,8 @@ class LitRenderer:
             shadow = _sun_visibility(light, _casters_in_view(batch, light, cam), pw, n, max(w, h))
             col = _shade(light, alb, n, view, pw, batch.item_rough[item], batch.item_metal[item], shadow)
             col += batch.item_emissive[item]
+            if batch.vert_glow is not None:  # glowing parts: lit windows, lamp heads
+                col += np.einsum("pk,pkc->pc", wts, batch.vert_glow[src])
             dist = np.linalg.norm(pw - c2w[:3, 3], axis=1)
             haze = (1.0 - np.exp(-light.fog * dist))[:, None]
             col = col * (1.0 - haze) + sky[pix] * haze

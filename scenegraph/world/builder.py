@@ -30,7 +30,7 @@ from scenegraph.world.pacing import (clear_altitude, keep_apart, prepare_paths, 
 from scenegraph.world.framing import ASPECT, YFOV, CameraFraming, kit_boxes
 from scenegraph.world.setting import furnish, ground_word as ground_word_of, kit_for
 from scenegraph.world.setting_paths import make_way
-from scenegraph.world.sky import sky_for, sun_direction
+from scenegraph.world.sky import moon_over_shoulder, sky_for, sun_direction
 from scenegraph.world.shots import look_rotation, plan_shots
 from scenegraph.model.spec import SceneSpec
 
@@ -373,7 +373,7 @@ class _Builder(CameraFraming):
 
     def lights(self) -> None:
         env = self.spec.environment
-        look = sky_for(env.time_of_day, env.sky)
+        look = moon_over_shoulder(sky_for(env.time_of_day, env.sky), self.stage.eye, self.stage.center)
         sun_dir = sun_direction(look)
         color = look.sun_color
         sun_lux = look.sun_lux

@@ -262,7 +262,7 @@ def _lights(scene: Any, kit: Kit) -> list[str]:
             continue
         lid = f"lamp_light_{k}"
         if kind == "street":
-            lp = LightParams("spot", color=(1.0, 0.78, 0.5), intensity=150.0 * KEY_SCALE, range=30.0, inner_cone_angle=0.5,
+            lp = LightParams("spot", color=(1.0, 0.78, 0.5), intensity=1500.0 * KEY_SCALE, range=40.0, inner_cone_angle=0.5,
                              outer_cone_angle=1.1)
             rot = np.array([-math.sqrt(0.5), 0.0, 0.0, math.sqrt(0.5)])  # local -Z turned to point down
         elif kind == "window":  # skylight through the glass: the sky's share of the day, cooler than lamplight

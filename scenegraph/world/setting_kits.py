@@ -17,6 +17,7 @@ KERB_HEIGHT = 0.15
 ROAD_TOP = 0.01
 KERB_WIDTH = 0.15
 SIDEWALK_WIDTH = 3.5
+POOL = (16.0, 6.0, 16.0)  # a street light is put up where it, or the pool of light under it, is in the picture
 _FACADES = [(None, "brick"), ("beige", "concrete"), ("cream", "concrete"), (None, "stone"), ("white", "concrete"),
             ("khaki", "concrete"), ("tan", "stone"), ("ivory", "concrete"), ("light grey", "concrete")]
 
@@ -63,7 +64,7 @@ def street(kit: Any, road: Any) -> None:
             along = mid + 12.5 * (1 if side > 0 else -1) + 25.0 * k
             at = _pt(road, along, across)
             size = (0.3, 6.0, 0.3)
-            if not kit.seen(at, size, margin=1.3):
+            if not kit.seen(at, POOL, margin=1.3):  # the post or its pool of light is in the picture
                 continue
             facing = _pt(road, 0.0, -side)  # the arm reaches out over the road
             eid = kit.add(None, "lamp_post", at, size, light_mat, proxy="street light#1", yaw=yaw_of(facing), name=None)
@@ -203,7 +204,7 @@ def highway(kit: Any, road: Any) -> None:
     mat = kit.material("grey", "metal")
     for k in range(-4, 5):
         at = _pt(road, kit.action[0][road.axis] + 40.0 * k + 20.0, road.center - hw - 1.5)
-        if kit.seen(at, (0.3, 9.0, 0.3), margin=1.3):
+        if kit.seen(at, POOL, margin=1.3):
             facing = _pt(road, 0.0, 1.0)
             eid = kit.add(None, "lamp_post", at, (0.3, 9.0, 0.3), mat, proxy="street light#1", yaw=yaw_of(facing))
             if night:
@@ -349,7 +350,7 @@ def parking_lot(kit: Any, road: Any) -> None:
     metal = kit.material("grey", "metal")
     for dx in (-18.0, 0.0, 18.0):
         p = at + [dx, 0.0, -8.0]
-        if kit.clear(p, (0.3, 7.0, 0.3), gap=0.2) and kit.seen(p, (0.3, 7.0, 0.3), margin=1.3):
+        if kit.clear(p, (0.3, 7.0, 0.3), gap=0.2) and kit.seen(p, POOL, margin=1.3):
             eid = kit.add(None, "lamp_post", p, (0.3, 7.0, 0.3), metal, proxy="street light#1")
             kit.lamp_light(eid, p + [0.0, 6.6, 0.9], "street")
     if wants_parked_cars(kit.scene.prompt):  # cars in about half the bays of both rows, noses in

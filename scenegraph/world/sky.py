@@ -20,12 +20,14 @@ import base64
 import math
 import struct
 import zlib
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
+from typing import Any
 
 import numpy as np
 
 __all__ = ["SkyLook", "sky_for", "sun_direction", "gradient_png", "sky_color_at", "TIMES", "NIGHT_KEY_LUX",
-           "INDOOR_KEY_LUX", "KEY_SCALE"]
+           "INDOOR_KEY_LUX", "KEY_SCALE",
+           "moon_over_shoulder"]
 
 #: Light levels are authored for a camera at exposure 0 (stock Blender's): the *key* illuminance, the lux
 #: that reads as a well-lit white surface, is about the same in every scene.  By day outdoors it is the sun
@@ -101,6 +103,19 @@ def sun_direction(look: SkyLook) -> np.ndarray:
     az = math.radians(look.sun_azimuth)
     towards_sun = np.array([math.cos(el) * math.sin(az), math.sin(el), math.cos(el) * math.cos(az)])
     return -towards_sun
+
+
+def moon_over_shoulder(look: SkyLook, eye: Any, target: Any, side: float = 35.0) -> SkyLook:
+    """At night, the moon put over the camera's shoulder (``side`` degrees off the line from ``target`` back
+    to ``eye``), so the faces the camera sees catch its light, as a night shoot sets its key light; by day
+    the sun keeps the time of day's azimuth."""
+    if look.time_of_day != "night" or eye is None or target is None:
+        return look
+    back = np.asarray(eye, np.float64) - np.asarray(target, np.float64)
+    if math.hypot(back[0], back[2]) < 1e-6:
+        return look
+    az = math.degrees(math.atan2(back[0], back[2])) + side
+    return replace(look, sun_azimuth=float(round((az + 180.0) % 360.0 - 180.0, 3)))
 
 
 def sky_color_at(look_json: dict, elevation: np.ndarray) -> np.ndarray:
