@@ -115,3 +115,65 @@ def test_a_day_room_renders_exposed_in_cycles_and_in_a_plain_gltf_import(tmp_pat
     assert r.returncode == 0, r.stderr[-3000:]
     got = json.loads(next(x for x in r.stdout.splitlines() if x.startswith("RESULT"))[6:])[str(tmp_path / "room.glb")]
     assert got["exposure"] == 0.0 and got["mean"] > 35.0, got
+
+
+def _angle_deg(q: np.ndarray) -> np.ndarray:
+    return np.degrees(2.0 * np.arccos(np.clip(np.abs(q[..., 3]), 0.0, 1.0)))
+
+
+@pytest.mark.slow
+def test_a_climber_goes_hand_over_hand_on_the_ladder_only_and_stays_up_after(tmp_path):
+    """The climb cycle runs in the world's climb phase (not on the walk to the ladder), one reach per 0.35 m
+    risen, and the feet plant anew up there afterwards (the hips used to drop back to the floor); the glTF
+    skin animation and UsdSkel carry the same joint rotations."""
+    from pxr import Usd, UsdSkel
+
+    from exporters import export
+    from exporters._gltf_container import open_container
+    from scenegraph.appearance.gait import pose_track, skin_matrices
+    from scenegraph.appearance.rig import rig_for
+    from scenegraph.world import simulate
+
+    scene = scenegraph.build("A boy climbs the ladder", seed=0, gaussians="none")
+    (ph,) = [p for p in scene.metadata["phases"] if p["phase"] == "climb"]
+    assert ph["mode"] == "face" and ph["on"] == "ladder_1"
+    tl = simulate(scene)
+    rig = rig_for(scene.entity("boy_1"), scene.seed)
+    pose = pose_track(scene, tl, "boy_1", rig)
+    t = np.asarray(tl.time)
+    y = tl.world_position("boy_1")[:, 1]
+    arm_l, arm_r = (_angle_deg(pose.rotations[:, rig.names.index(f"upper_arm_{s}")]) for s in "LR")
+    walk = t < ph["start"] - 0.3
+    climb = (t > ph["start"] + 0.3) & (t < ph["end"] - 0.3)
+    assert walk.sum() > 10 and climb.sum() > 30
+    assert arm_l[walk].max() < 60.0  # arms swing by the sides on the way there
+    assert arm_l[climb].min() > 100.0 and arm_r[climb].min() > 100.0  # reaching above the head
+    lead = np.sign(arm_l[climb] - arm_r[climb])
+    swaps = int((np.diff(lead[lead != 0]) != 0).sum())
+    rise = float(y[climb].max() - y[climb].min())
+    assert rise > 1.0 and swaps >= int(rise / 0.35) - 2, (swaps, rise)  # hands alternate with the height gained
+    knee = _angle_deg(pose.rotations[:, rig.names.index("upper_leg_L")])
+    assert np.ptp(knee[climb]) > 25.0  # and the knees lift in turn
+    end = t > ph["end"] + 0.5
+    assert y[end].min() > 2.0 and pose.root[end, 1].min() > 0.8 * rig.offsets[0][1]  # standing up there, not sunk
+
+    export(scene, tmp_path / "c.glb")
+    export(scene, tmp_path / "c.usda")
+    c = open_container(tmp_path / "c.glb")
+    doc = c.doc
+    skin = doc["skins"][0]
+    names = [doc["nodes"][j]["name"] for j in skin["joints"]]
+    anim = doc["animations"][0]
+    j = names.index("upper_arm_L")
+    ch = next(ch for ch in anim["channels"] if ch["target"]["node"] == skin["joints"][j] and ch["target"]["path"] == "rotation")
+    keys = np.asarray(c.accessor(anim["samplers"][ch["sampler"]]["output"], "q"), np.float64)
+    assert np.allclose(keys, pose.rotations[:, rig.names.index("upper_arm_L")], atol=1e-6)
+    stage = Usd.Stage.Open(str(tmp_path / "c.usda"))
+    root = UsdSkel.Root(next(p for p in stage.Traverse() if p.IsA(UsdSkel.Root)))
+    cache = UsdSkel.Cache()
+    cache.Populate(root, Usd.PrimDefaultPredicate)
+    query = cache.GetSkelQuery(cache.ComputeSkelBindings(root, Usd.PrimDefaultPredicate)[0].GetSkeleton())
+    want = skin_matrices(rig, pose)
+    f = int(np.flatnonzero(climb)[len(np.flatnonzero(climb)) // 2])
+    got = np.array([np.array(m).T for m in query.ComputeJointSkelTransforms(float(f))])
+    assert np.allclose(got, want[f], atol=1e-4)

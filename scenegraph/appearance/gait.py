@@ -87,6 +87,10 @@ def _windows(scene: Any, entity: Any) -> dict[str, list[tuple[float, float]]]:
             out.setdefault("sit_on", []).append((float(p["start"]), float(p["end"])))  # the root is on the seat
         if isinstance(p, dict) and p.get("entity") == entity.id and p.get("phase") in ("climb", "climb_down", "airborne"):
             out.setdefault("vertical", []).append((float(p["start"]), float(p["end"])))  # feet go with the body
+        if isinstance(p, dict) and p.get("entity") == entity.id and p.get("phase") in ("climb", "climb_down"):
+            hands = out.setdefault("climb_on", [])  # the world says when the climb is: hands only then
+            if p.get("mode") in ("face", "pole", None):  # a ladder, wall, tree or pole; stairs and slopes are walked
+                hands.append((float(p["start"]), float(p["end"])))
     return out
 
 
@@ -169,6 +173,7 @@ def pose_track(scene: Any, timeline: Any, entity_id: str, rig: Rig | None = None
     root = np.repeat(rig.offsets[0][None], F, axis=0)
     # feet: nominal targets in the body frame, held in the world during stance
     targets = []
+    after_vert = np.concatenate([[False], (w_vert[:-1] >= 0.5) & (w_vert[1:] < 0.5)])
     for leg in legs:
         off = leg.phase + (0.25 * r if (not human and leg.knee > 0) else 0.0)  # front legs drift into a trot
         u = np.mod(phase + off, 1.0)
@@ -176,7 +181,7 @@ def pose_track(scene: Any, timeline: Any, entity_id: str, rig: Rig | None = None
         rest_foot = bind[leg.foot]
         stance = u < beta
         # each stance run plants the foot in the world at its first frame; swings go from one plant to the next
-        first = stance & np.concatenate([[True], ~stance[:-1]])
+        first = stance & (np.concatenate([[True], ~stance[:-1]]) | after_vert)  # a climb's end plants anew, up there
         starts = np.flatnonzero(first)
         nominal = np.repeat(np.append(rest_foot, 1.0)[None], F, axis=0)
         nominal[:, 2] += half * (1.0 - 2.0 * u / beta) * w_move
@@ -283,21 +288,24 @@ def _human_actions(rot: np.ndarray, rig: Rig, t: np.ndarray, M: np.ndarray, acts
     """Layer carry, push, climb, swim and fall onto a person's pose (in place); returns the hips' extra lift (F,).
 
     carry: both forearms bent up in front of the chest, as if holding a box; push: arms reaching forward;
-    climb: hand over hand above the head and knees lifted in turn, one reach per 0.35 m risen (a slow
-    cycle where the root does not rise); swim: the body level in the water, arms circling in turn (front
+    climb: hand over hand above the head and knees lifted in turn, one reach per 0.35 m risen or
+    lowered (the world's vertical speed drives it; a slow timed cycle where the root does not rise), during
+    the world's climb phases on a ladder, wall, tree or pole (stairs are walked); swim: the body level in the water, arms circling in turn (front
     crawl) and a flutter kick; fall: arms flung up and out, legs apart."""
     n = rig.names.index
     F = t.size
     w_carry = _weight(t, acts.get("carry", []), 0.3)
     w_push = _weight(t, acts.get("push", []), 0.3)
-    w_climb = _weight(t, acts.get("climb", []) + acts.get("descend", []), 0.25)
+    climbs = acts["climb_on"] if "climb_on" in acts else acts.get("climb", []) + acts.get("descend", [])
+    w_climb = _weight(t, climbs, 0.25)  # the world's climb phases (not the walk to the ladder), else the verb's span
     w_swim = _weight(t, acts.get("swim", []), 0.4)
     w_fall = _weight(t, acts.get("fall", []), 0.1)
     lift = np.zeros(F)
     if not (w_carry.any() or w_push.any() or w_climb.any() or w_swim.any() or w_fall.any()):
         return lift
     rise = np.concatenate([[0.0], np.cumsum(np.abs(np.diff(M[:, 1, 3])))])
-    climb = rise / 0.7 + 0.6 * t  # a full cycle (both hands) per 0.7 m risen
+    still = float(np.max(rise, initial=0.0)) < 0.2  # a climb in place (the world did not lift the root): by time
+    climb = rise / 0.7 + (0.6 * t if still else 0.0)  # driven by the vertical speed: a cycle (both hands) per 0.7 m
     stroke = 0.8 * t  # front-crawl strokes per second, each arm
     for side, sgn, off in (("L", 1.0, 0.0), ("R", -1.0, 0.5)):
         ua, la = n(f"upper_arm_{side}"), n(f"lower_arm_{side}")

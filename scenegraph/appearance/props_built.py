@@ -114,6 +114,8 @@ def building(bp) -> list:
         return fence(bp) if bp.has("fence") else [(box_mesh((-w / 2, 0.0, -d / 2), (w / 2, 0.95 * h, d / 2)), 1.0), (box_mesh((-w / 2 - 0.03, 0.95 * h, -d / 2 - 0.03), (w / 2 + 0.03, h, d / 2 + 0.03)), "concrete")]
     if bp.has("bridge"):
         return bridge(bp)
+    if bp.has("ladder"):
+        return ladder(bp)
     if bp.has("church", "chapel", "cathedral", "temple"):
         return church(bp)
     if bp.has("house", "home", "cottage", "cabin", "hut", "barn", "shed", "garage", "villa", "bungalow", "farmhouse", "kennel"):
@@ -121,6 +123,15 @@ def building(bp) -> list:
     if h > 8.0 or bp.has("tower", "skyscraper", "office", "block", "apartment", "hotel", "shop", "store", "mall", "school", "hospital", "station"):
         return facade(np.array([w, h, d]), bp.variant * 2)
     return house(bp)
+
+
+def ladder(bp) -> list:
+    """Two rails and a rung every 0.3 m (a step ladder the same, leaning on nothing)."""
+    w, h, d = bp.size
+    r = min(0.025, 0.2 * max(d, 0.02))
+    parts: list = [(rod((x, 0.0, 0.0), (x, h, 0.0), r, 6), 1.0) for x in (-w / 2 + r, w / 2 - r)]
+    parts += [(rod((-w / 2 + r, y, 0.0), (w / 2 - r, y, 0.0), 0.8 * r, 6), 1.0) for y in np.arange(0.3, h - 0.05, 0.3)]
+    return parts
 
 
 # -- street furniture -------------------------------------------------------------
