@@ -177,3 +177,26 @@ def test_a_climber_goes_hand_over_hand_on_the_ladder_only_and_stays_up_after(tmp
     f = int(np.flatnonzero(climb)[len(np.flatnonzero(climb)) // 2])
     got = np.array([np.array(m).T for m in query.ComputeJointSkelTransforms(float(f))])
     assert np.allclose(got, want[f], atol=1e-4)
+
+
+@pytest.mark.slow
+def test_birds_flap_in_flight_and_fold_their_wings_when_perched_or_walking():
+    from scenegraph.appearance.gait import pose_track
+    from scenegraph.appearance.rig import rig_for
+    from scenegraph.world import simulate
+
+    def wings(prompt: str) -> tuple[np.ndarray, np.ndarray]:
+        scene = scenegraph.build(prompt, seed=0, duration=3.0, gaussians="none")
+        bird = next(e for e in scene.entities("object") if e.cls in ("bird", "pigeon"))
+        tl = simulate(scene)
+        rig = rig_for(bird, scene.seed)
+        pose = pose_track(scene, tl, bird.id, rig)
+        return _angle_deg(pose.rotations[:, rig.names.index("wing_L")]), tl.world_position(bird.id)[:, 1]
+
+    fly, y_fly = wings("A bird flies over the tree")
+    perch, y_perch = wings("A bird stands on the bench")  # 0.85 m up, on the seat's back: standing, not flying
+    walk, y_walk = wings("A pigeon walks on the sidewalk")
+    assert y_fly.min() > 2.0 and np.ptp(fly) > 30.0  # wing beats
+    assert y_perch.min() > 0.4 and np.ptp(perch) < 1.0 and perch.min() > 70.0  # folded back along the body
+    assert y_walk.max() < 0.3, y_walk.max()  # a walking pigeon stays on the ground (it flew at 4 m)
+    assert np.ptp(walk) < 1.0 and walk.min() > 70.0

@@ -95,6 +95,26 @@ def _windows(scene: Any, entity: Any) -> dict[str, list[tuple[float, float]]]:
 
 
 
+def _support_below(scene: Any, entity_id: str, pos: np.ndarray) -> np.ndarray:
+    """(F,) the height of the highest top under each of ``pos`` (F, 3) that is not above it (the ground is 0):
+    the still things' boxes in their rest place, for telling a bird perched on a bench from one in flight."""
+    top = np.zeros(len(pos))
+    corners = np.array([[i & 1, (i >> 1) & 1, (i >> 2) & 1] for i in range(8)], np.float64)
+    for e in scene.entities("object"):
+        if e.id == entity_id or e.bounds is None or is_sky_class(e.cls):
+            continue
+        b = np.asarray(e.bounds, np.float64)
+        pts = (b[0] + corners * (b[1] - b[0])) @ scene.world_matrix(e.id)[:3, :3].T + scene.world_matrix(e.id)[:3, 3]
+        lo, hi = pts.min(axis=0), pts.max(axis=0)
+        under = (pos[:, 0] >= lo[0]) & (pos[:, 0] <= hi[0]) & (pos[:, 2] >= lo[2]) & (pos[:, 2] <= hi[2]) & (hi[1] <= pos[:, 1] + 0.05)
+        top = np.where(under, np.maximum(top, hi[1]), top)
+    return top
+
+
+def is_sky_class(cls: Any) -> bool:
+    return str(cls or "").lower() in ("sky", "sun", "moon", "sky_dome", "skydome")
+
+
 def _smooth(x: np.ndarray, n: int) -> np.ndarray:
     if n <= 1 or x.size < 3:
         return x
@@ -260,7 +280,7 @@ def pose_track(scene: Any, timeline: Any, entity_id: str, rig: Rig | None = None
         rot[:, 0] = _nlerp(rot[:, 0], np.broadcast_to(_qx(-1.5), (F, 4)), w_lie)  # on its back
     elif rig.kind == "bird":
         # wings: folded along the body on the ground, flapping (tips lagging) in the air
-        y = M[:, 1, 3]
+        y = M[:, 1, 3] - _support_below(scene, ent.id, M[:, :3, 3])  # above what it stands on (a bench, a roof)
         w_fly = np.maximum.reduce([_smoothstep(0.3, 0.8, y), _smoothstep(1.5, 3.0, v), _smoothstep(0.3, 0.8, np.abs(vy)),
                                    _weight(t, acts.get("fly", []) + acts.get("take_off", []) + acts.get("land", []), 0.3)])
         span = float(np.linalg.norm(rig.offsets[n("wing_tip_L")]))

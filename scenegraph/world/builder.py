@@ -41,6 +41,7 @@ _HOLDERS = ("container", "furniture", "prop", "building", "car", "truck", "bus",
 _WORLD = 80.0  # half size (m) of the ground and road
 _DROP_HEIGHT = 2.0  # metres above the ground a dropped thing starts
 _ALTITUDE = {"bird": 4.0, "drone": 2.0, "plane": 60.0, "helicopter": 25.0}  # metres, for flyers that move
+_GROUND_VERBS = frozenset({"walk", "run", "jump", "swim", "sit", "lie", "sleep", "stand", "eat", "wait", "pause", "look_at"})  # a flyer stays down
 
 
 class _Builder(CameraFraming):
@@ -278,12 +279,13 @@ class _Builder(CameraFraming):
         """Movers start as their kind does: flyers in the air, vehicles on a lane facing along the road."""
         supported = {s for s, r, _ in rels if r in ("on", "inside")}
         movers = {eid for a in self.spec.actions if a.verb not in ("throw", "drop") for eid in self.members(a.actor)}
+        airborne = {eid for a in self.spec.actions if a.verb not in _GROUND_VERBS for eid in self.members(a.actor)}
         road = self.road
         for eid in movers & set(placed):
             p, yaw = placed[eid]
             p = p.copy()
             info = self.info[eid]
-            if info.kind == "flyer" and eid not in supported and p[1] < 0.05:
+            if info.kind == "flyer" and eid not in supported and eid in airborne and p[1] < 0.05:
                 p[1] = max(_ALTITUDE.get(info.name, 3.0), clear_altitude(eid, self.spec, self.members, placed, self.size))
             if road is not None and info.kind == "vehicle" and eid not in supported:
                 along = np.zeros(3)
