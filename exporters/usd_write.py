@@ -76,11 +76,14 @@ def write_stage(scene: Any, path: str | os.PathLike, *, timeline: Any = None, **
     try:
         try:
             _author(scene, timeline, tmp_layer)
+            sky = _sky_image(scene, tmp_layer)  # the DomeLight's image, beside the layer
             if suffix == ".usdz":
                 tmp_out = os.path.join(tmp_dir, path.stem + ".usdz")
-                _package(scene, path, tmp_layer, tmp_out)
+                _package(scene, path, tmp_layer, tmp_out, extra=[sky] if sky else [])
                 os.replace(tmp_out, path)
             else:
+                if sky:
+                    os.replace(sky, path.parent / os.path.basename(sky))
                 os.replace(tmp_layer, path)
         except Tf.ErrorException as exc:
             raise FormatError(f"{path}: usd-core refused to write the stage ({tf_reason(exc)})") from None
@@ -88,7 +91,20 @@ def write_stage(scene: Any, path: str | os.PathLike, *, timeline: Any = None, **
         shutil.rmtree(tmp_dir, ignore_errors=True)
 
 
-def _package(scene: Any, path: Path, layer: str, out: str) -> None:
+def _sky_image(scene: Any, layer: str) -> str | None:
+    """Write the sky's lat-long PNG beside ``layer`` (exporters/_usd_sky.py); its path, or None without a sky."""
+    from exporters._usd_sky import sky_asset_name, sky_of, sky_png
+
+    sky = sky_of(scene) if any(e.cls == "sky" for e in scene.entities("object")) else None
+    if sky is None:
+        return None
+    out = os.path.join(os.path.dirname(layer), sky_asset_name(layer))
+    with open(out, "wb") as fh:
+        fh.write(sky_png(sky))
+    return out
+
+
+def _package(scene: Any, path: Path, layer: str, out: str, extra: list[str] = ()) -> None:
     """A .usdz at ``out``: the layer first, then the textures it names, at their relative paths.
 
     Sdf.ZipFileWriter (rather than UsdUtils.CreateNewUsdzPackage, which renames
@@ -97,7 +113,9 @@ def _package(scene: Any, path: Path, layer: str, out: str) -> None:
     from pxr import Sdf
 
     os.utime(layer, (_ZIP_EPOCH, _ZIP_EPOCH))
-    files = [(layer, os.path.basename(layer))]
+    files = [(layer, os.path.basename(layer))] + [(f, os.path.basename(f)) for f in extra]
+    for f in extra:
+        os.utime(f, (_ZIP_EPOCH, _ZIP_EPOCH))
     seen = set()
     for mat in scene.materials():
         tex = mat.texture
@@ -484,22 +502,20 @@ def _body_subset(a: _Author, mprim: Any, ent: Any, material_path: str) -> None:
 
 
 def _write_dome(a: _Author, path: str, scene: Any) -> None:
-    """A DomeLight in the sky's colours (the mean of horizon and zenith, from scene.metadata's sky); the
-    reader skips it (customData role)."""
-    from pxr import Gf
+    """A DomeLight lit by the sky's lat-long image beside the layer (exporters/_usd_sky.py; write_stage writes
+    the image); the reader skips it (customData role)."""
+    from pxr import Gf, Sdf
 
-    env = scene.metadata.get("environment") if isinstance(scene.metadata, dict) else None
-    sky = env.get("sky") if isinstance(env, dict) else None
-    if not isinstance(sky, dict):
-        return
-    try:
-        color = 0.5 * (np.asarray(sky["horizon"], np.float64) + np.asarray(sky["zenith"], np.float64))
-    except (KeyError, TypeError, ValueError):
+    from exporters._usd_sky import sky_asset_name, sky_of
+
+    if sky_of(scene) is None:
         return
     prim = a.prim(path, "DomeLight")
     prim.customData = {KEY: {"role": "environment"}}
-    a.attr(prim, "inputs:color", a.T.Color3f, Gf.Vec3f(*np.clip(color, 0.0, 1.0).tolist()))
+    a.attr(prim, "inputs:color", a.T.Color3f, Gf.Vec3f(1.0, 1.0, 1.0))
     a.attr(prim, "inputs:intensity", a.T.Float, 1.0)
+    a.attr(prim, "inputs:texture:file", a.T.Asset, Sdf.AssetPath("./" + sky_asset_name(a.layer.realPath or a.layer.identifier)))
+    a.attr(prim, "inputs:texture:format", a.T.Token, "latlong")
 
 
 def _write_camera(a: _Author, path: str, cam: Any) -> Any:

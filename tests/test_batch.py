@@ -103,7 +103,7 @@ def test_same_bytes_with_one_and_two_workers(tmp_path):
     b = batch.run(prompts, tmp_path / "b", workers=2, progress=False)
     assert a.ok and b.ok
     ta, tb = _tree(tmp_path / "a"), _tree(tmp_path / "b")
-    assert len(ta) == 12 and ta == tb  # json, glb, usdc, metadata per item
+    assert len(ta) == 15 and ta == tb  # json, glb, usdc, its sky image (exporters/_usd_sky.py), metadata per item
     assert {r["worker"] for r in b.records} != {r["worker"] for r in a.records}
 
 

@@ -200,3 +200,39 @@ def test_birds_flap_in_flight_and_fold_their_wings_when_perched_or_walking():
     assert y_perch.min() > 0.4 and np.ptp(perch) < 1.0 and perch.min() > 70.0  # folded back along the body
     assert y_walk.max() < 0.3, y_walk.max()  # a walking pigeon stays on the ground (it flew at 4 m)
     assert np.ptp(walk) < 1.0 and walk.min() > 70.0
+
+
+def _png_rows(data: bytes) -> np.ndarray:
+    import io
+
+    from PIL import Image
+
+    return np.asarray(Image.open(io.BytesIO(data)).convert("RGB"), np.float64)
+
+
+@pytest.mark.slow
+def test_the_usd_dome_light_shows_the_sky_gradient_from_an_image_beside_the_layer(tmp_path):
+    import zipfile
+
+    from pxr import Usd, UsdLux
+
+    from exporters import export
+
+    scene = scenegraph.build("A dog runs in the park at sunset", seed=0, duration=1.0, gaussians="none")
+    export(scene, tmp_path / "p.usdc")
+    export(scene, tmp_path / "q.usdz")
+    stage = Usd.Stage.Open(str(tmp_path / "p.usdc"))
+    (dome,) = [UsdLux.DomeLight(p) for p in stage.Traverse() if p.IsA(UsdLux.DomeLight)]
+    asset = dome.GetTextureFileAttr().Get()
+    assert asset.path == "./p_sky.png" and dome.GetTextureFormatAttr().Get() == "latlong"
+    assert asset.resolvedPath and (tmp_path / "p_sky.png").is_file()
+    img = _png_rows((tmp_path / "p_sky.png").read_bytes())
+    h = img.shape[0]
+    up, horizon, down = img[1].mean(axis=0), img[h // 2 - 1].mean(axis=0), img[-2].mean(axis=0)
+    assert np.abs(up - horizon).max() > 30 and np.abs(horizon - down).max() > 30  # a gradient, not one flat colour
+    assert np.ptp(img, axis=1).max() == 0  # the same all round (no seam)
+    sky = scene.metadata["environment"]["sky"]
+    assert horizon[0] > horizon[2] and sky["horizon"][0] > sky["horizon"][2]  # a sunset's warm horizon
+    with zipfile.ZipFile(tmp_path / "q.usdz") as z:
+        assert z.read("q_sky.png") == (tmp_path / "p_sky.png").read_bytes()  # packaged; same bytes every time
+    assert not (tmp_path / "q_sky.png").exists()
