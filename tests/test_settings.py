@@ -249,3 +249,29 @@ def test_the_kit_adds_no_furnishing_of_a_kind_the_prompt_names(prompt, word, n):
     scene = scenegraph.build(prompt, seed=0)
     assert len([e for e in scene.entities() if e.id.rsplit("_", 1)[0] == word or e.cls == word]) == n
     assert any(e.attributes.get("kit") and e.cls != "ground" for e in scene.entities())
+
+
+@pytest.mark.parametrize("prompt, time", [
+    ("A girl reads a book in the bedroom in the morning", "morning"),
+    ("A boy plays in the park in the late afternoon", "afternoon"),
+    ("A dog sleeps on the sofa in the evening", "evening"),
+])
+def test_a_time_of_day_with_its_article_sets_the_light_and_builds_nothing(prompt, time):
+    from scenegraph.director import direct
+
+    spec, warnings = direct(prompt)
+    assert spec.environment.time_of_day == time
+    ids = [e.id for e in scenegraph.build(prompt, seed=0).entities("object")]
+    assert not any(i.startswith(time) for i in ids), ids
+    assert not any(time in w for w in warnings)
+
+
+@pytest.mark.parametrize("prompt, road", [
+    ("A cat walks across the kitchen", False),
+    ("A man walks across the park", False),
+    ("A woman walks across the street", True),
+    ("A man crosses from left to right", True),
+])
+def test_across_a_room_or_a_park_lays_no_road(prompt, road):
+    ids = [e.id for e in scenegraph.build(prompt, seed=0).entities("object")]
+    assert ("road_1" in ids) is road, ids

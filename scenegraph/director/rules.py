@@ -35,6 +35,8 @@ from scenegraph.model.spec import SceneSpec, format_validation_error
 
 __all__ = ["parse"]
 
+_TIME_LEAD = ("the", "this", "early", "late")  # words that may stand before a time of day
+
 
 class _Parser(VerbReader, RoleReader, MarkerReader, ClauseReader, OrderReader, NounParser, CameraReader):
     """Verbs, relations, timing and camera moves over the noun phrases of :class:`NounParser`; the readers are
@@ -66,12 +68,16 @@ class _Parser(VerbReader, RoleReader, MarkerReader, ClauseReader, OrderReader, N
 
     def _scene_words(self, c: Clause, toks: list[str], i: int) -> int | None:
         """Time of day and sky words."""
-        t = toks[i]
+        t, k = toks[i], i
+        while t in _TIME_LEAD and k + 1 < len(toks):  # 'in the (early) morning', 'late afternoon', 'this evening'
+            k += 1
+            t = toks[k]
         if t in lex.TIME_WORDS:
             self.env["time_of_day"] = lex.TIME_WORDS[t]
             if t == "sunset":
                 self.env["sky"] = "sunset"
-            return i + 1
+            return k + 1
+        t = toks[i]
         if t in lex.SKY_WORDS and lex.SKY_WORDS[t] and not self._np_follows(toks, i):
             self.env["sky"] = lex.SKY_WORDS[t]
             return i + 1

@@ -132,6 +132,8 @@ class _Builder(CameraFraming):
         crossers = [a for a in self.spec.actions if a.verb == "cross" or a.direction == "across"]
         kerbside = any(p in ("near_kerb", "far_kerb", "road") for a in self.spec.actions for p in (a.from_, a.to, a.via, a.target))
         kit = kit_for(env.setting)
+        if kit not in (None, "street", "highway"):  # across a kitchen, a park or a field: not a road crossing
+            crossers = []
         if env.road or crossers or kerbside or kit in ("street", "highway"):
             lateral = any(a.direction in ("left_to_right", "right_to_left") or a.from_ in ("left", "right") for a in crossers)
             self.road = Road(axis=2 if lateral else 0)
