@@ -393,3 +393,9 @@ def register_round3(case) -> None:  # noqa: C901 - a list of prompts
         case(M, prompt, lambda w, word=word: w.moves(word, 2.0) and float(np.linalg.norm(w.p(word)[-1] - w.p(word)[-3])) > 0.1)
     case(M, "The boy rides to the shop on his bike.",
          lambda w: w.moves("boy") and w.moves("bike") and w.gap("boy", "bike", -1) < 0.3 and w.arrive("bike", "shop") < INF)
+    # up, then back down the same thing
+    for prompt, who in [("A monkey climbs up the palm tree and then climbs down again.", "monkey"),
+                        ("A bear climbs up the tree, then climbs back down.", "bear"),
+                        ("The man walks up the stairs, then walks down the stairs.", "man"),
+                        ("The kid climbs up the ladder and then comes down.", "kid")]:
+        case(M, prompt, lambda w, a=who: w.p(a)[:, 1].max() > w.p(a)[0, 1] + 1.0 and w.p(a)[-1, 1] < 0.15)

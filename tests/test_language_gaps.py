@@ -131,3 +131,10 @@ def test_slopes_and_sledges_go_down_and_a_rider_rides_what_it_is_on():
     assert [(e.cls, e.count) for e in spec.entities][0] == ("sled", 2)  # still a noun
     spec, _ = direct("The boy rides to the shop on his bike.")
     assert (spec.actions[0].verb, spec.actions[0].target, spec.actions[0].to) == ("ride", "bike", "shop")
+
+
+def test_climbing_back_down_goes_down_what_it_climbed():
+    spec, scene, tl = world("A bear climbs up the tree, then climbs back down.")
+    assert [(a.verb, a.to, a.direction) for a in spec.actions] == [("climb", "tree", "up"), ("descend", "tree", "down")]
+    y = path(tl, "bear_1")[:, 1]
+    assert y.max() > y[0] + 1.0 and y[-1] < 0.15

@@ -201,12 +201,18 @@ class VerbReader:
 
     def rest_where_it_went(self) -> None:
         """'walks to the chair and sits', 'runs to the bed and lies down': a posture that names no place is
-        taken on what the actor's previous action went to, when one can sit or lie on that."""
+        taken on what the actor's previous action went to, when one can sit or lie on that; 'climbs up the
+        tree, then climbs back down': a climb that names nothing goes along what the previous climb did."""
         last: dict[str, Act] = {}
         for a in self.acts:
             f = a.fields
             prev = last.get(f["actor"])
             last[f["actor"]] = a
+            if f["verb"] in ("climb", "descend", "return", "move") and f.get("direction") in ("up", "down") and prev is not None \
+                    and prev.fields["verb"] in ("climb", "descend") and prev.fields.get("to") and not f.get("to"):
+                # 'climbs up the tree, then climbs (back) down': down the same tree
+                f.update(verb="climb" if f["direction"] == "up" else "descend", to=prev.fields["to"])
+                continue
             if f["verb"] not in ("sit", "lie") or any(f.get(k) for k in ("to", "via", "target", "from", "relation")):
                 continue
             dest = prev.fields.get("to") if prev is not None else None
