@@ -359,3 +359,20 @@ def test_fast_wheels_get_keys_between_frames_so_they_never_turn_backwards(tmp_pa
     assert abs(np.median(rate) - 27.0 / radius) / (27.0 / radius) < 0.02
     issues = _validate(tmp_path / "fast.glb")["issues"]
     assert issues["numErrors"] == 0 and issues["numWarnings"] == 0, issues["messages"]
+
+
+def test_an_animal_climbs_a_tree_nose_up_and_walks_to_it_level():
+    from scenegraph.pipeline import build
+
+    scene = build("A cat climbs the tree", seed=0, gaussians="none")
+    tl = simulate(scene)
+    rig = rig_for(scene.entity("cat_1"), scene.seed)
+    world = joint_world_positions(rig, pose_track(scene, tl, "cat_1"), _entity_matrices(tl, tl.index("cat_1")))
+    body = world[:, rig.index("head")] - world[:, rig.index("hips")]
+    up = body[:, 1] / np.maximum(np.linalg.norm(body, axis=1), 1e-9)  # the sine of the body's pitch
+    hips_y = world[:, rig.index("hips"), 1]
+    walking, climbing, top = tl.time < 3.0, (hips_y > 1.0) & (hips_y < 3.5), tl.time > tl.time[-1] - 0.3
+    assert np.all(hips_y[walking] < 0.2) and climbing.sum() > 24
+    assert np.all(np.abs(up[walking]) < 0.5)  # level on the walk to the tree
+    assert np.all(up[climbing] > 0.9)  # nose up on the trunk
+    assert np.all(up[top] > 0.9) and hips_y[-1] > 3.0  # and still clinging up there at the end

@@ -301,7 +301,40 @@ def pose_track(scene: Any, timeline: Any, entity_id: str, rig: Rig | None = None
         for k, name in enumerate(("tail_2", "tail_3"), 1):  # the tail's wave runs out to its tip
             if name in rig.names:
                 rot[:, n(name)] = _qy(0.3 * (1 - 0.7 * w_lie) * np.sin(2 * math.pi * 1.5 * t - 0.9 * k))
+        if acts.get("climb_on"):
+            _animal_climb(rot, rig, t, M, _weight(t, _clinging(t, M, acts["climb_on"]), 0.25))
     return Pose(rot.astype(np.float32), root.astype(np.float32))
+
+
+def _clinging(t: np.ndarray, M: np.ndarray, spans: list[tuple[float, float]]) -> list[tuple[float, float]]:
+    """The climb spans, each held on for as long as the climber stays up where it ended (a cat up a tree
+    clings there until it comes down)."""
+    y = M[:, 1, 3]
+    out = []
+    for s, e in spans:
+        k = min(int(np.searchsorted(t, e)), len(t) - 1)
+        if y[k] < 0.3:  # down on the ground: nothing to hold on to
+            out.append((s, e))
+            continue
+        away = np.flatnonzero((t > e) & (np.abs(y - y[k]) > 0.1))
+        out.append((s, float(t[away[0]]) if away.size else float(t[-1]) + 1.0))
+    return out
+
+
+def _animal_climb(rot: np.ndarray, rig: Rig, t: np.ndarray, M: np.ndarray, w: np.ndarray) -> None:
+    """An animal up (or down) a trunk, pole or wall, in the world's climb phases: the body pitched nose up
+    about its hips (the world turns it to face what it climbs, so its belly and feet come to the bark), the
+    legs reaching in turn (fore and hind of one side opposite), one reach per 0.3 body heights risen."""
+    length = max(float(rig.height), 0.05)
+    rise = np.cumsum(np.abs(np.diff(M[:, 1, 3], prepend=M[0, 1, 3])))
+    phase = rise / (0.3 * length)
+    rot[:, 0] = _nlerp(rot[:, 0], np.broadcast_to(_qx(-1.45), rot[:, 0].shape), w)
+    for leg in rig.legs:
+        c = np.sin(2 * math.pi * (phase + leg.phase))
+        front = leg.knee > 0
+        reach = _qx(-(0.9 + 0.5 * c) if front else -(0.2 + 0.45 * c))
+        rot[:, leg.upper] = _nlerp(rot[:, leg.upper], reach, w)
+        rot[:, leg.lower] = _nlerp(rot[:, leg.lower], _qx(leg.knee * (0.5 + 0.4 * np.maximum(-c, 0.0))), w)
 
 
 def _human_actions(rot: np.ndarray, rig: Rig, t: np.ndarray, M: np.ndarray, acts: dict) -> np.ndarray:
