@@ -83,7 +83,7 @@ def _windows(scene: Any, entity: Any) -> dict[str, list[tuple[float, float]]]:
         except (KeyError, TypeError, ValueError):
             continue
     for p in (scene.metadata or {}).get("phases") or []:  # the world's phases (scenegraph.world.phases)
-        if isinstance(p, dict) and p.get("entity") == entity.id and p.get("phase") == "sit" and p.get("on"):
+        if isinstance(p, dict) and p.get("entity") == entity.id and p.get("phase") in ("sit", "ride") and p.get("on"):
             out.setdefault("sit_on", []).append((float(p["start"]), float(p["end"])))  # the root is on the seat
         if isinstance(p, dict) and p.get("entity") == entity.id and p.get("phase") in ("climb", "climb_down", "airborne"):
             out.setdefault("vertical", []).append((float(p["start"]), float(p["end"])))  # feet go with the body

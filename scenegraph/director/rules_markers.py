@@ -210,8 +210,11 @@ class MarkerReader:
         if t == "away" and c.cur:  # 'runs away', 'flies away again': away from what it was at, else out of view
             for a in c.cur:
                 if a.fields["verb"] in MOTION and not (a.fields.get("to") or a.fields.get("direction") or a.fields.get("from")):
-                    ref = self.away_reference(a)
-                    a.fields.update({"from": ref} if ref else {"direction": "out_of_scene"})
+                    ref = None if a.fields["verb"] == "ride" and a.fields.get("target") else self.away_reference(a)
+                    if a.fields["verb"] == "drive" and self.at_the_wheel(a.actor, ref):
+                        a.fields.update(verb="ride", target=ref, direction="out_of_scene")  # gets in and drives off
+                    else:
+                        a.fields.update({"from": ref} if ref else {"direction": "out_of_scene"})
             return i + 1
         if t in lex.PACE_WORDS:
             c.timing["pace"] = lex.PACE_WORDS[t]

@@ -146,6 +146,12 @@ class OrderReader:
         """Whether an entity is a person or an animal (what 'he', 'she', 'they' may name)."""
         return _kind(self._ent(key)) in ("person", "animal", "flyer")
 
+    def at_the_wheel(self, actor: str, key: str | None) -> bool:
+        """Whether ``actor`` driving ``key`` means a person in the driver's seat of a vehicle ('a woman drives
+        a car', 'walks to the taxi and drives off'): the vehicle moves with the person in it."""
+        return key is not None and key != actor and _kind(self._ent(actor)) == "person" and \
+            _kind(self._ent(key)) == "vehicle"
+
     def rings(self) -> None:
         """A group around something stands in a circle round it; a circle of a number not said is five."""
         for s, r, o in self.rels:

@@ -209,5 +209,7 @@ class RoleReader:
                     a.fields.update(to=key, direction="up")
                 elif verb in ("leave", "exit") or a.fields.get("direction") == "out_of_scene":
                     a.fields["from"] = key
+                elif verb == "drive" and self.at_the_wheel(a.actor, key):
+                    a.fields.update(verb="ride", target=key)  # 'a woman drives a car': the car moves, she is in it
                 else:
                     a.fields["to"] = key

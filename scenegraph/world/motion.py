@@ -255,11 +255,13 @@ class _Planner:
         update: dict = {"verb": "walk", "target": None}
         if target and target[0] != actor.id:
             thing = self.actors[target[0]]
+            if a.verb == "ride" and relative.board(actor, thing):  # into the driver's seat first
+                update["direction"] = "forward"
             self.attached.append((thing.id, actor.id, a.verb, actor.t))
             actor.holding.append(thing)
             if a.verb == "ride" and a.speed is None and thing.info is not None:
                 update["speed"] = (thing.info.drive or thing.info.run or thing.info.cruise_speed) * pace_factor(a.pace, archetype_of(thing.info))
-        if not (a.to or a.via or a.direction or a.from_ or a.relation):
+        if not (a.to or a.via or a.from_ or a.relation) and (not a.direction or update.get("direction")):
             update["direction"] = "forward"
             if a.verb == "ride" and a.distance is None:  # a ride goes some way, not a step
                 update["distance"] = max(8.0, 3.0 * float(update.get("speed") or 1.0))

@@ -28,11 +28,24 @@ from scenegraph.world.stage import Actor, forward_of, right_of, yaw_of
 if TYPE_CHECKING:  # pragma: no cover
     pass
 
-__all__ = ["DEFERRED", "expand", "overtake", "meet", "weave", "hop", "place_during", "attach", "SEAT"]
+__all__ = ["DEFERRED", "expand", "overtake", "meet", "weave", "hop", "place_during", "attach", "board", "SEAT"]
 
 #: verbs planned after every other action, because they follow another actor's whole path
 DEFERRED = ("follow", "chase", "overtake")
 SEAT = 0.6  # a rider sits at this fraction of the ridden thing's height
+CABIN_SEAT = 0.3  # a driver's seat: this fraction of a car's, van's, truck's or bus's height
+_CABINS = ("car", "truck", "bus", "van", "train", "tram")  # archetypes driven from inside
+
+
+def _cabin(thing: Actor) -> bool:
+    """Whether a rider sits inside ``thing`` (a car, van, truck, bus) rather than on it (a horse, a bicycle)."""
+    info = thing.info
+    return info is not None and info.kind == "vehicle" and getattr(info, "archetype", None) in _CABINS
+
+
+def _driver(yaw: float, inside: np.ndarray) -> np.ndarray:
+    """The driver's seat from the vehicle's centre: ``inside`` = (left, ahead) in metres, turned by ``yaw``."""
+    return -right_of(yaw) * inside[0] + forward_of(yaw) * inside[1]
 
 _TIMING = {"start": None, "after": None, "while_": None, "then": False, "delay": 0.0, "id": None}
 _PLAIN = {"repeat": 1, "back_and_forth": False, "returns": False}
@@ -227,13 +240,39 @@ def place_during(actor: Actor, thing: Actor, relation: str, direction: str | Non
     actor.go(b, speed)
 
 
+def board(rider: Actor, vehicle: Actor) -> bool:
+    """A person who drives a car, van, truck or bus steps from where it stands into the driver's seat, turned
+    the way the vehicle faces, so the vehicle sets off from where it stood, the way it faced (True: boarded)."""
+    if not _cabin(vehicle):
+        return False
+    inside = np.array([0.22 * vehicle.size[0], 0.12 * vehicle.size[2]])
+    seat = vehicle.position + _driver(vehicle.yaw, inside)
+    seat[1] = rider.position[1]
+    if rider.moved or float(np.linalg.norm((rider.position - seat)[[0, 2]])) > 0.05:
+        rider.go(seat, 0.8) if rider.moved else rider.teleport(seat)
+        rider.stop()
+    turn = abs(math.remainder(vehicle.yaw - rider.yaw, 2 * math.pi))
+    if turn > 1e-3:
+        if rider.moved:
+            rider._key(rider.t + 0.6, rider.position, vehicle.yaw)
+        else:
+            rider.keys[0] = (rider.keys[0][0], rider.keys[0][1], vehicle.yaw)
+        rider.keys[-1] = (rider.keys[-1][0], rider.keys[-1][1], vehicle.yaw)
+        rider.yaw = vehicle.yaw
+    return True
+
+
 def attach(child: Actor, parent: Actor, kind: str, t0: float) -> None:
     """From ``t0`` on, ``child`` goes where ``parent`` goes: under it (ride), in front of it (push) or held (carry)."""
     keep = [k for k in child.keys if k[0] < t0 - 1e-6]
     ground = float(child.keys[0][1][1])
-    if kind == "ride":  # the rider sits on the ridden thing
+    inside = np.zeros(2)
+    if kind == "ride":  # the rider sits on the ridden thing, or in the driver's seat of a car, van, truck or bus
         seat = SEAT * child.size[1]
-        parent.keys = [(t, p + [0.0, seat, 0.0] if t >= t0 - 1e-6 else p, y) for t, p, y in parent.keys]
+        if _cabin(child):
+            seat = CABIN_SEAT * child.size[1]
+            inside = np.array([0.22 * child.size[0], 0.12 * child.size[2]])  # to the left of centre, a little ahead
+        parent.keys = [(t, p + [0.0, seat, 0.0] if t >= t0 - 1e-6 else p, y) for t, p, y in parent.keys]  # (boarded: in the seat)
         parent.position = parent.keys[-1][1].copy()
     new = []
     for t, p, yaw in parent.keys:
@@ -241,7 +280,7 @@ def attach(child: Actor, parent: Actor, kind: str, t0: float) -> None:
             continue
         f = forward_of(yaw)
         if kind == "ride":
-            q = p.copy()
+            q = p - _driver(yaw, inside)
             q[1] = ground
         elif kind == "push":
             q = p + f * (0.5 * (parent.size[2] + child.size[2]) + 0.15)
