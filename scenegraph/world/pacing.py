@@ -10,9 +10,10 @@ import re
 import numpy as np
 
 from scenegraph.world.keyarrays import key_arrays
-from scenegraph.world.planner import ObstacleMap, separate_starts, yield_in_time
+from scenegraph.world.planner import ObstacleMap, separate_starts
 from scenegraph.world.profiles import SETTING_SPEED
 from scenegraph.world.smoothing import smooth_keys
+from scenegraph.world.yielding import yield_in_time
 
 __all__ = ["scene_setting", "smooth_actors", "trim_trajectories", "prepare_paths", "keep_apart", "mover_order", "run_on"]
 
@@ -188,7 +189,7 @@ def exempt_pairs(spec, members, actors: dict) -> set[frozenset]:
 
 def keep_apart(actors: dict, spec, members, fps: float, coast_until: float, horizon: float) -> list[str]:
     """After smoothing: later movers wait for earlier ones where their paths would meet (a time-space
-    reservation, :func:`scenegraph.world.planner.yield_in_time`).  Returns warnings."""
+    reservation, :func:`scenegraph.world.yielding.yield_in_time`).  Returns warnings."""
     order = [e for e in mover_order(spec, members) if e in actors and actors[e].plan is not None
              and actors[e].dynamics is None and not actors[e].loop]
     return yield_in_time(actors, order, lambda a: _smooth_one(a, fps, coast_until), horizon,
