@@ -135,6 +135,20 @@ class Parts:
         samplers.append({"input": self._times(times), "output": acc, "interpolation": "LINEAR"})
         channels.append({"sampler": len(samplers) - 1, "target": {"node": node, "path": path}})
 
+    def lens(self, channels: list, samplers: list, camera: int, entity: Any) -> bool:
+        """A zooming camera's field of view as an animation channel on ``/cameras/N/perspective/yfov``
+        (``KHR_animation_pointer``; :mod:`scenegraph.model.lens`); False for a fixed lens."""
+        from scenegraph.model.lens import lens_keys
+
+        keys = lens_keys(entity)
+        if keys is None or self.tl.frame_count < 2:
+            return False
+        acc = self.w.buf.accessor(np.ascontiguousarray(keys[1], "<f4"))
+        samplers.append({"input": self._times(keys[0]), "output": acc, "interpolation": "LINEAR"})
+        channels.append({"sampler": len(samplers) - 1, "target": {"path": "pointer", "extensions": {
+            "KHR_animation_pointer": {"pointer": f"/cameras/{camera}/perspective/yfov"}}}})
+        return True
+
     # -- after the entity pass ---------------------------------------------------
     def finish(self, nodes: list[dict], meshes: list[dict], roots: list[int], samplers: list[dict]) -> list[dict]:
         """Append every queued part; returns the extra animation channels (their samplers go to ``samplers``)."""

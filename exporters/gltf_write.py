@@ -345,6 +345,9 @@ class _Writer:
                 node["extras"]["scenegraph"]["shot"] = e.attributes["shot"]  # when it is live (a cut list)
             nodes.append(node)
         channels = channels + parts.finish(nodes, meshes, roots, self.samplers)
+        for ci, cam in enumerate(e for e in order if e.kind == "camera"):  # a zoom: the lens keyed
+            if parts.lens(channels, self.samplers, ci, cam):
+                self.extensions.add("KHR_animation_pointer")
 
         document = {
             "format": serialize.FORMAT,

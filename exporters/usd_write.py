@@ -19,6 +19,7 @@ import numpy as np
 from exporters._checks import check_timeline
 from exporters._usd_parts import write_parts
 from exporters._usd_common import (
+    FILM_BACK,
     KEY,
     MARKER,
     MATERIALS,
@@ -435,6 +436,7 @@ def _write_entity(ctx: _Context, ent: Any, path: str, name: str, order: int) -> 
     a, scene = ctx.a, ctx.scene
     if ent.kind == "camera":
         prim = _write_camera(a, path, ent.camera)
+        _write_lens(a, prim, ent, float(scene.fps))
     elif ent.kind == "light":
         prim = _write_light(a, path, ent.light)
     else:
@@ -529,6 +531,19 @@ def _write_camera(a: _Author, path: str, cam: Any) -> Any:
             a.attr(prim, attr_name, a.T.Float, value)
     a.attr(prim, "projection", a.T.Token, "perspective")
     return prim
+
+
+def _write_lens(a: _Author, prim: Any, ent: Any, fps: float) -> None:
+    """A zoom (:mod:`scenegraph.model.lens`): ``focalLength`` time samples at the lens keys (time codes are
+    frames); the default stays the lens at t = 0."""
+    from scenegraph.model.lens import focal_length_mm, lens_keys
+
+    keys = lens_keys(ent)
+    if keys is None:
+        return
+    spec = prim.attributes["focalLength"]
+    for t, f in zip(keys[0].tolist(), focal_length_mm(keys[1], FILM_BACK).tolist()):
+        a.layer.SetTimeSample(spec.path, float(t) * fps, float(f))
 
 
 def _write_light(a: _Author, path: str, light: Any) -> Any:

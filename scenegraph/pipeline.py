@@ -318,12 +318,12 @@ def render_frames(scene: Scene, *, renderer: str = "builtin", timeline: Any = No
     from scenegraph.world import simulate
 
     tl = timeline if timeline is not None else simulate(scene)
-    camera = options.get("camera") or (scene.cameras()[0].id if scene.cameras() else None)
-    if camera is None:
+    if not scene.cameras():
         raise ModelError("render: the scene has no camera")
-    if scene.entity(camera).kind != "camera":
+    camera = options.get("camera")  # None: the live shot's camera at each frame, as the built-in renderer
+    if camera is not None and scene.entity(camera).kind != "camera":
         raise ModelError(f"render: {camera!r} is a {scene.entity(camera).kind}, not a camera")
-    params = scene.entity(camera).camera
+    params = scene.entity(camera or scene.cameras()[0].id).camera
     w = int(options.get("width") or params.width)
     h = int(options.get("height") or round(w / params.aspect))
     todo = parse_frames(options.get("frames"), tl.frame_count)

@@ -37,7 +37,7 @@ CAMERA_MOVES = {**dict.fromkeys(("truck", "trucks", "trucking"), "truck"),
 _DOWNWARD = {"sink", "sinks", "sinking", "descend", "descends", "descending", "lower", "lowers", "lowering"}
 _BACK = ("back", "returns", "return", "returning")
 _OPPOSITE = {"left": "right", "right": "left", "up": "down", "down": "up", "in": "out", "out": "in"}
-_DEFAULT_WAY = {"pan": "left", "tilt": "up", "dolly": "in", "orbit": "left", "truck": "left", "crane": "up"}
+_DEFAULT_WAY = {"pan": "left", "tilt": "up", "dolly": "in", "zoom": "in", "orbit": "left", "truck": "left", "crane": "up"}
 
 
 def reverse_shot(shot: dict[str, Any]) -> dict[str, Any] | None:

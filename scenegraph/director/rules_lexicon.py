@@ -223,8 +223,10 @@ PHRASES: list[tuple[str, str]] = [
     (r"inside|inside of|within", "§rel:inside"),
     (r"facing", "§rel:facing"),
     (r"looks? away and (?:then )?(?:comes? |looks? |turns? |pans? )?back|looking away and back", "§shot:look_away_and_back"),
-    (r"(?:dolly|dollies|dollying|dollys) in|push(?:es)? in|zoom(?:s|ing)? in", "§shot:dolly_in"),
-    (r"(?:dolly|dollies|dollying|dollys) out|pull(?:s)? (?:back|out)|zoom(?:s|ing)? out", "§shot:dolly_out"),
+    (r"(?:dolly|dollies|dollying|dollys) in|push(?:es)? in", "§shot:dolly_in"),
+    (r"(?:dolly|dollies|dollying|dollys) out|pull(?:s)? (?:back|out)", "§shot:dolly_out"),
+    (r"zoom(?:s|ed|ing)? (?:in|closer)", "§shot:zoom_in"),
+    (r"zoom(?:s|ed|ing)? (?:out|back|wide)", "§shot:zoom_out"),
     (r"and then|, then|then|afterwards|after that|after this|next|finally|later|eventually|subsequently", "§then"),
     (r"while|whilst|as|meanwhile|at the same time|simultaneously", "§while"),
     (r"a pair of|a couple of", "2"),
@@ -329,7 +331,7 @@ CAMERA_VERBS = {"pan": "pan", "pans": "pan", "panning": "pan", "tilt": "tilt", "
                 "following": "track", "orbit": "orbit", "orbits": "orbit", "orbiting": "orbit", "circle": "orbit",
                 "circles": "orbit", "circling": "orbit", "static": "static", "still": "static", "fixed": "static",
                 "stationary": "static", "holds": "static", "stays": "static", "look": "static", "looks": "static",
-                "dolly": "dolly", "dollies": "dolly", "zoom": "dolly", "zooms": "dolly"}
+                "dolly": "dolly", "dollies": "dolly", "zoom": "zoom", "zooms": "zoom", "zooming": "zoom"}
 #: adverbs of pace
 PACE_WORDS = {**dict.fromkeys(("slowly", "gently", "lazily", "calmly", "carefully", "leisurely"), "slow"),
               **dict.fromkeys(("quickly", "fast", "rapidly", "swiftly", "briskly", "hurriedly"), "fast")}

@@ -93,8 +93,8 @@ class MarkerReader:
             return i + 1
         if t.startswith("§shot:"):
             kind = t.split(":", 1)[1]
-            c.shot = self.add_shot("dolly" if kind.startswith("dolly") else kind, c.timing,
-                                 kind.split("_")[1] if kind.startswith("dolly") else None)
+            lens = kind.startswith(("dolly_", "zoom_"))  # 'dolly in', 'zooms out': the move and its way
+            c.shot = self.add_shot(kind.split("_")[0] if lens else kind, c.timing, kind.split("_")[1] if lens else None)
             c.timing = {}
             return i + 1
         if t == "§dir:across" and c.cur and self._np_follows(toks, i + 1):

@@ -105,12 +105,12 @@ class VerbReader:
         if c.subject == ["camera"] and not participle:
             kind = {"orbit": "orbit", "circle": "orbit", "follow": "track", "chase": "track", "look_at": "static",
                     "move": "dolly", "approach": "dolly", "pause": "static", "wait": "static", "fly": "track",
-                    "lead": "track", "turn": "pan", "climb": "tilt", "return": "dolly"}.get(verb)
+                    "lead": "track", "turn": "pan", "climb": "tilt", "return": "dolly", "zoom": "zoom"}.get(verb)
             if kind is None:
                 self.unknown.append(t)
             else:
                 back = nxt in ("back", "away", "out", "§dir:backward")
-                c.shot = self.add_shot(kind, c.timing, ("out" if back else "in") if kind == "dolly" else None)
+                c.shot = self.add_shot(kind, c.timing, ("out" if back else "in") if kind in ("dolly", "zoom") else None)
                 c.timing = {}
             return i + 1
         if not actors or actors == ["camera"]:

@@ -180,11 +180,11 @@ class ShotSpec(BaseModel):
 
     model_config = _STRICT
 
-    type: Literal["static", "pan", "tilt", "track", "follow", "dolly", "orbit", "look_away_and_back", "truck", "crane"]
+    type: Literal["static", "pan", "tilt", "track", "follow", "dolly", "orbit", "look_away_and_back", "truck", "crane", "zoom"]
     target: Optional[str] = Field(None, description="entity the camera frames, tracks or orbits")
     direction: Optional[Literal["left", "right", "up", "down", "in", "out"]] = None
     angle: Optional[float] = Field(None, description="degrees, for pan / tilt / orbit")
-    distance: Optional[float] = Field(None, gt=0, le=10000, description="metres, for dolly / track")
+    distance: Optional[float] = Field(None, gt=0, le=10000, description="metres, for dolly / track; for zoom the magnification (2 = twice as close)")
     start: Optional[float] = Field(None, ge=0, le=_lim.MAX_SPEC_DURATION)
     after: Optional[str] = Field(None, description="id of the action after whose end the shot starts")
     duration: Optional[float] = Field(None, gt=0, le=_lim.MAX_SPEC_DURATION)

@@ -48,7 +48,7 @@ def render_blender(
     gltf_path: str | os.PathLike,
     timeline: Any,
     *,
-    camera: str,
+    camera: str | None,
     frames: Sequence[int],
     width: int,
     height: int,
@@ -61,7 +61,8 @@ def render_blender(
     progress: Callable[[int, int], None] | None = None,
     timeout: float | None = None,
 ) -> list:
-    """Frames of ``scene`` rendered by Blender from ``gltf_path`` (our export of that scene).
+    """Frames of ``scene`` rendered by Blender from ``gltf_path`` (our export of that scene), through
+    ``camera``, or with None the live camera of each frame (the cut list, as the built-in renderer does).
 
     ``engine``: "auto"/"cycles" (Cycles; the GPU when Cycles finds one) or
     "eevee" (needs a GPU context; Cycles if it fails).  Returns
@@ -77,7 +78,13 @@ def render_blender(
         raise BackendError(INSTALL_HINT)
     if engine not in ("auto", "cycles", "eevee"):
         raise BackendError(f"blender engine must be auto, cycles or eevee, got {engine!r}")
-    params = scene.entity(camera).camera
+    from scenegraph.model.lens import camera_at
+    from scenegraph.world.coverage import active_cameras
+
+    live = active_cameras(scene, timeline.time) if camera is None else [camera] * timeline.frame_count
+    if not live:
+        raise BackendError("blender renderer: the scene has no camera")
+    params = scene.entity(live[frames[0]] if len(frames) else live[0]).camera
     index = {eid: i for i, eid in enumerate(timeline.ids)}
     world_all = timeline.world_matrices()
     light = frame_lighting(scene, world_all[frames[0]], index)
@@ -96,7 +103,8 @@ def render_blender(
             "znear": float(getattr(params, "znear", 0.05) or 0.05), "zfar": float(getattr(params, "zfar", 1000.0) or 1000.0),
             "engine": engine, "samples": int(samples), "threads": threads,
             "sky": sky, "radiance_scale": scale,
-            "frames": [{"frame": int(f), "camera_world": world_all[f][index[camera]].tolist()} for f in frames],
+            "frames": [{"frame": int(f), "camera_world": world_all[f][index[live[f]]].tolist(),
+                        "yfov": float(camera_at(scene.entity(live[f]), float(timeline.time[f])).yfov)} for f in frames],
         }
         job_path = Path(tmp) / "job.json"
         job_path.write_text(json.dumps(job))
@@ -127,22 +135,25 @@ def render_blender(
         if stats is not None:
             stats.update(json.loads((Path(tmp) / "result.json").read_text()))
         lit = LitRenderer(scene)
-        maker = None
-        if passes:
-            from scenegraph.render.passes import PassMaker
-
-            maker = PassMaker(scene, timeline, camera, width, height, world=world_all)
-        vis = timeline.visibility.get(camera)
+        makers: dict = {}
         out = []
         for f in frames:
+            cam = live[f]
+            maker = None
+            if passes:
+                from scenegraph.render.passes import PassMaker
+
+                maker = makers.get(cam) or makers.setdefault(cam, PassMaker(scene, timeline, cam, width, height, world=world_all))
+            vis = timeline.visibility.get(cam)
             radiance = np.load(Path(tmp) / f"rgb_{int(f):04d}.npy").astype(np.float64)
             rgb = tone_map(EXPOSURE * _CYCLES_GAIN * radiance / scale).astype(np.float32)
             world = world_all[f]
-            pin = PinholeCamera.from_scene_camera(params, world[index[camera]], width, height)
+            pin = PinholeCamera.from_scene_camera(camera_at(scene.entity(cam), float(timeline.time[f])),
+                                                  world[index[cam]], width, height)
             depth, inst = lit.passes(world, index, pin)
             alpha = (inst >= 0).astype(np.float32)
             visible = [] if vis is None else [timeline.ids[i] for i in np.flatnonzero(vis.visible[f])]
-            fr = RenderedFrame(int(f), float(timeline.time[f]), camera, tuple(timeline.ids), rgb, alpha, depth, inst, visible)
+            fr = RenderedFrame(int(f), float(timeline.time[f]), cam, tuple(timeline.ids), rgb, alpha, depth, inst, visible)
             if maker is not None:
                 fr.passes, fr.boxes, fr.classes = maker.frame(int(f)), maker.boxes(int(f)), maker.classes
             out.append(fr)

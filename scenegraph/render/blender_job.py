@@ -130,6 +130,7 @@ def main(job_path: str) -> int:
         # our frame f is at time f / fps; the glTF importer keys time t at Blender frame t * fps
         scene.frame_set(int(item["frame"]), subframe=0.0)
         cam.matrix_world = Matrix((_C @ np.asarray(item["camera_world"], dtype=np.float64)).tolist())
+        cam.data.angle_y = float(item.get("yfov", job["yfov"]))  # the live camera's lens at this frame (a zoom)
         png = out / f"rgb_{int(item['frame']):04d}.exr"
         r.filepath = str(png)
         bpy.ops.render.render(write_still=True)

@@ -210,6 +210,7 @@ def render(
     from scenegraph.world.views import PinholeCamera
     from scenegraph.world import simulate
 
+    from scenegraph.model.lens import camera_at
     from scenegraph.world.coverage import active_cameras
 
     cams = scene.cameras()
@@ -256,7 +257,7 @@ def render(
         world = world_all[f]
         camera = live[f]
         vis = tl.visibility.get(camera)
-        pin = PinholeCamera.from_scene_camera(scene.entity(camera).camera, world[index[camera]], w, h)
+        pin = PinholeCamera.from_scene_camera(camera_at(scene.entity(camera), float(tl.time[f])), world[index[camera]], w, h)
         maker = None
         if passes:
             from scenegraph.render.passes import PassMaker

@@ -63,9 +63,12 @@ class PassMaker:
         self.meshes = [proxy_mesh(e.proxy or e.cls, e.bounds) for e in self.objects]
         self.classes = class_table(scene)
         self._cls_of = np.array([self.classes[e.cls] for e in self.objects] + [0], dtype=np.int32)  # [-1] = background
-        params = scene.entity(camera).camera
+        from scenegraph.model.lens import camera_at
+
+        cam_e = scene.entity(camera)
         cam_i = self.index[camera]
-        self.cameras = [PinholeCamera.from_scene_camera(params, self.world[f, cam_i], width, height) for f in range(timeline.frame_count)]
+        self.cameras = [PinholeCamera.from_scene_camera(camera_at(cam_e, float(timeline.time[f])), self.world[f, cam_i], width, height)
+                        for f in range(timeline.frame_count)]
         self._cache: dict[int, SurfaceBuffer] = {}
 
     @property

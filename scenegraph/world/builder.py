@@ -31,7 +31,7 @@ from scenegraph.world.framing import ASPECT, YFOV, CameraFraming, kit_boxes
 from scenegraph.world.setting import furnish, ground_word as ground_word_of, kit_for
 from scenegraph.world.setting_paths import make_way
 from scenegraph.world.sky import moon_over_shoulder, sky_for, sun_direction
-from scenegraph.world.shots import look_rotation, plan_shots
+from scenegraph.world.shots import lens_attributes, look_rotation, plan_shots
 from scenegraph.model.spec import SceneSpec
 
 __all__ = ["build_scene"]
@@ -401,16 +401,18 @@ class _Builder(CameraFraming):
                                          light=LightParams(lt.type, color=rgb, intensity=lt.intensity or 100.0)))
 
     def camera(self, spans: dict) -> float:
+        self.reframe_moved()  # the setting may have moved a thing after the camera was framed (a parked car)
         params = CameraParams(yfov=YFOV, aspect=ASPECT)
         eye, target = self.camera_eye, self.camera_target
         rot0 = look_rotation(target - eye)
         ends = {a.id: spans[k][1] for k, a in enumerate(self.spec.actions) if a.id is not None and k in spans}
+        lens: list = []
         keys, end = plan_shots(self.spec.camera, eye, target, self.members, self.actors, spans_end(spans), ends,
-                               self.warnings, self.scene.fps, YFOV, ASPECT, obstacles=kit_boxes(self.scene))
+                               self.warnings, self.scene.fps, YFOV, ASPECT, obstacles=kit_boxes(self.scene), lens=lens)
         if keys:
             eye, rot0 = keys[0][1], keys[0][2]
         self.scene.add_entity(Entity("camera_1", name="camera", kind="camera", cls="camera", camera=params,
-                                     transform=Transform(eye, rot0)))
+                                     transform=Transform(eye, rot0), attributes=lens_attributes(lens)))
         if keys:
             times = [k[0] for k in keys]
             traj = Trajectory("traj_camera_1", times, [k[1] for k in keys], rotations=[k[2] for k in keys],

@@ -40,16 +40,18 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from scenegraph.model import quat_from_axis_angle, quat_from_yaw, quat_multiply
+from scenegraph.world.camera_clear import clear_direction, occluder_boxes
 from scenegraph.world.keyarrays import key_arrays
 
 __all__ = ["look_rotation", "Shot", "FOLLOW_FILL", "PUSH_ACCEL", "readable_fill", "sample_actor", "smooth", "plan_coverage",
-           "follow_shot", "follow_direction", "Framer", "active_cameras", "clearance"]
+           "follow_shot", "follow_direction", "Framer", "active_cameras", "clearance", "blocking"]
 
 FOLLOW_FILL = 0.3  # the share of the picture height a follow camera gives the main subject, where it can
 PUSH_ACCEL = 3.0  # m/s^2: the most a push-in from the establishing view accelerates (smoothstep: 6 d / T^2)
 SMOOTH = 0.5  # seconds: sigma of the Gaussian that smooths what the camera follows
 MIN_DISTANCE = 1.0  # metres: no camera comes closer to what it films
 MIN_SHOT = 1.5  # seconds: no shot is shorter (a cut needs time to read)
+CONTEXT_FILL = 0.2  # what an action names is kept in view only while the lead fills this much of the height
 _LEAVE = ("out_of_scene",)
 _PASS = ("left_to_right", "right_to_left", "across", "into_scene", "out_of_scene")
 _TOWARDS = ("towards_camera", "away_from_camera")
@@ -266,10 +268,12 @@ def _cast(spec, members, actors, sizes, spans, times, main, obstacles=None) -> _
         for f in range(len(times)):
             if not acting[f] and (main not in leaving or times[f] < leaving[main] + 0.5):
                 acting[f].add(main)
-    still = [np.stack([boxes[e][0].min(axis=0), boxes[e][0].max(axis=0)]) for e, a in actors.items()
-             if len(a.keys) < 2 and a.dynamics is None and e not in {m for s in acting for m in s}]
+    acts = {m for s in acting for m in s}
+    still = [part for e, a in actors.items() if len(a.keys) < 2 and a.dynamics is None and e not in acts
+             and blocking(np.stack([boxes[e][0].min(axis=0), boxes[e][0].max(axis=0)]))
+             for part in occluder_boxes(np.stack([boxes[e][0].min(axis=0), boxes[e][0].max(axis=0)]),
+                                        getattr(a.info, "archetype", None))]
     obs = [np.asarray(o, dtype=np.float64) for o in (obstacles if obstacles is not None else [])] + still
-    obs = [o for o in obs if max(o[1][0] - o[0][0], o[1][2] - o[0][2]) >= 1.0 and o[1][1] - o[0][1] >= 0.5]
     return _Cast(times, boxes, [frozenset(x) for x in acting], [frozenset(x) for x in context], leaving,
                  towards, passing, np.array(obs).reshape(-1, 2, 3))
 
@@ -288,15 +292,36 @@ def _static_ok(cast: _Cast, framer: Framer, eye: np.ndarray, main: str | None, n
         share = 0.2 if eid in cast.passing else 0.75
         if float(seen.mean()) < share:
             return False
+        if eid == main and seen.any() and cast.obstacles is not None and len(cast.obstacles):
+            # seen through a wall is not seen: the sight line from the eye to it must be clear
+            mid = centre[seen][:, 0, :]
+            if float(_hidden(eye, mid, cast.obstacles).mean()) > 0.25:
+                return False
     return True
+
+
+def _hidden(eye: np.ndarray, points: np.ndarray, boxes: np.ndarray) -> np.ndarray:
+    """(F,) whether the segment from ``eye`` (3,) to each of ``points`` (F, 3) passes through one of ``boxes``
+    (N, 2, 3), or starts inside one (a box round the point does not count)."""
+    d = points - eye[None]
+    d = np.where(np.abs(d) < 1e-12, 1e-12, d)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        t1 = (boxes[None, :, 0, :] - eye[None, None, :]) / d[:, None, :]
+        t2 = (boxes[None, :, 1, :] - eye[None, None, :]) / d[:, None, :]
+    near = np.minimum(t1, t2).max(axis=-1)
+    far = np.maximum(t1, t2).min(axis=-1)
+    # wholly between the two, or round the eye (a camera inside a building sees nothing)
+    return np.any((near <= far) & (far > 0.0) & (far < 1.0), axis=1)
 
 
 def _follow(cast: _Cast, framer: Framer, frames: np.ndarray, lead: str | None, need: float, fps: float,
             distance_hint: float | None = None, only: frozenset | None = None,
-            fill: float = FOLLOW_FILL) -> tuple[np.ndarray, bool]:
+            fill: float = FOLLOW_FILL, info: dict | None = None) -> tuple[np.ndarray, bool]:
     """Eyes (len(frames), 3) of a camera following who acts over ``frames`` (of them, only those in ``only``
     must be in the picture; the others are kept in it where the lead stays readable); and whether everyone
-    who must fitted at a readable size of ``lead``."""
+    who must fitted at a readable size of ``lead``.  ``info`` (a dict) gets the followed centres ("centre",
+    (F, 3)), the distance wanted before obstacles ("want", (F,)) and the least that keeps the lead whole
+    ("least", (F,))."""
     pts, ctx = [], []
     for f in frames:
         acting = cast.acting[f] if only is None else cast.acting[f] & only
@@ -326,18 +351,50 @@ def _follow(cast: _Cast, framer: Framer, frames: np.ndarray, lead: str | None, n
         m = max(len(x) for x in ctx)
         cx = np.stack([np.concatenate([x, np.repeat(p[:1], m - len(x), axis=0)]) for x, p in zip(ctx, pts)])
         dctx = framer.distance(np.concatenate([must, cx], axis=1), c, fill=0.85)
-        want = np.maximum(want, np.minimum(dctx, far))
+        # a tree run round may leave the picture at the top: the lead stays a readable part of it
+        cap = min(far, framer.reach(h, max(need, CONTEXT_FILL))) if lead else far
+        want = np.maximum(want, np.minimum(dctx, max(cap, float(dist.min()))))
     # a dolly, not a zoom in and out at every step: the widest need within half a second either side, smoothed
     win = max(1, int(round(0.5 * fps)))
     held = np.array([want[max(0, i - win): i + win + 1].max() for i in range(len(want))])
     d = smooth(held, 0.2 * fps)
+    # nearer than this the lead is cut: a camera is never pushed in so far to stand in front of something
+    least = smooth(framer.distance(lead_box, c, fill=0.9), 0.2 * fps)
+    if info is not None:
+        info.update(centre=c, want=d.copy(), least=least)
     if cast.obstacles is not None and len(cast.obstacles):  # in front of a wall or a shop, never inside it
         clear = clearance(c, framer.back, cast.obstacles) - 0.5
+        # what is too near to stand in front of (a trunk the subject runs past) hides it a moment instead
+        clear = np.where(clear < least, np.inf, clear)
         far_win = max(1, int(round(2.0 * fps)))
         clear = np.array([clear[max(0, i - far_win): i + far_win + 1].min() for i in range(len(clear))])
         clear = smooth(np.minimum(clear, 1e4), 0.5 * fps)
-        d = np.minimum(d, np.maximum(clear, MIN_DISTANCE))
+        d = np.minimum(d, np.maximum(clear, least))
     return c + np.outer(d, framer.back), fits
+
+
+def _clear_framer(cast: _Cast, framer: Framer, lead: str | None, need: float, fps: float, fill: float,
+                  elevation: float | None = None, distance_hint: float | None = None) -> Framer:
+    """``framer``, or one turned where the setting leaves a close camera more room (:func:`clear_direction`);
+    a vantage the prompt asks for (``elevation``) is kept."""
+    if cast.obstacles is None or not len(cast.obstacles):
+        return framer
+    info: dict = {}
+    bare = _Cast(cast.times, cast.boxes, cast.acting, cast.context, cast.leaving, cast.towards, cast.passing, None)
+    _follow(bare, framer, np.arange(len(cast.times)), lead, need, fps, distance_hint=distance_hint, fill=fill,
+            info=info)
+    back = clear_direction(framer.back, info["centre"], info["want"], info["least"], cast.obstacles, clearance,
+                           most_elevation=FOLLOW_ELEVATION[1] if elevation is None else math.radians(elevation))
+    if float(np.dot(back, framer.back)) > 1 - 1e-9:
+        return framer
+    return Framer(back, 2 * math.atan(framer.tan_v), framer.tan_h / framer.tan_v)
+
+
+def blocking(box: np.ndarray) -> bool:
+    """Whether a still thing's world box (2, 3) is big enough to keep a camera out (a wall, a tree; not a
+    lamp post or a bench)."""
+    lo, hi = box
+    return bool(max(hi[0] - lo[0], hi[2] - lo[2]) >= 1.0 and hi[1] - lo[1] >= 0.5)
 
 
 def clearance(origins: np.ndarray, direction: np.ndarray, boxes: np.ndarray) -> np.ndarray:
@@ -411,6 +468,7 @@ def plan_coverage(spec, members, actors: dict, sizes: dict, spans: dict, eye: np
     if _static_ok(cast, framer, eye, main, max(need, 0.8 * fill if fill > FOLLOW_FILL else 0.0)):
         return None
     framer = Framer(follow_direction(framer.back, elevation), yfov, aspect)  # closer in, lower down
+    framer = _clear_framer(cast, framer, main, need, fps, fill, elevation)  # where there is room to stand
     every = np.arange(len(times))
     eyes, fits = _follow(cast, framer, every, main, need, fps, fill=fill)
     shots: list[tuple[int, int, np.ndarray, list[str]]] = []
@@ -483,6 +541,7 @@ def follow_shot(actor, size: np.ndarray, eye: np.ndarray, target: np.ndarray, st
     cast = _Cast(times, {actor.id: boxes}, [frozenset([actor.id])] * len(times), [frozenset()] * len(times), {},
                  False, set(), np.array(obs).reshape(-1, 2, 3))
     hint = float(np.linalg.norm(np.asarray(eye, float) - np.asarray(target, float)))
+    framer = _clear_framer(cast, framer, actor.id, need, fps, FOLLOW_FILL, distance_hint=hint)
     eyes, _ = _follow(cast, framer, np.arange(len(times)), actor.id, need, fps, distance_hint=hint)
     return times, eyes, -framer.back
 

@@ -48,6 +48,7 @@ class CameraFraming:
         subject (the first one the spec names) at least :data:`MAIN_FILL` of its height, from about eye height."""
         entering = {eid for a in self.spec.actions if a.direction == "into_scene" or (a.from_ or "").startswith("offscreen")
                     for eid in self.members(a.actor)}
+        self._framed = (list(objs), dict(placed))
         subjects = [e for e in objs if e not in entering and max(self.size[e][0], self.size[e][2]) < 3 * max(self.stage.half)]
         main = subjects[0] if subjects else (objs[0] if objs else None)
         tall = max(3.0 * self.size[main][1], 2.0) if main is not None else math.inf
@@ -135,6 +136,24 @@ class CameraFraming:
                     break
                 back, dist = place_camera(math.radians(degrees), True)
         self._aim(target + back * dist, target, -back)
+
+    def reframe_moved(self, far: float = 0.5) -> bool:
+        """Frame camera_1 again where the setting moved something more than ``far`` metres after it was framed
+        (a car parked at the kerb, a thing cleared off a path): from where everything stands at t = 0.  True if
+        it did."""
+        framed = self.__dict__.get("_framed")
+        if framed is None:
+            return False
+        objs, placed = framed
+        now = {}
+        for e, (p, yaw) in placed.items():
+            a = self.actors.get(e)
+            p0 = np.asarray(a.keys[0][1] if a is not None and a.keys else (a.position if a is not None else p), float)
+            now[e] = (p0, yaw)
+        if all(float(np.linalg.norm(now[e][0] - np.asarray(placed[e][0], float))) <= far for e in objs if e in now):
+            return False
+        self.frame_camera(objs, now)
+        return True
 
     def _vista(self, center: np.ndarray, distance: float = 8.0, height: float = 1.2) -> None:
         target = center + [0.0, height, 0.0]
@@ -230,9 +249,13 @@ def write_shots(scene, shots: list) -> None:
 
 
 def kit_boxes(scene) -> list[np.ndarray]:
-    """World boxes (2, 3) (lo, hi) of the setting's standing pieces (buildings, walls, furniture of a kit; not
-    the ground, road, pavements or sky)."""
+    """World boxes (2, 3) (lo, hi) of the setting's standing pieces that can keep a camera out (buildings, walls,
+    trees of a kit, a tree as its trunk and its crown; not the ground, road, pavements, sky or anything smaller
+    than :func:`scenegraph.world.coverage.blocking` asks)."""
+    from scenegraph.model.catalog import lookup
     from scenegraph.model.rotations import quat_rotate
+    from scenegraph.world.camera_clear import occluder_boxes
+    from scenegraph.world.coverage import blocking
 
     out = []
     for e in scene.entities("object"):
@@ -242,7 +265,10 @@ def kit_boxes(scene) -> list[np.ndarray]:
         corners = np.array([[x, y, z] for x in (lo[0], hi[0]) for y in (lo[1], hi[1]) for z in (lo[2], hi[2])])
         t = e.transform
         world = quat_rotate(np.asarray(t.rotation, dtype=np.float64), corners * np.asarray(t.scale)) + t.translation
-        out.append(np.stack([world.min(axis=0), world.max(axis=0)]))
+        box = np.stack([world.min(axis=0), world.max(axis=0)])
+        if blocking(box):
+            info = lookup(e.cls)
+            out += occluder_boxes(box, info.archetype if info is not None else None)
     return out
 
 

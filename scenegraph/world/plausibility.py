@@ -135,7 +135,9 @@ def subject_fill(scene, timeline, eid: str, camera: str = "camera_1") -> np.ndar
     world = np.einsum("fij,kj->fki", ent, corners)  # (F, 8, 4)
     view = np.einsum("ij,fjk,fnk->fni", GL_TO_CV, np.linalg.inv(cam), world)  # (F, 8, 4) OpenCV camera frame
     z = view[..., 2]
-    f = 0.5 * params.height / math.tan(0.5 * params.yfov)
+    from scenegraph.model.lens import yfov_at
+
+    f = (0.5 * params.height / np.tan(0.5 * yfov_at(scene.entity(camera), timeline.time)))[:, None]  # a zoom: per frame
     v = f * view[..., 1] / np.where(z > 0.05, z, np.inf) + params.height / 2
     u = f * view[..., 0] / np.where(z > 0.05, z, np.inf) + params.width / 2
     front = (z > 0.05).all(axis=1)

@@ -7,7 +7,8 @@ direction, smoothly (:func:`scenegraph.world.coverage.follow_shot`: a
 Gaussian-smoothed path, closer where the target would be too small);
 ``dolly in`` moves along the view towards the target; ``truck`` moves
 sideways, ``crane`` up or down (still looking at what it looked at);
-``orbit`` circles the target; ``look_away_and_back`` pans 90 degrees away,
+``orbit`` circles the target; ``zoom`` changes the lens (the field of
+view, keyed in ``lens``), not the camera's place; ``look_away_and_back`` pans 90 degrees away,
 holds, and pans back (the world goes on meanwhile).  Moves ease in and out;
 ``pace`` "slow" doubles a move's default time, "fast" halves it.
 """
@@ -20,11 +21,14 @@ import numpy as np
 
 from scenegraph.errors import SpecError
 from scenegraph.model.spec import ShotSpec
-from scenegraph.world.coverage import follow_shot, look_rotation, sample_actor
+from scenegraph.world.coverage import _corners, follow_shot, look_rotation, sample_actor
 
-__all__ = ["plan_shots", "look_rotation", "project_points", "entity_in_picture", "EASE_STEPS"]
+__all__ = ["plan_shots", "look_rotation", "project_points", "entity_in_picture", "EASE_STEPS", "lens_attributes"]
 
 EASE_STEPS = 8  # keys per eased move
+ZOOM_FACTOR = 2.0  # a zoom in doubles the focal length (halves tan(yfov / 2)), a zoom out halves it
+ZOOM_LIMITS = (math.radians(2.0), math.radians(100.0))  # the narrowest and widest lens
+ZOOM_FILL = 0.9  # a zoom in on a thing stops where its box fills this much of the picture (it stays whole)
 _PACE = {"slow": 2.0, "fast": 0.5}
 
 
@@ -40,11 +44,13 @@ def _forward(yaw: float, pitch: float) -> np.ndarray:
 def plan_shots(shots: list[ShotSpec], eye: np.ndarray, target: np.ndarray, members: Callable[[str], list[str]],
                actors: dict, action_end: float, action_ends: dict[str, float] | None = None,
                warnings: list[str] | None = None, fps: float = 24.0, yfov: float = math.radians(50.0),
-               aspect: float = 16.0 / 9.0, obstacles: list | None = None) -> tuple[list[tuple[float, np.ndarray, np.ndarray]], float]:
+               aspect: float = 16.0 / 9.0, obstacles: list | None = None,
+               lens: list | None = None) -> tuple[list[tuple[float, np.ndarray, np.ndarray]], float]:
     """Keys (time, position (3,), rotation (4,) xyzw) for the shots, and the time the last one ends.
 
     ``action_ends`` maps action ids to their end times (for ``after``); what
-    had to be approximated is appended to ``warnings``.
+    had to be approximated is appended to ``warnings``.  A zoom appends
+    (time, yfov radians) keys of the lens to ``lens`` (the camera does not move).
 
     No keys for no shots or only static ones.  Raises SpecError for a shot
     whose target is not an entity.
@@ -92,6 +98,7 @@ def plan_shots(shots: list[ShotSpec], eye: np.ndarray, target: np.ndarray, membe
         return shot.duration or default * _PACE.get(shot.pace or "", 1.0)
 
     moved = False
+    fov = [float(yfov)]  # the lens now (a zoom changes it)
     for k, shot in enumerate(shots):
         if shot.start is not None:
             start = shot.start
@@ -141,6 +148,48 @@ def plan_shots(shots: list[ShotSpec], eye: np.ndarray, target: np.ndarray, membe
             key(t + dur / 3, pos, y0 + math.pi / 2, pitch)
             key(t + dur / 3, pos, y0 + math.pi / 2, pitch)
             key(t + dur / 3, pos, y0, pitch)
+        elif shot.type == "zoom":  # the lens, not the camera: nearer things do not grow faster than far ones
+            factor = shot.distance or ZOOM_FACTOR
+            f0 = fov[0]
+            tan1 = math.tan(f0 / 2) / factor if shot.direction != "out" else math.tan(f0 / 2) * factor
+            dur = length(shot, 3.0)
+            t0 = t
+            # 'zooms in on the dog' turns to the dog as it zooms; 'zooms in' to the main subject if it is in view
+            subject = actor if actor is not None else next(iter(actors.values()), None)
+            y1, pt1 = yaw, pitch
+            if subject is not None:
+                bottom, turn = sample_actor(subject, np.array([t0, t0 + dur]), with_yaw=True)
+                box = _corners(bottom, subject.size, turn)  # (2, 8, 3)
+                aim = bottom[1] + [0.0, subject.size[1] / 2, 0.0]
+                if actor is not None or _in_view(box[0], pos, yaw, pitch, fov[0], aspect):
+                    y1, pt1 = _angles(aim - pos)
+                    y1 = yaw + (y1 - yaw + math.pi) % (2 * math.pi) - math.pi
+                    if shot.direction != "out":  # it stays whole
+                        whole = _half_extent(box[1], pos, y1, pt1, aspect) / ZOOM_FILL
+                        if whole > math.tan(f0 / 2) / 1.5 and t0 <= 1e-9 and len(keys) == 1:
+                            # the opening view is too close for a zoom: it opens farther back, on the same line
+                            back = whole * factor / math.tan(f0 / 2)
+                            p0 = aim + (pos - aim) * back
+                            p0[1] = max(p0[1], 0.3)
+                            key(0.0, p0, *_angles(aim - p0))
+                            y1, pt1 = yaw, pitch
+                            whole = _half_extent(box[1], pos, y1, pt1, aspect) / ZOOM_FILL
+                        tan1 = max(tan1, whole)
+            f1 = float(np.clip(2 * math.atan(tan1), *ZOOM_LIMITS))
+            if warnings is not None and abs(2 * math.atan(tan1) - f1) > 1e-6:
+                warnings.append(f"camera[{k}] (zoom {shot.direction or 'in'}): the lens stops at "
+                                f"{math.degrees(f1):.0f} degrees of view")
+            ease(t0, dur, pos, y1, pt1)
+            if lens is not None:
+                if not lens or lens[-1][0] < t0 - 1e-6:
+                    lens.append((t0, f0))
+                steps = max(EASE_STEPS, int(math.ceil(dur * fps)))  # a key a frame: engines that interpolate the
+                for i in range(1, steps + 1):  # focal length instead agree at every frame; eased in its log
+                    u = i / steps
+                    w = u * u * (3 - 2 * u)
+                    tan_u = math.exp(math.log(math.tan(f0 / 2)) * (1 - w) + math.log(math.tan(f1 / 2)) * w)
+                    lens.append((t0 + dur * u, 2 * math.atan(tan_u)))
+            fov[0] = f1
         elif shot.type == "dolly":
             focus = actor.position + [0.0, actor.size[1] / 2, 0.0] if actor is not None else look
             v = focus - pos
@@ -176,9 +225,11 @@ def plan_shots(shots: list[ShotSpec], eye: np.ndarray, target: np.ndarray, membe
             total = math.radians(shot.angle if shot.angle is not None else 360.0)
             if shot.direction == "right":
                 total = -total
-            n = max(8, int(abs(total) / math.radians(10)))
             t0 = t
             dur = length(shot, 8.0)
+            # a key every frame: between keys an engine moves along the chord and turns at the key (at 10 degrees a
+            # key the path is a polygon whose corners read as a jolt every few frames)
+            n = max(8, int(abs(total) / math.radians(10)), int(math.ceil(dur * fps)))
             for i in range(1, n + 1):
                 a = ang0 + total * i / n
                 u = min(1.0, 4.0 * i / n)  # spiralling in over the first quarter
@@ -191,6 +242,43 @@ def plan_shots(shots: list[ShotSpec], eye: np.ndarray, target: np.ndarray, membe
     return (keys if moved or len(keys) > 1 else []), t
 
 
+def _view_coords(pts: np.ndarray, eye: np.ndarray, yaw: float, pitch: float) -> tuple[np.ndarray, np.ndarray]:
+    """Tangents (x right, y up) of points (N, 3) off the view axis of a camera at ``eye`` (yaw, pitch); nan
+    behind it."""
+    f = _forward(yaw, pitch)
+    right = np.array([math.cos(yaw), 0.0, -math.sin(yaw)])
+    up = np.cross(right, f)
+    rel = np.asarray(pts, dtype=np.float64) - eye
+    z = rel @ f
+    z = np.where(z > 1e-3, z, np.nan)
+    return (rel @ right) / z, (rel @ up) / z
+
+
+def _in_view(pts: np.ndarray, eye: np.ndarray, yaw: float, pitch: float, yfov: float, aspect: float) -> bool:
+    """Whether the middle of the points is in the picture."""
+    x, y = _view_coords(np.asarray(pts).mean(axis=0, keepdims=True), eye, yaw, pitch)
+    t = math.tan(yfov / 2)
+    return bool(abs(x[0]) <= t * aspect and abs(y[0]) <= t)
+
+
+def _half_extent(pts: np.ndarray, eye: np.ndarray, yaw: float, pitch: float, aspect: float) -> float:
+    """The tan(yfov / 2) at which the points (N, 3) just fit the picture (``aspect`` wide)."""
+    x, y = _view_coords(pts, eye, yaw, pitch)
+    if np.isnan(x).any():
+        return math.tan(ZOOM_LIMITS[1] / 2)
+    return float(max(np.abs(y).max(), np.abs(x).max() / aspect))
+
+
+def lens_attributes(lens: list) -> dict:
+    """A camera entity's attributes for the lens keys (time, yfov) :func:`plan_shots` made (none: a fixed lens;
+    :mod:`scenegraph.model.lens`)."""
+    from scenegraph.model.lens import LENS_KEY
+
+    if len(lens) < 2:
+        return {}
+    return {LENS_KEY: {"times": [round(float(t), 6) for t, _ in lens], "yfov": [round(float(y), 6) for _, y in lens]}}
+
+
 def project_points(scene, timeline, frame: int, points: np.ndarray, camera: str = "camera_1") -> tuple[np.ndarray, np.ndarray]:
     """Pixels (N, 2) and depths (N,) in metres of world points (N, 3) seen by ``camera`` at ``frame``.
 
@@ -198,8 +286,10 @@ def project_points(scene, timeline, frame: int, points: np.ndarray, camera: str 
     """
     from scenegraph.world.views import PinholeCamera
 
+    from scenegraph.model.lens import camera_at
+
     m = timeline.world_matrices()[frame, timeline.index(camera)]
-    pin = PinholeCamera.from_scene_camera(scene.entity(camera).camera, m)
+    pin = PinholeCamera.from_scene_camera(camera_at(scene.entity(camera), float(timeline.time[frame])), m)
     pts = np.atleast_2d(np.asarray(points, dtype=np.float64))
     cam = np.c_[pts, np.ones(len(pts))] @ pin.world_to_camera.T
     uvw = cam[:, :3] @ pin.K.T

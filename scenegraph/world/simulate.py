@@ -287,5 +287,8 @@ def simulate(scene, fps: float | None = None, duration: float | None = None, *, 
     # visibility reads the finished entity state and never writes it
     bounds = np.array([e.bounds for e in ents], dtype=np.float64).reshape(n, 2, 3)
     objects = np.array([e.kind == "object" for e in ents], dtype=bool)
-    timeline.visibility = compute_visibility(timeline, [(i, ents[i].camera) for i in cams], bounds, objects)
+    from scenegraph.model.lens import lens_keys, yfov_at
+
+    lenses = {i: yfov_at(ents[i], timeline.time) for i in cams if lens_keys(ents[i]) is not None}  # zooms
+    timeline.visibility = compute_visibility(timeline, [(i, ents[i].camera) for i in cams], bounds, objects, lenses)
     return timeline

@@ -119,7 +119,7 @@ def _clip_near(x: np.ndarray, y: np.ndarray, d: np.ndarray, znear: float) -> tup
     return np.nanmin(allx, axis=1), np.nanmax(allx, axis=1), np.nanmin(ally, axis=1), np.nanmax(ally, axis=1)
 
 
-def _project(lin, trans, c: int, centre, half, cam: CameraParams, objects: np.ndarray):
+def _project(lin, trans, c: int, centre, half, cam: CameraParams, objects: np.ndarray, yfov: np.ndarray | None = None):
     """Screen rectangles (u0, v0, u1, v1), depth range and frustum flags of every box for camera ``c``.
 
     ``lin`` (3, 3, Fc, E), ``trans`` (3, Fc, E) world affines; ``centre``,
@@ -154,6 +154,8 @@ def _project(lin, trans, c: int, centre, half, cam: CameraParams, objects: np.nd
             arr[fi, ei] = val
     w, h = np.float32(cam.width), np.float32(cam.height)
     f = np.float32(0.5 * cam.height / np.tan(0.5 * cam.yfov))
+    if yfov is not None:  # a zoom: the lens of each frame, (Fc, 1)
+        f = (0.5 * cam.height / np.tan(0.5 * np.asarray(yfov, dtype=np.float64))).astype(np.float32)[:, None]
     u0, u1 = 0.5 * w + f * xmin, 0.5 * w + f * xmax
     v0, v1 = 0.5 * h - f * ymax, 0.5 * h - f * ymin
     inside = (dmax >= cam.znear) & (dmin <= cam.zfar) & (u1 > 0) & (u0 < w) & (v1 > 0) & (v0 < h) & objects
@@ -261,8 +263,10 @@ def _occlusion(rect: list[np.ndarray], dmin: np.ndarray, dmax: np.ndarray, cand:
     return out
 
 
-def compute_visibility(timeline, cameras: Sequence[tuple[int, CameraParams]], bounds: np.ndarray, objects: np.ndarray) -> dict:
+def compute_visibility(timeline, cameras: Sequence[tuple[int, CameraParams]], bounds: np.ndarray, objects: np.ndarray,
+                       lenses: dict | None = None) -> dict:
     """Per camera entity (index into the timeline, parameters): a :class:`scenegraph.world.Visibility`.
+    ``lenses`` maps a zooming camera's index to its field of view per frame (frames,).
 
     ``bounds`` (E, 2, 3) local boxes; ``objects`` (E,) bool marks the entities
     that can be seen (and occlude).  Reads the timeline only.
@@ -285,7 +289,9 @@ def compute_visibility(timeline, cameras: Sequence[tuple[int, CameraParams]], bo
             lin, trans = world_affine(timeline, sl, levels)
             for c, cam in cameras:
                 in_frustum, occluded, area = arrays[c]
-                inside, px, rect, dmin, dmax = _project(lin, trans, c, centre, half, cam, objects)
+                lens = (lenses or {}).get(c)
+                inside, px, rect, dmin, dmax = _project(lin, trans, c, centre, half, cam, objects,
+                                                        None if lens is None else np.asarray(lens)[sl])
                 in_frustum[sl] = inside
                 area[sl] = px
                 occluded[sl] = _occlusion(rect, dmin, dmax, inside & (px > 0), cam.width, cam.height)
