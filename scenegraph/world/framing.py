@@ -146,11 +146,15 @@ class CameraFraming:
             return False
         objs, placed = framed
         now = {}
+        moved = False
         for e, (p, yaw) in placed.items():
             a = self.actors.get(e)
-            p0 = np.asarray(a.keys[0][1] if a is not None and a.keys else (a.position if a is not None else p), float)
+            p0 = np.asarray(p, float)
+            if a is not None and len(a.keys) < 2 and a.dynamics is None:  # a mover starts where its motion does
+                p0 = np.asarray(a.keys[0][1] if a.keys else a.position, float)
+                moved = moved or (e in objs and float(np.linalg.norm(p0 - np.asarray(p, float))) > far)
             now[e] = (p0, yaw)
-        if all(float(np.linalg.norm(now[e][0] - np.asarray(placed[e][0], float))) <= far for e in objs if e in now):
+        if not moved:
             return False
         self.frame_camera(objs, now)
         return True
