@@ -167,10 +167,10 @@ def plan_shots(shots: list[ShotSpec], eye: np.ndarray, target: np.ndarray, membe
                     if shot.direction != "out":  # it stays whole
                         whole = _half_extent(box[1], pos, y1, pt1, aspect) / ZOOM_FILL
                         if whole > math.tan(f0 / 2) / 1.5 and t0 <= 1e-9 and len(keys) == 1:
-                            # the opening view is too close for a zoom: it opens farther back, on the same line
+                            # the opening view is too close for a zoom: it opens farther back, at the same height
                             back = whole * factor / math.tan(f0 / 2)
                             p0 = aim + (pos - aim) * back
-                            p0[1] = max(p0[1], 0.3)
+                            p0[1] = pos[1]
                             key(0.0, p0, *_angles(aim - p0))
                             y1, pt1 = yaw, pitch
                             whole = _half_extent(box[1], pos, y1, pt1, aspect) / ZOOM_FILL
