@@ -188,6 +188,7 @@ class _Parser(VerbReader, RoleReader, MarkerReader, ClauseReader, OrderReader, N
         self.rings()
         self.riders()
         self.partners()
+        self.followed_move()  # 'the camera follows the dog through the park': the dog goes
         self.rest_where_it_went()
         for a in self.acts:  # verbs that need an object but got none
             f = a.fields

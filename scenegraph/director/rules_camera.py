@@ -20,6 +20,7 @@ from __future__ import annotations
 from typing import Any
 
 from scenegraph.director import rules_lexicon as lex
+from scenegraph.model import catalog
 from scenegraph.director.rules_nouns import DETERMINERS
 
 __all__ = ["CameraReader", "CAMERA_MOVES", "VIEWS", "reverse_shot"]
@@ -64,6 +65,25 @@ class CameraReader:
         if not self.shots:
             return [{"type": "static", **view}]
         return [{**self.shots[0], **{k: v for k, v in view.items() if k not in self.shots[0]}}, *self.shots[1:]]
+
+    def followed_move(self) -> None:
+        """'The camera follows the dog through the park': a thing a follow shot films that does nothing itself
+        goes its usual way (walks, drives, flies ...) while the shot runs; a camera cannot follow a thing standing
+        still.  Up / down / in / out mean nothing to a follow shot ('follows the car down the street')."""
+        for shot in self.shots:
+            if shot.get("type") not in ("track", "follow") or not shot.get("target"):
+                continue
+            if shot.get("direction") in ("up", "down", "in", "out"):
+                del shot["direction"]
+            other = shot["target"]
+            ent = self._ent(other)
+            if ent is None or any(b.actor == other for b in self.acts):
+                continue
+            info = catalog.lookup(ent.cls)
+            if info is None or not info.mobile:
+                continue
+            usual = next((v for v in info.verbs if v in ("walk", "run", "drive", "fly", "swim", "move")), None)
+            self.add_action([other], usual or ("drive" if info.drive and not info.walk else "walk"), {})
 
     def _camera_words(self, c: Any, toks: list[str], i: int) -> int | None:
         t = toks[i]
