@@ -226,6 +226,8 @@ def register(case) -> None:  # noqa: C901 - a list of prompts
          < float(np.linalg.norm(w.camera()[0] - w.p("fountain")[0])) - 0.3)
     # follow shots keep the subject readable (15% of the picture height) the whole time, whole vehicles
     case(K, "A dog runs around the tree in the park.", lambda w: float(np.mean(_fill(w, "dog") >= 0.12)) >= 0.9)
+    case(K, "The camera follows the dog through the park.",
+         lambda w: w.moves("dog", 3.0) and float(np.mean(_fill(w, "dog") >= 0.15)) >= 0.9)
     case(K, "The camera follows a dog running through the park.",
          lambda w: w.moves("dog") and float(np.mean(_fill(w, "dog") >= 0.15)) >= 0.9)
     case(K, "A truck drives down the street at night.",

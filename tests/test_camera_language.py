@@ -245,3 +245,17 @@ def test_an_orbit_is_keyed_every_frame_on_its_circle():
     mid = 0.5 * (traj.positions[1:] + traj.positions[:-1])
     rm = np.hypot(mid[:, 0] - centre[0], mid[:, 2] - centre[2])[len(r) // 4:]
     assert float(np.max(1 - rm / steady[1:])) < 1e-3
+
+
+def test_a_follow_shot_of_a_thing_that_does_nothing_makes_it_go():
+    spec, _ = direct("The camera follows the car down the street")
+    assert [(a.actor, a.verb) for a in spec.actions] == [("car", "drive")]
+    assert [(s.type, s.direction) for s in spec.camera] == [("track", None)]
+    spec, _ = direct("The camera follows the statue")  # a thing that cannot go stays
+    assert spec.actions == []
+    scene = build("The camera follows the dog through the park")
+    tl = simulate(scene)
+    p = tl.world_position("dog_1")
+    assert float(np.linalg.norm(p[-1] - p[0])) > 3.0  # it goes through the park ...
+    fill = live_fill(scene, tl, "dog_1")
+    assert float(np.mean(fill >= 0.15)) >= 0.9 and whole(scene, tl, "dog_1").all()  # ... framed all the way
