@@ -6,6 +6,8 @@ looked from.  Between the two there may be a wall, a shop front or a tree.  This
 - :func:`occluder_boxes`: the boxes that block a sight line, by archetype: a tree is a thin
   trunk under a crown (a camera at eye height sees under the crown, past the trunk), anything
   else its whole box;
+- :func:`blocking`, :func:`clearance`, :func:`hidden`: what is big enough to keep a camera out, how far
+  a ray goes before it meets a box, whether a sight line passes through one;
 - :func:`clear_direction`: of a few headings round the given one (up to 75 degrees either side)
   and a few elevations, the view direction from which the camera has room to stand at the
   distance the shot wants, for the most of the shot (fewest frames where the camera would stand
@@ -19,7 +21,7 @@ import math
 
 import numpy as np
 
-__all__ = ["occluder_boxes", "clear_direction", "TRUNK_TOP", "TRUNK_WIDTH"]
+__all__ = ["occluder_boxes", "clear_direction", "blocking", "clearance", "hidden", "TRUNK_TOP", "TRUNK_WIDTH"]
 
 TRUNK_TOP = 0.35  # a tree's trunk reaches this share of its height, its crown the rest
 TRUNK_WIDTH = 0.12  # share of the tree's width its trunk takes (at least 0.2 m)
@@ -71,3 +73,39 @@ def clear_direction(back: np.ndarray, centres: np.ndarray, want: np.ndarray, lea
             if cost < best_cost - 1e-9:
                 best, best_cost = cand, cost
     return best
+
+
+def blocking(box: np.ndarray) -> bool:
+    """Whether a still thing's world box (2, 3) is big enough to keep a camera out (a wall, a tree; not a
+    lamp post or a bench)."""
+    lo, hi = box
+    return bool(max(hi[0] - lo[0], hi[2] - lo[2]) >= 1.0 and hi[1] - lo[1] >= 0.5)
+
+
+def clearance(origins: np.ndarray, direction: np.ndarray, boxes: np.ndarray) -> np.ndarray:
+    """(F,) how far rays from ``origins`` (F, 3) along the unit ``direction`` (3,) go before they enter one of
+    ``boxes`` (N, 2, 3) (inf where they meet none; a box round the origin does not count)."""
+    if not len(boxes):
+        return np.full(len(origins), np.inf)
+    d = np.where(np.abs(direction) < 1e-12, 1e-12, direction)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        t1 = (boxes[None, :, 0, :] - origins[:, None, :]) / d
+        t2 = (boxes[None, :, 1, :] - origins[:, None, :]) / d
+    near = np.minimum(t1, t2).max(axis=-1)
+    far = np.maximum(t1, t2).min(axis=-1)
+    hit = (near <= far) & (near > 0)
+    return np.where(hit, near, np.inf).min(axis=1)
+
+
+def hidden(eye: np.ndarray, points: np.ndarray, boxes: np.ndarray) -> np.ndarray:
+    """(F,) whether the segment from ``eye`` (3,) to each of ``points`` (F, 3) passes through one of ``boxes``
+    (N, 2, 3), or starts inside one (a box round the point does not count)."""
+    d = points - eye[None]
+    d = np.where(np.abs(d) < 1e-12, 1e-12, d)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        t1 = (boxes[None, :, 0, :] - eye[None, None, :]) / d[:, None, :]
+        t2 = (boxes[None, :, 1, :] - eye[None, None, :]) / d[:, None, :]
+    near = np.minimum(t1, t2).max(axis=-1)
+    far = np.maximum(t1, t2).min(axis=-1)
+    # wholly between the two, or round the eye (a camera inside a building sees nothing)
+    return np.any((near <= far) & (far > 0.0) & (far < 1.0), axis=1)

@@ -40,7 +40,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from scenegraph.model import quat_from_axis_angle, quat_from_yaw, quat_multiply
-from scenegraph.world.camera_clear import clear_direction, occluder_boxes
+from scenegraph.world.camera_clear import blocking, clear_direction, clearance, hidden, occluder_boxes
 from scenegraph.world.keyarrays import key_arrays
 
 __all__ = ["look_rotation", "Shot", "FOLLOW_FILL", "PUSH_ACCEL", "readable_fill", "sample_actor", "smooth", "plan_coverage",
@@ -295,23 +295,11 @@ def _static_ok(cast: _Cast, framer: Framer, eye: np.ndarray, main: str | None, n
         if eid == main and seen.any() and cast.obstacles is not None and len(cast.obstacles):
             # seen through a wall is not seen: the sight line from the eye to it must be clear
             mid = centre[seen][:, 0, :]
-            if float(_hidden(eye, mid, cast.obstacles).mean()) > 0.25:
+            if float(hidden(eye, mid, cast.obstacles).mean()) > 0.25:
                 return False
     return True
 
 
-def _hidden(eye: np.ndarray, points: np.ndarray, boxes: np.ndarray) -> np.ndarray:
-    """(F,) whether the segment from ``eye`` (3,) to each of ``points`` (F, 3) passes through one of ``boxes``
-    (N, 2, 3), or starts inside one (a box round the point does not count)."""
-    d = points - eye[None]
-    d = np.where(np.abs(d) < 1e-12, 1e-12, d)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        t1 = (boxes[None, :, 0, :] - eye[None, None, :]) / d[:, None, :]
-        t2 = (boxes[None, :, 1, :] - eye[None, None, :]) / d[:, None, :]
-    near = np.minimum(t1, t2).max(axis=-1)
-    far = np.maximum(t1, t2).min(axis=-1)
-    # wholly between the two, or round the eye (a camera inside a building sees nothing)
-    return np.any((near <= far) & (far > 0.0) & (far < 1.0), axis=1)
 
 
 def _follow(cast: _Cast, framer: Framer, frames: np.ndarray, lead: str | None, need: float, fps: float,
@@ -388,28 +376,6 @@ def _clear_framer(cast: _Cast, framer: Framer, lead: str | None, need: float, fp
     if float(np.dot(back, framer.back)) > 1 - 1e-9:
         return framer
     return Framer(back, 2 * math.atan(framer.tan_v), framer.tan_h / framer.tan_v)
-
-
-def blocking(box: np.ndarray) -> bool:
-    """Whether a still thing's world box (2, 3) is big enough to keep a camera out (a wall, a tree; not a
-    lamp post or a bench)."""
-    lo, hi = box
-    return bool(max(hi[0] - lo[0], hi[2] - lo[2]) >= 1.0 and hi[1] - lo[1] >= 0.5)
-
-
-def clearance(origins: np.ndarray, direction: np.ndarray, boxes: np.ndarray) -> np.ndarray:
-    """(F,) how far rays from ``origins`` (F, 3) along the unit ``direction`` (3,) go before they enter one of
-    ``boxes`` (N, 2, 3) (inf where they meet none; a box round the origin does not count)."""
-    if not len(boxes):
-        return np.full(len(origins), np.inf)
-    d = np.where(np.abs(direction) < 1e-12, 1e-12, direction)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        t1 = (boxes[None, :, 0, :] - origins[:, None, :]) / d
-        t2 = (boxes[None, :, 1, :] - origins[:, None, :]) / d
-    near = np.minimum(t1, t2).max(axis=-1)
-    far = np.maximum(t1, t2).min(axis=-1)
-    hit = (near <= far) & (near > 0)
-    return np.where(hit, near, np.inf).min(axis=1)
 
 
 def _blend_weight(times: np.ndarray, t0: float, span: float) -> np.ndarray:

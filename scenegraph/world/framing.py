@@ -255,11 +255,10 @@ def write_shots(scene, shots: list) -> None:
 def kit_boxes(scene) -> list[np.ndarray]:
     """World boxes (2, 3) (lo, hi) of the setting's standing pieces that can keep a camera out (buildings, walls,
     trees of a kit, a tree as its trunk and its crown; not the ground, road, pavements, sky or anything smaller
-    than :func:`scenegraph.world.coverage.blocking` asks)."""
+    than :func:`scenegraph.world.camera_clear.blocking` asks)."""
     from scenegraph.model.catalog import lookup
     from scenegraph.model.rotations import quat_rotate
-    from scenegraph.world.camera_clear import occluder_boxes
-    from scenegraph.world.coverage import blocking
+    from scenegraph.world.camera_clear import blocking, occluder_boxes
 
     out = []
     for e in scene.entities("object"):
