@@ -172,12 +172,31 @@ def _asset_paths(value: Any, out: list[str]) -> None:
     if isinstance(value, Sdf.AssetPath):
         if value.path:
             out.append(value.path)
-    elif isinstance(value, Sdf.AssetPathArray) or isinstance(value, (list, tuple)):
-        for v in value:
-            _asset_paths(v, out)
     elif isinstance(value, dict):
-        for v in value.values():
-            _asset_paths(v, out)
+        if _may_hold_assets(value.values()):
+            for v in value.values():
+                _asset_paths(v, out)
+    elif isinstance(value, Sdf.AssetPathArray) or isinstance(value, (list, tuple)):
+        if _may_hold_assets(value):
+            for v in value:
+                _asset_paths(v, out)
+
+
+_LEAF_TYPES: set[type] = set()  # value types that never hold an asset path (numbers, strings, Gf and Vt values)
+
+
+def _may_hold_assets(values: Any) -> bool:
+    """False when every value is of a type that cannot hold an asset path (one pass in C over the types:
+    a time-sample dict of 240 vectors is settled without a Python call per sample)."""
+    if not _LEAF_TYPES:
+        from pxr import Gf, Sdf, Vt
+
+        _LEAF_TYPES.update((bool, int, float, str, bytes, type(None), Sdf.Path, Sdf.ValueBlock))
+        for module in (Gf, Vt):
+            _LEAF_TYPES.update(t for t in vars(module).values()
+                               if isinstance(t, type) and t.__module__.startswith("pxr.") and "Asset" not in t.__name__
+                               and "Dictionary" not in t.__name__ and "Value" not in t.__name__)
+    return not _LEAF_TYPES.issuperset(set(map(type, values)))
 
 
 def _layer_asset_paths(layer: Any) -> list[tuple[str, str]]:
@@ -201,11 +220,15 @@ def _layer_asset_paths(layer: Any) -> list[tuple[str, str]]:
         if spec is None:
             continue
         where = str(spec_path)
+        keys = spec.ListInfoKeys()
         if isinstance(spec, Sdf.PrimSpec):
-            for key, listop in (("references", spec.referenceList), ("payload", spec.payloadList)):
+            for key, listop in (("references", "referenceList"), ("payload", "payloadList")):
+                if key not in keys:
+                    continue
+                listop = getattr(spec, listop)
                 for items in (listop.explicitItems, listop.prependedItems, listop.appendedItems, listop.addedItems, listop.orderedItems):
                     found += [(f"{where} {key}", item.assetPath) for item in items if item.assetPath]
-        for key in spec.ListInfoKeys():
+        for key in keys:
             if key in ("references", "payload", "specifier", "typeName"):
                 continue
             vals = []
@@ -214,11 +237,7 @@ def _layer_asset_paths(layer: Any) -> list[tuple[str, str]]:
             except Exception:  # a value Python cannot convert: not an asset path
                 continue
             found += [(f"{where} {key}", v) for v in vals]
-        if isinstance(spec, Sdf.AttributeSpec):
-            vals = []
-            for t in layer.ListTimeSamplesForPath(spec_path):
-                _asset_paths(layer.QueryTimeSample(spec_path, t), vals)
-            found += [(f"{where} timeSamples", v) for v in vals]
+        # an attribute's time samples are its "timeSamples" field, scanned above (once: GetInfo converts them all)
     return found
 
 

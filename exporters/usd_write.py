@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from exporters._checks import check_timeline
+from exporters._usd_author import Author, Prototypes, preview_material, set_samples, write_mesh, write_subsets
 from exporters._usd_parts import write_parts
 from exporters._usd_common import (
     FILM_BACK,
@@ -24,7 +25,6 @@ from exporters._usd_common import (
     MARKER,
     MATERIALS,
     OPS,
-    PROTOTYPES,
     ROOT,
     SUFFIXES,
     VERSION,
@@ -204,45 +204,6 @@ def _json(value: Any) -> str:
     return json.dumps(value, sort_keys=True, allow_nan=False, separators=(",", ":"))
 
 
-class _Author:
-    """Holds the layer and the typed-attribute helper while one stage is written."""
-
-    def __init__(self, layer: Any) -> None:
-        from pxr import Sdf
-
-        self.Sdf = Sdf
-        self.layer = layer
-        self.T = Sdf.ValueTypeNames
-
-    def prim(self, path: str, type_name: str = "", specifier: Any = None) -> Any:
-        Sdf = self.Sdf
-        spec = Sdf.CreatePrimInLayer(self.layer, path)
-        spec.specifier = Sdf.SpecifierDef if specifier is None else specifier
-        if type_name:
-            spec.typeName = type_name
-        return spec
-
-    def attr(self, prim: Any, name: str, type_name: Any, value: Any = None, uniform: bool = False, **info: Any) -> Any:
-        Sdf = self.Sdf
-        var = Sdf.VariabilityUniform if uniform else Sdf.VariabilityVarying
-        spec = Sdf.AttributeSpec(prim, name, type_name, var)
-        if value is not None:
-            spec.default = value
-        for k, v in info.items():
-            spec.SetInfo(k, v)
-        return spec
-
-    def rel(self, prim: Any, name: str, target: str) -> None:
-        spec = self.Sdf.RelationshipSpec(prim, name, custom=False)
-        spec.targetPathList.explicitItems = [self.Sdf.Path(target)]
-
-    def connect(self, attr_spec: Any, target: str) -> None:
-        attr_spec.connectionPathList.explicitItems = [self.Sdf.Path(target)]
-
-    def api_schemas(self, prim: Any, names: list[str]) -> None:
-        prim.SetInfo("apiSchemas", self.Sdf.TokenListOp.Create(prependedItems=names))
-
-
 def _author(scene: Any, timeline: Any, layer_path: str) -> None:
     from pxr import Sdf, UsdGeom
 
@@ -258,7 +219,7 @@ def _author(scene: Any, timeline: Any, layer_path: str) -> None:
     layer.pseudoRoot.SetInfo(UsdGeom.Tokens.upAxis, UsdGeom.Tokens.y)
     layer.pseudoRoot.SetInfo(UsdGeom.Tokens.metersPerUnit, 1.0)
     layer.documentation = "scenegraph scene; ids and settings in customData['scenegraph']"
-    a = _Author(layer)
+    a = Author(layer)
     with Sdf.ChangeBlock():
         root = a.prim(ROOT, "Xform")
         root.SetInfo("kind", "assembly")
@@ -290,9 +251,9 @@ def _settings_only(scene: Any) -> Any:
     return Scene(fps=scene.fps, duration=scene.duration, seed=scene.seed, prompt=scene.prompt, metadata=scene.metadata)
 
 
-def _write_materials(a: _Author, scene: Any) -> dict[str, str]:
+def _write_materials(a: Author, scene: Any) -> dict[str, str]:
     """Material + UsdPreviewSurface (+ UsdUVTexture) per scene material; returns id -> prim path."""
-    from pxr import Gf, Sdf
+    from pxr import Sdf
 
     T = a.T
     out: dict[str, str] = {}
@@ -303,18 +264,8 @@ def _write_materials(a: _Author, scene: Any) -> dict[str, str]:
     for i, mat in enumerate(scene.materials()):
         path = f"{MATERIALS}/{prim_name(mat.id, used)}"
         out[mat.id] = path
-        mprim = a.prim(path, "Material")
+        mprim, sprim = preview_material(a, path, material_inputs(mat))
         mprim.customData = {KEY: {"id": mat.id, "order": i, "material": _json(serialize.payload_to_json(mat))}}
-        sprim = a.prim(f"{path}/PreviewSurface", "Shader")
-        a.attr(sprim, "info:id", T.Token, "UsdPreviewSurface", uniform=True)
-        inputs = material_inputs(mat)
-        for name, value in inputs.items():
-            if isinstance(value, tuple):
-                a.attr(sprim, f"inputs:{name}", T.Color3f, Gf.Vec3f(*value))
-            else:
-                a.attr(sprim, f"inputs:{name}", T.Float, value)
-        a.attr(sprim, "outputs:surface", T.Token)
-        a.connect(a.attr(mprim, "outputs:surface", T.Token), f"{path}/PreviewSurface.outputs:surface")
         if mat.texture and not mat.texture.startswith("data:"):  # USD cannot resolve a data: URI; glTF carries it
             diffuse = sprim.attributes["inputs:diffuseColor"]
             a.connect(diffuse, f"{path}/Texture.outputs:rgb")
@@ -332,88 +283,37 @@ def _write_materials(a: _Author, scene: Any) -> dict[str, str]:
     return out
 
 
-class _Prototypes:
-    """One Mesh per distinct proxy under a class prim; entities reference it (no copies)."""
+class _Prototypes(Prototypes):
+    """One Mesh per distinct proxy (and vehicle body, wheel, character body: exporters._usd_parts) under
+    /World/Prototypes; entities reference it (no copies)."""
 
-    def __init__(self, a: _Author) -> None:
-        self.a = a
-        self.paths: dict[tuple, str] = {}
-        self.used: set[str] = set()
+    def __init__(self, a: Author) -> None:
+        super().__init__(a)
         self.part_paths: set[str] = set()
 
     def path_for(self, shape: str, bounds: np.ndarray) -> str:
-        key = (shape, bounds.tobytes())
-        if key in self.paths:
-            return self.paths[key]
-        from pxr import Gf, Sdf, Vt
+        return self.shared((shape, bounds.tobytes()), shape, lambda path: self._proxy(path, shape, bounds))
 
-        from scenegraph.appearance.proxy import proxy_mesh
+    def _proxy(self, path: str, shape: str, bounds: np.ndarray) -> None:
+        from scenegraph.appearance.proxy import proxy_face_finishes, proxy_mesh
 
-        a, T = self.a, self.a.T
-        if not self.paths:
-            a.prim(PROTOTYPES, "Scope", Sdf.SpecifierClass)
-        mesh = proxy_mesh(shape, bounds)
-        path = f"{PROTOTYPES}/{prim_name(shape, self.used)}"
-        prim = a.prim(path, "Mesh")
-        a.attr(prim, "points", T.Point3fArray, Vt.Vec3fArray.FromNumpy(mesh.positions))
-        a.attr(prim, "faceVertexCounts", T.IntArray, Vt.IntArray.FromNumpy(np.full(len(mesh.indices), 3, np.int32)))
-        a.attr(prim, "faceVertexIndices", T.IntArray, Vt.IntArray.FromNumpy(mesh.indices.reshape(-1).astype(np.int32)))
-        a.attr(prim, "primvars:normals", T.Normal3fArray, Vt.Vec3fArray.FromNumpy(mesh.normals), interpolation="vertex")
-        st = np.stack([mesh.uvs[:, 0], 1.0 - mesh.uvs[:, 1]], axis=1).astype(np.float32)  # glTF v-down -> USD v-up
-        a.attr(prim, "primvars:st", T.TexCoord2fArray, Vt.Vec2fArray.FromNumpy(st), interpolation="vertex")
-        lo, hi = mesh.bounds
-        a.attr(prim, "extent", T.Float3Array, Vt.Vec3fArray([Gf.Vec3f(*lo.tolist()), Gf.Vec3f(*hi.tolist())]))
-        a.attr(prim, "subdivisionScheme", T.Token, "none", uniform=True)
-        self._subsets(prim, path, shape, bounds)
-        self.paths[key] = path
-        return path
-
-    def _subsets(self, prim: Any, path: str, shape: str, bounds: np.ndarray) -> None:
-        """A GeomSubset per part finish (glass, rubber, lamp ...) bound to that finish's material; the
-        rest of the faces take the entity's binding."""
-        from pxr import Vt
-
-        from scenegraph.appearance.proxy import proxy_face_finishes
-
+        prim = write_mesh(self.a, path, proxy_mesh(shape, bounds))
         groups, finishes = proxy_face_finishes(shape, bounds)
-        if not finishes:
-            return
-        a, T = self.a, self.a.T
-        a.attr(prim, "subsetFamily:materialBind:familyType", T.Token, "nonOverlapping", uniform=True)
-        for g, finish in enumerate(finishes):
-            faces = np.flatnonzero(groups == g).astype(np.int32)
-            sub = a.prim(f"{path}/{prim_name(finish.name, set())}", "GeomSubset")
-            a.attr(sub, "elementType", T.Token, "face", uniform=True)
-            a.attr(sub, "familyName", T.Token, "materialBind", uniform=True)
-            a.attr(sub, "indices", T.IntArray, Vt.IntArray.FromNumpy(faces))
-            a.api_schemas(sub, ["MaterialBindingAPI"])
-            a.rel(sub, "material:binding", self._part_material(finish))
+        if finishes:  # a GeomSubset per part finish (glass, rubber, lamp ...) bound to that finish's material;
+            # the rest of the faces take the entity's binding
+            write_subsets(self.a, path, prim, [(prim_name(f.name, set()), np.flatnonzero(groups == g), self._part_material(f))
+                                               for g, f in enumerate(finishes)])
 
     def _part_material(self, finish: Any) -> str:
         """The path of a part finish's Material (under a scope the reader skips: it is no scene material)."""
-        from pxr import Gf
-
         from scenegraph.appearance.finishes import part_material
 
         path = f"{PART_MATERIALS}/{finish.name}"
-        if path in self.part_paths:
-            return path
-        a, T = self.a, self.a.T
-        if not self.part_paths:
-            scope = a.prim(PART_MATERIALS, "Scope")
-            scope.customData = {KEY: {"role": "part_materials"}}
-        self.part_paths.add(path)
-        mat = part_material(finish)
-        mprim = a.prim(path, "Material")
-        sprim = a.prim(f"{path}/PreviewSurface", "Shader")
-        a.attr(sprim, "info:id", T.Token, "UsdPreviewSurface", uniform=True)
-        for name, value in material_inputs(mat).items():
-            if isinstance(value, tuple):
-                a.attr(sprim, f"inputs:{name}", T.Color3f, Gf.Vec3f(*value))
-            else:
-                a.attr(sprim, f"inputs:{name}", T.Float, value)
-        a.attr(sprim, "outputs:surface", T.Token)
-        a.connect(a.attr(mprim, "outputs:surface", T.Token), f"{path}/PreviewSurface.outputs:surface")
+        if path not in self.part_paths:
+            if not self.part_paths:
+                self.a.prim(PART_MATERIALS, "Scope").customData = {KEY: {"role": "part_materials"}}
+            self.part_paths.add(path)
+            preview_material(self.a, path, material_inputs(part_material(finish)))
         return path
 
 
@@ -421,7 +321,7 @@ class _Prototypes:
 class _Context:
     """What every entity prim needs while one stage is written."""
 
-    a: _Author
+    a: Author
     scene: Any
     timeline: Any
     protos: _Prototypes
@@ -467,11 +367,9 @@ def _write_entity(ctx: _Context, ent: Any, path: str, name: str, order: int) -> 
     if ent.kind == "object" and ent.proxy and write_parts(ctx, ent, path, name, mat):
         pass  # a character (UsdSkel) or a vehicle of parts: exporters/_usd_parts.py
     elif ent.kind == "object" and ent.proxy:
-        from pxr import Sdf
-
         proto = ctx.protos.path_for(ent.proxy, np.asarray(ent.bounds))
         mprim = a.prim(f"{path}/{prim_name(name + '_proxy', ctx.used)}", "Mesh")
-        mprim.referenceList.prependedItems = [Sdf.Reference("", Sdf.Path(proto))]
+        a.reference(mprim, proto)
         mprim.customData = {KEY: {"role": "proxy"}}
         if mat is not None:
             a.api_schemas(mprim, ["MaterialBindingAPI"])
@@ -484,7 +382,7 @@ def _write_entity(ctx: _Context, ent: Any, path: str, name: str, order: int) -> 
         _write_splats(a, f"{path}/{prim_name(name + '_splats', ctx.used)}", ent.gaussians)
 
 
-def _body_subset(a: _Author, mprim: Any, ent: Any, material_path: str) -> None:
+def _body_subset(a: Author, mprim: Any, ent: Any, material_path: str) -> None:
     """Where the proxy has part finishes (GeomSubsets in its prototype), the rest of its faces as a subset of
     their own bound to the entity's material: importers such as Blender's bind a subset-split mesh by its
     subsets only."""
@@ -503,7 +401,7 @@ def _body_subset(a: _Author, mprim: Any, ent: Any, material_path: str) -> None:
     a.rel(sub, "material:binding", material_path)
 
 
-def _write_dome(a: _Author, path: str, scene: Any) -> None:
+def _write_dome(a: Author, path: str, scene: Any) -> None:
     """A DomeLight lit by the sky's lat-long image beside the layer (exporters/_usd_sky.py; write_stage writes
     the image); the reader skips it (customData role)."""
     from pxr import Gf, Sdf
@@ -520,7 +418,7 @@ def _write_dome(a: _Author, path: str, scene: Any) -> None:
     a.attr(prim, "inputs:texture:format", a.T.Token, "latlong")
 
 
-def _write_camera(a: _Author, path: str, cam: Any) -> Any:
+def _write_camera(a: Author, path: str, cam: Any) -> Any:
     from pxr import Gf
 
     prim = a.prim(path, "Camera")
@@ -533,7 +431,7 @@ def _write_camera(a: _Author, path: str, cam: Any) -> Any:
     return prim
 
 
-def _write_lens(a: _Author, prim: Any, ent: Any, fps: float) -> None:
+def _write_lens(a: Author, prim: Any, ent: Any, fps: float) -> None:
     """A zoom (:mod:`scenegraph.model.lens`): ``focalLength`` time samples at the lens keys (time codes are
     frames); the default stays the lens at t = 0."""
     from scenegraph.model.lens import focal_length_mm, lens_keys
@@ -546,7 +444,7 @@ def _write_lens(a: _Author, prim: Any, ent: Any, fps: float) -> None:
         a.layer.SetTimeSample(spec.path, float(t) * fps, float(f))
 
 
-def _write_light(a: _Author, path: str, light: Any) -> Any:
+def _write_light(a: Author, path: str, light: Any) -> Any:
     from pxr import Gf
 
     type_name, values = light_attrs(light)
@@ -563,7 +461,7 @@ def _write_light(a: _Author, path: str, light: Any) -> Any:
     return prim
 
 
-def _write_splats(a: _Author, path: str, g: Any) -> None:
+def _write_splats(a: Author, path: str, g: Any) -> None:
     """Gaussians as a ParticleField3DGaussianSplat (SH Gaussian-major: (N * K) float3)."""
     from pxr import Gf, Vt
 
@@ -585,7 +483,7 @@ def _write_splats(a: _Author, path: str, g: Any) -> None:
     a.attr(gprim, "extent", T.Float3Array, Vt.Vec3fArray([Gf.Vec3f(*lo.tolist()), Gf.Vec3f(*hi.tolist())]))
 
 
-def _write_xform(a: _Author, prim: Any, timeline: Any, col: int, plan: Any = None) -> str:
+def _write_xform(a: Author, prim: Any, timeline: Any, col: int, plan: Any = None) -> str:
     """translate / orient / scale ops from one Timeline column; returns their digest.
 
     orient is written as quatd, normalised in float64: usd-core turns an orient op into
@@ -618,9 +516,7 @@ def _write_xform(a: _Author, prim: Any, timeline: Any, col: int, plan: Any = Non
             ops.append((op, values[0], np.zeros(0), np.zeros((0, values.shape[1]))))
             continue
         kept = values[frames]
-        set_sample = spec.SetTimeSample  # the spec's own method: ~25% less per call than the layer's by path
-        for f, value in zip(frames.astype(np.float64).tolist(), array_type.FromNumpy(kept)):  # zip: Vt indexing is slow
-            set_sample(f, value)
+        set_samples(spec, frames.astype(np.float64).tolist(), array_type.FromNumpy(kept))
         ops.append((op, None, frames.astype(np.float64), kept))
     a.attr(prim, "xformOpOrder", T.TokenArray, Vt.TokenArray(list(OPS)), uniform=True)
     return xform_digest(ops)

@@ -187,7 +187,13 @@ def test_shared_proxies_are_defined_once_and_referenced(exported):
     st = open_stage(exported[2][".usda"])
     protos = st.GetPrimAtPath("/World/Prototypes")
     assert protos.IsAbstract()
-    assert sorted(c.GetName() for c in protos.GetAllChildren()) == ["car", "lamp", "wheel"]
+    assert sorted(c.GetName() for c in protos.GetAllChildren()) == ["car", "lamp", "tyre", "wheel"]
+    car = st.GetPrimAtPath("/World/car_1")
+    tyres = [w.GetChild("Tyre") for w in car.GetChildren() if w.GetName().startswith("car_1_wheel_")]
+    assert len(tyres) == 4  # four wheels of one mesh: authored once, each its own prim referencing it
+    for tyre in tyres:
+        assert tyre.GetPrimStack()[0].referenceList.prependedItems[0].primPath == "/World/Prototypes/tyre"
+        assert len(UsdGeom.Mesh(tyre).GetPointsAttr().Get()) > 100
     for lamp, colour in (("lamp_1", (0.5, 0.5, 0.5)), ("lamp_2", (0.8, 0.05, 0.05))):
         mesh = st.GetPrimAtPath(f"/World/{lamp}/{lamp}_proxy")
         assert mesh.GetPrimStack()[0].referenceList.prependedItems[0].primPath == "/World/Prototypes/lamp"
