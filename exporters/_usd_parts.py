@@ -165,7 +165,7 @@ def _character(ctx: Any, ent: Any, rig: Any, path: str, name: str, mat: Any) -> 
 
 
 def _vehicle(ctx: Any, ent: Any, vp: Any, path: str, name: str, mat: Any) -> None:
-    from pxr import Gf, Vt
+    from pxr import Gf, Sdf, Vt
 
     from scenegraph.appearance.vehicle import PART_LOOKS, wheel_keys
 
@@ -190,14 +190,21 @@ def _vehicle(ctx: Any, ent: Any, vp: Any, path: str, name: str, mat: Any) -> Non
     if keys is not None:  # time codes are frames
         c = keys[0] * float(ctx.timeline.fps)
         codes = np.where(np.abs(c - np.round(c)) < 1e-6, np.round(c), c).tolist()
+    spins: dict[bytes, Any] = {}  # a wheel's samples by their bytes: the left and right wheel of an axle turn alike
     for k, (w, wm) in enumerate(zip(vp.wheels, vp.wheel_meshes)):
         wpath = f"{path}/{prim_name(f'{name}_wheel_{k + 1}', ctx.used)}"
         wx = a.prim(wpath, "Xform")
         wx.customData = {KEY: {"role": "wheel", "radius": w.radius, "steers": w.steers}}
         a.attr(wx, "xformOp:translate", T.Float3, Gf.Vec3f(*w.center))
-        orient = a.attr(wx, "xformOp:orient", T.Quatf, Gf.Quatf(1.0))
-        if keys is not None:  # xyzw float32 is GfQuatf's memory layout
-            set_samples(orient, codes, Vt.QuatfArray.FromNumpy(np.ascontiguousarray(keys[1][:, k])))
+        spin = np.ascontiguousarray(keys[1][:, k]) if keys is not None else None
+        twin = spins.get(spin.tobytes()) if spin is not None else None
+        if twin is not None:  # the same samples: copied in C++ (one call instead of one per sample)
+            Sdf.CopySpec(a.layer, twin, a.layer, wx.path.AppendProperty("xformOp:orient"))
+        else:
+            orient = a.attr(wx, "xformOp:orient", T.Quatf, Gf.Quatf(1.0))
+            if spin is not None:  # xyzw float32 is GfQuatf's memory layout
+                set_samples(orient, codes, Vt.QuatfArray.FromNumpy(spin))
+                spins[spin.tobytes()] = orient.path
         a.attr(wx, "xformOpOrder", T.TokenArray, Vt.TokenArray(["xformOp:translate", "xformOp:orient"]), uniform=True)
         wkey = ("wheel",) + tuple(mesh_digest(role, m.positions, m.indices, m.normals, m.uvs) for role, m in wm)
         tyre = _shared_mesh(ctx, f"{wpath}/Tyre", "wheel_mesh", shared(wkey, "tyre", wm))
