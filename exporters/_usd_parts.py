@@ -8,13 +8,20 @@ returns False for entities it does not handle (they get the shared prototype).
   transforms, bound to its ``SkelAnimation``), the ``SkelAnimation`` (joint
   rotations and translations sampled per frame from
   :func:`scenegraph.appearance.gait.pose_track`) and the skinned ``Mesh``
-  (``SkelBindingAPI``: ``skel:skeleton``, ``primvars:skel:jointIndices`` /
-  ``jointWeights``, one ``GeomSubset`` per material role).
-- A vehicle (:mod:`scenegraph.appearance.vehicle`): the proxy ``Mesh`` holds the
-  body with one ``GeomSubset`` per part (glass, lights, trim) bound to its own
-  material, the body's faces keep the entity's material; each wheel is an
-  ``Xform`` (``<name>_wheel_N``) whose orient op spins and steers per frame.
+  ``Body`` (``SkelBindingAPI``: ``skel:skeleton``).  The body's geometry
+  (points, ``primvars:skel:jointIndices`` / ``jointWeights``, one ``GeomSubset``
+  per material role) is a prototype under /World/Prototypes shared by every
+  character with the same body bytes; ``Body`` references it and binds each
+  subset through an ``over`` (clothes take the entity's material, the rest
+  per-entity looks).
+- A vehicle (:mod:`scenegraph.appearance.vehicle`): the proxy ``Mesh`` references
+  the body prototype with one ``GeomSubset`` per part (glass, lights, trim) bound
+  to its own material, the body's faces keep the entity's material; each wheel
+  is an ``Xform`` (``<name>_wheel_N``) whose orient op spins and steers per frame
+  (an axle's twin wheel gets the samples by ``Sdf.CopySpec``), its ``Tyre`` a
+  reference to the shared tyre prototype.
 
+Each reference is its own prim, so Blender's importer still makes one editable object per part.
 Every prim made here carries ``customData.scenegraph.role``, so the reader
 prunes it: the entity's prim, its ops and its metadata stay the round trip's.
 """
@@ -93,12 +100,24 @@ def _translations(offsets: Any) -> Any:
     return Vt.Matrix4dArray.FromNumpy(m)
 
 
+def _content_key(ctx: Any, kind: str, parts: Any) -> tuple:
+    """A prototype key from the bytes of ``parts`` ((role, mesh, *joints) tuples); remembered per parts object
+    for the write (rigs and vehicles of one shape hand out the same parts objects)."""
+    memo = ctx.__dict__.setdefault("content_keys", {})
+    hit = memo.get(id(parts))
+    if hit is not None and hit[0] is parts:
+        return hit[1]
+    key = (kind,) + tuple(mesh_digest(role, m.positions, m.indices, m.normals, m.uvs, *rest) for role, m, *rest in parts)
+    memo[id(parts)] = (parts, key)  # holding parts keeps its id from being reused
+    return key
+
+
 def _skin_prototype(ctx: Any, rig: Any, name: str) -> tuple[str, list[str]]:
     """The shared skinned body of ``rig`` (mesh, joint indices and weights, one GeomSubset per part role,
     unbound) and its roles: characters whose bodies have the same bytes share one prototype."""
     from pxr import Gf, Vt
 
-    key = ("skin",) + tuple(mesh_digest(role, m.positions, m.indices, m.normals, m.uvs, j) for role, m, j in rig.parts)
+    key = _content_key(ctx, "skin", rig.parts)
     roles = [role for role, *_ in rig.parts]
 
     def author(proto: str) -> None:
@@ -206,6 +225,5 @@ def _vehicle(ctx: Any, ent: Any, vp: Any, path: str, name: str, mat: Any) -> Non
                 set_samples(orient, codes, Vt.QuatfArray.FromNumpy(spin))
                 spins[spin.tobytes()] = orient.path
         a.attr(wx, "xformOpOrder", T.TokenArray, Vt.TokenArray(["xformOp:translate", "xformOp:orient"]), uniform=True)
-        wkey = ("wheel",) + tuple(mesh_digest(role, m.positions, m.indices, m.normals, m.uvs) for role, m in wm)
-        tyre = _shared_mesh(ctx, f"{wpath}/Tyre", "wheel_mesh", shared(wkey, "tyre", wm))
+        tyre = _shared_mesh(ctx, f"{wpath}/Tyre", "wheel_mesh", shared(_content_key(ctx, "wheel", wm), "tyre", wm))
         a.api_schemas(tyre, ["MaterialBindingAPI"])
