@@ -78,3 +78,38 @@ def test_vehicle_has_part_materials_and_spinning_wheels(street_usd):
     assert orient.GetNumTimeSamples() == tl.frame_count
     q0, q1 = orient.Get(10.0), orient.Get(11.0)
     assert q0 != q1  # spinning
+
+
+def test_character_bodies_are_shared_prototypes_bound_per_entity(tmp_path):
+    """Characters with the same body bytes reference one prototype; each Body is its own prim, skinned by its
+    own skeleton, its subsets bound per entity (clothes: the entity's material)."""
+    from pxr import Usd, UsdGeom, UsdShade
+
+    from scenegraph.model import Entity, Material, Scene
+
+    scene = Scene(fps=24.0, duration=1.0, seed=0)
+    scene.add_material(Material("mat_red", base_color=(0.8, 0.1, 0.1)))
+    scene.add_material(Material("mat_blue", base_color=(0.1, 0.1, 0.8)))
+    for i in range(6):
+        scene.add_entity(Entity(f"dog{i}", cls="dog"), material="mat_red" if i % 2 else "mat_blue")
+    path = tmp_path / "dogs.usda"
+    exporters.export(scene, path, timeline=simulate(scene))
+    stage = Usd.Stage.Open(str(path))
+    protos = [p for p in stage.GetPrimAtPath("/World/Prototypes").GetAllChildren() if p.GetName().startswith("dog_body")]
+    assert len(protos) == 1  # six dogs of one size: one body authored
+    n_points = len(UsdGeom.Mesh(protos[0]).GetPointsAttr().Get())
+    for i in range(6):
+        body = stage.GetPrimAtPath(f"/World/dog{i}/dog{i}_rig/Body")
+        assert body.GetPrimStack()[0].referenceList.prependedItems[0].primPath == protos[0].GetPath()
+        assert len(UsdGeom.Mesh(body).GetPointsAttr().Get()) == n_points
+        skel = body.GetRelationship("skel:skeleton").GetTargets()
+        assert skel == [body.GetParent().GetChild("Skeleton").GetPath()]
+        subsets = {s.GetPrim().GetName(): s for s in UsdGeom.Subset.GetAllGeomSubsets(UsdGeom.Imageable(body))}
+        assert len(subsets) >= 2
+        bound = {name: UsdShade.MaterialBindingAPI(s.GetPrim()).GetDirectBinding().GetMaterialPath().name
+                 for name, s in subsets.items()}
+        assert all(bound.values())  # every subset bound
+        if "clothes" in bound:
+            assert bound["clothes"] == ("mat_red" if i % 2 else "mat_blue")
+    back = exporters.load(path)
+    assert [e.id for e in back.entities()] == [e.id for e in scene.entities()]
