@@ -10,13 +10,16 @@ Stage layout::
 
     /World                      defaultPrim; customData["scenegraph"]: scene settings,
                                 trajectories, relations (JSON), format marker
-      /Prototypes               class prim: one Mesh per distinct proxy, referenced by users
+      /Prototypes               class prim: one Mesh per distinct proxy, vehicle body, tyre and
+                                character body (keyed by their bytes), referenced by users
       /Materials/<mat>          Material + UsdPreviewSurface (+ UsdUVTexture)
       /<entity>/<child entity>  Xform | Camera | SphereLight | DistantLight per entity,
                                 xformOps translate / orient / scale (time-sampled where animated);
                                 customData["scenegraph"]: id, kind, cls, payload JSON
         /<entity>_proxy         Mesh referencing a prototype, bound to the entity's material
         /<entity>_splats        ParticleField3DGaussianSplat
+        /<entity>_rig, _wheel_N parts (exporters._usd_parts): UsdSkel rig whose Body references a
+                                shared body (subsets bound by overs); wheels whose Tyre references one
 
 Conversions (documented once, used both ways):
 
