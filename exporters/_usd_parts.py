@@ -162,12 +162,16 @@ def _character(ctx: Any, ent: Any, rig: Any, path: str, name: str, mat: Any) -> 
     a.rel(sk, "skel:animationSource", anim_path)
     an = a.prim(anim_path, "SkelAnimation")
     an.customData = {KEY: {"role": "animation"}}
-    a.attr(an, "joints", T.TokenArray, tokens, uniform=True)
-    a.attr(an, "scales", T.Half3Array, Vt.Vec3hArray.FromNumpy(np.ones((len(joints), 3), np.float16)))
     pose = pose_track(ctx.scene, ctx.timeline, ent.id, rig)
-    trans = np.repeat(np.asarray(rig.offsets, np.float32)[None], ctx.timeline.frame_count, axis=0)
+    rots = np.asarray(pose.rotations, np.float32)  # GfQuatf is (i, j, k, real) in memory: xyzw
+    # the animation names only the root and the joints that turn: the others keep their rest transform
+    # (identity rotation, the rig's offset), which UsdSkel uses for joints an animation leaves out
+    live = np.flatnonzero(np.any(rots != np.array([0, 0, 0, 1], np.float32), axis=(0, 2)) | (np.arange(len(joints)) == 0))
+    a.attr(an, "joints", T.TokenArray, Vt.TokenArray([joints[j] for j in live]), uniform=True)
+    a.attr(an, "scales", T.Half3Array, Vt.Vec3hArray.FromNumpy(np.ones((live.size, 3), np.float16)))
+    trans = np.repeat(np.asarray(rig.offsets, np.float32)[None, live], ctx.timeline.frame_count, axis=0)
     trans[:, 0] = pose.root
-    rots = np.ascontiguousarray(pose.rotations, np.float32)  # GfQuatf is (i, j, k, real) in memory: xyzw
+    rots = np.ascontiguousarray(rots[:, live])
     codes = np.arange(ctx.timeline.frame_count, dtype=np.float64).tolist()
     set_samples(a.attr(an, "rotations", T.QuatfArray), codes, [Vt.QuatfArray.FromNumpy(r) for r in rots])
     set_samples(a.attr(an, "translations", T.Float3Array), codes, [Vt.Vec3fArray.FromNumpy(t) for t in trans])

@@ -19,22 +19,25 @@ def _smoothstep(e0: float, e1: float, x: Any) -> np.ndarray:
     return t * t * (3.0 - 2.0 * t)
 
 
-def _qx(a: Any) -> np.ndarray:
+def _axis_quat(a: Any, axis: int) -> np.ndarray:
+    """xyzw quaternions (..., 4) turning by angles ``a`` about one axis (0 x, 1 y, 2 z)."""
     a = np.asarray(a, np.float64) * 0.5
-    z = np.zeros_like(a)
-    return np.stack([np.sin(a), z, z, np.cos(a)], axis=-1)
+    q = np.zeros(a.shape + (4,))
+    np.sin(a, out=q[..., axis])
+    np.cos(a, out=q[..., 3])
+    return q
+
+
+def _qx(a: Any) -> np.ndarray:
+    return _axis_quat(a, 0)
 
 
 def _qy(a: Any) -> np.ndarray:
-    a = np.asarray(a, np.float64) * 0.5
-    z = np.zeros_like(a)
-    return np.stack([z, np.sin(a), z, np.cos(a)], axis=-1)
+    return _axis_quat(a, 1)
 
 
 def _qz(a: Any) -> np.ndarray:
-    a = np.asarray(a, np.float64) * 0.5
-    z = np.zeros_like(a)
-    return np.stack([z, z, np.sin(a), np.cos(a)], axis=-1)
+    return _axis_quat(a, 2)
 
 
 def _nlerp(a: np.ndarray, b: np.ndarray, w: np.ndarray) -> np.ndarray:
