@@ -170,7 +170,8 @@ def wheel_keys(scene: Any, timeline: Any, entity_id: str, parts: VehicleParts | 
     yaw = np.unwrap(np.arctan2(fwd[:, 0], fwd[:, 2]))
     dyaw = np.concatenate([[0.0], np.diff(yaw)])
     n = max(1, int(round(0.2 * float(timeline.fps))))
-    curv = _smooth(dyaw, n) / np.maximum(np.abs(_smooth(ds, n)), 1e-3) * (np.abs(_smooth(ds, n)) > 1e-4)
+    sds = np.abs(_smooth(ds, n))
+    curv = _smooth(dyaw, n) / np.maximum(sds, 1e-3) * (sds > 1e-4)
     zs = [w.center[2] for w in parts.wheels]
     base = max(max(zs) - min(zs), 1e-6)
     steer = np.clip(np.arctan(base * curv), -0.6, 0.6)
