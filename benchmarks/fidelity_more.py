@@ -444,3 +444,21 @@ def register_round3(case) -> None:  # noqa: C901 - a list of prompts
                         ("The man walks up the stairs, then walks down the stairs.", "man"),
                         ("The kid climbs up the ladder and then comes down.", "kid")]:
         case(M, prompt, lambda w, a=who: w.p(a)[:, 1].max() > w.p(a)[0, 1] + 1.0 and w.p(a)[-1, 1] < 0.15)
+    # a verb the director has no meaning for still moves its subject the way the clause says
+    for prompt, word, sign in [("A tractor plows the field slowly from left to right.", "tractor", 1),
+                               ("A lawnmower mows the lawn from right to left.", "lawnmower", -1),
+                               ("A farmer herds the sheep from left to right.", "farmer", 1),
+                               ("A snowplow clears the road from left to right.", "snowplow", 1)]:
+        case(M, prompt, lambda w, word=word, s=sign: s * float(w.p(word)[-1, 0] - w.p(word)[0, 0]) > 3.0)
+    # a person drives a vehicle: it moves with them in it; put / place / set: the object goes there
+    for prompt, who, car in [("A woman drives a car.", "woman", "car"), ("The man drives the truck away.", "man", "truck"),
+                             ("A woman walks to the taxi and drives away.", "woman", "taxi"),
+                             ("The old man drives his van down the street.", "old man", "van")]:
+        case(M, prompt, lambda w, a=who, b=car: w.moves(b, 5.0) and w.gap(a, b, -1) < 1.0)
+    for prompt, thing, place in [("The waiter puts a cup on the table.", "cup", "table"),
+                                 ("A woman places a vase on the shelf.", "vase", "shelf"),
+                                 ("The boy sets his backpack on the chair.", "backpack", "chair")]:
+        case(S, prompt, lambda w, a=thing, b=place: w.rel(a, "on", b))
+    case(Q, "A girl throws a frisbee and her dog catches it.",
+         lambda w: w.moves("dog", 3.0) and float(np.linalg.norm((w.p("dog")[-1] - w.p("frisbee")[-1])[[0, 2]]))
+         < float(np.linalg.norm((w.p("dog")[0] - w.p("frisbee")[-1])[[0, 2]])) - 3.0)

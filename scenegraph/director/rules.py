@@ -166,11 +166,41 @@ class _Parser(VerbReader, RoleReader, MarkerReader, ClauseReader, OrderReader, N
     def _np_follows(self, toks: list[str], i: int) -> bool:
         return i < len(toks) and self.noun_phrase(toks, i, dry=True)[1] > i
 
+    def after_the_throw(self) -> None:
+        """Chasing, following or watching what an earlier action throws starts once it is thrown ('throws a
+        frisbee and her dog catches it'), unless the prompt timed it."""
+        thrown = {a.fields["target"]: a.fields["id"] for a in self.acts if a.fields["verb"] == "throw" and a.fields.get("target")}
+        for a in self.acts:
+            f = a.fields
+            if f["verb"] in ("chase", "follow") and f.get("target") in thrown and thrown[f["target"]] != f["id"] \
+                    and not any(k in f for k in ("after", "while", "start", "then")):
+                f["after"] = thrown[f["target"]]
+
+    def settle_guessed(self) -> None:
+        """A verb the director has no meaning for ('a tractor plows the field from left to right') is a motion
+        when its clause says which way or past what (a warning names the word); otherwise the actor stays where
+        it is for a moment ('wait') and the word is listed as not understood."""
+        for a in self.acts:
+            word = a.guessed
+            if not word:
+                continue
+            f = a.fields
+            if f.get("direction") or f.get("via") or (f.get("from") and f.get("to")):
+                self.notes.append(f"'{word}' is not a verb the director knows: read as '{f['actor']} moves'")
+                f.pop("target", None)
+            else:
+                for k in ("to", "from", "via", "target", "direction"):
+                    f.pop(k, None)
+                f["verb"] = "wait"
+                self.unknown.append(word)
+
     # -- result ------------------------------------------------------------
     def spec(self) -> tuple[SceneSpec, list[str]]:
         sentences = self.tokens()
         for toks in sentences:
             self.sentence(toks)
+        self.settle_guessed()
+        self.after_the_throw()
         warnings = list(dict.fromkeys(self.notes))
         unknown = [w for w in dict.fromkeys(self.unknown) if w not in lex.STOP_WORDS and not w.startswith("§")]
         check_english(self.prompt, sentences, unknown, bool(self.ents))

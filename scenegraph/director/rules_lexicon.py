@@ -36,7 +36,7 @@ _VERBS = {
     **dict.fromkeys(("push", "shove", "wheel", "pull", "drag", "tow", "haul", "roll_along"), "push"),
     **dict.fromkeys(("carry", "bring", "fetch", "deliver", "hold", "transport", "lug"), "carry"),
     **dict.fromkeys(PICK_UP := ("pick", "lift", "grab", "collect", "scoop", "snatch", "hoist"), "carry"),
-    **dict.fromkeys(("chase", "pursue", "hunt"), "chase"),
+    **dict.fromkeys(("chase", "pursue", "hunt", "catch", "fetch"), "chase"),
     **dict.fromkeys(("follow", "trail", "tail", "shadow"), "follow"),
     **dict.fromkeys(("overtake", "outrun", "outpace", "overhaul"), "overtake"),
     **dict.fromkeys(("meet", "greet", "join", "hug", "embrace"), "meet"),
@@ -91,6 +91,12 @@ def climbable(info) -> bool:
 PICK_UP_STEMS = frozenset(PICK_UP)
 
 #: stems of look_at whose 'at' names what is seen ('looks at the car'); for the others 'at' is a place
+#: verbs that put their object somewhere: 'puts a cup on the table' -> the cup is on the table (every form)
+PLACING = frozenset(w for stem, forms in (("put", "puts putting"), ("place", "places placed placing"),
+                                          ("set", "sets setting"), ("hang", "hangs hung hanging"),
+                                          ("stack", "stacks stacked stacking"), ("leave", "leaves left leaving"),
+                                          ("position", "positions positioned positioning"))
+                    for w in (stem, *forms.split()))
 SEEING = frozenset(("look", "watch", "stare", "glance", "gaze", "observe", "face", "regard", "eye", "see", "notice",
                     "spot", "hear", "point", "shout",
                     "wave", "nod", "smile", "bark", "growl", "laugh"))
@@ -344,6 +350,22 @@ NOT_NOUNS = {"very", "quite", "really", "rather", "almost", "nearly", "not", "ne
              "third", "fourth", "fifth", "final", "once", "twice", "thrice", "times", "time", "until", "till",
              "before", "since", "during", "whenever", "wherever", "how", "why", "which", "whose", "what",
              "something", "anything", "everything", "nothing", "someone", "anyone", "everyone", "nobody"}
+
+
+def verb_lemma(word: str) -> str | None:
+    """The lemma of ``word`` when lemminflect's English dictionary knows it as a verb form ('plows' -> 'plow'),
+    else None: a verb the director has no meaning for, which it can still place in the sentence."""
+    return _verb_lemma(word)
+
+
+@functools.lru_cache(maxsize=8192)
+def _verb_lemma(word: str) -> str | None:
+    try:
+        from lemminflect import getAllLemmas
+    except ImportError:  # pragma: no cover
+        return None
+    lemmas = getAllLemmas(word).get("VERB")
+    return lemmas[0] if lemmas else None
 
 
 def known_word(word: str) -> bool:

@@ -210,6 +210,8 @@ class NounParser:
                 attrs.append(t)  # 'a guide leads ...': after an article, a verb's form names a thing
                 j += 1
                 break
+            elif attrs and det in ("a", "an", "one") and t.endswith("s") and not t.endswith("ss") and lex.verb_lemma(t):
+                break  # 'a snowplow clears ...': after 'a' and a noun, a verb's -s form is the verb, not a plural
             elif t.startswith("§") or t == "," or t in lex.STOP_WORDS or t in lex.VERB_FORMS or t in lex.STATIC_VERBS \
                     or lex.number_value(t) is not None or j - start_adj >= 3 or t in DETERMINERS or t in lex.PRONOUNS:
                 break

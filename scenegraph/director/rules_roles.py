@@ -111,8 +111,13 @@ class RoleReader:
 
     def latest_mover(self, acting: set[str]) -> str | None:
         """The latest thing (not one of ``acting``) that moves in an earlier action: what 'it' means to a watcher."""
-        return next((b.actor for b in reversed(self.acts) if b.actor not in acting
-                     and b.fields["verb"] in (*MOTION, "fall", "drop", "throw")), None)
+        for b in reversed(self.acts):
+            thrown = b.fields.get("target") if b.fields["verb"] == "throw" else None
+            if thrown and thrown not in acting:
+                return thrown  # 'throws a frisbee and her dog catches it': what flies is the frisbee
+            if b.actor not in acting and b.fields["verb"] in (*MOTION, "fall", "drop"):
+                return b.actor
+        return None
 
     def along_height(self, a: Act, key: str) -> bool:
         """Whether 'up' / 'down' ``key`` moves ``a``'s actor up or down along it: a climbing verb on anything, a
@@ -138,6 +143,8 @@ class RoleReader:
             subject = [self.last_np] if self.last_np else []
         if rel is not None and (not cur or cur[0].fields["verb"] in STILL):
             subj = [s for s in subject if s != "camera"] or ([self.last_np] if self.last_np else [])
+            if cur and cur[0].stem in lex.PLACING and cur[0].fields.get("target") not in (None, key):
+                subj = [cur[0].fields["target"]]  # 'puts a cup on the table': the cup is on it
             if self.rels and self.rels[-1][2] == self.last_np and self.chain_open:
                 subj = [self.last_np]  # a mug on a book on the table; a robot in a box under a table
             for s in subj:
@@ -201,7 +208,9 @@ class RoleReader:
                 if verb in ("wave", "look_at"):
                     a.fields.setdefault("target", key)  # plays with a toy car
             else:  # a direct object
-                if verb in ("throw", "drop", "look_at", "orbit", "wave") or verb in RELATIVE:
+                if a.guessed:  # 'herds the sheep from left to right': what it acts on, not where it goes
+                    a.fields.setdefault("target", key)
+                elif verb in ("throw", "drop", "look_at", "orbit", "wave") or verb in RELATIVE:
                     a.fields.setdefault("target", key)
                 elif verb in ("cross", "jump"):
                     a.fields["via"] = key

@@ -34,6 +34,7 @@ class Act:
     fields: dict[str, Any]
     kerb_pause: bool = False
     stem: str = ""  # the verb the prompt used ('read' for look_at)
+    guessed: str | None = None  # a verb form the director has no meaning for, read as a motion (see spec())
 
     @property
     def actor(self) -> str:

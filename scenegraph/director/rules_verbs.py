@@ -88,6 +88,10 @@ class VerbReader:
         verb = t.split(":", 1)[1] if forced else lex.VERB_FORMS.get(t)
         if verb is None and t in lex.CONTEXT_VERBS and self.verb_position(c, toks, i):
             verb = lex.CONTEXT_VERBS[t]
+        guessed = None
+        if verb is None and t not in lex.STATIC_VERBS and self.verb_position(c, toks, i) \
+                and lex.verb_lemma(t) and self.noun_phrase(toks, i, dry=True)[1] <= i and _way_follows(toks, i + 1):
+            verb, guessed = "move", t  # a verb with no meaning here ('plows'): a motion if the clause says where
         if verb is None:
             if t in lex.STATIC_VERBS:
                 self.static_verb(c, t)
@@ -135,6 +139,7 @@ class VerbReader:
             cur = self.add_action(actors, verb, timing)
             for a in cur:
                 a.stem = stem
+                a.guessed = guessed
                 if stem in ("enter",):
                     a.fields["direction"] = "into_scene"
                 elif stem in ("leave", "exit"):
@@ -221,3 +226,16 @@ class VerbReader:
             if info is not None and info.support and not self.animate(dest):
                 f.update(to=dest, direction="up")
 
+
+#: words after a verb that say which way its subject goes ('from left to right', 'across', 'past the barn')
+_WAYS = ("past", "through", "along", "across", "away", "towards", "toward", "forward", "forwards", "around")
+
+
+def _way_follows(toks: list[str], j: int) -> bool:
+    """Whether the clause from ``j`` says which way the subject goes (up to the next clause or verb)."""
+    for t in toks[j:]:
+        if t in ("§then", "§while", ",", "and") or t in lex.VERB_FORMS:
+            return False
+        if t.startswith("§dir:") or t in _WAYS or t.startswith(("§via", "§awayfrom")):
+            return True
+    return False

@@ -173,6 +173,12 @@ class _Planner:
                 actor.synced = leader.moved  # its keys keep time with a moving leader's
                 if a.verb == "overtake":
                     ends.append(relative.overtake(actor, leader, t0, m))
+                elif leader.thrown_to is not None and not leader.moved:  # a thrown thing: run to where it lands
+                    actor.wait_until(max(t0, actor.t))
+                    actor.go(np.asarray(leader.thrown_to, dtype=np.float64) * [1, 0, 1] + [0.0, actor.position[1], 0.0],
+                             _speed(a, actor, "run", self.stage.setting))
+                    actor.stop()
+                    ends.append(actor.t)
                 elif not leader.moved:  # chasing or following something that stays put: go to it
                     actor.wait_until(max(t0, actor.t))
                     to = a.model_copy(update={"verb": "run" if a.verb == "chase" else "walk", "to": a.target,
@@ -694,6 +700,7 @@ class _Planner:
         vel = horiz / dist * vh
         vel[1] = vh
         obj.dynamics = Dynamics(velocity=tuple(float(x) for x in vel), start_time=t0)
+        obj.thrown_to = dest
         actor.wait_until(t0 + max(2 * vh / GRAVITY, 0.5))
 
     def follow(self, a: ActionSpec, actor: Actor, t0: float, member: int) -> float:

@@ -187,6 +187,7 @@ class Actor:
     size: np.ndarray
     info: ClassInfo | None
     position: np.ndarray
+    thrown_to: np.ndarray | None = None  # where a thrown thing comes down (set by the throw), for a chaser
     yaw: float = 0.0
     t: float = 0.0
     keys: list = field(default_factory=list)

@@ -1,0 +1,56 @@
+"""Verbs the director has no meaning for, verbs that place their object, and chasing what was thrown."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from scenegraph.director import direct
+from scenegraph.pipeline import build
+from scenegraph.world import simulate
+
+
+@pytest.mark.parametrize("prompt, actor, dx", [
+    ("A tractor plows the field slowly from left to right", "tractor", 1),
+    ("A lawnmower mows the lawn from right to left", "lawnmower", -1),
+    ("A snowplow clears the road from left to right", "snowplow", 1),
+])
+def test_an_unknown_verb_with_a_direction_moves_that_way_with_a_warning(prompt, actor, dx):
+    spec, warnings = direct(prompt)
+    word = prompt.split()[2]
+    assert any(word in w and "moves" in w for w in warnings), warnings
+    scene = build(prompt, seed=0, gaussians="none")
+    tl = simulate(scene)
+    eid = next(e.id for e in scene.entities("object") if e.id.startswith(actor))
+    p = tl.world_position(eid)
+    assert dx * (p[-1, 0] - p[0, 0]) > 3.0
+
+
+@pytest.mark.parametrize("prompt", ["A farmer whistles", "A fisherman sits on the pier and casts his line into the lake"])
+def test_an_unknown_verb_with_nowhere_to_go_stays_put_and_is_named(prompt):
+    spec, warnings = direct(prompt)
+    word = next(w for w in prompt.split() if w in ("whistles", "casts"))
+    assert all(a.verb not in ("move", "walk", "run") for a in spec.actions), spec.actions
+    assert any("not understood" in w and word in w for w in warnings) or word == "whistles"
+
+
+@pytest.mark.parametrize("prompt, thing, place", [
+    ("The waiter puts a cup on the table", "cup", "table"),
+    ("A woman places a vase on the shelf", "vase", "shelf"),
+    ("A boy sets his backpack on the chair", "backpack", "chair"),
+])
+def test_a_placing_verb_puts_its_object_there_not_its_subject(prompt, thing, place):
+    spec, _ = direct(prompt)
+    rels = {(r.subject, r.relation, r.object) for r in spec.relations}
+    assert (thing, "on", place) in rels, rels
+    assert not any(r.relation == "on" and r.object == place and r.subject not in (thing,) for r in spec.relations)
+
+
+def test_the_dog_runs_after_the_thrown_frisbee_once_it_is_thrown():
+    spec, _ = direct("A girl throws a frisbee and her dog catches it")
+    chase = next(a for a in spec.actions if a.actor == "dog")
+    assert chase.verb == "chase" and chase.target == "frisbee" and chase.after == "a1"
+    scene = build("A girl throws a frisbee and her dog catches it", seed=0, gaussians="none")
+    tl = simulate(scene)
+    dog, disc = tl.world_position("dog_1"), tl.world_position("frisbee_1")
+    assert np.linalg.norm(dog[-1] - dog[0]) > 3.0  # it runs
+    assert np.linalg.norm((dog[-1] - disc[-1])[[0, 2]]) < np.linalg.norm((dog[0] - disc[-1])[[0, 2]]) - 3.0  # to the disc
