@@ -27,12 +27,12 @@ from typing import Any
 
 import numpy as np
 
-from scenegraph.appearance.raster_mesh import EMPTY, clip_project, raster, resolve
+from scenegraph.appearance.raster_mesh import clip_project, raster, resolve
+from scenegraph.render.shadow import SHADOW_MAX, ShadowCache, sun_visibility
 from scenegraph.render.sky import Lighting, frame_lighting, is_sky_entity, sky_colour
 
 __all__ = ["LitRenderer", "tone_map", "SHADOW_MAX", "SHADOW_REACH", "hull_in_view", "with_shadows"]
 
-SHADOW_MAX = 2048  # shadow map side, texels
 SHADOW_REACH = 500.0  # metres: the longest sun shadow followed when casters out of view are left out
 EXPOSURE = 0.55  # display-linear -> the tone curve's input (ACES fits expect about 0.6)
 
@@ -89,6 +89,10 @@ class LitRenderer:
         self.skins = skins  # appearance.skinning.PosedMeshes: characters and vehicles as posed at self.frame_index
         self.frame_index = 0
         self._local: dict[str, _Local] = {}
+        #: (E,) bool per Timeline row: never moves over the clip (set by :mod:`scenegraph.render.session`);
+        #: their shadow map, world-space meshes and view rays are kept between frames
+        self.static_rows: np.ndarray | None = None
+        self._shadow = ShadowCache()
         objects = [e for e in scene.entities("object") if not is_sky_entity(e)]
         self.objects = objects
         self.splat_ids = [e.id for e in objects if _is_capture(e)]
@@ -205,7 +209,8 @@ class LitRenderer:
             alb = np.einsum("pk,pkc->pc", wts, batch.albedo[src])
             pw = (ray_cam[pix] * zpix[:, None]) @ c2w[:3, :3].T + c2w[:3, 3]
             view = -rays[pix]
-            shadow = _sun_visibility(light, _casters_in_view(batch, light, cam), pw, n, max(w, h))
+            static = None if self.static_rows is None else self.static_rows[batch.item_entity]
+            shadow = sun_visibility(light, _casters_in_view(batch, light, cam), pw, n, max(w, h), static, self._shadow)
             col = _shade(light, alb, n, view, pw, batch.item_rough[item], batch.item_metal[item], shadow)
             col += batch.item_emissive[item]
             if batch.vert_glow is not None:  # glowing parts: lit windows, lamp heads
@@ -318,60 +323,6 @@ def _casters_in_view(batch: _Batch, light: Lighting, cam: Any) -> _Batch:
     seen[batch.vert_item[starts]] = hull_in_view(with_shadows(corners, -np.asarray(light.sun_dir, np.float64), floor), cam)
     keep = batch.caster_tris & seen[batch.vert_item[batch.indices[:, 0]]]
     return batch if keep.sum() == batch.caster_tris.sum() else replace(batch, caster_tris=keep)
-
-
-def _light_frame(sun_dir: np.ndarray) -> np.ndarray:
-    """Rows x, y, z of a frame whose z axis looks along the sunlight (towards the ground)."""
-    f = -np.asarray(sun_dir, dtype=np.float64)
-    a = np.array([0.0, 1.0, 0.0]) if abs(f[1]) < 0.99 else np.array([1.0, 0.0, 0.0])
-    x = np.cross(f, a)
-    x /= np.linalg.norm(x)
-    return np.stack([x, np.cross(f, x), f])
-
-
-def _sun_visibility(light: Lighting, batch: _Batch, pw: np.ndarray, n: np.ndarray, image_side: int) -> np.ndarray:
-    """(P,) in [0, 1]: how much of the sun each surface point sees (shadow map, 2x2 PCF)."""
-    vis = np.ones(len(pw))
-    if light.sun_dir is None or not np.any(light.sun_rgb > 0) or not batch.caster_tris.any():
-        return vis
-    rot = _light_frame(light.sun_dir)
-    tris = batch.indices[batch.caster_tris]
-    used = np.unique(tris)
-    lv = batch.positions[used] @ rot.T
-    lo, hi = lv.min(axis=0) - 0.05, lv.max(axis=0) + 0.05
-    extent = float(max(hi[0] - lo[0], hi[1] - lo[1]))
-    side = int(min(SHADOW_MAX, max(256, 2 * image_side)))
-    texel = max(extent / side, 0.005)
-    sw = int(np.ceil((hi[0] - lo[0]) / texel)) + 1
-    sh = int(np.ceil((hi[1] - lo[1]) / texel)) + 1
-    w2l = np.eye(4)
-    w2l[:3, :3] = rot
-    w2l[2, 3] = 1.0 - lo[2]  # depths from 1 up: positive float bits keep their order
-    proj = clip_project(batch.positions, tris, w2l, (1.0 / texel, 1.0 / texel, -lo[0] / texel, -lo[1] / texel),
-                        znear=-np.inf, perspective=False, cull_backfaces=True)
-    key = raster(proj.screen, proj.z, sw, sh, perspective=False)
-    dmap = np.where(key == EMPTY, np.inf, (key >> 32).astype(np.int32).view(np.float32).astype(np.float64)).reshape(sh, sw)
-    facing = n @ light.sun_dir
-    look = np.nonzero(facing > 0)[0]
-    vis[facing <= 0] = 0.0
-    if len(look) == 0:
-        return vis
-    p = pw[look] + n[look] * (1.5 * texel)  # normal offset: no acne on lit faces
-    q = p @ rot.T
-    u = (q[:, 0] - lo[0]) / texel - 0.5
-    v = (q[:, 1] - lo[1]) / texel - 0.5
-    z = q[:, 2] + 1.0 - lo[2] - 1.0 * texel
-    u0, v0 = np.floor(u).astype(np.int64), np.floor(v).astype(np.int64)
-    fu, fv = u - u0, v - v0
-    acc = np.zeros(len(look))
-    for du, dv, wgt in ((0, 0, (1 - fu) * (1 - fv)), (1, 0, fu * (1 - fv)), (0, 1, (1 - fu) * fv), (1, 1, fu * fv)):
-        uu, vv = u0 + du, v0 + dv
-        inside = (uu >= 0) & (uu < sw) & (vv >= 0) & (vv < sh)
-        occ = np.full(len(look), np.inf)
-        occ[inside] = dmap[vv[inside], uu[inside]]
-        acc += wgt * (z <= occ)
-    vis[look] = acc
-    return vis
 
 
 def _shade(light: Lighting, alb: np.ndarray, n: np.ndarray, view: np.ndarray, pw: np.ndarray,
