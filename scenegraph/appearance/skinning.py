@@ -98,6 +98,14 @@ class PosedMeshes:
     def __contains__(self, entity_id: str) -> bool:
         return entity_id in self.rigs or entity_id in self.vehicles
 
+    def moves(self, entity_id: str) -> bool:
+        """Whether the entity's posed mesh changes over the clip (joints that move, wheels that turn)."""
+        if entity_id in self.rigs:
+            mats = self.rigs[entity_id][1]
+            return not bool(np.all(mats == mats[:1]))
+        rots = self.vehicles.get(entity_id, (None, None))[1]
+        return rots is not None and not bool(np.all(rots == rots[:1]))
+
     def rest(self, entity_id: str, base_color: Any) -> tuple[Any, np.ndarray] | None:
         """(rest Mesh, albedo (V, 3)): a body's clothes or a vehicle's paint in ``base_color``, other parts in
         their own colours; None for other entities."""

@@ -93,6 +93,8 @@ class LitRenderer:
         #: their shadow map, world-space meshes and view rays are kept between frames
         self.static_rows: np.ndarray | None = None
         self._shadow = ShadowCache()
+        self._posed: dict[str, tuple] = {}  # static entities' world-space (positions, normals)
+        self._view: tuple | None = None  # (key, ray_cam, rays, sky) of the last camera orientation and sky
         objects = [e for e in scene.entities("object") if not is_sky_entity(e)]
         self.objects = objects
         self.splat_ids = [e.id for e in objects if _is_capture(e)]
@@ -136,11 +138,17 @@ class LitRenderer:
         for i, e in enumerate(entities):
             loc = self._local_mesh(e)
             m = world[index[e.id]]
-            lin = m[:3, :3]
-            lp, ln = (loc.positions, loc.normals) if self.skins is None else self.skins.pose(e.id, loc.positions, loc.normals, self.frame_index)
-            pos.append(lp @ lin.T + m[:3, 3])
-            n = ln @ np.linalg.inv(lin)
-            nrm.append(n / np.maximum(np.linalg.norm(n, axis=1, keepdims=True), 1e-12))
+            still = self.static_rows is not None and bool(self.static_rows[index[e.id]])
+            got = self._posed.get(e.id) if still else None
+            if got is None or got[0] != m.tobytes():
+                lin = m[:3, :3]
+                lp, ln = (loc.positions, loc.normals) if self.skins is None else self.skins.pose(e.id, loc.positions, loc.normals, self.frame_index)
+                n = ln @ np.linalg.inv(lin)
+                got = (m.tobytes(), lp @ lin.T + m[:3, 3], n / np.maximum(np.linalg.norm(n, axis=1, keepdims=True), 1e-12))
+                if still:  # a static entity's world-space mesh is the same every frame
+                    self._posed[e.id] = got
+            pos.append(got[1])
+            nrm.append(got[2])
             alb.append(loc.albedo)
             idx.append(loc.indices + base)
             vit.append(np.full(len(loc.positions), i, np.int64))
@@ -190,14 +198,8 @@ class LitRenderer:
 
         # view rays (world) for every pixel: the sky, the haze and the reflections
         c2w = np.linalg.inv(cam.world_to_camera)
-        xs = (np.arange(w) + 0.5 - cam.cx) / cam.fx
-        ys = (np.arange(h) + 0.5 - cam.cy) / cam.fy
-        ray_cam = np.stack(np.broadcast_arrays(xs[None, :], ys[:, None], np.ones((1, 1))), axis=-1).reshape(-1, 3)
-        rays = ray_cam @ c2w[:3, :3].T
-        rays /= np.linalg.norm(rays, axis=1, keepdims=True)
-        if background is None:
-            sky = sky_colour(light, rays)
-        else:
+        ray_cam, rays, sky = self._rays_and_sky(c2w, cam, light)
+        if background is not None:
             sky = np.broadcast_to(np.asarray(background, dtype=np.float64).reshape(3), (h * w, 3))
         out = sky.copy() if background is None else np.zeros((h * w, 3))
 
@@ -232,6 +234,26 @@ class LitRenderer:
         if splat_set:
             rgb, alpha = self._composite_splats(world, index, cam, light, rgb, alpha, zpix, pix)
         return rgb, alpha, depth, inst
+
+    def _rays_and_sky(self, c2w: np.ndarray, cam: Any, light: Lighting) -> tuple:
+        """Per pixel: the view ray in the camera (unnormalised, z = 1) and in the world (unit), and the sky
+        along it; kept while the camera's orientation and intrinsics and the sky stay the same."""
+        key = (c2w[:3, :3].tobytes(), cam.width, cam.height, cam.fx, cam.fy, cam.cx, cam.cy,
+               None if light.sun_dir is None else np.asarray(light.sun_dir).tobytes(), np.asarray(light.sun_rgb).tobytes(),
+               light.zenith.tobytes(), light.horizon.tobytes(), light.ground.tobytes(), light.period)
+        if self._view is not None and self._view[0] == key:
+            return self._view[1:]
+        w, h = cam.width, cam.height
+        xs = (np.arange(w) + 0.5 - cam.cx) / cam.fx
+        ys = (np.arange(h) + 0.5 - cam.cy) / cam.fy
+        ray_cam = np.stack(np.broadcast_arrays(xs[None, :], ys[:, None], np.ones((1, 1))), axis=-1).reshape(-1, 3)
+        rays = ray_cam @ c2w[:3, :3].T
+        rays /= np.linalg.norm(rays, axis=1, keepdims=True)
+        sky = sky_colour(light, rays)
+        for a in (ray_cam, rays, sky):
+            a.setflags(write=False)
+        self._view = (key, ray_cam, rays, sky)
+        return ray_cam, rays, sky
 
     # ------------------------------------------------------------------ splats
     def _composite_splats(self, world, index, cam, light: Lighting, rgb, alpha, zpix, pix) -> tuple:
@@ -327,47 +349,55 @@ def _casters_in_view(batch: _Batch, light: Lighting, cam: Any) -> _Batch:
 
 def _shade(light: Lighting, alb: np.ndarray, n: np.ndarray, view: np.ndarray, pw: np.ndarray,
            rough: np.ndarray, metal: np.ndarray, shadow: np.ndarray) -> np.ndarray:
-    """Display-linear radiance (P, 3) of G-buffer points."""
+    """Display-linear radiance (P, 3) float32 of G-buffer points (float32 throughout: a display value
+    needs no more, and it halves the memory traffic of the frame's largest arrays)."""
+    f4 = np.float32
+    alb, n, view = alb.astype(f4, copy=False), n.astype(f4, copy=False), view.astype(f4, copy=False)
+    rough, metal = rough.astype(f4, copy=False), metal.astype(f4, copy=False)
+    zenith, horizon, ground = (np.asarray(c, f4) for c in (light.zenith, light.horizon, light.ground))
     diffuse_alb = alb * (1.0 - metal)[:, None]
     f0 = 0.04 * (1.0 - metal)[:, None] + alb * metal[:, None]
     r4 = np.clip(rough, 0.05, 1.0) ** 4
     shin = np.maximum(2.0 / r4 - 2.0, 1.0)
-    norm = (shin + 8.0) / (8.0 * np.pi)
+    norm = (shin + 8.0) / f4(8.0 * np.pi)
     # sky: a hemisphere light, and its reflection on glossy surfaces
     up = n[:, 1:2]
     sky_avg = 0.5 * (light.zenith + light.horizon)
-    sky_avg = 0.5 * sky_avg + 0.5 * sky_avg.mean()  # sky light on surfaces is greyer than the sky looks (clouds, bounce)
-    hemi = (light.ground * (0.5 - 0.5 * up) + sky_avg * (0.5 + 0.5 * up)) * light.ambient
+    sky_avg = (0.5 * sky_avg + 0.5 * sky_avg.mean()).astype(f4)  # sky light on surfaces is greyer than the sky looks (clouds, bounce)
+    amb = f4(light.ambient)
+    hemi = (ground * (0.5 - 0.5 * up) + sky_avg * (0.5 + 0.5 * up)) * amb
     col = diffuse_alb * hemi
     ndv = np.clip(np.einsum("pc,pc->p", n, view), 0.0, 1.0)
-    refl = 2.0 * ndv[:, None] * n - view
+    refl_y = (2.0 * ndv * n[:, 1] - view[:, 1])[:, None]
     fres = f0 + (1.0 - f0) * ((1.0 - ndv) ** 5)[:, None]
     gloss = ((1.0 - np.clip(rough, 0.0, 1.0)) ** 2)[:, None]
-    refl_sky = light.horizon * (1.0 - np.clip(refl[:, 1:2], 0, 1)) + light.zenith * np.clip(refl[:, 1:2], 0, 1)
-    refl_sky = np.where(refl[:, 1:2] < 0, light.ground + 0.3 * light.horizon, refl_sky)
-    col += fres * gloss * refl_sky * light.ambient
+    ry = np.clip(refl_y, 0, 1)
+    refl_sky = horizon * (1.0 - ry) + zenith * ry
+    refl_sky = np.where(refl_y < 0, ground + f4(0.3) * horizon, refl_sky)
+    col += fres * gloss * refl_sky * amb
     # the sun
     if light.sun_dir is not None and np.any(light.sun_rgb > 0):
-        ndl = np.clip(n @ light.sun_dir, 0.0, 1.0) * shadow
-        hv = light.sun_dir + view
-        hv /= np.maximum(np.linalg.norm(hv, axis=1, keepdims=True), 1e-12)
+        sun_dir = np.asarray(light.sun_dir, f4)
+        ndl = np.clip(n @ sun_dir, 0.0, 1.0) * shadow.astype(f4, copy=False)
+        hv = sun_dir + view
+        hv /= np.maximum(np.sqrt(np.einsum("pc,pc->p", hv, hv)), 1e-12)[:, None]
         ndh = np.clip(np.einsum("pc,pc->p", n, hv), 0.0, 1.0)
         spec = f0 * (norm * ndh ** shin)[:, None]
-        col += (diffuse_alb + spec) * (ndl[:, None] * light.sun_rgb)
+        col += (diffuse_alb + spec) * (ndl[:, None] * np.asarray(light.sun_rgb, f4))
     # point and spot lights
     for pl in light.points:
-        d = pl.position - pw
+        d = (pl.position - pw).astype(f4)
         d2 = np.maximum(np.einsum("pc,pc->p", d, d), 1e-4)
         ld = d / np.sqrt(d2)[:, None]
         att = 1.0 / d2
         if pl.range:
-            att *= np.clip(1.0 - (d2 / pl.range ** 2) ** 2, 0.0, 1.0) ** 2
+            att *= np.clip(1.0 - (d2 / f4(pl.range ** 2)) ** 2, 0.0, 1.0) ** 2
         if pl.spot:
-            cd = -(ld @ pl.axis)
-            att *= np.clip((cd - pl.cos_outer) / max(pl.cos_inner - pl.cos_outer, 1e-4), 0.0, 1.0) ** 2
+            cd = -(ld @ np.asarray(pl.axis, f4))
+            att *= np.clip((cd - f4(pl.cos_outer)) / f4(max(pl.cos_inner - pl.cos_outer, 1e-4)), 0.0, 1.0) ** 2
         ndl = np.clip(np.einsum("pc,pc->p", n, ld), 0.0, 1.0) * att
         hv = ld + view
-        hv /= np.maximum(np.linalg.norm(hv, axis=1, keepdims=True), 1e-12)
+        hv /= np.maximum(np.sqrt(np.einsum("pc,pc->p", hv, hv)), 1e-12)[:, None]
         ndh = np.clip(np.einsum("pc,pc->p", n, hv), 0.0, 1.0)
-        col += (diffuse_alb + f0 * (norm * ndh ** shin)[:, None]) * (ndl[:, None] * pl.rgb)
+        col += (diffuse_alb + f0 * (norm * ndh ** shin)[:, None]) * (ndl[:, None] * np.asarray(pl.rgb, f4))
     return col

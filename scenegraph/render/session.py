@@ -64,8 +64,8 @@ def lit_session(scene: Any, timeline: Any, backend: str) -> LitSession:
     skins = PosedMeshes(scene, timeline)
     lit = LitRenderer(scene, splat_backend=backend, skins=skins)  # characters by their joints, wheels spinning
     world_all = timeline.world_matrices()
-    # rows that never move: same world matrix in every frame and no joints or wheels posed per frame
-    lit.static_rows = np.all(world_all == world_all[:1], axis=(0, 2, 3)) & np.array([i not in skins for i in timeline.ids], bool)
+    # rows that never move: the same world matrix in every frame, no joints or wheels that move
+    lit.static_rows = np.all(world_all == world_all[:1], axis=(0, 2, 3)) & np.array([not skins.moves(i) for i in timeline.ids], bool)
     got = LitSession(scene, timeline, backend, fp, lit, world_all)
     _LOCAL.session = got
     return got
