@@ -27,7 +27,7 @@ from typing import Any
 
 import numpy as np
 
-from scenegraph.appearance.raster_mesh import clip_project, raster, resolve
+from scenegraph.render.gbuffer import GBufferCache, gbuffer
 from scenegraph.render.shadow import SHADOW_MAX, ShadowCache, sun_visibility
 from scenegraph.render.sky import Lighting, frame_lighting, is_sky_entity, sky_colour
 
@@ -93,6 +93,7 @@ class LitRenderer:
         #: their shadow map, world-space meshes and view rays are kept between frames
         self.static_rows: np.ndarray | None = None
         self._shadow = ShadowCache()
+        self._gbuf = GBufferCache()
         self._posed: dict[str, tuple] = {}  # static entities' world-space (positions, normals)
         self._view: tuple | None = None  # (key, ray_cam, rays, sky) of the last camera orientation and sky
         objects = [e for e in scene.entities("object") if not is_sky_entity(e)]
@@ -170,19 +171,16 @@ class LitRenderer:
                       np.concatenate([np.zeros((len(loc_p), 3)) if g is None else g for g, loc_p in zip(glows, pos)]))
 
     # ------------------------------------------------------------------ passes
-    @staticmethod
-    def _gbuffer(batch: _Batch, cam: Any) -> tuple:
-        proj = clip_project(batch.positions, batch.indices, cam.world_to_camera, (cam.fx, cam.fy, cam.cx, cam.cy),
-                            znear=cam.znear, zfar=cam.zfar)
-        key = raster(proj.screen, proj.z, cam.width, cam.height)
-        pix, tri, depth, wts = resolve(key, proj, cam.width)
-        return proj, pix, tri, depth, wts
+    def _gbuffer(self, batch: _Batch, cam: Any) -> tuple:
+        """(pix, src (P, 3) batch vertices, depth, wts) of the nearest surface per drawn pixel."""
+        static = None if self.static_rows is None else self.static_rows[batch.item_entity]
+        return gbuffer(batch, cam, static, self._gbuf)
 
     def passes(self, world: np.ndarray, index: dict[str, int], cam: Any) -> tuple[np.ndarray, np.ndarray]:
         """Ground truth only: (depth (H, W) float32, instance (H, W) int32) of every object's proxy mesh."""
         batch = self._batch(world, index, self.objects)
-        proj, pix, tri, depth, _ = self._gbuffer(batch, cam)
-        return _pass_images(batch, proj, pix, tri, depth, cam)
+        pix, src, depth, _ = self._gbuffer(batch, cam)
+        return _pass_images(batch, pix, src, depth, cam)
 
     def frame(self, world: np.ndarray, index: dict[str, int], cam: Any, background: Any = None) -> tuple:
         h, w = cam.height, cam.width
@@ -190,11 +188,11 @@ class LitRenderer:
         splat_set = set(self.splat_ids)
         drawn = [e for e in self.objects if e.id not in splat_set]
         batch = self._batch(world, index, drawn)
-        proj, pix, tri, zpix, wts = self._gbuffer(batch, cam)
+        pix, src, zpix, wts = self._gbuffer(batch, cam)
         if splat_set:  # the passes also hold the splat entities' proxies
             depth, inst = self.passes(world, index, cam)
         else:
-            depth, inst = _pass_images(batch, proj, pix, tri, zpix, cam)
+            depth, inst = _pass_images(batch, pix, src, zpix, cam)
 
         # view rays (world) for every pixel: the sky, the haze and the reflections
         c2w = np.linalg.inv(cam.world_to_camera)
@@ -204,7 +202,6 @@ class LitRenderer:
         out = sky.copy() if background is None else np.zeros((h * w, 3))
 
         if len(pix):
-            src = proj.src[tri]  # (P, 3)
             item = batch.vert_item[src[:, 0]]
             n = np.einsum("pk,pkc->pc", wts, batch.normals[src])
             n /= np.maximum(np.linalg.norm(n, axis=1, keepdims=True), 1e-12)
@@ -294,13 +291,13 @@ def _is_capture(e: Any) -> bool:
     return e.gaussians is not None and str((e.attributes or {}).get("splats", "")).lower() == "capture"
 
 
-def _pass_images(batch: _Batch, proj: Any, pix: np.ndarray, tri: np.ndarray, depth: np.ndarray, cam: Any) -> tuple:
+def _pass_images(batch: _Batch, pix: np.ndarray, src: np.ndarray, depth: np.ndarray, cam: Any) -> tuple:
     h, w = cam.height, cam.width
     d = np.zeros(h * w, np.float32)
     inst = np.full(h * w, -1, np.int32)
     if len(pix):
         d[pix] = depth
-        inst[pix] = batch.item_entity[batch.vert_item[proj.src[tri, 0]]]
+        inst[pix] = batch.item_entity[batch.vert_item[src[:, 0]]]
     return d.reshape(h, w), inst.reshape(h, w)
 
 
