@@ -57,6 +57,10 @@ class _Local:
     surface: bool
     glow: np.ndarray | None = None  # (V, 3) emission of glowing parts (lit windows, lamp heads), or None
 
+    def __post_init__(self) -> None:
+        self.albedo32 = np.asarray(self.albedo, np.float32)
+        self.glow32 = None if self.glow is None else np.asarray(self.glow, np.float32)
+
 
 @dataclass
 class _Batch:
@@ -136,6 +140,8 @@ class LitRenderer:
         pos, nrm, alb, idx, vit, casters = [], [], [], [], [], []
         ent, rough, metal, emis, glows = [], [], [], [], []
         base = 0
+        fresh = [e for e in entities if not (self.static_rows is not None and e.id in self._posed)]
+        inv = dict(zip((e.id for e in fresh), np.linalg.inv(world[[index[e.id] for e in fresh]][:, :3, :3]))) if fresh else {}
         for i, e in enumerate(entities):
             loc = self._local_mesh(e)
             m = world[index[e.id]]
@@ -144,13 +150,14 @@ class LitRenderer:
             if got is None or got[0] != m.tobytes():
                 lin = m[:3, :3]
                 lp, ln = (loc.positions, loc.normals) if self.skins is None else self.skins.pose(e.id, loc.positions, loc.normals, self.frame_index)
-                n = ln @ np.linalg.inv(lin)
-                got = (m.tobytes(), lp @ lin.T + m[:3, 3], n / np.maximum(np.linalg.norm(n, axis=1, keepdims=True), 1e-12))
+                n = ln @ (inv[e.id] if e.id in inv else np.linalg.inv(lin))
+                got = (m.tobytes(), lp @ lin.T + m[:3, 3],
+                       (n / np.maximum(np.linalg.norm(n, axis=1, keepdims=True), 1e-12)).astype(np.float32))
                 if still:  # a static entity's world-space mesh is the same every frame
                     self._posed[e.id] = got
             pos.append(got[1])
             nrm.append(got[2])
-            alb.append(loc.albedo)
+            alb.append(loc.albedo32)
             idx.append(loc.indices + base)
             vit.append(np.full(len(loc.positions), i, np.int64))
             casters.append(np.full(len(loc.indices), not loc.surface))
@@ -158,7 +165,7 @@ class LitRenderer:
             rough.append(loc.rough)
             metal.append(loc.metal)
             emis.append(loc.emissive)
-            glows.append(loc.glow)
+            glows.append(loc.glow32)
             base += len(loc.positions)
         if not entities:
             z3 = np.zeros((0, 3))
@@ -168,7 +175,7 @@ class LitRenderer:
                       np.concatenate(vit), np.asarray(ent, np.int64), np.asarray(rough), np.asarray(metal),
                       np.asarray(emis, dtype=np.float64).reshape(-1, 3), np.concatenate(casters),
                       None if all(g is None for g in glows) else
-                      np.concatenate([np.zeros((len(loc_p), 3)) if g is None else g for g, loc_p in zip(glows, pos)]))
+                      np.concatenate([np.zeros((len(loc_p), 3), np.float32) if g is None else g for g, loc_p in zip(glows, pos)]))
 
     # ------------------------------------------------------------------ passes
     def _gbuffer(self, batch: _Batch, cam: Any) -> tuple:
@@ -198,24 +205,25 @@ class LitRenderer:
         c2w = np.linalg.inv(cam.world_to_camera)
         ray_cam, rays, sky = self._rays_and_sky(c2w, cam, light)
         if background is not None:
-            sky = np.broadcast_to(np.asarray(background, dtype=np.float64).reshape(3), (h * w, 3))
-        out = sky.copy() if background is None else np.zeros((h * w, 3))
+            sky = np.broadcast_to(np.asarray(background, dtype=np.float32).reshape(3), (h * w, 3))
+        out = sky.copy() if background is None else np.zeros((h * w, 3), np.float32)
 
         if len(pix):
             item = batch.vert_item[src[:, 0]]
-            n = np.einsum("pk,pkc->pc", wts, batch.normals[src])
-            n /= np.maximum(np.linalg.norm(n, axis=1, keepdims=True), 1e-12)
-            alb = np.einsum("pk,pkc->pc", wts, batch.albedo[src])
+            w32 = wts.astype(np.float32)
+            n = np.einsum("pk,pkc->pc", w32, batch.normals[src])
+            n /= np.maximum(np.sqrt(np.einsum("pc,pc->p", n, n)), 1e-12)[:, None]
+            alb = np.einsum("pk,pkc->pc", w32, batch.albedo[src])
             pw = (ray_cam[pix] * zpix[:, None]) @ c2w[:3, :3].T + c2w[:3, 3]
             view = -rays[pix]
             static = None if self.static_rows is None else self.static_rows[batch.item_entity]
             shadow = sun_visibility(light, _casters_in_view(batch, light, cam), pw, n, max(w, h), static, self._shadow)
             col = _shade(light, alb, n, view, pw, batch.item_rough[item], batch.item_metal[item], shadow)
-            col += batch.item_emissive[item]
+            col += batch.item_emissive[item].astype(np.float32)
             if batch.vert_glow is not None:  # glowing parts: lit windows, lamp heads
-                col += np.einsum("pk,pkc->pc", wts, batch.vert_glow[src])
-            dist = np.linalg.norm(pw - c2w[:3, 3], axis=1)
-            haze = (1.0 - np.exp(-light.fog * dist))[:, None]
+                col += np.einsum("pk,pkc->pc", w32, batch.vert_glow[src])
+            dist = np.linalg.norm(pw - c2w[:3, 3], axis=1).astype(np.float32)
+            haze = (1.0 - np.exp(np.float32(-light.fog) * dist))[:, None]
             col = col * (1.0 - haze) + sky[pix] * haze
             out[pix] = col
 
@@ -226,7 +234,7 @@ class LitRenderer:
             bg_pix = np.ones(h * w, bool)
             bg_pix[pix] = False
             rgb[bg_pix] = sky[bg_pix]
-        rgb = rgb.reshape(h, w, 3).astype(np.float32)
+        rgb = rgb.reshape(h, w, 3).astype(np.float32, copy=False)
         alpha = alpha.reshape(h, w)
         if splat_set:
             rgb, alpha = self._composite_splats(world, index, cam, light, rgb, alpha, zpix, pix)
@@ -246,7 +254,7 @@ class LitRenderer:
         ray_cam = np.stack(np.broadcast_arrays(xs[None, :], ys[:, None], np.ones((1, 1))), axis=-1).reshape(-1, 3)
         rays = ray_cam @ c2w[:3, :3].T
         rays /= np.linalg.norm(rays, axis=1, keepdims=True)
-        sky = sky_colour(light, rays)
+        sky = sky_colour(light, rays).astype(np.float32)
         for a in (ray_cam, rays, sky):
             a.setflags(write=False)
         self._view = (key, ray_cam, rays, sky)

@@ -26,8 +26,7 @@ class ShadowCache:
 
     def __init__(self) -> None:
         self.bounds: tuple | None = None  # (key, lo, hi) of the static casters in the light frame
-        self.static_map: tuple | None = None  # (key, z-buffer keys (sh * sw,) int64)
-        self.dmap: tuple | None = None  # (key, depth map (sh, sw)) when nothing moving casts
+        self.static_map: tuple | None = None  # (key, padded depth map (sh + 2, sw + 2) float32)
 
 
 def light_frame(sun_dir: np.ndarray) -> np.ndarray:
@@ -44,6 +43,14 @@ def _bounds(positions: np.ndarray, tris: np.ndarray, rot: np.ndarray) -> tuple[n
         return np.full(3, np.inf), np.full(3, -np.inf)
     lv = positions[np.unique(tris)] @ rot.T
     return lv.min(axis=0), lv.max(axis=0)
+
+
+def _padded(key: np.ndarray, sh: int, sw: int) -> np.ndarray:
+    """The depth map (sh + 2, sw + 2) float32 of z-buffer keys, with one texel of border at inf (nothing casts
+    there): every 2x2 tap of a point on the map lands inside it."""
+    pad = np.full((sh + 2, sw + 2), np.inf, np.float32)
+    pad[1:-1, 1:-1] = np.where(key == EMPTY, np.inf, (key >> 32).astype(np.int32).view(np.float32)).reshape(sh, sw)
+    return pad
 
 
 def sun_visibility(light: Any, batch: Any, pw: np.ndarray, n: np.ndarray, image_side: int,
@@ -86,20 +93,24 @@ def sun_visibility(light: Any, batch: Any, pw: np.ndarray, n: np.ndarray, image_
         return raster(proj.screen, proj.z, sw, sh, perspective=False, key=key)
 
     mkey = skey + (lo.tobytes(), hi.tobytes(), texel, sw, sh)
-    if cache is not None and not moving.any() and cache.dmap is not None and cache.dmap[0] == mkey:
-        dmap = cache.dmap[1]
+    if cache is not None and still.any():
+        if cache.static_map is None or cache.static_map[0] != mkey:
+            cache.static_map = (mkey, _padded(draw(batch.indices[still]), sh, sw))
+        pad = cache.static_map[1]
+        x0 = y0 = x1 = y1 = 0
+        if moving.any():
+            x0 = max(int(np.floor((mlo[0] - lo[0]) / texel)) - 1, 0)
+            y0 = max(int(np.floor((mlo[1] - lo[1]) / texel)) - 1, 0)
+            x1 = min(int(np.ceil((mhi[0] - lo[0]) / texel)) + 2, sw)
+            y1 = min(int(np.ceil((mhi[1] - lo[1]) / texel)) + 2, sh)
+        if x1 > x0 and y1 > y0:  # the movers over a copy, drawn only in the texels their bounds cover
+            proj = clip_project(batch.positions, batch.indices[moving], w2l,
+                                (intr[0], intr[1], intr[2] - x0, intr[3] - y0), znear=-np.inf, perspective=False)
+            sub = _padded(raster(proj.screen, proj.z, x1 - x0, y1 - y0, perspective=False), y1 - y0, x1 - x0)[1:-1, 1:-1]
+            pad = pad.copy()
+            np.minimum(pad[1 + y0:1 + y1, 1 + x0:1 + x1], sub, out=pad[1 + y0:1 + y1, 1 + x0:1 + x1])
     else:
-        if cache is not None and still.any():
-            if cache.static_map is None or cache.static_map[0] != mkey:
-                cache.static_map = (mkey, draw(batch.indices[still]))
-            key = cache.static_map[1].copy()
-            if moving.any():
-                key = draw(batch.indices[moving], key)
-        else:
-            key = draw(batch.indices[batch.caster_tris])
-        dmap = np.where(key == EMPTY, np.inf, (key >> 32).astype(np.int32).view(np.float32)).reshape(sh, sw)
-        if cache is not None and not moving.any():
-            cache.dmap = (mkey, dmap)
+        pad = _padded(draw(batch.indices[batch.caster_tris]), sh, sw)
     facing = n @ light.sun_dir
     look = np.nonzero(facing > 0)[0]
     vis[facing <= 0] = 0.0
@@ -112,9 +123,6 @@ def sun_visibility(light: Any, batch: Any, pw: np.ndarray, n: np.ndarray, image_
     z = q[:, 2] + 1.0 - lo[2] - 1.0 * texel
     u0, v0 = np.floor(u).astype(np.int64), np.floor(v).astype(np.int64)
     fu, fv = u - u0, v - v0
-    # one texel of border: every tap lands in the padded map (inf = nothing casts there)
-    pad = np.full((sh + 2, sw + 2), np.inf, dmap.dtype)
-    pad[1:-1, 1:-1] = dmap
     uu = np.clip(u0 + 1, 0, sw)
     vv = np.clip(v0 + 1, 0, sh)
     flat = pad.reshape(-1)
