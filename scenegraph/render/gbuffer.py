@@ -4,10 +4,10 @@ One z-buffer over every entity's posed mesh gives, per drawn pixel, the source v
 its triangle, its depth and perspective-correct weights.  A camera that holds still over
 several frames (an establishing shot, a preview scrubbed frame by frame) sees the same
 static geometry every frame: :class:`GBufferCache` keeps that part (z-buffer keys and the
-resolved pixels) once the same view has come twice, and each frame draws only the
-entities that move over it and resolves the pixels they win.  The nearest surface wins
-whatever the drawing order, so the result is the full redraw's (up to which of two
-triangles at exactly the same depth is kept).
+resolved pixels) for the last view, and each frame draws only the entities that move over
+it and resolves the pixels they win.  The static part is drawn first whether or not it was
+kept (a static and a moving triangle at exactly the same depth: the static one wins), so a
+frame's pixels do not depend on which frames were drawn before it.
 """
 from __future__ import annotations
 
@@ -23,10 +23,9 @@ _MOVER = 1 << 30  # movers' triangle ids start here in the z-buffer keys (low 32
 
 
 class GBufferCache:
-    """The last view seen (``seen``) and the static geometry's resolved G-buffer for it (``static``)."""
+    """The static geometry's resolved G-buffer for the last view (``static``)."""
 
     def __init__(self) -> None:
-        self.seen: tuple | None = None
         self.static: tuple | None = None  # (view key, keys (N,), pix, src (H*W, 3), depth (H*W,), wts (H*W, 3))
 
 
@@ -40,7 +39,7 @@ def gbuffer(batch: Any, cam: Any, static_items: np.ndarray | None = None,
     """(pix (P,) pixel indices, src (P, 3) batch vertices of each pixel's triangle, depth (P,), wts (P, 3)).
 
     ``static_items`` (I,) bool marks the batch's items that never move; with ``cache`` their part is
-    drawn once for a view that comes again and reused."""
+    drawn once per view and reused while the view stays."""
     w, h = cam.width, cam.height
     tri_item = batch.vert_item[batch.indices[:, 0]] if len(batch.indices) else np.zeros(0, np.int64)
     if cache is None or static_items is None or not static_items.any():
@@ -50,12 +49,7 @@ def gbuffer(batch: Any, cam: Any, static_items: np.ndarray | None = None,
     still = static_items[tri_item]
     view = (cam.world_to_camera.tobytes(), cam.fx, cam.fy, cam.cx, cam.cy, w, h, cam.znear, cam.zfar,
             len(batch.positions), batch.item_entity[static_items].tobytes())
-    if cache.static is None or cache.static[0] != view:
-        if cache.seen != view:  # first time this view: no second copy of the work for a camera that moves
-            cache.seen = view
-            proj = _project(batch, batch.indices, cam)
-            pix, tri, depth, wts = resolve(raster(proj.screen, proj.z, w, h), proj, w)
-            return pix, proj.src[tri], depth, wts
+    if cache.static is None or cache.static[0] != view:  # drawn the same way cold or warm: the same pixels
         proj = _project(batch, batch.indices[still], cam)
         key_s = raster(proj.screen, proj.z, w, h)
         pix, tri, depth, wts = resolve(key_s, proj, w)
