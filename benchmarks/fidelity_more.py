@@ -352,7 +352,7 @@ def _same_way(w, word: str, n: int, metres: float = 1.0) -> bool:
 
 
 def register_round3(case) -> None:  # noqa: C901 - a list of prompts
-    M, Q, F, S, I = "motion binding", "sequences", "formations", "spatial", "indoor"
+    M, Q, F, S, I, O = "motion binding", "sequences", "formations", "spatial", "indoor", "open vocabulary"
     # up and down along what is climbed, slid or walked
     for prompt, who, thing in [("A boy climbs down the ladder.", "boy", "ladder"),
                                ("The girl slides down the slide.", "girl", "slide"),
@@ -462,3 +462,13 @@ def register_round3(case) -> None:  # noqa: C901 - a list of prompts
     case(Q, "A girl throws a frisbee and her dog catches it.",
          lambda w: w.moves("dog", 3.0) and float(np.linalg.norm((w.p("dog")[-1] - w.p("frisbee")[-1])[[0, 2]]))
          < float(np.linalg.norm((w.p("dog")[0] - w.p("frisbee")[-1])[[0, 2]])) - 3.0)
+    # clothes dress the person who wears them; 'him' / 'her' name a man / a woman; a vehicle pulls away
+    for prompt, who, colour in [("A woman in a red coat walks to the car.", "woman", "red"),
+                                ("A man wearing a green jacket waits at the bus stop.", "man", "green"),
+                                ("A girl in a yellow dress runs across the park.", "girl", "yellow")]:
+        case(O, prompt, lambda w, a=who, c=colour: c in (w.scene.material_of(w.one(a)).name or "")
+             and not any(e.id.split("_")[0] in ("coat", "jacket", "dress") for e in w.objects))
+    case(M, "A woman pushes a stroller while her husband walks behind her.",
+         lambda w: w.moves("husband", 1.0) and w.gap("husband", "woman", -1) < 3.0)
+    for prompt, word in [("The bus pulls away from the bus stop.", "bus"), ("A taxi pulls off.", "taxi")]:
+        case(M, prompt, lambda w, word=word: w.moves(word, 3.0))

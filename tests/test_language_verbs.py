@@ -54,3 +54,38 @@ def test_the_dog_runs_after_the_thrown_frisbee_once_it_is_thrown():
     dog, disc = tl.world_position("dog_1"), tl.world_position("frisbee_1")
     assert np.linalg.norm(dog[-1] - dog[0]) > 3.0  # it runs
     assert np.linalg.norm((dog[-1] - disc[-1])[[0, 2]]) < np.linalg.norm((dog[0] - disc[-1])[[0, 2]]) - 3.0  # to the disc
+
+
+@pytest.mark.parametrize("prompt, who, colour", [
+    ("A woman in a red coat walks to the car", "woman_1", "red"),
+    ("A man wearing a blue shirt stands by the door", "man_1", "blue"),
+    ("A boy in a green jacket and a girl in a yellow dress play in the park", "girl_1", "yellow"),
+])
+def test_clothes_a_person_is_in_colour_the_person_and_are_not_built_beside_them(prompt, who, colour):
+    scene = build(prompt, seed=0, gaussians="none")
+    ids = [e.id for e in scene.entities("object")]
+    assert not any(i.split("_")[0] in ("coat", "shirt", "jacket", "dress") for i in ids), ids
+    assert colour in scene.material_of(who).name
+
+
+def test_a_coat_on_a_hook_is_still_a_coat():
+    ids = [e.id for e in build("A coat hangs on the hook", seed=0, gaussians="none").entities("object")]
+    assert "coat_1" in ids
+
+
+@pytest.mark.parametrize("prompt, actor, ref", [
+    ("A woman pushes a stroller through the park while her husband walks behind her", "husband", "woman"),
+    ("A girl and a boy play, then the boy chases her", "boy", "girl"),
+    ("A man walks his dog and the dog follows him", "dog", "man"),
+])
+def test_him_and_her_name_a_man_and_a_woman(prompt, actor, ref):
+    spec, _ = direct(prompt)
+    acts = [a for a in spec.actions if a.actor == actor]
+    assert any(ref in (a.target, a.relative_to) for a in acts), acts
+
+
+@pytest.mark.parametrize("prompt, vehicle", [("The bus pulls away from the bus stop", "bus"),
+                                             ("The train pulls out of the station", "train"), ("A taxi pulls off", "taxi")])
+def test_pulling_away_is_driving_off(prompt, vehicle):
+    spec, _ = direct(prompt)
+    assert [a.verb for a in spec.actions if a.actor == vehicle] == ["drive"]

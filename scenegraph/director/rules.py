@@ -216,7 +216,9 @@ class _Parser(VerbReader, RoleReader, MarkerReader, ClauseReader, OrderReader, N
             warnings.insert(0, f"words not understood and ignored: {', '.join(unknown)}")
         self.side_relations(warnings)
         self.rings()
+        self.wear()
         self.riders()
+        self.behind_a_mover()
         self.partners()
         self.followed_move()  # 'the camera follows the dog through the park': the dog goes
         self.rest_where_it_went()

@@ -163,6 +163,8 @@ PHRASES: list[tuple[str, str]] = [
     (r"(?:forms?|formed|forming|makes?|made|making) (?:a )?(?:straight )?row", "§form:row"),
     (r"in pairs|two by two|in twos", "§form:pairs"),
     (r"as soon as|right after|just after|shortly after|immediately after", "once"),
+    (r"(?:pulls?|pulled|pulling) (?=away from\b)", "§verb:drive "),  # 'the bus pulls away from the stop'
+    (r"(?:pulls?|pulled|pulling) (?:away|out|off)\b", "§verb:drive away"),  # 'the train pulls out'
     (r"(?:takes?|took|taking|lifts?|lifted|lifting) off", "§verb:take_off"),
     (r"(?:sits?|sat|sitting) down", "§verb:sit"),
     (r"(?:stands?|stood|standing|gets?|got|getting) up", "§verb:stand"),
@@ -350,6 +352,27 @@ NOT_NOUNS = {"very", "quite", "really", "rather", "almost", "nearly", "not", "ne
              "third", "fourth", "fifth", "final", "once", "twice", "thrice", "times", "time", "until", "till",
              "before", "since", "during", "whenever", "wherever", "how", "why", "which", "whose", "what",
              "something", "anything", "everything", "nothing", "someone", "anyone", "everyone", "nobody"}
+
+
+#: words that name a woman or a man (for 'her' / 'him'; any other living thing may be either)
+_HER = frozenset("""woman women girl girls lady ladies mother mom mum grandmother grandma daughter sister wife queen
+princess nun bride actress waitress policewoman businesswoman aunt niece girlfriend mare hen cow ewe""".split())
+_HIM = frozenset("""man men boy boys gentleman father dad grandfather grandpa son brother husband king prince monk
+groom actor waiter policeman businessman fisherman uncle nephew boyfriend stallion rooster bull ram""".split())
+
+
+#: garments: 'a woman in a red coat' dresses her (rules_order.wear), no coat is built
+CLOTHES = frozenset("""shirt t-shirt tshirt dress skirt jacket coat sweater jumper hoodie jeans trousers pants shorts
+suit uniform costume apron raincoat gown robe vest overalls tracksuit blouse cardigan tuxedo kimono""".split())
+#: verb forms that put clothes on ('wearing', 'dressed in')
+WEARING = frozenset("wear wears wearing wore worn dressed dress dresses sport sports sporting".split())
+
+
+def sex_of(key: str) -> str | None:
+    """'her' for a word naming a woman ('old_woman', 'her mother'), 'him' for a man, else None."""
+    words = key.replace("_", " ").split()
+    last = words[-1] if words else ""
+    return "her" if last in _HER else "him" if last in _HIM else None
 
 
 def verb_lemma(word: str) -> str | None:

@@ -164,6 +164,50 @@ class OrderReader:
         self.rels[:] = [(s, "near" if r == "around" and self._ent(s) is not None and self._ent(s).count == 1 else r, o)
                         for s, r, o in self.rels]
 
+    def behind_a_mover(self) -> None:
+        """Walking (running, riding) behind or in front of a person or animal on the move is following or
+        leading them ('her husband walks behind her'), not a place held beside where they started."""
+        movers = {a.actor for a in self.acts if a.fields["verb"] in MOTION}
+        for a in self.acts:
+            f = a.fields
+            if f.get("relation") in ("behind", "in_front_of") and f["verb"] in ("walk", "run", "move", "ride") and \
+                    f.get("relative_to") in movers and f.get("relative_to") != a.actor and not f.get("target") and \
+                    self.animate(f["relative_to"]):  # (behind a moving vehicle: kept behind it, world.relative)
+                other = f.pop("relative_to")
+                f.update(verb="follow" if f.pop("relation") == "behind" else "lead", target=other)
+
+    def wear(self) -> None:
+        """Clothes a person is in, wears or is dressed in ('a woman in a red coat', 'a man wearing a blue
+        shirt') are the person's clothes: their colour goes to the person (an artist sees a red coat on her),
+        and no coat is built lying beside her."""
+        for e in list(self.ents):
+            if e.cls not in lex.CLOTHES or e.count != 1:
+                continue
+            wearer = next((s for s, r, o in self.rels if o == e.key and r in ("near", "inside", "on")
+                           and _kind(self._ent(s)) == "person"), None)
+            wearer = wearer or next((a.actor for a in self.acts if a.fields.get("target") == e.key
+                                     and a.stem in lex.WEARING and _kind(self._ent(a.actor)) == "person"), None)
+            if wearer is None or any(o == e.key for s, r, o in self.rels if s != wearer) or \
+                    any(e.key in (a.fields.get("to"), a.fields.get("via")) for a in self.acts):
+                continue
+            for a in self.acts:  # 'a man wearing a green jacket waits': the man waits
+                if a.actor == e.key:
+                    a.fields["actor"] = wearer
+            person = self._ent(wearer)
+            person.color = person.color or e.color
+            self.rels[:] = [r for r in self.rels if e.key not in (r[0], r[2])]
+            for a in list(self.acts):
+                if a.fields.get("target") == e.key:
+                    if a.stem in lex.WEARING:
+                        self.acts.remove(a)
+                        for x in self.acts:  # nothing is timed on the wearing
+                            for k in ("after", "while", "until"):
+                                if x.fields.get(k) == a.fields["id"]:
+                                    x.fields.pop(k)
+                    else:
+                        a.fields.pop("target")
+            self.ents.remove(e)
+
     def riders(self) -> None:
         """A person on a thing that is ridden ('a girl on a scooter rolls past') rides it; a ridden thing's own
         motion ('the horse that the girl is riding trots across the meadow') is the ride's."""

@@ -55,6 +55,10 @@ class RoleReader:
             elif c.cur:  # an object pronoun: the latest thing mentioned that is not the actor
                 acting = {a.actor for a in c.cur}
                 other = next((k for k in reversed(self.mentions) if k not in acting), None)
+                if t in ("him", "her"):  # a person or an animal, of that sex where the word says ('her husband')
+                    living = [k for k in reversed(self.mentions) if k not in acting and self.animate(k)]
+                    other = next((k for k in living if lex.sex_of(k) == t), None) or \
+                        next((k for k in living if lex.sex_of(k) is None), None) or other
                 if self.watching(c.cur[0]) and c.pending_prep in (None, "at", "after"):
                     other = self.latest_mover(acting) or other  # 'the ball rolls off the table and the cat watches it'
                 if other is not None and c.during is not None:
