@@ -19,8 +19,19 @@ def _smoothstep(e0: float, e1: float, x: Any) -> np.ndarray:
     return t * t * (3.0 - 2.0 * t)
 
 
+_CONST: dict[tuple[float, int], np.ndarray] = {}
+
+
 def _axis_quat(a: Any, axis: int) -> np.ndarray:
-    """xyzw quaternions (..., 4) turning by angles ``a`` about one axis (0 x, 1 y, 2 z)."""
+    """xyzw quaternions (..., 4) turning by angles ``a`` about one axis (0 x, 1 y, 2 z); a plain number's is
+    made once and shared read-only (the cycles ask for the same constant poses for every character)."""
+    if isinstance(a, (float, int)):
+        key = (float(a), axis)
+        q = _CONST.get(key)
+        if q is None:
+            q = _CONST[key] = _axis_quat(np.array(float(a)), axis)
+            q.flags.writeable = False
+        return q
     a = np.asarray(a, np.float64) * 0.5
     q = np.zeros(a.shape + (4,))
     np.sin(a, out=q[..., axis])
