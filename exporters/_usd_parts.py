@@ -7,7 +7,8 @@ returns False for entities it does not handle (they get the shared prototype).
   ``<name>_rig`` holding a ``Skeleton`` (joints as paths, bind and rest
   transforms, bound to its ``SkelAnimation``), the ``SkelAnimation`` (joint
   rotations and translations sampled per frame from
-  :func:`scenegraph.appearance.gait.pose_track`) and the skinned ``Mesh``
+  :func:`scenegraph.appearance.gait.pose_track`, for the root and the joints
+  that turn only: the others keep their rest transform) and the skinned ``Mesh``
   ``Body`` (``SkelBindingAPI``: ``skel:skeleton``).  The body's geometry
   (points, ``primvars:skel:jointIndices`` / ``jointWeights``, one ``GeomSubset``
   per material role) is a prototype under /World/Prototypes shared by every
