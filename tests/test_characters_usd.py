@@ -44,6 +44,10 @@ def test_character_is_a_usdskel_rig_driven_by_the_gait(street_usd):
     for f in (0, 10, 30):
         got = np.array([np.array(m).T for m in query.ComputeJointSkelTransforms(float(f))])  # USD row vectors
         assert np.allclose(got, want[f], atol=1e-4), f
+    anim = query.GetAnimQuery()  # the animation names the root and the joints that turn, not the still ones
+    named = list(anim.GetJointOrder())
+    assert named[0] == query.GetJointOrder()[0] and 0 < len(named) < len(query.GetJointOrder())
+    assert len(anim.GetJointTransformTimeSamples()) == tl.frame_count
     target = bindings[0].GetSkinningTargets()[0]
     mesh = UsdGeom.Mesh(target.GetPrim())
     pts = np.array(mesh.GetPointsAttr().Get(), np.float32)
