@@ -9,6 +9,10 @@ The backward is of a weighted sum of rgb, alpha and depth with respect to every
 parameter.  ``cpu_*`` use the torch backend with torch's threads (``--threads``);
 ``cpu_*_loaded_s`` are the same run again beside one busy process per available core
 (``loaded_slowdown`` = loaded / quiet forward);
+``cpu_preview_*`` time the no-grad forward (previews, the splat renderer): the compiled numba
+path (``cpu_preview_forward_s``, ``preview_compositor`` says which ran) beside the torch
+path it replaces (``cpu_preview_torch_forward_s``, SCENEGRAPH_NUMBA=0), both quiet and loaded;
+``numba_first_call_s`` is the first no-grad render of the process (JIT compile or cache load).
 ``gsplat_*`` appear where CUDA and gsplat are present.
 """
 from __future__ import annotations
@@ -69,6 +73,37 @@ def time_backend(g, cam, backend: str, repeats: int, tile: int | None = None) ->
     return out
 
 
+def time_preview(g, cam, repeats: int, numba: bool) -> tuple[float, str]:
+    """Median no-grad forward (after one warm-up) with the compiled path on or off, and the compositor used."""
+    import torch
+
+    from scenegraph.appearance.rasterize import gaussians_to_tensors, render_gaussians
+
+    params = gaussians_to_tensors(g)
+    old = os.environ.get("SCENEGRAPH_NUMBA")
+    os.environ["SCENEGRAPH_NUMBA"] = "1" if numba else "0"
+    try:
+        times, res = [], None
+        for i in range(repeats + 1):
+            t0 = time.perf_counter()
+            with torch.no_grad():
+                res = render_gaussians(params, cam)
+            if i:
+                times.append(time.perf_counter() - t0)
+    finally:
+        if old is None:
+            os.environ.pop("SCENEGRAPH_NUMBA")
+        else:
+            os.environ["SCENEGRAPH_NUMBA"] = old
+    return round(statistics.median(times), 4), res.info.get("compositor", "torch")
+
+
+def previews(g, cam, repeats: int) -> dict:
+    fast, comp = time_preview(g, cam, repeats, True)
+    slow, _ = time_preview(g, cam, repeats, False)
+    return {"cpu_preview_forward_s": fast, "cpu_preview_torch_forward_s": slow, "preview_compositor": comp}
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--gaussians", type=int, default=100_000)
@@ -97,6 +132,15 @@ def main() -> None:
     out = {"gaussians": args.gaussians, "width": args.width, "height": args.height, "threads": torch.get_num_threads(),
            "load_average_1min": round(os.getloadavg()[0], 2)}  # other processes on the machine skew CPU timings
     if not args.skip_cpu:
+        import torch as _t
+
+        from scenegraph.appearance.rasterize import gaussians_to_tensors, render_gaussians
+
+        t0 = time.perf_counter()
+        with _t.no_grad():
+            render_gaussians(gaussians_to_tensors(build(1000)), cam)
+        out["numba_first_call_s"] = round(time.perf_counter() - t0, 3)
+        out.update(previews(g, cam, args.repeats))
         out.update(time_backend(g, cam, "torch", args.repeats, args.tile or None))
         if not args.no_loaded:  # the same beside one busy process per core
             import subprocess
@@ -107,6 +151,7 @@ def main() -> None:
             busy = [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(available_cores())]
             try:
                 loaded = time_backend(g, cam, "torch", args.repeats, args.tile or None)
+                loaded.update(previews(g, cam, args.repeats))
             finally:
                 for p in busy:
                     p.kill()
@@ -114,6 +159,9 @@ def main() -> None:
             out["cpu_forward_loaded_s"] = loaded["cpu_forward_s"]
             out["cpu_backward_loaded_s"] = loaded["cpu_backward_s"]
             out["loaded_slowdown"] = round(loaded["cpu_forward_s"] / out["cpu_forward_s"], 2)
+            out["cpu_preview_forward_loaded_s"] = loaded["cpu_preview_forward_s"]
+            out["cpu_preview_torch_forward_loaded_s"] = loaded["cpu_preview_torch_forward_s"]
+            out["preview_loaded_slowdown"] = round(loaded["cpu_preview_forward_s"] / out["cpu_preview_forward_s"], 2)
             out["busy_processes"] = len(busy)
         out["omp_wait_policy"] = os.environ.get("OMP_WAIT_POLICY")
     if "gsplat" in available_backends():

@@ -492,6 +492,47 @@ def pick_tile(proj: Projected, width: int, height: int) -> int:
     return best
 
 
+def _render_compiled(proj: Projected, colors: Any, opac: Any, tile: int, width: int, height: int) -> tuple:
+    """(out, t_final, intersections) from :mod:`raster_numba`'s compiled binning and compositing where
+    no gradient is wanted, the cloud is float32 and numba is installed; else None (the torch path)."""
+    import torch
+
+    from scenegraph.appearance import raster_numba
+
+    wants_grad = torch.is_grad_enabled() and any(x.requires_grad for x in (proj.means2d, proj.conics, colors, opac))
+    if wants_grad or proj.means2d.dtype != torch.float32 or not raster_numba.available():
+        return None
+    feat = torch.cat([colors.detach(), proj.depths.detach()[:, None]], -1)
+    out, t_final, n = raster_numba.composite(
+        proj.means2d.detach().numpy(), proj.conics.detach().numpy(), proj.depths.detach().numpy(), proj.radii.numpy(),
+        opac.detach().numpy(), feat.numpy(), tile, width, height,
+        bool(opac.numel()) and float(opac.detach().max()) > ALPHA_MAX, ALPHA_MAX, ALPHA_MIN, T_MIN, _EXP_FLOOR)
+    return torch.from_numpy(out), torch.from_numpy(t_final), n
+
+
+def _composite_autograd(proj: Projected, colors: Any, opac: Any, tile: int, width: int, height: int,
+                        block: int) -> tuple:
+    """(out, t_final, intersections) of the differentiable torch binning and compositing."""
+    import torch
+
+    dtype = proj.means2d.dtype
+    gid, tid, starts, counts, tiles_x, tiles_y = bin_tiles(proj, width, height, tile, opac)
+    # per-intersection quadratic form of the exponent in tile-centred pixel coordinates
+    ox = (tid % tiles_x).to(dtype) * tile + tile / 2.0
+    oy = torch.div(tid, tiles_x, rounding_mode="floor").to(dtype) * tile + tile / 2.0
+    log_o = torch.log(opac.clamp_min(1e-30))
+    table = torch.cat([proj.means2d, proj.conics, log_o[:, None], colors, proj.depths[:, None]], -1)[gid]  # (M, 10)
+    mu, mv = table[:, 0] - ox, table[:, 1] - oy
+    a, b, c = table[:, 2], table[:, 3], table[:, 4]
+    coef = torch.stack([0.5 * a, b, 0.5 * c, -a * mu - b * mv, -b * mu - c * mv,
+                        0.5 * a * mu * mu + b * mu * mv + 0.5 * c * mv * mv - table[:, 5]], -1)  # fmt: skip
+    feat = table[:, 6:]
+    pix = _pixel_features(tile, dtype)
+    may_clamp = bool(opac.numel()) and float(opac.detach().max()) > ALPHA_MAX
+    out, t_final = _Composite.get().apply(coef, feat, starts, counts, pix, block, may_clamp)
+    return out, t_final, int(gid.numel())
+
+
 def render_torch(params: dict, viewmat: Any, intrinsics: tuple[float, float, float, float], width: int, height: int,
                  background: Any, sh_degree: int, near: float = 0.01, far: float = 1e10, *, tile: int | None = None,
                  block: int = BLOCK) -> RenderResult:
@@ -511,20 +552,12 @@ def render_torch(params: dict, viewmat: Any, intrinsics: tuple[float, float, flo
     colors = eval_sh(sh, means - campos, sh_degree)
     if tile is None:
         tile = pick_tile(proj, width, height)
-    gid, tid, starts, counts, tiles_x, tiles_y = bin_tiles(proj, width, height, tile, opac)
-    # per-intersection quadratic form of the exponent in tile-centred pixel coordinates
-    ox = (tid % tiles_x).to(dtype) * tile + tile / 2.0
-    oy = torch.div(tid, tiles_x, rounding_mode="floor").to(dtype) * tile + tile / 2.0
-    log_o = torch.log(opac.clamp_min(1e-30))
-    table = torch.cat([proj.means2d, proj.conics, log_o[:, None], colors, proj.depths[:, None]], -1)[gid]  # (M, 10)
-    mu, mv = table[:, 0] - ox, table[:, 1] - oy
-    a, b, c = table[:, 2], table[:, 3], table[:, 4]
-    coef = torch.stack([0.5 * a, b, 0.5 * c, -a * mu - b * mv, -b * mu - c * mv,
-                        0.5 * a * mu * mu + b * mu * mv + 0.5 * c * mv * mv - table[:, 5]], -1)  # fmt: skip
-    feat = table[:, 6:]
-    pix = _pixel_features(tile, dtype)
-    may_clamp = bool(opac.numel()) and float(opac.detach().max()) > ALPHA_MAX
-    out, t_final = _Composite.get().apply(coef, feat, starts, counts, pix, block, may_clamp)
+    compiled = _render_compiled(proj, colors, opac, tile, width, height)
+    tiles_x, tiles_y = -(-width // tile), -(-height // tile)
+    if compiled is not None:
+        out, t_final, n_isect = compiled
+    else:
+        out, t_final, n_isect = _composite_autograd(proj, colors, opac, tile, width, height, block)
     img = out.reshape(tiles_y, tiles_x, tile, tile, 4).permute(0, 2, 1, 3, 4).reshape(tiles_y * tile, tiles_x * tile, 4)
     t_img = t_final.reshape(tiles_y, tiles_x, tile, tile).permute(0, 2, 1, 3).reshape(tiles_y * tile, tiles_x * tile)
     img, t_img = img[:height, :width], t_img[:height, :width]
@@ -532,5 +565,6 @@ def render_torch(params: dict, viewmat: Any, intrinsics: tuple[float, float, flo
     rgb = img[..., :3] + t_img[..., None] * background.to(dtype)
     depth = img[..., 3] / alpha.clamp_min(1e-10)
     return RenderResult(rgb, alpha, depth, {"means2d": proj.means2d, "radii": proj.radii, "depths": proj.depths,
-                                            "n_intersections": int(gid.numel()), "tile": tile,
+                                            "n_intersections": n_isect, "tile": tile,
+                                            "compositor": "torch" if compiled is None else "numba",
                                             "width": width, "height": height, "n_cameras": 1})
