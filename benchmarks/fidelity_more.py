@@ -472,3 +472,7 @@ def register_round3(case) -> None:  # noqa: C901 - a list of prompts
          lambda w: w.moves("husband", 1.0) and w.gap("husband", "woman", -1) < 3.0)
     for prompt, word in [("The bus pulls away from the bus stop.", "bus"), ("A taxi pulls off.", "taxi")]:
         case(M, prompt, lambda w, word=word: w.moves(word, 3.0))
+    # a person works at a counter or desk (what they handle is on it) and sits on a seat
+    case(S, "A chef cuts vegetables on the counter in the kitchen.",
+         lambda w: w.rel(w.ids("vegetable")[0], "on", "counter") and w.p("chef")[0, 1] < 0.1)
+    case(S, "A man writes a letter on the desk.", lambda w: w.rel("letter", "on", "desk") and w.p("man")[0, 1] < 0.1)

@@ -89,3 +89,14 @@ def test_him_and_her_name_a_man_and_a_woman(prompt, actor, ref):
 def test_pulling_away_is_driving_off(prompt, vehicle):
     spec, _ = direct(prompt)
     assert [a.verb for a in spec.actions if a.actor == vehicle] == ["drive"]
+
+
+@pytest.mark.parametrize("prompt, rel", [
+    ("A chef cuts vegetables on the counter", ("vegetable", "on", "counter")),
+    ("A man works on the desk", ("man", "near", "desk")),
+    ("A woman sits on the bench", ("woman", "on", "bench")),
+    ("A cat sits on the table", ("cat", "on", "table")),
+])
+def test_a_person_works_at_a_counter_and_sits_on_a_bench(prompt, rel):
+    spec, _ = direct(prompt)
+    assert rel in {(r.subject, r.relation, r.object) for r in spec.relations}

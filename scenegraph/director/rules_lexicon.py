@@ -361,6 +361,11 @@ _HIM = frozenset("""man men boy boys gentleman father dad grandfather grandpa so
 groom actor waiter policeman businessman fisherman uncle nephew boyfriend stallion rooster bull ram""".split())
 
 
+#: furniture a person sits, lies or stands on (any other furniture a person is 'on' is worked at: a counter)
+PERSON_SEATS = frozenset("""chair bench sofa armchair couch stool bed bunk bed ottoman beanbag bean bag hammock swing
+seat mattress futon rug carpet mat rocking chair office chair deck chair recliner sun lounger lounger cot crib
+high chair bar stool footstool pouf sofa bed daybed loveseat throne wheelchair""".split()) | {"bunk bed", "rocking chair",
+    "office chair", "deck chair", "sun lounger", "high chair", "bar stool", "sofa bed", "bean bag"}
 #: garments: 'a woman in a red coat' dresses her (rules_order.wear), no coat is built
 CLOTHES = frozenset("""shirt t-shirt tshirt dress skirt jacket coat sweater jumper hoodie jeans trousers pants shorts
 suit uniform costume apron raincoat gown robe vest overalls tracksuit blouse cardigan tuxedo kimono""".split())

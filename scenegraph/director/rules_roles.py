@@ -13,7 +13,7 @@ Mixed into :class:`scenegraph.director.rules._Parser`.
 from __future__ import annotations
 
 from scenegraph.director import rules_lexicon as lex
-from scenegraph.director.rules_order import MOTION
+from scenegraph.director.rules_order import MOTION, _kind
 from scenegraph.director.rules_state import RELATIVE, STILL, STILL_ONLY, Act, Clause
 from scenegraph.model import catalog
 
@@ -137,6 +137,12 @@ class RoleReader:
             return False
         return lex.climbable(catalog.lookup(ent.cls))
 
+    def work_surface(self, key: str) -> bool:
+        """Whether ``key`` is furniture people work at rather than sit or lie on (a counter, table, desk)."""
+        ent = self._ent(key)
+        info = catalog.lookup(ent.cls) if ent is not None else None
+        return info is not None and info.archetype == "furniture" and info.name not in lex.PERSON_SEATS
+
     def attach_np(self, key: str, cur: list[Act], prep: str | None, rel: str | None, subject: list[str],
                   shot: dict | None = None) -> None:
         """Give a noun phrase its role: relation object, action target / destination, or shot target."""
@@ -149,6 +155,11 @@ class RoleReader:
             subj = [s for s in subject if s != "camera"] or ([self.last_np] if self.last_np else [])
             if cur and cur[0].stem in lex.PLACING and cur[0].fields.get("target") not in (None, key):
                 subj = [cur[0].fields["target"]]  # 'puts a cup on the table': the cup is on it
+            elif rel == "on" and self.work_surface(key) and all(_kind(self._ent(s)) == "person" for s in subj) and subj:
+                if cur and cur[0].fields.get("target") not in (None, key):  # 'cuts vegetables on the counter'
+                    subj = [cur[0].fields["target"]]
+                else:
+                    rel = "near"  # 'a chef works on the counter': at it, not standing on it
             if self.rels and self.rels[-1][2] == self.last_np and self.chain_open:
                 subj = [self.last_np]  # a mug on a book on the table; a robot in a box under a table
             for s in subj:
