@@ -476,3 +476,6 @@ def register_round3(case) -> None:  # noqa: C901 - a list of prompts
     case(S, "A chef cuts vegetables on the counter in the kitchen.",
          lambda w: w.rel(w.ids("vegetable")[0], "on", "counter") and w.p("chef")[0, 1] < 0.1)
     case(S, "A man writes a letter on the desk.", lambda w: w.rel("letter", "on", "desk") and w.p("man")[0, 1] < 0.1)
+    # group words: a couple, a family
+    case(F, "A couple walks hand in hand along the beach.", lambda w: w.count("person") == 2 and _all_move(w, "person", 2))
+    case(O, "The family eats dinner in the dining room.", lambda w: w.count("person") == 4 and w.count("dinner") == 1)

@@ -100,3 +100,15 @@ def test_pulling_away_is_driving_off(prompt, vehicle):
 def test_a_person_works_at_a_counter_and_sits_on_a_bench(prompt, rel):
     spec, _ = direct(prompt)
     assert rel in {(r.subject, r.relation, r.object) for r in spec.relations}
+
+
+@pytest.mark.parametrize("prompt, n, formation", [
+    ("A couple walks hand in hand along the beach", 2, "side_by_side"),
+    ("The family eats dinner in the dining room", 4, None),
+])
+def test_a_couple_and_a_family_are_people(prompt, n, formation):
+    spec, warnings = direct(prompt)
+    people = [e for e in spec.entities if e.cls == "person"]
+    assert len(people) == 1 and people[0].count == n
+    assert formation is None or people[0].formation == formation
+    assert not any("family" in w or "couple" in w for w in warnings)

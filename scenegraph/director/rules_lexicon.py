@@ -155,7 +155,7 @@ PARTICIPLES = {f for f, s in VERB_STEMS.items() if f.endswith("ing")}
 PHRASES: list[tuple[str, str]] = [
     (r"(?:i|we|you|one) (?:can |could |will |may )?(?:see|spot|notice|watch|hear)", "§viewer"),  # the viewer, not an actor
     (r"back and forth|to and fro|backwards and forwards|forwards and backwards|there and back|up and down", "§bf"),
-    (r"side by side|abreast|shoulder to shoulder|next to each other|beside each other|alongside each other", "§form:side_by_side"),
+    (r"side by side|abreast|shoulder to shoulder|hand in hand|arm in arm|next to each other|beside each other|alongside each other", "§form:side_by_side"),
     (r"one behind the other|one after the other|in (?:a )?single file|nose to tail|in (?:a )?columns?|in (?:a )?(?:straight )?line|in a queue|lined up", "§form:line"),
     (r"in (?:a )?(?:straight )?rows?", "§form:row"),
     (r"in (?:a )?(?:circle|ring)|(?:forms?|formed|forming|makes?|made|making) (?:a )?(?:circle|ring)", "§form:circle"),
@@ -241,6 +241,8 @@ PHRASES: list[tuple[str, str]] = [
     (r"a (?:small )?(?:group|bunch|handful|gang|band|party) of", "4"),
     (r"a (?:large |big )?crowd of|lots of|many|dozens of|a lot of", "8"),
     (r"a (?:herd|flock|pack|fleet|team|school|swarm|troop|pride|litter|convoy|line|queue|row|stack|pile) of", "5"),
+    (r"(?:a|the|one) (?:young |old |happy )?couple(?! of)", "2 people"),  # 'a couple walks along the beach'
+    (r"(?:a|the|his|her|their|our|my) (?:young |whole |big )?family(?! of)", "4 people"),  # 'the family eats dinner'
     (r"a few|several|some", "3"),
     (r"a dozen|dozen", "12"),
     (r"half a second", "0.5"),
