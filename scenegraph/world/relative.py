@@ -43,6 +43,13 @@ def _cabin(thing: Actor) -> bool:
     return info is not None and info.kind == "vehicle" and getattr(info, "archetype", None) in _CABINS
 
 
+def _seat_of(vehicle: Actor) -> np.ndarray:
+    """The driver's seat of a car, van, truck or bus as (left, ahead) metres from its centre; zeros elsewhere."""
+    if not _cabin(vehicle):
+        return np.zeros(2)
+    return np.array([0.22 * vehicle.size[0], 0.12 * vehicle.size[2]])  # to the left of centre, a little ahead
+
+
 def _driver(yaw: float, inside: np.ndarray) -> np.ndarray:
     """The driver's seat from the vehicle's centre: ``inside`` = (left, ahead) in metres, turned by ``yaw``."""
     return -right_of(yaw) * inside[0] + forward_of(yaw) * inside[1]
@@ -245,8 +252,7 @@ def board(rider: Actor, vehicle: Actor) -> bool:
     the way the vehicle faces, so the vehicle sets off from where it stood, the way it faced (True: boarded)."""
     if not _cabin(vehicle):
         return False
-    inside = np.array([0.22 * vehicle.size[0], 0.12 * vehicle.size[2]])
-    seat = vehicle.position + _driver(vehicle.yaw, inside)
+    seat = vehicle.position + _driver(vehicle.yaw, _seat_of(vehicle))
     seat[1] = rider.position[1]
     if rider.moved or float(np.linalg.norm((rider.position - seat)[[0, 2]])) > 0.05:
         rider.go(seat, 0.8) if rider.moved else rider.teleport(seat)
@@ -266,12 +272,9 @@ def attach(child: Actor, parent: Actor, kind: str, t0: float) -> None:
     """From ``t0`` on, ``child`` goes where ``parent`` goes: under it (ride), in front of it (push) or held (carry)."""
     keep = [k for k in child.keys if k[0] < t0 - 1e-6]
     ground = float(child.keys[0][1][1])
-    inside = np.zeros(2)
+    inside = _seat_of(child) if kind == "ride" else np.zeros(2)
     if kind == "ride":  # the rider sits on the ridden thing, or in the driver's seat of a car, van, truck or bus
-        seat = SEAT * child.size[1]
-        if _cabin(child):
-            seat = CABIN_SEAT * child.size[1]
-            inside = np.array([0.22 * child.size[0], 0.12 * child.size[2]])  # to the left of centre, a little ahead
+        seat = (CABIN_SEAT if _cabin(child) else SEAT) * child.size[1]
         parent.keys = [(t, p + [0.0, seat, 0.0] if t >= t0 - 1e-6 else p, y) for t, p, y in parent.keys]  # (boarded: in the seat)
         parent.position = parent.keys[-1][1].copy()
     new = []
