@@ -10,7 +10,11 @@
   (the floor every command pays);
 - ``modules_*``: whether networkx, pydantic, torch and pxr were imported by the one-car build.
 
-Each figure is the median of ``--repeats`` runs after one warm-up (bytecode cached).
+Each figure is the median of ``--repeats`` runs after one warm-up (bytecode cached, as a pip install
+leaves it: the runs get ``PYTHONPYCACHEPREFIX`` set to a temporary folder and ``PYTHONDONTWRITEBYTECODE``
+removed, so a shell that sets it does not make every run compile every module from source, and no
+``__pycache__`` is written into the trees).  ``--source`` keeps ``PYTHONDONTWRITEBYTECODE=1`` instead:
+every run compiles what it imports (the figures this benchmark gave before it set the prefix).
 ``--trees`` runs the same commands with each other checkout on PYTHONPATH, interleaved
 with this one, and adds ``<figure>@<tree>`` and ``<figure>_ratio@<tree>`` (other / this):
 a baseline in the same run.
@@ -40,8 +44,21 @@ sys.exit(rc)
 """
 
 
-def _run(tree: Path, args: list[str], cwd: str) -> float:
+def _env(tree: Path, cwd: str) -> dict:
     env = dict(os.environ, PYTHONPATH=str(tree))
+    if _SOURCE:
+        env["PYTHONDONTWRITEBYTECODE"] = "1"
+    else:
+        env.pop("PYTHONDONTWRITEBYTECODE", None)
+        env["PYTHONPYCACHEPREFIX"] = os.path.join(cwd, "pycache")
+    return env
+
+
+_SOURCE = False
+
+
+def _run(tree: Path, args: list[str], cwd: str) -> float:
+    env = _env(tree, cwd)
     t0 = time.perf_counter()
     r = subprocess.run([sys.executable, *args], cwd=cwd, env=env, capture_output=True, text=True)
     dt = time.perf_counter() - t0
@@ -51,7 +68,7 @@ def _run(tree: Path, args: list[str], cwd: str) -> float:
 
 
 def _modules(tree: Path, cwd: str) -> dict:
-    env = dict(os.environ, PYTHONPATH=str(tree))
+    env = _env(tree, cwd)
     r = subprocess.run([sys.executable, "-c", PROBE, "build", "a red car", "-o", "probe.glb", "--quiet"], cwd=cwd, env=env,
                        capture_output=True, text=True)
     line = next((ln for ln in r.stderr.splitlines() if ln.startswith("MODULES")), "MODULES{}")
@@ -62,7 +79,10 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--repeats", type=int, default=5)
     ap.add_argument("--trees", nargs="*", default=[], help="other checkouts to time the same way (baselines)")
+    ap.add_argument("--source", action="store_true", help="no bytecode cache: every run compiles what it imports")
     args = ap.parse_args()
+    global _SOURCE
+    _SOURCE = args.source
     trees = [HERE] + [Path(t).resolve() for t in args.trees]
     cases = {
         "python_s": ["-c", "pass"],
@@ -80,7 +100,7 @@ def main() -> None:
             for _ in range(args.repeats):
                 for k, t in enumerate(trees):  # interleaved, so load drifts hit every tree alike
                     times.setdefault((name, k), []).append(_run(t, cmd, tmp))
-        out: dict = {"repeats": args.repeats, "load_average_1min_start": round(load0, 2),
+        out: dict = {"repeats": args.repeats, "bytecode": "compiled each run" if _SOURCE else "cached", "load_average_1min_start": round(load0, 2),
                      "load_average_1min_end": round(os.getloadavg()[0], 2)}
         for name in cases:
             out[name] = round(statistics.median(times[(name, 0)]), 3)

@@ -430,7 +430,7 @@ def write(scene: Any, path: str | os.PathLike, timeline: Any = None, *,
     if timeline is None:
         from scenegraph.world import simulate
 
-        timeline = simulate(scene)
+        timeline = simulate(scene, visibility=False)  # glTF carries no per-camera visibility
     check_timeline(scene, timeline, path)
     w = _Writer(scene, timeline, out_dir, suffix == ".glb", splat_color_space)
     doc = w.build()

@@ -18,6 +18,8 @@ cloud.
 """
 from __future__ import annotations
 
+import dataclasses
+import functools
 import zlib
 from typing import Any, Sequence
 
@@ -68,10 +70,17 @@ def sample_surface(
     total = float(w.sum())
     if not total > 0.0:
         raise ModelError("sample_surface: the mesh has no surface area")
-    face = rng.choice(len(w), size=n, p=w / total)
+    return _sample(mesh.positions.astype(np.float64)[mesh.indices.astype(np.int64)], fn, w / total, n, rng)
+
+
+def _sample(tri: np.ndarray, fn: np.ndarray, prob: np.ndarray, n: int,
+            rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`sample_surface` given the triangles' corners ``tri`` (T, 3, 3), unit normals ``fn`` (T, 3) and the
+    draw probabilities ``prob`` (T,)."""
+    face = rng.choice(len(prob), size=n, p=prob)
     r1, r2 = rng.random(n), rng.random(n)
     s1 = np.sqrt(r1)
-    p = mesh.positions.astype(np.float64)[mesh.indices.astype(np.int64)[face]]
+    p = tri[face]
     pos = p[:, 0] * (1.0 - s1)[:, None] + p[:, 1] * (s1 * (1.0 - r2))[:, None] + p[:, 2] * (s1 * r2)[:, None]
     return pos, fn[face], face
 
@@ -90,9 +99,10 @@ def disc_sizes(mesh: Mesh, n: int, coverage: float = 1.5) -> tuple[np.ndarray, n
     cap = np.maximum(area / np.maximum(longest, 1e-30), 1e-7)  # half the smallest altitude
     live = area > 0
     target = n * np.pi / coverage
+    area_live, cap_live = area[live], cap[live]
 
     def density(s: float) -> float:  # sum(weights) / s^2, with the weights below
-        return float(np.sum(area[live] * np.minimum(1.0 / np.minimum(s, cap[live]) ** 2, 4.0 / s**2)))
+        return float(np.sum(area_live * np.minimum(1.0 / np.minimum(s, cap_live) ** 2, 4.0 / s**2)))
 
     hi = float(cap[live].max()) if live.any() else 1e-7
     if live.any() and density(hi) < target:
@@ -107,14 +117,48 @@ def disc_sizes(mesh: Mesh, n: int, coverage: float = 1.5) -> tuple[np.ndarray, n
 
 def _crease_distance(mesh: Mesh, sharp: np.ndarray, face: np.ndarray, pos: np.ndarray) -> np.ndarray:
     """Distance (n,) from each point to the nearest sharp edge of its own triangle (inf if none)."""
-    p = mesh.positions.astype(np.float64)[mesh.indices.astype(np.int64)[face]]
-    out = np.full(len(face), np.inf)
-    for k in range(3):
-        a, b = p[:, k], p[:, (k + 1) % 3]
-        e = b - a
-        d = np.linalg.norm(np.cross(e, pos - a), axis=1) / np.maximum(np.linalg.norm(e, axis=1), 1e-30)
-        out = np.where(sharp[face, k], np.minimum(out, d), out)
-    return out
+    return _crease_from(mesh.positions.astype(np.float64)[mesh.indices.astype(np.int64)], sharp, face, pos)
+
+
+def _crease_from(tri: np.ndarray, sharp: np.ndarray, face: np.ndarray, pos: np.ndarray) -> np.ndarray:
+    p = tri[face]  # (n, 3 corners, 3)
+    e = np.roll(p, -1, axis=1) - p  # edge k runs from corner k to corner k+1
+    q = pos[:, None, :] - p
+    cross = np.empty_like(e)  # e x q, as np.cross computes it
+    cross[..., 0] = e[..., 1] * q[..., 2] - e[..., 2] * q[..., 1]
+    cross[..., 1] = e[..., 2] * q[..., 0] - e[..., 0] * q[..., 2]
+    cross[..., 2] = e[..., 0] * q[..., 1] - e[..., 1] * q[..., 0]
+    d = np.linalg.norm(cross, axis=2) / np.maximum(np.linalg.norm(e, axis=2), 1e-30)
+    return np.where(sharp[face], d, np.inf).min(axis=1)
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class _Plan:
+    """What every cloud of ``n`` discs on one proxy (shape, bounds) shares, whatever its seed: the same for
+    each of a hundred identical parked cars, so it is worked out once (:func:`_plan`)."""
+    mesh: Mesh
+    tri: np.ndarray  # (T, 3, 3) float64 corners
+    fn: np.ndarray  # (T, 3) unit face normals
+    radius: np.ndarray  # (T,) disc radius (:func:`disc_sizes`)
+    weights: np.ndarray  # (T,) draw weights
+    prob: np.ndarray | None  # (T,) weights / their sum; None: no area
+    sharp: np.ndarray | None  # (T, 3) sharp edges, None when no disc shrinks at creases
+
+
+@functools.lru_cache(maxsize=64)
+def _plan(shape: str, bounds: bytes, n: int) -> _Plan:
+    b = np.frombuffer(bounds, dtype=np.float64).reshape(2, 3)
+    mesh = proxy_mesh(shape, b)
+    radius, weights = disc_sizes(mesh, n)
+    fn, _ = face_normals(mesh)
+    tri = mesh.positions.astype(np.float64)[mesh.indices.astype(np.int64)]
+    total = float(weights.sum())  # as sample_surface sums them
+    sharp = proxy_sharp_edges(shape, b) if len(mesh.indices) and np.any(weights > 0) else None
+    plan = _Plan(mesh, tri, fn, radius, weights, weights / total if total > 0.0 else None, sharp)
+    for a in (tri, fn, radius, weights, plan.prob):
+        if a is not None:
+            a.setflags(write=False)
+    return plan
 
 
 def proxy_gaussians(
@@ -141,18 +185,20 @@ def proxy_gaussians(
         raise ModelError(f"proxy_gaussians: n must be at least 1, got {n}")
     rng = np.random.default_rng(seed)
     b = np.asarray(bounds, dtype=np.float64)
-    mesh = proxy_mesh(shape, b)
+    plan = _plan(shape, np.ascontiguousarray(b).tobytes(), n) if b.shape == (2, 3) else None
+    if plan is None:
+        proxy_mesh(shape, b)  # raises the ModelError naming the bad bounds
+    mesh, radius = plan.mesh, plan.radius
     base = np.asarray(base_color, dtype=np.float64).reshape(3)
-    radius, weights = disc_sizes(mesh, n)
-    try:
-        pos, nrm, face = sample_surface(mesh, n, rng, weights)
-    except ModelError:  # zero-area bounds: a point-like cloud
+    if plan.prob is not None:
+        pos, nrm, face = _sample(plan.tri, plan.fn, plan.prob, n, rng)
+    else:  # zero-area bounds: a point-like cloud
         pos = np.repeat(0.5 * (b[0] + b[1])[None], n, axis=0)
         nrm = np.tile([0.0, 1.0, 0.0], (n, 1))
         face, radius = np.zeros(n, np.int64), np.full(max(len(mesh.indices), 1), 1e-6)
     tangent = radius[face]
-    if len(mesh.indices) and np.any(weights > 0):  # discs shrink near creases and outlines: crisp edges
-        edge = _crease_distance(mesh, proxy_sharp_edges(shape, b), face, pos)
+    if plan.sharp is not None:  # discs shrink near creases and outlines: crisp edges
+        edge = _crease_from(plan.tri, plan.sharp, face, pos)
         tangent = np.clip(0.7 * edge, 0.35 * tangent, tangent)
     tangent = np.maximum(tangent, 1e-7)
     pos = np.clip(pos, b[0], b[1])  # rounding must not leave the box

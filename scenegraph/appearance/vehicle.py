@@ -153,12 +153,22 @@ def wheel_keys(scene: Any, timeline: Any, entity_id: str, parts: VehicleParts | 
     """Key times (K,) and wheel rotations (K, W, 4) float32: :func:`wheel_track` at every frame, with keys
     added between frames wherever a wheel turns more than ``max_turn`` radians in one (a fast car's
     wheels would otherwise interpolate the short way round, backwards)."""
-    from scenegraph.appearance.gait import _entity_matrices, _smooth, _unit
-    from scenegraph.model.rotations import quat_multiply
-
     parts = parts or vehicle_parts(scene.entity(entity_id))
     if parts is None or not parts.wheels:
         return None
+    # the glTF and USD writers of one build share a Timeline: the keys are worked out once per vehicle
+    memo = timeline.__dict__.setdefault("_wheel_keys", {}) if hasattr(timeline, "__dict__") else {}
+    key = (entity_id, float(max_turn), parts.wheels)
+    if key not in memo:
+        memo[key] = _wheel_keys(timeline, entity_id, parts, max_turn)
+    t, out = memo[key]
+    return t.copy(), out.copy()
+
+
+def _wheel_keys(timeline: Any, entity_id: str, parts: VehicleParts, max_turn: float) -> tuple[np.ndarray, np.ndarray]:
+    from scenegraph.appearance.gait import _entity_matrices, _smooth, _unit
+    from scenegraph.model.rotations import quat_multiply
+
     j = timeline.index(entity_id)
     t = np.asarray(timeline.time, np.float64)
     M = _entity_matrices(timeline, j)

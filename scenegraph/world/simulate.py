@@ -225,12 +225,14 @@ def _simulate_dynamics(scene, ents, t, fps, arrays) -> None:
             break
 
 
-def simulate(scene, fps: float | None = None, duration: float | None = None, *, seed: int | None = None) -> Timeline:
+def simulate(scene, fps: float | None = None, duration: float | None = None, *, seed: int | None = None,
+             visibility: bool = True) -> Timeline:
     """Simulate ``scene`` at ``fps`` over [0, duration] (defaults: the scene's).
 
     Frames are t = i / fps for i = 0..floor(duration * fps); arrays are
     float32 (F, E, ...) in ``scene.entities()`` order, local to each parent.
-    Cameras get a :class:`Visibility` each (see :mod:`scenegraph.world.visibility`).
+    Cameras get a :class:`Visibility` each (see :mod:`scenegraph.world.visibility`); ``visibility=False``
+    leaves ``Timeline.visibility`` empty (the file writers never read it).
     Raises SimulationError for a bad fps, duration or seed, or a timeline too
     large for memory (:data:`MAX_TIMELINE_BYTES`).
 
@@ -284,6 +286,8 @@ def simulate(scene, fps: float | None = None, duration: float | None = None, *, 
         velocity=velocity,
         parents=tuple(parents),
     )
+    if not visibility:
+        return timeline
     # visibility reads the finished entity state and never writes it
     bounds = np.array([e.bounds for e in ents], dtype=np.float64).reshape(n, 2, 3)
     objects = np.array([e.kind == "object" for e in ents], dtype=bool)
