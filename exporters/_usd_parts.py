@@ -139,8 +139,6 @@ def _skin_prototype(ctx: Any, rig: Any, name: str) -> tuple[str, list[str]]:
 def _character(ctx: Any, ent: Any, rig: Any, path: str, name: str, mat: Any) -> None:
     from pxr import Vt
 
-    from scenegraph.appearance.gait import pose_track
-
     a, T = ctx.a, ctx.a.T
     root = f"{path}/{prim_name(name + '_rig', ctx.used)}"
     sr = a.prim(root, "SkelRoot")
@@ -163,7 +161,7 @@ def _character(ctx: Any, ent: Any, rig: Any, path: str, name: str, mat: Any) -> 
     a.rel(sk, "skel:animationSource", anim_path)
     an = a.prim(anim_path, "SkelAnimation")
     an.customData = {KEY: {"role": "animation"}}
-    pose = pose_track(ctx.scene, ctx.timeline, ent.id, rig)
+    pose = ctx.tracks.pose(ent.id)  # gait.pose_track (of this rig), maybe computed ahead
     rots = np.asarray(pose.rotations, np.float32)  # GfQuatf is (i, j, k, real) in memory: xyzw
     # the animation names only the root and the joints that turn: the others keep their rest transform
     # (identity rotation, the rig's offset), which UsdSkel uses for joints an animation leaves out
@@ -191,7 +189,7 @@ def _character(ctx: Any, ent: Any, rig: Any, path: str, name: str, mat: Any) -> 
 def _vehicle(ctx: Any, ent: Any, vp: Any, path: str, name: str, mat: Any) -> None:
     from pxr import Gf, Sdf, Vt
 
-    from scenegraph.appearance.vehicle import PART_LOOKS, wheel_keys
+    from scenegraph.appearance.vehicle import PART_LOOKS
 
     a, T = ctx.a, ctx.a.T
 
@@ -210,7 +208,7 @@ def _vehicle(ctx: Any, ent: Any, vp: Any, path: str, name: str, mat: Any) -> Non
     if mat is not None:
         a.api_schemas(mprim, ["MaterialBindingAPI"])
         a.rel(mprim, "material:binding", ctx.mat_paths[mat.id])
-    keys = wheel_keys(ctx.scene, ctx.timeline, ent.id, vp) if ctx.timeline.frame_count > 1 else None
+    keys = ctx.tracks.wheels(ent.id) if ctx.timeline.frame_count > 1 else None  # vehicle.wheel_keys
     if keys is not None:  # time codes are frames
         c = keys[0] * float(ctx.timeline.fps)
         codes = np.where(np.abs(c - np.round(c)) < 1e-6, np.round(c), c).tolist()

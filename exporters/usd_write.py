@@ -220,7 +220,9 @@ def _author(scene: Any, timeline: Any, layer_path: str) -> None:
     layer.pseudoRoot.SetInfo(UsdGeom.Tokens.metersPerUnit, 1.0)
     layer.documentation = "scenegraph scene; ids and settings in customData['scenegraph']"
     a = Author(layer)
-    with Sdf.ChangeBlock():
+    from scenegraph.appearance.tracks import Tracks
+
+    with Tracks(scene, timeline) as tracks, Sdf.ChangeBlock():  # poses and wheel keys computed alongside, in order
         root = a.prim(ROOT, "Xform")
         root.SetInfo("kind", "assembly")
         root.customData = {
@@ -233,7 +235,7 @@ def _author(scene: Any, timeline: Any, layer_path: str) -> None:
             }
         }
         ctx = _Context(a, scene, timeline, _Prototypes(a), _write_materials(a, scene), {"Prototypes", "Materials"},
-                       {eid: i for i, eid in enumerate(timeline.ids)})
+                       {eid: i for i, eid in enumerate(timeline.ids)}, tracks=tracks)
         order = {e.id: i for i, e in enumerate(scene.entities())}
         paths: dict[str, str] = {}
         for ent in scene.topological_entities():
@@ -329,6 +331,7 @@ class _Context:
     used: set[str]  # prim names taken (entities and their proxy / splat prims are globally unique)
     columns: dict[str, int] = dataclasses.field(default_factory=dict)  # entity id -> Timeline column
     plan: Any = None  # kept frames of every column's ops, made at the first entity (_plan)
+    tracks: Any = None  # scenegraph.appearance.tracks.Tracks: pose and wheel tracks, in writing order
 
 
 def _write_entity(ctx: _Context, ent: Any, path: str, name: str, order: int) -> None:

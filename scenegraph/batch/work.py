@@ -72,8 +72,10 @@ def _frames(spec: Any) -> Any:
 
 def one_thread_each() -> None:
     """In a worker process: items run side by side, so each renders with one thread (torch's
-    OpenMP threads would otherwise oversubscribe the cores and spin at every barrier)."""
+    OpenMP threads would otherwise oversubscribe the cores and spin at every barrier); for the same reason
+    the USD writer forks no track worker (scenegraph.appearance.tracks)."""
     os.environ["OMP_NUM_THREADS"] = "1"
+    os.environ["SCENEGRAPH_FORK_TRACKS"] = "0"
     torch = sys.modules.get("torch")
     if torch is not None:
         torch.set_num_threads(1)

@@ -1,0 +1,91 @@
+"""Pose and wheel tracks computed ahead of the USD writer in a forked child: the same values, the same
+file bytes, and a writer that goes on when the child dies."""
+from __future__ import annotations
+
+import os
+import signal
+
+import numpy as np
+import pytest
+
+import exporters
+import scenegraph.appearance.tracks as tracks_mod
+from scenegraph.appearance.gait import pose_track
+from scenegraph.appearance.tracks import Tracks
+from scenegraph.appearance.vehicle import wheel_keys
+from scenegraph.world import simulate
+
+pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="the track worker is forked")
+
+PROMPT = "Two men and a dog walk along the street while a red car and a blue bus drive past"
+
+
+@pytest.fixture(scope="module")
+def street():
+    from scenegraph.pipeline import build
+
+    scene = build(PROMPT, seed=3, gaussians="none")
+    return scene, simulate(scene)
+
+
+def _jobs(scene, tl):
+    jobs = tracks_mod._jobs(scene, tl)
+    assert {k for k, _ in jobs} == {"pose", "wheels"} and len(jobs) >= 5  # 2 men + a dog, a car and a bus
+    return jobs
+
+
+def _same(kind, got, scene, tl, eid):
+    if kind == "pose":
+        want = pose_track(scene, tl, eid)
+        assert np.array_equal(got.rotations, want.rotations) and np.array_equal(got.root, want.root), eid
+    else:
+        want = wheel_keys(scene, tl, eid)
+        assert all(np.array_equal(g, w) for g, w in zip(got, want)), eid
+
+
+def test_forked_tracks_equal_the_writers_own(street):
+    scene, tl = street
+    jobs = _jobs(scene, tl)
+    with Tracks(scene, tl, fork=True) as t:
+        assert t.forked
+        pid = t._pid
+        for kind, eid in jobs:
+            _same(kind, t.pose(eid) if kind == "pose" else t.wheels(eid), scene, tl, eid)
+    with pytest.raises(ChildProcessError):  # reaped: no zombie left behind
+        os.waitpid(pid, os.WNOHANG)
+
+
+def test_a_killed_child_leaves_the_writer_to_compute_the_rest(street):
+    scene, tl = street
+    jobs = _jobs(scene, tl)
+    with Tracks(scene, tl, fork=True) as t:
+        kind, eid = jobs[0]
+        _same(kind, t.pose(eid) if kind == "pose" else t.wheels(eid), scene, tl, eid)
+        os.kill(t._pid, signal.SIGKILL)
+        for kind, eid in jobs[1:]:
+            _same(kind, t.pose(eid) if kind == "pose" else t.wheels(eid), scene, tl, eid)
+
+
+def test_small_scenes_and_batch_workers_fork_nothing(street, monkeypatch):
+    scene, tl = street
+    assert not Tracks(scene, tl).forked  # 5 tracks: below MIN_JOBS, a fork would not pay
+    monkeypatch.setattr(tracks_mod, "MIN_JOBS", 1)
+    monkeypatch.setenv("SCENEGRAPH_FORK_TRACKS", "0")
+    assert not Tracks(scene, tl).forked
+
+
+def test_usd_bytes_are_the_same_with_and_without_the_child(street, tmp_path, monkeypatch):
+    pytest.importorskip("pxr")
+    scene, tl = street
+    (tmp_path / "forked").mkdir()
+    (tmp_path / "serial").mkdir()
+    monkeypatch.setattr(tracks_mod, "MIN_JOBS", 1)
+    forks = []
+    start = Tracks._start
+    monkeypatch.setattr(Tracks, "_start", lambda self, jobs: (forks.append(len(jobs)), start(self, jobs)))
+    exporters.export(scene, tmp_path / "forked" / "street.usdc", timeline=tl)
+    assert forks and forks[0] >= 5
+    monkeypatch.setenv("SCENEGRAPH_FORK_TRACKS", "0")
+    exporters.export(scene, tmp_path / "serial" / "street.usdc", timeline=tl)
+    assert len(forks) == 1
+    assert (tmp_path / "forked" / "street.usdc").read_bytes() == (tmp_path / "serial" / "street.usdc").read_bytes()
