@@ -40,12 +40,12 @@ __all__ = ["write_parts"]
 
 def write_parts(ctx: Any, ent: Any, path: str, name: str, mat: Any) -> bool:
     """Write ``ent``'s rig or vehicle parts under ``path``; False when it has neither."""
-    from scenegraph.appearance.rig import rig_for
+    from scenegraph.appearance.rig import rig_kind
     from scenegraph.appearance.vehicle import vehicle_parts
 
-    rig = rig_for(ent, int(getattr(ctx.scene, "seed", 0)))
-    if rig is not None:
-        _character(ctx, ent, rig, path, name, mat)
+    if rig_kind(ent) is not None:  # rig_for and pose_track, maybe computed ahead (scenegraph.appearance.tracks)
+        rig, pose = ctx.tracks.character(ent.id)
+        _character(ctx, ent, rig, pose, path, name, mat)
         return True
     vp = vehicle_parts(ent)
     if vp is not None:
@@ -136,7 +136,7 @@ def _skin_prototype(ctx: Any, rig: Any, name: str) -> tuple[str, list[str]]:
     return ctx.protos.shared(key, f"{name}_body", author), roles
 
 
-def _character(ctx: Any, ent: Any, rig: Any, path: str, name: str, mat: Any) -> None:
+def _character(ctx: Any, ent: Any, rig: Any, pose: Any, path: str, name: str, mat: Any) -> None:
     from pxr import Vt
 
     a, T = ctx.a, ctx.a.T
@@ -161,7 +161,6 @@ def _character(ctx: Any, ent: Any, rig: Any, path: str, name: str, mat: Any) -> 
     a.rel(sk, "skel:animationSource", anim_path)
     an = a.prim(anim_path, "SkelAnimation")
     an.customData = {KEY: {"role": "animation"}}
-    pose = ctx.tracks.pose(ent.id)  # gait.pose_track (of this rig), maybe computed ahead
     rots = np.asarray(pose.rotations, np.float32)  # GfQuatf is (i, j, k, real) in memory: xyzw
     # the animation names only the root and the joints that turn: the others keep their rest transform
     # (identity rotation, the rig's offset), which UsdSkel uses for joints an animation leaves out

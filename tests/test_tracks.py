@@ -11,6 +11,7 @@ import pytest
 import exporters
 import scenegraph.appearance.tracks as tracks_mod
 from scenegraph.appearance.gait import pose_track
+from scenegraph.appearance.rig import rig_for
 from scenegraph.appearance.tracks import Tracks
 from scenegraph.appearance.vehicle import wheel_keys
 from scenegraph.world import simulate
@@ -36,6 +37,8 @@ def _jobs(scene, tl):
 
 def _same(kind, got, scene, tl, eid):
     if kind == "pose":
+        rig, got = got
+        assert rig.names == rig_for(scene.entity(eid), scene.seed).names
         want = pose_track(scene, tl, eid)
         assert np.array_equal(got.rotations, want.rotations) and np.array_equal(got.root, want.root), eid
     else:
@@ -50,7 +53,7 @@ def test_forked_tracks_equal_the_writers_own(street):
         assert t.forked
         pid = t._pid
         for kind, eid in jobs:
-            _same(kind, t.pose(eid) if kind == "pose" else t.wheels(eid), scene, tl, eid)
+            _same(kind, t.character(eid) if kind == "pose" else t.wheels(eid), scene, tl, eid)
     with pytest.raises(ChildProcessError):  # reaped: no zombie left behind
         os.waitpid(pid, os.WNOHANG)
 
@@ -60,10 +63,10 @@ def test_a_killed_child_leaves_the_writer_to_compute_the_rest(street):
     jobs = _jobs(scene, tl)
     with Tracks(scene, tl, fork=True) as t:
         kind, eid = jobs[0]
-        _same(kind, t.pose(eid) if kind == "pose" else t.wheels(eid), scene, tl, eid)
+        _same(kind, t.character(eid) if kind == "pose" else t.wheels(eid), scene, tl, eid)
         os.kill(t._pid, signal.SIGKILL)
         for kind, eid in jobs[1:]:
-            _same(kind, t.pose(eid) if kind == "pose" else t.wheels(eid), scene, tl, eid)
+            _same(kind, t.character(eid) if kind == "pose" else t.wheels(eid), scene, tl, eid)
 
 
 def test_small_scenes_and_batch_workers_fork_nothing(street, monkeypatch):

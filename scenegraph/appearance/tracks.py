@@ -1,4 +1,4 @@
-"""Per-entity animation tracks a writer needs (character poses, wheel keys), computed ahead of it.
+"""Per-entity animation tracks a writer needs (character rigs and poses, wheel keys), computed ahead of it.
 
 A writer walks the scene's entities in order and, for each character or vehicle, authors a pose track
 (:func:`scenegraph.appearance.gait.pose_track`) or wheel keys
@@ -48,8 +48,10 @@ def _jobs(scene: Any, timeline: Any) -> list[tuple[str, str]]:
 def _compute(scene: Any, timeline: Any, kind: str, eid: str) -> Any:
     if kind == "pose":
         from scenegraph.appearance.gait import pose_track
+        from scenegraph.appearance.rig import rig_for
 
-        return pose_track(scene, timeline, eid)
+        rig = rig_for(scene.entity(eid), int(getattr(scene, "seed", 0)))
+        return rig, (pose_track(scene, timeline, eid, rig) if rig is not None else None)
     from scenegraph.appearance.vehicle import wheel_keys
 
     return wheel_keys(scene, timeline, eid)
@@ -89,7 +91,7 @@ class Tracks:
     Use as a context manager (the child is reaped on exit)::
 
         with Tracks(scene, timeline) as tracks:
-            pose = tracks.pose(eid)      # == gait.pose_track(scene, timeline, eid)
+            rig, pose = tracks.character(eid)  # == rig.rig_for(...), gait.pose_track(...)
             keys = tracks.wheels(eid)    # == vehicle.wheel_keys(scene, timeline, eid)
     """
 
@@ -171,8 +173,9 @@ class Tracks:
             return self._got.pop(key)
         return _compute(self.scene, self.timeline, kind, eid)
 
-    def pose(self, eid: str) -> Any:
-        """:func:`scenegraph.appearance.gait.pose_track` of ``eid`` (its rig from :func:`rig.rig_for`)."""
+    def character(self, eid: str) -> tuple[Any, Any]:
+        """(rig, pose) of ``eid``: :func:`scenegraph.appearance.rig.rig_for` with the scene's seed and
+        :func:`scenegraph.appearance.gait.pose_track` of that rig; (None, None) for an entity with no rig."""
         return self._take("pose", eid)
 
     def wheels(self, eid: str) -> Any:
