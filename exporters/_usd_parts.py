@@ -28,6 +28,7 @@ prunes it: the entity's prim, its ops and its metadata stay the round trip's.
 """
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 import numpy as np
@@ -136,6 +137,19 @@ def _skin_prototype(ctx: Any, rig: Any, name: str) -> tuple[str, list[str]]:
     return ctx.protos.shared(key, f"{name}_body", author), roles
 
 
+@functools.lru_cache(maxsize=64)
+def _joint_paths(names: tuple[str, ...], parents: tuple[int, ...]) -> tuple[str, ...]:
+    """UsdSkel joint names: each joint's path from the root ("hips/spine/chest")."""
+    out = []
+    for j, n in enumerate(names):
+        chain, p = [n], parents[j]
+        while p >= 0:
+            chain.append(names[p])
+            p = parents[p]
+        out.append("/".join(reversed(chain)))
+    return tuple(out)
+
+
 def _character(ctx: Any, ent: Any, rig: Any, pose: Any, path: str, name: str, mat: Any) -> None:
     from pxr import Vt
 
@@ -143,13 +157,7 @@ def _character(ctx: Any, ent: Any, rig: Any, pose: Any, path: str, name: str, ma
     root = f"{path}/{prim_name(name + '_rig', ctx.used)}"
     sr = a.prim(root, "SkelRoot")
     sr.customData = {KEY: {"role": "rig"}}
-    joints = []
-    for j, n in enumerate(rig.names):
-        chain, p = [n], rig.parents[j]
-        while p >= 0:
-            chain.append(rig.names[p])
-            p = rig.parents[p]
-        joints.append("/".join(reversed(chain)))
+    joints = _joint_paths(tuple(rig.names), tuple(int(p) for p in rig.parents))
     tokens = Vt.TokenArray(joints)
     skel_path, anim_path, body_path = f"{root}/Skeleton", f"{root}/Animation", f"{root}/Body"
     sk = a.prim(skel_path, "Skeleton")
