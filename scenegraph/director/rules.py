@@ -16,9 +16,8 @@ recognisable object raises SpecError.
 """
 from __future__ import annotations
 
+import sys
 import unicodedata
-
-from pydantic import ValidationError
 
 from scenegraph.model import catalog
 from scenegraph.director import rules_lexicon as lex
@@ -250,7 +249,10 @@ class _Parser(VerbReader, RoleReader, MarkerReader, ClauseReader, OrderReader, N
         }
         try:
             return SceneSpec.model_validate(data), warnings
-        except ValidationError as exc:
+        except Exception as exc:  # pydantic (loaded only when a spec is refused) names the problem
+            pydantic = sys.modules.get("pydantic")
+            if pydantic is None or not isinstance(exc, pydantic.ValidationError):
+                raise
             raise SpecError(f"the prompt {self.prompt!r} gave an inconsistent plan: {format_validation_error(exc)}") from None
 
     def partners(self) -> None:

@@ -23,12 +23,14 @@ Places (``from`` / ``to`` / ``via``) are an entity reference or one of
 """
 from __future__ import annotations
 
-from typing import Literal, Optional
-
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+import copy
+import math
+from typing import Any
 
 from scenegraph.errors import SpecError
-from scenegraph.model import limits as _lim
+from scenegraph.model import spec_fields as _F
+from scenegraph.model.spec_rules import (DIRECTIONS, FORMATIONS, PLACES, RELATIONS, SIZES, VERBS, check_references,
+                                         resolve)
 
 __all__ = [
     "VERBS",
@@ -48,264 +50,293 @@ __all__ = [
     "parse_spec_json",
 ]
 
-Verb = Literal[
-    "move", "walk", "drive", "run", "cross", "pause", "wait", "turn", "follow",
-    "throw", "drop", "roll", "orbit", "look_at",
-    "jump", "climb", "descend", "fly", "fall", "land", "take_off", "sit", "stand", "lie", "swim",
-    "ride", "push", "carry", "chase", "overtake", "meet", "approach", "lead", "pass", "return",
-    "weave", "circle", "wave",
-]
-VERBS: tuple[str, ...] = Verb.__args__  # type: ignore[attr-defined]
 
-#: place words understood by ``from`` / ``to`` / ``via`` besides entity references
-PLACES: tuple[str, ...] = (
-    "left", "right", "center", "front", "back",          # in view: image left/right, near/far
-    "offscreen_left", "offscreen_right", "offscreen_back", "offscreen_front",  # outside the frame
-    "near_kerb", "far_kerb", "road", "camera",
-)
-
-Direction = Literal[
-    "left", "right", "left_to_right", "right_to_left", "forward", "backward",
-    "towards_camera", "away_from_camera", "into_scene", "out_of_scene",
-    "across", "around", "up", "down",
-]
-DIRECTIONS: tuple[str, ...] = Direction.__args__  # type: ignore[attr-defined]
-
-Size = Literal["tiny", "small", "medium", "big", "huge", "tall", "short", "long", "wide"]
-SIZES: tuple[str, ...] = Size.__args__  # type: ignore[attr-defined]
-
-Relation = Literal["on", "near", "left_of", "right_of", "in_front_of", "behind", "inside", "facing",
-                   "under", "above", "between", "far_from", "around"]
-RELATIONS: tuple[str, ...] = Relation.__args__  # type: ignore[attr-defined]
-
-Formation = Literal["row", "line", "column", "circle", "side_by_side", "pairs"]
-FORMATIONS: tuple[str, ...] = Formation.__args__  # type: ignore[attr-defined]
-
-_STRICT = ConfigDict(extra="forbid", populate_by_name=True, frozen=False)
+class _Refused(Exception):
+    """The light check cannot vouch for a value: pydantic decides (and names the problem)."""
 
 
-class EntitySpec(BaseModel):
-    """One object, or ``count`` alike objects, of a catalogue class."""
+def _schema(name: str) -> Any:
+    from scenegraph.model import spec_schema
 
-    model_config = _STRICT
-
-    id: Optional[str] = Field(None, description="reference name used by relations and actions, e.g. 'car'")
-    cls: str = Field(alias="class", description="a lower-case English noun: car, person, dog, table, ...")
-    name: Optional[str] = Field(None, description="a human-readable name")
-    word: Optional[str] = Field(None, max_length=40, description="the noun the prompt used, e.g. 'kitten' (class 'cat'): entity ids and names come from it")
-    source: Optional[str] = Field(None, max_length=120, description="the words of the prompt it came from, e.g. 'two red cars'")
-    count: int = Field(1, ge=1, le=_lim.MAX_SPEC_INSTANCES)
-    color: Optional[str] = Field(None, description="colour words, e.g. 'red', 'dark blue'")
-    material: Optional[str] = Field(None, description="material word: paint, metal, wood, glass, fabric, plastic, ...")
-    size: Optional[Size] = None
-    attributes: list[str] = Field(default_factory=list, description="other adjectives, e.g. 'parked', 'old'")
-    position: Optional[list[float]] = Field(None, min_length=3, max_length=3, description="explicit x, y, z in metres")
-    formation: Optional[Formation] = Field(None, description="how the members of a group (count > 1) stand: in a row (left to right), line / column (one behind the other), circle, side_by_side, pairs")
-    count_guessed: bool = Field(False, description="true when the prompt gave no number ('parked cars', 'the children'; or 'the tree', one thing named with an article): count is a guess or one the prompt means, and a setting may add more of the kind")
+    return getattr(spec_schema, name)
 
 
-class RelationSpec(BaseModel):
-    """``subject`` stands ``relation`` ``object`` (left/right/front/behind as the camera sees them).
+class _Spec:
+    """What the spec classes share: pydantic's ``model_*`` API over plain attributes.
 
-    ``between``: between ``object`` and ``object2`` (or between the first two members of a group ``object``).
+    ``model_validate`` checks the common case itself (the exact types, words and bounds
+    :mod:`scenegraph.model.spec_schema` declares, as the rules director writes them) and hands any
+    other input to the pydantic twin, which coerces it as pydantic does or raises its
+    ``ValidationError``; the JSON Schema and JSON text come from the twin as well.
     """
 
-    model_config = _STRICT
+    _FIELDS: tuple = ()
+    _KEYS: dict = {}
 
-    subject: str
-    relation: Relation
-    object: str
-    object2: Optional[str] = Field(None, description="the second object of 'between'")
+    def __init_subclass__(cls) -> None:
+        cls._FIELDS = _F.FIELDS[cls.__name__]
+        cls._KEYS = {}
+        for row in cls._FIELDS:
+            cls._KEYS[row[1] or row[0]] = row
+            cls._KEYS.setdefault(row[0], row)
+        cls.__doc__ = _F.DOCS[cls.__name__]
+
+    def __init__(self, **data: Any) -> None:
+        self.__dict__.update(type(self).model_validate(data).__dict__)
+
+    # -- validation ------------------------------------------------------
+    @classmethod
+    def model_validate(cls, obj: Any, **options: Any) -> Any:
+        if not options:
+            try:
+                return cls._checked(obj)
+            except _Refused:
+                pass
+        return _light(_schema(cls.__name__).model_validate(_plain(obj), **options))
+
+    @classmethod
+    def model_validate_json(cls, data: Any, **options: Any) -> Any:
+        return _light(_schema(cls.__name__).model_validate_json(data, **options))
+
+    @classmethod
+    def model_construct(spec_cls, **values: Any) -> Any:  # noqa: N805 - 'cls' may be a field's name
+        out = object.__new__(spec_cls)
+        for name, alias, _kind, _opt, _choices, default, _b in spec_cls._FIELDS:
+            out.__dict__[name] = values[alias] if alias in values else values[name] if name in values else _default(default)
+        return out
+
+    @classmethod
+    def _checked(cls, obj: Any) -> Any:
+        if type(obj) is cls:
+            return obj
+        if type(obj) is not dict:
+            raise _Refused
+        keys = cls._KEYS
+        values: dict = {}
+        for key, value in obj.items():
+            row = keys.get(key)
+            if row is None or row[0] in values or (key == row[0] and row[1] is not None and row[1] in obj):
+                raise _Refused  # extra key, or a field given twice
+            values[row[0]] = _value(row, value)
+        out = object.__new__(cls)
+        d = out.__dict__
+        for row in cls._FIELDS:
+            name = row[0]
+            if name in values:
+                d[name] = values[name]
+            elif row[5] is None:
+                raise _Refused  # required
+            else:
+                d[name] = _default(row[5])
+        if cls.__name__ == "SceneSpec":
+            try:
+                check_references(out)
+            except ValueError:
+                raise _Refused from None
+        return out
+
+    # -- output ----------------------------------------------------------
+    def model_dump(self, *, mode: str = "python", by_alias: bool = False, exclude_none: bool = False,
+                   **options: Any) -> dict:
+        if options or mode not in ("python", "json"):
+            return self._twin().model_dump(mode=mode, by_alias=by_alias, exclude_none=exclude_none, **options)
+        try:
+            return _dump(self, mode == "json", by_alias, exclude_none)
+        except _Refused:  # a non-finite float in JSON mode: pydantic's rule
+            return self._twin().model_dump(mode=mode, by_alias=by_alias, exclude_none=exclude_none)
+
+    def model_dump_json(self, **options: Any) -> str:
+        return self._twin().model_dump_json(**options)
+
+    @classmethod
+    def model_json_schema(cls, *args: Any, **options: Any) -> dict:
+        return _schema(cls.__name__).model_json_schema(*args, **options)
+
+    def model_copy(self, *, update: dict | None = None, deep: bool = False) -> Any:
+        out = object.__new__(type(self))
+        out.__dict__.update(copy.deepcopy(self.__dict__) if deep else self.__dict__)
+        if update:
+            out.__dict__.update(update)
+        return out
+
+    def _twin(self) -> Any:
+        """The pydantic model with these values (unchecked, as ``model_construct`` makes it)."""
+        aliases = {row[0]: row[1] or row[0] for row in self._FIELDS}
+        return _schema(type(self).__name__).model_construct(**{aliases.get(k, k): _twin_value(v) for k, v in self.__dict__.items()})
+
+    # -- plain object ----------------------------------------------------
+    def __eq__(self, other: object) -> bool:
+        return type(other) is type(self) and other.__dict__ == self.__dict__
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr_args(self) -> str:
+        return ", ".join(f"{k}={v!r}" for k, v in self.__dict__.items())
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.__repr_args()})"
+
+    def __str__(self) -> str:
+        return " ".join(f"{k}={v!r}" for k, v in self.__dict__.items())
 
 
-class ActionSpec(BaseModel):
-    """A semantic action: who does what, where and when.
-
-    Timing: ``start`` (seconds) if given; else after the end of action
-    ``after``, or together with action ``while``; else ``then`` starts it when
-    the previous action in the list ends; else it follows the actor's own
-    previous action (or starts at 0).  ``delay`` seconds are added.  An
-    event-relative start ("after the ball stops, the child runs") is ``after``
-    the action whose end is the event; "before" is the same link the other way.
-    ``until`` names an earlier action that ends this one: at its end, or at its
-    start when it is a stop (pause / wait): "walks until the car stops".
-
-    Repetition: ``repeat`` times ("twice", "three times"; an orbit or circle
-    goes round that many times); ``back_and_forth`` goes to the destination
-    and back (``repeat`` round trips); ``returns`` adds a trip back to where
-    the action started ("... and comes back").  The verb ``return`` alone goes
-    back to where the actor's previous action started.
-
-    Relative actions name the other actor in ``target``: follow / chase (behind
-    it), lead (ahead of it), overtake (from behind to ahead of it), meet
-    (where the two come together), approach (up to it), pass (by it and on),
-    weave (between the members of a group), circle (around it).  ride / push /
-    carry move ``target`` with the actor (on it, in front of it, held).
-
-    A relation during a motion ("runs on the left of the car") is ``relation``
-    + ``relative_to``: the path keeps that side of the thing; it is not the
-    destination (``to``).
-    """
-
-    model_config = _STRICT
-
-    id: Optional[str] = Field(None, description="a name other actions can refer to in 'after' / 'while'")
-    actor: str
-    verb: Verb
-    from_: Optional[str] = Field(None, alias="from", description="entity reference or place word")
-    to: Optional[str] = Field(None, description="entity reference or place word")
-    via: Optional[str] = Field(None, description="entity reference or place word")
-    direction: Optional[Direction] = Field(None, description="'up' with an entity in 'to': onto it")
-    target: Optional[str] = Field(None, description="entity followed, orbited, looked at or thrown")
-    speed: Optional[float] = Field(None, gt=0, le=400, description="metres per second")
-    pace: Literal["slow", "normal", "fast"] = "normal"
-    distance: Optional[float] = Field(None, gt=0, le=10000, description="metres")
-    angle: Optional[float] = Field(None, description="degrees, for turn / orbit")
-    duration: Optional[float] = Field(None, gt=0, le=_lim.MAX_SPEC_DURATION, description="seconds")
-    start: Optional[float] = Field(None, ge=0, le=_lim.MAX_SPEC_DURATION, description="start time in seconds")
-    after: Optional[str] = Field(None, description="id of the action this one follows")
-    while_: Optional[str] = Field(None, alias="while", description="id of the action this one runs with")
-    until: Optional[str] = Field(None, description="id of an earlier action whose end ends this one (a stop or wait: its start): 'walks until the car stops'")
-    then: bool = Field(False, description="starts when the previous action in the list ends")
-    delay: float = Field(0.0, ge=0, le=_lim.MAX_SPEC_DURATION, description="seconds added to the start")
-    repeat: int = Field(1, ge=1, le=20, description="how many times ('twice' = 2)")
-    back_and_forth: bool = Field(False, description="to the destination and back again (each repeat)")
-    returns: bool = Field(False, description="comes back to where the action started")
-    relation: Optional[Relation] = Field(None, description="a placement kept during the motion, e.g. left_of (with relative_to)")
-    relative_to: Optional[str] = Field(None, description="the entity the 'relation' is relative to (ignored without one)")
+def _default(default: tuple) -> Any:
+    how, what = default
+    if how == "value":
+        return what
+    return [] if what == "list" else _CLASSES[what]()
 
 
-class ShotSpec(BaseModel):
-    """A camera move; shots run one after another unless ``start`` (seconds) or ``after`` (an action id) is given."""
-
-    model_config = _STRICT
-
-    type: Literal["static", "pan", "tilt", "track", "follow", "dolly", "orbit", "look_away_and_back", "truck", "crane", "zoom"]
-    target: Optional[str] = Field(None, description="entity the camera frames, tracks or orbits")
-    direction: Optional[Literal["left", "right", "up", "down", "in", "out"]] = None
-    angle: Optional[float] = Field(None, description="degrees, for pan / tilt / orbit")
-    distance: Optional[float] = Field(None, gt=0, le=10000, description="metres, for dolly / track; for zoom the magnification (2 = twice as close)")
-    start: Optional[float] = Field(None, ge=0, le=_lim.MAX_SPEC_DURATION)
-    after: Optional[str] = Field(None, description="id of the action after whose end the shot starts")
-    duration: Optional[float] = Field(None, gt=0, le=_lim.MAX_SPEC_DURATION)
-    pace: Optional[Literal["slow", "fast"]] = Field(None, description="'slowly' doubles the move's default time, 'quickly' halves it")
-    elevation: Optional[float] = Field(None, ge=-60, le=89, description="degrees the camera looks down at the subject ('from above' 75, 'high angle' 40, 'eye level' 5, 'low angle' -25)")
-    framing: Optional[Literal["close", "medium", "wide"]] = Field(None, description="close-up, medium or wide shot")
-
-
-class LightSpec(BaseModel):
-    """An extra light; a sun is added by default."""
-
-    model_config = _STRICT
-
-    type: Literal["sun", "point", "spot"] = "point"
-    color: Optional[str] = None
-    intensity: Optional[float] = Field(None, ge=0, description="lux for sun, candela otherwise")
-    near: Optional[str] = Field(None, description="entity the light hangs above")
+def _scalar(kind: str, value: Any, row: tuple) -> Any:
+    t = type(value)
+    if kind == "str":
+        if t is not str or (row[4] and value not in row[4]):
+            raise _Refused
+    elif kind == "float":
+        if t is int:
+            value = float(value)
+        elif t is not float or not math.isfinite(value):
+            raise _Refused
+    elif kind == "int":
+        if t is not int:
+            raise _Refused
+    elif kind == "bool":
+        if t is not bool:
+            raise _Refused
+    else:  # a model
+        return _CLASSES[kind]._checked(value)
+    return value
 
 
-class EnvironmentSpec(BaseModel):
-    """Ground, road, sky, time of day and lights."""
+def _value(row: tuple, value: Any) -> Any:
+    _name, _alias, kind, optional, _choices, _default, bounds = row
+    if value is None:
+        if not optional:
+            raise _Refused
+        return None
+    if kind.startswith("list:"):
+        if type(value) is not list:
+            raise _Refused
+        inner = kind[5:]
+        value = [_scalar(inner, v, row) for v in value]
+    else:
+        value = _scalar(kind, value, row)
+    for key, limit in bounds.items():
+        if not _BOUND[key](value, limit):
+            raise _Refused
+    return value
 
-    model_config = _STRICT
 
-    setting: Optional[str] = Field(None, max_length=40, description="setting word: street, room, park, kitchen, forest, desert, moon, ... (scenegraph.world.setting.KITS lists the words with a kit)")
-    ground: Optional[str] = Field(None, description="ground material word: grass, asphalt, sand, wood, tile, ...")
-    road: bool = False
-    sky: Optional[Literal["clear", "cloudy", "overcast", "sunset", "night"]] = None
-    time_of_day: Optional[Literal["dawn", "morning", "noon", "afternoon", "evening", "dusk", "night"]] = None
-    lights: list[LightSpec] = Field(default_factory=list, max_length=_lim.MAX_SPEC_LIGHTS)
+_BOUND = {
+    "ge": lambda v, b: v >= b,
+    "gt": lambda v, b: v > b,
+    "le": lambda v, b: v <= b,
+    "lt": lambda v, b: v < b,
+    "min_length": lambda v, b: len(v) >= b,
+    "max_length": lambda v, b: len(v) <= b,
+}
 
 
-class SceneSpec(BaseModel):
-    """The whole plan: entities, relations, actions, camera shots, environment."""
+def _dump(spec: _Spec, json_mode: bool, by_alias: bool, exclude_none: bool) -> dict:
+    out = {}
+    for name, alias, *_ in spec._FIELDS:
+        if name not in spec.__dict__:
+            continue
+        v = _dump_value(spec.__dict__[name], json_mode, by_alias, exclude_none)
+        if v is None and exclude_none:
+            continue
+        out[alias if by_alias and alias else name] = v
+    return out
 
-    model_config = _STRICT
 
-    entities: list[EntitySpec] = Field(default_factory=list, max_length=_lim.MAX_SPEC_ENTITIES)
-    relations: list[RelationSpec] = Field(default_factory=list, max_length=_lim.MAX_SPEC_RELATIONS)
-    actions: list[ActionSpec] = Field(default_factory=list, max_length=_lim.MAX_SPEC_ACTIONS)
-    camera: list[ShotSpec] = Field(default_factory=list, max_length=_lim.MAX_SPEC_SHOTS)
-    environment: EnvironmentSpec = Field(default_factory=EnvironmentSpec)
-    duration: Optional[float] = Field(None, gt=0, le=_lim.MAX_SPEC_DURATION, description="total seconds; default: end of the last action + 1")
+def _dump_value(v: Any, json_mode: bool, by_alias: bool, exclude_none: bool) -> Any:
+    if isinstance(v, _Spec):
+        return _dump(v, json_mode, by_alias, exclude_none)
+    if type(v) is list:
+        return [_dump_value(x, json_mode, by_alias, exclude_none) for x in v]
+    if json_mode and type(v) is float and not math.isfinite(v):
+        raise _Refused
+    if v is None or type(v) in (str, int, float, bool):
+        return v
+    raise _Refused
 
-    # -- references ------------------------------------------------------
+
+def _plain(obj: Any) -> Any:
+    """``obj`` with light spec objects turned into dicts (for the pydantic twin)."""
+    if isinstance(obj, _Spec):
+        return {k: _plain(v) for k, v in obj.__dict__.items()}
+    if isinstance(obj, dict):
+        return {k: _plain(v) for k, v in obj.items()}
+    if isinstance(obj, list):
+        return [_plain(v) for v in obj]
+    return obj
+
+
+def _twin_value(v: Any) -> Any:
+    if isinstance(v, _Spec):
+        return v._twin()
+    if type(v) is list:
+        return [_twin_value(x) for x in v]
+    return v
+
+
+def _light(model: Any) -> Any:
+    """The light spec object with a pydantic model's values."""
+    if type(model).__name__ not in _CLASSES or not hasattr(type(model), "model_fields"):
+        return model
+    out = object.__new__(_CLASSES[type(model).__name__])
+    for k, v in model.__dict__.items():
+        out.__dict__[k] = [_light(x) for x in v] if type(v) is list else _light(v)
+    return out
+
+
+class EntitySpec(_Spec):
+    pass
+
+
+class RelationSpec(_Spec):
+    pass
+
+
+class ActionSpec(_Spec):
+    pass
+
+
+class ShotSpec(_Spec):
+    pass
+
+
+class LightSpec(_Spec):
+    pass
+
+
+class EnvironmentSpec(_Spec):
+    pass
+
+
+class SceneSpec(_Spec):
     def resolve(self, ref: str) -> int | None:
         """Index of the entity ``ref`` names (id, then name, then unique class), or None."""
-        for key in ("id", "name"):
-            for i, e in enumerate(self.entities):
-                if getattr(e, key) == ref:
-                    return i
-        hits = [i for i, e in enumerate(self.entities) if e.cls == ref]
-        return hits[0] if len(hits) == 1 else None
+        return resolve(self, ref)
 
     def is_place(self, ref: str) -> bool:
         return ref in PLACES
 
-    @model_validator(mode="after")
-    def _check_references(self) -> "SceneSpec":
-        total = sum(e.count for e in self.entities)
-        if total > _lim.MAX_SPEC_INSTANCES:
-            raise ValueError(f"the entities' counts add up to {total}, more than a scene may hold ({_lim.MAX_SPEC_INSTANCES})")
-        ids = [e.id for e in self.entities if e.id is not None]
-        dup = sorted({i for i in ids if ids.count(i) > 1})
-        if dup:
-            raise ValueError(f"entity ids must be unique: {', '.join(dup)} repeated")
-        problems: list[str] = []
 
-        def need(ref: str | None, where: str, places: bool = False) -> None:
-            if ref is None or self.resolve(ref) is not None or (places and ref in PLACES):
-                return
-            known = ", ".join(e.id or e.name or e.cls for e in self.entities) or "none"
-            same = [e.id or e.name or e.cls for e in self.entities if e.cls == ref]
-            if len(same) > 1:
-                problems.append(f"{where}: {ref!r} is ambiguous: give each {ref} an id ({', '.join(same)})")
-                return
-            extra = f" or a place ({', '.join(PLACES)})" if places else ""
-            problems.append(f"{where}: {ref!r} names no entity (entities: {known}){extra}")
-
-        for k, r in enumerate(self.relations):
-            need(r.subject, f"relations[{k}].subject")
-            need(r.object, f"relations[{k}].object")
-            need(r.object2, f"relations[{k}].object2")
-            if r.subject == r.object:
-                problems.append(f"relations[{k}]: {r.subject!r} cannot be {r.relation} itself")
-        action_ids = [a.id for a in self.actions if a.id is not None]
-        dup = sorted({i for i in action_ids if action_ids.count(i) > 1})
-        if dup:
-            problems.append(f"action ids must be unique: {', '.join(dup)} repeated")
-        for k, a in enumerate(self.actions):
-            need(a.actor, f"actions[{k}].actor")
-            need(a.target, f"actions[{k}].target", places=True)
-            need(a.relative_to, f"actions[{k}].relative_to")
-            for f in ("from_", "to", "via"):
-                need(getattr(a, f), f"actions[{k}].{f.rstrip('_')}", places=True)
-            for f in ("after", "while_", "until"):
-                ref = getattr(a, f)
-                if ref is not None and ref not in action_ids:
-                    problems.append(f"actions[{k}].{f.rstrip('_')}: no action has id {ref!r}")
-                if ref is not None and ref == a.id:
-                    problems.append(f"actions[{k}].{f.rstrip('_')}: an action cannot refer to itself")
-        for k, s in enumerate(self.camera):
-            need(s.target, f"camera[{k}].target")
-            if s.after is not None and s.after not in action_ids:
-                problems.append(f"camera[{k}].after: no action has id {s.after!r}")
-        for k, lt in enumerate(self.environment.lights):
-            need(lt.near, f"environment.lights[{k}].near")
-        if problems:
-            raise ValueError("; ".join(problems))
-        return self
+_CLASSES = {c.__name__: c for c in (EntitySpec, RelationSpec, ActionSpec, ShotSpec, LightSpec, EnvironmentSpec, SceneSpec)}
 
 
 def parse_spec_json(text: str | bytes, *, source: str = "spec") -> SceneSpec:
     """Validate a JSON reply as a SceneSpec; raises SpecError naming each bad field."""
+    from pydantic import ValidationError
+
     try:
         return SceneSpec.model_validate_json(text)
     except ValidationError as exc:
         raise SpecError(f"{source}: not a valid SceneSpec: {format_validation_error(exc)}") from None
 
 
-def format_validation_error(exc: ValidationError, limit: int = 8) -> str:
+def format_validation_error(exc: Any, limit: int = 8) -> str:
     """A compact one-line summary of a pydantic ValidationError (location: message)."""
     parts = []
     for err in exc.errors()[:limit]:
