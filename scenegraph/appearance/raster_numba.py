@@ -1,29 +1,36 @@
 """Compiled (numba) forward compositing for the CPU rasterizer: the no-grad path of :mod:`raster_torch`.
 
-:func:`composite` does what ``raster_torch._composite_forward`` does, pixel by pixel in one
-kernel: for each depth-sorted tile list, front to back, alpha = min(0.99, exp(max(-q, -10)))
-of the intersection's quadratic form q, alphas <= 1/255 cut to 0, the pixel finished (that
-Gaussian excluded) once its transmittance would fall to T_MIN.  ``prange`` runs over tiles
-on as many threads as the process has cores (affinity / cgroup quota).  Numba's
-``workqueue`` threading layer is used: its workers sleep between kernels (no spinning beside
-other processes) and it needs no OpenMP/TBB runtime.  A lock serialises launches (the
-workqueue layer does not allow concurrent ones from several Python threads).
+:func:`composite` does what ``raster_torch._composite_forward`` does: for each depth-sorted tile
+list, front to back, alpha = min(0.99, exp(max(-q, -10))) of the intersection's quadratic form q,
+alphas <= 1/255 cut to 0, the pixel finished (that Gaussian excluded) once its transmittance
+would fall to T_MIN.
+
+Threads: the kernels are single-threaded and release the GIL; the work is cut into slices (ranges
+of Gaussians for binning, of tiles for compositing, about 8 per thread) that the threads of a small
+pool take one after another, as many threads as the process may use (affinity / cgroup quota,
+:func:`scenegraph.model.cpus.available_cores`).  So a thread that the OS preempts (another process
+busy on the machine) holds back only the slice it is on, and an idle thread sleeps on a lock: no
+spinning, no second OpenMP-style runtime beside torch's.  The output does not depend on how the
+slices were shared out (each tile and count is written by one slice).
 
 numba is optional: :func:`available` is False where it is missing (or ``SCENEGRAPH_NUMBA=0``)
-and the caller keeps the torch path.  The kernel is compiled with ``cache=True`` (paid once
+and the caller keeps the torch path.  The kernels are compiled with ``cache=True`` (paid once
 per machine, then loaded from ``__pycache__``).
 """
 from __future__ import annotations
 
+import itertools
 import os
 import threading
-from typing import Any
+from typing import Any, Callable
 
-__all__ = ["available", "composite"]
+__all__ = ["available", "composite", "project", "run_slices"]
 
 _KERNEL: Any = None
 _STATE: dict = {}
+_POOL: dict = {}
 _LOCK = threading.Lock()
+_SLICES_PER_THREAD = 8
 
 
 def available() -> bool:
@@ -43,21 +50,94 @@ def available() -> bool:
 def _build() -> Any:
     global _KERNEL
     if _KERNEL is None:
-        import numba
-
-        numba.config.THREADING_LAYER = os.environ.get("NUMBA_THREADING_LAYER", "workqueue")
         from scenegraph.appearance import _numba_kernel
 
         _KERNEL = _numba_kernel
     return _KERNEL
 
 
-def _threads() -> int:
-    import numba
+def _executor(workers: int) -> Any:
+    """A thread pool of ``workers`` threads, made again in a forked child (threads do not survive a fork)."""
+    from concurrent.futures import ThreadPoolExecutor
 
+    key = (os.getpid(), workers)
+    if _POOL.get("key") != key:
+        _POOL["key"], _POOL["pool"] = key, ThreadPoolExecutor(workers, thread_name_prefix="scenegraph-raster")
+    return _POOL["pool"]
+
+
+def run_slices(fn: Callable[[int], None], n: int, threads: int) -> None:
+    """Call ``fn(i)`` for i in 0..n-1 on ``threads`` threads (this one and threads - 1 pooled ones), each
+    thread taking the next unclaimed i when it is done with its last.  Re-raises the first error."""
+    threads = max(1, min(threads, n))
+    if threads == 1:
+        for i in range(n):
+            fn(i)
+        return
+    claim = itertools.count()  # next() on it is atomic under the GIL
+
+    def drain() -> None:
+        for i in claim:
+            if i >= n:
+                return
+            fn(i)
+
+    futures = [_executor(threads - 1).submit(drain) for _ in range(threads - 1)]
+    try:
+        drain()
+    finally:
+        for f in futures:
+            f.exception()  # wait for every thread before the caller touches the outputs
+    for f in futures:
+        f.result()
+
+
+def _threads() -> int:
     from scenegraph.model.cpus import available_cores
 
-    return max(1, min(available_cores(), numba.config.NUMBA_NUM_THREADS))
+    return available_cores()
+
+
+def _cuts(weights: Any, parts: int) -> Any:
+    """Boundaries (parts + 1,) splitting a sequence into ``parts`` contiguous ranges of about equal total weight."""
+    import numpy as np
+
+    cum = np.cumsum(weights, dtype=np.float64)
+    total = cum[-1] if cum.size else 0.0
+    cuts = np.searchsorted(cum, total * np.arange(1, parts) / parts, side="right")
+    return np.unique(np.concatenate([[0], cuts, [len(weights)]]))
+
+
+def project(means: Any, quats: Any, scales: Any, opac: Any, sh: Any, degree: int, viewmat: Any,
+            intrinsics: tuple[float, float, float, float], width: int, height: int, near: float,
+            far: float) -> dict:
+    """raster_torch.project and eval_sh compiled, for float32 numpy arrays: means (N, 3), quats xyzw (N, 4),
+    scales (N, 3), opacities (N,), sh (N, K, 3), ``viewmat`` (4, 4) world->camera.  Returns a dict of
+    means2d (N, 2), conics (N, 3), depths (N,), radii (N, 2) int32 (0 = culled), colors (N, 3), and
+    ``box_tiles`` (2,): footprint-box tile counts of the visible Gaussians for 8 and 16 px tiles."""
+    import numpy as np
+
+    from scenegraph.appearance.raster_torch import SH_C0, SH_C1, SH_C2, SH_C3
+
+    k = _build()
+    f32 = np.float32
+    means, quats, scales, opac, sh = (np.ascontiguousarray(x, dtype=f32) for x in (means, quats, scales, opac, sh))
+    view = np.ascontiguousarray(viewmat, dtype=f32)
+    sh_c = np.array([SH_C0, SH_C1, *SH_C2, *SH_C3], dtype=f32)
+    n = means.shape[0]
+    out = {"means2d": np.empty((n, 2), f32), "conics": np.empty((n, 3), f32), "depths": np.empty(n, f32),
+           "radii": np.empty((n, 2), np.int32), "colors": np.empty((n, 3), f32)}
+    threads = _threads()
+    n_s = max(1, min(threads * 2, n // 4096)) if threads > 1 else 1
+    bounds = np.linspace(0, n, n_s + 1).astype(np.int64)
+    cost = np.zeros((n_s, 2), dtype=np.float64)
+    fx, fy, cx, cy = (float(v) for v in intrinsics)
+    with _LOCK:
+        run_slices(lambda s: k.project(bounds[s], bounds[s + 1], means, quats, scales, opac, sh, int(degree), view, fx, fy,
+                                       cx, cy, int(width), int(height), float(near), float(far), sh_c, out["means2d"],
+                                       out["conics"], out["depths"], out["radii"], out["colors"], cost[s]), n_s, threads)
+    out["box_tiles"] = cost.sum(0)
+    return out
 
 
 def composite(means2d: Any, conics: Any, depths: Any, radii: Any, opac: Any, feat: Any, tile: int, width: int,
@@ -67,28 +147,49 @@ def composite(means2d: Any, conics: Any, depths: Any, radii: Any, opac: Any, fea
     footprint cannot reach dropped) and composite them front to back.
 
     Inputs are per-Gaussian numpy arrays: means2d (N, 2), conics (N, 3), depths (N,), radii (N, 2)
-    int (0 = culled), opacities (N,), feat (N, C) float32.  Returns ``out`` (tiles, tile^2, C) =
-    sum of w f, ``t_final`` (tiles, tile^2) the final transmittance, and the intersection count.
+    int (0 = culled), opacities (N,), feat (N, 4) float32 (rgb, depth).  Returns ``out`` (tiles,
+    tile^2, 4) = sum of w f, ``t_final`` (tiles, tile^2) the final transmittance, and the
+    intersection count.
     """
-    import numba
     import numpy as np
 
     k = _build()
     f32 = np.float32
     means2d, conics, opac, feat = (np.ascontiguousarray(x, dtype=f32) for x in (means2d, conics, opac, feat))
+    if feat.shape[1] != 4:
+        raise ValueError(f"raster_numba.composite: feat has {feat.shape[1]} channels, expected 4 (rgb, depth)")
     radii = np.ascontiguousarray(radii, dtype=np.int32)
-    vis = np.nonzero((radii > 0).any(1))[0]
-    order = vis[np.argsort(depths[vis], kind="stable")].astype(np.int64)
+    vis = np.flatnonzero((radii > 0).any(1))
+    # visible depths are > near > 0, where float32 order is the order of their bit patterns
+    key = np.ascontiguousarray(depths[vis], dtype=f32).view(np.int32)
+    order = vis[np.argsort(key, kind="stable")].astype(np.int64)
     tiles_x, tiles_y = -(-width // tile), -(-height // tile)
+    n_t = tiles_x * tiles_y
     log_o = np.log(np.maximum(opac, f32(1e-30)))
+    threads = _threads()
+    tile = int(tile)
     with _LOCK:
-        numba.set_num_threads(_threads())
-        gid, tid, starts, counts = k.bin_tiles(order, means2d, conics, radii, opac, int(tile), tiles_x, tiles_y)
-        coef = k.coefs(gid, tid, means2d, conics, log_o, tiles_x, int(tile))
-        fg = feat[gid]
-        out = np.zeros((tiles_x * tiles_y, tile * tile, feat.shape[1]), dtype=f32)
-        t_final = np.ones((tiles_x * tiles_y, tile * tile), dtype=f32)
-        tiles = np.nonzero(counts > 0)[0].astype(np.int64)
-        k.composite_tiles(coef, fg, tiles, starts, counts, int(tile), bool(may_clamp), f32(alpha_max), f32(alpha_min),
-                          f32(t_min), f32(exp_floor), out, t_final)
+        # binning: a counting sort by tile, the depth-ordered Gaussians cut into slices counted and
+        # filled in parallel; slice s writes after the slices before it, so order within a tile holds
+        n_s = max(1, min(threads * 2, order.shape[0] // 2048)) if threads > 1 else 1
+        bounds = np.linspace(0, order.shape[0], n_s + 1).astype(np.int64)
+        slots = np.zeros((n_s, n_t), dtype=np.int64)
+        no_gid = np.empty(0, dtype=np.int64)
+        args = (means2d, conics, radii, opac, tile, tiles_x, tiles_y)
+        run_slices(lambda s: k.bin_pass(order, bounds[s], bounds[s + 1], *args, slots[s], no_gid), n_s, threads)
+        counts = slots.sum(0)
+        starts = np.cumsum(counts) - counts
+        slots = np.cumsum(slots, 0) - slots + starts
+        gid = np.empty(int(counts.sum()), dtype=np.int64)
+        run_slices(lambda s: k.bin_pass(order, bounds[s], bounds[s + 1], *args, slots[s], gid), n_s, threads)
+        # compositing: tiles cut into slices of about equal intersection counts
+        out = np.zeros((n_t, tile * tile, 4), dtype=f32)
+        t_final = np.ones((n_t, tile * tile), dtype=f32)
+        tiles = np.flatnonzero(counts > 0)
+        cuts = _cuts(counts[tiles] + 4, threads * _SLICES_PER_THREAD) if threads > 1 else np.array([0, len(tiles)])
+        q_cut = f32(min(-exp_floor, float(-np.log(f32(alpha_min))) + 1e-3))
+        rest = (means2d, conics, log_o, feat, tiles_x, tile, bool(may_clamp), f32(alpha_max), f32(alpha_min),
+                f32(t_min), q_cut, out, t_final)
+        run_slices(lambda s: k.composite_tiles(gid, starts, counts, tiles, cuts[s], cuts[s + 1], *rest),
+                   len(cuts) - 1, threads)
     return out, t_final, int(gid.shape[0])

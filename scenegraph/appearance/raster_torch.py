@@ -480,34 +480,60 @@ def pick_tile(proj: Projected, width: int, height: int) -> int:
         m2 = proj.means2d.detach().to(torch.float32)
         vis = (proj.radii > 0).any(-1)
         r, m2 = r[vis], m2[vis]
-        best, best_cost = TILE, math.inf
+        boxes = []
         for t in _TILES:
             nx = (torch.ceil(((m2[:, 0] + r[:, 0]) / t).clamp(0, -(-width // t)))
                   - torch.floor(((m2[:, 0] - r[:, 0]) / t).clamp(0, -(-width // t))))
             ny = (torch.ceil(((m2[:, 1] + r[:, 1]) / t).clamp(0, -(-height // t)))
                   - torch.floor(((m2[:, 1] - r[:, 1]) / t).clamp(0, -(-height // t))))
-            cost = float((nx * ny).sum()) * (t * t + _ISECT_COST)
-            if cost < best_cost:
-                best, best_cost = t, cost
+            boxes.append(float((nx * ny).sum()))
+    return _cheapest_tile(boxes)
+
+
+def _cheapest_tile(box_tiles: Any) -> int:
+    """The side in ``_TILES`` whose footprint-box tile count (one per side) costs least (the first on a tie)."""
+    best, best_cost = TILE, math.inf
+    for t, n in zip(_TILES, box_tiles):
+        cost = float(n) * (t * t + _ISECT_COST)
+        if cost < best_cost:
+            best, best_cost = t, cost
     return best
 
 
-def _render_compiled(proj: Projected, colors: Any, opac: Any, tile: int, width: int, height: int) -> tuple:
-    """(out, t_final, intersections) from :mod:`raster_numba`'s compiled binning and compositing where
-    no gradient is wanted, the cloud is float32 and numba is installed; else None (the torch path)."""
+def _wants_compiled(params: dict) -> bool:
+    """The compiled forward serves this render: no gradient wanted, a float32 CPU cloud, numba installed."""
     import torch
 
     from scenegraph.appearance import raster_numba
 
-    wants_grad = torch.is_grad_enabled() and any(x.requires_grad for x in (proj.means2d, proj.conics, colors, opac))
-    if wants_grad or proj.means2d.dtype != torch.float32 or not raster_numba.available():
-        return None
-    feat = torch.cat([colors.detach(), proj.depths.detach()[:, None]], -1)
+    tensors = [params[k] for k in ("means", "quats", "scales", "opacities", "sh")]
+    if torch.is_grad_enabled() and any(x.requires_grad for x in tensors):
+        return False
+    if any(x.dtype != torch.float32 or x.device.type != "cpu" for x in tensors):
+        return False
+    return raster_numba.available()
+
+
+def _render_compiled(params: dict, viewmat: Any, intrinsics: tuple[float, float, float, float], width: int,
+                     height: int, sh_degree: int, near: float, far: float, tile: int | None) -> tuple:
+    """(out, t_final, intersections, tile, projected) from :mod:`raster_numba`: projection, SH colours,
+    tile choice, binning and compositing compiled (the no-grad forward)."""
+    import numpy as np
+    import torch
+
+    from scenegraph.appearance import raster_numba
+
+    arrays = [params[k].detach().numpy() for k in ("means", "quats", "scales", "opacities", "sh")]
+    p = raster_numba.project(*arrays, sh_degree, viewmat.detach().numpy(), intrinsics, width, height, near, far)
+    if tile is None:
+        tile = _cheapest_tile(p["box_tiles"])
+    opac = arrays[3]
+    feat = np.concatenate([p["colors"], p["depths"][:, None]], 1)
     out, t_final, n = raster_numba.composite(
-        proj.means2d.detach().numpy(), proj.conics.detach().numpy(), proj.depths.detach().numpy(), proj.radii.numpy(),
-        opac.detach().numpy(), feat.numpy(), tile, width, height,
-        bool(opac.numel()) and float(opac.detach().max()) > ALPHA_MAX, ALPHA_MAX, ALPHA_MIN, T_MIN, _EXP_FLOOR)
-    return torch.from_numpy(out), torch.from_numpy(t_final), n
+        p["means2d"], p["conics"], p["depths"], p["radii"], opac, feat, tile, width, height,
+        bool(opac.size) and float(opac.max()) > ALPHA_MAX, ALPHA_MAX, ALPHA_MIN, T_MIN, _EXP_FLOOR)
+    proj = Projected(*(torch.from_numpy(p[k]) for k in ("means2d", "conics", "depths", "radii")))
+    return torch.from_numpy(out), torch.from_numpy(t_final), n, tile, proj
 
 
 def _composite_autograd(proj: Projected, colors: Any, opac: Any, tile: int, width: int, height: int,
@@ -547,17 +573,18 @@ def render_torch(params: dict, viewmat: Any, intrinsics: tuple[float, float, flo
     _size_threads(torch)
     means, quats, scales, opac, sh = (params[k] for k in ("means", "quats", "scales", "opacities", "sh"))
     dtype = means.dtype
-    proj = project(means, quats, scales, opac, viewmat, intrinsics, width, height, near, far)
-    campos = -viewmat[:3, :3].T @ viewmat[:3, 3]
-    colors = eval_sh(sh, means - campos, sh_degree)
-    if tile is None:
-        tile = pick_tile(proj, width, height)
-    compiled = _render_compiled(proj, colors, opac, tile, width, height)
-    tiles_x, tiles_y = -(-width // tile), -(-height // tile)
-    if compiled is not None:
-        out, t_final, n_isect = compiled
+    compiled = _wants_compiled(params)
+    if compiled:
+        out, t_final, n_isect, tile, proj = _render_compiled(params, viewmat, intrinsics, width, height, sh_degree,
+                                                             near, far, tile)
     else:
+        proj = project(means, quats, scales, opac, viewmat, intrinsics, width, height, near, far)
+        campos = -viewmat[:3, :3].T @ viewmat[:3, 3]
+        colors = eval_sh(sh, means - campos, sh_degree)
+        if tile is None:
+            tile = pick_tile(proj, width, height)
         out, t_final, n_isect = _composite_autograd(proj, colors, opac, tile, width, height, block)
+    tiles_x, tiles_y = -(-width // tile), -(-height // tile)
     img = out.reshape(tiles_y, tiles_x, tile, tile, 4).permute(0, 2, 1, 3, 4).reshape(tiles_y * tile, tiles_x * tile, 4)
     t_img = t_final.reshape(tiles_y, tiles_x, tile, tile).permute(0, 2, 1, 3).reshape(tiles_y * tile, tiles_x * tile)
     img, t_img = img[:height, :width], t_img[:height, :width]
@@ -566,5 +593,5 @@ def render_torch(params: dict, viewmat: Any, intrinsics: tuple[float, float, flo
     depth = img[..., 3] / alpha.clamp_min(1e-10)
     return RenderResult(rgb, alpha, depth, {"means2d": proj.means2d, "radii": proj.radii, "depths": proj.depths,
                                             "n_intersections": n_isect, "tile": tile,
-                                            "compositor": "torch" if compiled is None else "numba",
+                                            "compositor": "numba" if compiled else "torch",
                                             "width": width, "height": height, "n_cameras": 1})
