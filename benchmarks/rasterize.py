@@ -12,7 +12,11 @@ parameter.  ``cpu_*`` use the torch backend with torch's threads (``--threads``)
 ``cpu_preview_*`` time the no-grad forward (previews, the splat renderer): the compiled numba
 path (``cpu_preview_forward_s``, ``preview_compositor`` says which ran) beside the torch
 path it replaces (``cpu_preview_torch_forward_s``, SCENEGRAPH_NUMBA=0), both quiet and loaded;
-``numba_first_call_s`` is the first no-grad render of the process (JIT compile or cache load).
+``numba_first_call_s`` is the first no-grad render of the process (JIT compile or cache load);
+``numba_compile_s`` the same in a fresh process with an empty numba cache (a first install).
+``--preview-only`` times just the no-grad forward, quiet and loaded.  ``--trees A B ...`` runs
+``--preview-only`` on each source tree (PYTHONPATH=tree) in turn, ``--rounds`` times, and prints
+each tree's medians: before/after figures taken under the same machine load.
 ``gsplat_*`` appear where CUDA and gsplat are present.
 """
 from __future__ import annotations
@@ -104,6 +108,79 @@ def previews(g, cam, repeats: int) -> dict:
     return {"cpu_preview_forward_s": fast, "cpu_preview_torch_forward_s": slow, "preview_compositor": comp}
 
 
+def busy_cores():
+    """One busy-looping process per available core (a context manager)."""
+    import contextlib
+    import subprocess
+    import sys
+
+    from scenegraph.model.cpus import available_cores
+
+    @contextlib.contextmanager
+    def run():
+        busy = [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(available_cores())]
+        try:
+            yield busy
+        finally:
+            for p in busy:
+                p.kill()
+                p.wait()
+
+    return run()
+
+
+def compile_time(args) -> float:
+    """Seconds of the first no-grad render in a fresh process with an empty numba cache."""
+    import subprocess
+    import sys
+    import tempfile
+
+    code = ("import time, numpy as np, torch, scenegraph\n"
+            "from scenegraph.appearance.rasterize import gaussians_to_tensors, render_gaussians\n"
+            "import rasterize as b\n"
+            "g, cam = b.build(1000), b.camera(%d, %d)\n"
+            "t = time.perf_counter()\n"
+            "with torch.no_grad():\n    render_gaussians(gaussians_to_tensors(g), cam)\n"
+            "print(time.perf_counter() - t)\n") % (args.width, args.height)
+    with tempfile.TemporaryDirectory() as cache:
+        env = dict(os.environ, NUMBA_CACHE_DIR=cache, PYTHONPATH=os.pathsep.join(
+            [os.path.dirname(os.path.abspath(__file__)), os.environ.get("PYTHONPATH", "")]))
+        out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+    return round(float(out.stdout.split()[-1]), 3)
+
+
+def camera(width: int, height: int):
+    from scenegraph.world.views import PinholeCamera
+
+    w2c = np.eye(4)
+    w2c[2, 3] = 3.0
+    f = 500.0 * width / 640
+    return PinholeCamera(width, height, f, f, width / 2, height / 2, w2c)
+
+
+def compare_trees(args) -> None:
+    """--preview-only on each tree in turn, --rounds times; per-tree medians of each figure."""
+    import subprocess
+    import sys
+
+    keys = ("cpu_preview_forward_s", "cpu_preview_forward_loaded_s", "preview_loaded_slowdown")
+    runs: dict = {t: [] for t in args.trees}
+    load = [round(os.getloadavg()[0], 2)]
+    for _ in range(args.rounds):
+        for tree in args.trees:
+            cmd = [sys.executable, os.path.abspath(__file__), "--preview-only", "--gaussians", str(args.gaussians),
+                   "--width", str(args.width), "--height", str(args.height), "--repeats", str(args.repeats)]
+            env = dict(os.environ, PYTHONPATH=os.path.abspath(tree))
+            out = subprocess.run(cmd, env=env, capture_output=True, text=True, check=True, cwd=os.path.abspath(tree))
+            runs[tree].append(json.loads(out.stdout.strip().splitlines()[-1]))
+    load.append(round(os.getloadavg()[0], 2))
+    result = {"rounds": args.rounds, "load_average_1min_start_end": load}
+    for tree, rs in runs.items():
+        result[tree] = {k: round(statistics.median(r[k] for r in rs), 4) for k in keys}
+        result[tree]["numba_first_call_s"] = round(statistics.median(r["numba_first_call_s"] for r in rs), 3)
+    print(json.dumps(result))
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--gaussians", type=int, default=100_000)
@@ -115,20 +192,23 @@ def main() -> None:
                     help="tile side in pixels (0: the backend's choice, 8 or 16 by footprint for torch, 16 for gsplat)")
     ap.add_argument("--skip-cpu", action="store_true")
     ap.add_argument("--no-loaded", action="store_true", help="skip the second CPU run beside busy processes")
+    ap.add_argument("--preview-only", action="store_true", help="time only the no-grad forward, quiet and loaded")
+    ap.add_argument("--no-compile", action="store_true", help="skip numba_compile_s (a fresh process, empty cache)")
+    ap.add_argument("--trees", nargs="+", help="source trees to compare with --preview-only, alternately")
+    ap.add_argument("--rounds", type=int, default=3, help="rounds over --trees")
     args = ap.parse_args()
+    if args.trees:
+        compare_trees(args)
+        return
 
     import torch
 
     from scenegraph.appearance.rasterize import available_backends
-    from scenegraph.world.views import PinholeCamera
 
     if args.threads:
         torch.set_num_threads(args.threads)
     g = build(args.gaussians)
-    w2c = np.eye(4)
-    w2c[2, 3] = 3.0
-    f = 500.0 * args.width / 640
-    cam = PinholeCamera(args.width, args.height, f, f, args.width / 2, args.height / 2, w2c)
+    cam = camera(args.width, args.height)
     out = {"gaussians": args.gaussians, "width": args.width, "height": args.height, "threads": torch.get_num_threads(),
            "load_average_1min": round(os.getloadavg()[0], 2)}  # other processes on the machine skew CPU timings
     if not args.skip_cpu:
@@ -141,21 +221,18 @@ def main() -> None:
             render_gaussians(gaussians_to_tensors(build(1000)), cam)
         out["numba_first_call_s"] = round(time.perf_counter() - t0, 3)
         out.update(previews(g, cam, args.repeats))
+        if args.preview_only:
+            with busy_cores():
+                loaded = previews(g, cam, args.repeats)
+            out["cpu_preview_forward_loaded_s"] = loaded["cpu_preview_forward_s"]
+            out["preview_loaded_slowdown"] = round(loaded["cpu_preview_forward_s"] / out["cpu_preview_forward_s"], 2)
+            print(json.dumps(out))
+            return
         out.update(time_backend(g, cam, "torch", args.repeats, args.tile or None))
         if not args.no_loaded:  # the same beside one busy process per core
-            import subprocess
-            import sys
-
-            from scenegraph.model.cpus import available_cores
-
-            busy = [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(available_cores())]
-            try:
+            with busy_cores() as busy:
                 loaded = time_backend(g, cam, "torch", args.repeats, args.tile or None)
                 loaded.update(previews(g, cam, args.repeats))
-            finally:
-                for p in busy:
-                    p.kill()
-                    p.wait()
             out["cpu_forward_loaded_s"] = loaded["cpu_forward_s"]
             out["cpu_backward_loaded_s"] = loaded["cpu_backward_s"]
             out["loaded_slowdown"] = round(loaded["cpu_forward_s"] / out["cpu_forward_s"], 2)
@@ -163,6 +240,8 @@ def main() -> None:
             out["cpu_preview_torch_forward_loaded_s"] = loaded["cpu_preview_torch_forward_s"]
             out["preview_loaded_slowdown"] = round(loaded["cpu_preview_forward_s"] / out["cpu_preview_forward_s"], 2)
             out["busy_processes"] = len(busy)
+        if not args.no_compile:
+            out["numba_compile_s"] = compile_time(args)
         out["omp_wait_policy"] = os.environ.get("OMP_WAIT_POLICY")
     if "gsplat" in available_backends():
         out["device"] = torch.cuda.get_device_name()
