@@ -58,6 +58,23 @@ def test_forked_tracks_equal_the_writers_own(street):
         os.waitpid(pid, os.WNOHANG)
 
 
+def test_rigs_of_one_body_share_their_parts():
+    from scenegraph.pipeline import build
+
+    scene = build("Twelve people walk across the plaza", seed=3, gaussians="none")
+    tl = simulate(scene)
+    ids = [e.id for e in scene.entities() if rig_for(e, scene.seed) is not None]
+    with Tracks(scene, tl, fork=True) as t:
+        rigs = [t.character(eid)[0] for eid in ids]
+    here = [rig_for(scene.entity(eid), scene.seed) for eid in ids]
+    shared = [(i, j) for i in range(len(ids)) for j in range(i) if here[i].parts is here[j].parts]
+    assert len(ids) == 12 and shared  # some people have the same body
+    # the parts go over the pipe once per body and are shared as rig_for shares them (one prototype each)
+    assert shared == [(i, j) for i in range(len(ids)) for j in range(i) if rigs[i].parts is rigs[j].parts]
+    for got, want in zip(rigs, here):
+        assert all(np.array_equal(g[1].positions, w[1].positions) and np.array_equal(g[2], w[2]) for g, w in zip(got.parts, want.parts))
+
+
 def test_a_killed_child_leaves_the_writer_to_compute_the_rest(street):
     scene, tl = street
     jobs = _jobs(scene, tl)

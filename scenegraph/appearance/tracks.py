@@ -15,6 +15,7 @@ already busy).  A child that fails or dies leaves the writer to compute what is 
 """
 from __future__ import annotations
 
+import dataclasses
 import os
 import struct
 import sys
@@ -103,6 +104,7 @@ class Tracks:
         self._pid = 0
         self._shared: Any = None
         self._index: dict[tuple[str, str], int] = {}
+        self._parts: dict[int, Any] = {}  # the child's id of a rig's parts -> the parts, shared by its rigs
         jobs = _jobs(scene, timeline) if fork is not False else []
         if fork is None:
             fork = len(jobs) >= MIN_JOBS and _fork_allowed()
@@ -128,6 +130,7 @@ class Tracks:
             code = 0
             try:
                 recv.close()
+                sent: dict[int, Any] = {}  # a rig's body parts go over once: rigs of one body shape share them
                 for i, (kind, eid) in enumerate(jobs):
                     if _get(shared, 0) > i:  # the writer is past it (it computed it itself)
                         continue
@@ -137,6 +140,11 @@ class Tracks:
                     except BaseException:  # the writer computes this one itself and meets the error there
                         send.send((kind, eid, False, None))
                         continue
+                    if kind == "pose" and value[0] is not None:
+                        rig, pose = value
+                        parts = None if id(rig.parts) in sent else rig.parts
+                        sent[id(rig.parts)] = rig.parts  # held: its id is not reused
+                        value = (dataclasses.replace(rig, parts=()), id(rig.parts), parts, pose)
                     send.send((kind, eid, True, value))
                 send.close()
             except BaseException:
@@ -152,6 +160,11 @@ class Tracks:
         try:
             while self._conn is not None and self._conn.poll(wait):
                 k, e, ok, value = self._conn.recv()
+                if ok and k == "pose" and len(value) == 4:  # a rig without its parts, sent once per body
+                    stub, pid, parts, pose = value
+                    if parts is not None:
+                        self._parts[pid] = parts
+                    value = (dataclasses.replace(stub, parts=self._parts[pid]), pose)
                 if ok and self._index[(k, e)] >= _get(self._shared, 0) - 1:  # not one the writer already made
                     self._got[(k, e)] = value
                 wait = 0.0
