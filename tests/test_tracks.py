@@ -65,6 +65,8 @@ def test_rigs_of_one_body_share_their_parts():
     tl = simulate(scene)
     ids = [e.id for e in scene.entities() if rig_for(e, scene.seed) is not None]
     with Tracks(scene, tl, fork=True) as t:
+        while t._conn is not None:  # everything from the child first (else the writer may make some itself)
+            t._drain(wait=5.0)
         rigs = [t.character(eid)[0] for eid in ids]
     here = [rig_for(scene.entity(eid), scene.seed) for eid in ids]
     shared = [(i, j) for i in range(len(ids)) for j in range(i) if here[i].parts is here[j].parts]
