@@ -15,11 +15,11 @@ import numpy as np
 import pytest
 
 import exporters
+from tests._camera_views import build, live_fill
 from exporters._gltf_container import open_container
 from scenegraph.director import direct
 from scenegraph.model.lens import focal_length_mm, lens_keys, yfov_at
 from scenegraph.world import simulate
-from scenegraph.world.builder import build_scene
 from scenegraph.world.camera_clear import occluder_boxes
 from scenegraph.world.coverage import active_cameras
 from scenegraph.world.framing import kit_boxes
@@ -28,19 +28,6 @@ from scenegraph.world.shots import entity_in_picture
 
 ZOOM_IN = "The camera zooms in on the dog sitting in the park"
 CUT = "A cat walks to the sofa, then a bird flies to the window"
-
-
-def build(prompt: str, **kw):
-    spec, _ = direct(prompt)
-    return build_scene(spec, prompt=prompt, **kw)
-
-
-def live_fill(scene, tl, eid: str) -> np.ndarray:
-    live = np.array(active_cameras(scene, tl.time))
-    out = np.zeros(tl.frame_count)
-    for c in scene.cameras():
-        out = np.where(live == c.id, subject_fill(scene, tl, eid, c.id), out)
-    return out
 
 
 def whole(scene, tl, eid: str) -> np.ndarray:

@@ -14,27 +14,13 @@ import numpy as np
 import pytest
 
 import exporters
+from tests._camera_views import build, live_fill
 from scenegraph.director import direct
 from scenegraph.errors import SpecError
 from scenegraph.model.rotations import quat_rotate
 from scenegraph.world import simulate
-from scenegraph.world.builder import build_scene
 from scenegraph.world.coverage import active_cameras, readable_fill, smooth
 from scenegraph.world.plausibility import check_world, subject_fill
-
-
-def build(prompt: str, **kw):
-    spec, _ = direct(prompt)
-    return build_scene(spec, prompt=prompt, **kw)
-
-
-def live_fill(scene, tl, eid: str) -> np.ndarray:
-    """Per frame: the share of the picture height ``eid`` spans in the camera that is live at that frame."""
-    live = np.array(active_cameras(scene, tl.time))
-    out = np.zeros(tl.frame_count)
-    for c in scene.cameras():
-        out = np.where(live == c.id, subject_fill(scene, tl, eid, c.id), out)
-    return out
 
 
 def forward(tl, cam: str = "camera_1") -> np.ndarray:
