@@ -110,20 +110,19 @@ def _cuts(weights: Any, parts: int) -> Any:
 
 def project(means: Any, quats: Any, scales: Any, opac: Any, sh: Any, degree: int, viewmat: Any,
             intrinsics: tuple[float, float, float, float], width: int, height: int, near: float,
-            far: float) -> dict:
+            far: float, sh_constants: Any) -> dict:
     """raster_torch.project and eval_sh compiled, for float32 numpy arrays: means (N, 3), quats xyzw (N, 4),
-    scales (N, 3), opacities (N,), sh (N, K, 3), ``viewmat`` (4, 4) world->camera.  Returns a dict of
+    scales (N, 3), opacities (N,), sh (N, K, 3), ``viewmat`` (4, 4) world->camera, ``sh_constants`` the 14
+    real-SH factors (C0, C1, C2[5], C3[7]) of raster_torch.sh_basis.  Returns a dict of
     means2d (N, 2), conics (N, 3), depths (N,), radii (N, 2) int32 (0 = culled), colors (N, 3), and
     ``box_tiles`` (2,): footprint-box tile counts of the visible Gaussians for 8 and 16 px tiles."""
     import numpy as np
-
-    from scenegraph.appearance.raster_torch import SH_C0, SH_C1, SH_C2, SH_C3
 
     k = _build()
     f32 = np.float32
     means, quats, scales, opac, sh = (np.ascontiguousarray(x, dtype=f32) for x in (means, quats, scales, opac, sh))
     view = np.ascontiguousarray(viewmat, dtype=f32)
-    sh_c = np.array([SH_C0, SH_C1, *SH_C2, *SH_C3], dtype=f32)
+    sh_c = np.asarray(sh_constants, dtype=f32)
     n = means.shape[0]
     out = {"means2d": np.empty((n, 2), f32), "conics": np.empty((n, 3), f32), "depths": np.empty(n, f32),
            "radii": np.empty((n, 2), np.int32), "colors": np.empty((n, 3), f32)}

@@ -524,7 +524,8 @@ def _render_compiled(params: dict, viewmat: Any, intrinsics: tuple[float, float,
     from scenegraph.appearance import raster_numba
 
     arrays = [params[k].detach().numpy() for k in ("means", "quats", "scales", "opacities", "sh")]
-    p = raster_numba.project(*arrays, sh_degree, viewmat.detach().numpy(), intrinsics, width, height, near, far)
+    p = raster_numba.project(*arrays, sh_degree, viewmat.detach().numpy(), intrinsics, width, height, near, far,
+                             (SH_C0, SH_C1, *SH_C2, *SH_C3))
     if tile is None:
         tile = _cheapest_tile(p["box_tiles"])
     opac = arrays[3]
