@@ -28,7 +28,7 @@ from scenegraph.director.rules_nouns import DETERMINERS, NounParser
 from scenegraph.director.rules_order import OrderReader
 from scenegraph.director.rules_roles import RoleReader
 from scenegraph.director.rules_state import Clause
-from scenegraph.director.rules_verbs import VerbReader
+from scenegraph.director.rules_verbs import VerbReader, worked_ground
 from scenegraph.errors import SpecError
 from scenegraph.model.spec import SceneSpec, format_validation_error
 
@@ -99,6 +99,12 @@ class _Parser(VerbReader, RoleReader, MarkerReader, ClauseReader, OrderReader, N
                         a.fields["direction"] = "towards_camera"
             elif special is not None:
                 self.setting(special, c.pending_rel, c.subject)
+                if c.cur and c.pending_prep is None and worked_ground(special):
+                    for a in c.cur:  # 'a snowplow clears the road', 'sweeps the street': goes along it as it works
+                        if a.fields["verb"] == "look_at" and a.stem not in lex.SEEING and not a.fields.get("target"):
+                            a.fields["verb"], a.guessed = "move", a.stem
+                        if a.guessed:
+                            a.fields.setdefault("direction", "left_to_right")
                 if c.cur and (c.pending_prep == "along" or c.pending_prep in ("down", "up") and lex.SETTINGS.get(special) in (
                         "street", "highway", "motorway", "freeway", "racetrack", "runway")):
                     for a in c.cur:  # 'rides down the road': along it, across the picture
@@ -187,6 +193,10 @@ class _Parser(VerbReader, RoleReader, MarkerReader, ClauseReader, OrderReader, N
             if f.get("direction") or f.get("via") or (f.get("from") and f.get("to")):
                 self.notes.append(f"'{word}' is not a verb the director knows: read as '{f['actor']} moves'")
                 f.pop("target", None)
+                ent = self._ent(f["actor"])
+                info = catalog.lookup(ent.cls) if ent is not None else None
+                if info is not None and info.kind == "vehicle" and info.drive > 0:
+                    f["verb"] = "drive"  # a machine at work drives ('a snowplow clears the road')
             else:
                 for k in ("to", "from", "via", "target", "direction"):
                     f.pop(k, None)

@@ -221,7 +221,8 @@ class NounParser:
         if attrs and (det is not None or colors or size or material) and self.noun_like(attrs[-1]):
             # an unknown noun ('a shiny gizmo'): a stand-in, named by the word
             said = attrs[-1]
-            return {"cls": None, "info": None, "det": det, "count": count, "colors": colors, "material": material,
+            info = catalog.vehicle_head(said)  # 'a dumptruck', 'a hovervan': a vehicle by its last part
+            return {"cls": info.name if info else None, "info": info, "det": det, "count": count, "colors": colors, "material": material,
                     "size": size, "attrs": attrs[:-1], "said": said, "end": j,
                     "special": "none" if det in _NEGATIONS else None}
         return None

@@ -143,6 +143,25 @@ class RoleReader:
         info = catalog.lookup(ent.cls) if ent is not None else None
         return info is not None and info.archetype == "furniture" and info.name not in lex.PERSON_SEATS
 
+    def walks_an_animal(self, a: Act, key: str, cur: list[Act]) -> bool:
+        """'a man walks his dog', 'a woman is walking two dogs': a person walking an animal takes it along (the
+        animal walks the same way, just ahead of its walker, as on a lead) instead of walking to it.  The animal's
+        action joins ``cur``, so what the clause says next ('along the river', 'to the gate') is its way too."""
+        pet, walker = self._ent(key), self._ent(a.actor)
+        if pet is None or walker is None or _kind(walker) != "person" or _kind(pet) != "animal" or a.stem != "walk" \
+                or any(a.fields.get(k) for k in ("to", "via", "target")):
+            return False
+        timing = {k: v for k, v in a.fields.items() if k in ("then", "while", "after", "start", "delay", "pace")}
+        led = self.add_action([key], "follow", timing)[0]
+        led.fields.update({k: v for k, v in a.fields.items() if k in ("direction", "from")})
+        led.fields.update(target=a.actor, relation="in_front_of", relative_to=a.actor)
+        led.stem = "walk"
+        self.companions[key] = a.actor
+        if not any(r[0] == key and r[2] == a.actor for r in self.rels):
+            self.rels.append((key, "near", a.actor))
+        cur.append(led)
+        return True
+
     def attach_np(self, key: str, cur: list[Act], prep: str | None, rel: str | None, subject: list[str],
                   shot: dict | None = None) -> None:
         """Give a noun phrase its role: relation object, action target / destination, or shot target."""
@@ -233,6 +252,8 @@ class RoleReader:
                     a.fields.update(to=key, direction="up")
                 elif verb in ("leave", "exit") or a.fields.get("direction") == "out_of_scene":
                     a.fields["from"] = key
+                elif verb in ("walk", "run") and self.walks_an_animal(a, key, cur):
+                    pass  # 'walks his dog along the river': both go, the dog just ahead of its walker
                 elif verb == "drive" and self.at_the_wheel(a.actor, key):
                     a.fields.update(verb="ride", target=key)  # 'a woman drives a car': the car moves, she is in it
                 else:

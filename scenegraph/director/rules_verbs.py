@@ -231,8 +231,24 @@ class VerbReader:
 _WAYS = ("past", "through", "along", "across", "away", "towards", "toward", "forward", "forwards", "around")
 
 
+#: settings a worker or a machine goes over while doing something to them ('clears the road', 'mows the lawn')
+WORKED_GROUNDS = ("street", "highway", "motorway", "freeway", "racetrack", "runway", "parking-lot", "lawn", "field",
+                  "meadow", "farmland", "snowfield", "pitch", "beach", "desert", "square", "plaza")
+
+
+def worked_ground(word: str) -> bool:
+    """Whether ``word`` is a setting or a ground one goes over when it is a verb's object ('plows the snow')."""
+    return lex.SETTINGS.get(word) in WORKED_GROUNDS or bool(lex.GROUND_WORDS.get(word))
+
+
 def _way_follows(toks: list[str], j: int) -> bool:
-    """Whether the clause from ``j`` says which way the subject goes (up to the next clause or verb)."""
+    """Whether the clause from ``j`` says which way the subject goes (up to the next clause or verb), or its
+    object is a ground it goes over ('a snowplow clears the road': along it)."""
+    k = j
+    while k < len(toks) and toks[k] in DETERMINERS:
+        k += 1
+    if k > j and k < len(toks) and worked_ground(toks[k]):
+        return True
     for t in toks[j:]:
         if t in ("§then", "§while", ",", "and") or t in lex.VERB_FORMS:
             return False

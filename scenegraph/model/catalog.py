@@ -18,7 +18,8 @@ import numpy as np
 
 from scenegraph.model.lexicon import load as _load_lexicon
 
-__all__ = ["ClassInfo", "CATALOG", "ARCHETYPES", "lookup", "singular", "all_classes", "bounds_of", "SIZE_FACTORS"]
+__all__ = ["ClassInfo", "CATALOG", "ARCHETYPES", "lookup", "singular", "all_classes", "bounds_of", "SIZE_FACTORS",
+           "vehicle_head"]
 
 #: what decides an entity's geometry and motion (see /CONTRACT: one generator per archetype)
 ARCHETYPES: tuple[str, ...] = (
@@ -257,6 +258,22 @@ def lookup(word: str) -> ClassInfo | None:
         return CATALOG[name]
     hit = lex.index.get(one)
     return lex.classes[hit] if hit is not None else None
+
+
+def vehicle_head(word: str) -> ClassInfo | None:
+    """The vehicle class an unknown compound noun ends in, or None: its last word ('milk float truck' -> truck),
+    else for one word the longest known ending of 3+ letters after 3+ letters ('dumptruck' -> truck, 'sportscar'
+    -> car).  Only vehicles: a stand-in named so is sized and moved as one ('a hovervan drives ...')."""
+    w = " ".join(word.lower().replace("_", " ").split())
+    if not w or lookup(w) is not None:
+        return None
+    head, _, last = w.rpartition(" ")
+    tails = [last] if head else [w[k:] for k in range(3, len(w) - 2)]
+    for tail in tails:
+        info = lookup(tail)
+        if info is not None and info.kind == "vehicle":
+            return info
+    return None
 
 
 def all_classes() -> dict[str, ClassInfo]:

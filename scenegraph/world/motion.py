@@ -711,6 +711,13 @@ class _Planner:
         t_end = t0 + a.duration if a.duration else (float(lt[-1]) if goes_on else max(float(lt[-1]), t0 + 1.0))
         times = np.unique(np.concatenate([[t0, t_end], lt[(lt > t0) & (lt < t_end)], np.arange(t0, t_end, 0.25)]))
         heading = forward_of(leader.keys[0][2])
+        # 'walks his dog': a follower kept in front of or beside its leader (the action's relation to it) walks
+        # at its side, just ahead of it (as on a lead), the members of a group to either side in turn
+        at_side = a.relation in ("in_front_of", "left_of", "right_of") and a.relative_to in (None, a.target)
+        ahead = (0.5 * (leader.size[2] + actor.size[2]) + 0.3 + (member // 2) * (actor.size[2] + 0.4)
+                 if a.relation == "in_front_of" else 0.0)
+        side = (0.5 * (leader.size[0] + actor.size[0]) + 0.35) * (-1.0 if a.relation == "left_of" or member % 2 else 1.0)
+        last = leader.position_at(t_end)
         first = True
         for t in times:
             p = leader.position_at(t)
@@ -719,7 +726,8 @@ class _Planner:
             v[1] = 0.0
             if np.linalg.norm(v) > 1e-6:
                 heading = v / np.linalg.norm(v)
-            target = p - heading * gap
+            lead = ahead if goes_on else min(ahead, float(np.linalg.norm((last - p)[[0, 2]])))  # (at its side again where the leader stops)
+            target = p + (heading * lead + right_of(yaw_of(heading)) * side if at_side else -heading * gap)
             target[1] = actor.position[1]
             if first and not actor.moved:
                 actor.teleport(target)

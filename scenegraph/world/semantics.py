@@ -21,6 +21,7 @@ from typing import Callable
 
 import numpy as np
 
+from scenegraph.model import catalog
 from scenegraph.model.spec import SceneSpec
 
 __all__ = ["ABOVE_GAP", "FAR", "layout_relations", "fit_contents", "walks_along", "spread_stops", "after_layout",
@@ -207,6 +208,10 @@ def formation_offsets(formation: str, n: int, size: np.ndarray) -> np.ndarray:
     return out
 
 
+#: settings whose ground is a road: a stand-in that only 'moves' there is driven
+_ROADS = ("street", "road", "highway", "motorway", "freeway", "racetrack", "runway", "parking-lot")
+
+
 def standin(spec: SceneSpec, index: int, known: Callable[[str], object]) -> tuple[tuple[float, float, float], str, dict]:
     """(size, archetype, ClassInfo keywords) for an entity whose class is in no catalogue, from its context:
     what it does (drives: a car's size; walks: a person's; flies: a bird's), what it stands on or in
@@ -215,6 +220,12 @@ def standin(spec: SceneSpec, index: int, known: Callable[[str], object]) -> tupl
     refs = {r for r in (es.id, es.name, es.cls) if r}
     verbs = {a.verb for a in spec.actions if a.actor in refs}
     speeds: dict = {}
+    head = catalog.vehicle_head(es.cls)  # 'milk float truck', 'dumptruck': sized and moved as the vehicle it ends in
+    if head is not None:
+        return head.size, head.archetype, {"kind": "vehicle", "drive": head.drive or 8.0, "verbs": head.verbs}
+    if verbs & {"drive", "ride"} or ("move" in verbs and not verbs & {"walk", "run"} and (
+            spec.environment.road or spec.environment.setting in _ROADS)):  # 'X moves down the road': driven
+        return (1.8, 1.5, 4.5), "car", {"kind": "vehicle", "drive": 8.0}
     if verbs & {"drive", "ride"}:
         return (1.8, 1.5, 4.5), "car", {"kind": "vehicle", "drive": 8.0}
     if verbs & {"fly", "take_off", "land"}:
