@@ -453,6 +453,8 @@ _SET = "new"
 fidelity_more.register(case)
 _SET = "round3"  # the third round's (benchmarks/fidelity_more.py, register_round3)
 fidelity_more.register_round3(case)
+_SET = "round4"  # the fourth round's (benchmarks/fidelity_more.py, register_round4)
+fidelity_more.register_round4(case)
 
 # ---------------------------------------------------------------------------
 # the run
@@ -522,8 +524,8 @@ def main() -> None:
     ap.add_argument("--category")
     ap.add_argument("--show-failures", action="store_true")
     ap.add_argument("--no-speed", action="store_true")
-    ap.add_argument("--set", choices=("all", "old", "new", "round3"), default="all",
-                    help="old: the first round's prompts; new, round3: benchmarks/fidelity_more.py")
+    ap.add_argument("--set", choices=("all", "old", "new", "round3", "round4"), default="all",
+                    help="old: the first round's prompts; new, round3, round4: benchmarks/fidelity_more.py")
     args = ap.parse_args()
     t0 = time.perf_counter()
     cats, sets = run_cases(args.fps, args.category, args.show_failures, args.set)

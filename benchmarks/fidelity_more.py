@@ -479,3 +479,89 @@ def register_round3(case) -> None:  # noqa: C901 - a list of prompts
     # group words: a couple, a family
     case(F, "A couple walks hand in hand along the beach.", lambda w: w.count("person") == 2 and _all_move(w, "person", 2))
     case(O, "The family eats dinner in the dining room.", lambda w: w.count("person") == 4 and w.count("dinner") == 1)
+
+
+def _with(w, who: str, thing: str, metres: float = 0.5) -> bool:
+    """Whether ``who`` stays with ``thing`` (its rider, its driver) at the end."""
+    return w.gap(who, thing, -1) < metres
+
+
+def _arrives_in_view(w, word: str) -> bool:
+    """Whether ``word`` comes into the picture from outside it (arriving at the place the picture shows)."""
+    whole = _whole(w, word)
+    return not bool(whole[0]) and bool(whole[-1]) and w.moves(word, 3.0)
+
+
+def _at_water(w, word: str, metres: float = 1.5) -> bool:
+    """Whether ``word`` ends at the edge of the setting's water (lake_1 / sea_1), having gone there."""
+    water = next(e.id for e in w.objects if e.id in ("lake_1", "sea_1"))
+    return w.moves(word, 3.0) and w.dist(word, water)[-1] < metres and w.dist(word, water)[0] > metres + 2.0
+
+
+def _walked_ahead(w, walker: str, pet: str, share: float = 0.8) -> bool:
+    """Whether ``pet`` goes the way ``walker`` walks, at most 2.5 m from them, ahead of them (along their way)
+    in ``share`` of the frames in which the walker moves."""
+    a, b = w.p(walker), w.p(pet)
+    v = np.gradient(a, axis=0)
+    moving = np.linalg.norm(v[:, [0, 2]], axis=1) > 1e-3
+    if moving.sum() < 4 or not w.moves(pet, 2.0):
+        return False
+    ahead = np.einsum("ij,ij->i", (b - a)[:, [0, 2]], v[:, [0, 2]]) > 0.0
+    near = np.linalg.norm((b - a)[:, [0, 2]], axis=1) < 2.5
+    return float(ahead[moving].mean()) >= share and bool(near.all())
+
+
+def _length(w, word: str) -> float:
+    lo, hi = w.box(word)
+    return float(max(hi[0] - lo[0], hi[2] - lo[2]))
+
+
+def register_round4(case) -> None:  # noqa: C901 - a list of prompts
+    M, Q, O = "motion binding", "sequences", "open vocabulary"
+    # a destination after a ride or a drive: a thing is arrived at; the setting itself is arrived in (comes into
+    # the picture); a lake, river or sea is gone to its shore
+    for prompt, who, ride, place in [("A man drives his truck to the gas station.", "man", "truck", "gas station"),
+                                     ("A girl rides a horse to the barn.", "girl", "horse", "barn"),
+                                     ("A boy cycles to the school.", "boy", "bicycle", "school"),
+                                     ("The woman drives to the supermarket.", "woman", "car", "supermarket")]:
+        case(M, prompt, lambda w, a=who, b=ride, c=place: w.moves(b, 3.0) and _with(w, a, b, 1.0)
+             and w.dist(b, w.any(c, c.split()[-1]))[-1] < 0.5 * _length(w, b) + 2.0)
+    for prompt, who, ride in [("A boy rides his bike to the park.", "boy", "bike"),
+                              ("The old man drives his car to the city.", "old man", "car"),
+                              ("A girl rides to the beach.", "girl", "bicycle"),
+                              ("A woman rides her scooter to the square.", "woman", "scooter")]:
+        case(M, prompt, lambda w, a=who, b=ride: _arrives_in_view(w, b) and _with(w, a, b, 1.0))
+    for prompt, who in [("A dog runs to the lake.", "dog"), ("The fisherman walks to the river.", "fisherman"),
+                        ("A girl runs towards the sea.", "girl")]:
+        case(M, prompt, lambda w, a=who: _at_water(w, a))
+    # a way and a destination together: along the way, then on to the destination
+    case(Q, "A woman walks down the hill to the lake.",
+         lambda w: w.p("woman")[0, 1] > 2.0 and w.p("woman")[-1, 1] < 0.1 and _at_water(w, "woman"))
+    case(Q, "The boy runs down the hill to the river.",
+         lambda w: w.p("boy")[0, 1] > 2.0 and _at_water(w, "boy"))
+    for prompt, who, way, goal in [("A man runs up the stairs to the door.", "man", "stairs", "door"),
+                                   ("The girl slides down the slide to the sandbox.", "girl", "slide", "sandbox"),
+                                   ("A woman walks down the stairs to the car.", "woman", "stairs", "car"),
+                                   ("A boy climbs up the ladder and then walks to the tree.", "boy", "ladder", "tree")]:
+        case(Q, prompt, lambda w, a=who, b=way, c=goal: abs(float(np.ptp(w.p(a)[:, 1]))) > 1.0
+             and w.gap(a, c, -1) < 1.5 and w.dist(a, b).min() < 0.5)
+    case(Q, "A boy swims across the river to the boat.", lambda w: w.moves("boy", 2.0) and w.gap("boy", "boat", -1) < 1.5)
+    # walking an animal: both go, the animal just ahead of its walker
+    for prompt, who, pet in [("A man walks his dog along the river.", "man", "dog"),
+                             ("A girl walks her dog in the park.", "girl", "dog"),
+                             ("The boy walks his puppy down the street.", "boy", "puppy"),
+                             ("An old woman is walking her poodle.", "old woman", "poodle")]:
+        case(M, prompt, lambda w, a=who, b=pet: w.moves(a, 2.0) and _walked_ahead(w, a, b))
+    case(M, "A woman is walking two dogs.",
+         lambda w: w.count("dog") == 2 and _walked_ahead(w, "woman", "dog_1") and _walked_ahead(w, "woman", "dog_2"))
+    case(M, "An old man walks his dog to the bench.",
+         lambda w: w.gap("old man", "bench", -1) < 1.0 and w.gap("dog", "old man", -1) < 1.5 and w.moves("dog", 2.0))
+    # machines at work, and vehicles the lexicon knows only by their last part
+    for prompt, word in [("A snowplow clears the road.", "snowplow"), ("A street sweeper cleans the street.", "street sweeper"),
+                         ("The tractor plows the field.", "tractor"), ("A gritter salts the road.", "gritter")]:
+        case(M, prompt, lambda w, word=word: abs(float(w.p(word)[-1, 0] - w.p(word)[0, 0])) > 5.0 and _length(w, word) > 4.0)
+    for prompt, word, longer in [("A dumptruck drives to the house.", "dumptruck", 6.0),
+                                 ("A hovervan drives along the road.", "hovervan", 4.0),
+                                 ("The snowplough drives down the street.", "snowplough", 6.0),
+                                 ("A wheel loader drives past the barn.", "wheel loader", 5.0)]:
+        case(O, prompt, lambda w, word=word, n=longer: w.moves(word, 3.0) and _length(w, word) > n)

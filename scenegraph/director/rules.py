@@ -99,6 +99,9 @@ class _Parser(VerbReader, RoleReader, MarkerReader, ClauseReader, OrderReader, N
                         a.fields["direction"] = "towards_camera"
             elif special is not None:
                 self.setting(special, c.pending_rel, c.subject)
+                if c.cur and c.pending_prep in ("to", "towards", "toward", "into") and (
+                        special not in lex.GROUND_WORDS or special == "water"):
+                    self.to_the_setting(c.cur, special)
                 if c.cur and c.pending_prep is None and worked_ground(special):
                     for a in c.cur:  # 'a snowplow clears the road', 'sweeps the street': goes along it as it works
                         if a.fields["verb"] == "look_at" and a.stem not in lex.SEEING and not a.fields.get("target"):
@@ -226,6 +229,7 @@ class _Parser(VerbReader, RoleReader, MarkerReader, ClauseReader, OrderReader, N
         self.side_relations(warnings)
         self.rings()
         self.wear()
+        self.implied_vehicles()
         self.riders()
         self.behind_a_mover()
         self.partners()

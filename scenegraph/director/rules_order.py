@@ -208,6 +208,23 @@ class OrderReader:
                         a.fields.pop("target")
             self.ents.remove(e)
 
+    def implied_vehicles(self) -> None:
+        """'a boy cycles to school', 'a man drives to the gas station', 'a girl rides to the park': a person who
+        drives, cycles or rides with nothing named to do it in or on gets the usual one (a car; a bicycle), and
+        rides it there (one person: a group's members would need one each)."""
+        for a in list(self.acts):
+            f = a.fields
+            ent = self._ent(f["actor"])
+            if f["verb"] not in ("drive", "ride") or f.get("target") or _kind(ent) != "person" or ent.count != 1:
+                continue
+            if any(r[0] == f["actor"] and r[1] in ("on", "inside") for r in self.rels):
+                continue  # 'a man on a horse rides ...': riders() seats him on it
+            cls = _IMPLIED.get(a.stem or f["verb"])
+            if cls is None:  # (skates, skis, rows, sails: no vehicle is meant)
+                continue
+            key = self.entity(cls, new=True, count=1, color=None, material=None, size=None, attrs=[])
+            f.update(verb="ride", target=key)
+
     def riders(self) -> None:
         """A person on a thing that is ridden ('a girl on a scooter rolls past') rides it; a ridden thing's own
         motion ('the horse that the girl is riding trots across the meadow') is the ride's."""
@@ -264,6 +281,11 @@ class OrderReader:
             self.rels.append((key, self._inside_or_near(key, owner), owner))
             return j + 2
         return None
+
+
+#: what a person drives, cycles or rides in when the prompt names nothing ('a man drives to work')
+_IMPLIED = {**dict.fromkeys(("drive", "motor", "cruise", "steer", "accelerate", "reverse", "speed"), "car"),
+            **dict.fromkeys(("cycle", "pedal", "bike", "ride"), "bicycle")}
 
 
 def _kind(ent: Any) -> str | None:

@@ -17,7 +17,10 @@ from scenegraph.director.rules_order import MOTION, _kind
 from scenegraph.director.rules_state import RELATIVE, STILL, STILL_ONLY, Act, Clause
 from scenegraph.model import catalog
 
-__all__ = ["RoleReader"]
+__all__ = ["RoleReader", "WATER_SETTINGS"]
+
+#: settings whose kit lays water behind the action: going 'to' them is going to its shore
+WATER_SETTINGS = ("lake", "river", "riverbank", "sea", "ocean", "shore", "coast", "seaside")
 
 
 class RoleReader:
@@ -143,6 +146,36 @@ class RoleReader:
         info = catalog.lookup(ent.cls) if ent is not None else None
         return info is not None and info.archetype == "furniture" and info.name not in lex.PERSON_SEATS
 
+    def next_leg(self, a: Act) -> Act:
+        """After a way up or down something ('runs up the stairs', 'walks down the hill'), a destination is
+        where the actor goes next, on foot (or as it went: 'runs'), once it is off the way."""
+        verb = a.path if a.path in MOTION and a.path not in ("climb", "descend") else "walk"
+        nxt = self.add_action([a.actor], verb, {"after": a.fields["id"]})[0]
+        for k in ("pace", "speed"):
+            if a.fields.get(k) is not None:
+                nxt.fields[k] = a.fields[k]
+        nxt.stem, nxt.beyond = a.stem, a.fields.get("to")
+        return nxt
+
+    def to_the_setting(self, cur: list[Act], word: str) -> None:
+        """'rides his bike to the park', 'walks down the hill to the lake': a destination that is the scene's
+        setting.  Its water (a lake, river or sea, which the kit lays behind the action) is reached at its
+        shore (the place 'water'); any other setting is the whole place, so going to it is arriving in it: the
+        actor comes into the view from outside it ('into_scene'), as one arrives at a park."""
+        water = lex.SETTINGS.get(word) in WATER_SETTINGS or word == "water"
+        for n, a in enumerate(cur):
+            if a.path:
+                a = cur[n] = self.next_leg(a)
+            f = a.fields
+            if f["verb"] not in MOTION or f["verb"] in ("follow", "chase", "lead") or f.get("to"):
+                continue
+            if water:
+                f["to"] = "water"
+                if f.get("direction") not in ("across", "around"):
+                    f.pop("direction", None)
+            elif not any(f.get(k) for k in ("direction", "from", "via")):
+                f["direction"] = "into_scene"
+
     def walks_an_animal(self, a: Act, key: str, cur: list[Act]) -> bool:
         """'a man walks his dog', 'a woman is walking two dogs': a person walking an animal takes it along (the
         animal walks the same way, just ahead of its walker, as on a lead) instead of walking to it.  The animal's
@@ -186,11 +219,15 @@ class RoleReader:
                     self.rels.append((s, self._inside_or_near(s, key) if rel == "in" else rel, key))
             self.chain_open = True
             return
-        for a in cur:
+        for n, a in enumerate(cur):
+            if prep in ("to", "towards", "toward", "into") and a.path and a.actor != key:
+                a = cur[n] = self.next_leg(a)  # 'walks down the hill to the lake': then on to it
             verb = a.fields["verb"]
             if a.actor == key:
                 continue
             if prep in ("to", "towards", "toward", "into", "onto", "on"):
+                if a.beyond and a.beyond != key and not self.animate(key) and not any(key in (r[0], r[2]) for r in self.rels):
+                    self.rels.append((key, "near", a.beyond))  # 'runs up the stairs to the door': by the stairs
                 if verb in ("look_at", "wave", "throw") and prep != "into":
                     a.fields["target" if verb != "throw" else "to"] = key
                 elif verb in RELATIVE and verb not in ("approach", "meet"):
@@ -206,6 +243,7 @@ class RoleReader:
             elif prep in ("up", "down") and verb in MOTION and self.along_height(a, key):
                 # 'climbs down the ladder', 'slides down the slide', 'goes up the stairs': up or down along it
                 a.fields.update(to=key, direction=prep)
+                a.path = verb
                 if verb not in ("climb", "descend"):
                     a.fields["verb"] = "climb" if prep == "up" else "descend"
             elif prep == "up" and verb in MOTION:

@@ -35,6 +35,8 @@ class Act:
     kerb_pause: bool = False
     stem: str = ""  # the verb the prompt used ('read' for look_at)
     guessed: str | None = None  # a verb form the director has no meaning for, read as a motion (see spec())
+    path: str | None = None  # its 'to' ends a way up or down something ('walks down the hill'): the verb it had
+    beyond: str | None = None  # it goes on from the end of that way: what the way was along
 
     @property
     def actor(self) -> str:

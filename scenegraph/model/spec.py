@@ -371,7 +371,8 @@ scene and reply with ONE JSON object that follows the given JSON Schema
   is the one who does it: in "a man riding a bicycle" the man rides (target:
   the bicycle). "from" / "to" / "via" are an entity id or a place: left,
   right, center, front, back, offscreen_left, offscreen_right, offscreen_back,
-  offscreen_front, near_kerb, far_kerb, road, camera. direction is one of
+  offscreen_front, near_kerb, far_kerb, road, camera, water (the shore of
+  the setting's lake, river or sea). direction is one of
   left, right, left_to_right, right_to_left, forward, backward,
   towards_camera, away_from_camera, into_scene, out_of_scene, across, around,
   up, down. "target" is the other actor of follow, chase, overtake, meet,

@@ -25,6 +25,7 @@ PLACES: tuple[str, ...] = (
     "left", "right", "center", "front", "back",          # in view: image left/right, near/far
     "offscreen_left", "offscreen_right", "offscreen_back", "offscreen_front",  # outside the frame
     "near_kerb", "far_kerb", "road", "camera",
+    "water",  # the near shore of the setting's lake, river or sea (else the back of the view)
 )
 
 Direction = Literal[

@@ -80,7 +80,9 @@ class _Builder(CameraFraming):
         reach = 0.5 * max(actor.size[0], actor.size[2])
         for held in actor.holding:  # what it carries, pushes or rides (in front of it or under it) stops short too
             if held is not other:
-                reach = max(reach, 0.5 * max(actor.size[0], actor.size[2]) + max(held.size[0], held.size[2]) + 0.1)
+                long = max(held.size[0], held.size[2])
+                aboard = float(np.linalg.norm((actor.position - held.position)[[0, 2]])) < 0.5 * long  # (rides it)
+                reach = max(reach, 0.5 * long + 0.1 if aboard else 0.5 * max(actor.size[0], actor.size[2]) + long + 0.1)
         gap = semantics.box_reach(other.size, other.yaw, d) + reach + 0.3
         p = other.position + d * gap
         p[1] = actor.position[1] if actor.position[1] > 0.5 and actor.info and actor.info.kind == "flyer" else 0.0
@@ -129,7 +131,8 @@ class _Builder(CameraFraming):
 
     def environment(self) -> None:
         env = self.spec.environment
-        crossers = [a for a in self.spec.actions if a.verb == "cross" or a.direction == "across"]
+        crossers = [a for a in self.spec.actions if a.verb == "cross" or a.direction == "across" and not (
+            a.via and self.members(a.via))]  # ('walks across the bridge': by way of it, not over a road)
         kerbside = any(p in ("near_kerb", "far_kerb", "road") for a in self.spec.actions for p in (a.from_, a.to, a.via, a.target))
         kit = kit_for(env.setting)
         if kit not in (None, "street", "highway"):  # across a kitchen, a park or a field: not a road crossing
@@ -238,6 +241,9 @@ class _Builder(CameraFraming):
         firsts: dict[str, str] = {}
         for a in self.spec.actions:  # a mover's first destination: not where it already stands
             for eid in self.members(a.actor):
+                if a.verb == "ride" and a.target and self.members(a.target) and a.to:  # what it rides goes there
+                    companions.setdefault(self.members(a.target)[0], []).append(eid)
+                    eid = self.members(a.target)[0]
                 if not firsts.get(eid) and a.to and self.members(a.to) and eid not in lead_of:
                     firsts[eid] = self.members(a.to)[0]
         stops: dict[str, list[str]] = {}  # 'walks to the table, then runs to the window': the window farther on

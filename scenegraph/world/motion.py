@@ -261,8 +261,8 @@ class _Planner:
         update: dict = {"verb": "walk", "target": None}
         if target and target[0] != actor.id:
             thing = self.actors[target[0]]
-            if a.verb == "ride" and relative.board(actor, thing):  # into the driver's seat first
-                update["direction"] = "forward"
+            if a.verb == "ride" and relative.board(actor, thing) and a.direction != "into_scene":
+                update["direction"] = "forward"  # into the driver's seat first (arriving: in it already)
             self.attached.append((thing.id, actor.id, a.verb, actor.t))
             actor.holding.append(thing)
             if a.verb == "ride" and a.speed is None and thing.info is not None:

@@ -263,6 +263,7 @@ def _water(kit: Any, eid: str, cls: str, depth: float, width: float, gap: float,
     at = shore + away * depth / 2
     at[1] = 0.0
     kit.add(eid, cls, at, (width, 0.03, depth), kit.material(color, "water"), proxy="water", yaw=yaw_of(away), surface=True)
+    kit.stage.water = (shore * [1.0, 0.0, 1.0], away)  # where 'walks to the lake' ends (Stage.place "water")
     return away
 
 

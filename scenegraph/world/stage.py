@@ -75,6 +75,7 @@ class Stage:
     tan_h: float = 0.83
     tan_v: float = 0.47
     setting: str | None = None  # where it is ("highway", "street", ...): sets traffic speeds
+    water: tuple | None = None  # (a point on the near shore (3,), the unit way out over the water (3,)): set by the kit
 
     def to_camera(self, pts: np.ndarray) -> np.ndarray:
         """Points (N, 3) in the t = 0 camera frame (x right, y up, -z forward)."""
@@ -150,6 +151,14 @@ class Stage:
             else:
                 p[a] = road.center + side * (road.half_width if name == "near_kerb" else -road.half_width)
             return p
+        if name == "water" and self.water is not None:  # straight out to the water's edge, stopping short of it
+            shore, away = self.water
+            p = np.array(pos, dtype=np.float64)
+            p[1] = 0.0
+            out = float((np.asarray(shore) - p) @ away) - 0.5 * max(actor.size[0], actor.size[2]) - 0.4
+            return p + np.asarray(away) * max(out, 0.0)
+        if name == "water":
+            name = "back"  # no lake, river or sea built: the far side of the view
         if name in ("left", "right") and self.world is not None:  # the side of the picture, within the stage
             start = np.array([c[0], 0.0, pos[2]])
             return self.view_edge(start, np.array([-1.0 if name == "left" else 1.0, 0.0, 0.0]), actor.size, hx)
