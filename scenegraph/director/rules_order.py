@@ -215,8 +215,9 @@ class OrderReader:
         for a in list(self.acts):
             f = a.fields
             ent = self._ent(f["actor"])
-            if f["verb"] not in ("drive", "ride") or f.get("target") or _kind(ent) != "person" or ent.count != 1:
-                continue
+            if f["verb"] not in ("drive", "ride") or f.get("target") or f.get("relative_to") or _kind(ent) != "person" \
+                    or ent.count != 1:
+                continue  # (a ride kept behind or beside something is planned on the rider alone: world.relative)
             if any(r[0] == f["actor"] and r[1] in ("on", "inside") for r in self.rels):
                 continue  # 'a man on a horse rides ...': riders() seats him on it
             cls = _IMPLIED.get(a.stem or f["verb"])
