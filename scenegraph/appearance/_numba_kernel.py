@@ -99,9 +99,9 @@ _FASTMATH = {"contract", "nsz", "arcp", "afn", "reassoc"}  # not nnan / ninf: a 
 
 @njit(cache=True, nogil=True, fastmath=_FASTMATH)
 def composite_tiles(gid, starts, counts, tiles, lo, hi, means2d, conics, log_o, feat, tiles_x, tile, may_clamp,
-                    alpha_max, alpha_min, t_min, q_cut, out, t_final):  # pragma: no cover - compiled
-    """Front-to-back compositing of tiles ``tiles[lo:hi]`` (see raster_numba.composite) into ``out``
-    (tiles, tile^2, 4) and ``t_final`` (tiles, tile^2).
+                    alpha_max, alpha_min, t_min, q_cut, bg, rgb, alpha, depth):  # pragma: no cover - compiled
+    """Front-to-back compositing of tiles ``tiles[lo:hi]`` (see raster_numba.composite) into the
+    images rgb (H, W, 3) over ``bg`` (3,), alpha (H, W) and depth (H, W).
 
     Per intersection: the quadratic form q of the exponent in tile-centred pixel coordinates (as
     render_torch builds it), the rows its ellipse q <= q_cut touches, and along each row every pixel
@@ -155,10 +155,23 @@ def composite_tiles(gid, starts, counts, tiles, lo, hi, means2d, conics, log_o, 
                                         may_clamp, alpha_max, alpha_min, t_min)
             if alive <= 0:
                 break
-        for p in range(npx):
-            for k in range(4):
-                out[t, p, k] = st[(1 + k) * _S + p]
-            t_final[t, p] = abs(st[p])
+        _write_tile(st, t, tiles_x, tile, bg, rgb, alpha, depth)
+
+
+@njit(nogil=True)
+def _write_tile(st, t, tiles_x, tile, bg, rgb, alpha, depth):  # pragma: no cover - compiled
+    """A tile's pixels into the images, as render_torch finishes them (alpha = 1 - T, rgb = sum + T bg,
+    depth = sum z / alpha): compiled without fastmath, so rounded as torch rounds them."""
+    y0, x0 = (t // tiles_x) * tile, (t % tiles_x) * tile
+    for r in range(min(tile, rgb.shape[0] - y0)):
+        for c in range(min(tile, rgb.shape[1] - x0)):
+            p = r * tile + c
+            tr = abs(st[p])
+            a = _ONE - tr
+            for k in range(3):
+                rgb[y0 + r, x0 + c, k] = st[(1 + k) * _S + p] + tr * bg[k]
+            alpha[y0 + r, x0 + c] = a
+            depth[y0 + r, x0 + c] = st[4 * _S + p] / max(a, F32(1e-10))
 
 
 @njit(inline="always")

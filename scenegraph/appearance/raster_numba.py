@@ -140,15 +140,15 @@ def project(means: Any, quats: Any, scales: Any, opac: Any, sh: Any, degree: int
 
 
 def composite(means2d: Any, conics: Any, depths: Any, radii: Any, opac: Any, feat: Any, tile: int, width: int,
-              height: int, may_clamp: bool, alpha_max: float, alpha_min: float, t_min: float,
-              exp_floor: float) -> tuple[Any, Any, int]:
+              height: int, background: Any, may_clamp: bool, alpha_max: float, alpha_min: float, t_min: float,
+              exp_floor: float) -> tuple[Any, Any, Any, int]:
     """Bin the visible Gaussians into ``tile`` px tiles (depth order within a tile, tiles their
     footprint cannot reach dropped) and composite them front to back.
 
     Inputs are per-Gaussian numpy arrays: means2d (N, 2), conics (N, 3), depths (N,), radii (N, 2)
-    int (0 = culled), opacities (N,), feat (N, 4) float32 (rgb, depth).  Returns ``out`` (tiles,
-    tile^2, 4) = sum of w f, ``t_final`` (tiles, tile^2) the final transmittance, and the
-    intersection count.
+    int (0 = culled), opacities (N,), feat (N, 4) float32 (rgb, depth), ``background`` (3,).  Returns
+    rgb (H, W, 3) = sum of w rgb + T background, alpha (H, W) = 1 - T, depth (H, W) = sum of w z / alpha
+    (T the final transmittance), and the intersection count.
     """
     import numpy as np
 
@@ -182,13 +182,16 @@ def composite(means2d: Any, conics: Any, depths: Any, radii: Any, opac: Any, fea
         gid = np.empty(int(counts.sum()), dtype=np.int64)
         run_slices(lambda s: k.bin_pass(order, bounds[s], bounds[s + 1], *args, slots[s], gid), n_s, threads)
         # compositing: tiles cut into slices of about equal intersection counts
-        out = np.zeros((n_t, tile * tile, 4), dtype=f32)
-        t_final = np.ones((n_t, tile * tile), dtype=f32)
+        bg = np.asarray(background, dtype=f32).reshape(3)
+        rgb = np.empty((height, width, 3), dtype=f32)
+        rgb[:] = bg  # pixels of tiles nothing reaches: T = 1
+        alpha = np.zeros((height, width), dtype=f32)
+        depth = np.zeros((height, width), dtype=f32)
         tiles = np.flatnonzero(counts > 0)
         cuts = _cuts(counts[tiles] + 4, threads * _SLICES_PER_THREAD) if threads > 1 else np.array([0, len(tiles)])
         q_cut = f32(min(-exp_floor, float(-np.log(f32(alpha_min))) + 1e-3))
         rest = (means2d, conics, log_o, feat, tiles_x, tile, bool(may_clamp), f32(alpha_max), f32(alpha_min),
-                f32(t_min), q_cut, out, t_final)
+                f32(t_min), q_cut, bg, rgb, alpha, depth)
         run_slices(lambda s: k.composite_tiles(gid, starts, counts, tiles, cuts[s], cuts[s + 1], *rest),
                    len(cuts) - 1, threads)
-    return out, t_final, int(gid.shape[0])
+    return rgb, alpha, depth, int(gid.shape[0])

@@ -515,9 +515,9 @@ def _wants_compiled(params: dict) -> bool:
 
 
 def _render_compiled(params: dict, viewmat: Any, intrinsics: tuple[float, float, float, float], width: int,
-                     height: int, sh_degree: int, near: float, far: float, tile: int | None) -> tuple:
-    """(out, t_final, intersections, tile, projected) from :mod:`raster_numba`: projection, SH colours,
-    tile choice, binning and compositing compiled (the no-grad forward)."""
+                     height: int, background: Any, sh_degree: int, near: float, far: float, tile: int | None) -> tuple:
+    """(rgb, alpha, depth, intersections, tile, projected) from :mod:`raster_numba`: projection, SH colours,
+    tile choice, binning, compositing and the images compiled (the no-grad forward)."""
     import numpy as np
     import torch
 
@@ -530,11 +530,12 @@ def _render_compiled(params: dict, viewmat: Any, intrinsics: tuple[float, float,
         tile = _cheapest_tile(p["box_tiles"])
     opac = arrays[3]
     feat = np.concatenate([p["colors"], p["depths"][:, None]], 1)
-    out, t_final, n = raster_numba.composite(
+    rgb, alpha, depth, n = raster_numba.composite(
         p["means2d"], p["conics"], p["depths"], p["radii"], opac, feat, tile, width, height,
-        bool(opac.size) and float(opac.max()) > ALPHA_MAX, ALPHA_MAX, ALPHA_MIN, T_MIN, _EXP_FLOOR)
+        background.detach().to(torch.float32).numpy(), bool(opac.size) and float(opac.max()) > ALPHA_MAX, ALPHA_MAX,
+        ALPHA_MIN, T_MIN, _EXP_FLOOR)
     proj = Projected(*(torch.from_numpy(p[k]) for k in ("means2d", "conics", "depths", "radii")))
-    return torch.from_numpy(out), torch.from_numpy(t_final), n, tile, proj
+    return torch.from_numpy(rgb), torch.from_numpy(alpha), torch.from_numpy(depth), n, tile, proj
 
 
 def _composite_autograd(proj: Projected, colors: Any, opac: Any, tile: int, width: int, height: int,
@@ -576,8 +577,8 @@ def render_torch(params: dict, viewmat: Any, intrinsics: tuple[float, float, flo
     dtype = means.dtype
     compiled = _wants_compiled(params)
     if compiled:
-        out, t_final, n_isect, tile, proj = _render_compiled(params, viewmat, intrinsics, width, height, sh_degree,
-                                                             near, far, tile)
+        rgb, alpha, depth, n_isect, tile, proj = _render_compiled(params, viewmat, intrinsics, width, height,
+                                                                  background, sh_degree, near, far, tile)
     else:
         proj = project(means, quats, scales, opac, viewmat, intrinsics, width, height, near, far)
         campos = -viewmat[:3, :3].T @ viewmat[:3, 3]
@@ -585,13 +586,15 @@ def render_torch(params: dict, viewmat: Any, intrinsics: tuple[float, float, flo
         if tile is None:
             tile = pick_tile(proj, width, height)
         out, t_final, n_isect = _composite_autograd(proj, colors, opac, tile, width, height, block)
-    tiles_x, tiles_y = -(-width // tile), -(-height // tile)
-    img = out.reshape(tiles_y, tiles_x, tile, tile, 4).permute(0, 2, 1, 3, 4).reshape(tiles_y * tile, tiles_x * tile, 4)
-    t_img = t_final.reshape(tiles_y, tiles_x, tile, tile).permute(0, 2, 1, 3).reshape(tiles_y * tile, tiles_x * tile)
-    img, t_img = img[:height, :width], t_img[:height, :width]
-    alpha = 1.0 - t_img
-    rgb = img[..., :3] + t_img[..., None] * background.to(dtype)
-    depth = img[..., 3] / alpha.clamp_min(1e-10)
+        tiles_x, tiles_y = -(-width // tile), -(-height // tile)
+        img = out.reshape(tiles_y, tiles_x, tile, tile, 4).permute(0, 2, 1, 3, 4).reshape(tiles_y * tile, tiles_x * tile,
+                                                                                          4)
+        t_img = t_final.reshape(tiles_y, tiles_x, tile, tile).permute(0, 2, 1, 3).reshape(tiles_y * tile,
+                                                                                          tiles_x * tile)
+        img, t_img = img[:height, :width], t_img[:height, :width]
+        alpha = 1.0 - t_img
+        rgb = img[..., :3] + t_img[..., None] * background.to(dtype)
+        depth = img[..., 3] / alpha.clamp_min(1e-10)
     return RenderResult(rgb, alpha, depth, {"means2d": proj.means2d, "radii": proj.radii, "depths": proj.depths,
                                             "n_intersections": n_isect, "tile": tile,
                                             "compositor": "numba" if compiled else "torch",
