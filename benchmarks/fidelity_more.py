@@ -511,6 +511,17 @@ def _walked_ahead(w, walker: str, pet: str, share: float = 0.8) -> bool:
     return float(ahead[moving].mean()) >= share and bool(near.all())
 
 
+def _pulled(w, puller: str, load: str) -> bool:
+    """Whether ``load`` stays just behind ``puller`` (along its way) in the frames in which the puller moves."""
+    a, b = w.p(puller), w.p(load)
+    v = np.gradient(a, axis=0)[:, [0, 2]]
+    moving = np.linalg.norm(v, axis=1) > 1e-3
+    behind = np.einsum("ij,ij->i", (b - a)[:, [0, 2]], v) < 0.0
+    reach = 0.5 * (_length(w, puller) + _length(w, load)) + 2.0
+    return moving.sum() >= 4 and float(behind[moving].mean()) > 0.9 and \
+        bool((np.linalg.norm((b - a)[:, [0, 2]], axis=1)[moving] < reach).all())
+
+
 def _length(w, word: str) -> float:
     lo, hi = w.box(word)
     return float(max(hi[0] - lo[0], hi[2] - lo[2]))
@@ -565,3 +576,15 @@ def register_round4(case) -> None:  # noqa: C901 - a list of prompts
                                  ("The snowplough drives down the street.", "snowplough", 6.0),
                                  ("A wheel loader drives past the barn.", "wheel loader", 5.0)]:
         case(O, prompt, lambda w, word=word, n=longer: w.moves(word, 3.0) and _length(w, word) > n)
+    # taken for a walk; pulled along behind; the subject's own verb after its '-ing' phrase
+    for prompt, who, pet in [("A woman takes her dog for a walk in the park.", "woman", "dog"),
+                             ("An old man is taking his dog out for a stroll.", "old man", "dog")]:
+        case(M, prompt, lambda w, a=who, b=pet: w.moves(a, 2.0) and _walked_ahead(w, a, b))
+    for prompt, puller, load in [("A tow truck tows a car down the street.", "tow truck", "car"),
+                                 ("A horse pulls a cart across the field.", "horse", "cart"),
+                                 ("The tractor pulls a trailer along the road.", "tractor", "trailer")]:
+        case(M, prompt, lambda w, a=puller, b=load: w.moves(b, 3.0) and _pulled(w, a, b))
+    case(M, "A woman carrying a box walks to the car.",
+         lambda w: w.gap("woman", "car", -1) < 1.5 and w.gap("box", "woman", -1) < 0.5 and w.still("car"))
+    case(M, "A man riding a bicycle passes the cafe.",
+         lambda w: w.moves("bicycle", 3.0) and w.dist("bicycle", "cafe").min() < 4.0 and w.gap("man", "bicycle", -1) < 0.3)

@@ -206,3 +206,41 @@ def test_unknown_vehicles_are_sized_and_moved_as_vehicles():
     scene = build_scene(spec)
     for eid, longer in (("milk_float_truck_1", 6.0), ("zorblex_1", 4.0)):
         assert np.ptp(np.asarray(scene.entity(eid).bounds)[:, 2]) > longer, eid
+
+
+# -- taken for a walk; pulled behind; the subject's verb after its '-ing' phrase -----------------------------
+
+def test_taking_a_dog_for_a_walk_walks_it_and_going_for_a_walk_walks():
+    spec, _ = direct("A woman takes her dog for a walk in the park.")
+    assert [(a.actor, a.verb, a.target) for a in spec.actions] == [("woman", "walk", None), ("dog", "follow", "woman")]
+    assert not any(e.cls == "walk" for e in spec.entities)
+    spec, _ = direct("A man goes for a walk in the park.")
+    assert [(a.actor, a.verb) for a in spec.actions] == [("man", "walk")]
+
+
+@pytest.mark.parametrize("prompt, puller, load", [("A tow truck tows a car down the street.", "tow_truck_1", "car_1"),
+                                                  ("A horse pulls a cart across the field.", "horse_1", "cart_1")])
+def test_what_is_towed_or_pulled_comes_along_just_behind(prompt, puller, load):
+    spec, scene, tl = world(prompt)
+    a, b = path(tl, puller), path(tl, load)
+    v = np.gradient(a, axis=0)[:, [0, 2]]
+    moving = np.linalg.norm(v, axis=1) > 1e-3
+    assert moving.sum() > 4 and np.linalg.norm((b[-1] - b[0])[[0, 2]]) > 3.0
+    assert (np.einsum("ij,ij->i", (b - a)[:, [0, 2]], v)[moving] < 0).all()  # behind it, along its way
+    long = [float(np.ptp(np.asarray(scene.entity(e).bounds)[:, 2])) for e in (puller, load)]
+    assert (np.linalg.norm((b - a)[:, [0, 2]], axis=1)[moving] < 0.5 * sum(long) + 1.5).all()
+
+
+def test_pulling_a_door_moves_no_door():
+    spec, _ = direct("A man pulls the door.")
+    assert not any(a.actor == "door" for a in spec.actions)
+
+
+@pytest.mark.parametrize("prompt, expect", [
+    ("A man riding a bicycle passes the cafe.", [("man", "ride", "bicycle", None, "cafe")]),
+    ("A woman carrying a box walks to the car.", [("woman", "carry", "box", "car", None)]),
+    ("A boy riding his bike crosses the street.", [("boy", "ride", "bike", None, None)]),
+])
+def test_the_subjects_verb_after_its_ing_phrase_is_the_subjects(prompt, expect):
+    spec, _ = direct(prompt)
+    assert [(a.actor, a.verb, a.target, a.to, a.via) for a in spec.actions] == expect

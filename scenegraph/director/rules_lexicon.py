@@ -163,6 +163,7 @@ PHRASES: list[tuple[str, str]] = [
     (r"(?:forms?|formed|forming|makes?|made|making) (?:a )?(?:straight )?row", "§form:row"),
     (r"in pairs|two by two|in twos", "§form:pairs"),
     (r"as soon as|right after|just after|shortly after|immediately after", "once"),
+    (r"(?:out )?for an? (?:walk|stroll|walkies)\b", "§forwalk"),  # 'takes her dog for a walk': walks it
     (r"(?:pulls?|pulled|pulling) (?=away from\b)", "§verb:drive "),  # 'the bus pulls away from the stop'
     (r"(?:pulls?|pulled|pulling) (?:away|out|off)\b", "§verb:drive away"),  # 'the train pulls out'
     (r"(?:takes?|took|taking|lifts?|lifted|lifting) off", "§verb:take_off"),

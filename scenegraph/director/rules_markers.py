@@ -168,6 +168,22 @@ class MarkerReader:
                 return j
         if t == "with" and c.cur and self.companion_after_verb(c, toks, i):
             return self.companion_after_verb(c, toks, i, make=True)
+        if t == "§forwalk":  # 'takes her dog for a walk', 'brings the dogs out for a walk': walks them
+            for n, a in enumerate(list(c.cur)):
+                pet = a.fields.get("target")
+                if a.fields["verb"] == "move" and not pet:
+                    a.fields["verb"] = "walk"  # 'goes for a walk'
+                elif pet and a.fields["verb"] in ("look_at", "carry", "push", "follow", "lead", "move"):
+                    a.fields.update(verb="walk")
+                    a.fields.pop("target", None)
+                    a.fields.pop("distance", None)
+                    a.stem = "walk"
+                    if not self.walks_an_animal(a, pet, c.cur):
+                        a.fields["target"] = pet
+                        a.fields["verb"] = "follow"  # (a person taken for a walk: walked with)
+            if not c.cur and c.subject:  # 'goes for a walk'
+                c.cur = self.add_action([s for s in c.subject if s != "camera"], "walk", c.timing)
+            return i + 1
         if t in ("§outof", "§awayfrom", "§onto"):
             c.pending_prep = {"§outof": "from", "§awayfrom": "away", "§onto": "onto"}[t]
             if not c.cur:

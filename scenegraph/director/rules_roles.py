@@ -17,7 +17,10 @@ from scenegraph.director.rules_order import MOTION, _kind
 from scenegraph.director.rules_state import RELATIVE, STILL, STILL_ONLY, Act, Clause
 from scenegraph.model import catalog
 
-__all__ = ["RoleReader", "WATER_SETTINGS"]
+__all__ = ["RoleReader", "WATER_SETTINGS", "TOWING"]
+
+#: verb stems for pulling something along behind
+TOWING = ("tow", "pull", "drag", "haul", "draw", "tug", "trail")
 
 #: settings whose kit lays water behind the action: going 'to' them is going to its shore
 WATER_SETTINGS = ("lake", "river", "riverbank", "sea", "ocean", "shore", "coast", "seaside")
@@ -176,6 +179,25 @@ class RoleReader:
             elif not any(f.get(k) for k in ("direction", "from", "via")):
                 f["direction"] = "into_scene"
 
+    def tows(self, a: Act, key: str, cur: list[Act]) -> bool:
+        """'a tow truck tows a car down the street', 'a horse pulls a cart', 'a boy drags a sled': the puller goes
+        its usual way and what it pulls follows just behind it (not pushed ahead of it)."""
+        puller, load = self._ent(a.actor), self._ent(key)
+        what = catalog.lookup(load.cls) if load is not None else None
+        if puller is None or what is None or self.animate(key):
+            return False
+        if what.kind != "vehicle" and not (what.kind in ("prop", "ball") and what.size[1] < 1.5 and max(what.size) < 2.5):
+            return False  # ('pulls the door', 'pulls the rope': in place)
+        info = catalog.lookup(puller.cls)
+        a.fields["verb"] = "drive" if info is not None and info.kind == "vehicle" else "walk"
+        a.stem = "tow"
+        timing = {k: v for k, v in a.fields.items() if k in ("then", "while", "after", "start", "delay", "pace")}
+        towed = self.add_action([key], "follow", timing)[0]
+        towed.fields.update({k: v for k, v in a.fields.items() if k in ("direction", "from")})
+        towed.fields["target"] = a.actor
+        cur.append(towed)
+        return True
+
     def walks_an_animal(self, a: Act, key: str, cur: list[Act]) -> bool:
         """'a man walks his dog', 'a woman is walking two dogs': a person walking an animal takes it along (the
         animal walks the same way, just ahead of its walker, as on a lead) instead of walking to it.  The animal's
@@ -249,6 +271,7 @@ class RoleReader:
             elif prep == "up" and verb in MOTION:
                 a.fields["to"] = key
                 a.fields["direction"] = "up"  # 'drives up the ramp': onto its top
+                a.path = verb
             elif prep in ("from", "off"):
                 a.fields["from"] = key
                 if prep == "off" and verb in ("roll", "move", "fall") and not self.animate(a.actor) and \
@@ -282,6 +305,8 @@ class RoleReader:
             else:  # a direct object
                 if a.guessed:  # 'herds the sheep from left to right': what it acts on, not where it goes
                     a.fields.setdefault("target", key)
+                elif verb == "push" and a.stem in TOWING and self.tows(a, key, cur):
+                    pass  # 'a tow truck tows a car', 'a horse pulls a cart': it comes along behind
                 elif verb in ("throw", "drop", "look_at", "orbit", "wave") or verb in RELATIVE:
                     a.fields.setdefault("target", key)
                 elif verb in ("cross", "jump"):

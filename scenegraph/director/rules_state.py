@@ -75,3 +75,4 @@ class Clause:
     pending_verb: int | None = None  # 'Past the church walks a priest': the verb, read once the subject comes
     waiting: list = field(default_factory=list)  # the held phrase, for the subject's verb
     rel_object: str | None = None  # 'the horse that the girl is riding': the horse, the object of that verb
+    subject_ing: bool = False  # the current actions are the subject's '-ing' verb ('a man riding a bicycle ...')

@@ -97,6 +97,17 @@ class VerbReader:
                 self.static_verb(c, t)
                 return i + 1
             return None
+        if c.subject_ing and c.cur and t not in lex.PARTICIPLES and not forced and c.np_end == i:
+            # 'a man riding a bicycle passes the cafe', 'a woman carrying a box walks to the car': the subject's
+            # own verb after its '-ing' phrase; a motion goes on as the same action (its way follows), else a new one
+            c.subject_ing = False
+            if verb in MOTION and all(a.fields["verb"] in MOTION for a in c.cur):
+                c.pending_prep = {"pass": "past", "approach": "to"}.get(verb) or {"enter": "into"}.get(lex.VERB_STEMS.get(t, t))
+                if verb == "cross":
+                    for a in c.cur:  # 'a boy riding his bike crosses the street'
+                        a.fields.setdefault("direction", "across")
+                return i + 1
+            c.np_end = -1  # (not a participle of the noun before it)
         # a participle right after a noun that is not the subject: that noun acts ('a man riding a bicycle')
         participle = (c.np_end == i and self.last_np is not None and self.last_np not in c.subject
                       and (t in lex.PARTICIPLES or bool(c.cur) or c.shot is not None))
@@ -152,6 +163,8 @@ class VerbReader:
             self.last_subject = list(actors)
             c.timing = {}
         c.cur = cur
+        c.subject_ing = not participle and t in lex.PARTICIPLES and bool(c.subject) and c.np_end == i \
+            and all(a.actor in c.subject for a in cur)
         if not c.first_in_sentence:
             c.first_in_sentence = list(c.cur)
         c.pending_prep = c.pending_rel = c.during = None
