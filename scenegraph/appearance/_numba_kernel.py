@@ -206,7 +206,7 @@ def project(lo, hi, means, quats, scales, opac, sh, degree, view, fx, fy, cx, cy
     conics (N, 3), depths (N,), radii (N, 2) int32 (0 = culled), colors (N, 3); and into ``cost`` (2,)
     the footprint-box tile counts of the visible ones for 8 and 16 px tiles (raster_torch.pick_tile).
 
-    ``view`` (4, 4) world->camera, ``sh_c`` the 16 SH constants (C0, C1, C2[5], C3[7], ...) as float32.
+    ``view`` (4, 4) world->camera, ``sh_c`` the 14 SH constants (C0, C1, C2[5], C3[7]) as float32.
     """
     zero = F32(0.0)
     two = F32(2.0)
@@ -217,59 +217,75 @@ def project(lo, hi, means, quats, scales, opac, sh, degree, view, fx, fy, cx, cy
     fxf, fyf, cxf, cyf = F32(fx), F32(fy), F32(cx), F32(cy)
     eps2d, amin, ext_max = F32(0.3), F32(1.0 / 255.0), F32(3.33)
     nearf, farf, wf, hf = F32(near), F32(far), F32(width), F32(height)
-    r = view[:3, :3]
+    r00, r01, r02 = view[0, 0], view[0, 1], view[0, 2]
+    r10, r11, r12 = view[1, 0], view[1, 1], view[1, 2]
+    r20, r21, r22 = view[2, 0], view[2, 1], view[2, 2]
     # camera centre -R^T t, for the view directions of the SH colours
-    cam = np.empty(3, dtype=np.float32)
-    for j in range(3):
-        cam[j] = -(r[0, j] * view[0, 3] + r[1, j] * view[1, 3] + r[2, j] * view[2, 3])
-    m = np.empty((3, 3), dtype=np.float32)
-    c3 = np.empty((3, 3), dtype=np.float32)
-    rc = np.empty((3, 3), dtype=np.float32)
-    cv = np.empty((3, 3), dtype=np.float32)
+    cam0 = -(r00 * view[0, 3] + r10 * view[1, 3] + r20 * view[2, 3])
+    cam1 = -(r01 * view[0, 3] + r11 * view[1, 3] + r21 * view[2, 3])
+    cam2 = -(r02 * view[0, 3] + r12 * view[1, 3] + r22 * view[2, 3])
     basis = np.empty(16, dtype=np.float32)
     nk = (degree + 1) * (degree + 1)
     cost8 = 0.0
     cost16 = 0.0
     for i in range(lo, hi):
-        # 3D covariance R S S^T R^T from the normalised xyzw quaternion
+        # 3D covariance R S S^T R^T from the normalised xyzw quaternion, in the products' order of torch's matmuls
         qx, qy, qz, qw = quats[i, 0], quats[i, 1], quats[i, 2], quats[i, 3]
         qn = max(np.sqrt(qx * qx + qy * qy + qz * qz + qw * qw), F32(1e-12))
         x, y, z, w = qx / qn, qy / qn, qz / qn, qw / qn
         s0, s1, s2 = scales[i, 0], scales[i, 1], scales[i, 2]
-        m[0, 0] = (_ONE - two * (y * y + z * z)) * s0
-        m[0, 1] = (two * (x * y - w * z)) * s1
-        m[0, 2] = (two * (x * z + w * y)) * s2
-        m[1, 0] = (two * (x * y + w * z)) * s0
-        m[1, 1] = (_ONE - two * (x * x + z * z)) * s1
-        m[1, 2] = (two * (y * z - w * x)) * s2
-        m[2, 0] = (two * (x * z - w * y)) * s0
-        m[2, 1] = (two * (y * z + w * x)) * s1
-        m[2, 2] = (_ONE - two * (x * x + y * y)) * s2
-        for a in range(3):
-            for b in range(3):
-                c3[a, b] = m[a, 0] * m[b, 0] + m[a, 1] * m[b, 1] + m[a, 2] * m[b, 2]
-        for a in range(3):
-            for b in range(3):
-                rc[a, b] = r[a, 0] * c3[0, b] + r[a, 1] * c3[1, b] + r[a, 2] * c3[2, b]
-        for a in range(3):
-            for b in range(3):
-                cv[a, b] = rc[a, 0] * r[b, 0] + rc[a, 1] * r[b, 1] + rc[a, 2] * r[b, 2]
+        m00 = (_ONE - two * (y * y + z * z)) * s0
+        m01 = (two * (x * y - w * z)) * s1
+        m02 = (two * (x * z + w * y)) * s2
+        m10 = (two * (x * y + w * z)) * s0
+        m11 = (_ONE - two * (x * x + z * z)) * s1
+        m12 = (two * (y * z - w * x)) * s2
+        m20 = (two * (x * z - w * y)) * s0
+        m21 = (two * (y * z + w * x)) * s1
+        m22 = (_ONE - two * (x * x + y * y)) * s2
+        k00 = m00 * m00 + m01 * m01 + m02 * m02
+        k01 = m00 * m10 + m01 * m11 + m02 * m12
+        k02 = m00 * m20 + m01 * m21 + m02 * m22
+        k10 = m10 * m00 + m11 * m01 + m12 * m02
+        k11 = m10 * m10 + m11 * m11 + m12 * m12
+        k12 = m10 * m20 + m11 * m21 + m12 * m22
+        k20 = m20 * m00 + m21 * m01 + m22 * m02
+        k21 = m20 * m10 + m21 * m11 + m22 * m12
+        k22 = m20 * m20 + m21 * m21 + m22 * m22
+        rc00 = r00 * k00 + r01 * k10 + r02 * k20
+        rc01 = r00 * k01 + r01 * k11 + r02 * k21
+        rc02 = r00 * k02 + r01 * k12 + r02 * k22
+        rc10 = r10 * k00 + r11 * k10 + r12 * k20
+        rc11 = r10 * k01 + r11 * k11 + r12 * k21
+        rc12 = r10 * k02 + r11 * k12 + r12 * k22
+        rc20 = r20 * k00 + r21 * k10 + r22 * k20
+        rc21 = r20 * k01 + r21 * k11 + r22 * k21
+        rc22 = r20 * k02 + r21 * k12 + r22 * k22
+        cv00 = rc00 * r00 + rc01 * r01 + rc02 * r02
+        cv01 = rc00 * r10 + rc01 * r11 + rc02 * r12
+        cv02 = rc00 * r20 + rc01 * r21 + rc02 * r22
+        cv10 = rc10 * r00 + rc11 * r01 + rc12 * r02
+        cv11 = rc10 * r10 + rc11 * r11 + rc12 * r12
+        cv12 = rc10 * r20 + rc11 * r21 + rc12 * r22
+        cv20 = rc20 * r00 + rc21 * r01 + rc22 * r02
+        cv21 = rc20 * r10 + rc21 * r11 + rc22 * r12
+        cv22 = rc20 * r20 + rc21 * r21 + rc22 * r22
         mx, my, mz = means[i, 0], means[i, 1], means[i, 2]
-        tx = mx * r[0, 0] + my * r[0, 1] + mz * r[0, 2] + view[0, 3]
-        ty = mx * r[1, 0] + my * r[1, 1] + mz * r[1, 2] + view[1, 3]
-        tz = mx * r[2, 0] + my * r[2, 1] + mz * r[2, 2] + view[2, 3]
+        tx = mx * r00 + my * r01 + mz * r02 + view[0, 3]
+        ty = mx * r10 + my * r11 + mz * r12 + view[1, 3]
+        tz = mx * r20 + my * r21 + mz * r22 + view[2, 3]
         tzs = tz if abs(tz) > F32(1e-12) else F32(1e-12)
         ctx = tzs * min(max(tx / tzs, -lim_x_neg), lim_x_pos)
         cty = tzs * min(max(ty / tzs, -lim_y_neg), lim_y_pos)
         # J cov J^T, J = [[fx/z, 0, -fx x/z^2], [0, fy/z, -fy y/z^2]]
         j00, j02 = fxf / tzs, -fxf * ctx / (tzs * tzs)
         j11, j12 = fyf / tzs, -fyf * cty / (tzs * tzs)
-        a0 = j00 * cv[0, 0] + j02 * cv[2, 0]
-        a1 = j00 * cv[0, 1] + j02 * cv[2, 1]
-        a2 = j00 * cv[0, 2] + j02 * cv[2, 2]
-        b0 = j11 * cv[1, 0] + j12 * cv[2, 0]
-        b1 = j11 * cv[1, 1] + j12 * cv[2, 1]
-        b2 = j11 * cv[1, 2] + j12 * cv[2, 2]
+        a0 = j00 * cv00 + j02 * cv20
+        a1 = j00 * cv01 + j02 * cv21
+        a2 = j00 * cv02 + j02 * cv22
+        b0 = j11 * cv10 + j12 * cv20
+        b1 = j11 * cv11 + j12 * cv21
+        b2 = j11 * cv12 + j12 * cv22
         c00 = a0 * j00 + a2 * j02 + eps2d
         c01 = a1 * j11 + a2 * j12
         c10 = b0 * j00 + b2 * j02
@@ -295,7 +311,7 @@ def project(lo, hi, means, quats, scales, opac, sh, degree, view, fx, fy, cx, cy
             cost8 += _box_tiles(u, v, rx, ry, 8, width, height)
             cost16 += _box_tiles(u, v, rx, ry, 16, width, height)
         # colour: SH of the unit view direction + 0.5, clamped at 0
-        dx, dy, dz = mx - cam[0], my - cam[1], mz - cam[2]
+        dx, dy, dz = mx - cam0, my - cam1, mz - cam2
         dn = max(np.sqrt(dx * dx + dy * dy + dz * dz), F32(1e-12))
         dx, dy, dz = dx / dn, dy / dn, dz / dn
         basis[0] = sh_c[0]
