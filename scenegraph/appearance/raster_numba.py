@@ -1,12 +1,14 @@
-"""Compiled (numba) forward compositing for the CPU rasterizer: the no-grad path of :mod:`raster_torch`.
+"""Compiled (numba) no-grad forward of the CPU rasterizer: the fast path of :mod:`raster_torch`.
 
-:func:`composite` does what ``raster_torch._composite_forward`` does: for each depth-sorted tile
-list, front to back, alpha = min(0.99, exp(max(-q, -10))) of the intersection's quadratic form q,
-alphas <= 1/255 cut to 0, the pixel finished (that Gaussian excluded) once its transmittance
-would fall to T_MIN.
+:func:`project` is raster_torch's ``project`` and ``eval_sh`` op for op (same footprints and screen
+positions); :func:`composite` bins the Gaussians into tiles and does what
+``raster_torch._composite_forward`` does: for each depth-sorted tile list, front to back,
+alpha = min(0.99, exp(max(-q, -10))) of the intersection's quadratic form q, alphas <= 1/255 cut to 0,
+the pixel finished (that Gaussian excluded) once its transmittance would fall to T_MIN, and writes the
+finished images.  A pixel row is composited branch-free, so its loop vectorises.
 
 Threads: the kernels are single-threaded and release the GIL; the work is cut into slices (ranges
-of Gaussians for binning, of tiles for compositing, about 8 per thread) that the threads of a small
+of Gaussians for projection and binning, of tiles for compositing, about 8 per thread) that the threads of a small
 pool take one after another, as many threads as the process may use (affinity / cgroup quota,
 :func:`scenegraph.model.cpus.available_cores`).  So a thread that the OS preempts (another process
 busy on the machine) holds back only the slice it is on, and an idle thread sleeps on a lock: no
