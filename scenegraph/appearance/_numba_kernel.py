@@ -75,13 +75,20 @@ def _reaches(mx, my, a, b, c, log255o, x0, y0, x1, y1):  # pragma: no cover - co
 
 
 @njit(cache=True, nogil=True)
-def bin_pass(order, lo, hi, means2d, conics, radii, opac, tile, tiles_x, tiles_y, slots, gid):  # pragma: no cover
+def bin_count(order, lo, hi, means2d, conics, radii, opac, tile, tiles_x, tiles_y, counts):  # pragma: no cover
     """Tile intersections of the depth-ordered Gaussians ``order[lo:hi]`` (footprint-box tiles the
-    ellipse reaches, as raster_torch.bin_tiles).  With ``gid`` empty: counts them into ``slots`` (tiles,);
-    else writes each Gaussian id to ``gid[slots[t]]`` and advances ``slots[t]`` (a counting sort's
-    second pass, so depth order holds within each tile)."""
-    fill = gid.shape[0] > 0
+    ellipse reaches, as raster_torch.bin_tiles): counted per tile into ``counts`` (tiles,), and returned
+    as (tile ids, Gaussian ids) in this order for :func:`bin_fill`."""
     ft = F32(tile)
+    bound = 0
+    for i in range(lo, hi):
+        g = order[i]
+        tx0, tx1, ty0, ty1 = _tile_box(means2d[g, 0], means2d[g, 1], F32(radii[g, 0]), F32(radii[g, 1]), ft, tiles_x,
+                                       tiles_y)
+        bound += max(0, tx1 - tx0) * max(0, ty1 - ty0)
+    tids = np.empty(bound, dtype=np.int32)
+    gids = np.empty(bound, dtype=np.int64)
+    n = 0
     for i in range(lo, hi):
         g = order[i]
         mx, my = means2d[g, 0], means2d[g, 1]
@@ -94,9 +101,20 @@ def bin_pass(order, lo, hi, means2d, conics, radii, opac, tile, tiles_x, tiles_y
                 py0 = F32(ty * tile) + _HALF
                 if _reaches(mx, my, a, b, c, lo255, px0, py0, px0 + F32(tile - 1), py0 + F32(tile - 1)):
                     t = ty * tiles_x + tx
-                    if fill:
-                        gid[slots[t]] = g
-                    slots[t] += 1
+                    counts[t] += 1
+                    tids[n] = t
+                    gids[n] = g
+                    n += 1
+    return tids[:n], gids[:n]
+
+
+@njit(cache=True, nogil=True)
+def bin_fill(tids, gids, slots, gid):  # pragma: no cover - compiled
+    """The counting sort's second pass: each recorded Gaussian id to ``gid[slots[t]]``, advancing ``slots[t]``."""
+    for j in range(tids.shape[0]):
+        t = tids[j]
+        gid[slots[t]] = gids[j]
+        slots[t] += 1
 
 
 @njit(nogil=True)

@@ -175,14 +175,18 @@ def composite(means2d: Any, conics: Any, depths: Any, radii: Any, opac: Any, fea
         n_s = max(1, min(threads * 2, order.shape[0] // 2048)) if threads > 1 else 1
         bounds = np.linspace(0, order.shape[0], n_s + 1).astype(np.int64)
         slots = np.zeros((n_s, n_t), dtype=np.int64)
-        no_gid = np.empty(0, dtype=np.int64)
+        found: list = [None] * n_s
         args = (means2d, conics, radii, opac, tile, tiles_x, tiles_y)
-        run_slices(lambda s: k.bin_pass(order, bounds[s], bounds[s + 1], *args, slots[s], no_gid), n_s, threads)
+
+        def count(s: int) -> None:
+            found[s] = k.bin_count(order, bounds[s], bounds[s + 1], *args, slots[s])
+
+        run_slices(count, n_s, threads)
         counts = slots.sum(0)
         starts = np.cumsum(counts) - counts
         slots = np.cumsum(slots, 0) - slots + starts
         gid = np.empty(int(counts.sum()), dtype=np.int64)
-        run_slices(lambda s: k.bin_pass(order, bounds[s], bounds[s + 1], *args, slots[s], gid), n_s, threads)
+        run_slices(lambda s: k.bin_fill(found[s][0], found[s][1], slots[s], gid), n_s, threads)
         # compositing: tiles cut into slices of about equal intersection counts
         bg = np.asarray(background, dtype=f32).reshape(3)
         rgb = np.empty((height, width, 3), dtype=f32)
