@@ -28,6 +28,7 @@ from typing import Any
 import numpy as np
 
 from exporters._gltf_common import ARRAY_BUFFER, ELEMENT_ARRAY_BUFFER, EXT_EMISSIVE_STRENGTH, MODE_TRIANGLES
+from exporters._gltf_output import column_bounds
 
 __all__ = ["Parts", "part_of"]
 
@@ -108,12 +109,20 @@ class Parts:
 
     def primitive(self, mesh: Any, material: int | None, extra: dict | None = None) -> dict:
         b = self.w.buf
-        idx = mesh.indices.reshape(-1)
-        idx = idx.astype(np.uint16) if idx.size and int(idx.max()) < 65535 else idx.astype(np.uint32)
+        # a mesh written again (each wheel of a hundred alike cars) gets its own views, from arrays made once
+        seen = self.__dict__.setdefault("_prim_arrays", {})
+        got = seen.get(id(mesh))
+        if got is None or got[0] is not mesh:
+            idx = mesh.indices.reshape(-1)
+            idx = idx.astype(np.uint16) if idx.size and int(idx.max()) < 65535 else idx.astype(np.uint32)
+            pos = np.asarray(mesh.positions, np.float32)
+            got = seen[id(mesh)] = (mesh, idx, pos, np.asarray(mesh.normals, np.float32), np.asarray(mesh.uvs, np.float32),
+                                    column_bounds(pos.reshape(pos.shape[0], -1)))
+        _, idx, pos, nrm, uvs, bounds = got
         attrs = {
-            "POSITION": b.accessor(np.asarray(mesh.positions, np.float32), target=ARRAY_BUFFER, minmax=True),
-            "NORMAL": b.accessor(np.asarray(mesh.normals, np.float32), target=ARRAY_BUFFER),
-            "TEXCOORD_0": b.accessor(np.asarray(mesh.uvs, np.float32), target=ARRAY_BUFFER),
+            "POSITION": b.accessor(pos, target=ARRAY_BUFFER, minmax=(list(bounds[0]), list(bounds[1]))),
+            "NORMAL": b.accessor(nrm, target=ARRAY_BUFFER),
+            "TEXCOORD_0": b.accessor(uvs, target=ARRAY_BUFFER),
         }
         attrs.update(extra or {})
         prim = {"attributes": attrs, "indices": b.accessor(idx, target=ELEMENT_ARRAY_BUFFER), "mode": MODE_TRIANGLES}

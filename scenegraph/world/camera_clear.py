@@ -87,6 +87,10 @@ def clearance(origins: np.ndarray, direction: np.ndarray, boxes: np.ndarray) -> 
     ``boxes`` (N, 2, 3) (inf where they meet none; a box round the origin does not count)."""
     if not len(boxes):
         return np.full(len(origins), np.inf)
+    if len(origins) > 1:  # a still subject: one ray, not one per frame (each row is worked out on its own)
+        once, back = np.unique(origins, axis=0, return_inverse=True)
+        if len(once) < len(origins):
+            return clearance(once, direction, boxes)[back.reshape(-1)]
     d = np.where(np.abs(direction) < 1e-12, 1e-12, direction)
     with np.errstate(divide="ignore", invalid="ignore"):
         t1 = (boxes[None, :, 0, :] - origins[:, None, :]) / d
