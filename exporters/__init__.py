@@ -17,7 +17,7 @@ from typing import Any
 from scenegraph.errors import FormatError
 from scenegraph.model.files import gc_paused
 
-__all__ = ["export", "load", "writable_suffixes", "readable_suffixes"]
+__all__ = ["export", "export_all", "load", "writable_suffixes", "readable_suffixes"]
 
 #: suffix -> module implementing ``write(scene, path, timeline=None, **options)``
 _WRITERS = {
@@ -67,6 +67,15 @@ def export(scene: Any, path: str | os.PathLike, *, timeline: Any = None, **optio
         except OSError as exc:  # a full disk, a file-size limit, a folder gone: one line, not a traceback
             raise FormatError(f"{path}: cannot write ({exc.strerror or exc})") from None
     return Path(path)
+
+
+def export_all(scene: Any, paths: Any, *, timeline: Any = None, fork: bool | None = None) -> list[Path]:
+    """:func:`export` ``scene`` to each of ``paths``: the animated formats share one simulated Timeline, and
+    with two or more cores the USD files are written by a forked child meanwhile (``fork``: None decides;
+    see :mod:`exporters._together`).  The bytes are those of one :func:`export` after another."""
+    from exporters._together import export_all as _all
+
+    return _all(export, scene, paths, timeline=timeline, fork=fork)
 
 
 def load(path: str | os.PathLike, *, allow_paths: Any = None) -> Any:

@@ -114,9 +114,7 @@ def _cmd_build(args: argparse.Namespace) -> int:
         else:
             for w in scene.metadata.get("warnings", []):
                 print(f"warning: {w}", file=sys.stderr)
-        timeline = pipeline.shared_timeline(scene, outs.paths)  # .glb and .usdc: simulated once
-        for out in outs.paths:
-            pipeline.export(scene, outs.stage(out), timeline=timeline)
+        pipeline.export_all(scene, [outs.stage(out) for out in outs.paths])  # one Timeline; USD alongside
         outs.commit()
     if not args.quiet and outs.paths:
         print(_summary(scene, outs.paths))

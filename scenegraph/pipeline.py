@@ -21,7 +21,7 @@ import numpy as np
 from scenegraph.errors import BackendError, FormatError, SpecError
 from scenegraph.model import Scene
 
-__all__ = ["build", "export", "shared_timeline", "load", "carry_splats", "inspect", "format_summary", "simulate_to_npz", "attach", "fit_capture", "rerender", "render_frames"]
+__all__ = ["build", "export", "export_all", "shared_timeline", "load", "carry_splats", "inspect", "format_summary", "simulate_to_npz", "attach", "fit_capture", "rerender", "render_frames"]
 
 
 def build(
@@ -88,19 +88,22 @@ def export(scene: Scene, path: str | os.PathLike, **options: Any) -> Path:
     return exporters.export(scene, path, **options)
 
 
-#: the suffixes whose writers animate the scene from a simulated Timeline
-_ANIMATED = (".glb", ".gltf", ".usd", ".usda", ".usdc", ".usdz")
+def export_all(scene: Scene, paths: Any, **options: Any) -> list[Path]:
+    """Write ``scene`` to each of ``paths`` (formats by suffix), the same bytes as :func:`export` one after another;
+    the glTF and USD writers share one simulated Timeline, and with two or more cores the USD files are
+    written meanwhile by a forked child (see :func:`exporters.export_all`)."""
+    import exporters
+
+    return exporters.export_all(scene, paths, **options)
 
 
 def shared_timeline(scene: Scene, paths: Any) -> Any:
     """The Timeline the writers of ``paths`` can share (``export(..., timeline=it)``): simulated once when two
     or more of them animate the scene (glTF, USD), else None (each writer simulates what it needs).  Without
     the per-camera visibility, which no writer reads."""
-    if sum(Path(p).suffix.lower() in _ANIMATED for p in paths) < 2:
-        return None
-    from scenegraph.world import simulate
+    from exporters._together import shared_timeline as _shared
 
-    return simulate(scene, visibility=False)
+    return _shared(scene, paths)
 
 
 def load(path: str | os.PathLike, *, allow_paths: Any = None) -> Scene:
