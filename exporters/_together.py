@@ -6,7 +6,7 @@
   runs the same writer on the same scene and Timeline, so the bytes are the same as one after another;
   its error comes back pickled and is raised here as it was raised there, after both are done (so
   nothing is still being written when the caller cleans up).  No child where it cannot pay or is unsafe:
-  one file or no USD file, one core, no ``os.fork``, a Ray worker, ``SCENEGRAPH_FORK_WRITERS=0``, or
+  one file or no USD file, one core, no ``os.fork``, a Ray worker, inside Blender, ``SCENEGRAPH_FORK_WRITERS=0``, or
   ``SCENEGRAPH_FORK_TRACKS=0`` (batch workers set it: their cores are busy already).
 """
 from __future__ import annotations
@@ -43,7 +43,7 @@ def _fork_allowed() -> bool:
 
     if any(os.environ.get(k, "1").strip().lower() in _OFF for k in ("SCENEGRAPH_FORK_WRITERS", "SCENEGRAPH_FORK_TRACKS")):
         return False
-    if not hasattr(os, "fork") or "ray" in sys.modules:
+    if not hasattr(os, "fork") or "ray" in sys.modules or "bpy" in sys.modules:  # Ray's gRPC and Blender's threads
         return False
     return available_cores() >= 2
 
