@@ -77,7 +77,8 @@ def _sample(tri: np.ndarray, fn: np.ndarray, prob: np.ndarray, n: int,
             rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """:func:`sample_surface` given the triangles' corners ``tri`` (T, 3, 3), unit normals ``fn`` (T, 3) and the
     draw probabilities ``prob`` (T,)."""
-    face, r1, r2 = _draw(prob, n, rng)
+    face = rng.choice(len(prob), size=n, p=prob)
+    r1, r2 = rng.random(n), rng.random(n)
     s1 = np.sqrt(r1)
     p = tri[face]
     pos = p[:, 0] * (1.0 - s1)[:, None] + p[:, 1] * (s1 * (1.0 - r2))[:, None] + p[:, 2] * (s1 * r2)[:, None]
@@ -261,7 +262,7 @@ def assign_gaussians(
     if per_entity < 1:
         raise ModelError(f"assign_gaussians: per_entity must be at least 1, got {per_entity}")
     fit = _fitter() if mode == "fit" else None
-    todo: list[tuple[Any, Any]] = []  # (entity, its Gaussians, or the proxy_gaussians arguments to batch)
+    done = []
     for ent in scene.entities("object"):
         if mesh_only(ent) or (ent.gaussians is not None and not overwrite):
             continue
@@ -272,78 +273,13 @@ def assign_gaussians(
         rig = rig_for(ent, getattr(scene, "seed", 0)) if fit is None else None
         if rig is not None:  # a character: on its skinned body, so the splats follow its joints
             g = rig_gaussians(rig, base, n=per_entity, seed=_entity_seed(seed, ent.id), opacity=max(opacity, 0.05))
-        elif fit is None:  # made below, alike proxies together
-            g = _Job(shape, ent.bounds, base, per_entity, _entity_seed(seed, ent.id), max(opacity, 0.05))
         else:
             g = proxy_gaussians(shape, ent.bounds, base, n=per_entity, seed=_entity_seed(seed, ent.id), opacity=max(opacity, 0.05))
+        if fit is not None:
             g = _fit_entity(fit, shape, ent.bounds, base, g, seed=seed, steps=fit_steps, n_views=n_views, size=view_size)
-        todo.append((ent, g))
-    made = _proxy_many([g for _, g in todo if isinstance(g, _Job)])
-    done = []
-    for ent, g in todo:
-        scene.update(ent.id, gaussians=made[id(g)] if isinstance(g, _Job) else g)
+        scene.update(ent.id, gaussians=g)
         done.append(ent.id)
     return done
-
-
-@dataclasses.dataclass(frozen=True, eq=False)
-class _Job:
-    """The arguments of one :func:`proxy_gaussians` call (``tints`` True)."""
-    shape: str
-    bounds: Any
-    base: Any
-    n: int
-    seed: Any
-    opacity: float
-
-
-def _proxy_many(jobs: list[_Job]) -> dict[int, Gaussians]:
-    """:func:`proxy_gaussians` of each job (by ``id(job)``): the same clouds, but jobs on one proxy (a
-    hundred parked cars) draw from their own seeded streams and then share one pass of the arithmetic
-    (every step works point by point, so the numbers are those of one call per job)."""
-    out: dict[int, Gaussians] = {}
-    groups: dict[tuple, list[_Job]] = {}
-    for job in jobs:
-        b = np.asarray(job.bounds, dtype=np.float64)
-        key = (job.shape, np.ascontiguousarray(b).tobytes(), job.n) if b.shape == (2, 3) else None
-        groups.setdefault(key if key is not None else ("", id(job)), []).append(job)
-    for key, group in groups.items():
-        plan = _plan(*key) if len(group) > 1 and key[0] else None
-        if plan is None or plan.prob is None or group[0].n < 1:
-            for job in group:
-                out[id(job)] = proxy_gaussians(job.shape, job.bounds, job.base, n=job.n, seed=job.seed, opacity=job.opacity)
-            continue
-        n = group[0].n
-        draws = [_draw(plan.prob, n, np.random.default_rng(job.seed)) for job in group]
-        face = np.concatenate([f for f, _, _ in draws])
-        r1 = np.concatenate([a for _, a, _ in draws])
-        r2 = np.concatenate([c for _, _, c in draws])
-        s1 = np.sqrt(r1)
-        p = plan.tri[face]
-        pos = p[:, 0] * (1.0 - s1)[:, None] + p[:, 1] * (s1 * (1.0 - r2))[:, None] + p[:, 2] * (s1 * r2)[:, None]
-        tangent = plan.radius[face]
-        if plan.sharp is not None:
-            edge = _crease_from(plan.tri, plan.sharp, face, pos)
-            tangent = np.clip(0.7 * edge, 0.35 * tangent, tangent)
-        tangent = np.maximum(tangent, 1e-7)
-        b = np.frombuffer(key[1], dtype=np.float64).reshape(2, 3)
-        pos = np.clip(pos, b[0], b[1])
-        scales = np.stack([tangent, tangent, np.maximum(0.1 * tangent, 1e-8)], axis=1)
-        quats = _quats_z_to(plan.fn[face])
-        corner = plan.mesh.indices[face, 0].astype(np.int64)
-        for k, job in enumerate(group):
-            sl = slice(k * n, (k + 1) * n)
-            base = np.asarray(job.base, dtype=np.float64).reshape(3)
-            rgb = proxy_vertex_colors(job.shape, plan.mesh, base)[corner[sl]] if len(plan.mesh.indices) else np.broadcast_to(base, (n, 3))
-            out[id(job)] = Gaussians(means=pos[sl], quats=quats[sl], scales=scales[sl], opacities=np.full(n, float(job.opacity)),
-                                     sh=rgb_to_sh(np.clip(rgb, 0.0, 1.0))[:, None, :])
-    return out
-
-
-def _draw(prob: np.ndarray, n: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The random numbers :func:`_sample` draws, in its order: triangles, then two uniforms per point."""
-    face = rng.choice(len(prob), size=n, p=prob)
-    return face, rng.random(n), rng.random(n)
 
 
 def _fitter() -> Any:
