@@ -105,6 +105,7 @@ class _Child:
             code = 0
             try:
                 os.close(read_fd)
+                os.environ["SCENEGRAPH_FORK_TRACKS"] = "0"  # both cores are taken now: the writer forks no helper
                 try:
                     job()
                     report = b""
