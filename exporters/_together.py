@@ -24,7 +24,6 @@ __all__ = ["ANIMATED", "shared_timeline", "export_all"]
 #: the suffixes whose writers animate the scene from a simulated Timeline
 ANIMATED = (".glb", ".gltf", ".usd", ".usda", ".usdc", ".usdz")
 _USD = (".usd", ".usda", ".usdc", ".usdz")
-_OFF = ("0", "false", "no", "off")
 
 
 def shared_timeline(scene: Any, paths: Sequence[str | os.PathLike]) -> Any:
@@ -39,24 +38,9 @@ def shared_timeline(scene: Any, paths: Sequence[str | os.PathLike]) -> Any:
 
 
 def _fork_allowed() -> bool:
-    from scenegraph.model.cpus import available_cores
+    from scenegraph.model.cpus import may_fork
 
-    if any(os.environ.get(k, "1").strip().lower() in _OFF for k in ("SCENEGRAPH_FORK_WRITERS", "SCENEGRAPH_FORK_TRACKS")):
-        return False
-    if not hasattr(os, "fork") or "ray" in sys.modules or "bpy" in sys.modules:  # Ray's gRPC and Blender's threads
-        return False
-    return available_cores() - _busy_elsewhere() >= 2  # this process's core and one to spare
-
-
-def _busy_elsewhere() -> int:
-    """How many other tasks are running right now (Linux's /proc/loadavg; 0 where it cannot be read): with
-    every core busy a child only adds its start-up and the work it cannot share (measured: 7% slower at load 5)."""
-    try:
-        with open("/proc/loadavg") as f:
-            running = int(f.read().split()[3].split("/")[0])
-    except (OSError, ValueError, IndexError):
-        return 0
-    return max(0, running - 1)  # less this process
+    return may_fork("SCENEGRAPH_FORK_WRITERS", "SCENEGRAPH_FORK_TRACKS")
 
 
 def export_all(write: Callable[..., Any], scene: Any, paths: Sequence[str | os.PathLike], *, timeline: Any = None,

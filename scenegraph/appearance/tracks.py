@@ -9,8 +9,8 @@ writer asks for each entity's track in turn and reads until it arrives.  The chi
 functions on the same inputs, so the bytes written are the same as without it.
 
 No child is forked (the tracks are computed in place, on demand) where it cannot pay or is unsafe:
-fewer than :data:`MIN_JOBS` moving characters and vehicles, one usable core, no ``os.fork``, a process
-with Ray or Blender loaded (their threads), or ``SCENEGRAPH_FORK_TRACKS=0`` (batch workers set it: their cores are
+fewer than :data:`MIN_JOBS` moving characters and vehicles, no core to spare right now, no ``os.fork``,
+a process with Ray or Blender loaded (their threads: :func:`scenegraph.model.cpus.may_fork`), or ``SCENEGRAPH_FORK_TRACKS=0`` (batch workers set it: their cores are
 already busy).  A child that fails or dies leaves the writer to compute what is missing itself.
 """
 from __future__ import annotations
@@ -77,13 +77,9 @@ def _widen(fd: int) -> None:
 
 
 def _fork_allowed() -> bool:
-    from scenegraph.model.cpus import available_cores
+    from scenegraph.model.cpus import may_fork
 
-    if os.environ.get(_ENV, "1").strip() in ("0", "false", "no", "off"):
-        return False
-    if not hasattr(os, "fork") or "ray" in sys.modules or "bpy" in sys.modules:  # Ray's gRPC and Blender's threads
-        return False
-    return available_cores() >= 2
+    return may_fork(_ENV)
 
 
 class Tracks:

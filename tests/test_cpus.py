@@ -1,0 +1,58 @@
+"""How many cores a process may use, and whether a forked helper may run beside it."""
+from __future__ import annotations
+
+import os
+import sys
+
+import pytest
+
+from scenegraph.model import cpus
+
+
+def test_available_cores_follow_the_affinity_mask():
+    if not hasattr(os, "sched_setaffinity"):
+        pytest.skip("no CPU affinity on this platform")
+    mask = os.sched_getaffinity(0)
+    try:
+        os.sched_setaffinity(0, {min(mask)})
+        assert cpus.available_cores() == 1
+    finally:
+        os.sched_setaffinity(0, mask)
+    assert cpus.available_cores() == min(len(mask), cpus.available_cores())
+
+
+def test_may_fork_needs_a_spare_core_and_no_switch_off(monkeypatch):
+    if not hasattr(os, "fork"):
+        pytest.skip("no os.fork")
+    monkeypatch.delitem(sys.modules, "ray", raising=False)
+    monkeypatch.delitem(sys.modules, "bpy", raising=False)
+    monkeypatch.setattr(cpus, "available_cores", lambda: 2)
+    monkeypatch.setattr(cpus, "busy_elsewhere", lambda: 0)
+    assert cpus.may_fork("SCENEGRAPH_TEST_SWITCH")
+    for off in ("0", "false", "No", " off "):
+        monkeypatch.setenv("SCENEGRAPH_TEST_SWITCH", off)
+        assert not cpus.may_fork("SCENEGRAPH_TEST_SWITCH")
+    monkeypatch.setenv("SCENEGRAPH_TEST_SWITCH", "1")
+    assert cpus.may_fork("SCENEGRAPH_TEST_SWITCH")
+    monkeypatch.setattr(cpus, "busy_elsewhere", lambda: 1)  # the other core is taken: a child would only compete
+    assert not cpus.may_fork("SCENEGRAPH_TEST_SWITCH")
+    monkeypatch.setattr(cpus, "busy_elsewhere", lambda: 0)
+    monkeypatch.setitem(sys.modules, "bpy", object())  # inside Blender
+    assert not cpus.may_fork()
+
+
+def test_busy_elsewhere_counts_processes_that_keep_a_core_busy():
+    if not os.path.exists("/proc/loadavg"):
+        pytest.skip("no /proc/loadavg")
+    import subprocess
+    import time
+
+    spin = [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(2)]
+    try:
+        time.sleep(0.5)
+        seen = max(cpus.busy_elsewhere() for _ in range(20))
+    finally:
+        for p in spin:
+            p.kill()
+            p.wait()
+    assert seen >= 2  # both spinners are running tasks
