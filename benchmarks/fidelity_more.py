@@ -522,6 +522,12 @@ def _pulled(w, puller: str, load: str) -> bool:
         bool((np.linalg.norm((b - a)[:, [0, 2]], axis=1)[moving] < reach).all())
 
 
+def _still_last(w, word: str, share: float) -> bool:
+    """Whether ``word`` stands still over the last ``share`` of the frames."""
+    p = w.p(word)[int(len(w.tl.time) * (1 - share)):]
+    return float(np.abs(p - p[-1]).max()) < 1e-3
+
+
 def _length(w, word: str) -> float:
     lo, hi = w.box(word)
     return float(max(hi[0] - lo[0], hi[2] - lo[2]))
@@ -588,3 +594,9 @@ def register_round4(case) -> None:  # noqa: C901 - a list of prompts
          lambda w: w.gap("woman", "car", -1) < 1.5 and w.gap("box", "woman", -1) < 0.5 and w.still("car"))
     case(M, "A man riding a bicycle passes the cafe.",
          lambda w: w.moves("bicycle", 3.0) and w.dist("bicycle", "cafe").min() < 4.0 and w.gap("man", "bicycle", -1) < 0.3)
+    # a rider gets off and goes on foot: what it rode stays where the ride ended
+    for prompt, who, ride, goal in [("A man drives his car to the shop, then walks to the bench.", "man", "car", "bench"),
+                                    ("A boy rides his horse to the barn and then walks to the fence.", "boy", "horse", "fence"),
+                                    ("The woman cycles to the cafe, then walks to the tree.", "woman", "bicycle", "tree")]:
+        case(Q, prompt, lambda w, a=who, b=ride, c=goal: w.moves(b, 1.0) and w.gap(a, c, -1) < w.gap(a, c, 0) - 3.0
+             and w.gap(a, b, -1) > 2.0 and _still_last(w, b, 0.3))

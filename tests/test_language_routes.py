@@ -244,3 +244,16 @@ def test_pulling_a_door_moves_no_door():
 def test_the_subjects_verb_after_its_ing_phrase_is_the_subjects(prompt, expect):
     spec, _ = direct(prompt)
     assert [(a.actor, a.verb, a.target, a.to, a.via) for a in spec.actions] == expect
+
+
+@pytest.mark.parametrize("prompt, rider, ride", [
+    ("A man drives to the beach, then walks to the water.", "man_1", "car_1"),
+    ("A boy rides his horse to the barn and then walks to the fence.", "boy_1", "horse_1"),
+])
+def test_a_rider_who_goes_on_foot_gets_off_and_the_ride_stays(prompt, rider, ride):
+    spec, scene, tl = world(prompt)
+    r, v = path(tl, rider), path(tl, ride)
+    assert np.linalg.norm((v[len(v) // 3] - v[0])[[0, 2]]) > 1.0  # it was ridden
+    tail = v[int(len(v) * 0.7):]
+    assert np.abs(tail - tail[-1]).max() < 1e-3  # then it stands where the ride ended
+    assert np.linalg.norm((r[-1] - v[-1])[[0, 2]]) > 2.0 and r[-1, 1] < 0.05  # the rider walked on, on the ground

@@ -127,7 +127,7 @@ class _Planner:
 
     def run(self) -> dict[int, tuple[float, float]]:
         deferred = []
-        self.attached: list[tuple[str, str, str, float]] = []  # (child, parent, ride/push/carry, t0)
+        self.attached: list[tuple[str, str, str, float, int]] = []  # (child, parent, ride/push/carry, t0, action)
         for k, a in enumerate(self.actions):
             ids = self.members(a.actor)
             if a.verb in relative.DEFERRED and not (a.target and self.members(a.target)):
@@ -159,6 +159,9 @@ class _Planner:
                     self.do(k, sub, actor, m, len(ids))
                 if not actor.open_end and not self._continues(k, eid):
                     actor.stop()  # it brakes to a stop within the action
+                if a.verb == "ride" and self._dismount(k, "ride", eid, planned=True) < math.inf:
+                    actor.stop()
+                    actor.wait_until(actor.t + 1.0)  # it stops and gets off before it goes on foot
                 t0s.append(t0)
                 t1s.append(max(actor.t, t0))
             self.span[k] = (min(t0s), max(t1s))
@@ -188,13 +191,26 @@ class _Planner:
                 else:
                     ends.append(self.follow(a, actor, t0, m))
             self.span[k] = (t0, max(self.span[k][1], *ends))
-        for child, parent, kind, t0 in self.attached:
-            relative.attach(self.actors[child], self.actors[parent], kind, t0)
-            self.actors[child].carrier = (parent, t0)  # smoothed with its carrier, rigidly
-            self.actors[parent].phases.append((kind, t0, math.inf, {"on": child}))
+        for child, parent, kind, t0, k in self.attached:
+            t1 = self._dismount(k, kind, parent)
+            relative.attach(self.actors[child], self.actors[parent], kind, t0, t1)
+            self.actors[child].carrier = (parent, t0, t1)  # smoothed with its carrier, rigidly
+            self.actors[parent].phases.append((kind, t0, t1, {"on": child}))
             self.actors[child].phases.append(({"carry": "carried", "push": "pushed", "ride": "ridden"}[kind], t0,
-                                              math.inf, {"on": parent}))
+                                              t1, {"on": parent}))
         return self.span
+
+    def _dismount(self, k: int, kind: str, rider: str, planned: bool = False) -> float:
+        """When a rider gets off what it rode ('drives to the beach, then walks to the water'): the end of the
+        ride (action ``k``) when a later action of the rider goes on foot; else never (inf).  ``planned``: while
+        the ride is being planned (0.0 for 'it will')."""
+        if kind != "ride" or not planned and k not in self.span:
+            return math.inf
+        ref = self.actions[k].actor
+        later = [a for j, a in enumerate(self.actions) if j > k and a.actor == ref]
+        if later and later[0].verb in _ON_FOOT:
+            return 0.0 if planned else float(self.span[k][1])
+        return math.inf
 
     def until(self, k: int, a: ActionSpec, actor: Actor) -> ActionSpec:
         """'walks until the car stops': the action lasts until the named action ends (a stop: starts)."""
@@ -263,7 +279,7 @@ class _Planner:
             thing = self.actors[target[0]]
             if a.verb == "ride" and relative.board(actor, thing) and a.direction != "into_scene":
                 update["direction"] = "forward"  # into the driver's seat first (arriving: in it already)
-            self.attached.append((thing.id, actor.id, a.verb, actor.t))
+            self.attached.append((thing.id, actor.id, a.verb, actor.t, self._k))
             actor.holding.append(thing)
             if a.verb == "ride" and a.speed is None and thing.info is not None:
                 update["speed"] = (thing.info.drive or thing.info.run or thing.info.cruise_speed) * pace_factor(a.pace, archetype_of(thing.info))
@@ -741,6 +757,10 @@ class _Planner:
         actor.moved = True
         actor.open_end = goes_on  # it keeps after its leader past the end of the plan
         return actor.t
+
+
+#: what a rider does next that means it got off first
+_ON_FOOT = ("walk", "run", "sit", "lie", "climb", "descend", "jump", "cross", "swim", "stand", "wave")
 
 
 def _clear_radius(actor: Actor, c: np.ndarray, radius: float, ignore: set) -> float:

@@ -48,7 +48,7 @@ def smooth_actors(actors: dict, fps: float, coast_until: float) -> None:
             _smooth_one(actor, fps, coast_until)
     for actor in actors.values():
         if actor.plan is not None and actor.carrier is not None and actor.carrier[0] in actors:
-            _carry(actor, actors[actor.carrier[0]], actor.carrier[1])
+            _carry(actor, actors[actor.carrier[0]], *actor.carrier[1:])
 
 
 def _at(keys: list, t: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -57,12 +57,20 @@ def _at(keys: list, t: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return np.stack([np.interp(t, kt, kp[:, i]) for i in range(3)], axis=1), np.interp(t, kt, ky)
 
 
-def _carry(child, parent, t0: float) -> None:
-    """The child's smooth keys from ``t0``: held where its plan held it, in the carrier's own frame."""
+def _carry(child, parent, t0: float, t1: float = math.inf) -> None:
+    """The child's smooth keys from ``t0`` (to ``t1``, where its rider got off): held where its plan held it,
+    in the carrier's own frame."""
     pre = [k for k in child.plan if k[0] < t0 - 1e-6]
     if parent.plan is None:
         return
-    pk = [k for k in parent.keys if k[0] >= t0 - 1e-6]
+    if math.isfinite(t1):  # the rider got off where its plan was at t1: when its smoothed way gets there
+        stop, _ = _at(parent.plan, np.array([t1]))
+        kt, kp, _ = key_arrays(parent.keys)
+        d = np.linalg.norm((kp - stop[0])[:, [0, 2]], axis=1)
+        step = np.r_[np.linalg.norm(np.diff(kp, axis=0), axis=1), 0.0]
+        near = np.flatnonzero((d < 0.05) & (kt >= t0 - 1e-6) & (step < 1e-3))  # (there, and stopped)
+        t1 = float(kt[near[0]] if len(near) else kt[int(np.argmin(d))])
+    pk = [k for k in parent.keys if t0 - 1e-6 <= k[0] <= t1 + 1e-6]
     if not pk:
         return
     t = np.array([k[0] for k in pk])

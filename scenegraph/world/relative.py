@@ -268,19 +268,45 @@ def board(rider: Actor, vehicle: Actor) -> bool:
     return True
 
 
-def attach(child: Actor, parent: Actor, kind: str, t0: float) -> None:
-    """From ``t0`` on, ``child`` goes where ``parent`` goes: under it (ride), in front of it (push) or held (carry)."""
+def _step_off(rider: Actor, ridden: Actor, t1: float, inside: np.ndarray) -> None:
+    """The rider gets off at ``t1``: its way on starts beside what it rode (the driver's side, else its right),
+    easing into the planned way over 1.5 s, on the ground."""
+    at = next((k for k in rider.keys if abs(k[0] - t1) < 1e-6), None)
+    if at is None:
+        return
+    yaw = at[2]
+    out = -_driver(yaw, inside)
+    out[1] = 0.0
+    n = float(np.linalg.norm(out))
+    side = out / n if n > 0.05 else right_of(yaw)
+    side = side * (0.5 * ridden.size[0] + 0.5 * max(rider.size[0], rider.size[2]) + 0.25)
+    keys = [(t, p + side * max(0.0, 1.0 - (t - t1) / 1.5) if t > t1 + 1e-6 else p, y) for t, p, y in rider.keys]
+    k = next((i for i, key in enumerate(keys) if key[0] > t1 + 1e-6), None)
+    if k is not None and k > 0:  # down from the seat and out to the side, easing in and out (no jolt)
+        (ta, pa, ya), (tb, pb, yb) = keys[k - 1], keys[k]
+        ease = [(ta + f * (tb - ta), pa + (pb - pa) * (f * f * (3 - 2 * f)), ya + (yb - ya) * f) for f in (0.25, 0.5, 0.75)]
+        keys[k:k] = ease
+    rider.keys = keys
+
+
+def attach(child: Actor, parent: Actor, kind: str, t0: float, t1: float = math.inf) -> None:
+    """From ``t0`` on (until ``t1``: the rider gets off), ``child`` goes where ``parent`` goes: under it (ride),
+    in front of it (push) or held (carry)."""
     keep = [k for k in child.keys if k[0] < t0 - 1e-6]
     ground = float(child.keys[0][1][1])
     inside = _seat_of(child) if kind == "ride" else np.zeros(2)
     if kind == "ride":  # the rider sits on the ridden thing, or in the driver's seat of a car, van, truck or bus
         seat = (CABIN_SEAT if _cabin(child) else SEAT) * child.size[1]
-        parent.keys = [(t, p + [0.0, seat, 0.0] if t >= t0 - 1e-6 else p, y) for t, p, y in parent.keys]  # (boarded: in the seat)
+        parent.keys = [(t, p + [0.0, seat, 0.0] if t0 - 1e-6 <= t <= t1 + 1e-6 else p, y) for t, p, y in parent.keys]  # (boarded: in the seat)
+        if math.isfinite(t1):
+            _step_off(parent, child, t1, inside)
         parent.position = parent.keys[-1][1].copy()
     new = []
     for t, p, yaw in parent.keys:
         if t < t0 - 1e-6:
             continue
+        if t > t1 + 1e-6:
+            break  # got off: it stays where the ride ended
         f = forward_of(yaw)
         if kind == "ride":
             q = p - _driver(yaw, inside)
