@@ -118,3 +118,19 @@ def test_falls_back_to_torch_without_numba(monkeypatch):
         again = render_gaussians(p, camera(), backend="torch")
     assert again.info["compositor"] == "numba"
     assert float((again.rgb - res.rgb).abs().max()) < 1e-4
+
+
+def test_run_slices_runs_each_slice_once_and_reraises():
+    seen = []
+    raster_numba.run_slices(seen.append, 50, 3)
+    assert sorted(seen) == list(range(50))
+
+    def fail(i):
+        if i == 7:
+            raise ValueError("slice 7")
+
+    with pytest.raises(ValueError, match="slice 7"):
+        raster_numba.run_slices(fail, 20, 2)
+    seen.clear()
+    raster_numba.run_slices(seen.append, 5, 2)  # the pool still serves after an error
+    assert sorted(seen) == list(range(5))
