@@ -14,6 +14,9 @@ path (``cpu_preview_forward_s``, ``preview_compositor`` says which ran) beside t
 path it replaces (``cpu_preview_torch_forward_s``, SCENEGRAPH_NUMBA=0), both quiet and loaded;
 ``numba_first_call_s`` is the first no-grad render of the process (JIT compile or cache load);
 ``numba_compile_s`` the same in a fresh process with an empty numba cache (a first install).
+``preview_interleaved_*`` time the compiled no-grad forward in ``--interleave`` rounds of (quiet, then
+beside the busy processes), so a load that other users put on the machine meanwhile weighs on both
+alike: the medians, and the median of the rounds' loaded / quiet ratios.
 ``--preview-only`` times just the no-grad forward, quiet and loaded.  ``--trees A B ...`` runs
 ``--preview-only`` on each source tree (PYTHONPATH=tree) in turn, ``--rounds`` times, and prints
 each tree's medians: before/after figures taken under the same machine load.
@@ -102,6 +105,21 @@ def time_preview(g, cam, repeats: int, numba: bool) -> tuple[float, str]:
     return round(statistics.median(times), 4), res.info.get("compositor", "torch")
 
 
+def interleaved(g, cam, repeats: int, rounds: int) -> dict:
+    """Compiled no-grad forward in rounds of (quiet, loaded): medians and the median per-round ratio."""
+    quiet, loaded, ratio = [], [], []
+    for _ in range(rounds):
+        q, _c = time_preview(g, cam, repeats, True)
+        with busy_cores():
+            lo, _c = time_preview(g, cam, repeats, True)
+        quiet.append(q)
+        loaded.append(lo)
+        ratio.append(lo / q)
+    return {"preview_interleaved_quiet_s": round(statistics.median(quiet), 4),
+            "preview_interleaved_loaded_s": round(statistics.median(loaded), 4),
+            "preview_interleaved_slowdown": round(statistics.median(ratio), 2), "interleave_rounds": rounds}
+
+
 def previews(g, cam, repeats: int) -> dict:
     fast, comp = time_preview(g, cam, repeats, True)
     slow, _ = time_preview(g, cam, repeats, False)
@@ -163,20 +181,22 @@ def compare_trees(args) -> None:
     import subprocess
     import sys
 
-    keys = ("cpu_preview_forward_s", "cpu_preview_forward_loaded_s", "preview_loaded_slowdown")
+    keys = ("cpu_preview_forward_s", "cpu_preview_forward_loaded_s", "preview_loaded_slowdown",
+            "preview_interleaved_quiet_s", "preview_interleaved_loaded_s", "preview_interleaved_slowdown")
     runs: dict = {t: [] for t in args.trees}
     load = [round(os.getloadavg()[0], 2)]
     for _ in range(args.rounds):
         for tree in args.trees:
             cmd = [sys.executable, os.path.abspath(__file__), "--preview-only", "--gaussians", str(args.gaussians),
-                   "--width", str(args.width), "--height", str(args.height), "--repeats", str(args.repeats)]
+                   "--width", str(args.width), "--height", str(args.height), "--repeats", str(args.repeats),
+                   "--interleave", str(args.interleave)]
             env = dict(os.environ, PYTHONPATH=os.path.abspath(tree))
             out = subprocess.run(cmd, env=env, capture_output=True, text=True, check=True, cwd=os.path.abspath(tree))
             runs[tree].append(json.loads(out.stdout.strip().splitlines()[-1]))
     load.append(round(os.getloadavg()[0], 2))
     result = {"rounds": args.rounds, "load_average_1min_start_end": load}
     for tree, rs in runs.items():
-        result[tree] = {k: round(statistics.median(r[k] for r in rs), 4) for k in keys}
+        result[tree] = {k: round(statistics.median(r[k] for r in rs), 4) for k in keys if k in rs[0]}
         result[tree]["numba_first_call_s"] = round(statistics.median(r["numba_first_call_s"] for r in rs), 3)
     print(json.dumps(result))
 
@@ -196,6 +216,7 @@ def main() -> None:
     ap.add_argument("--no-compile", action="store_true", help="skip numba_compile_s (a fresh process, empty cache)")
     ap.add_argument("--trees", nargs="+", help="source trees to compare with --preview-only, alternately")
     ap.add_argument("--rounds", type=int, default=3, help="rounds over --trees")
+    ap.add_argument("--interleave", type=int, default=5, help="rounds of (quiet, loaded) compiled forward (0: none)")
     args = ap.parse_args()
     if args.trees:
         compare_trees(args)
@@ -226,6 +247,8 @@ def main() -> None:
                 loaded = previews(g, cam, args.repeats)
             out["cpu_preview_forward_loaded_s"] = loaded["cpu_preview_forward_s"]
             out["preview_loaded_slowdown"] = round(loaded["cpu_preview_forward_s"] / out["cpu_preview_forward_s"], 2)
+            if args.interleave:
+                out.update(interleaved(g, cam, args.repeats, args.interleave))
             print(json.dumps(out))
             return
         out.update(time_backend(g, cam, "torch", args.repeats, args.tile or None))
@@ -240,6 +263,8 @@ def main() -> None:
             out["cpu_preview_torch_forward_loaded_s"] = loaded["cpu_preview_torch_forward_s"]
             out["preview_loaded_slowdown"] = round(loaded["cpu_preview_forward_s"] / out["cpu_preview_forward_s"], 2)
             out["busy_processes"] = len(busy)
+            if args.interleave:
+                out.update(interleaved(g, cam, args.repeats, args.interleave))
         if not args.no_compile:
             out["numba_compile_s"] = compile_time(args)
         out["omp_wait_policy"] = os.environ.get("OMP_WAIT_POLICY")
