@@ -59,6 +59,10 @@ def yield_in_time(actors: dict, order: list[str], resmooth, horizon: float, exem
         for attempt in range(int(max_wait / 0.5) + 1):
             pa, ya = _sample(a.keys, t)
             lo, hi = pa.min(axis=0) - max(a.size), pa.max(axis=0) + max(a.size)
+            # before it sets off it stands where it was placed: a mover that only passes it there (a car going
+            # by a dog at its walker's side) cannot be waited for, so such a meeting does not count
+            still = np.all(np.abs(pa - pa[:1]) < 1e-6, axis=1)
+            setoff = int(np.argmin(still)) if not still.all() else len(t)
             first = None
             for other, pb, yb, blo, bhi in done:
                 if frozenset((eid, other)) in exempt:
@@ -73,6 +77,10 @@ def yield_in_time(actors: dict, order: list[str], resmooth, horizon: float, exem
                 if not near.size:
                     continue
                 hit = _boxes_overlap(pa[near], ya[near], a.size, pb[near], yb[near], b.size, 0.1)
+                if hit.any() and near[np.argmax(hit)] < setoff:
+                    f = int(near[np.argmax(hit)])
+                    if not np.all(np.abs(pb[f:] - pb[f]) < 1e-6):  # it passes by: count only meetings once a moves
+                        hit &= near >= setoff
                 if hit.any():
                     f = int(near[np.argmax(hit)])
                     if first is None or f < first[0]:
