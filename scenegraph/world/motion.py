@@ -193,6 +193,8 @@ class _Planner:
             self.span[k] = (t0, max(self.span[k][1], *ends))
         for child, parent, kind, t0, k in self.attached:
             t1 = self._dismount(k, kind, parent)
+            if kind == "ride":
+                t0 = relative.mount_time(self.actors[parent], t0)
             relative.attach(self.actors[child], self.actors[parent], kind, t0, t1)
             self.actors[child].carrier = (parent, t0, t1)  # smoothed with its carrier, rigidly
             self.actors[parent].phases.append((kind, t0, t1, {"on": child}))

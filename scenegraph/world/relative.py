@@ -289,6 +289,17 @@ def _step_off(rider: Actor, ridden: Actor, t1: float, inside: np.ndarray) -> Non
     rider.keys = keys
 
 
+def mount_time(rider: Actor, t0: float) -> float:
+    """When a ride that starts at ``t0`` has its rider on what it rides: from the start (0) when the rider only
+    waits for its turn before ``t0`` ('..., then a woman rides her bike past the fountain': she waits on her
+    bike, not beside it, and neither jumps onto the other when her turn comes), else ``t0``."""
+    if t0 <= 0.0:
+        return t0
+    before = [k[1] for k in rider.keys if k[0] < t0 - 1e-6]
+    at_start = np.asarray(rider.keys[0][1])
+    return 0.0 if all(np.allclose(p, at_start, atol=1e-6) for p in before) else t0
+
+
 def attach(child: Actor, parent: Actor, kind: str, t0: float, t1: float = math.inf) -> None:
     """From ``t0`` on (until ``t1``: the rider gets off), ``child`` goes where ``parent`` goes: under it (ride),
     in front of it (push) or held (carry)."""
