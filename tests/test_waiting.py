@@ -28,6 +28,18 @@ def test_a_car_passing_a_standing_dog_does_not_hold_the_dog_back():
     assert not check_world(scene, tl)["overlap"]
 
 
+def test_a_dog_walked_on_a_lead_waits_where_its_walker_waits():
+    scene, tl = _world("A red car drives from left to right while a man walks his dog to the bench, "
+                       "then the camera pans left as a cyclist rides past the old stone fountain.")
+
+    def setoff(eid: str) -> float:
+        p = tl.position[:, tl.index(eid)]
+        return float(tl.time[np.argmax(np.linalg.norm(p - p[0], axis=1) > 0.05)])
+
+    assert setoff("man_1") > 1.0  # he waits for the car to pass
+    assert abs(setoff("dog_1") - setoff("man_1")) < 0.75  # and the dog with him, not on its own clock
+
+
 def test_a_later_mover_still_waits_for_one_crossing_its_way():
     scene, tl = _world("A man walks across the street while a red car drives from left to right")
     assert not check_world(scene, tl)["overlap"]

@@ -174,6 +174,7 @@ class _Planner:
             for m, eid in enumerate(ids):
                 actor, leader = self.actors[eid], self.actors[self.members(a.target)[0]]
                 actor.synced = leader.moved  # its keys keep time with a moving leader's
+                actor.leader = leader.id if leader.moved and a.verb == "follow" else None
                 if a.verb == "overtake":
                     ends.append(relative.overtake(actor, leader, t0, m))
                 elif leader.thrown_to is not None and not leader.moved:  # a thrown thing: run to where it lands

@@ -217,6 +217,7 @@ class Actor:
     carrier: tuple | None = None  # (id, from time): ridden, pushed or carried by that actor
     holding: list = field(default_factory=list)  # the actors it rides, pushes or carries (from planning on)
     synced: bool = False  # its keys are timed by another actor's (follows, overtakes): never slowed on its own
+    leader: str | None = None  # the actor a follower keeps time with (its waits for others are the follower's too)
     notes: list | None = None  # where warnings about relaxed motion go (the build's warnings)
     exact: list = field(default_factory=list)  # (t0, t1) spans of keys kept exactly by the smoother (a jump's arc)
     phases: list = field(default_factory=list)  # (name, t0, t1, data): what the body does when (world.phases)

@@ -53,9 +53,17 @@ def yield_in_time(actors: dict, order: list[str], resmooth, horizon: float, exem
     t = np.arange(0.0, horizon + 1e-9, step)
     done: list[tuple[str, np.ndarray, np.ndarray]] = []
     notes = []
+    stops: dict[str, list[tuple[float, float]]] = {}  # the waits put into each mover's plan: (meeting time, wait)
     for eid in order:
         a = actors[eid]
         waited, detours = 0.0, 0
+        led = stops.get(getattr(a, "leader", None) or "", [])
+        if led and getattr(a, "plan", None):  # a follower waits where its leader waited ('walks his dog': at his side)
+            for tc, wait in led:
+                if _wait_before(a, tc, wait):
+                    stops.setdefault(eid, []).append((tc, wait))
+                    waited += wait
+            resmooth(a)
         for attempt in range(int(max_wait / 0.5) + 1):
             pa, ya = _sample(a.keys, t)
             lo, hi = pa.min(axis=0) - max(a.size), pa.max(axis=0) + max(a.size)
@@ -101,6 +109,7 @@ def yield_in_time(actors: dict, order: list[str], resmooth, horizon: float, exem
                 notes.append(f"{eid} and {other} could not be kept apart at {tc:.1f} s")
                 break
             waited += wait
+            stops.setdefault(eid, []).append((tc, wait))
             resmooth(a)
         else:
             notes.append(f"{eid} waited {max_wait:g} s for {first[1]} and goes on")
