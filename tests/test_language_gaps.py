@@ -9,17 +9,7 @@ import pytest
 
 from scenegraph.director import direct
 from scenegraph.world.builder import build_scene
-from scenegraph.world.simulate import simulate
-
-
-def world(prompt: str):
-    spec, _ = direct(prompt)
-    scene = build_scene(spec, prompt=prompt)
-    return spec, scene, simulate(scene, fps=8)
-
-
-def path(tl, eid):
-    return tl.world_position(eid).astype(np.float64)
+from tests._worlds import path, world
 
 
 def acts(spec):

@@ -12,16 +12,7 @@ from scenegraph.model import catalog
 from scenegraph.model.spec import parse_spec_json
 from scenegraph.world.builder import build_scene
 from scenegraph.world.simulate import simulate
-
-
-def world(prompt: str):
-    spec, _ = direct(prompt)
-    scene = build_scene(spec, prompt=prompt)
-    return spec, scene, simulate(scene, fps=8)
-
-
-def path(tl, eid):
-    return tl.world_position(eid).astype(np.float64)
+from tests._worlds import path, world
 
 
 def box_gap(scene, tl, eid, other, f=-1):
