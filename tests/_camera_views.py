@@ -1,18 +1,13 @@
-"""Helpers the camera tests share: build a prompt's scene, and how big a subject is in the live camera."""
+"""Helpers the camera tests share: a prompt's scene (tests._worlds.build), and how big a subject is in the live camera."""
 from __future__ import annotations
 
 import numpy as np
 
-from scenegraph.director import direct
-from scenegraph.world.builder import build_scene
 from scenegraph.world.coverage import active_cameras
 from scenegraph.world.plausibility import subject_fill
+from tests._worlds import build
 
-
-def build(prompt: str, **kw):
-    """The scene the offline director and the world builder make of ``prompt``."""
-    spec, _ = direct(prompt)
-    return build_scene(spec, prompt=prompt, **kw)
+__all__ = ["build", "live_fill"]
 
 
 def live_fill(scene, tl, eid: str) -> np.ndarray:

@@ -10,18 +10,12 @@ import pytest
 
 from scenegraph.director import direct
 from scenegraph.errors import SpecError
-from scenegraph.world.builder import build_scene
-from scenegraph.world.simulate import simulate
+from tests import _worlds
+from tests._worlds import path
 
 
 def world(prompt: str):
-    spec, warnings = direct(prompt)
-    scene = build_scene(spec, prompt=prompt)
-    return spec, scene, simulate(scene, fps=12)
-
-
-def path(tl, eid):
-    return tl.world_position(eid).astype(np.float64)
+    return _worlds.world(prompt, fps=12)
 
 
 def moved(tl, eid, metres=0.5):

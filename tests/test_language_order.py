@@ -7,18 +7,12 @@ import numpy as np
 import pytest
 
 from scenegraph.director import direct
-from scenegraph.world.builder import build_scene
-from scenegraph.world.simulate import simulate
+from tests import _worlds
+from tests._worlds import path
 
 
 def world(prompt: str):
-    spec, _ = direct(prompt)
-    scene = build_scene(spec, prompt=prompt)
-    return spec, scene, simulate(scene, fps=12)
-
-
-def path(tl, eid):
-    return tl.world_position(eid).astype(np.float64)
+    return _worlds.world(prompt, fps=12)
 
 
 def box(scene, tl, eid, f=0):

@@ -4,16 +4,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from scenegraph.director import direct
-from scenegraph.world import simulate
-from scenegraph.world.builder import build_scene
 from scenegraph.world.plausibility import check_world
+from tests._worlds import world
 
 
 def _world(prompt: str):
-    spec, _ = direct(prompt)
-    scene = build_scene(spec, prompt=prompt)
-    return scene, simulate(scene)
+    _, scene, tl = world(prompt, fps=None)  # at the scene's own frame rate
+    return scene, tl
 
 
 def test_a_car_passing_a_standing_dog_does_not_hold_the_dog_back():
