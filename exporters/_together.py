@@ -74,40 +74,36 @@ class _Child:
     """``job()`` in a forked child; :meth:`wait` reaps it and raises the error it met."""
 
     def __init__(self, job: Callable[[], Any]) -> None:
+        from scenegraph.model.cpus import fork_child
+
         self.pid = 0
         self.read_fd = -1
         read_fd, write_fd = os.pipe()
-        sys.stdout.flush()
-        sys.stderr.flush()
-        try:
-            pid = os.fork()
-        except OSError:
+
+        def body() -> int:  # in the child: run, report the error (if any) through the pipe
             os.close(read_fd)
-            os.close(write_fd)
-            return
-        if pid == 0:  # the child: run, report, and leave without the parent's exit handlers
+            os.environ["SCENEGRAPH_FORK_TRACKS"] = "0"  # both cores are taken now: the writer forks no helper
             code = 0
             try:
-                os.close(read_fd)
-                os.environ["SCENEGRAPH_FORK_TRACKS"] = "0"  # both cores are taken now: the writer forks no helper
+                job()
+                report = b""
+            except BaseException as exc:  # noqa: BLE001 - every error goes back to the parent
+                code = 1
                 try:
-                    job()
-                    report = b""
-                except BaseException as exc:  # noqa: BLE001 - every error goes back to the parent
-                    code = 1
-                    try:
-                        report = pickle.dumps(exc)
-                    except Exception:  # noqa: BLE001
-                        report = pickle.dumps(FormatError(f"{type(exc).__name__}: {exc}"))
-                with os.fdopen(write_fd, "wb") as f:
-                    f.write(report)
-                sys.stdout.flush()
-                sys.stderr.flush()
-            except BaseException:  # noqa: BLE001
-                code = 2
-            finally:
-                os._exit(code)
+                    report = pickle.dumps(exc)
+                except Exception:  # noqa: BLE001
+                    report = pickle.dumps(FormatError(f"{type(exc).__name__}: {exc}"))
+            with os.fdopen(write_fd, "wb") as f:
+                f.write(report)
+            sys.stdout.flush()
+            sys.stderr.flush()
+            return code
+
+        pid = fork_child(body)
         os.close(write_fd)
+        if not pid:
+            os.close(read_fd)
+            return
         self.pid, self.read_fd = pid, read_fd
 
     def wait(self, raise_error: bool = True) -> None:

@@ -18,7 +18,6 @@ from __future__ import annotations
 import dataclasses
 import os
 import struct
-import sys
 from typing import Any
 
 __all__ = ["MIN_JOBS", "Tracks"]
@@ -111,45 +110,41 @@ class Tracks:
         import mmap
         from multiprocessing.connection import Pipe
 
+        from scenegraph.model.cpus import fork_child
+
         recv, send = Pipe(duplex=False)
         _widen(send.fileno())
         shared = mmap.mmap(-1, 16)  # anonymous and shared with the child: [the writer's next job, the child's job]
-        sys.stdout.flush()
-        sys.stderr.flush()
-        try:
-            pid = os.fork()
-        except OSError:
-            recv.close()
-            send.close()
-            return
-        if pid == 0:  # the child: compute, send, and leave without running the parent's exit handlers
-            code = 0
-            try:
-                recv.close()
-                sent: dict[int, Any] = {}  # a rig's body parts go over once: rigs of one body shape share them
-                for i, (kind, eid) in enumerate(jobs):
-                    if _get(shared, 0) > i:  # the writer is past it (it computed it itself)
-                        continue
-                    _put(shared, 1, i)
-                    try:
-                        value = _compute(self.scene, self.timeline, kind, eid)
-                    except BaseException:  # the writer computes this one itself and meets the error there
-                        send.send((kind, eid, False, None))
-                        continue
-                    if kind == "pose" and value[0] is not None:
-                        rig, pose = value
-                        parts = None if id(rig.parts) in sent else rig.parts
-                        sent[id(rig.parts)] = rig.parts  # held: its id is not reused
-                        value = (dataclasses.replace(rig, parts=()), id(rig.parts), parts, pose)
-                    send.send((kind, eid, True, value))
-                send.close()
-            except BaseException:
-                code = 1
-            finally:
-                os._exit(code)
+        pid = fork_child(lambda: self._serve(jobs, recv, send, shared))
         send.close()
+        if not pid:  # no fork: the writer computes every track itself
+            recv.close()
+            shared.close()
+            return
         self._conn, self._pid, self._shared, self.forked = recv, pid, shared, True
         self._index = {job: i for i, job in enumerate(jobs)}
+
+    def _serve(self, jobs: list[tuple[str, str]], recv: Any, send: Any, shared: Any) -> int:
+        """In the child: compute and send the tracks in order, skipping those the writer is past."""
+        recv.close()
+        sent: dict[int, Any] = {}  # a rig's body parts go over once: rigs of one body shape share them
+        for i, (kind, eid) in enumerate(jobs):
+            if _get(shared, 0) > i:  # the writer is past it (it computed it itself)
+                continue
+            _put(shared, 1, i)
+            try:
+                value = _compute(self.scene, self.timeline, kind, eid)
+            except BaseException:  # the writer computes this one itself and meets the error there
+                send.send((kind, eid, False, None))
+                continue
+            if kind == "pose" and value[0] is not None:
+                rig, pose = value
+                parts = None if id(rig.parts) in sent else rig.parts
+                sent[id(rig.parts)] = rig.parts  # held: its id is not reused
+                value = (dataclasses.replace(rig, parts=()), id(rig.parts), parts, pose)
+            send.send((kind, eid, True, value))
+        send.close()
+        return 0
 
     def _drain(self, wait: float = 0.0) -> None:
         """Take what the child has sent (waiting up to ``wait`` seconds for the first message)."""

@@ -3,8 +3,9 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Callable
 
-__all__ = ["available_cores", "busy_elsewhere", "may_fork", "one_thread_after_fork"]
+__all__ = ["available_cores", "busy_elsewhere", "fork_child", "may_fork", "one_thread_after_fork"]
 
 
 def available_cores() -> int:
@@ -42,6 +43,27 @@ def may_fork(*switches: str) -> bool:
     if not hasattr(os, "fork") or "ray" in sys.modules or "bpy" in sys.modules:
         return False
     return available_cores() - busy_elsewhere() >= 2
+
+
+def fork_child(body: Callable[[], int]) -> int:
+    """Fork a child that runs ``body()`` and leaves with the code it returns (2 if it raises), through
+    ``os._exit``: never running this process's exit handlers or flushing its buffered output a second time.
+    Returns the child's pid here, or 0 where the fork failed (the caller then does the work itself)."""
+    import sys
+
+    sys.stdout.flush()
+    sys.stderr.flush()
+    try:
+        pid = os.fork()
+    except OSError:
+        return 0
+    if pid == 0:
+        code = 2
+        try:
+            code = body()
+        finally:
+            os._exit(code)
+    return pid
 
 
 def one_thread_after_fork() -> None:
