@@ -56,3 +56,18 @@ def test_busy_elsewhere_counts_processes_that_keep_a_core_busy():
             p.kill()
             p.wait()
     assert seen >= 2  # both spinners are running tasks
+
+
+def test_fork_child_leaves_with_the_code_its_body_returns(monkeypatch):
+    if not hasattr(os, "fork"):
+        pytest.skip("no os.fork")
+    pid = cpus.fork_child(lambda: 7)
+    assert pid > 0 and os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]) == 7
+    pid = cpus.fork_child(lambda: 1 / 0)  # a body that raises: code 2, and no traceback handling of the parent's
+    assert os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]) == 2
+
+    def no_fork():
+        raise OSError("out of processes")
+
+    monkeypatch.setattr(os, "fork", no_fork)
+    assert cpus.fork_child(lambda: 0) == 0  # no child: the caller does the work itself
