@@ -80,6 +80,31 @@ def test_discs_lie_flat_on_the_surface():
     assert 0.5 * 24 < np.sum(np.pi * g.scales[:, 0] ** 2) < 3 * 24
 
 
+def test_discs_shrink_towards_the_box_outline_by_their_distance_to_it():
+    b = np.array([[-1.0, 0.0, -1.0], [1.0, 2.0, 1.0]])
+    g = proxy_gaussians("box", b, n=3000, seed=2)
+    full = float(g.scales[:, 0].max())
+    # on a box the sharp edges are the cube's twelve: a point's distance to the outline is the smaller of
+    # its distances to the two face borders it lies between
+    gap = np.minimum(g.means - b[0], b[1] - g.means)
+    on = np.isclose(gap, 0.0, atol=1e-5)
+    edge = np.where(on, np.inf, gap).min(axis=1)
+    want = np.clip(0.7 * edge, 0.35 * full, full)
+    assert np.allclose(g.scales[:, 0], want, rtol=1e-4, atol=1e-6)
+    assert g.scales[:, 0].min() == pytest.approx(0.35 * full, rel=1e-4)  # at a corner
+    assert np.mean(g.scales[:, 0] == full) > 0.3  # the middles of the faces keep the full size
+
+
+def test_the_unchecked_cloud_constructor_takes_only_float32():
+    from scenegraph.model.gaussians import Gaussians
+
+    ok = Gaussians.trusted(np.zeros((2, 3), np.float32), np.tile(np.float32([0, 0, 0, 1]), (2, 1)), np.ones((2, 3), np.float32),
+                           np.ones(2, np.float32), np.zeros((2, 1, 3), np.float32))
+    assert len(ok) == 2 and not ok.means.flags.writeable
+    with pytest.raises(ModelError, match="means must be C-contiguous float32"):
+        Gaussians.trusted(np.zeros((2, 3)), ok.quats, ok.scales, ok.opacities, ok.sh)
+
+
 def test_assignment_is_deterministic_per_seed_and_per_entity():
     a, b, c = _scene(), _scene(), _scene()
     assign_gaussians(a, seed=7, per_entity=300)

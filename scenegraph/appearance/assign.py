@@ -115,27 +115,11 @@ def disc_sizes(mesh: Mesh, n: int, coverage: float = 1.5) -> tuple[np.ndarray, n
     return radius, np.where(live, area * np.minimum((hi / radius) ** 2, 4.0), 0.0)
 
 
-def _crease_distance(mesh: Mesh, sharp: np.ndarray, face: np.ndarray, pos: np.ndarray) -> np.ndarray:
-    """Distance (n,) from each point to the nearest sharp edge of its own triangle (inf if none)."""
-    return _crease_from(mesh.positions.astype(np.float64)[mesh.indices.astype(np.int64)], sharp, face, pos)
-
-
-def _crease_from(tri: np.ndarray, sharp: np.ndarray, face: np.ndarray, pos: np.ndarray) -> np.ndarray:
-    p = tri[face]  # (n, 3 corners, 3)
-    e = np.roll(p, -1, axis=1) - p  # edge k runs from corner k to corner k+1
-    q = pos[:, None, :] - p
-    cross = np.empty_like(e)  # e x q, as np.cross computes it
-    cross[..., 0] = e[..., 1] * q[..., 2] - e[..., 2] * q[..., 1]
-    cross[..., 1] = e[..., 2] * q[..., 0] - e[..., 0] * q[..., 2]
-    cross[..., 2] = e[..., 0] * q[..., 1] - e[..., 1] * q[..., 0]
-    d = np.linalg.norm(cross, axis=2) / np.maximum(np.linalg.norm(e, axis=2), 1e-30)
-    return np.where(sharp[face], d, np.inf).min(axis=1)
-
-
 @dataclasses.dataclass(frozen=True, eq=False)
 class _Plan:
     """What every cloud of ``n`` discs on one proxy (shape, bounds) shares, whatever its seed: the same for
-    each of a hundred identical parked cars, so it is worked out once (:func:`_plan`)."""
+    each of a hundred identical parked cars, so it is worked out once (:func:`_plan`), per triangle, and a
+    cloud only draws its triangles and points and looks the rest up."""
     mesh: Mesh
     tri: np.ndarray  # (T, 3, 3) float64 corners
     fn: np.ndarray  # (T, 3) unit face normals
@@ -143,6 +127,9 @@ class _Plan:
     weights: np.ndarray  # (T,) draw weights
     prob: np.ndarray | None  # (T,) weights / their sum; None: no area
     sharp: np.ndarray | None  # (T, 3) sharp edges, None when no disc shrinks at creases
+    cdf: np.ndarray | None = None  # (T,) what Generator.choice(p=prob) searches: the same draws
+    quats: np.ndarray | None = None  # (T, 4) float32 disc rotation per triangle (:func:`_quats_z_to`)
+    reach: np.ndarray | None = None  # (T, 3) altitude onto sharp edge k (corner k to k+1); 1e30 where not sharp
 
 
 @functools.lru_cache(maxsize=64)
@@ -150,12 +137,20 @@ def _plan(shape: str, bounds: bytes, n: int) -> _Plan:
     b = np.frombuffer(bounds, dtype=np.float64).reshape(2, 3)
     mesh = proxy_mesh(shape, b)
     radius, weights = disc_sizes(mesh, n)
-    fn, _ = face_normals(mesh)
+    fn, area = face_normals(mesh)
     tri = mesh.positions.astype(np.float64)[mesh.indices.astype(np.int64)]
     total = float(weights.sum())  # as sample_surface sums them
     sharp = proxy_sharp_edges(shape, b) if len(mesh.indices) and np.any(weights > 0) else None
-    plan = _Plan(mesh, tri, fn, radius, weights, weights / total if total > 0.0 else None, sharp)
-    for a in (tri, fn, radius, weights, plan.prob):
+    prob = weights / total if total > 0.0 else None
+    cdf = reach = None
+    if prob is not None:
+        cdf = prob.cumsum()
+        cdf /= cdf[-1]
+    if sharp is not None:  # the distance to the line of edge k is the opposite corner's weight x that altitude
+        length = np.linalg.norm(np.roll(tri, -1, axis=1) - tri, axis=2)
+        reach = np.where(sharp, 2.0 * area[:, None] / np.maximum(length, 1e-30), 1e30)
+    plan = _Plan(mesh, tri, fn, radius, weights, prob, sharp, cdf, _quats_z_to(fn).astype(np.float32), reach)
+    for a in (tri, fn, radius, weights, prob, cdf, plan.quats, reach):
         if a is not None:
             a.setflags(write=False)
     return plan
@@ -188,31 +183,40 @@ def proxy_gaussians(
     plan = _plan(shape, np.ascontiguousarray(b).tobytes(), n) if b.shape == (2, 3) else None
     if plan is None:
         proxy_mesh(shape, b)  # raises the ModelError naming the bad bounds
-    mesh, radius = plan.mesh, plan.radius
+    mesh = plan.mesh
     base = np.asarray(base_color, dtype=np.float64).reshape(3)
-    if plan.prob is not None:
-        pos, nrm, face = _sample(plan.tri, plan.fn, plan.prob, n, rng)
-    else:  # zero-area bounds: a point-like cloud
+    if plan.prob is None:  # zero-area bounds: a point-like cloud
         pos = np.repeat(0.5 * (b[0] + b[1])[None], n, axis=0)
-        nrm = np.tile([0.0, 1.0, 0.0], (n, 1))
-        face, radius = np.zeros(n, np.int64), np.full(max(len(mesh.indices), 1), 1e-6)
-    tangent = radius[face]
-    if plan.sharp is not None:  # discs shrink near creases and outlines: crisp edges
-        edge = _crease_from(plan.tri, plan.sharp, face, pos)
-        tangent = np.clip(0.7 * edge, 0.35 * tangent, tangent)
-    tangent = np.maximum(tangent, 1e-7)
-    pos = np.clip(pos, b[0], b[1])  # rounding must not leave the box
-    scales = np.stack([tangent, tangent, np.maximum(0.1 * tangent, 1e-8)], axis=1)
-    rgb = np.broadcast_to(base, (n, 3))
+        quats = np.broadcast_to(_quats_z_to(np.array([[0.0, 1.0, 0.0]])).astype(np.float32), (n, 4))
+        face, tangent = np.zeros(n, np.int64), np.full(n, 1e-6)
+    else:  # as _sample draws them (Generator.choice(p=...) is a search of its cdf), from the plan's tables
+        face = plan.cdf.searchsorted(rng.random(n), side="right")
+        r1, r2 = rng.random(n), rng.random(n)
+        s1 = np.sqrt(r1)
+        w0, w1, w2 = 1.0 - s1, s1 * (1.0 - r2), s1 * r2
+        p = plan.tri[face]
+        pos = p[:, 0] * w0[:, None] + p[:, 1] * w1[:, None] + p[:, 2] * w2[:, None]
+        quats = plan.quats[face]
+        tangent = plan.radius[face]
+        if plan.reach is not None:  # discs shrink near creases and outlines: crisp edges
+            reach = plan.reach[face]
+            edge = np.minimum(np.minimum(w2 * reach[:, 0], w0 * reach[:, 1]), w1 * reach[:, 2])
+            tangent = np.clip(0.7 * edge, 0.35 * tangent, tangent)
+    tangent = np.maximum(tangent, 1e-7).astype(np.float32)
+    scales = np.empty((n, 3), np.float32)
+    scales[:, 0] = scales[:, 1] = tangent
+    scales[:, 2] = np.maximum(0.1 * tangent.astype(np.float64), 1e-8)
     if tints and len(mesh.indices):
-        rgb = proxy_vertex_colors(shape, mesh, base)[mesh.indices[face, 0].astype(np.int64)]
-    rgb = np.clip(rgb, 0.0, 1.0)
-    return Gaussians(
-        means=pos,
-        quats=_quats_z_to(nrm),
+        face_rgb = proxy_vertex_colors(shape, mesh, base)[mesh.indices[:, 0].astype(np.int64)]
+    else:
+        face_rgb = np.broadcast_to(base, (max(len(mesh.indices), 1), 3))
+    sh = rgb_to_sh(np.clip(face_rgb, 0.0, 1.0))[face][:, None, :]
+    return Gaussians.trusted(
+        means=np.clip(pos, b[0], b[1]).astype(np.float32),  # rounding must not leave the box
+        quats=np.ascontiguousarray(quats),
         scales=scales,
-        opacities=np.full(n, float(opacity)),
-        sh=rgb_to_sh(rgb)[:, None, :],
+        opacities=np.full(n, float(opacity), np.float32),
+        sh=sh,
     )
 
 

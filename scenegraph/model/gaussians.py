@@ -78,6 +78,20 @@ class Gaussians:
             arr.setflags(write=False)
             object.__setattr__(self, name, arr)
 
+    @classmethod
+    def trusted(cls, means: np.ndarray, quats: np.ndarray, scales: np.ndarray, opacities: np.ndarray,
+                sh: np.ndarray) -> "Gaussians":
+        """A cloud of arrays a sampler has just made valid: C-contiguous float32 of the documented shapes, unit
+        quaternions, positive scales, opacities in [0, 1], finite.  Not checked (a hundred parked cars'
+        clouds are built in a blink); they are made read-only, as the checked constructor makes them."""
+        self = object.__new__(cls)
+        for name, arr in (("means", means), ("quats", quats), ("scales", scales), ("opacities", opacities), ("sh", sh)):
+            if arr.dtype != np.float32 or not arr.flags.c_contiguous:
+                raise ModelError(f"Gaussians.trusted: {name} must be C-contiguous float32, got {arr.dtype}")
+            arr.setflags(write=False)
+            object.__setattr__(self, name, arr)
+        return self
+
     def __len__(self) -> int:
         return int(self.means.shape[0])
 
