@@ -171,9 +171,9 @@ class Parts:
                 nodes.append({"name": f"{e.name} splats", "mesh": len(meshes) - 1, "extras": {"scenegraph": {**tag, "part": "splats"}}})
                 kids.append(len(nodes) - 1)
             elif kind == "wheels":
-                from scenegraph.appearance.vehicle import wheel_keys
+                from scenegraph.appearance.vehicle import moving_wheel_keys, wheel_keys
 
-                keys = wheel_keys(self.scene, self.tl, e.id, data) if animate else None
+                keys = moving_wheel_keys(wheel_keys(self.scene, self.tl, e.id, data)) if animate else None
                 for k, (w, wm) in enumerate(zip(data.wheels, data.wheel_meshes)):
                     prims = [self.primitive(m, self.part_material(role)) for role, m in wm]
                     meshes.append({"name": f"{e.proxy} wheel", "primitives": prims})

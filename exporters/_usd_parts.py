@@ -196,7 +196,7 @@ def _character(ctx: Any, ent: Any, rig: Any, pose: Any, path: str, name: str, ma
 def _vehicle(ctx: Any, ent: Any, vp: Any, path: str, name: str, mat: Any) -> None:
     from pxr import Gf, Sdf, Vt
 
-    from scenegraph.appearance.vehicle import PART_LOOKS
+    from scenegraph.appearance.vehicle import PART_LOOKS, moving_wheel_keys
 
     a, T = ctx.a, ctx.a.T
 
@@ -215,7 +215,7 @@ def _vehicle(ctx: Any, ent: Any, vp: Any, path: str, name: str, mat: Any) -> Non
     if mat is not None:
         a.api_schemas(mprim, ["MaterialBindingAPI"])
         a.rel(mprim, "material:binding", ctx.mat_paths[mat.id])
-    keys = ctx.tracks.wheels(ent.id) if ctx.timeline.frame_count > 1 else None  # vehicle.wheel_keys
+    keys = moving_wheel_keys(ctx.tracks.wheels(ent.id)) if ctx.timeline.frame_count > 1 else None  # vehicle.wheel_keys
     if keys is not None:  # time codes are frames
         c = keys[0] * float(ctx.timeline.fps)
         codes = np.where(np.abs(c - np.round(c)) < 1e-6, np.round(c), c).tolist()

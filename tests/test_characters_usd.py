@@ -117,3 +117,35 @@ def test_character_bodies_are_shared_prototypes_bound_per_entity(tmp_path):
             assert bound["clothes"] == ("mat_red" if i % 2 else "mat_blue")
     back = exporters.load(path)
     assert [e.id for e in back.entities()] == [e.id for e in scene.entities()]
+
+
+def test_a_parked_car_keeps_its_wheels_still_and_unkeyed_in_usd_and_gltf(tmp_path):
+    """A car that never moves gets no wheel keys (a hundred parked cars, no hundred-odd keys that never change);
+    the car that drives past still gets one per frame."""
+    pytest.importorskip("pxr")
+    from pxr import Usd
+
+    from scenegraph.pipeline import build
+    from exporters._gltf_container import open_container
+
+    scene = build("a red car drives past a parked blue car", seed=0, gaussians="none")
+    tl = simulate(scene)
+    cars = [e.id for e in scene.entities() if e.cls == "car"]
+    assert len(cars) == 2
+    moving = max(cars, key=lambda c: float(np.ptp(tl.position[:, tl.index(c)], axis=0).max()))
+    parked = next(c for c in cars if c != moving)
+    assert float(np.ptp(tl.position[:, tl.index(parked)], axis=0).max()) < 1e-6
+    exporters.export(scene, tmp_path / "s.usda", timeline=tl)
+    exporters.export(scene, tmp_path / "s.glb", timeline=tl)
+    stage = Usd.Stage.Open(str(tmp_path / "s.usda"))
+    for car, samples in ((moving, tl.frame_count), (parked, 0)):
+        wheels = [c for c in stage.GetPrimAtPath(f"/World/{car}").GetChildren() if c.GetName().startswith(f"{car}_wheel_")]
+        assert len(wheels) == 4
+        for w in wheels:
+            orient = w.GetAttribute("xformOp:orient")
+            assert orient.GetNumTimeSamples() == samples, (car, w.GetName())
+            assert orient.Get(0.0) == orient.Get(float(tl.frame_count - 1)) or car == moving
+    doc = open_container(tmp_path / "s.glb").doc
+    keyed = {doc["nodes"][ch["target"]["node"]]["extras"]["scenegraph"].get("of") for ch in doc["animations"][0]["channels"]
+             if doc["nodes"][ch["target"]["node"]]["extras"]["scenegraph"].get("part") == "wheel"}
+    assert keyed == {moving}

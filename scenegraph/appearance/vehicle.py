@@ -28,7 +28,7 @@ from scenegraph.appearance.proxy import _BUILDERS, canonical_shape
 from scenegraph.appearance.proxy_movers import DARK, GLASS, TRIM, TYRE
 from scenegraph.appearance.shapes import Mesh, box_mesh, merge, rod, torus, transform_mesh, rotation_to
 
-__all__ = ["Wheel", "VehicleParts", "PART_LOOKS", "vehicle_parts", "wheel_track", "VEHICLES"]
+__all__ = ["Wheel", "VehicleParts", "PART_LOOKS", "vehicle_parts", "wheel_track", "wheel_keys", "moving_wheel_keys", "VEHICLES"]
 
 #: classes whose proxy is split into parts with spinning wheels
 VEHICLES = ("car", "van", "truck", "bus", "tram", "bicycle", "motorbike", "cart")
@@ -200,6 +200,14 @@ def _wheel_keys(timeline: Any, entity_id: str, parts: VehicleParts, max_turn: fl
             spin = quat_multiply(yq, spin)
         out[:, k] = spin
     return t, out.astype(np.float32)
+
+
+def moving_wheel_keys(keys: tuple[np.ndarray, np.ndarray] | None) -> tuple[np.ndarray, np.ndarray] | None:
+    """:func:`wheel_keys` for the writers: None when no wheel ever turns (a parked car: its wheels keep their rest
+    pose, and a file gets no hundred-odd keys that never change)."""
+    if keys is None or not np.any(keys[1] != keys[1][:1]):
+        return None
+    return keys
 
 
 def spin_rate(wheel: Wheel, speed: float) -> float:
