@@ -69,13 +69,14 @@ def export(scene: Any, path: str | os.PathLike, *, timeline: Any = None, **optio
     return Path(path)
 
 
-def export_all(scene: Any, paths: Any, *, timeline: Any = None, fork: bool | None = None) -> list[Path]:
+def export_all(scene: Any, paths: Any, *, timeline: Any = None, fork: bool | None = None, standby: Any = None) -> list[Path]:
     """:func:`export` ``scene`` to each of ``paths``: the animated formats share one simulated Timeline, and
     with two or more cores the USD files are written by a forked child meanwhile (``fork``: None decides;
-    see :mod:`exporters._together`).  The bytes are those of one :func:`export` after another."""
+    ``standby``: a child already started by ``exporters._together.usd_standby``; see
+    :mod:`exporters._together`).  The bytes are those of one :func:`export` after another."""
     from exporters._together import export_all as _all
 
-    return _all(export, scene, paths, timeline=timeline, fork=fork)
+    return _all(export, scene, paths, timeline=timeline, fork=fork, standby=standby)
 
 
 def load(path: str | os.PathLike, *, allow_paths: Any = None) -> Any:

@@ -96,25 +96,32 @@ def _cmd_build(args: argparse.Namespace) -> int:
 
         raise SpecError("build: give an output file (-o FILE) or --explain")
     with _outputs(args.output) as outs:
-        scene = pipeline.build(
-            args.prompt,
-            seed=args.seed,
-            director=args.director,
-            fps=args.fps,
-            duration=args.duration,
-            gaussians=args.gaussians,
-            refine=args.refine,
-            refine_steps=args.refine_steps,
-            progress=args.refine is not None,
-        )
-        if args.explain:
-            from scenegraph.world.explain import explain
+        staged = [outs.stage(out) for out in outs.paths]
+        # the USD writer loads usd-core while the scene is built (None: no USD, one format, no core to spare)
+        standby = None if args.refine else pipeline.usd_standby(staged)
+        try:
+            scene = pipeline.build(
+                args.prompt,
+                seed=args.seed,
+                director=args.director,
+                fps=args.fps,
+                duration=args.duration,
+                gaussians=args.gaussians,
+                refine=args.refine,
+                refine_steps=args.refine_steps,
+                progress=args.refine is not None,
+            )
+            if args.explain:
+                from scenegraph.world.explain import explain
 
-            print(explain(scene))
-        else:
-            for w in scene.metadata.get("warnings", []):
-                print(f"warning: {w}", file=sys.stderr)
-        pipeline.export_all(scene, [outs.stage(out) for out in outs.paths])  # one Timeline; USD alongside
+                print(explain(scene))
+            else:
+                for w in scene.metadata.get("warnings", []):
+                    print(f"warning: {w}", file=sys.stderr)
+            pipeline.export_all(scene, staged, standby=standby)  # one Timeline; USD alongside
+        finally:
+            if standby is not None:
+                standby.close()
         outs.commit()
     if not args.quiet and outs.paths:
         print(_summary(scene, outs.paths))

@@ -21,7 +21,7 @@ import numpy as np
 from scenegraph.errors import BackendError, FormatError, SpecError
 from scenegraph.model import Scene
 
-__all__ = ["build", "export", "export_all", "shared_timeline", "load", "carry_splats", "inspect", "format_summary", "simulate_to_npz", "attach", "fit_capture", "rerender", "render_frames"]
+__all__ = ["build", "export", "export_all", "usd_standby", "shared_timeline", "load", "carry_splats", "inspect", "format_summary", "simulate_to_npz", "attach", "fit_capture", "rerender", "render_frames"]
 
 
 def build(
@@ -95,6 +95,22 @@ def export_all(scene: Scene, paths: Any, **options: Any) -> list[Path]:
     import exporters
 
     return exporters.export_all(scene, paths, **options)
+
+
+def usd_standby(paths: Any) -> Any:
+    """Start the USD writer of ``export_all(scene, paths, standby=it)`` before building the scene: a forked
+    child loads usd-core meanwhile (None where export_all would not fork).  ``close()`` it when done::
+
+        standby = pipeline.usd_standby(["lot.glb", "lot.usdc"])
+        try:
+            pipeline.export_all(pipeline.build("a parking lot with 100 cars"), ["lot.glb", "lot.usdc"], standby=standby)
+        finally:
+            if standby is not None:
+                standby.close()
+    """
+    from exporters._together import usd_standby as _standby
+
+    return _standby(paths)
 
 
 def shared_timeline(scene: Scene, paths: Any) -> Any:

@@ -71,3 +71,38 @@ def test_fork_child_leaves_with_the_code_its_body_returns(monkeypatch):
 
     monkeypatch.setattr(os, "fork", no_fork)
     assert cpus.fork_child(lambda: 0) == 0  # no child: the caller does the work itself
+
+
+def test_this_process_own_running_threads_are_not_counted_as_busy_elsewhere():
+    """numpy's BLAS threads spin for a while after it loads: they are this process's, not another task's."""
+    if not os.path.exists("/proc/self/task") or not os.path.exists("/proc/loadavg"):
+        pytest.skip("no /proc")
+    import hashlib
+    import threading
+    import time
+
+    stop = threading.Event()
+    data = b"x" * (4 << 20)
+
+    def spin():  # hashing a large buffer releases the GIL: two threads really running beside this one
+        while not stop.is_set():
+            hashlib.sha256(data).digest()
+
+    threads = [threading.Thread(target=spin) for _ in range(2)]
+    for t in threads:
+        t.start()
+    try:
+        time.sleep(0.2)
+        own = max(cpus._own_running() for _ in range(20))
+        pairs = []
+        for _ in range(20):
+            with open("/proc/loadavg") as f:
+                running = int(f.read().split()[3].split("/")[0])
+            pairs.append((running, cpus.busy_elsewhere()))
+    finally:
+        stop.set()
+        for t in threads:
+            t.join()
+    assert own >= 2
+    # the loadavg count has the spinning threads in it; busy_elsewhere takes them out
+    assert any(busy <= running - 2 for running, busy in pairs), pairs

@@ -61,6 +61,86 @@ def _with_option(scene, tmp_path):
     return export_all(write, scene, [tmp_path / "a.glb", tmp_path / "a.usdc"], fork=True)
 
 
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
+def test_a_standby_usd_writer_started_before_the_build_writes_the_same_bytes(scene, tmp_path, monkeypatch):
+    """usd_standby forks the USD writer before the scene exists (it loads usd-core meanwhile); the scene is
+    sent to it, and the files are those of one export after another."""
+    import exporters._together as together
+
+    monkeypatch.setattr(together, "_fork_allowed", lambda: True)  # a busy test machine would say no
+    names = ["s.json", "s.glb", "s.usdc"]
+    (tmp_path / "one").mkdir()
+    (tmp_path / "standby").mkdir()
+    for n in names:
+        exporters.export(scene, tmp_path / "one" / n)
+    paths = [tmp_path / "standby" / n for n in names]
+    standby = pipeline.usd_standby(paths)
+    assert standby is not None and standby.pid > 0
+    child = standby.pid
+    pipeline.export_all(scene, paths, standby=standby)
+    standby.close()  # a no-op once it has written
+    assert _digests(tmp_path / "standby") == _digests(tmp_path / "one")
+    with pytest.raises(ChildProcessError):
+        os.waitpid(child, os.WNOHANG)  # reaped
+    assert pipeline.usd_standby([tmp_path / "only.glb"]) is None  # nothing for it to do: no child
+    assert pipeline.usd_standby([tmp_path / "a.usdc", tmp_path / "b.usda"]) is None
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
+def test_a_standby_closed_unsent_leaves_and_a_dead_one_is_written_for(scene, tmp_path, monkeypatch):
+    import signal
+    import time
+
+    import exporters._together as together
+
+    monkeypatch.setattr(together, "_fork_allowed", lambda: True)
+    standby = pipeline.usd_standby([tmp_path / "a.glb", tmp_path / "a.usdc"])
+    child = standby.pid
+    standby.close()  # the build failed: no scene comes
+    with pytest.raises(ChildProcessError):
+        os.waitpid(child, os.WNOHANG)
+    assert not list(tmp_path.iterdir())  # it wrote nothing
+    # a standby that died (killed while usd-core loaded): this process writes the USD file itself
+    paths = [tmp_path / "b.glb", tmp_path / "b.usdc"]
+    standby = pipeline.usd_standby(paths)
+    os.kill(standby.pid, signal.SIGKILL)
+    for _ in range(200):  # until it is gone (a zombie: nobody reads its pipe any more)
+        with open(f"/proc/{standby.pid}/stat") as f:
+            if f.read().rsplit(")", 1)[1].split()[0] == "Z":
+                break
+        time.sleep(0.01)
+    pipeline.export_all(scene, paths, standby=standby)
+    (tmp_path / "one").mkdir()
+    exporters.export(scene, tmp_path / "one" / "b.usdc")
+    assert (tmp_path / "b.usdc").read_bytes() == (tmp_path / "one" / "b.usdc").read_bytes()
+
+
+def test_the_cli_build_starts_a_standby_usd_writer_and_matches_single_exports(scene, tmp_path, monkeypatch):
+    """With a core to spare, ``scenegraph build`` to .glb and .usdc has the USD file written by a standby child
+    (it marks a file from the child), and the bytes are those of single exports."""
+    if not hasattr(os, "fork"):
+        pytest.skip("needs os.fork")
+    import exporters._together as together
+    from scenegraph.cli import main
+
+    monkeypatch.setattr(together, "_fork_allowed", lambda: True)
+    job = together._standby_job
+
+    def marked(message):  # runs in the child, which inherits this patch through fork
+        (tmp_path / f"standby-{os.getpid()}").write_text("")
+        return job(message)
+
+    monkeypatch.setattr(together, "_standby_job", marked)
+    monkeypatch.chdir(tmp_path)
+    assert main(["build", PROMPT, "--seed", "2", "-o", "d.glb", "-o", "d.usdc", "--quiet"]) == 0
+    marks = [p.name for p in tmp_path.glob("standby-*")]
+    assert len(marks) == 1 and marks[0] != f"standby-{os.getpid()}"
+    (tmp_path / "single").mkdir()
+    for n in ("d.glb", "d.usdc"):
+        exporters.export(scene, tmp_path / "single" / n)
+        assert (tmp_path / n).read_bytes() == (tmp_path / "single" / n).read_bytes(), n
+
+
 def test_the_cli_build_of_three_formats_matches_single_exports(scene, tmp_path, monkeypatch):
     from scenegraph.cli import main
 

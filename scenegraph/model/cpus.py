@@ -22,13 +22,43 @@ def available_cores() -> int:
 
 
 def busy_elsewhere() -> int:
-    """How many other tasks are running right now (Linux's /proc/loadavg; 0 where it cannot be read)."""
+    """How many other tasks are running right now: Linux's /proc/loadavg count less this process's own
+    running threads (numpy's BLAS threads spin for a while after it loads), the fewest of up to three
+    looks a millisecond apart (a kernel thread that runs for a moment is not a busy core); 0 where it
+    cannot be read."""
+    import time
+
+    fewest = None
+    for look in range(3):
+        if look:
+            time.sleep(0.001)
+        try:
+            with open("/proc/loadavg") as f:
+                running = int(f.read().split()[3].split("/")[0])
+        except (OSError, ValueError, IndexError):
+            return 0
+        busy = max(0, running - _own_running())
+        fewest = busy if fewest is None else min(fewest, busy)
+        if fewest == 0:
+            break
+    return fewest or 0
+
+
+def _own_running() -> int:
+    """This process's threads that are running (state R), at least 1 (the one asking)."""
+    n = 0
     try:
-        with open("/proc/loadavg") as f:
-            running = int(f.read().split()[3].split("/")[0])
-    except (OSError, ValueError, IndexError):
-        return 0
-    return max(0, running - 1)  # less this process
+        for tid in os.listdir("/proc/self/task"):
+            try:
+                with open(f"/proc/self/task/{tid}/stat", "rb") as f:
+                    stat = f.read()
+            except OSError:
+                continue
+            if stat[stat.rfind(b")") + 2:stat.rfind(b")") + 3] == b"R":
+                n += 1
+    except OSError:
+        pass
+    return max(n, 1)
 
 
 def may_fork(*switches: str) -> bool:
