@@ -17,7 +17,7 @@ from typing import Any
 from scenegraph.errors import FormatError
 from scenegraph.model.files import gc_paused
 
-__all__ = ["export", "export_all", "load", "writable_suffixes", "readable_suffixes"]
+__all__ = ["export", "export_all", "usd_standby", "load", "writable_suffixes", "readable_suffixes"]
 
 #: suffix -> module implementing ``write(scene, path, timeline=None, **options)``
 _WRITERS = {
@@ -77,6 +77,15 @@ def export_all(scene: Any, paths: Any, *, timeline: Any = None, fork: bool | Non
     from exporters._together import export_all as _all
 
     return _all(export, scene, paths, timeline=timeline, fork=fork, standby=standby)
+
+
+def usd_standby(paths: Any) -> Any:
+    """The USD writer of ``export_all(scene, paths, standby=it)`` started before the scene is built (a forked
+    child that loads usd-core meanwhile), or None where export_all would not fork; see
+    :func:`exporters._together.usd_standby`."""
+    from exporters._together import usd_standby as _standby
+
+    return _standby(export, paths)
 
 
 def load(path: str | os.PathLike, *, allow_paths: Any = None) -> Any:

@@ -53,8 +53,9 @@ _WARM = ("pxr.Usd", "pxr.UsdGeom", "pxr.Sdf", "pxr.Vt", "pxr.Gf", "exporters.usd
          "scenegraph.appearance.vehicle", "scenegraph.appearance.tracks")
 
 
-def usd_standby(paths: Sequence[str | os.PathLike]) -> "_Child | None":
-    """The USD writer of :func:`export_all` ``(..., paths, standby=it)``, forked now, before the scene is built:
+def usd_standby(write: Callable[..., Any], paths: Sequence[str | os.PathLike]) -> "_Child | None":
+    """The USD writer (``write``: :func:`exporters.export`) of :func:`export_all` ``(..., paths, standby=it)``,
+    forked now, before the scene is built:
     it loads usd-core meanwhile and waits for the scene.  None where export_all would not fork (one
     format, no USD file, no core to spare ...).  Call its ``close()`` when done (it is a no-op after
     export_all); a standby that is never sent a scene leaves when closed, or when this process ends."""
@@ -63,14 +64,12 @@ def usd_standby(paths: Sequence[str | os.PathLike]) -> "_Child | None":
         return None
     if not _fork_allowed():
         return None
-    child = _Child(None)
+    child = _Child(None, write=write)
     return child if child.pid else None
 
 
-def _standby_job(message: Any) -> None:
+def _standby_job(export: Callable[..., Any], message: Any) -> None:
     """In a standby child: write the USD files of the scene it was sent, as export_all's own child would."""
-    from exporters import export
-
     scene, usd, paths, timeline = message
     if timeline is None:
         timeline = shared_timeline(scene, paths)  # the same Timeline this process simulates: the same bytes
@@ -83,7 +82,7 @@ def export_all(write: Callable[..., Any], scene: Any, paths: Sequence[str | os.P
                fork: bool | None = None, standby: "_Child | None" = None) -> list[Path]:
     """``write(scene, path, **options)`` (:func:`exporters.export`) for each of ``paths``, sharing one Timeline;
     the USD ones in a forked child when ``fork`` (None: where it pays and is safe, see the module notes), or
-    by ``standby`` (from :func:`usd_standby`, which writes with :func:`exporters.export`) when given."""
+    by ``standby`` (from :func:`usd_standby`, with the writer it was given) when given."""
     paths = [Path(p) for p in paths]
     given = timeline
     if timeline is None:
@@ -117,10 +116,10 @@ def export_all(write: Callable[..., Any], scene: Any, paths: Sequence[str | os.P
 
 class _Child:
     """``job()`` in a forked child; :meth:`wait` reaps it and raises the error it met.  With ``job`` None, a
-    standby: the child loads :data:`_WARM`, then runs :func:`_standby_job` on what :meth:`send` sends it
+    standby: the child loads :data:`_WARM`, then runs :func:`_standby_job` with ``write`` on what :meth:`send` sends it
     (and leaves, doing nothing, when :meth:`close` comes first)."""
 
-    def __init__(self, job: Callable[[], Any] | None) -> None:
+    def __init__(self, job: Callable[[], Any] | None, write: Callable[..., Any] | None = None) -> None:
         from scenegraph.model.cpus import fork_child
 
         self.pid = 0
@@ -140,7 +139,7 @@ class _Child:
                     with os.fdopen(job_read, "rb") as f:
                         message = f.read()
                     if message:  # else closed unsent: nothing to do
-                        _standby_job(pickle.loads(message))
+                        _standby_job(write, pickle.loads(message))
                 else:
                     job()
                 report = b""

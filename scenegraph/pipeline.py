@@ -108,9 +108,9 @@ def usd_standby(paths: Any) -> Any:
             if standby is not None:
                 standby.close()
     """
-    from exporters._together import usd_standby as _standby
+    import exporters
 
-    return _standby(paths)
+    return exporters.usd_standby(paths)
 
 
 def shared_timeline(scene: Scene, paths: Any) -> Any:

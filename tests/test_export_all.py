@@ -126,9 +126,9 @@ def test_the_cli_build_starts_a_standby_usd_writer_and_matches_single_exports(sc
     monkeypatch.setattr(together, "_fork_allowed", lambda: True)
     job = together._standby_job
 
-    def marked(message):  # runs in the child, which inherits this patch through fork
+    def marked(write, message):  # runs in the child, which inherits this patch through fork
         (tmp_path / f"standby-{os.getpid()}").write_text("")
-        return job(message)
+        return job(write, message)
 
     monkeypatch.setattr(together, "_standby_job", marked)
     monkeypatch.chdir(tmp_path)
