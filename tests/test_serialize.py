@@ -142,3 +142,25 @@ def test_gc_paused_restores_the_collector_as_it_found_it():
         assert not gc.isenabled()  # a caller who had it off keeps it off
     finally:
         gc.enable()
+
+
+def test_save_writes_the_text_of_dumps_in_pieces_and_nothing_when_a_piece_fails(tmp_path, monkeypatch):
+    from scenegraph.model import codec
+
+    s = with_everything()
+    save_json(s, tmp_path / "s.json")
+    assert (tmp_path / "s.json").read_text() == dumps(s)  # the pieces make the same text, byte for byte
+    assert "".join(codec.chunks(codec.scene_to_dict(s))) == dumps(s)
+    assert "".join(codec.chunks({})) == "{\n\n}\n" == codec.dumps({})
+    line, calls = codec._line, []
+
+    def failing(value):  # the third entity's line cannot be written: the file is not half there
+        calls.append(1)
+        if len(calls) == 12:
+            raise ValueError("Out of range float values are not JSON compliant")
+        return line(value)
+
+    monkeypatch.setattr(codec, "_line", failing)
+    with pytest.raises(ValueError):
+        save_json(s, tmp_path / "t.json")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["s.json"]

@@ -14,6 +14,7 @@ import math
 import os
 from collections.abc import Mapping
 from pathlib import Path
+from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
@@ -25,7 +26,7 @@ from scenegraph.model.limits import MAX_JSON_CONTAINERS, MAX_JSON_DEPTH, MAX_SCE
 from scenegraph.model.jsonable import _field_names, _plain, payload_to_json
 from scenegraph.model.payloads import CameraParams, Dynamics, Entity, LightParams, Material, Trajectory, Transform
 
-__all__ = ["FORMAT", "VERSION", "scene_to_dict", "scene_from_dict", "dumps", "loads", "read_text"]
+__all__ = ["FORMAT", "VERSION", "scene_to_dict", "scene_from_dict", "dumps", "chunks", "loads", "read_text"]
 
 FORMAT = "scenegraph"
 VERSION = 1
@@ -242,19 +243,35 @@ def dumps(data: dict) -> str:
 
 
 def _dumps(data: dict) -> str:
-    parts = []
-    for key in sorted(data):
+    return "".join(chunks(data))
+
+
+def chunks(data: dict) -> Iterator[str]:
+    """scene.json text of a canonical dict (see :func:`dumps`) in pieces, a line or less each: written one after
+    another they make the file without the whole text in memory (a hundred parked cars' splats are 15 MB)."""
+    yield "{\n"
+    for i, key in enumerate(sorted(data)):
         value = data[key]
+        yield (",\n  " if i else "  ") + f"{_line(key)}: "
         if isinstance(value, list):
-            body = ",\n".join("    " + _line(v) for v in value)
-            text = "[\n" + body + "\n  ]" if value else "[]"
+            if not value:
+                yield "[]"
+                continue
+            yield "[\n"
+            for j, v in enumerate(value):
+                yield (",\n    " if j else "    ") + _line(v)
+            yield "\n  ]"
         elif isinstance(value, dict):
-            body = ",\n".join(f"    {_line(k)}: {_line(value[k])}" for k in sorted(value))
-            text = "{\n" + body + "\n  }" if value else "{}"
+            if not value:
+                yield "{}"
+                continue
+            yield "{\n"
+            for j, k in enumerate(sorted(value)):
+                yield (",\n    " if j else "    ") + f"{_line(k)}: {_line(value[k])}"
+            yield "\n  }"
         else:
-            text = _line(value)
-        parts.append(f"  {_line(key)}: {text}")
-    return "{\n" + ",\n".join(parts) + "\n}\n"
+            yield _line(value)
+    yield "\n}\n"
 
 
 def loads(text: str | bytes) -> Any:

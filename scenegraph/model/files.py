@@ -9,7 +9,7 @@ import gc
 import os
 import stat
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from scenegraph.errors import FormatError
@@ -48,8 +48,9 @@ def temp_prefix(name: str) -> str:
     return f".{name}.sgtmp{os.getpid()}."
 
 
-def atomic_write(path: str | os.PathLike, data: bytes | str) -> None:
-    """Write ``data`` to ``path`` via a temporary file in the same folder and a rename.
+def atomic_write(path: str | os.PathLike, data: bytes | str | Iterable[str]) -> None:
+    """Write ``data`` (bytes, text, or text in pieces written one after another) to ``path`` via a temporary
+    file in the same folder and a rename.
 
     Either the whole new file is there afterwards or the old one (if any) is untouched.
     """
@@ -67,7 +68,11 @@ def atomic_write(path: str | os.PathLike, data: bytes | str) -> None:
         raise FormatError(f"{path}: cannot write in {parent} ({exc.strerror})") from None
     try:
         with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
+            if isinstance(data, (bytes, bytearray, memoryview)):
+                fh.write(data)
+            else:
+                for piece in data:
+                    fh.write(piece.encode("utf-8"))
         os.chmod(tmp, default_file_mode())
         os.replace(tmp, path)
     except BaseException as exc:

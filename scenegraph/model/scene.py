@@ -388,9 +388,8 @@ class Scene:
 
     def save(self, path: Any) -> None:
         """Write ``scene.json`` atomically."""
-        with gc_paused():
-            text = codec.dumps(codec.scene_to_dict(self))
-        atomic_write(path, text)
+        with gc_paused():  # in pieces: the file is written without the whole text in memory
+            atomic_write(path, codec.chunks(codec.scene_to_dict(self)))
 
     @classmethod
     def load(cls, path: Any) -> "Scene":
