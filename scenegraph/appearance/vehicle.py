@@ -171,6 +171,10 @@ def _wheel_keys(timeline: Any, entity_id: str, parts: VehicleParts, max_turn: fl
 
     j = timeline.index(entity_id)
     t = np.asarray(timeline.time, np.float64)
+    if not (timeline.parents and timeline.parents[j] >= 0) and all(
+            np.all(a[:, j] == a[:1, j]) for a in (timeline.position, timeline.rotation, timeline.scale)):
+        # never moves (a parked car): no roll, no steer, every wheel at rest; what the sums below give
+        return t, np.broadcast_to(np.float32([0.0, 0.0, 0.0, 1.0]), (t.size, len(parts.wheels), 4)).copy()
     M = _entity_matrices(timeline, j)
     unit = _unit(M)
     fwd = M[:, :3, 2] / np.maximum(np.linalg.norm(M[:, :3, 2], axis=1, keepdims=True), 1e-12)
