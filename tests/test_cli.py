@@ -137,3 +137,17 @@ def test_render_writes_frames_over_the_background_asked_for(tmp_path):
     bad = run("render", str(scene_path), "-o", str(tmp_path / "x"), "--background", "red")
     assert bad.returncode == 2 and "R,G,B" in bad.stderr
     assert not (tmp_path / "x").exists()
+
+
+def test_the_console_command_runs_main_and_leaves_its_objects_to_the_process_end(tmp_path):
+    import gc
+
+    from scenegraph.cli import run
+
+    try:
+        assert run(["build", "a red car", "-o", str(tmp_path / "car.glb"), "--quiet"]) == 0
+        assert (tmp_path / "car.glb").stat().st_size > 1000
+        assert gc.get_freeze_count() > 0  # the last collection at exit skips them
+        assert run(["build", "a red car", "-o", str(tmp_path / "car.txt")]) == 2  # main's code, as main returns it
+    finally:
+        gc.unfreeze()
