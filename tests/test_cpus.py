@@ -106,3 +106,25 @@ def test_this_process_own_running_threads_are_not_counted_as_busy_elsewhere():
     assert own >= 2
     # the loadavg count has the spinning threads in it; busy_elsewhere takes them out
     assert any(busy <= running - 2 for running, busy in pairs), pairs
+
+
+def test_blas_threads_sets_numpys_blas_thread_count_and_batch_workers_use_one(monkeypatch):
+    import numpy as np
+
+    from scenegraph.batch.work import one_thread_each
+
+    before = cpus.blas_threads()
+    if before is None:
+        pytest.skip("no OpenBLAS or MKL found in this process")
+    try:
+        assert cpus.blas_threads(1) == 1
+        assert cpus.blas_threads(before) == before  # back to what numpy started with (one per core)
+        a = np.random.default_rng(0).random((300, 300))
+        assert np.allclose(a @ np.eye(300), a)  # still computes
+        monkeypatch.setenv("OMP_NUM_THREADS", "4")
+        monkeypatch.setenv("SCENEGRAPH_FORK_TRACKS", "1")
+        one_thread_each()
+        assert cpus.blas_threads() == 1 and os.environ["OMP_NUM_THREADS"] == "1"
+        assert os.environ["SCENEGRAPH_FORK_TRACKS"] == "0"
+    finally:
+        cpus.blas_threads(before)

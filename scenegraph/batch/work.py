@@ -72,10 +72,14 @@ def _frames(spec: Any) -> Any:
 
 def one_thread_each() -> None:
     """In a worker process: items run side by side, so each renders with one thread (torch's
-    OpenMP threads would otherwise oversubscribe the cores and spin at every barrier); for the same reason
+    OpenMP threads would otherwise oversubscribe the cores and spin at every barrier), and numpy's BLAS
+    runs on one (:func:`scenegraph.model.cpus.blas_threads`); for the same reason
     the USD writer forks no track worker (scenegraph.appearance.tracks)."""
+    from scenegraph.model.cpus import blas_threads
+
     os.environ["OMP_NUM_THREADS"] = "1"
     os.environ["SCENEGRAPH_FORK_TRACKS"] = "0"
+    blas_threads(1)  # numpy's OpenBLAS: its idle threads spin and take the core the other worker needs
     torch = sys.modules.get("torch")
     if torch is not None:
         torch.set_num_threads(1)

@@ -5,7 +5,7 @@ import os
 from pathlib import Path
 from typing import Callable
 
-__all__ = ["available_cores", "busy_elsewhere", "fork_child", "may_fork", "one_thread_after_fork"]
+__all__ = ["available_cores", "blas_threads", "busy_elsewhere", "fork_child", "may_fork", "one_thread_after_fork"]
 
 
 def available_cores() -> int:
@@ -94,6 +94,45 @@ def fork_child(body: Callable[[], int]) -> int:
         finally:
             os._exit(code)
     return pid
+
+
+_BLAS_SETTERS = ("openblas_set_num_threads64_", "openblas_set_num_threads", "scipy_openblas_set_num_threads64_",
+                 "scipy_openblas_set_num_threads", "MKL_Set_Num_Threads")
+_BLAS_GETTERS = ("openblas_get_num_threads64_", "openblas_get_num_threads", "scipy_openblas_get_num_threads64_",
+                 "scipy_openblas_get_num_threads", "MKL_Get_Max_Threads")
+
+
+def blas_threads(threads: int | None = None) -> int | None:
+    """The thread count of the BLAS numpy loaded (OpenBLAS or MKL, found in this process's memory map), set to
+    ``threads`` first when given; None where none can be found (not Linux, or no such library).
+
+    A batch worker sets 1: items run side by side, their matrices are tiny, and OpenBLAS's idle threads
+    spin for a while after each call, taking the core the other worker needs (measured: the 24-item batch's
+    1 -> 2 worker scaling 0.88 -> 0.93, medians of four interleaved runs, ``benchmarks/batch.py --items 24
+    --no-ray``).  Setting the environment variable instead would have to come before numpy's import, which a
+    forked worker is past."""
+    import ctypes
+
+    try:
+        with open("/proc/self/maps") as f:
+            libs = sorted({line.split()[-1] for line in f if ("openblas" in line.lower() or "libmkl_rt" in line)
+                           and line.split()[-1].startswith("/")})
+    except OSError:
+        return None
+    count = None
+    for path in libs:
+        try:
+            lib = ctypes.CDLL(path)
+        except OSError:
+            continue
+        setter = next((getattr(lib, n) for n in _BLAS_SETTERS if hasattr(lib, n)), None)
+        getter = next((getattr(lib, n) for n in _BLAS_GETTERS if hasattr(lib, n)), None)
+        if setter is None or getter is None:
+            continue
+        if threads is not None:
+            setter(max(1, int(threads)))
+        count = int(getter())
+    return count
 
 
 def one_thread_after_fork() -> None:
