@@ -432,6 +432,22 @@ def spans_end(spans: dict) -> float:
     return max((e for _, e in spans.values()), default=0.0)
 
 
+def settled_at(actors: dict) -> float:
+    """When the last mover that comes to rest has stopped (seconds): smoothing can end a run later than
+    planned (a bend taken slower, a car pulling round onto its way), and the clip should show it arrive.
+    Movers that go on past the plan (open-ended, looping, riding another) are not waited for."""
+    end = 0.0
+    for a in actors.values():
+        if a.loop or a.open_end or a.carrier or len(a.keys) < 2:
+            continue
+        last = a.keys[-1][1]
+        for t, p, _ in reversed(a.keys):
+            if float(np.max(np.abs(np.asarray(p) - last))) > 0.01:
+                end = max(end, float(t))
+                break
+    return end
+
+
 def build_scene(spec: SceneSpec, *, seed: int = 0, fps: float | None = None, duration: float | None = None,
                 prompt: str = "", director: str = "rules") -> Scene:
     """Turn a SceneSpec into a Scene (entities, materials, layout, motion, lights, camera).
@@ -466,7 +482,7 @@ def build_scene(spec: SceneSpec, *, seed: int = 0, fps: float | None = None, dur
         if spec.duration is not None:
             b.scene.duration = spec.duration
         elif spans or spec.camera:
-            b.scene.duration = round(max(spans_end(spans), shots_end) + 1.0, 3)
+            b.scene.duration = round(max(spans_end(spans), shots_end, settled_at(b.actors)) + 1.0, 3)
     trim_trajectories(b.scene, b.scene.duration)
     b.cover(spans)  # follow cameras and cuts where the still camera cannot film the plan
     b.scene.metadata.update({

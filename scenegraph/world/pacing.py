@@ -97,7 +97,7 @@ def _smooth_one(actor, fps: float, coast_until: float) -> None:
     else:
         keys = smooth_keys(actor.plan, actor.limits, fps, flying_start=actor.flying_start,
                            curve_cap=not getattr(actor, "synced", False), exact=actor.exact, retimed=retimed,
-                           open_end=actor.open_end, coast_until=coast_until)
+                           open_end=actor.open_end, coast_until=coast_until, body_length=float(actor.size[2]))
     if retimed and actor.phases:  # phases move with the keys a slowed bend shifted
         planned = np.array([k[0] for k in actor.plan])
         final = np.array(retimed)

@@ -13,8 +13,13 @@ simulation can sample without any jump:
   (:mod:`scenegraph.world.profiles`); a run starts and ends at rest unless it
   enters at speed (``flying_start``) or goes on to the end of the clip
   (``open_end``: the body coasts on at its last speed instead of parking);
-- the heading follows the path's tangent and turns at a bounded yaw rate while
-  the body stands (a person turning round before walking back).
+- the heading follows the direction the body moves (the path's tangent where it
+  barely moves) and turns at a bounded yaw rate while the body stands (a person
+  turning round before walking back);
+- a wheeled body (car, bus, bicycle ...) whose next run starts off its heading
+  pulls ahead about a body length and drives a turning arc onto it
+  (:func:`_lead_in`) instead of turning on the spot; a run back behind it
+  (more than :data:`REVERSAL`) still starts with a turn where it stands.
 
 Key times of the planned runs (start, end) are kept, so action spans and
 "then" / "while" timing stay as planned.
@@ -240,6 +245,42 @@ def _along(path: np.ndarray, cum: np.ndarray, s: np.ndarray) -> tuple[np.ndarray
     return pts, tan
 
 
+#: a wheeled body whose path starts more than this off its heading drives a turning arc onto it instead of
+#: turning on the spot; bodies with a wider turning circle than the last (trains, aircraft) keep their tracks
+_LEAD_MIN = math.radians(12.0)
+_LEAD_MAX_RADIUS = 12.5
+
+
+def _lead_in(p0: np.ndarray, yaw0: float, target: np.ndarray, radius: float, pull: float) -> np.ndarray | None:
+    """Points (K, 3) from ``p0`` (heading ``yaw0``): a pull of ``pull`` metres straight ahead, then a forward arc
+    of ``radius`` turning toward ``target`` until the body faces it: how a car pulls round onto a way that
+    starts beside or behind it, its tail past whoever stands at its flank before it swings out.
+    None when it already faces the way (within :data:`_LEAD_MIN`), when the way goes back behind it (more
+    than :data:`REVERSAL` off: a U-turn needs room that may not be there), or when ``target`` lies inside the
+    turning circle (no forward arc reaches it); the body then turns where it stands, as before."""
+    to = target - p0
+    d = math.remainder(math.atan2(float(to[0]), float(to[2])) - yaw0, 2 * math.pi)
+    if abs(d) < _LEAD_MIN or abs(d) > REVERSAL:  # a way back behind it needs room a U-turn may not have
+        return None
+    heading = np.array([math.sin(yaw0), 0.0, math.cos(yaw0)])
+    start = p0 + heading * pull
+    sgn = 1.0 if d > 0 else -1.0
+    c = start + sgn * radius * np.array([math.cos(yaw0), 0.0, -math.sin(yaw0)])
+    if math.hypot(float(target[0] - c[0]), float(target[2] - c[2])) < radius * 1.05:
+        return None
+    pts = [p0 + heading * x for x in np.linspace(0.0, pull, max(2, int(math.ceil(pull / 0.5))) + 1)[1:]] if pull > 0 else []
+    step = math.radians(3.0)
+    for k in range(1, int(2 * math.pi / step) + 1):
+        y = yaw0 + sgn * k * step
+        q = c - sgn * radius * np.array([math.cos(y), 0.0, -math.sin(y)])
+        q[1] = p0[1]  # the arc stays at the start's height; the way then climbs
+        pts.append(q)
+        off = math.remainder(math.atan2(float(target[0] - q[0]), float(target[2] - q[2])) - y, 2 * math.pi)
+        if sgn * off <= math.radians(1.5):  # facing the target (or just past): drive straight on
+            break
+    return np.array(pts)
+
+
 def _yaw(vec: np.ndarray, fallback: float) -> np.ndarray:
     h = np.hypot(vec[:, 0], vec[:, 2])
     yaw = np.arctan2(vec[:, 0], vec[:, 2])
@@ -248,7 +289,7 @@ def _yaw(vec: np.ndarray, fallback: float) -> np.ndarray:
 
 def smooth_keys(keys: list, limits: MotionLimits, fps: float, *, flying_start: bool = False, open_end: bool = False,
                 coast_until: float | None = None, turn_on_path: bool = True, curve_cap: bool = True,
-                exact: list | None = None, retimed: list | None = None) -> list:
+                exact: list | None = None, retimed: list | None = None, body_length: float = 0.0) -> list:
     """Dense keys ``(t, position (3,), yaw)`` for the planned ``keys`` of one actor (see the module docstring).
 
     ``fps``: key rate (keys fall on the frame grid t = i / fps); ``coast_until``: with ``open_end``, the
@@ -257,7 +298,9 @@ def smooth_keys(keys: list, limits: MotionLimits, fps: float, *, flying_start: b
     acceleration stays within ``limits.lateral`` (the run then takes longer and later keys shift); False for
     keys locked to another body's clock (a follower, an overtaker).  ``exact``: (t0, t1) spans whose keys are
     kept as planned (a ballistic jump), sampled on the frame grid.  ``retimed``, a list, receives the final
-    time of every planned key (bends slowed shift what follows).
+    time of every planned key (bends slowed shift what follows).  ``body_length`` (m, nose to tail): how far a
+    wheeled body pulls straight ahead (at most its turning radius) before it turns onto a way that starts
+    off its heading, so its tail swings out only once it has passed what stood at its flank.
     """
     if len(keys) < 2:
         return list(keys)
@@ -361,7 +404,13 @@ def smooth_keys(keys: list, limits: MotionLimits, fps: float, *, flying_start: b
             continue
         # the stand before this run (planned yaw keys in it turn the body; it ends facing the run)
         path = p[a : b + 1]
+        if turn_on_path and 0.0 < limits.turn_radius <= _LEAD_MAX_RADIUS and not (a == 0 and not r_i):
+            lead = _lead_in(last_p, last_yaw, path[1], limits.turn_radius, min(max(body_length, 0.0), limits.turn_radius))
+            if lead is not None:  # a car pulls round onto its way, within the run's planned time
+                path = np.vstack([path[:1], lead, path[1:]])
         speeds = dist[a:b] / dt[a:b]
+        # per path vertex, for the corner radii: a lead-in's points go at the first segment's speed
+        corner_speeds = np.concatenate([np.full(len(path) - (b - a + 1), speeds[0]), speeds, speeds[-1:]])
         keyed = [(float(t[k]), float(yaw_in[k])) for k in range(len(keys)) if last_t < t[k] <= t[a] + 1e-9]
         first_dir = path[1] - path[0]
         next_yaw = float(_yaw(first_dir[None], last_yaw)[0]) if turn_on_path else float(yaw_in[a])
@@ -370,7 +419,7 @@ def smooth_keys(keys: list, limits: MotionLimits, fps: float, *, flying_start: b
         v_start = float(speeds[0]) if (a == 0 and flying_start) else 0.0
         last_run = not moving[b:].any()
         v_end = float(speeds[-1]) if (open_end and last_run) else 0.0
-        geo = _fillet(path, np.concatenate([speeds, speeds[-1:]]), limits)
+        geo = _fillet(path, corner_speeds, limits)
         cum = np.concatenate([[0.0], np.cumsum(np.linalg.norm(np.diff(geo, axis=0), axis=1))])
         grid = np.linspace(t[a], t[b], max(int(math.ceil((t[b] - t[a]) * fps * 8)), 16) + 1)
         v = _speed_profile(t[a : b + 1], speeds, v_start, v_end, limits, grid)
@@ -394,6 +443,11 @@ def smooth_keys(keys: list, limits: MotionLimits, fps: float, *, flying_start: b
         else:  # the run's last key falls between frames: filter the frame-spaced part only
             pts = np.vstack([_soften(pts[:-1], v_start == 0.0, v_end == 0.0), pts[-1:]])
         if turn_on_path:
+            if len(pts) >= 3:  # the heading of the softened positions themselves, where the body moves:
+                # the polyline's own tangents kink at every vertex, and a car's nose twitched on a bend
+                vel = np.gradient(np.vstack([last_p[None], pts]), axis=0)[1:]
+                fast = np.hypot(vel[:, 0], vel[:, 2]) > 0.02 * max(float(np.max(np.hypot(vel[:, 0], vel[:, 2]))), 1e-9)
+                tan = np.where(fast[:, None], vel, tan)
             yy = _yaw(tan, last_yaw)
             # the heading never jumps: unwrap against the current yaw
             yy = last_yaw + np.unwrap(np.concatenate([[last_yaw], yy]))[1:] - last_yaw
