@@ -17,7 +17,7 @@ simulation can sample without any jump:
   barely moves) and turns at a bounded yaw rate while the body stands (a person
   turning round before walking back);
 - a wheeled body (car, bus, bicycle ...) whose next run starts off its heading
-  pulls ahead about a body length and drives a turning arc onto it
+  pulls ahead half a body length and drives a turning arc onto it
   (:func:`_lead_in`) instead of turning on the spot; a run back behind it
   (more than :data:`REVERSAL`) still starts with a turn where it stands.
 
@@ -298,9 +298,9 @@ def smooth_keys(keys: list, limits: MotionLimits, fps: float, *, flying_start: b
     acceleration stays within ``limits.lateral`` (the run then takes longer and later keys shift); False for
     keys locked to another body's clock (a follower, an overtaker).  ``exact``: (t0, t1) spans whose keys are
     kept as planned (a ballistic jump), sampled on the frame grid.  ``retimed``, a list, receives the final
-    time of every planned key (bends slowed shift what follows).  ``body_length`` (m, nose to tail): how far a
-    wheeled body pulls straight ahead (at most its turning radius) before it turns onto a way that starts
-    off its heading, so its tail swings out only once it has passed what stood at its flank.
+    time of every planned key (bends slowed shift what follows).  ``body_length`` (m, nose to tail): a wheeled
+    body pulls straight ahead half of it (at most its turning radius) before it turns onto a way that starts
+    off its heading, so its tail swings out only once it is past what stood beside its middle.
     """
     if len(keys) < 2:
         return list(keys)
@@ -405,7 +405,7 @@ def smooth_keys(keys: list, limits: MotionLimits, fps: float, *, flying_start: b
         # the stand before this run (planned yaw keys in it turn the body; it ends facing the run)
         path = p[a : b + 1]
         if turn_on_path and 0.0 < limits.turn_radius <= _LEAD_MAX_RADIUS and not (a == 0 and not r_i):
-            lead = _lead_in(last_p, last_yaw, path[1], limits.turn_radius, min(max(body_length, 0.0), limits.turn_radius))
+            lead = _lead_in(last_p, last_yaw, path[1], limits.turn_radius, min(0.5 * max(body_length, 0.0), limits.turn_radius))
             if lead is not None:  # a car pulls round onto its way, within the run's planned time
                 path = np.vstack([path[:1], lead, path[1:]])
         speeds = dist[a:b] / dt[a:b]
