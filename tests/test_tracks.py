@@ -93,7 +93,14 @@ def test_small_scenes_and_batch_workers_fork_nothing(street, monkeypatch):
     assert not Tracks(scene, tl).forked  # 5 tracks: below MIN_JOBS, a fork would not pay
     monkeypatch.setattr(tracks_mod, "MIN_JOBS", 1)
     monkeypatch.setenv("SCENEGRAPH_FORK_TRACKS", "0")
-    assert not Tracks(scene, tl).forked
+
+    def listed(*args):  # a worker that may not fork does not walk every entity's rig and parts to list jobs
+        raise AssertionError("jobs listed although no child may be forked")
+
+    monkeypatch.setattr(tracks_mod, "_jobs", listed)
+    with Tracks(scene, tl) as t:
+        assert not t.forked
+        assert t.wheels("car_1") is not None or t.character("man_1") is not None  # still computed, in-process
 
 
 def test_usd_bytes_are_the_same_with_and_without_the_child(street, tmp_path, monkeypatch):

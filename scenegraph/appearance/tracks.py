@@ -100,9 +100,11 @@ class Tracks:
         self._shared: Any = None
         self._index: dict[tuple[str, str], int] = {}
         self._parts: dict[int, Any] = {}  # the child's id of a rig's parts -> the parts, shared by its rigs
+        if fork is None and not _fork_allowed():  # asked first: listing the jobs walks every entity's rig and parts
+            fork = False
         jobs = _jobs(scene, timeline) if fork is not False else []
         if fork is None:
-            fork = len(jobs) >= MIN_JOBS and _fork_allowed()
+            fork = len(jobs) >= MIN_JOBS
         if fork and jobs:
             self._start(jobs)
 
