@@ -10,7 +10,7 @@
   ``SCENEGRAPH_FORK_TRACKS=0`` (batch workers set it: their cores are busy already).
 - :func:`usd_standby`: that child started before the scene exists, so it loads usd-core (about 0.16 s)
   while this process builds the scene; :func:`export_all` then sends it the scene (pickled through a
-  pipe, about 0.02 s for 100 parked cars) instead of forking.  ``scenegraph build`` starts one.
+  pipe, about 0.04 s for 100 parked cars and their 200,000 splats) instead of forking.  ``scenegraph build`` starts one.
 """
 from __future__ import annotations
 
@@ -167,8 +167,8 @@ class _Child:
         self.pid, self.read_fd, self.job_fd = pid, read_fd, job_write
 
     def send(self, message: Any) -> bool:
-        """A standby's job: pickled down its pipe.  False where the child is gone (it was reaped: the caller
-        writes the files itself)."""
+        """A standby's job: pickled down its pipe.  False where the child is gone or the message does not pickle
+        (the child is reaped; the caller writes the files itself)."""
         fd, self.job_fd = self.job_fd, -1
         if fd < 0 or not self.pid:
             return False
@@ -176,7 +176,7 @@ class _Child:
             with os.fdopen(fd, "wb") as f:
                 pickle.dump(message, f, protocol=pickle.HIGHEST_PROTOCOL)
             return True
-        except (BrokenPipeError, OSError):
+        except Exception:  # noqa: BLE001 - gone (a broken pipe), or a scene that does not pickle: write it here
             self.wait(raise_error=False)
             return False
 

@@ -150,3 +150,26 @@ def test_the_cli_build_of_three_formats_matches_single_exports(scene, tmp_path, 
     for n in ("c.json", "c.glb", "c.usdc"):
         exporters.export(scene, tmp_path / "single" / n)  # the same name: a sky image is named after its file
         assert (tmp_path / n).read_bytes() == (tmp_path / "single" / n).read_bytes(), n
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
+def test_a_scene_that_does_not_pickle_is_written_here_instead(scene, tmp_path, monkeypatch):
+    import pickle
+
+    import exporters._together as together
+
+    monkeypatch.setattr(together, "_fork_allowed", lambda: True)
+    paths = [tmp_path / "c.glb", tmp_path / "c.usdc"]
+    standby = pipeline.usd_standby(paths)
+    child = standby.pid
+
+    def refuse(*args, **kwargs):  # as pickle refuses an object a caller hung on the scene
+        raise pickle.PicklingError("cannot pickle 'function' object")
+
+    monkeypatch.setattr(together.pickle, "dump", refuse)
+    pipeline.export_all(scene, paths, standby=standby)
+    with pytest.raises(ChildProcessError):
+        os.waitpid(child, os.WNOHANG)  # the standby was let go and reaped
+    (tmp_path / "one").mkdir()
+    exporters.export(scene, tmp_path / "one" / "c.usdc")
+    assert (tmp_path / "c.usdc").read_bytes() == (tmp_path / "one" / "c.usdc").read_bytes()
