@@ -446,7 +446,8 @@ def smooth_keys(keys: list, limits: MotionLimits, fps: float, *, flying_start: b
             if len(pts) >= 3:  # the heading of the softened positions themselves, where the body moves:
                 # the polyline's own tangents kink at every vertex, and a car's nose twitched on a bend
                 vel = np.gradient(np.vstack([last_p[None], pts]), axis=0)[1:]
-                fast = np.hypot(vel[:, 0], vel[:, 2]) > 0.02 * max(float(np.max(np.hypot(vel[:, 0], vel[:, 2]))), 1e-9)
+                flat = np.hypot(vel[:, 0], vel[:, 2])  # per frame; a climb's is rounding noise, never a heading
+                fast = flat > max(0.02 * float(np.max(flat)), 0.05 * step)
                 tan = np.where(fast[:, None], vel, tan)
             yy = _yaw(tan, last_yaw)
             # the heading never jumps: unwrap against the current yaw
