@@ -109,23 +109,24 @@ class Parts:
 
     def primitive(self, mesh: Any, material: int | None, extra: dict | None = None) -> dict:
         b = self.w.buf
-        # a mesh written again (each wheel of a hundred alike cars) gets its own views, from arrays made once
-        seen = self.__dict__.setdefault("_prim_arrays", {})
+        # a mesh written again (each wheel of a hundred alike cars) points at the accessors of its first writing:
+        # its bytes are in the file once
+        seen = self.__dict__.setdefault("_prim_accessors", {})
         got = seen.get(id(mesh))
         if got is None or got[0] is not mesh:
             idx = mesh.indices.reshape(-1)
             idx = idx.astype(np.uint16) if idx.size and int(idx.max()) < 65535 else idx.astype(np.uint32)
             pos = np.asarray(mesh.positions, np.float32)
-            got = seen[id(mesh)] = (mesh, idx, pos, np.asarray(mesh.normals, np.float32), np.asarray(mesh.uvs, np.float32),
-                                    column_bounds(pos.reshape(pos.shape[0], -1)))
-        _, idx, pos, nrm, uvs, bounds = got
-        attrs = {
-            "POSITION": b.accessor(pos, target=ARRAY_BUFFER, minmax=(list(bounds[0]), list(bounds[1]))),
-            "NORMAL": b.accessor(nrm, target=ARRAY_BUFFER),
-            "TEXCOORD_0": b.accessor(uvs, target=ARRAY_BUFFER),
-        }
+            lo, hi = column_bounds(pos.reshape(pos.shape[0], -1))
+            got = seen[id(mesh)] = (mesh, {
+                "POSITION": b.accessor(pos, target=ARRAY_BUFFER, minmax=(list(lo), list(hi))),
+                "NORMAL": b.accessor(np.asarray(mesh.normals, np.float32), target=ARRAY_BUFFER),
+                "TEXCOORD_0": b.accessor(np.asarray(mesh.uvs, np.float32), target=ARRAY_BUFFER),
+            }, b.accessor(idx, target=ELEMENT_ARRAY_BUFFER))
+        _, base, indices = got
+        attrs = dict(base)
         attrs.update(extra or {})
-        prim = {"attributes": attrs, "indices": b.accessor(idx, target=ELEMENT_ARRAY_BUFFER), "mode": MODE_TRIANGLES}
+        prim = {"attributes": attrs, "indices": indices, "mode": MODE_TRIANGLES}
         if material is not None:
             prim["material"] = material
         return prim

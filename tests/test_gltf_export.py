@@ -392,3 +392,37 @@ def test_a_gltf_names_only_its_own_bin_and_a_rewrite_removes_the_old_one(tmp_pat
     assert gltf.read(path).entity("cloud").gaussians == b.entity("cloud").gaussians
     gltf.write(a, tmp_path / "t.gltf", timeline=scenes.hand_timeline(a))
     assert json.loads((tmp_path / "t.gltf").read_text())["buffers"][0]["uri"] == uri_a.replace("s.", "t.", 1)
+
+
+def test_alike_cars_share_their_wheels_bytes_and_each_wheel_reads_back_whole(tmp_path):
+    """Two cars of one size: every wheel primitive points at the same accessors (the geometry is in the file once),
+    yet each wheel is its own mesh with its own node, whose positions read back as the wheel's."""
+    from scenegraph.appearance.vehicle import vehicle_parts
+    from scenegraph.model.catalog import CATALOG, bounds_of
+
+    s = Scene(fps=12, duration=1.0)
+    s.add_material(Material("paint", base_color=(0.7, 0.1, 0.1)))
+    for k, x in enumerate((-3.0, 3.0)):
+        s.add_entity(Entity(f"car_{k + 1}", cls="car", bounds=bounds_of(CATALOG["car"].size),
+                            transform=Transform((x, 0.0, 0.0))), material="paint")
+    gltf.write(s, tmp_path / "two.glb")
+    c = open_container(tmp_path / "two.glb")
+    doc = c.doc
+    wheels = [n for n in doc["nodes"] if n.get("extras", {}).get("scenegraph", {}).get("part") == "wheel"]
+    assert len(wheels) == 8
+    meshes = [doc["meshes"][n["mesh"]] for n in wheels]
+    assert len({n["mesh"] for n in wheels}) == 8  # a mesh (and an object in Blender) per wheel
+    by_car = {}
+    for n, m in zip(wheels, meshes):
+        by_car.setdefault(n["extras"]["scenegraph"]["of"], []).append(json.dumps(m["primitives"][0]["attributes"], sort_keys=True))
+    assert by_car["car_1"] == by_car["car_2"]  # wheel k of one car points at wheel k of the other's accessors
+    assert len(set(by_car["car_1"])) == 4
+    tyre = vehicle_parts(s.entity("car_1")).wheel_meshes[0][0][1]
+    pos = np.asarray(c.accessor(meshes[5]["primitives"][0]["attributes"]["POSITION"], "p"), np.float32)
+    assert np.array_equal(pos, np.asarray(tyre.positions, np.float32))
+    used = {a for m in doc["meshes"] for p in m["primitives"] for a in list(p["attributes"].values()) + [p.get("indices")]}
+    assert len(doc["accessors"]) < 60 and used <= set(range(len(doc["accessors"])))
+    if shutil.which("node"):
+        proc = subprocess.run(["node", str(VALIDATOR), str(tmp_path / "two.glb")], capture_output=True, text=True, timeout=120)
+        issues = json.loads(proc.stdout)["issues"]
+        assert issues["numErrors"] == 0 and issues["numWarnings"] == 0, issues["messages"]
