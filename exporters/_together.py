@@ -65,12 +65,19 @@ def usd_standby(write: Callable[..., Any], paths: Sequence[str | os.PathLike]) -
     if not _fork_allowed():
         return None
     child = _Child(None, write=write)
+    child.paths = paths
     return child if child.pid else None
 
 
 def _standby_job(export: Callable[..., Any], message: Any) -> None:
-    """In a standby child: write the USD files of the scene it was sent, as export_all's own child would."""
-    scene, usd, paths, timeline = message
+    """In a standby child: write the USD files of the scene it was sent, as export_all's own child would; a
+    world sent before its look (:meth:`_Child.send_world`) gets its proxy Gaussians here first, as the sender
+    gives its own copy (the same seeded draws, so the same splats)."""
+    scene, usd, paths, timeline, look = message
+    if look is not None:
+        from scenegraph.appearance.assign import assign_gaussians
+
+        assign_gaussians(scene, mode=look[0], seed=look[1])
     if timeline is None:
         timeline = shared_timeline(scene, paths)  # the same Timeline this process simulates: the same bytes
     opts = {} if timeline is None else {"timeline": timeline}
@@ -91,8 +98,13 @@ def export_all(write: Callable[..., Any], scene: Any, paths: Sequence[str | os.P
     usd = [p for p in paths if p.suffix.lower() in _USD]
     rest = [p for p in paths if p.suffix.lower() not in _USD]
     child = None
-    if standby is not None:
-        if fork is not False and usd and rest and standby.send((scene, usd, paths, given)):
+    if standby is not None and standby.sent:  # it has the world already and writes its USD files whatever comes
+        if [Path(p) for p in standby.paths] != paths:
+            standby.close()
+            raise ValueError("export_all: a standby sent its world writes the paths it was made for, not these")
+        child = standby
+    elif standby is not None:
+        if fork is not False and usd and rest and standby.send((scene, usd, paths, given, None)):
             child = standby
         else:
             standby.close()
@@ -125,6 +137,8 @@ class _Child:
         self.pid = 0
         self.read_fd = -1
         self.job_fd = -1
+        self.sent = False  # a standby's job went down its pipe
+        self.paths: list[Path] = []  # a standby's: the files export_all will write
         read_fd, write_fd = os.pipe()
         job_read, job_write = os.pipe() if job is None else (-1, -1)
 
@@ -175,10 +189,19 @@ class _Child:
         try:
             with os.fdopen(fd, "wb") as f:
                 pickle.dump(message, f, protocol=pickle.HIGHEST_PROTOCOL)
+            self.sent = True
             return True
         except Exception:  # noqa: BLE001 - gone (a broken pipe), or a scene that does not pickle: write it here
             self.wait(raise_error=False)
             return False
+
+    def send_world(self, scene: Any, look: tuple[str, int]) -> bool:
+        """Send a standby the world before its look (``look``: the Gaussians mode and seed it gives the scene
+        itself, as :func:`scenegraph.pipeline.build` does): its files are then of that world with that look,
+        written while this process gives its copy the same look; :func:`export_all` only waits for it.  The
+        scene must not change between the two (``scenegraph build`` changes nothing)."""
+        usd = [p for p in self.paths if p.suffix.lower() in _USD]
+        return self.send((scene, usd, self.paths, None, tuple(look)))
 
     def close(self) -> None:
         """A standby never sent a job (or one already waited for): let it go and reap it."""

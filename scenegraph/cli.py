@@ -99,18 +99,15 @@ def _cmd_build(args: argparse.Namespace) -> int:
         staged = [outs.stage(out) for out in outs.paths]
         # the USD writer loads usd-core while the scene is built (None: no USD, one format, no core to spare)
         standby = None if args.refine else pipeline.usd_standby(staged)
-        try:
-            scene = pipeline.build(
-                args.prompt,
-                seed=args.seed,
-                director=args.director,
-                fps=args.fps,
-                duration=args.duration,
-                gaussians=args.gaussians,
-                refine=args.refine,
-                refine_steps=args.refine_steps,
-                progress=args.refine is not None,
-            )
+        try:  # pipeline.build in its two steps: the standby gets the world before its look
+            scene = pipeline._world(args.prompt, seed=args.seed, director=args.director, fps=args.fps,
+                                    duration=args.duration, gaussians=args.gaussians, refine=args.refine)
+            if standby is not None and args.gaussians == "proxy":
+                # it samples the same proxy Gaussians itself (seeded per entity), meanwhile: a small message
+                # now instead of the splats later
+                standby.send_world(scene, ("proxy", args.seed))
+            pipeline._look(scene, seed=args.seed, gaussians=args.gaussians, refine=args.refine,
+                           refine_steps=args.refine_steps, progress=args.refine is not None)
             if args.explain:
                 from scenegraph.world.explain import explain
 

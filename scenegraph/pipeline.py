@@ -47,6 +47,14 @@ def build(
     unusable prompt, LayoutError for contradictory relations, BackendError when
     a model backend fails.
     """
+    scene = _world(prompt, seed=seed, director=director, fps=fps, duration=duration, gaussians=gaussians, refine=refine)
+    _look(scene, seed=seed, gaussians=gaussians, refine=refine, refine_steps=refine_steps, progress=progress)
+    return scene
+
+
+def _world(prompt: str, *, seed: int, director: str, fps: float | None, duration: float | None, gaussians: str,
+           refine: str | os.PathLike | None) -> Scene:
+    """:func:`build` up to the look: the checks, the spec, the laid-out and moving world (no Gaussians yet)."""
     from scenegraph.world.builder import build_scene
     from scenegraph.director import direct
 
@@ -70,6 +78,12 @@ def build(
         raise SpecError(f"{problem}: shorten the actions or pass a shorter duration")
     if warnings:
         scene.metadata["warnings"] = list(scene.metadata.get("warnings", [])) + list(warnings)
+    return scene
+
+
+def _look(scene: Scene, *, seed: int, gaussians: str, refine: str | os.PathLike | None = None, refine_steps: int = 100,
+          progress: bool = False) -> None:
+    """:func:`build`'s last step: each object's Gaussians (``gaussians`` mode), refined when ``refine`` is given."""
     if gaussians != "none":
         from scenegraph.appearance.assign import assign_gaussians
 
@@ -78,7 +92,6 @@ def build(
         from scenegraph.appearance.sds import refine_scene
 
         refine_scene(scene, refine, steps=refine_steps, seed=seed, progress=progress)
-    return scene
 
 
 def export(scene: Scene, path: str | os.PathLike, **options: Any) -> Path:

@@ -173,3 +173,29 @@ def test_a_scene_that_does_not_pickle_is_written_here_instead(scene, tmp_path, m
     (tmp_path / "one").mkdir()
     exporters.export(scene, tmp_path / "one" / "c.usdc")
     assert (tmp_path / "c.usdc").read_bytes() == (tmp_path / "one" / "c.usdc").read_bytes()
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
+def test_a_standby_sent_the_world_before_its_look_writes_the_same_usd(tmp_path, monkeypatch):
+    """``scenegraph build`` sends the standby the laid-out world and lets it sample the proxy Gaussians itself
+    while this process samples its own: the same seeded draws, so the same USD file as a single export."""
+    import exporters._together as together
+
+    monkeypatch.setattr(together, "_fork_allowed", lambda: True)
+    paths = [tmp_path / "w.glb", tmp_path / "w.usdc"]
+    standby = pipeline.usd_standby(paths)
+    world = pipeline._world(PROMPT, seed=2, director="rules", fps=None, duration=None, gaussians="proxy", refine=None)
+    assert all(e.gaussians is None for e in world.entities())
+    assert standby.send_world(world, ("proxy", 2)) and standby.sent
+    pipeline._look(world, seed=2, gaussians="proxy")
+    with pytest.raises(ValueError, match="paths it was made for"):
+        pipeline.export_all(world, [tmp_path / "x.glb", tmp_path / "x.usdc"], standby=standby)
+    (tmp_path / "one").mkdir()
+    built = pipeline.build(PROMPT, seed=2)
+    exporters.export(built, tmp_path / "one" / "w.usdc")
+    standby2 = pipeline.usd_standby(paths)
+    world2 = pipeline._world(PROMPT, seed=2, director="rules", fps=None, duration=None, gaussians="proxy", refine=None)
+    standby2.send_world(world2, ("proxy", 2))
+    pipeline._look(world2, seed=2, gaussians="proxy")
+    pipeline.export_all(world2, paths, standby=standby2)
+    assert (tmp_path / "w.usdc").read_bytes() == (tmp_path / "one" / "w.usdc").read_bytes()
