@@ -77,12 +77,27 @@ def _sample(tri: np.ndarray, fn: np.ndarray, prob: np.ndarray, n: int,
             rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """:func:`sample_surface` given the triangles' corners ``tri`` (T, 3, 3), unit normals ``fn`` (T, 3) and the
     draw probabilities ``prob`` (T,)."""
-    face = rng.choice(len(prob), size=n, p=prob)
+    pos, face, _ = _draw(tri, _cdf(prob), n, rng)
+    return pos, fn[face], face
+
+
+def _cdf(prob: np.ndarray) -> np.ndarray:
+    """What ``Generator.choice(p=prob)`` searches (its cumulative sum, normalised): the same draws from it."""
+    cdf = prob.cumsum()
+    cdf /= cdf[-1]
+    return cdf
+
+
+def _draw(tri: np.ndarray, cdf: np.ndarray, n: int,
+          rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    """``n`` points (n, 3) on the triangles ``tri`` (T, 3, 3), a triangle each by a search of ``cdf`` (:func:`_cdf`),
+    uniform within it; returns the points, their triangles (n,) and their barycentric weights (3 x (n,))."""
+    face = cdf.searchsorted(rng.random(n), side="right")
     r1, r2 = rng.random(n), rng.random(n)
     s1 = np.sqrt(r1)
+    w = (1.0 - s1, s1 * (1.0 - r2), s1 * r2)
     p = tri[face]
-    pos = p[:, 0] * (1.0 - s1)[:, None] + p[:, 1] * (s1 * (1.0 - r2))[:, None] + p[:, 2] * (s1 * r2)[:, None]
-    return pos, fn[face], face
+    return p[:, 0] * w[0][:, None] + p[:, 1] * w[1][:, None] + p[:, 2] * w[2][:, None], face, w
 
 
 def disc_sizes(mesh: Mesh, n: int, coverage: float = 1.5) -> tuple[np.ndarray, np.ndarray]:
@@ -142,10 +157,8 @@ def _plan(shape: str, bounds: bytes, n: int) -> _Plan:
     total = float(weights.sum())  # as sample_surface sums them
     sharp = proxy_sharp_edges(shape, b) if len(mesh.indices) and np.any(weights > 0) else None
     prob = weights / total if total > 0.0 else None
-    cdf = reach = None
-    if prob is not None:
-        cdf = prob.cumsum()
-        cdf /= cdf[-1]
+    cdf = _cdf(prob) if prob is not None else None
+    reach = None
     if sharp is not None:  # the distance to the line of edge k is the opposite corner's weight x that altitude
         length = np.linalg.norm(np.roll(tri, -1, axis=1) - tri, axis=2)
         reach = np.where(sharp, 2.0 * area[:, None] / np.maximum(length, 1e-30), 1e30)
@@ -189,13 +202,8 @@ def proxy_gaussians(
         pos = np.repeat(0.5 * (b[0] + b[1])[None], n, axis=0)
         quats = np.broadcast_to(_quats_z_to(np.array([[0.0, 1.0, 0.0]])).astype(np.float32), (n, 4))
         face, tangent = np.zeros(n, np.int64), np.full(n, 1e-6)
-    else:  # as _sample draws them (Generator.choice(p=...) is a search of its cdf), from the plan's tables
-        face = plan.cdf.searchsorted(rng.random(n), side="right")
-        r1, r2 = rng.random(n), rng.random(n)
-        s1 = np.sqrt(r1)
-        w0, w1, w2 = 1.0 - s1, s1 * (1.0 - r2), s1 * r2
-        p = plan.tri[face]
-        pos = p[:, 0] * w0[:, None] + p[:, 1] * w1[:, None] + p[:, 2] * w2[:, None]
+    else:  # drawn as sample_surface draws, the rest looked up in the plan's per-triangle tables
+        pos, face, (w0, w1, w2) = _draw(plan.tri, plan.cdf, n, rng)
         quats = plan.quats[face]
         tangent = plan.radius[face]
         if plan.reach is not None:  # discs shrink near creases and outlines: crisp edges
