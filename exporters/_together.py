@@ -40,6 +40,12 @@ def shared_timeline(scene: Any, paths: Sequence[str | os.PathLike]) -> Any:
     return simulate(scene, visibility=False)
 
 
+def _split(paths: Sequence[Path]) -> tuple[list[Path], list[Path]]:
+    """(the USD files, the others) of ``paths``, each in order."""
+    usd = [p for p in paths if p.suffix.lower() in _USD]
+    return usd, [p for p in paths if p.suffix.lower() not in _USD]
+
+
 def _fork_allowed() -> bool:
     from scenegraph.model.cpus import may_fork
 
@@ -60,12 +66,10 @@ def usd_standby(write: Callable[..., Any], paths: Sequence[str | os.PathLike]) -
     format, no USD file, no core to spare ...).  Call its ``close()`` when done (it is a no-op after
     export_all); a standby that is never sent a scene leaves when closed, or when this process ends."""
     paths = [Path(p) for p in paths]
-    if not (any(p.suffix.lower() in _USD for p in paths) and any(p.suffix.lower() not in _USD for p in paths)):
+    usd, rest = _split(paths)
+    if not (usd and rest and _fork_allowed()):
         return None
-    if not _fork_allowed():
-        return None
-    child = _Child(None, write=write)
-    child.paths = paths
+    child = _Child(None, write=write, paths=paths)
     return child if child.pid else None
 
 
@@ -95,11 +99,10 @@ def export_all(write: Callable[..., Any], scene: Any, paths: Sequence[str | os.P
     if timeline is None:
         timeline = shared_timeline(scene, paths)
     opts = {} if timeline is None else {"timeline": timeline}
-    usd = [p for p in paths if p.suffix.lower() in _USD]
-    rest = [p for p in paths if p.suffix.lower() not in _USD]
+    usd, rest = _split(paths)
     child = None
     if standby is not None and standby.sent:  # it has the world already and writes its USD files whatever comes
-        if [Path(p) for p in standby.paths] != paths:
+        if standby.paths != paths:
             standby.close()
             raise ValueError("export_all: a standby sent its world writes the paths it was made for, not these")
         child = standby
@@ -108,10 +111,8 @@ def export_all(write: Callable[..., Any], scene: Any, paths: Sequence[str | os.P
             child = standby
         else:
             standby.close()
-    elif fork is None:
-        fork = bool(usd) and bool(rest) and _fork_allowed()
-    if child is None and standby is None:
-        child = _Child(lambda: [write(scene, p, **opts) for p in usd]) if fork and usd else None
+    elif fork or (fork is None and usd and rest and _fork_allowed()):
+        child = _Child(lambda: [write(scene, p, **opts) for p in usd]) if usd else None
     if child is None or not child.pid:  # no child (or the fork failed): one after another
         for p in paths:
             write(scene, p, **opts)
@@ -131,14 +132,15 @@ class _Child:
     standby: the child loads :data:`_WARM`, then runs :func:`_standby_job` with ``write`` on what :meth:`send` sends it
     (and leaves, doing nothing, when :meth:`close` comes first)."""
 
-    def __init__(self, job: Callable[[], Any] | None, write: Callable[..., Any] | None = None) -> None:
+    def __init__(self, job: Callable[[], Any] | None, write: Callable[..., Any] | None = None,
+                 paths: Sequence[Path] = ()) -> None:
         from scenegraph.model.cpus import fork_child
 
         self.pid = 0
         self.read_fd = -1
         self.job_fd = -1
         self.sent = False  # a standby's job went down its pipe
-        self.paths: list[Path] = []  # a standby's: the files export_all will write
+        self.paths = list(paths)  # a standby's: the files export_all will write
         read_fd, write_fd = os.pipe()
         job_read, job_write = os.pipe() if job is None else (-1, -1)
 
@@ -200,8 +202,7 @@ class _Child:
         itself, as :func:`scenegraph.pipeline.build` does): its files are then of that world with that look,
         written while this process gives its copy the same look; :func:`export_all` only waits for it.  The
         scene must not change between the two (``scenegraph build`` changes nothing)."""
-        usd = [p for p in self.paths if p.suffix.lower() in _USD]
-        return self.send((scene, usd, self.paths, None, tuple(look)))
+        return self.send((scene, _split(self.paths)[0], self.paths, None, tuple(look)))
 
     def close(self) -> None:
         """A standby never sent a job (or one already waited for): let it go and reap it."""
