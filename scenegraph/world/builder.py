@@ -440,11 +440,10 @@ def settled_at(actors: dict) -> float:
     for a in actors.values():
         if a.loop or a.open_end or a.carrier or len(a.keys) < 2:
             continue
-        last = a.keys[-1][1]
-        for t, p, _ in reversed(a.keys):
-            if float(np.max(np.abs(np.asarray(p) - last))) > 0.01:
-                end = max(end, float(t))
-                break
+        t, p, _ = key_arrays(a.keys)
+        away = np.flatnonzero(np.abs(p - p[-1]).max(axis=1) > 0.01)
+        if away.size:
+            end = max(end, float(t[away[-1]]))
     return end
 
 
