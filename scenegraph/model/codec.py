@@ -12,9 +12,8 @@ import dataclasses
 import json
 import math
 import os
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
-from collections.abc import Iterator
 from typing import Any
 
 import numpy as np

@@ -272,8 +272,7 @@ def _lead_in(p0: np.ndarray, yaw0: float, target: np.ndarray, radius: float, pul
     step = math.radians(3.0)
     for k in range(1, int(2 * math.pi / step) + 1):
         y = yaw0 + sgn * k * step
-        q = c - sgn * radius * np.array([math.cos(y), 0.0, -math.sin(y)])
-        q[1] = p0[1]  # the arc stays at the start's height; the way then climbs
+        q = c - sgn * radius * np.array([math.cos(y), 0.0, -math.sin(y)])  # at the start's height, as c is
         pts.append(q)
         off = math.remainder(math.atan2(float(target[0] - q[0]), float(target[2] - q[2])) - y, 2 * math.pi)
         if sgn * off <= math.radians(1.5):  # facing the target (or just past): drive straight on
