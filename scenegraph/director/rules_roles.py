@@ -191,12 +191,17 @@ class RoleReader:
         info = catalog.lookup(puller.cls)
         a.fields["verb"] = "drive" if info is not None and info.kind == "vehicle" else "walk"
         a.stem = "tow"
-        timing = {k: v for k, v in a.fields.items() if k in ("then", "while", "after", "start", "delay", "pace")}
-        towed = self.add_action([key], "follow", timing)[0]
-        towed.fields.update({k: v for k, v in a.fields.items() if k in ("direction", "from")})
-        towed.fields["target"] = a.actor
-        cur.append(towed)
+        cur.append(self._taken_along(a, key))
         return True
+
+    def _taken_along(self, a: Act, key: str) -> Act:
+        """The action of ``key`` going along with ``a``'s actor (towed, walked on a lead): it follows the actor,
+        at the same time and the same way."""
+        timing = {k: v for k, v in a.fields.items() if k in ("then", "while", "after", "start", "delay", "pace")}
+        along = self.add_action([key], "follow", timing)[0]
+        along.fields.update({k: v for k, v in a.fields.items() if k in ("direction", "from")})
+        along.fields["target"] = a.actor
+        return along
 
     def walks_an_animal(self, a: Act, key: str, cur: list[Act]) -> bool:
         """'a man walks his dog', 'a woman is walking two dogs': a person walking an animal takes it along (the
@@ -206,10 +211,8 @@ class RoleReader:
         if pet is None or walker is None or _kind(walker) != "person" or _kind(pet) != "animal" or a.stem != "walk" \
                 or any(a.fields.get(k) for k in ("to", "via", "target")):
             return False
-        timing = {k: v for k, v in a.fields.items() if k in ("then", "while", "after", "start", "delay", "pace")}
-        led = self.add_action([key], "follow", timing)[0]
-        led.fields.update({k: v for k, v in a.fields.items() if k in ("direction", "from")})
-        led.fields.update(target=a.actor, relation="in_front_of", relative_to=a.actor)
+        led = self._taken_along(a, key)
+        led.fields.update(relation="in_front_of", relative_to=a.actor)
         led.stem = "walk"
         self.companions[key] = a.actor
         if not any(r[0] == key and r[2] == a.actor for r in self.rels):
