@@ -26,6 +26,15 @@ class Author:
         self.Sdf = Sdf
         self.layer = layer
         self.T = Sdf.ValueTypeNames
+        self.shared: dict[tuple, tuple[Any, Any]] = {}  # (what, id(source)) -> (source, value made from it)
+
+    def once(self, what: str, src: Any, make: Callable[[Any], Any]) -> Any:
+        """``make(src)``, worked out once per source object while this stage is written: alike entities
+        share their clouds' arrays (the crate then stores each array once, whatever is done here)."""
+        hit = self.shared.get((what, id(src)))
+        if hit is None:  # the source is kept alongside, so its id is not reused meanwhile
+            hit = self.shared[(what, id(src))] = (src, make(src))
+        return hit[1]
 
     def prim(self, path: str, type_name: str = "", specifier: Any = None) -> Any:
         Sdf = self.Sdf

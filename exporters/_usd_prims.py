@@ -80,18 +80,23 @@ def write_splats(a: Author, path: str, g: Any) -> None:
     T = a.T
     gprim = a.prim(path, "ParticleField3DGaussianSplat")
     gprim.customData = {KEY: {"role": "splats"}}
-    a.attr(gprim, "positions", T.Point3fArray, Vt.Vec3fArray.FromNumpy(g.means))
-    a.attr(gprim, "orientations", T.QuatfArray, Vt.QuatfArray.FromNumpy(g.quats))
-    a.attr(gprim, "scales", T.Float3Array, Vt.Vec3fArray.FromNumpy(g.scales))
-    a.attr(gprim, "opacities", T.FloatArray, Vt.FloatArray.FromNumpy(g.opacities))
+    a.attr(gprim, "positions", T.Point3fArray, a.once("v3", g.means, Vt.Vec3fArray.FromNumpy))
+    a.attr(gprim, "orientations", T.QuatfArray, a.once("q", g.quats, Vt.QuatfArray.FromNumpy))
+    a.attr(gprim, "scales", T.Float3Array, a.once("v3", g.scales, Vt.Vec3fArray.FromNumpy))
+    a.attr(gprim, "opacities", T.FloatArray, a.once("f", g.opacities, Vt.FloatArray.FromNumpy))
     a.attr(gprim, "radiance:sphericalHarmonicsCoefficients", T.Float3Array,
-           Vt.Vec3fArray.FromNumpy(np.ascontiguousarray(g.sh.reshape(-1, 3))))
+           a.once("v3", g.sh, lambda sh: Vt.Vec3fArray.FromNumpy(np.ascontiguousarray(sh.reshape(-1, 3)))))
     a.attr(gprim, "radiance:sphericalHarmonicsDegree", T.Int, g.sh_degree, uniform=True)
-    if len(g):  # column by column: numpy's reductions across a row of 3 are ~40x slower (same values)
-        sc, m = g.scales, g.means
-        reach = 3.0 * np.maximum(np.maximum(sc[:, 0], sc[:, 1]), sc[:, 2])
-        lo = np.array([(m[:, k] - reach).min() for k in range(3)], np.float32)
-        hi = np.array([(m[:, k] + reach).max() for k in range(3)], np.float32)
-    else:
-        lo = hi = np.zeros(3, np.float32)
-    a.attr(gprim, "extent", T.Float3Array, Vt.Vec3fArray([Gf.Vec3f(*lo.tolist()), Gf.Vec3f(*hi.tolist())]))
+    lo, hi = a.once("extent", g, _splat_extent)
+    a.attr(gprim, "extent", T.Float3Array, Vt.Vec3fArray([Gf.Vec3f(*lo), Gf.Vec3f(*hi)]))
+
+
+def _splat_extent(g: Any) -> tuple[list[float], list[float]]:
+    """The box holding every splat to three sigmas (its largest scale) around its mean."""
+    if not len(g):
+        return [0.0] * 3, [0.0] * 3
+    sc, m = g.scales, g.means  # column by column: numpy's reductions across a row of 3 are ~40x slower (same values)
+    reach = 3.0 * np.maximum(np.maximum(sc[:, 0], sc[:, 1]), sc[:, 2])
+    lo = np.array([(m[:, k] - reach).min() for k in range(3)], np.float32)
+    hi = np.array([(m[:, k] + reach).max() for k in range(3)], np.float32)
+    return lo.tolist(), hi.tolist()

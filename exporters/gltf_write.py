@@ -48,15 +48,26 @@ from exporters._gltf_output import Buffer, column_bounds, write_glb, write_gltf
 from exporters._gltf_parts import Parts
 from exporters._gltf_payloads import camera_json, entity_meta, light_json, links, material_json, read_image
 from scenegraph.model import jsonable, serialize
+from scenegraph.model.gaussians import SharedArrays
 from scenegraph.errors import FormatError
 
 __all__ = ["write", "SPLAT_COLOR_SPACES"]
 
 SPLAT_COLOR_SPACES = ("srgb_rec709_display", "lin_rec709_display")
-def _splat_arrays(g: Any) -> tuple[np.ndarray, tuple[list, list], np.ndarray]:
+def _splat_arrays(g: Any, memo: dict | None = None) -> tuple[np.ndarray, tuple[list, list], np.ndarray]:
     """What a POINTS primitive needs computed from Gaussians ``g``: log scales, the means' bounds
-    (min, max per axis) and the SH coefficients as contiguous little-endian float32."""
-    return np.log(g.scales), column_bounds(np.asarray(g.means)), np.ascontiguousarray(g.sh, dtype="<f4")
+    (min, max per axis) and the SH coefficients as contiguous little-endian float32.  ``memo`` (a dict
+    kept by the caller) works each out once per source array: alike entities share their clouds' arrays."""
+    memo = {} if memo is None else memo
+
+    def once(src: np.ndarray, make: Any) -> Any:
+        hit = memo.get(id(src))
+        if hit is None:  # the source is kept alongside, so its id is not reused while the memo lives
+            hit = memo[id(src)] = (src, make(src))
+        return hit[1]
+
+    return (once(g.scales, np.log), once(g.means, lambda m: column_bounds(np.asarray(m))),
+            once(g.sh, lambda sh: np.ascontiguousarray(sh, dtype="<f4")))
 
 
 class _Writer:
@@ -72,6 +83,7 @@ class _Writer:
         self.copies: list[tuple[Path, str]] = []  # (source, name next to the .gltf)
         self.extensions: set[str] = set()
         self.part_index: dict[str, int] = {}  # part finish name -> glTF material index
+        self.shared = SharedArrays()  # splat arrays written so far -> their accessor(s)
 
     # -- pieces --------------------------------------------------------------
     def materials(self) -> dict[str, int]:
@@ -159,21 +171,19 @@ class _Writer:
         """The POINTS primitive of Gaussians ``g``; ``prepared`` is :func:`_splat_arrays` of them, if done already."""
         b = self.buf
         log_scales, bounds, sh = prepared or _splat_arrays(g)
+
+        def once(role: str, arr: np.ndarray, make: Any) -> Any:  # alike entities' clouds share accessors
+            return self.shared.once(role, arr, make)[0]
+
         attrs = {
-            "POSITION": b.accessor(g.means, target=ARRAY_BUFFER, minmax=bounds),
-            SPLAT_PREFIX + "ROTATION": b.accessor(g.quats, target=ARRAY_BUFFER),
-            SPLAT_PREFIX + "SCALE": b.accessor(log_scales, target=ARRAY_BUFFER),
-            SPLAT_PREFIX + "OPACITY": b.accessor(g.opacities, target=ARRAY_BUFFER),
+            "POSITION": once("means", g.means, lambda: b.accessor(g.means, target=ARRAY_BUFFER, minmax=bounds)),
+            SPLAT_PREFIX + "ROTATION": once("quats", g.quats, lambda: b.accessor(g.quats, target=ARRAY_BUFFER)),
+            SPLAT_PREFIX + "SCALE": once("log_scales", log_scales, lambda: b.accessor(log_scales, target=ARRAY_BUFFER)),
+            SPLAT_PREFIX + "OPACITY": once("opacities", g.opacities, lambda: b.accessor(g.opacities, target=ARRAY_BUFFER)),
         }
-        n, k, _ = sh.shape
-        view = b.view(sh, ARRAY_BUFFER, stride=k * 12 if k > 1 else None)
-        for c in range(k):
-            degree = int(math.isqrt(c))
-            attrs[f"{SPLAT_PREFIX}SH_DEGREE_{degree}_COEF_{c - degree * degree}"] = b.accessor(
-                sh[:, c, :], view=view, offset=12 * c, count=n
-            )
+        attrs.update(once("sh", sh, lambda: self._sh_accessors(sh)))
         # linear scales, so that reading back is exact (exp(log(s)) is not, in float32)
-        linear = b.accessor(g.scales)
+        linear = once("scales", g.scales, lambda: b.accessor(g.scales))
         self.extensions.add(EXT_SPLATS)
         return {
             "attributes": attrs,
@@ -182,6 +192,19 @@ class _Writer:
                                         "projection": "perspective", "sortingMethod": "cameraDistance"}},
             "extras": {"scenegraph": {"scales": linear}},
         }
+
+    def _sh_accessors(self, sh: np.ndarray) -> dict[str, int]:
+        """The SH attributes of a POINTS primitive: one interleaved view, an accessor per coefficient."""
+        b = self.buf
+        n, k, _ = sh.shape
+        view = b.view(sh, ARRAY_BUFFER, stride=k * 12 if k > 1 else None)
+        attrs = {}
+        for c in range(k):
+            degree = int(math.isqrt(c))
+            attrs[f"{SPLAT_PREFIX}SH_DEGREE_{degree}_COEF_{c - degree * degree}"] = b.accessor(
+                sh[:, c, :], view=view, offset=12 * c, count=n
+            )
+        return attrs
 
     def plan(self, order: list[Any]) -> tuple[list[Layout], dict[str, tuple]]:
         """Every TRS path planned and laid out (:func:`lay_out`), and each splat entity's derived arrays
@@ -197,8 +220,9 @@ class _Writer:
         cols = [where[e.id] for e in order]
         cols_arr = None if cols == list(range(len(tl.ids))) else np.array(cols)
         splat_ents = [e for e in order if e.gaussians is not None]
+        memo: dict = {}
         side = Background(lambda: (lay_out("translation", t, tl.position, cols_arr), lay_out("scale", t, tl.scale, cols_arr),
-                                   [_splat_arrays(e.gaussians) for e in splat_ents]))
+                                   [_splat_arrays(e.gaussians, memo) for e in splat_ents]))
         rotation = lay_out("rotation", t, tl.rotation, cols_arr)
         translation, scale, prepared = side.result()
         return [translation, rotation, scale], {e.id: p for e, p in zip(splat_ents, prepared)}

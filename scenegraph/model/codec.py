@@ -20,7 +20,7 @@ import numpy as np
 
 from scenegraph.errors import FormatError, ModelError
 from scenegraph.model.files import file_size, gc_paused
-from scenegraph.model.gaussians import Gaussians
+from scenegraph.model.gaussians import Gaussians, SharedArrays
 from scenegraph.model.limits import MAX_JSON_CONTAINERS, MAX_JSON_DEPTH, MAX_SCENE_ENTITIES, MAX_SCENE_NODES, count_containers
 from scenegraph.model.jsonable import _field_names, _plain, payload_to_json
 from scenegraph.model.payloads import CameraParams, Dynamics, Entity, LightParams, Material, Trajectory, Transform
@@ -28,18 +28,31 @@ from scenegraph.model.payloads import CameraParams, Dynamics, Entity, LightParam
 __all__ = ["FORMAT", "VERSION", "scene_to_dict", "scene_from_dict", "dumps", "chunks", "loads", "read_text"]
 
 FORMAT = "scenegraph"
-VERSION = 1
+VERSION = 2  # 2: an entity's Gaussian array may be {"same_as": an earlier entity's id}
 _MAX_BYTES = 2 * 1024**3
 
 
-def _gaussians_from_json(d: Mapping[str, Any], where: str) -> Any:
+def _gaussians_from_json(d: Mapping[str, Any], where: str, earlier: Mapping[str, Any]) -> Any:
+    """Gaussians from their JSON; ``earlier``: the clouds of the entities read so far (by id), which a
+    ``{"same_as": id}`` array refers to (then the very array is shared, as it was when written)."""
     try:
         n = int(d["count"])
         k = (int(d["sh_degree"]) + 1) ** 2
         shapes = {"means": (n, 3), "quats": (n, 4), "scales": (n, 3), "opacities": (n,), "sh": (n, k, 3)}
         arrays = {}
         for name, shape in shapes.items():
-            raw = base64.b64decode(d[name], validate=True)
+            value = d[name]
+            if isinstance(value, Mapping):
+                ref = value.get("same_as")
+                if not isinstance(ref, str) or earlier.get(ref) is None:
+                    raise FormatError(f"{where}.gaussians.{name}: same_as {ref!r} is not an entity with Gaussians "
+                                      "written before this one")
+                arr = getattr(earlier[ref], name)
+                if arr.shape != shape:
+                    raise FormatError(f"{where}.gaussians.{name}: same_as {ref!r} has shape {arr.shape}, expected {shape}")
+                arrays[name] = arr
+                continue
+            raw = base64.b64decode(value, validate=True)
             if len(raw) != 4 * math.prod(shape):
                 raise FormatError(f"{where}.gaussians.{name}: {len(raw)} bytes, expected {4 * math.prod(shape)}")
             arrays[name] = np.frombuffer(raw, dtype="<f4").reshape(shape).astype(np.float32)
@@ -88,8 +101,9 @@ def scene_to_dict(scene: Any) -> dict:
         elif rel == "parent":
             links.setdefault(v, {})["parent"] = u
     entities = []
+    shared = SharedArrays()  # Gaussian arrays written so far: alike entities' clouds are stored once
     for e in scene.entities():
-        d = _compact(e, payload_to_json(e))
+        d = _compact(e, payload_to_json(e, shared))
         link = links.get(e.id, {})
         d.update(link)  # material, parent, trajectory: written only when the entity has them
         entities.append(d)
@@ -170,6 +184,7 @@ def scene_from_dict(data: Any, scene_cls: type) -> Any:
         scene.add_trajectory(_build(Trajectory, _need_map(t, f"trajectories[{i}]"), f"trajectories[{i}]"))
     entity_rows = _need(data, "entities", list, "scene.json")
     links = []
+    clouds: dict[str, Any] = {}  # id -> Gaussians of the entities read so far, for same_as
     for i, raw in enumerate(entity_rows):
         where = f"entities[{i}]"
         e = dict(_need_map(raw, where))
@@ -182,7 +197,7 @@ def scene_from_dict(data: Any, scene_cls: type) -> Any:
                 if isinstance(e.get(key), Mapping):
                     e[key] = _build(cls, e[key], f"{where}.{key}")
             if isinstance(e.get("gaussians"), Mapping):
-                e["gaussians"] = _gaussians_from_json(e["gaussians"], where)
+                e["gaussians"] = clouds[str(e.get("id"))] = _gaussians_from_json(e["gaussians"], where, clouds)
         except ModelError as exc:
             raise FormatError(f"{where}: {exc}") from None
         ent = _build(Entity, e, where, skip=("material", "parent", "trajectory"))

@@ -7,14 +7,15 @@ Shapes (N Gaussians, K = (degree + 1)^2 SH coefficients per channel):
 """
 from __future__ import annotations
 
+import zlib
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 
 from scenegraph.errors import ModelError
 
-__all__ = ["Gaussians", "SH_C0", "rgb_to_sh", "sh_to_rgb", "sh_degree_for"]
+__all__ = ["Gaussians", "SH_C0", "SharedArrays", "rgb_to_sh", "sh_to_rgb", "sh_degree_for"]
 
 SH_C0 = 0.28209479177387814
 
@@ -108,3 +109,35 @@ class Gaussians:
         return isinstance(other, Gaussians) and all(
             np.array_equal(getattr(self, f), getattr(other, f)) for f in ("means", "quats", "scales", "opacities", "sh")
         )
+
+
+class SharedArrays:
+    """What a writer made of each array it has stored (an accessor, the entity that holds the bytes), found
+    again for an array with the same bits: by identity at once (alike entities share one cloud), else by
+    content (a scene read back from a file holds equal copies), so the output depends on the values only.
+
+    >>> seen = SharedArrays(); a = np.arange(6, dtype=np.float32)
+    >>> seen.once("means", a, lambda: "car_1"), seen.once("means", a.copy(), lambda: "car_2")
+    (('car_1', True), ('car_1', False))
+    """
+
+    def __init__(self) -> None:
+        self._by_id: dict[tuple[str, int], tuple[np.ndarray, Any]] = {}
+        self._by_bits: dict[tuple, list[tuple[np.ndarray, Any]]] = {}
+
+    def once(self, role: str, arr: np.ndarray, make: Callable[[], Any]) -> tuple[Any, bool]:
+        """``(value, True)`` with ``value = make()`` the first time an array of these bits is seen in this
+        ``role``, else ``(the first one's value, False)``.  Arrays are kept, so their ids are not reused."""
+        hit = self._by_id.get((role, id(arr)))
+        if hit is not None and hit[0] is arr:
+            return hit[1], False
+        flat = np.ascontiguousarray(arr)
+        key = (role, flat.dtype.str, flat.shape, zlib.crc32(flat.view(np.uint8).reshape(-1)))
+        for other, value in self._by_bits.get(key, ()):
+            if np.array_equal(other.view(np.uint8), flat.view(np.uint8)):  # bit for bit: -0.0 is not 0.0
+                self._by_id[(role, id(arr))] = (arr, value)
+                return value, False
+        value = make()
+        self._by_id[(role, id(arr))] = (arr, value)
+        self._by_bits.setdefault(key, []).append((flat, value))
+        return value, True

@@ -38,12 +38,25 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def _gaussians_to_json(g: Any) -> dict:
-    out = {"count": len(g), "sh_degree": g.sh_degree}
-    for name in ("means", "quats", "scales", "opacities", "sh"):
-        arr = np.ascontiguousarray(getattr(g, name), dtype="<f4")
+def _gaussians_to_json(g: Any, shared: Any = None, owner: str = "") -> dict:
+    """Gaussians as counts and base64 arrays.  With ``shared`` (a :class:`SharedArrays` the caller keeps
+    across entities), an array with the bits of one an earlier entity wrote becomes ``{"same_as": <that
+    entity's id>}``: alike entities share their clouds, and a hundred parked cars' splats are stored once."""
+    out: dict[str, Any] = {"count": len(g), "sh_degree": g.sh_degree}
+    for name in GAUSSIAN_ARRAYS:
+        src = getattr(g, name)
+        if shared is not None:
+            first, fresh = shared.once(name, src, lambda: owner)
+            if not fresh:
+                out[name] = {"same_as": first}
+                continue
+        arr = np.ascontiguousarray(src, dtype="<f4")
         out[name] = base64.b64encode(arr.tobytes()).decode("ascii")
     return out
+
+
+#: the arrays of a Gaussians cloud, in the order scene.json writes them
+GAUSSIAN_ARRAYS = ("means", "quats", "scales", "opacities", "sh")
 
 
 _FIELD_NAMES: dict[type, tuple[str, ...]] = {}
@@ -56,13 +69,14 @@ def _field_names(cls: type) -> tuple[str, ...]:
     return names
 
 
-def payload_to_json(obj: Any) -> dict:
-    """A payload dataclass as a JSON-ready dict (arrays as lists, Gaussians as base64)."""
+def payload_to_json(obj: Any, shared: Any = None) -> dict:
+    """A payload dataclass as a JSON-ready dict (arrays as lists, Gaussians as base64; ``shared``: see
+    :func:`_gaussians_to_json`, with the payload's ``id`` as the owner)."""
     out: dict[str, Any] = {}
     for name in _field_names(type(obj)):
         v = getattr(obj, name)
         if name == "gaussians":
-            out[name] = None if v is None else _gaussians_to_json(v)
+            out[name] = None if v is None else _gaussians_to_json(v, shared, getattr(obj, "id", ""))
         else:
             out[name] = _plain(v)
     return out

@@ -1,8 +1,8 @@
 """``scene.json``: the canonical, versioned, diffable serialisation of a Scene.
 
-Layout (``format`` = ``"scenegraph"``, ``version`` = 1)::
+Layout (``format`` = ``"scenegraph"``, ``version`` = 2; version 1 files load too)::
 
-    {"format": "scenegraph", "version": 1,
+    {"format": "scenegraph", "version": 2,
      "scene": {"fps", "duration", "seed", "prompt", "metadata"},
      "materials":    [{"id", "name", "base_color", ...}],
      "trajectories": [{"id", "times", "positions", ...}],
@@ -14,7 +14,11 @@ Lists keep insertion order, one node per line; keys are sorted; floats are
 written with ``repr`` precision so load(save(scene)) == scene exactly.  Fields
 at their default (no material, no camera parameters on an object, a name equal
 to the id, ...) are left out; loading fills them back.  Gaussians are
-stored inline as base64 of little-endian float32 arrays.
+stored inline as ``{"count", "sh_degree", "means", "quats", "scales",
+"opacities", "sh"}``, each array base64 of little-endian float32, or (new in
+version 2) ``{"same_as": ID}`` when an entity written earlier holds an array
+of the same bits: alike entities (a hundred parked cars of one model and
+paint) share one cloud, stored once, and share it again when loaded.
 """
 from __future__ import annotations
 
