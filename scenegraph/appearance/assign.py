@@ -4,9 +4,11 @@
 surface (by area, denser on thin parts), coloured by the material (times the
 proxy's part tints); ``fit`` mode renders posed views of the proxy and optimises Gaussians
 against them with :func:`scenegraph.appearance.fit.fit_gaussians` (torch),
-starting from the proxy sampling.  Each entity draws from its own seeded
-stream (scene seed + entity id), so adding an entity never changes another's
-cloud.
+starting from the proxy sampling.  A proxy's cloud is drawn from a stream
+seeded by the scene seed and its shape, so adding an entity never changes
+another's cloud, and alike entities (a hundred parked cars of one model and
+paint) share one read-only cloud that every writer stores once.  A character
+draws from its own stream (scene seed + entity id): no two rigs are alike.
 
 >>> from scenegraph.model import Scene, Entity, Material
 >>> s = Scene(); _ = s.add_material(Material("red", base_color=(0.8, 0.1, 0.1)))
@@ -191,13 +193,45 @@ def proxy_gaussians(
     """
     if n < 1:
         raise ModelError(f"proxy_gaussians: n must be at least 1, got {n}")
-    rng = np.random.default_rng(seed)
     b = np.asarray(bounds, dtype=np.float64)
-    plan = _plan(shape, np.ascontiguousarray(b).tobytes(), n) if b.shape == (2, 3) else None
-    if plan is None:
+    if b.shape != (2, 3):
         proxy_mesh(shape, b)  # raises the ModelError naming the bad bounds
-    mesh = plan.mesh
-    base = np.asarray(base_color, dtype=np.float64).reshape(3)
+    key = np.ascontiguousarray(b).tobytes()
+    seed_key = (int(seed),) if np.ndim(seed) == 0 else tuple(int(s) for s in seed)
+    base = tuple(float(c) for c in np.asarray(base_color, dtype=np.float64).reshape(3))
+    return _proxy_cloud(shape, key, n, seed_key, base, float(opacity), bool(tints))
+
+
+@functools.lru_cache(maxsize=256)
+def _proxy_cloud(shape: str, bounds: bytes, n: int, seed: tuple[int, ...], base: tuple[float, float, float],
+                 opacity: float, tints: bool) -> Gaussians:
+    """:func:`proxy_gaussians`, once per distinct call: alike entities get the very same (read-only) cloud,
+    and clouds that differ only in colour or opacity share their positions, rotations and scales, so the
+    writers store each array once (glTF accessors, USD's crate, scene.json's ``same_as``)."""
+    means, quats, scales, face = _proxy_discs(shape, bounds, n, seed)
+    mesh = _plan(shape, bounds, n).mesh
+    rgb = np.asarray(base, dtype=np.float64)
+    if tints and len(mesh.indices):
+        face_rgb = proxy_vertex_colors(shape, mesh, rgb)[mesh.indices[:, 0].astype(np.int64)]
+    else:
+        face_rgb = np.broadcast_to(rgb, (max(len(mesh.indices), 1), 3))
+    sh = rgb_to_sh(np.clip(face_rgb, 0.0, 1.0))[face][:, None, :]
+    return Gaussians.trusted(means=means, quats=quats, scales=scales, opacities=_opacities(n, opacity), sh=sh)
+
+
+@functools.lru_cache(maxsize=64)
+def _opacities(n: int, opacity: float) -> np.ndarray:
+    out = np.full(n, opacity, np.float32)
+    out.setflags(write=False)
+    return out
+
+
+@functools.lru_cache(maxsize=256)
+def _proxy_discs(shape: str, bounds: bytes, n: int, seed: tuple[int, ...]) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The colourless part of a proxy cloud: means, quats, scales (read-only float32) and each disc's triangle."""
+    rng = np.random.default_rng(list(seed))
+    b = np.frombuffer(bounds, dtype=np.float64).reshape(2, 3)
+    plan = _plan(shape, bounds, n)
     if plan.prob is None:  # zero-area bounds: a point-like cloud
         pos = np.repeat(0.5 * (b[0] + b[1])[None], n, axis=0)
         quats = np.broadcast_to(_quats_z_to(np.array([[0.0, 1.0, 0.0]])).astype(np.float32), (n, 4))
@@ -214,18 +248,11 @@ def proxy_gaussians(
     scales = np.empty((n, 3), np.float32)
     scales[:, 0] = scales[:, 1] = tangent
     scales[:, 2] = np.maximum(0.1 * tangent.astype(np.float64), 1e-8)
-    if tints and len(mesh.indices):
-        face_rgb = proxy_vertex_colors(shape, mesh, base)[mesh.indices[:, 0].astype(np.int64)]
-    else:
-        face_rgb = np.broadcast_to(base, (max(len(mesh.indices), 1), 3))
-    sh = rgb_to_sh(np.clip(face_rgb, 0.0, 1.0))[face][:, None, :]
-    return Gaussians.trusted(
-        means=np.clip(pos, b[0], b[1]).astype(np.float32),  # rounding must not leave the box
-        quats=np.ascontiguousarray(quats),
-        scales=scales,
-        opacities=np.full(n, float(opacity), np.float32),
-        sh=sh,
-    )
+    out = (np.clip(pos, b[0], b[1]).astype(np.float32),  # rounding must not leave the box
+           np.ascontiguousarray(quats), scales, face)
+    for a in out:
+        a.setflags(write=False)
+    return out
 
 
 def rig_gaussians(rig: Any, base_color: Sequence[float], *, n: int, seed: Any, opacity: float) -> Gaussians:
@@ -244,8 +271,9 @@ def rig_gaussians(rig: Any, base_color: Sequence[float], *, n: int, seed: Any, o
                      opacities=np.full(n, float(opacity)), sh=rgb_to_sh(rgb)[:, None, :])
 
 
-def _entity_seed(seed: int, entity_id: str) -> list[int]:
-    return [int(seed), zlib.crc32(entity_id.encode("utf-8"))]
+def _entity_seed(seed: int, name: str) -> list[int]:
+    """The seed of a stream of its own: the scene seed and an entity id (a rig) or a proxy shape."""
+    return [int(seed), zlib.crc32(name.encode("utf-8"))]
 
 
 def assign_gaussians(
@@ -286,7 +314,7 @@ def assign_gaussians(
         if rig is not None:  # a character: on its skinned body, so the splats follow its joints
             g = rig_gaussians(rig, base, n=per_entity, seed=_entity_seed(seed, ent.id), opacity=max(opacity, 0.05))
         else:
-            g = proxy_gaussians(shape, ent.bounds, base, n=per_entity, seed=_entity_seed(seed, ent.id), opacity=max(opacity, 0.05))
+            g = proxy_gaussians(shape, ent.bounds, base, n=per_entity, seed=_entity_seed(seed, shape), opacity=max(opacity, 0.05))
         if fit is not None:
             g = _fit_entity(fit, shape, ent.bounds, base, g, seed=seed, steps=fit_steps, n_views=n_views, size=view_size)
         scene.update(ent.id, gaussians=g)
