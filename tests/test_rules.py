@@ -241,3 +241,22 @@ def test_facing_is_a_pose():
     for prompt in ("a chair facing the tv", "a chair faces the tv"):
         spec, _ = direct(prompt)
         assert rels(spec) == {("chair", "facing", "tv")} and spec.actions == []
+
+
+def test_words_that_are_never_verbs_are_answered_without_the_dictionary(monkeypatch):
+    """Numbers, commas and closed-class words reach the verb guess where a verb could stand; they are no verb
+    form in lemminflect's dictionary, so they must not cost its load (a quarter of a second) to find that out."""
+    lemminflect = pytest.importorskip("lemminflect")
+    from scenegraph.director import rules_lexicon as lex
+
+    for w in sorted(lex.NEVER_VERBS):
+        assert "VERB" not in lemminflect.getAllLemmas(w), w  # the shortcut answers as the dictionary would
+    asked = []
+    real = lex._verb_lemma
+    monkeypatch.setattr(lex, "_verb_lemma", lambda w: asked.append(w) or real(w))
+    spec, _ = direct("a market square with 25 people, 25 benches, 25 lamps and 25 cars", director="rules")
+    assert [(e.cls, e.count) for e in spec.entities] == [("person", 25), ("bench", 25), ("lamp", 25), ("car", 25)]
+    direct("A pedestrian crosses the street from left to right, pauses at the kerb for two seconds, then continues "
+           "while a red car turns into the scene", director="rules")
+    assert asked == []
+    assert lex.verb_lemma("plows") == "plow" and asked == ["plows"]  # a real verb form still asks

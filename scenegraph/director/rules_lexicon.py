@@ -385,8 +385,19 @@ def sex_of(key: str) -> str | None:
 
 def verb_lemma(word: str) -> str | None:
     """The lemma of ``word`` when lemminflect's English dictionary knows it as a verb form ('plows' -> 'plow'),
-    else None: a verb the director has no meaning for, which it can still place in the sentence."""
+    else None: a verb the director has no meaning for, which it can still place in the sentence.
+
+    Numbers, punctuation and the closed-class words of :data:`NEVER_VERBS` are no verb form in that dictionary
+    either: they are answered without loading it (a quarter of a second, the first time)."""
+    if word in NEVER_VERBS or not any(c.isalpha() for c in word):
+        return None
     return _verb_lemma(word)
+
+
+#: articles, conjunctions and prepositions, none of them a verb form in lemminflect's dictionary (a test holds
+#: them to it), which a clause puts where a verb could stand: 'a market square with 25 people, 25 benches ...'
+NEVER_VERBS = frozenset("""a an the and or but nor of with without at for from into onto to in on by than as
+per via its his her their this that these those""".split())
 
 
 @functools.lru_cache(maxsize=8192)
