@@ -88,29 +88,38 @@ class Mesh:
         )
 
 
-def box_mesh(lo: Any, hi: Any) -> Mesh:
-    """An axis-aligned box with flat normals and per-face UVs (24 vertices, 12 triangles)."""
-    lo = np.asarray(lo, dtype=np.float64)
-    hi = np.asarray(hi, dtype=np.float64)
-    pos, nrm, uvs, idx = [], [], [], []
+def _box_template() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The unit box's layout: for each of 24 vertices whether each coordinate is the high corner's, with the
+    normals, UVs and triangles every box shares (read-only float32 / uint32, as a Mesh holds them)."""
+    sel, nrm, uvs, idx = [], [], [], []
     for axis in range(3):
         for sign in (-1.0, 1.0):
             u_ax, v_ax = (axis + 1) % 3, (axis + 2) % 3
             if sign < 0:
                 u_ax, v_ax = v_ax, u_ax
-            base = len(pos)
+            base = len(sel)
             for du, dv in ((0, 0), (1, 0), (1, 1), (0, 1)):
-                c = np.zeros(3)
-                c[axis] = hi[axis] if sign > 0 else lo[axis]
-                c[u_ax] = hi[u_ax] if du else lo[u_ax]
-                c[v_ax] = hi[v_ax] if dv else lo[v_ax]
-                pos.append(c)
-                n = np.zeros(3)
+                c = [False] * 3
+                c[axis], c[u_ax], c[v_ax] = sign > 0, bool(du), bool(dv)
+                sel.append(c)
+                n = [0.0] * 3
                 n[axis] = sign
                 nrm.append(n)
                 uvs.append((du, 1 - dv))
             idx += [(base, base + 1, base + 2), (base, base + 2, base + 3)]
-    return Mesh(np.array(pos), np.array(nrm), np.array(uvs), np.array(idx))
+    out = (np.array(sel), np.array(nrm, np.float32), np.array(uvs, np.float32), np.array(idx, np.uint32))
+    for a in out:
+        a.setflags(write=False)
+    return out
+
+
+_BOX_HIGH, _BOX_NORMALS, _BOX_UVS, _BOX_TRIANGLES = _box_template()
+
+
+def box_mesh(lo: Any, hi: Any) -> Mesh:
+    """An axis-aligned box with flat normals and per-face UVs (24 vertices, 12 triangles)."""
+    pos = np.where(_BOX_HIGH, np.asarray(hi, dtype=np.float64), np.asarray(lo, dtype=np.float64))
+    return Mesh(pos, _BOX_NORMALS, _BOX_UVS, _BOX_TRIANGLES)
 
 
 # --------------------------------------------------------------------------
