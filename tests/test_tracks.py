@@ -119,3 +119,22 @@ def test_usd_bytes_are_the_same_with_and_without_the_child(street, tmp_path, mon
     exporters.export(scene, tmp_path / "serial" / "street.usdc", timeline=tl)
     assert len(forks) == 1
     assert (tmp_path / "forked" / "street.usdc").read_bytes() == (tmp_path / "serial" / "street.usdc").read_bytes()
+
+
+def test_parked_cars_are_no_jobs_and_fork_no_child(monkeypatch):
+    """A lot of parked cars: their wheels never turn, so listing them as jobs would fork a child for nothing."""
+    from scenegraph.appearance.vehicle import moving_wheel_keys
+    from scenegraph.pipeline import build
+
+    scene = build("a parking lot with 60 cars, then a red car drives away", seed=1, gaussians="none")
+    tl = simulate(scene)
+    cars = [e.id for e in scene.entities("object") if e.cls == "car"]
+    assert len(cars) >= 60
+    jobs = tracks_mod._jobs(scene, tl)
+    moving = [eid for eid in cars if moving_wheel_keys(wheel_keys(scene, tl, eid)) is not None]
+    assert jobs == [("wheels", eid) for eid in moving] and 1 <= len(moving) <= 2
+    monkeypatch.setattr(tracks_mod, "_fork_allowed", lambda: True)
+    with Tracks(scene, tl) as t:
+        assert not t.forked  # fewer than MIN_JOBS moving vehicles
+        for eid in cars[:3] + moving:
+            assert all(np.array_equal(g, w) for g, w in zip(t.wheels(eid), wheel_keys(scene, tl, eid)))

@@ -27,12 +27,14 @@ _ENV = "SCENEGRAPH_FORK_TRACKS"
 
 
 def _jobs(scene: Any, timeline: Any) -> list[tuple[str, str]]:
-    """("pose" | "wheels", entity id) for the entities a writer animates, in the writer's order."""
+    """("pose" | "wheels", entity id) for the entities a writer animates, in the writer's order.  A vehicle that
+    stands still is left out: its keys are no work (:func:`vehicle.stands_still`), and a lot of a hundred parked
+    cars forks no child."""
     from scenegraph.appearance.rig import rig_kind
-    from scenegraph.appearance.vehicle import vehicle_parts
+    from scenegraph.appearance.vehicle import stands_still, vehicle_parts
 
     jobs = []
-    ids = set(timeline.ids)
+    ids = {eid: j for j, eid in enumerate(timeline.ids)}
     for ent in scene.topological_entities():
         if ent.kind != "object" or not ent.proxy or ent.id not in ids:
             continue
@@ -40,7 +42,7 @@ def _jobs(scene: Any, timeline: Any) -> list[tuple[str, str]]:
             jobs.append(("pose", ent.id))
         elif timeline.frame_count > 1:
             vp = vehicle_parts(ent)
-            if vp is not None and vp.wheels:
+            if vp is not None and vp.wheels and not stands_still(timeline, ids[ent.id]):
                 jobs.append(("wheels", ent.id))
     return jobs
 

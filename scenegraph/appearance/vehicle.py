@@ -28,7 +28,7 @@ from scenegraph.appearance.proxy import _BUILDERS, canonical_shape
 from scenegraph.appearance.proxy_movers import DARK, GLASS, TRIM, TYRE
 from scenegraph.appearance.shapes import Mesh, box_mesh, merge, rod, torus, transform_mesh, rotation_to
 
-__all__ = ["Wheel", "VehicleParts", "PART_LOOKS", "vehicle_parts", "wheel_track", "wheel_keys", "moving_wheel_keys", "VEHICLES"]
+__all__ = ["Wheel", "VehicleParts", "PART_LOOKS", "vehicle_parts", "wheel_track", "wheel_keys", "moving_wheel_keys", "stands_still", "VEHICLES"]
 
 #: classes whose proxy is split into parts with spinning wheels
 VEHICLES = ("car", "van", "truck", "bus", "tram", "bicycle", "motorbike", "cart")
@@ -165,15 +165,20 @@ def wheel_keys(scene: Any, timeline: Any, entity_id: str, parts: VehicleParts | 
     return t.copy(), out.copy()
 
 
+def stands_still(timeline: Any, j: int) -> bool:
+    """Whether entity column ``j`` of ``timeline`` keeps one pose at every frame, and has no parent to carry
+    it: a parked car, whose wheels never turn."""
+    return not (timeline.parents and timeline.parents[j] >= 0) and all(
+        np.all(a[:, j] == a[:1, j]) for a in (timeline.position, timeline.rotation, timeline.scale))
+
+
 def _wheel_keys(timeline: Any, entity_id: str, parts: VehicleParts, max_turn: float) -> tuple[np.ndarray, np.ndarray]:
     from scenegraph.appearance.gait import _entity_matrices, _smooth, _unit
     from scenegraph.model.rotations import quat_multiply
 
     j = timeline.index(entity_id)
     t = np.asarray(timeline.time, np.float64)
-    if not (timeline.parents and timeline.parents[j] >= 0) and all(
-            np.all(a[:, j] == a[:1, j]) for a in (timeline.position, timeline.rotation, timeline.scale)):
-        # never moves (a parked car): no roll, no steer, every wheel at rest; what the sums below give
+    if stands_still(timeline, j):  # a parked car: no roll, no steer, every wheel at rest; what the sums below give
         return t, np.broadcast_to(np.float32([0.0, 0.0, 0.0, 1.0]), (t.size, len(parts.wheels), 4)).copy()
     M = _entity_matrices(timeline, j)
     unit = _unit(M)
