@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
+import re
 import shutil
 import tempfile
 from pathlib import Path
@@ -236,8 +237,9 @@ def _author(scene: Any, timeline: Any, layer_path: str) -> None:
                        {eid: i for i, eid in enumerate(timeline.ids)}, tracks=tracks)
         order = {e.id: i for i, e in enumerate(scene.entities())}
         paths: dict[str, str] = {}
-        for ent in scene.topological_entities():
-            parent = scene.parent_of(ent.id)
+        entities = [(ent, scene.parent_of(ent.id)) for ent in scene.topological_entities()]
+        ctx.parents.update(parent.id for _, parent in entities if parent is not None)
+        for ent, parent in entities:
             name = prim_name(ent.id, ctx.used)
             paths[ent.id] = f"{paths[parent.id] if parent is not None else ROOT}/{name}"
             _write_entity(ctx, ent, paths[ent.id], name, order[ent.id])
@@ -330,6 +332,8 @@ class _Context:
     columns: dict[str, int] = dataclasses.field(default_factory=dict)  # entity id -> Timeline column
     plan: Any = None  # kept frames of every column's ops, made at the first entity (_plan)
     tracks: Any = None  # scenegraph.appearance.tracks.Tracks: pose and wheel tracks, in writing order
+    parents: set[str] = dataclasses.field(default_factory=set)  # ids of entities with child entities
+    alike: dict[tuple, Any] = dataclasses.field(default_factory=dict)  # _alike_key -> (cloud, path, children)
 
 
 def _write_entity(ctx: _Context, ent: Any, path: str, name: str, order: int) -> None:
@@ -365,6 +369,44 @@ def _write_entity(ctx: _Context, ent: Any, path: str, name: str, order: int) -> 
     if isinstance(shot, dict):  # when the camera is live (a cut list): seconds
         for key in ("start", "end"):
             a.attr(prim, f"scenegraph:shot:{key}", a.T.Double, float(shot[key]))
+    alike = _alike_key(ctx, ent, plain, mat)
+    if alike is not None and alike in ctx.alike:  # an alike entity's subtree, copied in C++ under this one's names
+        from pxr import Sdf
+
+        _, src, children = ctx.alike[alike]
+        for child, suffix in children:
+            Sdf.CopySpec(a.layer, f"{src}/{child}", a.layer, f"{path}/{prim_name(name + suffix, ctx.used)}")
+        return
+    _write_subtree(ctx, ent, path, name, mat)
+    if alike is not None:
+        children = [(c.name, c.name[len(name):]) for c in prim.nameChildren]
+        if all(c.startswith(name) and _SUFFIX_RE.match(s) for c, s in children):
+            ctx.alike[alike] = (ent.gaussians, path, children)  # the cloud is kept: its id is in the key
+
+
+#: what the subtree writer appends to an entity's prim name for its children (a collision's "_2" is not copied)
+_SUFFIX_RE = re.compile(r"^_(proxy|splats|wheel_[0-9]+)$")
+
+
+def _alike_key(ctx: _Context, ent: Any, plain: dict, mat: Any) -> tuple | None:
+    """What an object's subtree (proxy or vehicle parts, splats) is made of, besides its name: entities with one
+    key get the same subtree, so the second on is copied from the first (a hundred parked cars: 0.3 instead of
+    1.6 ms each).  None where the subtree is the entity's own: a character (its rig), a vehicle that moves (its
+    wheel keys), the sky (the scene's dome light), an entity with child entities (they would be copied too)."""
+    from scenegraph.appearance.rig import rig_kind
+    from scenegraph.appearance.vehicle import stands_still, vehicle_parts
+
+    if ent.kind != "object" or not ent.proxy or ent.cls == "sky" or ent.id in ctx.parents or rig_kind(ent) is not None:
+        return None
+    if vehicle_parts(ent) is not None and not stands_still(ctx.timeline, ctx.columns[ent.id]):
+        return None
+    rest = {k: v for k, v in plain.items() if k not in ("id", "name", "transform")}
+    return _json(rest), mat.id if mat is not None else None, id(ent.gaussians) if ent.gaussians is not None else None
+
+
+def _write_subtree(ctx: _Context, ent: Any, path: str, name: str, mat: Any) -> None:
+    """An object's proxy (or rig, or vehicle parts) and splats under its prim at ``path``."""
+    a, scene = ctx.a, ctx.scene
     if ent.kind == "object" and ent.proxy and write_parts(ctx, ent, path, name, mat):
         pass  # a character (UsdSkel) or a vehicle of parts: exporters/_usd_parts.py
     elif ent.kind == "object" and ent.proxy:

@@ -158,3 +158,49 @@ def test_usdc_of_alike_clouds_is_small_and_reads_back_each(tmp_path):
         g = back.entity(f"car_{k}").gaussians
         assert g == s.entity(f"car_{k}").gaussians
         assert np.allclose(back.entity(f"car_{k}").transform.translation, (3.0 * (k - 1), 0.0, 0.0))
+
+
+@pytest.mark.parametrize("case", ["built", "clash"])
+def test_usd_copies_of_alike_subtrees_are_what_authoring_each_would_write(tmp_path, monkeypatch, case):
+    """Alike entities' subtrees are copied from the first (Sdf.CopySpec) under their own names: the stage must read
+    exactly as if each had been authored, with a car that drives away, another paint, benches, a car with a child
+    entity, and an entity whose name a car's wheel would have taken."""
+    pytest.importorskip("pxr")
+    from pxr import Sdf
+
+    import exporters.usd_write as usd_write
+    from exporters import usd
+    from scenegraph.pipeline import build
+
+    if case == "built":
+        scene = build("a parking lot with 12 cars, a red car and 3 benches, then a blue car drives away", seed=2)
+        scene.add_entity(Entity("crate_on_car", cls="box", bounds=((-0.2, 0, -0.2), (0.2, 0.4, 0.2)),
+                                transform=Transform((0, 1.5, 0))))
+        scene.set_parent("crate_on_car", "car_4")  # car_4 has a child entity: its subtree is its own
+        assign_gaussians(scene)
+        own = ("/World/car_4/",)
+    else:
+        scene = Scene(fps=12, duration=1.0, seed=5)
+        scene.add_material(Material("silver", base_color=(0.6, 0.6, 0.62)))
+        scene.add_entity(Entity("car_3_wheel_1", cls="box", bounds=((-0.2, 0, -0.2), (0.2, 0.4, 0.2))))  # first
+        for k in range(1, 6):
+            scene.add_entity(Entity(f"car_{k}", cls="car", bounds=bounds_of(CATALOG["car"].size),
+                                    transform=Transform((3.0 * k, 0.0, 0.0))), material="silver")
+        assign_gaussians(scene, per_entity=300)
+        own = ()
+    copies = []
+    real = Sdf.CopySpec
+    monkeypatch.setattr(Sdf, "CopySpec", lambda *a: copies.append(str(a[3])) or real(*a))
+    (tmp_path / "copied").mkdir()
+    (tmp_path / "authored").mkdir()
+    usd.write(scene, tmp_path / "copied" / "s.usda")
+    copied = {p.rsplit("/", 1)[0] for p in copies if "xformOp" not in p}
+    assert len(copied) >= (12 if case == "built" else 4)  # most parked cars (and benches) were copied
+    assert not any(p.startswith(own) for p in copied) if own else True
+    if case == "clash":
+        assert "/World/car_3/car_3_wheel_1_2" in copies  # renamed as the authoring would have named it
+    monkeypatch.setattr(usd_write, "_alike_key", lambda *a: None)
+    usd.write(scene, tmp_path / "authored" / "s.usda")
+    assert (tmp_path / "copied" / "s.usda").read_text() == (tmp_path / "authored" / "s.usda").read_text()
+    back = usd.read(tmp_path / "copied" / "s.usda")
+    assert list(back.entities()) == list(scene.entities())  # (the sky's data: URI texture stays behind in USD)
