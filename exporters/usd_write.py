@@ -349,7 +349,7 @@ def _write_entity(ctx: _Context, ent: Any, path: str, name: str, order: int) -> 
     if ctx.plan is None:
         ctx.plan = _plan(ctx.timeline)
     digest = _write_xform(a, prim, ctx.timeline, ctx.columns[ent.id], ctx.plan)
-    plain = serialize.payload_to_json(dataclasses.replace(ent, gaussians=None) if ent.gaussians is not None else ent)
+    plain = serialize.payload_to_json(ent, omit=("gaussians",))  # the splats are a prim of their own
     mat = scene.material_of(ent.id)
     traj = scene.trajectory_of(ent.id)
     prim.customData = {

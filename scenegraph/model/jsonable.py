@@ -69,12 +69,13 @@ def _field_names(cls: type) -> tuple[str, ...]:
     return names
 
 
-def payload_to_json(obj: Any, shared: Any = None) -> dict:
+def payload_to_json(obj: Any, shared: Any = None, omit: tuple[str, ...] = ()) -> dict:
     """A payload dataclass as a JSON-ready dict (arrays as lists, Gaussians as base64; ``shared``: see
-    :func:`_gaussians_to_json`, with the payload's ``id`` as the owner)."""
+    :func:`_gaussians_to_json`, with the payload's ``id`` as the owner).  Fields named in ``omit`` are written
+    as None (a writer that stores an entity's splats elsewhere leaves them out of its JSON)."""
     out: dict[str, Any] = {}
     for name in _field_names(type(obj)):
-        v = getattr(obj, name)
+        v = None if name in omit else getattr(obj, name)
         if name == "gaussians":
             out[name] = None if v is None else _gaussians_to_json(v, shared, getattr(obj, "id", ""))
         else:
