@@ -202,7 +202,7 @@ def proxy_gaussians(
     return _proxy_cloud(shape, key, n, seed_key, base, float(opacity), bool(tints))
 
 
-@functools.lru_cache(maxsize=256)
+@functools.lru_cache(maxsize=128)  # at most ~15 MB of 2000-disc clouds (a batch worker's memory stays bounded)
 def _proxy_cloud(shape: str, bounds: bytes, n: int, seed: tuple[int, ...], base: tuple[float, float, float],
                  opacity: float, tints: bool) -> Gaussians:
     """:func:`proxy_gaussians`, once per distinct call: alike entities get the very same (read-only) cloud,
@@ -226,7 +226,7 @@ def _opacities(n: int, opacity: float) -> np.ndarray:
     return out
 
 
-@functools.lru_cache(maxsize=256)
+@functools.lru_cache(maxsize=128)
 def _proxy_discs(shape: str, bounds: bytes, n: int, seed: tuple[int, ...]) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """The colourless part of a proxy cloud: means, quats, scales (read-only float32) and each disc's triangle."""
     rng = np.random.default_rng(list(seed))
