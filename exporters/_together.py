@@ -53,7 +53,7 @@ def _fork_allowed() -> bool:
 
 
 #: what a standby child loads while the scene is built: usd-core and our USD writer
-_WARM = ("pxr.Usd", "pxr.UsdGeom", "pxr.Sdf", "pxr.Vt", "pxr.Gf", "exporters.usd", "exporters.usd_write", "exporters._usd_samples",
+_WARM = ("pxr.Sdf", "pxr.Vt", "pxr.Gf", "exporters.usd", "exporters.usd_write", "exporters._usd_samples",
          "exporters._usd_sky", "scenegraph.world", "scenegraph.world.sky", "scenegraph.world.visibility",
          "scenegraph.appearance.proxy", "scenegraph.appearance.rig", "scenegraph.appearance.gait",
          "scenegraph.appearance.vehicle", "scenegraph.appearance.tracks")
