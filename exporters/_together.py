@@ -134,7 +134,7 @@ class _Child:
 
     def __init__(self, job: Callable[[], Any] | None, write: Callable[..., Any] | None = None,
                  paths: Sequence[Path] = ()) -> None:
-        from scenegraph.model.cpus import fork_child
+        from scenegraph.model.cpus import blas_threads, fork_child
 
         self.pid = 0
         self.read_fd = -1
@@ -171,16 +171,29 @@ class _Child:
             sys.stderr.flush()
             return code
 
+        # the two processes take a core each now: numpy's BLAS (tiny matrices here) gets one thread in both, as
+        # its idle helpers spin and would take the other process's core; as it was once the child is reaped
+        self._blas = blas_threads()
+        if self._blas is not None:
+            blas_threads(1)
         pid = fork_child(body)
         os.close(write_fd)
         if job is None:
             os.close(job_read)
         if not pid:
+            self._restore_blas()
             os.close(read_fd)
             if job is None:
                 os.close(job_write)
             return
         self.pid, self.read_fd, self.job_fd = pid, read_fd, job_write
+
+    def _restore_blas(self) -> None:
+        if self._blas is not None:
+            from scenegraph.model.cpus import blas_threads
+
+            blas_threads(self._blas)
+            self._blas = None
 
     def send(self, message: Any) -> bool:
         """A standby's job: pickled down its pipe.  False where the child is gone or the message does not pickle
@@ -218,6 +231,7 @@ class _Child:
         pid, self.pid = self.pid, 0
         with os.fdopen(self.read_fd, "rb") as f:
             report = f.read()  # until the child closes its end (done, failed or killed)
+        self._restore_blas()
         while True:
             try:
                 _, status = os.waitpid(pid, 0)

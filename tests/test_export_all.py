@@ -199,3 +199,22 @@ def test_a_standby_sent_the_world_before_its_look_writes_the_same_usd(tmp_path, 
     pipeline._look(world2, seed=2, gaussians="proxy")
     pipeline.export_all(world2, paths, standby=standby2)
     assert (tmp_path / "w.usdc").read_bytes() == (tmp_path / "one" / "w.usdc").read_bytes()
+
+
+def test_numpys_blas_runs_on_one_thread_while_the_usd_child_runs_and_as_before_after(tmp_path, monkeypatch):
+    """Parent and USD child take a core each: BLAS helpers that spin would take the other's core."""
+    import exporters._together as together
+    from scenegraph.model.cpus import blas_threads
+
+    before = blas_threads()
+    if before is None:
+        pytest.skip("no OpenBLAS or MKL found in this process")
+    blas_threads(2)
+    monkeypatch.setattr(together, "_fork_allowed", lambda: True)
+    standby = pipeline.usd_standby([tmp_path / "a.glb", tmp_path / "a.usdc"])
+    try:
+        assert standby is not None and blas_threads() == 1
+    finally:
+        standby.close()
+    assert blas_threads() == 2
+    blas_threads(before)
