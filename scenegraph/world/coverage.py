@@ -170,6 +170,11 @@ def _corners(bottom: np.ndarray, size: np.ndarray, yaw: np.ndarray | None = None
 
 
 def _boxes(actor, times: np.ndarray, size: np.ndarray) -> np.ndarray:
+    """(F, 8, 3) corners of ``actor``'s box at ``times``; one that stands still (a key, no dynamics) is worked out
+    once and the same (read-only) corners stand for every frame (a lot of a hundred parked cars)."""
+    if len(actor.keys) == 1 and actor.dynamics is None:
+        bottom, yaw = sample_actor(actor, times[:1], with_yaw=True)
+        return np.broadcast_to(_corners(bottom, size, yaw), (len(times), 8, 3))
     bottom, yaw = sample_actor(actor, times, with_yaw=True)
     return _corners(bottom, size, yaw)
 
