@@ -264,3 +264,6 @@ def _warm() -> None:
             importlib.import_module(name)
         except Exception:  # noqa: BLE001 - reported by the writer itself
             return
+    from scenegraph.model.catalog import all_classes
+
+    all_classes()  # the class lexicon, which the writer reads for every entity (rig_kind): loaded here, not then
