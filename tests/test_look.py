@@ -357,3 +357,23 @@ def test_a_prompt_that_counts_its_parked_cars_gets_that_many(prompt, cars, parke
     assert len(found) == cars
     if parked is not None:
         assert sum(1 for e in found if e.attributes.get("parked")) == parked
+
+
+def _paints(prompt: str, seed: int = 0, cls: str = "car") -> list[str]:
+    from scenegraph.pipeline import build
+
+    scene = build(prompt, seed=seed, gaussians="none")
+    return [scene.material_of(e.id).id for e in scene.entities("object") if e.cls == cls]
+
+
+def test_a_group_of_cars_without_a_colour_is_painted_in_a_mix_and_a_said_colour_is_kept():
+    from scenegraph.world.builder import CAR_PAINTS
+
+    lot = _paints("a parking lot with 40 cars")
+    assert len(lot) == 40 and len(set(lot)) >= 4  # not forty silver cars
+    assert set(lot) <= {f"mat_{c}_paint" for c, _ in CAR_PAINTS}
+    assert lot == _paints("a parking lot with 40 cars")  # the same prompt and seed paint the same lot
+    assert lot != _paints("a parking lot with 40 cars", seed=1)
+    assert set(_paints("a parking lot with 40 white cars")) == {"mat_white_paint"}
+    assert _paints("a red car and two cars")[0] == "mat_red_paint"
+    assert len(set(_paints("a row of six chairs", cls="chair"))) == 1  # a set of chairs matches

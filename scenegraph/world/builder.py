@@ -37,6 +37,10 @@ from scenegraph.model.spec import SceneSpec
 __all__ = ["build_scene"]
 
 _GENERIC = catalog.ClassInfo("thing", (0.5, 0.5, 0.5))
+#: paints of cars on the road, about as often as surveys of new cars find them (white, black, grey and silver
+#: lead): a group of cars whose colour the prompt does not say gets a mix of these, not a hundred silver cars
+CAR_PAINTS = (("white", 0.25), ("black", 0.19), ("grey", 0.17), ("silver", 0.13), ("blue", 0.09), ("red", 0.08),
+              ("navy", 0.04), ("beige", 0.03), ("green", 0.02))
 _HOLDERS = ("container", "furniture", "prop", "building", "car", "truck", "bus", "boat", "train", "aircraft")
 _WORLD = 80.0  # half size (m) of the ground and road
 _DROP_HEIGHT = 2.0  # metres above the ground a dropped thing starts
@@ -100,7 +104,8 @@ class _Builder(CameraFraming):
                 standins.append(f"{es.cls} ({' x '.join(f'{v:g}' for v in size0)} m {arch})")
             size = np.array(info.size) * np.array(catalog.SIZE_FACTORS.get(es.size or "medium", (1, 1, 1)))
             mat = material_for(es.color, es.material, default_color=info.color, default_material=info.material)
-            if mat.id not in self.scene:
+            paints = self._paints(i, es, info)
+            if paints is None and mat.id not in self.scene:
                 self.scene.add_material(mat)
             word = (es.word or info.name).lower()
             base = "".join(ch if ch.isalnum() else "_" for ch in word)
@@ -120,6 +125,10 @@ class _Builder(CameraFraming):
                 if es.word:
                     attrs["word"] = es.word
                 name = es.name or (word if es.count == 1 else f"{word} {len(ids) + 1}")
+                if paints is not None:
+                    mat = material_for(paints[len(ids)], es.material, default_material=info.material)
+                    if mat.id not in self.scene:
+                        self.scene.add_material(mat)
                 self.scene.add_entity(Entity(eid, name=name, cls=info.name, bounds=catalog.bounds_of(size),
                                              attributes=attrs), material=mat.id)
                 self.info[eid] = info
@@ -128,6 +137,19 @@ class _Builder(CameraFraming):
             self.members_of[i] = ids
         if standins:
             self.warnings.append(f"not in the catalogue, built as stand-ins: {', '.join(dict.fromkeys(standins))}")
+
+    def _paints(self, i: int, es: Any, info: Any) -> list[str] | None:
+        """Colours for a group of cars (or vans) the prompt gives no colour or material: drawn from
+        :data:`CAR_PAINTS`, seeded by the scene seed and the group, so the same prompt and seed paint the same
+        lot.  None for anything else (a group of chairs matches; 'taxis' and 'police cars' are their word's)."""
+        if es.count < 2 or es.color or es.material or info.name not in ("car", "van") or info.material != "paint":
+            return None
+        if es.word and es.word.lower() not in (info.name, "car", "cars", "van", "vans", "automobile", "vehicle"):
+            return None
+        rng = np.random.default_rng([int(self.seed), 7919, i])
+        names, weights = zip(*CAR_PAINTS)
+        p = np.asarray(weights, dtype=np.float64)
+        return [names[k] for k in rng.choice(len(names), size=es.count, p=p / p.sum())]
 
     def environment(self) -> None:
         env = self.spec.environment
