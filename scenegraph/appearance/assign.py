@@ -139,14 +139,10 @@ class _Plan:
     cloud only draws its triangles and points and looks the rest up."""
     mesh: Mesh
     tri: np.ndarray  # (T, 3, 3) float64 corners
-    fn: np.ndarray  # (T, 3) unit face normals
     radius: np.ndarray  # (T,) disc radius (:func:`disc_sizes`)
-    weights: np.ndarray  # (T,) draw weights
-    prob: np.ndarray | None  # (T,) weights / their sum; None: no area
-    sharp: np.ndarray | None  # (T, 3) sharp edges, None when no disc shrinks at creases
-    cdf: np.ndarray | None = None  # (T,) what Generator.choice(p=prob) searches: the same draws
-    quats: np.ndarray | None = None  # (T, 4) float32 disc rotation per triangle (:func:`_quats_z_to`)
-    reach: np.ndarray | None = None  # (T, 3) altitude onto sharp edge k (corner k to k+1); 1e30 where not sharp
+    cdf: np.ndarray | None  # (T,) what Generator.choice(p=weights / their sum) searches: the same draws; None: no area
+    quats: np.ndarray  # (T, 4) float32 disc rotation per triangle (:func:`_quats_z_to`)
+    reach: np.ndarray | None  # (T, 3) altitude onto sharp edge k (corner k to k+1); 1e30 where not sharp; None: none
 
 
 @functools.lru_cache(maxsize=64)
@@ -158,14 +154,13 @@ def _plan(shape: str, bounds: bytes, n: int) -> _Plan:
     tri = mesh.positions.astype(np.float64)[mesh.indices.astype(np.int64)]
     total = float(weights.sum())  # as sample_surface sums them
     sharp = proxy_sharp_edges(shape, b) if len(mesh.indices) and np.any(weights > 0) else None
-    prob = weights / total if total > 0.0 else None
-    cdf = _cdf(prob) if prob is not None else None
+    cdf = _cdf(weights / total) if total > 0.0 else None
     reach = None
     if sharp is not None:  # the distance to the line of edge k is the opposite corner's weight x that altitude
         length = np.linalg.norm(np.roll(tri, -1, axis=1) - tri, axis=2)
         reach = np.where(sharp, 2.0 * area[:, None] / np.maximum(length, 1e-30), 1e30)
-    plan = _Plan(mesh, tri, fn, radius, weights, prob, sharp, cdf, _quats_z_to(fn).astype(np.float32), reach)
-    for a in (tri, fn, radius, weights, prob, cdf, plan.quats, reach):
+    plan = _Plan(mesh, tri, radius, cdf, _quats_z_to(fn).astype(np.float32), reach)
+    for a in (tri, radius, cdf, plan.quats, reach):
         if a is not None:
             a.setflags(write=False)
     return plan
@@ -232,7 +227,7 @@ def _proxy_discs(shape: str, bounds: bytes, n: int, seed: tuple[int, ...]) -> tu
     rng = np.random.default_rng(list(seed))
     b = np.frombuffer(bounds, dtype=np.float64).reshape(2, 3)
     plan = _plan(shape, bounds, n)
-    if plan.prob is None:  # zero-area bounds: a point-like cloud
+    if plan.cdf is None:  # zero-area bounds: a point-like cloud
         pos = np.repeat(0.5 * (b[0] + b[1])[None], n, axis=0)
         quats = np.broadcast_to(_quats_z_to(np.array([[0.0, 1.0, 0.0]])).astype(np.float32), (n, 4))
         face, tangent = np.zeros(n, np.int64), np.full(n, 1e-6)
