@@ -54,20 +54,14 @@ from scenegraph.errors import FormatError
 __all__ = ["write", "SPLAT_COLOR_SPACES"]
 
 SPLAT_COLOR_SPACES = ("srgb_rec709_display", "lin_rec709_display")
-def _splat_arrays(g: Any, memo: dict | None = None) -> tuple[np.ndarray, tuple[list, list], np.ndarray]:
+def _splat_arrays(g: Any, memo: SharedArrays | None = None) -> tuple[np.ndarray, tuple[list, list], np.ndarray]:
     """What a POINTS primitive needs computed from Gaussians ``g``: log scales, the means' bounds
-    (min, max per axis) and the SH coefficients as contiguous little-endian float32.  ``memo`` (a dict
-    kept by the caller) works each out once per source array: alike entities share their clouds' arrays."""
-    memo = {} if memo is None else memo
-
-    def once(src: np.ndarray, make: Any) -> Any:
-        hit = memo.get(id(src))
-        if hit is None:  # the source is kept alongside, so its id is not reused while the memo lives
-            hit = memo[id(src)] = (src, make(src))
-        return hit[1]
-
-    return (once(g.scales, np.log), once(g.means, lambda m: column_bounds(np.asarray(m))),
-            once(g.sh, lambda sh: np.ascontiguousarray(sh, dtype="<f4")))
+    (min, max per axis) and the SH coefficients as contiguous little-endian float32.  ``memo`` (kept by the
+    caller) works each out once per source array: alike entities share their clouds' arrays."""
+    memo = SharedArrays() if memo is None else memo
+    return (memo.once("log", g.scales, lambda: np.log(g.scales))[0],
+            memo.once("bounds", g.means, lambda: column_bounds(np.asarray(g.means)))[0],
+            memo.once("sh", g.sh, lambda: np.ascontiguousarray(g.sh, dtype="<f4"))[0])
 
 
 class _Writer:
@@ -220,7 +214,7 @@ class _Writer:
         cols = [where[e.id] for e in order]
         cols_arr = None if cols == list(range(len(tl.ids))) else np.array(cols)
         splat_ents = [e for e in order if e.gaussians is not None]
-        memo: dict = {}
+        memo = SharedArrays()
         side = Background(lambda: (lay_out("translation", t, tl.position, cols_arr), lay_out("scale", t, tl.scale, cols_arr),
                                    [_splat_arrays(e.gaussians, memo) for e in splat_ents]))
         rotation = lay_out("rotation", t, tl.rotation, cols_arr)
