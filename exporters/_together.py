@@ -8,9 +8,11 @@
   nothing is still being written when the caller cleans up).  No child where it cannot pay or is unsafe:
   one file or no USD file, no core to spare right now (other running tasks, from /proc/loadavg), no ``os.fork``, a Ray worker, inside Blender, ``SCENEGRAPH_FORK_WRITERS=0``, or
   ``SCENEGRAPH_FORK_TRACKS=0`` (batch workers set it: their cores are busy already).
-- :func:`usd_standby`: that child started before the scene exists, so it loads usd-core (about 0.16 s)
-  while this process builds the scene; :func:`export_all` then sends it the scene (pickled through a
-  pipe, about 0.04 s for 100 parked cars and their 200,000 splats) instead of forking.  ``scenegraph build`` starts one.
+- :func:`usd_standby`: that child started before the scene exists, so it loads usd-core (Sdf, Vt, Gf) and
+  the class lexicon while this process builds the scene; :func:`export_all` then sends it the scene
+  (pickled through a pipe) instead of forking.  ``scenegraph build`` starts one and sends it the world
+  before its look (:meth:`_Child.send_world`, 46 KB for 100 parked cars): the child samples the same
+  Gaussians itself.
 """
 from __future__ import annotations
 

@@ -103,7 +103,7 @@ def _cmd_build(args: argparse.Namespace) -> int:
             scene = pipeline._world(args.prompt, seed=args.seed, director=args.director, fps=args.fps,
                                     duration=args.duration, gaussians=args.gaussians, refine=args.refine)
             if standby is not None and args.gaussians == "proxy":
-                # it samples the same proxy Gaussians itself (seeded per entity), meanwhile: a small message
+                # it samples the same proxy Gaussians itself (the same seeded draws), meanwhile: a small message
                 # now instead of the splats later
                 standby.send_world(scene, ("proxy", args.seed))
             pipeline._look(scene, seed=args.seed, gaussians=args.gaussians, refine=args.refine,
