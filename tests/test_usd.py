@@ -565,3 +565,22 @@ def test_reparented_and_renamed_prims_keep_their_entities(exported, tmp_path):
     assert back.parent_of("wheel-1").id == "lamp_1"
     assert back.entity("wheel-1") == s.entity("wheel-1")
     assert back.entity("lamp_2") == s.entity("lamp_2") and back.material_of("lamp_2").id == "mat_red"
+
+
+def test_the_writer_works_at_the_sdf_level_and_never_loads_pxr_usd(tmp_path):
+    """A standby child warms only Sdf, Vt and Gf while the scene is built: the writer must not need pxr.Usd
+    (its import costs about 0.05 s), and its stage metadata is still UsdGeom's (up axis Y, metres)."""
+    import subprocess
+    import sys
+
+    code = ("import sys\nfrom scenegraph.pipeline import build\nimport exporters\n"
+            "exporters.export(build('a red car drives past a man', gaussians='proxy'), sys.argv[1])\n"
+            "print(sorted(m for m in sys.modules if m in ('pxr.Usd', 'pxr.UsdGeom', 'pxr.Sdf')))\n")
+    out = subprocess.run([sys.executable, "-c", code, str(tmp_path / "s.usdc")], capture_output=True, text=True,
+                         timeout=300, env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])})
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.split("\n")[-2] == "['pxr.Sdf']"
+    from pxr import Usd, UsdGeom
+
+    stage = Usd.Stage.Open(str(tmp_path / "s.usdc"))
+    assert UsdGeom.GetStageUpAxis(stage) == UsdGeom.Tokens.y and UsdGeom.GetStageMetersPerUnit(stage) == 1.0
